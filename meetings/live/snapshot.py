@@ -89,7 +89,8 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
     """
     meeting = Meeting.objects.get(pk=access.meeting.pk)
     revision = meeting.revision
-    room = room_state_for(meeting)
+    # Read only: the row is created by the first action that needs it.
+    room = RoomState.objects.filter(meeting_id=meeting.pk).first() or RoomState(meeting_id=meeting.pk)
     participants = list(Participant.objects.filter(meeting_id=meeting.pk).select_related("user"))
     docs = list(visible_documents(access).prefetch_related(
         Prefetch("versions", queryset=DocumentVersion.objects.order_by("number"))))

@@ -67,6 +67,15 @@ async def connect(meeting_id: int, user: User | None, *, since: int | str | None
     return communicator
 
 
+async def settle(communicator: WebsocketCommunicator) -> list[dict[str, Any]]:
+    """Frames sent before the consumer finished what it was doing (ping -> pong is in order)."""
+    await communicator.send_to(text_data='{"type":"ping"}')
+    frames = []
+    while (frame := await next_frame(communicator))["type"] != "pong":
+        frames.append(frame)
+    return frames
+
+
 async def next_frame(communicator: WebsocketCommunicator, timeout: float = 3) -> dict[str, Any]:
     return json.loads(await communicator.receive_from(timeout=timeout))
 

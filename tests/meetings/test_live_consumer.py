@@ -13,7 +13,7 @@ from ecabinet.models import ApiToken
 from meetings.actions import room as actions
 from meetings.events import RUNNERS, emit
 from meetings.models import Meeting, MeetingEvent
-from tests.meetings.roomkit import connect, expect, expect_events, make_room, next_frame
+from tests.meetings.roomkit import connect, expect, expect_events, make_room, settle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -172,6 +172,7 @@ async def test_lost_notice_is_recovered_from_the_log(room):
         finally:
             events_module.send_to_group = real
 
+    assert await settle(ws) == []
     await sync_to_async(silent_change)()
     assert await ws.receive_nothing(0.2)
     await sync_to_async(actions.do_request_floor)(room.meeting.pk, actor=room.member)
@@ -184,6 +185,8 @@ async def test_many_sockets_share_one_subscription(room):
     from meetings.live.fanout import get_hub
 
     sockets = [await connect(room.meeting.pk, u, since=0) for u in (room.member, room.chair, room.guest) * 3]
+    for ws in sockets:
+        assert await settle(ws) == []
     hub = get_hub()
     assert len(hub.feeds) == 1 and len(hub.feeds[room.meeting.pk].connections) == 9
     await sync_to_async(actions.do_request_floor)(room.meeting.pk, actor=room.member)
