@@ -140,9 +140,9 @@ def _seat_for(access: MeetingAccess) -> Participant:
 @transaction.atomic
 def do_cast_ballot(poll_id: int, choice, *, actor: User) -> None:
     poll, access = _poll_access(poll_id, actor)
-    seat = _seat_for(access)
     if poll.status != Poll.Status.OPEN:
         raise ConflictError("poll_not_open", _("This poll is not open."))
+    seat = _seat_for(access)
     options = list(poll.options.all())
     option = next((o for o in options if o.key == choice or (isinstance(choice, int) and o.pk == choice)), None)
     if option is None:
