@@ -9,6 +9,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
@@ -138,3 +139,12 @@ def normalized(state: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+@pytest.fixture
+async def close_thread_connections():
+    """Close the DB connection of the thread sync_to_async used, so the test DB can be dropped."""
+    yield
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()

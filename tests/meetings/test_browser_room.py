@@ -44,7 +44,17 @@ def open_room(browser, server, user, meeting_id):
     return context, page
 
 
-def test_chair_and_two_members(server, browser):
+@pytest.fixture
+def own_connection():
+    # Playwright's sync API runs the test in a greenlet with its own context, hence its own DB
+    # connection: close it, or PostgreSQL refuses to drop the test database.
+    yield
+    from django.db import connections
+
+    connections.close_all()
+
+
+def test_chair_and_two_members(server, browser, own_connection):
     room = make_room(prefix="w")
     m = room.meeting
     _, chair = open_room(browser, server, room.chair, m.pk)

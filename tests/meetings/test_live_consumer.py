@@ -13,9 +13,16 @@ from ecabinet.models import ApiToken
 from meetings.actions import room as actions
 from meetings.events import RUNNERS, emit
 from meetings.models import Meeting, MeetingEvent
-from tests.meetings.roomkit import connect, expect, expect_events, make_room, settle
+from tests.meetings.roomkit import (
+    close_thread_connections,  # noqa: F401 (fixture)
+    connect,
+    expect,
+    expect_events,
+    make_room,
+    settle,
+)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_thread_connections")]
 
 
 @pytest.fixture
