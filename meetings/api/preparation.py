@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from ecabinet.models import Unit
 from meetings.access import meeting_access
@@ -140,7 +140,7 @@ def list_meetings(
 def create_meeting(request: HttpRequest, payload: MeetingIn):
     fields = _meeting_fields(payload, partial=False)
     meeting = act.do_create_meeting(actor=request.user, **fields)
-    return 201, _detail(request, meeting.pk)
+    return Status(201, _detail(request, meeting.pk))
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingDetailOut, summary="A meeting with agenda, participants, documents, polls")
@@ -182,7 +182,7 @@ def copy_meeting(request: HttpRequest, meeting_id: int, payload: CopyIn):
         meeting_id, actor=request.user, starts_at=parse_when(payload.starts_at, "starts_at"),
         ends_at=parse_when(payload.ends_at, "ends_at"), title=payload.title,
     )
-    return 201, _detail(request, meeting.pk)
+    return Status(201, _detail(request, meeting.pk))
 
 
 # --- participants -----------------------------------------------------------------------------
@@ -207,14 +207,14 @@ class UnitIn(Schema):
 def add_participant(request: HttpRequest, meeting_id: int, payload: ParticipantIn):
     user = resolve_user(payload.username, "username", required=True)
     participant = act.do_add_participant(meeting_id, actor=request.user, user=user, role=payload.role, seat=payload.seat)
-    return 201, serialize_participant(participant)
+    return Status(201, serialize_participant(participant))
 
 
 @router.post("/meetings/{meeting_id}/participants/unit", response={201: list[dict]}, summary="Invite every active person of a unit")
 def add_unit(request: HttpRequest, meeting_id: int, payload: UnitIn):
     unit = resolve(Unit, payload.unit, "unit", required=True)
     added = act.do_add_unit(meeting_id, actor=request.user, unit=unit, role=payload.role)
-    return 201, [serialize_participant(p) for p in added]
+    return Status(201, [serialize_participant(p) for p in added])
 
 
 @router.patch("/meetings/{meeting_id}/participants/{participant_id}", response=dict, summary="Change a participant's role or seat")
@@ -227,7 +227,7 @@ def update_participant(request: HttpRequest, meeting_id: int, participant_id: in
 @router.delete("/meetings/{meeting_id}/participants/{participant_id}", response={204: None}, summary="Remove a participant")
 def remove_participant(request: HttpRequest, meeting_id: int, participant_id: int):
     act.do_remove_participant(meeting_id, participant_id, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 class AnswerIn(Schema):
@@ -275,7 +275,13 @@ def add_agenda_item(request: HttpRequest, meeting_id: int, payload: AgendaIn):
         presenting_unit=resolve(Unit, payload.presenting_unit, "presenting_unit"),
         duration_minutes=payload.duration_minutes, agenda_version=payload.agenda_version,
     )
-    return 201, {**serialize_agenda_item(item), "agenda_version": item.meeting.agenda_version}
+    return Status(201, {**serialize_agenda_item(item), "agenda_version": item.meeting.agenda_version})
+
+
+@router.post("/meetings/{meeting_id}/agenda/reorder", response=dict, summary="Reorder the agenda")
+def reorder_agenda(request: HttpRequest, meeting_id: int, payload: ReorderIn):
+    agenda.do_reorder_agenda(meeting_id, actor=request.user, order=payload.order, agenda_version=payload.agenda_version)
+    return agenda.agenda_state(meeting_access(request.user, meeting_id).meeting)
 
 
 @router.patch("/meetings/{meeting_id}/agenda/{item_id}", response=dict, summary="Change an agenda item")
@@ -296,12 +302,6 @@ def update_agenda_item(request: HttpRequest, meeting_id: int, item_id: int, payl
 @router.delete("/meetings/{meeting_id}/agenda/{item_id}", response=dict, summary="Remove an agenda item (?agenda_version=n)")
 def remove_agenda_item(request: HttpRequest, meeting_id: int, item_id: int, agenda_version: int):
     agenda.do_remove_agenda_item(meeting_id, item_id, actor=request.user, agenda_version=agenda_version)
-    return agenda.agenda_state(meeting_access(request.user, meeting_id).meeting)
-
-
-@router.post("/meetings/{meeting_id}/agenda/reorder", response=dict, summary="Reorder the agenda")
-def reorder_agenda(request: HttpRequest, meeting_id: int, payload: ReorderIn):
-    agenda.do_reorder_agenda(meeting_id, actor=request.user, order=payload.order, agenda_version=payload.agenda_version)
     return agenda.agenda_state(meeting_access(request.user, meeting_id).meeting)
 
 
