@@ -228,6 +228,8 @@ def _render_detail(request: HttpRequest, meeting_id: int, *, error: str | None =
     meeting = context["meeting"]
     context.update({
         "access": access,
+        # Row forms build their URLs from this prefix: one reverse() instead of one per row.
+        "base": reverse("meeting_detail", args=[meeting.pk]),
         "me": access.participant,
         "runs": access.runs_meeting,
         "editable": access.runs_meeting and meeting.status in act.OPEN_STATUSES,
@@ -331,12 +333,15 @@ def _agenda_fields(post) -> dict:
     duration = _int(post.get("duration_minutes"))
     if post.get("duration_minutes") not in (None, "") and duration is None:
         raise act.field_error("duration_minutes", _("Enter the planned minutes as a number."))
-    return {
+    fields = {
         "title": post.get("title", ""),
         "presenter": resolve_user(post.get("presenter"), "presenter"),
-        "presenting_unit": resolve(Unit, post.get("presenting_unit"), "presenting_unit"),
         "duration_minutes": duration or 0,
     }
+    # The inline edit form leaves the presenting unit as it is (no per-row list of every unit).
+    if "presenting_unit" in post:
+        fields["presenting_unit"] = resolve(Unit, post.get("presenting_unit"), "presenting_unit")
+    return fields
 
 
 @meeting_post
