@@ -31,7 +31,7 @@ migrate: messages
 run: messages
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	@if [ ! -f var/.demo-seeded ]; then \
-	  DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)" && touch var/.demo-seeded; \
+	  DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)" && touch var/.demo-seeded && echo "Demo password (and signing PIN): $(DEMO_PASSWORD)"; \
 	fi
 	DEBUG=$${DEBUG:-1} $(BIN)/daphne -b $(HOST) -p $(PORT) ecabinet.asgi:application
 
