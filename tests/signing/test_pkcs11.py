@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from tests.conftest import require_tool
 from tests.signing.servers.testpki import Issued, issue, make_ca, make_pdf, sign_bytes, validate
 
 pkcs11 = pytest.importorskip("pkcs11")
@@ -82,10 +83,14 @@ def _import_cert(session, issued: Issued, label: str, obj_id: bytes) -> None:
 
 @pytest.fixture(scope="module")
 def hsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hsm]:
+    require_tool("softhsm2-util", "softhsm2")
     module = _find_module()
+    if module is None:
+        if os.environ.get("CI"):
+            pytest.fail("libsofthsm2.so (softhsm2) must be installed in CI")
+        pytest.skip("softhsm2 not installed (libsofthsm2.so not found; set SOFTHSM2_MODULE)")
     util = shutil.which("softhsm2-util")
-    if module is None or util is None:
-        pytest.skip("softhsm2 not installed")
+    assert util is not None
 
     root: Path = tmp_path_factory.mktemp("softhsm")
     tokendir = root / "tokens"
