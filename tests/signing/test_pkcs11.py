@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -238,3 +239,18 @@ def test_missing_module(tmp_path: Path) -> None:
             module_path=str(tmp_path / "libnothing.so"), token_label=MULTI, pin=PIN
         ):
             pytest.fail("signer yielded without a module")
+
+
+def test_concurrent_signers_on_one_token_take_turns(hsm: Hsm) -> None:
+    # Login state is shared by all sessions of a process; without the per-token lock the
+    # second C_Login fails (USER_ALREADY_LOGGED_IN) or the first logout cuts the other off.
+    def sign_once(_: int) -> bytes:
+        with open_pkcs11_signer(
+            module_path=hsm.module, token_label=MULTI, pin=PIN, key_label="signer-rsa"
+        ) as signer:
+            return sign_bytes(make_pdf(), signer)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(sign_once, range(4)))
+    for signed in results:
+        _assert_valid(validate(signed, hsm.ca))
