@@ -1,1 +1,3 @@
-urlpatterns: list = []
+from meetings.views import documents, preparation, room
+
+urlpatterns = [*preparation.urlpatterns, *documents.urlpatterns, *room.urlpatterns]

@@ -1,1 +1,3 @@
+"""preparation actions."""
+
 from __future__ import annotations

@@ -1,5 +1,7 @@
+"""room endpoints."""
+
 from __future__ import annotations
 
 from ninja import Router
 
-router = Router()
+router = Router(tags=["room"])

@@ -1,0 +1,3 @@
+"""documents actions."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""room actions."""
+
+from __future__ import annotations

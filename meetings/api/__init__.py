@@ -1,0 +1,10 @@
+"""The meetings part of /api/v1/, one router per topic."""
+
+from ninja import Router
+
+from meetings.api import documents, preparation, room
+
+router = Router()
+router.add_router("", preparation.router)
+router.add_router("", documents.router)
+router.add_router("", room.router)

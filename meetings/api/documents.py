@@ -1,0 +1,7 @@
+"""documents endpoints."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["documents"])

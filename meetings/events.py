@@ -1,0 +1,88 @@
+"""The meeting event log: every change appends events in its own transaction and announces them
+once, after commit, as one group message carrying the already-serialized frames."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from ecabinet.events import send_to_group
+from meetings.models import Meeting, MeetingEvent
+
+# Audience shortcuts. None = everyone in the meeting.
+RUNNERS = {"roles": ["chair", "secretary"]}
+
+
+def audience_for(*, roles: list[str] | None = None, users: list[int] | None = None) -> dict:
+    return {"roles": sorted(set(roles or [])), "users": sorted(set(users or []))}
+
+
+def may_see(audience: dict | None, *, user_id: int, role: str | None, runs_meeting: bool) -> bool:
+    """Whether a viewer sees an event. `runs_meeting` covers chair/secretary and unit admins."""
+    if audience is None:
+        return True
+    if user_id in audience.get("users", ()):
+        return True
+    roles = audience.get("roles", ())
+    if runs_meeting and ("chair" in roles or "secretary" in roles):
+        return True
+    return role is not None and role in roles
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def event_frame(revision: int, event_type: str, data: dict) -> str:
+    return dumps({"type": "event", "revision": revision, "event": event_type, "data": data})
+
+
+def hidden_frame(revision: int) -> str:
+    return dumps({"type": "event", "revision": revision, "event": "hidden", "data": None})
+
+
+def emit(meeting: Meeting, event_type: str, data: dict, *, audience: dict | None = None) -> MeetingEvent:
+    """Append one event at the meeting's next revision. Call inside the action's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("emit() must run inside the action's transaction")
+    # The UPDATE takes the row lock, so concurrent changes to one meeting get consecutive revisions.
+    Meeting.objects.filter(pk=meeting.pk).update(revision=F("revision") + 1)
+    revision = Meeting.objects.values_list("revision", flat=True).get(pk=meeting.pk)
+    meeting.revision = revision
+    event = MeetingEvent.objects.create(
+        meeting_id=meeting.pk, revision=revision, type=event_type, data=data, audience=audience
+    )
+    _queue_for_commit(meeting.pk, event)
+    return event
+
+
+def serialize_for_delivery(event: MeetingEvent) -> dict:
+    return {
+        "revision": event.revision,
+        "audience": event.audience,
+        "frame": event_frame(event.revision, event.type, event.data),
+    }
+
+
+def _queue_for_commit(meeting_id: int, event: MeetingEvent) -> None:
+    # One group message per meeting per transaction, sent after commit with every event in it.
+    conn = transaction.get_connection()
+    state = getattr(conn, "_ecabinet_pending_events", None)
+    # A rolled-back transaction drops its on_commit callbacks; its queue must go with them.
+    if state is not None and not any(entry[1] is state["flush"] for entry in conn.run_on_commit):
+        state = None
+    if state is None:
+        batches: dict[int, list[dict]] = {}
+
+        def flush() -> None:
+            conn._ecabinet_pending_events = None
+            for mid, events in batches.items():
+                send_to_group(f"meeting-{mid}", {"type": "meeting.events", "meeting": mid, "events": events})
+
+        state = {"batches": batches, "flush": flush}
+        conn._ecabinet_pending_events = state
+        transaction.on_commit(flush, robust=True)
+    state["batches"].setdefault(meeting_id, []).append(serialize_for_delivery(event))

@@ -1,0 +1,6 @@
+"""Meetings data. Split by topic; every model is importable from `meetings.models`."""
+
+from meetings.models.core import *  # noqa: F403
+from meetings.models.documents import *  # noqa: F403
+from meetings.models.preparation import *  # noqa: F403
+from meetings.models.room import *  # noqa: F403

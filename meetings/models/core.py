@@ -1,0 +1,160 @@
+"""The meeting, its people and its agenda, and the event log that keeps every screen in sync."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["Meeting", "Participant", "AgendaItem", "MeetingEvent"]
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SCHEDULED = "scheduled", _("scheduled")
+        IN_PROGRESS = "in_progress", _("in progress")
+        ENDED = "ended", _("ended")
+        CANCELLED = "cancelled", _("cancelled")
+
+    title = models.CharField(_("title"), max_length=500)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.ForeignKey(
+        "ecabinet.Unit", verbose_name=_("chairing unit"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="meetings",
+    )
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    ends_at = models.DateTimeField(_("ends at"))
+    location = models.CharField(_("location"), max_length=255, blank=True)
+    online_url = models.URLField(_("online link"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT,
+                              db_index=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # The live revision: +1 for every MeetingEvent, in the same transaction as the change.
+    revision = models.PositiveBigIntegerField(default=0)
+    # Optimistic lock for edits of the agenda by two secretaries at once.
+    agenda_version = models.PositiveIntegerField(default=0)
+    current_item = models.ForeignKey(
+        "meetings.AgendaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("meeting_detail", args=[self.pk])
+
+    @property
+    def group_name(self) -> str:
+        return f"meeting-{self.pk}"
+
+
+class Participant(models.Model):
+    class Role(models.TextChoices):
+        CHAIR = "chair", _("chair")
+        SECRETARY = "secretary", _("secretary")
+        MEMBER = "member", _("member")
+        GUEST = "guest", _("guest")
+
+    class Response(models.TextChoices):
+        PENDING = "pending", _("not answered")
+        ATTEND = "attend", _("will attend")
+        DECLINE = "decline", _("declined")
+        DELEGATE = "delegate", _("delegated")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="participations")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    response = models.CharField(_("answer"), max_length=16, choices=Response.choices, default=Response.PENDING)
+    response_reason = models.TextField(_("reason"), blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    # A delegate attends in place of `delegate_for` (ủy quyền); they hold that person's vote.
+    delegate_for = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="delegates"
+    )
+    seat = models.CharField(_("seat"), max_length=32, blank=True)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="one_participation_per_user"),
+        ]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def runs_meeting(self) -> bool:
+        return self.role in (self.Role.CHAIR, self.Role.SECRETARY)
+
+
+class AgendaItem(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("not yet discussed")
+        CURRENT = "current", _("under discussion")
+        DONE = "done", _("done")
+        POSTPONED = "postponed", _("postponed")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    position = models.PositiveIntegerField(_("order"), default=0)
+    title = models.CharField(_("title"), max_length=500)
+    presenter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("presenter"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    presenting_unit = models.ForeignKey(
+        "ecabinet.Unit", verbose_name=_("presenting unit"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    duration_minutes = models.PositiveIntegerField(_("planned minutes"), default=0)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    conclusion = models.TextField(_("conclusion"), blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MeetingEvent(models.Model):
+    """One change of a meeting as the live protocol delivers it; the log clients catch up from.
+
+    `audience` is null for everyone, else {"roles": [...], "users": [...]}: a user who matches
+    neither sees a "hidden" placeholder at this revision.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="events")
+    revision = models.PositiveBigIntegerField()
+    type = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    audience = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["meeting", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "revision"], name="one_event_per_revision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id}@{self.revision} {self.type}"

@@ -1,0 +1,1 @@
+"""Pages of the meetings app, split by topic; each module exports `urlpatterns`."""

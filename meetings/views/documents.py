@@ -1,0 +1,5 @@
+"""documents pages."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

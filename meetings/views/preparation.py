@@ -1,0 +1,5 @@
+"""preparation pages."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

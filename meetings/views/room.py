@@ -1,0 +1,5 @@
+"""room pages."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
