@@ -41,7 +41,7 @@ lint: $(STAMP)
 test: messages
 	@$(BIN)/python scripts/test_environment.py
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest tests -p no:randomly $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
 bench: messages
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
