@@ -14,6 +14,7 @@ from io import BytesIO
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import uharfbuzz as hb
 from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -75,9 +76,12 @@ class _PerMilleGlyphAccumulator(GlyphAccumulator):
     as 1/1000 em; Roboto has 2048 units per em, so glyphs would be spread ~2x apart.
     Scale HarfBuzz and the widths to 1000 units per em to fix that."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, hb_face: hb.Face, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._scale = 1000.0 / self.units_per_em
+        # The TTFont we were given lacks GSUB/GPOS (see _font_variant); shape with the
+        # variant that has them so kerning and diacritic positioning apply. Glyph ids agree.
+        self.hb_font = hb.Font(hb_face)
         self.hb_font.scale = (1000, 1000)
         self.units_per_em = 1000
 
@@ -94,27 +98,76 @@ class _PerMilleGlyphAccumulator(GlyphAccumulator):
         return result
 
 
+# ASCII, Latin-1, Latin Extended-A, O/U-horn, combining tone marks, the Vietnamese part of
+# Latin Extended Additional, dashes/quotes, dong/euro signs: Vietnamese names and units.
+_VI_RANGES = [
+    (0x20, 0x7E),
+    (0xA0, 0x17F),
+    (0x1A0, 0x1B0),
+    (0x300, 0x323),
+    (0x1EA0, 0x1EF9),
+    (0x2010, 0x2030),
+    (0x20AB, 0x20AC),
+]
+
+
+@dataclass(frozen=True)
+class _FontVariant:
+    shaping_face: hb.Face
+    embedding_bytes: bytes  # same glyph order, without layout tables
+    codepoints: frozenset[int]
+
+
 @functools.cache
-def _font_bytes() -> bytes:
+def _font_variant(full: bool) -> _FontVariant:
+    """Roboto prepared once per process.
+
+    pyHanko subsets the font per signature; fontTools first parses every table and glyph,
+    which costs ~0.4 s for full Roboto. Two cached reductions make that ~10x cheaper: the
+    default variant keeps only the Vietnamese/Latin repertoire, and the copy pyHanko parses
+    has no GSUB/GPOS/GDEF (it drops them from the embedded subset anyway)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
     with open(roboto_path(), "rb") as fh:
-        return fh.read()
+        tt = TTFont(BytesIO(fh.read()))
+    if not full:
+        opts = subset.Options(layout_features=["*"], name_IDs=["*"], notdef_outline=True)
+        sub = subset.Subsetter(opts)
+        sub.populate(unicodes=[cp for lo, hi in _VI_RANGES for cp in range(lo, hi + 1)])
+        sub.subset(tt)
+    shaping = BytesIO()
+    tt.save(shaping)
+    codepoints = frozenset(tt.getBestCmap())
+    for tag in ("GSUB", "GPOS", "GDEF"):
+        if tag in tt:
+            del tt[tag]
+    embedding = BytesIO()
+    tt.save(embedding)
+    return _FontVariant(hb.Face(shaping.getvalue()), embedding.getvalue(), codepoints)
 
 
 class _RobotoFactory(GlyphAccumulatorFactory):
+    full: bool = False
+
     def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
         if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
             obj_stream = writer.prepare_object_stream()
-        # in-memory copy: the accumulator subsets its own TTFont, so only the bytes are shared
+        variant = _font_variant(self.full)
+        # own BytesIO per engine: the accumulator subsets (mutates) its own TTFont
         return _PerMilleGlyphAccumulator(
             writer=writer,
-            font_handle=BytesIO(_font_bytes()),
+            font_handle=BytesIO(variant.embedding_bytes),
             font_size=self.font_size,
             obj_stream=obj_stream,
+            hb_face=variant.shaping_face,
         )
 
 
 @functools.cache
-def _style() -> TextStampStyle:
+def _style(full: bool = False) -> TextStampStyle:
+    factory = _RobotoFactory(roboto_path(), font_size=FONT_SIZE)
+    factory.full = full
     return TextStampStyle(
         stamp_text="%(body)s",
         border_width=1,
@@ -126,11 +179,7 @@ def _style() -> TextStampStyle:
             margins=layout.Margins.uniform(PADDING),
             inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
         ),
-        text_box_style=TextBoxStyle(
-            font=_RobotoFactory(roboto_path(), font_size=FONT_SIZE),
-            font_size=FONT_SIZE,
-            leading=LEADING,
-        ),
+        text_box_style=TextBoxStyle(font=factory, font_size=FONT_SIZE, leading=LEADING),
     )
 
 
@@ -222,4 +271,7 @@ def appearance(
     left = max(x1, right - width)
     bottom = y1 + MARGIN + row * (height + GAP)
     box = (int(left), int(bottom), int(left + width), int(bottom + height))
-    return box, _style(), {"body": "\n".join(lines)}
+    body = "\n".join(lines)
+    # fall back to the whole font only for text outside the Vietnamese/Latin repertoire
+    full = any(ord(ch) not in _font_variant(False).codepoints for ch in body if ch != "\n")
+    return box, _style(full), {"body": body}
