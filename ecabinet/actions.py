@@ -1,0 +1,115 @@
+"""Every state change of the core app: one function each, atomic, audited, published after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from ecabinet.access import can_manage_user
+from ecabinet.audit import record_audit
+from ecabinet.errors import ActionError, PermissionDeniedError
+from ecabinet.events import publish_on_commit
+from ecabinet.models import ApiToken, LoginRecord, Notification, User, hash_token
+
+
+@transaction.atomic
+def do_issue_api_token(*, actor: User) -> tuple[ApiToken, str]:
+    """Issue a bearer token for `actor`; returns the row and the raw value (shown only once)."""
+    raw = ApiToken.new_raw_value()
+    token = ApiToken.objects.create(
+        user=actor, token_hash=hash_token(raw), prefix=raw[:10], expires_at=ApiToken.default_expiry()
+    )
+    record_audit(actor=actor, action="api_token.issue", obj=token, details={"prefix": token.prefix})
+    return token, raw
+
+
+@transaction.atomic
+def do_revoke_api_token(token: ApiToken, *, actor: User) -> None:
+    if token.user_id != actor.pk and not can_manage_user(actor, token.user):
+        raise PermissionDeniedError(_("You may not revoke this token."))
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    record_audit(actor=actor, action="api_token.revoke", obj=token, details={"prefix": token.prefix})
+
+
+@transaction.atomic
+def do_change_password(*, actor: User, old_password: str, new_password: str) -> None:
+    if not actor.check_password(old_password):
+        raise ActionError("wrong_password", _("Your current password is not correct."))
+    try:
+        password_validation.validate_password(new_password, actor)
+    except ValidationError as exc:
+        raise ActionError("weak_password", " ".join(exc.messages)) from None
+    actor.set_password(new_password)
+    actor.save(update_fields=["password"])
+    # A changed password ends every API token: a stolen token must not outlive the password.
+    ApiToken.objects.filter(user=actor, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    record_audit(actor=actor, action="user.change_password", obj=actor)
+
+
+@transaction.atomic
+def do_record_login(
+    *, user: User | None, username: str, success: bool, ip_address: str | None,
+    user_agent: str, channel: str, reason: str = "",
+) -> LoginRecord:
+    entry = LoginRecord.objects.create(
+        user=user, username=username[:150], success=success, ip_address=ip_address,
+        user_agent=user_agent[:512], channel=channel, reason=reason,
+    )
+    record_audit(
+        actor=user if success else None,
+        action="auth.login" if success else "auth.login_failed",
+        obj=entry,
+        details={"username": username[:150], "ip": ip_address, "channel": channel, "reason": reason},
+    )
+    return entry
+
+
+def _send_notification_email(user: User, title: str, body: str, url: str) -> None:
+    if not user.email:
+        return
+    with translation.override(user.preferred_language):
+        link = f"{settings.PUBLIC_BASE_URL}{url}" if url else ""
+        send_mail(title, f"{body}\n\n{link}".strip(), None, [user.email], fail_silently=True)
+
+
+def notify_users(
+    users: Iterable[User], *, kind: str, title: str, body: str = "", url: str = "", email: bool = True
+) -> list[Notification]:
+    """Create in-app notifications and send their emails after commit.
+
+    Called from inside other actions (which write the audit row for the change itself).
+    """
+    recipients = {u.pk: u for u in users if u is not None and u.is_active}
+    rows = Notification.objects.bulk_create(
+        [Notification(user=u, kind=kind, title=title[:300], body=body, url=url) for u in recipients.values()]
+    )
+    for user in recipients.values():
+        publish_on_commit(
+            f"user-{user.pk}", {"type": "user.notification", "kind": kind, "title": title, "url": url}
+        )
+        if email:
+            transaction.on_commit(
+                lambda user=user: _send_notification_email(user, title, body, url), robust=True
+            )
+    return rows
+
+
+@transaction.atomic
+def do_mark_notifications_read(*, actor: User, ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(user=actor, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    count = qs.update(read_at=timezone.now())
+    if count:
+        record_audit(actor=actor, action="notification.read", details={"count": count})
+    return count

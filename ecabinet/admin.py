@@ -1,0 +1,188 @@
+"""The admin area: units, people, positions, the login log and the audit chain (read-only)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from ecabinet.access import can_manage_unit, is_system_admin, managed_unit_ids
+from ecabinet.audit import record_audit
+from ecabinet.models import ApiToken, AuditEvent, LoginRecord, Notification, Position, Unit, User
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Admin edits are state changes too: each save and delete writes an audit row."""
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            record_audit(
+                actor=request.user,
+                action=f"admin.{obj._meta.model_name}.{'change' if change else 'create'}",
+                obj=obj,
+                details={"fields": sorted(form.changed_data)},
+            )
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            record_audit(actor=request.user, action=f"admin.{obj._meta.model_name}.delete",
+                         obj=obj, details={"repr": str(obj)})
+            super().delete_model(request, obj)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+
+
+
+class SystemAdminOnly:
+    """Catalogs that shape the whole installation: only system admins touch them."""
+
+    def has_module_permission(self, request):
+        return is_system_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_system_admin(request.user)
+
+    def has_add_permission(self, request):
+        return is_system_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_system_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_system_admin(request.user)
+
+
+@admin.register(Unit)
+class UnitAdmin(SystemAdminOnly, AuditedAdmin):
+    list_display = ("name", "short_name", "code", "kind", "parent")
+    list_filter = ("kind",)
+    search_fields = ("name", "short_name", "code")
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(Position)
+class PositionAdmin(SystemAdminOnly, AuditedAdmin):
+    list_display = ("name", "rank")
+    search_fields = ("name",)
+
+
+@admin.register(User)
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+    list_display = ("username", "full_name", "position", "unit", "is_active", "is_unit_admin")
+    list_filter = ("is_active", "is_unit_admin", "is_superuser", "unit")
+    search_fields = ("username", "full_name", "email", "phone")
+    ordering = ("full_name",)
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("full_name", "position", "unit", "email", "phone", "preferred_language")}),
+        (_("Rights"), {"fields": ("is_active", "is_staff", "is_unit_admin", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "full_name", "unit", "position", "email",
+                                                 "password1", "password2")}),
+    )
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("unit", "position")
+        if is_system_admin(request.user):
+            return qs
+        return qs.filter(unit_id__in=managed_unit_ids(request.user), is_superuser=False)
+
+    def get_readonly_fields(self, request, obj=None):
+        if is_system_admin(request.user):
+            return ()
+        # A unit admin may not hand out rights they do not hold themselves.
+        return ("is_superuser", "is_staff", "is_unit_admin", "groups", "last_login", "date_joined")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "unit" and not is_system_admin(request.user):
+            kwargs["queryset"] = Unit.objects.filter(pk__in=managed_unit_ids(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return is_system_admin(request.user) or request.user.is_unit_admin
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return self.has_module_permission(request)
+        return is_system_admin(request.user) or (
+            not obj.is_superuser and can_manage_unit(request.user, obj.unit)
+        )
+
+    has_delete_permission = has_change_permission
+
+
+@admin.register(LoginRecord)
+class LoginRecordAdmin(ReadOnlyAdmin):
+    list_display = ("at", "username", "user", "success", "ip_address", "channel", "reason")
+    list_filter = ("success", "channel", "reason", ("at", admin.DateFieldListFilter))
+    search_fields = ("username", "ip_address", "user__full_name")
+    date_hierarchy = "at"
+
+    def has_module_permission(self, request):
+        return is_system_admin(request.user) or request.user.is_unit_admin
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("user")
+        if is_system_admin(request.user):
+            return qs
+        return qs.filter(user__unit_id__in=managed_unit_ids(request.user))
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "at", "actor_label", "action", "object_type", "object_id")
+    list_filter = ("action",)
+    search_fields = ("actor_label", "action", "object_id")
+
+    def has_module_permission(self, request):
+        return is_system_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_system_admin(request.user)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    list_display = ("prefix", "user", "created_at", "expires_at", "revoked_at", "last_used_at")
+    search_fields = ("prefix", "user__username", "user__full_name")
+
+    def has_module_permission(self, request):
+        return is_system_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_system_admin(request.user)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "kind", "title", "read_at")
+
+    def has_module_permission(self, request):
+        return is_system_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_system_admin(request.user)

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EcabinetConfig(AppConfig):
+    name = "ecabinet"
+    verbose_name = _("eCabinet: units and people")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ecabinet import signals  # noqa: F401  (connects the login log)
