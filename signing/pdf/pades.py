@@ -79,15 +79,32 @@ _TIMESTAMP_ALLOWANCE = 8192
 T = TypeVar("T")
 
 
+class _Box:
+    """Opaque result holder: asyncio may repr() a task's result, and the repr of a 10 MB
+    ``bytes`` costs ~0.2 s."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<result>"
+
+
+async def _boxed(coro: Coroutine[Any, Any, T]) -> _Box:
+    return _Box(await coro)
+
+
 def _run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine from sync code, also when called inside a running event loop
     (an async Django view calling through sync_to_async with thread_sensitive=False)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return asyncio.run(_boxed(coro)).value
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(asyncio.run, _boxed(coro)).result().value
 
 
 # --- a local-key signer -------------------------------------------------------------------
