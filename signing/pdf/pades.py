@@ -20,14 +20,13 @@ import concurrent.futures
 import hashlib
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
 from io import BytesIO
 from typing import Any, TypeVar
 
 from asn1crypto import cms, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -493,6 +492,3 @@ def verify_raw_signature(prepared: PreparedSignature, raw_signature: bytes) -> b
         return False
     return True
 
-
-_ = hashes  # re-exported for callers building Prehashed signatures
-_ = datetime
