@@ -240,7 +240,7 @@ def do_review_document(access: MeetingAccess, document: Document, *, actor: User
         document = Document.objects.select_for_update().get(pk=document.pk)
         if document.status != Document.Status.PENDING:
             raise ConflictError("not_pending", _("This document is not awaiting approval."),
-                                extra={"status": document.status})
+                                extra={"current_status": document.status})
         before = visibility(document)
         document.status = Document.Status.RELEASED if approve else Document.Status.RETURNED
         document.return_reason = "" if approve else reason

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ecabinet.errors import ActionError, NotFoundError
 from meetings.access import documents_visible_to, meeting_access
@@ -114,7 +114,7 @@ def upload_document(request: HttpRequest, meeting_id: int):
         agenda_item_id=form_int(data, "agenda_item"), confidential=form_bool(data, "confidential"),
         folder_id=form_int(data, "folder"), doc_type_id=form_int(data, "doc_type"),
     )
-    return 201, document_detail(document, with_versions=True)
+    return Status(201, document_detail(document, with_versions=True))
 
 
 @router.get("/documents/{document_id}", summary="A document with its versions")
@@ -136,7 +136,7 @@ def replace_document(request: HttpRequest, document_id: int):
     access, document = _doc_access(request, document_id)
     version = actions.do_replace_document(access, document, actor=request.user, upload=uploaded_file(request),
                                           note=request.POST.get("note", ""))
-    return 201, version_detail(version)
+    return Status(201, version_detail(version))
 
 
 def watermarked_response(request: HttpRequest, document: Document, version_number: int | None,
@@ -225,7 +225,7 @@ def withdraw_document(request: HttpRequest, document_id: int):
 def delete_document(request: HttpRequest, document_id: int):
     access, document = _doc_access(request, document_id)
     actions.do_delete_document(access, document, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 class FolderIn(Schema):
@@ -243,7 +243,7 @@ def list_folders(request: HttpRequest, meeting_id: int):
 def create_folder(request: HttpRequest, meeting_id: int, payload: FolderIn):
     access = meeting_access(request.user, meeting_id)
     folder = actions.do_create_folder(access, actor=request.user, name=payload.name)
-    return 201, {"id": folder.pk, "name": folder.name, "position": folder.position}
+    return Status(201, {"id": folder.pk, "name": folder.name, "position": folder.position})
 
 
 class DocumentTypeIn(Schema):
@@ -260,7 +260,7 @@ def list_document_types(request: HttpRequest):
 @router.post("/document-types", summary="Add a document type (administrators)", response={201: dict})
 def create_document_type(request: HttpRequest, payload: DocumentTypeIn):
     doc_type = actions.do_create_document_type(actor=request.user, name=payload.name, code=payload.code)
-    return 201, {"id": doc_type.pk, "name": doc_type.name, "code": doc_type.code, "unit": doc_type.unit_id}
+    return Status(201, {"id": doc_type.pk, "name": doc_type.name, "code": doc_type.code, "unit": doc_type.unit_id})
 
 
 from meetings.api import opinions  # noqa: E402  (mounted here so meetings/api/__init__.py stays as is)

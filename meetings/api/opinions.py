@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ecabinet.errors import ActionError
 from meetings.actions import opinions as actions
@@ -54,7 +54,7 @@ def list_notes(request: HttpRequest, meeting: int | None = None, document: int |
 def create_note(request: HttpRequest, payload: NoteIn):
     note = actions.do_save_note(actor=request.user, text=payload.text, meeting_id=payload.meeting,
                                 document_id=payload.document, page=payload.page)
-    return 201, note_dict(note)
+    return Status(201, note_dict(note))
 
 
 @router.patch("/notes/{note_id}", summary="Edit one of my notes")
@@ -66,7 +66,7 @@ def update_note(request: HttpRequest, note_id: int, payload: NotePatch):
 @router.delete("/notes/{note_id}", summary="Delete one of my notes", response={204: None})
 def delete_note(request: HttpRequest, note_id: int):
     actions.do_delete_note(actor=request.user, note_id=note_id)
-    return 204, None
+    return Status(204, None)
 
 
 # ---- opinions ------------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def create_round(request: HttpRequest):
         deadline=_parse_deadline(data.get("deadline", "")), usernames=usernames_from(data),
         upload=uploaded_file(request), meeting_id=form_int(data, "meeting"), unit_id=form_int(data, "unit"),
     )
-    return 201, round_dict(_access(request, rnd.pk))
+    return Status(201, round_dict(_access(request, rnd.pk)))
 
 
 @router.get("/opinions/{round_id}", summary="A round: the question, my answer; the tally for the secretary")
