@@ -82,7 +82,7 @@ def documents_visible_to(access: MeetingAccess) -> QuerySet:
     """
     from meetings.models import Document
 
-    docs = Document.objects.filter(meeting=access.meeting)
+    docs = Document.objects.filter(meeting=access.meeting).select_related("agenda_item")
     if access.runs_meeting:
         return docs
     user_id = access.user_id

@@ -57,7 +57,7 @@ def deflate_bomb(megabytes: int = 200) -> bytes:
     """One page whose content stream inflates to `megabytes` MB of zeros (about 200 KB on disk)."""
     writer = PdfWriter()
     page = writer.add_blank_page(595, 842)
-    compressor = zlib.compressobj(9)
+    compressor = zlib.compressobj(1)
     chunk = b"0" * (1024 * 1024)
     data = b"".join(compressor.compress(chunk) for _ in range(megabytes)) + compressor.flush()
     stream = StreamObject()

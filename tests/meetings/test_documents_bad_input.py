@@ -114,3 +114,17 @@ class BadUploadTests(BaseTestCase):
         self.assertContains(response, "class=\"error\"")
         self.assertFalse(Document.objects.exists())
         self.assertEqual(media_files(settings), [])
+
+
+class RollbackCleanupTests(BaseTestCase):
+    def test_a_failure_after_the_file_is_written_removes_the_file(self):
+        from unittest import mock
+
+        meeting = make_meeting(self)
+        # Fault injection: the audit write fails after the version file was stored.
+        with mock.patch("meetings.actions.documents.record_audit", side_effect=RuntimeError("disk full")):
+            with self.assertRaises(RuntimeError):
+                self.client_for(self.owner).post(f"/api/v1/meetings/{meeting.pk}/documents",
+                                                 {"file": upload(pdf_bytes(1))})
+        self.assertFalse(Document.objects.exists())
+        self.assertEqual(media_files(settings), [])
