@@ -7,7 +7,7 @@ from typing import Any
 from meetings.access import MeetingAccess
 
 
-def polls_for(access: MeetingAccess) -> list[dict[str, Any]]:
+def polls_for(access: MeetingAccess, user: Any = None) -> list[dict[str, Any]]:
     """The meeting's polls as the viewer may see them (counts only where visible to everyone)."""
     from meetings.live.snapshot import serialize_polls
 

@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
                 ('quorum_fraction', models.DecimalField(decimal_places=3, default=0.5, max_digits=4)),
                 ('conclusion', models.TextField(blank=True, verbose_name='conclusion')),
                 ('checkin_secret', models.CharField(default=meetings.models.room._new_secret, max_length=64)),
-                ('meeting', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='room', to='meetings.meeting')),
+                ('meeting', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='room_state', to='meetings.meeting')),
             ],
         ),
         migrations.CreateModel(

@@ -29,7 +29,7 @@ def _new_secret() -> str:
 class RoomState(models.Model):
     """Per-meeting room settings and the meeting's own conclusion (one row per meeting)."""
 
-    meeting = models.OneToOneField("meetings.Meeting", on_delete=models.CASCADE, related_name="room")
+    meeting = models.OneToOneField("meetings.Meeting", on_delete=models.CASCADE, related_name="room_state")
     # Quorum: present voting seats must be MORE than this fraction of the voting seats.
     quorum_fraction = models.DecimalField(max_digits=4, decimal_places=3, default=0.5)
     conclusion = models.TextField(_("conclusion"), blank=True)

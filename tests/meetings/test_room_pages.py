@@ -53,7 +53,7 @@ class RoomPageTests(BaseTestCase):
         bad = self.client_for(self.room.members[1]).post(f"/meetings/{self.m.pk}/room/checkin/",
                                                          {"t": checkin_token(other.meeting)})
         self.assertEqual(bad.status_code, 400)
-        old = signing.TimestampSigner(salt=f"meetings.checkin.{self.m.room.checkin_secret}")
+        old = signing.TimestampSigner(salt=f"meetings.checkin.{self.m.room_state.checkin_secret}")
         stale = old.sign(str(self.m.pk))
         real_time = time.time
         try:
