@@ -112,7 +112,38 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     # --- delivery ---------------------------------------------------------------------------
 
+    def _watch(self, event: dict[str, Any]) -> None:
+        """A change to this viewer's own participation re-checks access (role, or removal)."""
+        touched = event.get("participants")
+        if touched is None:
+            touched = ()
+            frame = event["frame"]
+            if '"event":"participant.' in frame:  # parsed once per process, not per socket
+                parsed = json.loads(frame)
+                data = parsed.get("data") or {}
+                person = data.get("participant") or {}
+                touched = ("id", data["id"]) if "id" in data else ("user", person.get("user"))
+            event["participants"] = touched
+        if not touched:
+            return
+        participant = self.access.participant
+        if (touched[0] == "id" and participant is not None and touched[1] == participant.pk) or (
+                touched[0] == "user" and touched[1] == self.viewer["user_id"]):
+            asyncio.ensure_future(self._recheck())
+
+    async def _recheck(self) -> None:
+        access = await database_sync_to_async(self._access)(self.scope["user"])
+        if isinstance(access, str):
+            self.joined = False
+            await get_hub().leave(self)
+            with translation.override(self._language()):
+                await self._fail("forbidden", _("You are not a participant of this meeting."))
+            return
+        self.access = access
+        self.viewer = {"user_id": self.viewer["user_id"], "role": access.role, "runs_meeting": access.runs_meeting}
+
     def _frame(self, event: dict[str, Any]) -> str:
+        self._watch(event)
         audience = event["audience"]
         if audience is None or may_see(audience, **self.viewer):
             return event["frame"]

@@ -203,3 +203,50 @@ async def test_many_sockets_share_one_subscription(room):
         await ws.disconnect()
     await asyncio.sleep(0.05)
     assert room.meeting.pk not in hub.feeds
+
+
+async def test_removed_participant_is_cut_off_and_role_changes_apply(room):
+    from django.db import transaction
+
+    from meetings.models import Participant
+    from meetings.serializers import serialize_participant
+
+    member = await connect(room.meeting.pk, room.member, since=0)
+    guest = await connect(room.meeting.pk, room.guest, since=0)
+    for ws in (member, guest):
+        assert await settle(ws) == []
+
+    def promote_guest():
+        with transaction.atomic():
+            p = Participant.objects.get(meeting=room.meeting, user=room.guest)
+            p.role = "member"
+            p.save()
+            emit(room.meeting, "participant.upserted", {"participant": serialize_participant(p)})
+            emit(room.meeting, "note.upserted", {"note": {"id": 1}}, audience={"roles": ["member"]})
+
+    await sync_to_async(promote_guest)()
+    await expect(guest, type="event", revision=1, event="participant.upserted")
+    await expect(guest, type="event", revision=2)  # same batch: filtered before the re-check
+    await asyncio.sleep(0.2)
+
+    def members_only():
+        with transaction.atomic():
+            emit(room.meeting, "note.upserted", {"note": {"id": 2}}, audience={"roles": ["member"]})
+
+    await sync_to_async(members_only)()
+    await expect(guest, type="event", revision=3, event="note.upserted")
+
+    def remove_member():
+        with transaction.atomic():
+            p = Participant.objects.get(meeting=room.meeting, user=room.member)
+            pk = p.pk
+            p.delete()
+            emit(room.meeting, "participant.removed", {"id": pk})
+
+    await expect_events(member, 3)
+    await sync_to_async(remove_member)()
+    await expect(member, type="event", revision=4, event="participant.removed")
+    await expect(member, type="error", code="forbidden")
+    assert (await member.receive_output(2))["type"] == "websocket.close"
+    await expect(guest, type="event", revision=4)
+    await guest.disconnect()
