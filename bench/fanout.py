@@ -3,8 +3,9 @@
 For N clients (100, 500, 1000) on one meeting: start the app on loopback, connect N websockets
 with `since` = the current revision, make 20 changes through the HTTP API and record, per
 client, the time from sending the request to receiving the event. The floor, measured in the
-same run from the same client process: a plain `websockets` server broadcasting a message of
-the same size to N clients. Prints p50 / p99 / max and p99(app) / p99(floor), lost and
+same run from the same client process, alternating with the app round by round (this 2-core
+machine's load drifts): a plain `websockets` server broadcasting a message of the same size
+to N clients. Prints p50 / p99 / max and p99(app) / p99(floor), lost and
 duplicated events. Then the same over Redis with two workers (half the clients on each).
 
     .venv/bin/python bench/fanout.py [--sizes 100,500,1000] [--changes 20] [--servers daphne,uvicorn]
@@ -155,54 +156,6 @@ def summary(latencies_ms: list[float]) -> tuple[float, float, float]:
     return statistics.median(ordered), p99, ordered[-1]
 
 
-async def run_app(servers: list[AppServer], data: dict, n: int, changes: int) -> dict:
-    meeting, tokens = data["meeting"], data["tokens"][:n]
-    since = await asyncio.to_thread(current_revision, meeting)
-    targets = []
-    for i, token in enumerate(tokens):
-        server = servers[i % len(servers)]
-        targets.append((f"ws://127.0.0.1:{server.port}/ws/meetings/{meeting}/?since={since}",
-                        {"Authorization": f"Bearer {token}", "Origin": server.url}))
-    clients = Clients()
-    await clients.open(targets)
-    await asyncio.sleep(0.5)
-    api = servers[0].url + "/api/v1"
-    latencies: list[float] = []
-    spreads: list[float] = []
-    http: list[float] = []
-    request_id = None
-    loop = asyncio.get_running_loop()
-    warmup = 2  # the first requests of a fresh worker import and connect: not measured
-    for change in range(-warmup, changes):
-        t0 = time.perf_counter()
-        # One event per change: the chair raises a hand, then withdraws it.
-        if request_id is None:
-            answer = await loop.run_in_executor(None, post, f"{api}/meetings/{meeting}/speakers",
-                                                data["chair_token"], {"kind": "speak"})
-            request_id = answer["id"]
-        else:
-            await loop.run_in_executor(None, post, f"{api}/speakers/{request_id}/withdraw", data["chair_token"])
-            request_id = None
-        answered = time.perf_counter()
-        revision = since + warmup + change + 1
-        await clients.wait_for(revision, n)
-        if change < 0:
-            continue
-        http.append((answered - t0) * 1000)
-        arrivals = clients.arrivals.get(revision, [])
-        latencies += [(at - t0) * 1000 for at in arrivals]
-        if arrivals:
-            spreads.append((max(arrivals) - min(arrivals)) * 1000)
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.3)
-    lost = sum(1 for seen in clients.per_client for r in range(since + 1, since + warmup + changes + 1) if r not in seen)
-    dup = sum(c - 1 for seen in clients.per_client for c in seen.values() if c > 1)
-    size = int(statistics.mean(clients.sizes)) if clients.sizes else 300
-    await clients.close()
-    return {"lat": latencies, "lost": lost, "dup": dup, "size": size, "http": statistics.median(http),
-            "spread": statistics.median(spreads) if spreads else 0}
-
-
 FLOOR_SERVER = textwrap.dedent("""
     import asyncio, sys, websockets
     clients = set()
@@ -224,40 +177,92 @@ FLOOR_SERVER = textwrap.dedent("""
 """)
 
 
-async def run_floor(n: int, changes: int, size: int) -> dict:
+async def start_floor(n: int):
+    """The floor: a plain `websockets` server in its own process, N clients, one trigger socket."""
     from tests.meetings.room_server import free_port
 
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-c", FLOOR_SERVER, str(port)])
+    for _ in range(100):
+        try:
+            (await websockets.connect(f"ws://127.0.0.1:{port}/probe")).transport.close()
+            break
+        except OSError:
+            await asyncio.sleep(0.1)
+    clients = Clients()
+    await clients.open([(f"ws://127.0.0.1:{port}/c", {}) for _ in range(n)])
+    trigger = await websockets.connect(f"ws://127.0.0.1:{port}/trigger", compression=None)
+    return proc, clients, trigger
+
+
+async def run_pair(servers: list[AppServer], data: dict, n: int, changes: int) -> tuple[dict, dict]:
+    """App and floor measured in alternation, round by round, so both see the same machine load."""
+    meeting, tokens = data["meeting"], data["tokens"][:n]
+    since = await asyncio.to_thread(current_revision, meeting)
+    targets = []
+    for i, token in enumerate(tokens):
+        server = servers[i % len(servers)]
+        targets.append((f"ws://127.0.0.1:{server.port}/ws/meetings/{meeting}/?since={since}",
+                        {"Authorization": f"Bearer {token}", "Origin": server.url}))
+    clients = Clients()
+    await clients.open(targets)
+    proc, floor_clients, trigger = await start_floor(n)
+    await asyncio.sleep(0.5)
+    api = servers[0].url + "/api/v1"
+    latencies: list[float] = []
+    floor: list[float] = []
+    spreads: list[float] = []
+    http: list[float] = []
+    request_id = None
+    loop = asyncio.get_running_loop()
+    warmup = 2  # the first requests of a fresh worker import and connect: not measured
     try:
-        for _ in range(100):
-            try:
-                (await websockets.connect(f"ws://127.0.0.1:{port}/probe")).transport.close()
-                break
-            except OSError:
-                await asyncio.sleep(0.1)
-        clients = Clients()
-        await clients.open([(f"ws://127.0.0.1:{port}/c", {}) for _ in range(n)])
-        trigger = await websockets.connect(f"ws://127.0.0.1:{port}/trigger", compression=None)
-        await asyncio.sleep(0.5)
-        latencies: list[float] = []
-        warmup = 2
-        for change in range(1, warmup + changes + 1):
-            body = json.dumps({"type": "event", "revision": change, "event": "speaker.upserted", "data": {}})
+        for change in range(-warmup, changes):
+            t0 = time.perf_counter()
+            # One event per change: the chair raises a hand, then withdraws it.
+            if request_id is None:
+                answer = await loop.run_in_executor(None, post, f"{api}/meetings/{meeting}/speakers",
+                                                    data["chair_token"], {"kind": "speak"})
+                request_id = answer["id"]
+            else:
+                await loop.run_in_executor(None, post, f"{api}/speakers/{request_id}/withdraw", data["chair_token"])
+                request_id = None
+            answered = time.perf_counter()
+            revision = since + warmup + change + 1
+            await clients.wait_for(revision, n)
+            arrivals = clients.arrivals.get(revision, [])
+            if change >= 0:
+                http.append((answered - t0) * 1000)
+                latencies += [(at - t0) * 1000 for at in arrivals]
+                if arrivals:
+                    spreads.append((max(arrivals) - min(arrivals)) * 1000)
+            await asyncio.sleep(0.05)
+            # the floor, same message size, right after
+            size = int(statistics.mean(clients.sizes)) if clients.sizes else 250
+            number = change + warmup + 1
+            body = json.dumps({"type": "event", "revision": number, "event": "speaker.upserted", "data": {}})
             message = body[:-1] + ',"pad":"' + "x" * max(0, size - len(body) - 9) + '"}'
             t0 = time.perf_counter()
             await trigger.send(message)
-            await clients.wait_for(change, n)
-            if change > warmup:
-                latencies += [(at - t0) * 1000 for at in clients.arrivals.get(change, [])]
+            await floor_clients.wait_for(number, n)
+            if change >= 0:
+                floor += [(at - t0) * 1000 for at in floor_clients.arrivals.get(number, [])]
             await trigger.recv()
             await asyncio.sleep(0.05)
-        await trigger.close()
-        await clients.close()
-        return {"lat": latencies}
+        await asyncio.sleep(0.3)
+        lost = sum(1 for seen in clients.per_client for r in range(since + 1, since + warmup + changes + 1)
+                   if r not in seen)
+        dup = sum(c - 1 for seen in clients.per_client for c in seen.values() if c > 1)
+        size = int(statistics.mean(clients.sizes)) if clients.sizes else 0
     finally:
+        await trigger.close()
+        await floor_clients.close()
+        await clients.close()
         proc.terminate()
         proc.wait()
+    app = {"lat": latencies, "lost": lost, "dup": dup, "size": size, "http": statistics.median(http),
+           "spread": statistics.median(spreads) if spreads else 0}
+    return app, {"lat": floor}
 
 
 def redis_reachable() -> bool:
@@ -310,9 +315,7 @@ async def run_all(args, sizes: list[int], data: dict) -> None:
                 server.start()
             try:
                 for n in sizes:
-                    app = await run_app(servers, data, n, args.changes)
-                    # The floor right after each run: this machine's load drifts between runs.
-                    floor = await run_floor(n, args.changes, app["size"])
+                    app, floor = await run_pair(servers, data, n, args.changes)
                     print(line(f"{server_name} {mode} N={n} ({app['size']} B)", app, floor), flush=True)
             finally:
                 for server in servers:

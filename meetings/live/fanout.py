@@ -17,6 +17,8 @@ from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
 
+YIELD_EVERY = 32
+
 
 class LiveConnection(Protocol):
     meeting_id: int
@@ -61,7 +63,12 @@ class MeetingFeed:
                 continue
             # Each connection filters and writes in memory (the server's send only buffers);
             # a gap makes that one connection read the log on its own task.
-            for connection in tuple(self.connections):
+            for index, connection in enumerate(tuple(self.connections)):
+                if index and not index % YIELD_EVERY:
+                    # Let the server flush what is queued so far: with daphne (Twisted) a write
+                    # only leaves when the loop turns, so the first sockets would otherwise
+                    # wait for the last one to be queued.
+                    await asyncio.sleep(0)
                 try:
                     await connection.deliver(events)
                 except Exception:
