@@ -192,6 +192,8 @@
       return h("li", {}, [h("a", { href: a.url, text: "📎 " + a.title })]);
     }));
     $("room-conclusion").textContent = state.room && state.room.conclusion ? T.conclusion + ": " + state.room.conclusion : "";
+    var box = $("conclusion-text");
+    if (box && document.activeElement !== box && state.room) box.value = state.room.conclusion || "";
   }
 
   function renderAttendance() {
@@ -331,6 +333,16 @@
     var opts = f.options.value.split(";").map(function (s) { return s.trim(); }).filter(Boolean);
     post(base + "/polls", { question: f.question.value, options: opts.length ? opts : null, secret: f.secret.checked,
       show_live: f.show_live.checked, majority: f.majority.value }).then(function () { f.reset(); });
+  });
+  onSubmit("attach", function (f) {
+    if (!f.file.files.length) return;
+    var data = new FormData();
+    data.append("file", f.file.files[0]);
+    data.append("title", f.file.files[0].name);
+    if (f.current.checked && state && state.meeting.current_item) data.append("item", state.meeting.current_item);
+    fetch(cfg.api + base + "/conclusion/attachments", { method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf() }, body: data })
+      .then(function (r) { return r.json().then(function (j) { if (!r.ok) flash(j.error ? j.error.message : T.error); else f.reset(); }); });
   });
   onSubmit("meeting-conclusion", function (f) { post(base + "/conclusion", { text: f.text.value }); });
 
