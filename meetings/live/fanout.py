@@ -13,11 +13,29 @@ import logging
 import weakref
 from typing import Any, Protocol
 
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
 
 YIELD_EVERY = 32
+# A notice lost in a quiet moment would leave screens behind until the next change: each feed
+# compares its last revision with the log this often (one indexed query per meeting and process).
+HEAL_SECONDS = 15.0
+
+
+def _events_after(meeting_id: int, revision: int) -> list[dict[str, Any]]:
+    from meetings.events import serialize_for_delivery
+    from meetings.models import MeetingEvent
+
+    rows = MeetingEvent.objects.filter(meeting_id=meeting_id, revision__gt=revision).order_by("revision")[:500]
+    return [serialize_for_delivery(event) for event in rows]
+
+
+def _current_revision(meeting_id: int) -> int:
+    from meetings.models import Meeting
+
+    return Meeting.objects.filter(pk=meeting_id).values_list("revision", flat=True).first() or 0
 
 
 class LiveConnection(Protocol):
@@ -37,13 +55,30 @@ class MeetingFeed:
         self.channel: str | None = None
         self.ready = asyncio.Event()
         self.task: asyncio.Task | None = None
+        self.heal_task: asyncio.Task | None = None
+        self.lock = asyncio.Lock()
+        self.last_seen = 0
 
     async def start(self) -> None:
         layer = self.hub.layer
         self.channel = await layer.new_channel(prefix="meeting-feed")
         await layer.group_add(self.group, self.channel)
+        # Read after subscribing: anything later arrives as a notice or is found by _heal.
+        self.last_seen = await database_sync_to_async(_current_revision)(self.meeting_id)
         self.task = asyncio.ensure_future(self._read())
+        self.heal_task = asyncio.ensure_future(self._heal())
         self.ready.set()
+
+    async def _heal(self) -> None:
+        while True:
+            await asyncio.sleep(HEAL_SECONDS)
+            try:
+                missed = await database_sync_to_async(_events_after)(self.meeting_id, self.last_seen)
+            except Exception:
+                logger.exception("live feed for meeting %s: log check failed", self.meeting_id)
+                continue
+            if missed:
+                await self.dispatch(missed)
 
     async def _read(self) -> None:
         layer = self.hub.layer
@@ -59,8 +94,13 @@ class MeetingFeed:
             if message.get("type") != "meeting.events":
                 continue
             events = message.get("events") or []
-            if not events:
-                continue
+            if events:
+                await self.dispatch(events)
+
+    async def dispatch(self, events: list[dict[str, Any]]) -> None:
+        """One batch to every local socket, in order; batches never interleave."""
+        async with self.lock:
+            self.last_seen = max(self.last_seen, max(e["revision"] for e in events))
             # Each connection filters and writes in memory (the server's send only buffers);
             # a gap makes that one connection read the log on its own task.
             for index, connection in enumerate(tuple(self.connections)):
@@ -72,11 +112,15 @@ class MeetingFeed:
                 try:
                     await connection.deliver(events)
                 except Exception:
-                    logger.exception("live feed for meeting %s: delivery failed", self.meeting_id)
+                    # A socket that went away under us (uvicorn raises on send): drop it here;
+                    # its disconnect handler will also leave the hub.
+                    self.connections.discard(connection)
+                    logger.debug("live feed for meeting %s: delivery failed", self.meeting_id, exc_info=True)
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        for task in (self.task, self.heal_task):
+            if task is not None:
+                task.cancel()
         if self.channel is not None:
             try:
                 await self.hub.layer.group_discard(self.group, self.channel)

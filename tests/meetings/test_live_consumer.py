@@ -250,3 +250,30 @@ async def test_removed_participant_is_cut_off_and_role_changes_apply(room):
     assert (await member.receive_output(2))["type"] == "websocket.close"
     await expect(guest, type="event", revision=4)
     await guest.disconnect()
+
+
+async def test_lost_notice_in_a_quiet_moment_is_healed(room, monkeypatch):
+    from django.db import transaction
+
+    import meetings.events as events_module
+    from meetings.live import fanout
+
+    monkeypatch.setattr(fanout, "HEAL_SECONDS", 0.3)
+    ws = await connect(room.meeting.pk, room.member, since=0)
+    assert await settle(ws) == []
+
+    def silent_change():
+        real = events_module.send_to_group
+        events_module.send_to_group = lambda group, message: None
+        try:
+            with transaction.atomic():
+                emit(room.meeting, "room.updated", {"room": {"quorum_fraction": 0.5, "conclusion": "y"}})
+        finally:
+            events_module.send_to_group = real
+
+    await sync_to_async(silent_change)()
+    # no further change: the feed's own log check delivers it
+    frame = await expect(ws, type="event", revision=1, event="room.updated")
+    assert frame["data"]["room"]["conclusion"] == "y"
+    assert await ws.receive_nothing(0.5)
+    await ws.disconnect()
