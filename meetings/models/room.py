@@ -4,6 +4,10 @@ Secret ballots: a `PollVoter` row (poll, seat) enforces one vote per seat in the
 the choice goes into a `Ballot` row with a random UUID key, no voter reference and no
 timestamp, so nothing stored (no column, no key order, no time) ties a choice to a voter.
 Open ballots carry the voter on the Ballot, because an open vote is public by definition.
+No event, audit row or API answer of a secret poll carries a per-option count before close.
+Limit: PostgreSQL's system columns (xmin) and its WAL record which rows one transaction wrote;
+someone with raw access to the database server (not the app's admin, API or logs) could pair
+a PollVoter with its Ballot that way.
 """
 
 from __future__ import annotations
