@@ -1,0 +1,277 @@
+"""The visible signature stamp: Vietnamese text in embedded Roboto, bottom-right of a page.
+
+Stamps already on the page push a new one upwards (then into a column to the left), so
+several signatures on one page never overlap.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import uharfbuzz as hb
+from pyhanko.pdf_utils import generic, layout
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
+from pyhanko.sign import fields
+from pyhanko.stamp import TextStampStyle
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+FONT_SIZE = 8
+LEADING = 10
+PADDING = 5  # text box margin inside the border
+MARGIN = 24  # distance from the page edges
+GAP = 6  # between stacked stamps
+MAX_LINE_CHARS = 60
+
+
+@dataclass
+class StampInfo:
+    full_name: str
+    position: str
+    unit: str
+    reason: str
+    signed_at: datetime
+    page: int = -1  # -1 = last page
+
+
+@dataclass
+class Layout:
+    field_name: str
+    others_on_page: int
+
+
+def roboto_path() -> str:
+    import font_roboto
+
+    return os.path.join(os.path.dirname(font_roboto.__file__), "files", "Roboto-Regular.ttf")
+
+
+@functools.cache
+def _metrics() -> tuple[dict[int, int], float]:
+    """Advance widths per code point (in font units) and units-per-em, read once."""
+    from fontTools.ttLib import TTFont
+
+    tt = TTFont(roboto_path(), lazy=True)
+    cmap = tt.getBestCmap()
+    hmtx = tt["hmtx"]
+    widths = {cp: hmtx[name][0] for cp, name in cmap.items()}
+    return widths, float(tt["head"].unitsPerEm)
+
+
+def text_width(line: str, size: float = FONT_SIZE) -> float:
+    widths, upem = _metrics()
+    default = widths.get(ord("M"), upem * 0.6)
+    return sum(widths.get(ord(ch), default) for ch in line) * size / upem
+
+
+class _PerMilleGlyphAccumulator(GlyphAccumulator):
+    """pyHanko 0.38 writes /W widths and TJ adjustments in raw font units, which PDF reads
+    as 1/1000 em; Roboto has 2048 units per em, so glyphs would be spread ~2x apart.
+    Scale HarfBuzz and the widths to 1000 units per em to fix that."""
+
+    def __init__(self, *args: Any, hb_face: hb.Face, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._scale = 1000.0 / self.units_per_em
+        # The TTFont we were given lacks GSUB/GPOS (see _font_variant); shape with the
+        # variant that has them so kerning and diacritic positioning apply. Glyph ids agree.
+        self.hb_font = hb.Font(hb_face)
+        self.hb_font.scale = (1000, 1000)
+        self.units_per_em = 1000
+
+    def _get_cid_and_width(self, glyph_id: int) -> tuple[int, int]:
+        try:
+            return self._glyphs[glyph_id]
+        except KeyError:
+            pass
+        glyph_name = self.tt.getGlyphName(glyph_id)
+        glyph = self._glyph_set.get(glyph_name)
+        # Roboto is a TrueType (glyf) font, so CIDs are raw glyph ids
+        result = glyph_id, round(glyph.width * self._scale)
+        self._glyphs[glyph_id] = result
+        return result
+
+
+# ASCII, Latin-1, Latin Extended-A, O/U-horn, combining tone marks, the Vietnamese part of
+# Latin Extended Additional, dashes/quotes, dong/euro signs: Vietnamese names and units.
+_VI_RANGES = [
+    (0x20, 0x7E),
+    (0xA0, 0x17F),
+    (0x1A0, 0x1B0),
+    (0x300, 0x323),
+    (0x1EA0, 0x1EF9),
+    (0x2010, 0x2030),
+    (0x20AB, 0x20AC),
+]
+
+
+@dataclass(frozen=True)
+class _FontVariant:
+    shaping_face: hb.Face
+    embedding_bytes: bytes  # same glyph order, without layout tables
+    codepoints: frozenset[int]
+
+
+@functools.cache
+def _font_variant(full: bool) -> _FontVariant:
+    """Roboto prepared once per process.
+
+    pyHanko subsets the font per signature; fontTools first parses every table and glyph,
+    which costs ~0.4 s for full Roboto. Two cached reductions make that ~10x cheaper: the
+    default variant keeps only the Vietnamese/Latin repertoire, and the copy pyHanko parses
+    has no GSUB/GPOS/GDEF (it drops them from the embedded subset anyway)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    with open(roboto_path(), "rb") as fh:
+        tt = TTFont(BytesIO(fh.read()))
+    if not full:
+        opts = subset.Options(layout_features=["*"], name_IDs=["*"], notdef_outline=True)
+        sub = subset.Subsetter(opts)
+        sub.populate(unicodes=[cp for lo, hi in _VI_RANGES for cp in range(lo, hi + 1)])
+        sub.subset(tt)
+    shaping = BytesIO()
+    tt.save(shaping)
+    codepoints = frozenset(tt.getBestCmap())
+    for tag in ("GSUB", "GPOS", "GDEF"):
+        if tag in tt:
+            del tt[tag]
+    embedding = BytesIO()
+    tt.save(embedding)
+    return _FontVariant(hb.Face(shaping.getvalue()), embedding.getvalue(), codepoints)
+
+
+class _RobotoFactory(GlyphAccumulatorFactory):
+    full: bool = False
+
+    def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        variant = _font_variant(self.full)
+        # own BytesIO per engine: the accumulator subsets (mutates) its own TTFont
+        return _PerMilleGlyphAccumulator(
+            writer=writer,
+            font_handle=BytesIO(variant.embedding_bytes),
+            font_size=self.font_size,
+            obj_stream=obj_stream,
+            hb_face=variant.shaping_face,
+        )
+
+
+@functools.cache
+def _style(full: bool = False) -> TextStampStyle:
+    factory = _RobotoFactory(roboto_path(), font_size=FONT_SIZE)
+    factory.full = full
+    return TextStampStyle(
+        stamp_text="%(body)s",
+        border_width=1,
+        background=None,
+        # left-aligned, centred vertically; shrink only if our width estimate was short
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins.uniform(PADDING),
+            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+        ),
+        text_box_style=TextBoxStyle(font=factory, font_size=FONT_SIZE, leading=LEADING),
+    )
+
+
+def _wrap(text: str, limit: int = MAX_LINE_CHARS) -> list[str]:
+    words, lines, cur = text.split(), [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > limit:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}" if cur else w
+    if cur:
+        lines.append(cur)
+    return lines or [""]
+
+
+def stamp_lines(info: StampInfo) -> list[str]:
+    at = info.signed_at
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    local = at.astimezone(LOCAL_TZ)
+    lines = _wrap(f"Người ký: {info.full_name}")
+    if info.position:
+        lines += _wrap(f"Chức vụ: {info.position}")
+    if info.unit:
+        lines += _wrap(f"Đơn vị: {info.unit}")
+    lines.append(f"Thời gian: {local:%d/%m/%Y %H:%M}")
+    if info.reason:
+        lines += _wrap(f"Lý do: {info.reason}")
+    return lines
+
+
+def _is_sig_widget(annot: Any) -> bool:
+    if annot.get("/Subtype") != "/Widget":
+        return False
+    if annot.get("/FT") == "/Sig":
+        return True
+    parent = annot.get("/Parent")
+    return parent is not None and parent.get_object().get("/FT") == "/Sig"
+
+
+def _page(writer: BasePdfFileWriter, page_ix: int) -> generic.DictionaryObject:
+    page_ref, _ = writer.find_page_for_modification(page_ix)
+    return page_ref.get_object()
+
+
+def _media_box(page: generic.DictionaryObject) -> tuple[float, float, float, float]:
+    node: Any = page
+    for _ in range(64):  # inherited attribute; bounded against parent loops
+        box = node.get("/MediaBox")
+        if box is not None:
+            x1, y1, x2, y2 = (float(v) for v in box)
+            return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
+        parent = node.get("/Parent")
+        if parent is None:
+            break
+        node = parent.get_object()
+    return 0.0, 0.0, 595.0, 842.0  # A4
+
+
+def plan(writer: BasePdfFileWriter, page_ix: int, field_name: str | None) -> Layout:
+    """Choose the field name and count the signature widgets already on the target page."""
+    annots = _page(writer, page_ix).get("/Annots")
+    others = 0
+    if annots is not None:
+        for a in annots.get_object():
+            if _is_sig_widget(a.get_object()):
+                others += 1
+    if field_name is None:
+        names = {name for name, _, _ in fields.enumerate_sig_fields(writer)}
+        n = len(names) + 1
+        while f"Sig{n}" in names:
+            n += 1
+        field_name = f"Sig{n}"
+    return Layout(field_name=field_name, others_on_page=others)
+
+
+def appearance(
+    info: StampInfo, writer: BasePdfFileWriter, page_ix: int, index: int
+) -> tuple[tuple[int, int, int, int], TextStampStyle, dict[str, str]]:
+    lines = stamp_lines(info)
+    # 4% slack: HarfBuzz kerning/shaping vs. plain advance widths
+    width = int(max(text_width(line) for line in lines) * 1.04) + 2 * PADDING + 4
+    height = len(lines) * LEADING + 2 * PADDING + 4
+    x1, y1, x2, y2 = _media_box(_page(writer, page_ix))
+    per_column = max(1, int((y2 - y1 - 2 * MARGIN + GAP) // (height + GAP)))
+    col, row = divmod(index, per_column)
+    right = x2 - MARGIN - col * (width + GAP)
+    left = max(x1, right - width)
+    bottom = y1 + MARGIN + row * (height + GAP)
+    box = (int(left), int(bottom), int(left + width), int(bottom + height))
+    body = "\n".join(lines)
+    # fall back to the whole font only for text outside the Vietnamese/Latin repertoire
+    full = any(ord(ch) not in _font_variant(False).codepoints for ch in body if ch != "\n")
+    return box, _style(full), {"body": body}

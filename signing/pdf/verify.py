@@ -1,0 +1,260 @@
+"""Verify the signatures of a PDF and produce the DESIGN.md ``verify_pdf`` report.
+
+Time limit: validation runs in a separate worker *process* (see :mod:`._workers`). A PDF
+can make pyHanko parse or diff for a long time and Python cannot interrupt a thread, so a
+thread with a deadline would leave the work running after we answered; a process can be
+killed. Workers come from a ``forkserver`` context (safe to start from a threaded daphne or
+runserver process), stay alive between calls, and are killed on timeout. The first call in
+a process pays ~1 s to start a worker.
+
+``trusted`` means the chain reaches a trust root and is valid at the signing time: at the
+timestamp when the signature carries a valid one, else at the signer-claimed time (the
+PDF ``/M`` or the CMS signing-time attribute, which the signer's computer chose).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from io import BytesIO
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from . import _workers
+
+__all__ = ["STATUS_ORDER", "verify_pdf_bytes", "verify_pdf_in_process"]
+
+# worst last; the file's status is the worst of its signatures
+STATUS_ORDER = ("valid", "untrusted", "modified", "invalid")
+_EXPIRY_PROBLEMS = ("EXPIRED", "NOT_YET_VALID", "OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED")
+
+
+def _report(filename: str, status: str, error: str | None = None, sigs: list | None = None) -> dict:
+    return {"file": filename, "status": status, "error": error, "signatures": sigs or []}
+
+
+def _roots_to_der(trust_roots: list[x509.Certificate | bytes | str]) -> list[bytes]:
+    out = []
+    for root in trust_roots:
+        if isinstance(root, x509.Certificate):
+            out.append(root.public_bytes(serialization.Encoding.DER))
+            continue
+        raw = root.encode() if isinstance(root, str) else bytes(root)
+        if b"-----BEGIN" in raw:
+            out.extend(
+                c.public_bytes(serialization.Encoding.DER)
+                for c in x509.load_pem_x509_certificates(raw)
+            )
+        else:
+            out.append(x509.load_der_x509_certificate(raw).public_bytes(serialization.Encoding.DER))
+    return out
+
+
+def verify_pdf_bytes(
+    data: bytes,
+    *,
+    trust_roots: list[x509.Certificate | bytes | str],
+    filename: str = "x.pdf",
+    max_bytes: int = 100 * 1024 * 1024,
+    time_limit_s: float = 30,
+    max_signatures: int = 200,
+) -> dict:
+    """Return the report dict; never raises for bad input."""
+    if len(data) > max_bytes:
+        return _report(filename, "error", "file too large")
+    if b"%PDF-" not in bytes(data[:1024]):
+        return _report(filename, "error", "not a PDF file")
+    try:
+        roots = _roots_to_der(trust_roots)
+    except ValueError as exc:
+        raise ValueError(f"unreadable trust root: {exc}") from exc
+    try:
+        return _workers.run(
+            verify_pdf_in_process, (bytes(data), roots, filename, max_signatures), time_limit_s
+        )
+    except _workers.Timeout:
+        return _report(filename, "error", "validation timed out")
+    except _workers.WorkerFailed as exc:
+        return _report(filename, "error", f"validation failed: {exc}")
+
+
+# --- everything below runs inside the worker process ---------------------------------------
+
+
+def _iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).isoformat()
+
+
+def _count_sig_fields(reader: Any, limit: int) -> int:
+    """Count /FT /Sig terminal fields, stopping past ``limit`` (bounded work)."""
+    try:
+        form = reader.root["/AcroForm"]
+        todo = list(form["/Fields"])
+    except (KeyError, TypeError):
+        return 0
+    count = seen = 0
+    while todo and count <= limit and seen < 50 * (limit + 1):
+        seen += 1
+        node = todo.pop().get_object()
+        kids = node.get("/Kids")
+        if node.get("/FT") == "/Sig":
+            count += 1
+        elif kids is not None:
+            todo.extend(kids)
+    return count
+
+
+def _cn(cert: Any) -> str | None:
+    try:
+        return cert.subject.native.get("common_name")
+    except Exception:
+        return None
+
+
+def _coverage(level: Any) -> str:
+    from pyhanko.sign.validation import SignatureCoverageLevel as C
+
+    if level == C.ENTIRE_FILE:
+        return "entire_file"
+    if level == C.ENTIRE_REVISION:
+        return "entire_revision"
+    return "partial"
+
+
+def _validate_one(emb: Any, roots: list, _vc_factory: Any) -> dict:
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+
+    kus = KeyUsageConstraints(
+        key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
+    )
+    st = validate_pdf_signature(emb, _vc_factory(None), _vc_factory(None), key_usage_settings=kus)
+    ts = st.timestamp_validity
+    ts_ok = ts is not None and ts.intact and ts.valid
+    signed_at = ts.timestamp if ts_ok else st.signer_reported_dt
+    trusted = st.trusted
+    problem = getattr(st.trust_problem_indic, "name", None)
+    if not trusted and problem in _EXPIRY_PROBLEMS and signed_at is not None:
+        # valid at signing time is what counts (a certificate may expire after signing)
+        st2 = validate_pdf_signature(
+            emb, _vc_factory(signed_at), _vc_factory(None), key_usage_settings=kus, skip_diff=True
+        )
+        trusted = st2.trusted
+    if ts is not None and not (ts.intact and ts.valid and ts.trusted):
+        trusted = False  # an untrusted or broken timestamp undermines the signing time
+    intact = bool(st.intact and st.valid)
+    coverage = _coverage(st.coverage)
+    level = st.modification_level
+    modified = (
+        coverage == "partial"
+        or (coverage == "entire_revision" and level is None)
+        or (level is not None and level > ModificationLevel.FORM_FILLING)
+        or st.docmdp_ok is False
+    )
+    if not intact:
+        status = "invalid"
+    elif modified:
+        status = "modified"
+    elif not trusted:
+        status = "untrusted"
+    else:
+        status = "valid"
+    return {
+        "field": emb.field_name,
+        "signer": _cn(st.signing_cert),
+        "signed_at": _iso(signed_at),
+        "intact": intact,
+        "trusted": bool(trusted and intact),
+        "modified_after": bool(modified),
+        "coverage": coverage,
+        "timestamped": ts is not None,
+        "status": status,
+    }
+
+
+def _invalid_entry(field: str | None, signer: str | None, signed_at: str | None = None) -> dict:
+    return {
+        "field": field,
+        "signer": signer,
+        "signed_at": signed_at,
+        "intact": False,
+        "trusted": False,
+        "modified_after": False,
+        "coverage": "partial",
+        "timestamped": False,
+        "status": "invalid",
+    }
+
+
+def verify_pdf_in_process(
+    data: bytes, roots_der: list[bytes], filename: str, max_signatures: int
+) -> dict:
+    """The verification itself, unbounded in time: call through :func:`verify_pdf_bytes`."""
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.fields import enumerate_sig_fields
+    from pyhanko_certvalidator import ValidationContext
+
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
+    roots = [asn1_x509.Certificate.load(d) for d in roots_der]
+
+    def vc_factory(moment: datetime | None) -> ValidationContext:
+        return ValidationContext(trust_roots=roots, allow_fetching=False, moment=moment)
+
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+    except Exception as exc:
+        return _report(filename, "error", f"cannot read the PDF: {exc}"[:200])
+    try:
+        if reader.encrypted:
+            # signed PDFs with an empty user password (permissions only) are readable
+            try:
+                ok = reader.decrypt("").status.name != "FAILED"
+            except Exception:
+                ok = False
+            if not ok:
+                return _report(filename, "error", "encrypted PDF (password required)")
+        n_fields = _count_sig_fields(reader, max_signatures)
+        if n_fields > max_signatures:
+            return _report(
+                filename, "error", f"too many signature fields (more than {max_signatures})"
+            )
+        embedded = list(reader.embedded_regular_signatures)
+        filled = [name for name, value, _ in enumerate_sig_fields(reader, filled_status=True)]
+    except Exception as exc:
+        return _report(filename, "error", f"cannot read the PDF: {exc}"[:200])
+
+    sigs: list[dict] = []
+    covered = set()
+    for emb in embedded[: max_signatures + 1]:
+        covered.add(emb.field_name)
+        try:
+            sigs.append(_validate_one(emb, roots, vc_factory))
+        except Exception:
+            # never a pass: whatever broke, this signature is not shown as valid
+            try:
+                signer = _cn(emb.signer_cert)
+            except Exception:
+                signer = None
+            sigs.append(_invalid_entry(emb.field_name, signer))
+    # signature values pyHanko skipped (unknown /SubFilter, document timestamps are
+    # reported separately by pyHanko and left out here) are unverifiable: invalid
+    ts_fields = set()
+    try:
+        ts_fields = {t.field_name for t in reader.embedded_timestamp_signatures}
+    except Exception:
+        pass
+    for name in filled:
+        if name not in covered and name not in ts_fields:
+            sigs.append(_invalid_entry(name, None))
+    if not sigs:
+        return _report(filename, "unsigned")
+    worst = max(sigs, key=lambda s: STATUS_ORDER.index(s["status"]))["status"]
+    return _report(filename, worst, None, sigs)

@@ -1,0 +1,94 @@
+"""Shared fixtures for the PDF signing core: a test CA, a user certificate, sample PDFs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from fpdf import FPDF
+
+from signing.pdf import pades, pki
+from signing.pdf.stamp import StampInfo, roboto_path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media():
+    # the pure signing tests touch no media (overrides the project-wide fixture)
+    yield
+
+
+def make_pdf(pages: int = 1, *, filler_kb: int = 0) -> bytes:
+    pdf = FPDF()
+    pdf.add_font("Roboto", fname=roboto_path())
+    pdf.set_font("Roboto", size=12)
+    for i in range(pages):
+        pdf.add_page()
+        pdf.cell(text=f"Biên bản họp — trang {i + 1}")
+    if filler_kb:
+        # incompressible-looking text so the file really has the requested size
+        import random
+
+        rnd = random.Random(1)
+        pdf.set_font("Roboto", size=6)
+        chunk = " ".join(f"{rnd.getrandbits(64):016x}" for _ in range(40))
+        written = 0
+        while written < filler_kb * 1024:
+            pdf.multi_cell(w=0, text=chunk)
+            written += len(chunk) // 3  # deflate ratio of hex text
+    return bytes(pdf.output())
+
+
+@pytest.fixture(scope="session")
+def ca():
+    return pki.create_ca("eCabinet Test CA", "UBND Tỉnh Thử Nghiệm")
+
+
+@pytest.fixture(scope="session")
+def user(ca):
+    ca_key, ca_cert = ca
+    key = pki.generate_key()
+    cert = pki.issue_signing_certificate(
+        ca_key,
+        ca_cert,
+        full_name="Nguyễn Văn Ánh",
+        unit_name="Sở Tư pháp",
+        email="anh@example.vn",
+        public_key=key.public_key(),
+    )
+    return key, cert
+
+
+@pytest.fixture(scope="session")
+def user2(ca):
+    ca_key, ca_cert = ca
+    key = pki.generate_key("rsa")
+    cert = pki.issue_signing_certificate(
+        ca_key, ca_cert, full_name="Trần Thị Bình", unit_name="Văn phòng UBND", public_key=key.public_key()
+    )
+    return key, cert
+
+
+@pytest.fixture(scope="session")
+def signer(ca, user):
+    return pades.make_key_signer(user[0], user[1], [ca[1]])
+
+
+@pytest.fixture(scope="session")
+def signer2(ca, user2):
+    return pades.make_key_signer(user2[0], user2[1], [ca[1]])
+
+
+@pytest.fixture(scope="session")
+def pdf2() -> bytes:
+    return make_pdf(2)
+
+
+@pytest.fixture
+def stamp() -> StampInfo:
+    return StampInfo(
+        full_name="Nguyễn Văn Ánh",
+        position="Giám đốc",
+        unit="Sở Tư pháp",
+        reason="Phê duyệt biên bản",
+        signed_at=datetime(2026, 1, 2, 2, 30, tzinfo=UTC),
+    )
