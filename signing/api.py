@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ecabinet.errors import ActionError, NotFoundError
@@ -72,7 +72,7 @@ def create_request(request: HttpRequest, payload: RequestIn):
         actor=request.user, document=document, signers=payload.signers, sequential=payload.sequential,
         due=_aware(payload.due), message=payload.message,
     )
-    return 201, serialize_request(signing_request, viewer=request.user)
+    return Status(201, serialize_request(signing_request, viewer=request.user))
 
 
 @router.get("/signing/requests", response=list[dict], summary="Signing requests I asked for or am asked to sign")
@@ -120,7 +120,7 @@ def sign_document(request: HttpRequest, document_id: int, payload: SignIn):
     document = document_for(request.user, document_id)
     record = actions.do_sign_document(document, actor=request.user, pin=payload.pin, reason=payload.reason,
                                       page=payload.page, level=payload.level)
-    return 201, serialize_signature(record)
+    return Status(201, serialize_signature(record))
 
 
 @router.get("/documents/{document_id}/signatures", response=list[dict], summary="Signatures made here")
@@ -155,7 +155,7 @@ def upload_document(request: HttpRequest, file: UploadedFile = File(...), title:
         raise ActionError("too_large", _("The file is too large."), status=413)
     document = actions.do_upload_document(actor=request.user, data=file.read(), title=title,
                                           filename=file.name or "")
-    return 201, {"id": document.pk, "title": document.title}
+    return Status(201, {"id": document.pk, "title": document.title})
 
 
 # --- certificates and trust ----------------------------------------------------------------
@@ -170,7 +170,7 @@ def my_certificate(request: HttpRequest):
 @router.post("/signing/certificate", response={201: dict}, summary="Get a certificate protected by my PIN")
 def issue_certificate(request: HttpRequest, payload: PinIn):
     cert = actions.do_issue_certificate(actor=request.user, pin=payload.pin, pin_confirm=payload.pin_confirm)
-    return 201, {"certificate": serialize_certificate(cert)}
+    return Status(201, {"certificate": serialize_certificate(cert)})
 
 
 @router.post("/signing/certificate/import", response={201: dict}, summary="Import a PKCS#12 key and certificate")
@@ -179,7 +179,7 @@ def import_certificate(request: HttpRequest, file: UploadedFile = File(...), pas
     if file.size > 1024 * 1024:
         raise ActionError("too_large", _("The PKCS#12 file is too large."), status=413)
     cert = actions.do_import_pkcs12(actor=request.user, data=file.read(), password=password, pin=pin)
-    return 201, {"certificate": serialize_certificate(cert)}
+    return Status(201, {"certificate": serialize_certificate(cert)})
 
 
 @router.post("/signing/certificates/{cert_id}/revoke", response=dict, summary="Revoke a certificate (admin)")
