@@ -132,6 +132,8 @@ def list_signatures(request: HttpRequest, document_id: int):
 
 @router.post("/signing/batch", response=dict, summary="Sign several documents with one PIN entry")
 def batch_sign(request: HttpRequest, payload: BatchIn):
+    if not payload.documents:
+        raise ActionError("empty", _("Choose at least one document."))
     if len(payload.documents) != len(set(payload.documents)):
         raise ActionError("duplicate", _("A document appears twice in the list."))
     documents, missing = [], []
