@@ -37,7 +37,7 @@ class PinTests(SigningTestCase):
             error = self.assert_error(self.sign(self.document, self.owner, pin="sai-pin-123"), 400, "wrong_pin")
             self.assertEqual(error["remaining_attempts"], remaining)
         error = self.assert_error(self.sign(self.document, self.owner, pin="sai-pin-123"), 403, "signing_locked")
-        self.assertIn("administrator", error["message"])
+        self.assertIn("quản trị viên", error["message"])
         # even the right PIN is refused now, and nothing was signed
         self.assert_error(self.sign(self.document, self.owner, pin=PIN), 403, "signing_locked")
         self.assertEqual(self.document.versions.count(), 1)
