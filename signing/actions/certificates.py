@@ -69,6 +69,7 @@ def _supersede(user: User, now) -> None:
         old.save(update_fields=fields)
 
 
+@transaction.atomic
 def issue_certificate_for(user: User, pin: str, *, key_kind: str = "ec", days: int = 3 * 365) -> SigningCertificate:
     """Issue `user` a certificate from the installation CA, key encrypted under `pin`.
 

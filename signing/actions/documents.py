@@ -228,7 +228,7 @@ def sign_with_key(document: Document, *, actor: User, cert: SigningCertificate, 
 def _sign_locked(document_id: int, *, actor: User, cert_id: int, key: pki.PrivateKey, reason: str,
                  page: int | None, level: str | None, written: list[str]) -> SignatureRecord:
     # The row lock makes two signers take turns: the second builds on the first one's version.
-    document = Document.objects.select_for_update().select_related("meeting").get(pk=document_id)
+    document = Document.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=document_id)
     entry = signer_entry(document, actor)
     cert = check_usable(SigningCertificate.objects.get(pk=cert_id))
     level = _resolve_level(level)

@@ -86,7 +86,7 @@ def do_create_request(*, actor: User, document: Document, signers: list[str | Us
 
 def advance_after_signature(entry: SigningRequestSigner, record: SignatureRecord, *, actor: User) -> None:
     """Called by the signing action inside its transaction: mark the entry, move the request on."""
-    signing_request = SigningRequest.objects.select_for_update().select_related(
+    signing_request = SigningRequest.objects.select_for_update(of=("self",)).select_related(
         "document", "requester").get(pk=entry.request_id)
     entry.status = SigningRequestSigner.Status.SIGNED
     entry.signed_at = record.signed_at
@@ -121,7 +121,7 @@ def _require_open(signing_request: SigningRequest) -> None:
 
 @transaction.atomic
 def do_decline_request(signing_request: SigningRequest, *, actor: User, reason: str) -> SigningRequest:
-    signing_request = SigningRequest.objects.select_for_update().select_related(
+    signing_request = SigningRequest.objects.select_for_update(of=("self",)).select_related(
         "document", "requester").get(pk=signing_request.pk)
     entry = _own_pending_entry(signing_request, actor)
     _require_open(signing_request)
@@ -147,7 +147,7 @@ def do_decline_request(signing_request: SigningRequest, *, actor: User, reason: 
 
 @transaction.atomic
 def do_cancel_request(signing_request: SigningRequest, *, actor: User, reason: str = "") -> SigningRequest:
-    signing_request = SigningRequest.objects.select_for_update().select_related(
+    signing_request = SigningRequest.objects.select_for_update(of=("self",)).select_related(
         "document", "requester").get(pk=signing_request.pk)
     if not may_manage_request(actor, signing_request):
         raise PermissionDeniedError(_("Only the person who asked for the signatures may cancel the request."))
@@ -169,7 +169,7 @@ def do_cancel_request(signing_request: SigningRequest, *, actor: User, reason: s
 @transaction.atomic
 def do_remind_request(signing_request: SigningRequest, *, actor: User) -> int:
     """Remind the people whose signature is awaited now; returns how many were reminded."""
-    signing_request = SigningRequest.objects.select_for_update().select_related(
+    signing_request = SigningRequest.objects.select_for_update(of=("self",)).select_related(
         "document", "requester").get(pk=signing_request.pk)
     if not may_manage_request(actor, signing_request):
         raise PermissionDeniedError(_("Only the person who asked for the signatures may send reminders."))
