@@ -32,7 +32,7 @@ run: messages
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py init_ca
 	@if [ ! -f var/.demo-seeded ]; then \
-	  DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)" && touch var/.demo-seeded; \
+	  DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)" && touch var/.demo-seeded && echo "Demo password (and signing PIN): $(DEMO_PASSWORD)"; \
 	fi
 	DEBUG=$${DEBUG:-1} $(BIN)/daphne -b $(HOST) -p $(PORT) ecabinet.asgi:application
 
@@ -42,7 +42,7 @@ lint: $(STAMP)
 test: messages
 	@$(BIN)/python scripts/test_environment.py
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest tests -p no:randomly $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
 bench: messages
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

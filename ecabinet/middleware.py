@@ -1,17 +1,42 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
-class UserLanguageMiddleware:
-    """A signed-in user's own language wins over the browser's Accept-Language."""
+class LanguageMiddleware:
+    """Vietnamese first. Order: the language chosen with the switcher (cookie), then the
+    signed-in user's preference, then — for API clients only — Accept-Language, then Vietnamese.
+
+    Pages ignore the browser's Accept-Language on purpose: an official's English-language
+    browser must not turn the committee's system into English unasked.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        language = self._choose(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        if request.path.startswith("/api/"):
+            patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+    def _choose(self, request) -> str:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen in SUPPORTED:
+            return chosen
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.preferred_language:
-            translation.activate(user.preferred_language)
-            request.LANGUAGE_CODE = user.preferred_language
-        return self.get_response(request)
+        if user is not None and user.is_authenticated and user.preferred_language in SUPPORTED:
+            return user.preferred_language
+        if request.path.startswith("/api/"):
+            accepted = translation.get_language_from_request(request)
+            if accepted in SUPPORTED:
+                return accepted
+        return settings.LANGUAGE_CODE

@@ -20,14 +20,13 @@ import concurrent.futures
 import hashlib
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
 from io import BytesIO
 from typing import Any, TypeVar
 
 from asn1crypto import cms, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -79,15 +78,32 @@ _TIMESTAMP_ALLOWANCE = 8192
 T = TypeVar("T")
 
 
+class _Box:
+    """Opaque result holder: asyncio may repr() a task's result, and the repr of a 10 MB
+    ``bytes`` costs ~0.2 s."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<result>"
+
+
+async def _boxed(coro: Coroutine[Any, Any, T]) -> _Box:
+    return _Box(await coro)
+
+
 def _run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine from sync code, also when called inside a running event loop
     (an async Django view calling through sync_to_async with thread_sensitive=False)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return asyncio.run(_boxed(coro)).value
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(asyncio.run, _boxed(coro)).result().value
 
 
 # --- a local-key signer -------------------------------------------------------------------
@@ -476,6 +492,3 @@ def verify_raw_signature(prepared: PreparedSignature, raw_signature: bytes) -> b
         return False
     return True
 
-
-_ = hashes  # re-exported for callers building Prehashed signatures
-_ = datetime

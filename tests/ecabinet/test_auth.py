@@ -146,3 +146,14 @@ class TokenPageTests(BaseTestCase):
         token.refresh_from_db()
         self.assertIsNotNone(token.revoked_at)
         self.assertEqual(Client().post(f"/account/tokens/{token.pk}/revoke/").status_code, 302)
+
+
+class LanguageTests(BaseTestCase):
+    def test_pages_are_vietnamese_even_for_an_english_browser(self):
+        response = Client().get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+        self.assertContains(response, "Đăng nhập")
+
+    def test_switcher_choice_wins(self):
+        client = Client()
+        client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+        self.assertContains(client.get("/login/"), "Sign in to eCabinet")
