@@ -39,12 +39,30 @@ class SignIn(Schema):
     reason: str = ""
     page: int | None = None
     level: str | None = None
+    # remote signing service (CSC) only: the caller's bearer token there; never stored
+    access_token: str | None = None
 
 
 class BatchIn(Schema):
     documents: list[int]
     pin: str
     reason: str = ""
+    access_token: str | None = None
+
+
+class Pkcs11In(Schema):
+    token_label: str
+    key_label: str
+    module_path: str | None = None
+    username: str | None = None
+
+
+class CscIn(Schema):
+    service_url: str
+    credential_id: str
+    access_token: str = ""
+    api_version: str = "v1"
+    username: str | None = None
 
 
 class ReasonIn(Schema):
@@ -119,7 +137,7 @@ def remind_request(request: HttpRequest, request_id: int):
 def sign_document(request: HttpRequest, document_id: int, payload: SignIn):
     document = document_for(request.user, document_id)
     record = actions.do_sign_document(document, actor=request.user, pin=payload.pin, reason=payload.reason,
-                                      page=payload.page, level=payload.level)
+                                      page=payload.page, level=payload.level, access_token=payload.access_token)
     return Status(201, serialize_signature(record))
 
 
@@ -142,8 +160,8 @@ def batch_sign(request: HttpRequest, payload: BatchIn):
             documents.append(document_for(request.user, document_id))
         except NotFoundError:
             missing.append(document_id)
-    results = actions.do_batch_sign(documents, actor=request.user, pin=payload.pin,
-                                    reason=payload.reason) if documents else []
+    results = actions.do_batch_sign(documents, actor=request.user, pin=payload.pin, reason=payload.reason,
+                                    access_token=payload.access_token) if documents else []
     results += [{"document": d, "ok": False, "code": "not_found", "message": _("Document not found."),
                  "version": None} for d in missing]
     order = {d: i for i, d in enumerate(payload.documents)}
@@ -181,6 +199,23 @@ def import_certificate(request: HttpRequest, file: UploadedFile = File(...), pas
     if file.size > 1024 * 1024:
         raise ActionError("too_large", _("The PKCS#12 file is too large."), status=413)
     cert = actions.do_import_pkcs12(actor=request.user, data=file.read(), password=password, pin=pin)
+    return Status(201, {"certificate": serialize_certificate(cert)})
+
+
+@router.post("/signing/certificate/pkcs11", response={201: dict},
+             summary="Sign with a key on a PKCS#11 token or HSM (the certificate is read from the token)")
+def register_pkcs11(request: HttpRequest, payload: Pkcs11In):
+    cert = actions.do_register_pkcs11(actor=request.user, token_label=payload.token_label, key_label=payload.key_label,
+                                      module_path=payload.module_path, username=payload.username)
+    return Status(201, {"certificate": serialize_certificate(cert)})
+
+
+@router.post("/signing/certificate/csc", response={201: dict},
+             summary="Sign through a remote signing service (CSC API; the certificate is read from it)")
+def register_csc(request: HttpRequest, payload: CscIn):
+    cert = actions.do_register_csc(actor=request.user, service_url=payload.service_url,
+                                   credential_id=payload.credential_id, access_token=payload.access_token,
+                                   api_version=payload.api_version, username=payload.username)
     return Status(201, {"certificate": serialize_certificate(cert)})
 
 

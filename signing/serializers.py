@@ -89,4 +89,6 @@ def serialize_certificate(cert: SigningCertificate) -> dict[str, Any]:
         "wrong_pin_count": cert.wrong_pin_count,
         "locked": cert.locked_at is not None,
         "current": cert.replaced_at is None,
+        # where the key lives, for token and remote-service certificates (no secrets in it)
+        "backend": dict(cert.backend_config or {}),
     }

@@ -171,7 +171,7 @@ def check_usable(cert: SigningCertificate | None) -> SigningCertificate:
     return cert
 
 
-def _record_wrong_pin(cert_id: int, actor: User) -> int:
+def record_wrong_pin(cert_id: int, actor: User) -> int:
     """Count a wrong PIN in its own transaction (it must survive the refusal); returns tries left."""
     limit = settings.SIGNING_PIN_MAX_ATTEMPTS
     with transaction.atomic():
@@ -201,7 +201,7 @@ def unlock_key(cert: SigningCertificate, pin: str, *, actor: User) -> pki.Privat
     try:
         key = pki.decrypt_private_key(bytes(cert.key_blob), pin)
     except WrongPin:
-        remaining = _record_wrong_pin(cert.pk, actor)
+        remaining = record_wrong_pin(cert.pk, actor)
         if remaining == 0:
             raise PermissionDeniedError(
                 _("Wrong PIN. Signing is now locked after too many wrong PINs; ask an administrator "

@@ -8,6 +8,8 @@ rows back and deletes the file already written, so the document is exactly as it
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import hashlib
 import io
 import logging
@@ -18,15 +20,18 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pyhanko.sign.signers import Signer
 
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
 from ecabinet.models import User
 from meetings.models import Document, DocumentVersion
-from signing.actions.certificates import check_usable, current_certificate, unlock_key
+from signing.actions.certificates import check_usable, current_certificate
 from signing.actions.requests import advance_after_signature
+from signing.backends import signer_for
 from signing.models import SignatureRecord, SigningCertificate, SigningRequest, SigningRequestSigner
-from signing.pdf import pades, pki
+from signing.pdf import pades
+from signing.pdf.backends import SigningBackendError
 from signing.pdf.errors import PdfSigningError
 from signing.pdf.stamp import StampInfo
 
@@ -179,7 +184,7 @@ def _validation_context(cert: SigningCertificate):
     return ValidationContext(trust_roots=roots, crls=[build_crl_der()], allow_fetching=False)
 
 
-def _sign_bytes(data: bytes, *, actor: User, cert: SigningCertificate, key: pki.PrivateKey,
+def _sign_bytes(data: bytes, *, actor: User, cert: SigningCertificate, signer: Signer,
                 reason: str, page: int | None, level: str) -> tuple[bytes, str, object]:
     from signing.pdf.timestamps import http_timestamper
 
@@ -193,18 +198,19 @@ def _sign_bytes(data: bytes, *, actor: User, cert: SigningCertificate, key: pki.
         signed_at=signed_at,
         page=-1 if page is None else page - 1,
     )
-    signer = pades.make_key_signer(key, cert.certificate, cert.chain)
     try:
+        # prepare (placeholder + digest) -> the backend signs the digest -> finish (embed the CMS),
+        # whichever backend holds the key (stored key, PKCS#11 token, remote CSC service)
         prepared = pades.prepare_signature(
             data, signer, reason=reason, stamp=stamp, level=level, timestamper=timestamper,
             validation_context=_validation_context(cert) if level == "B-LT" else None,
         )
-        raw = signer.sign_raw(prepared.to_be_signed, prepared.digest_algorithm)
+        raw = _run_sync(signer.async_sign_raw(prepared.to_be_signed, prepared.digest_algorithm))
         out = pades.finish_signature(prepared, raw)
     except PdfSigningError as exc:
         raise pdf_error(exc) from None
-    except ActionError:
-        raise
+    except (ActionError, SigningBackendError):
+        raise  # signer_for turns backend refusals (wrong token PIN, service down) into clear errors
     except Exception as exc:
         # timestamp server down, CMS too large, ...: refuse cleanly, the caller rolls back
         logger.warning("signing failed: %s: %s", type(exc).__name__, exc)
@@ -213,22 +219,48 @@ def _sign_bytes(data: bytes, *, actor: User, cert: SigningCertificate, key: pki.
     return out, prepared.field_name, signed_at
 
 
-def sign_with_key(document: Document, *, actor: User, cert: SigningCertificate, key: pki.PrivateKey,
-                  reason: str = "", page: int | None = None, level: str | None = None) -> SignatureRecord:
-    written: list[str] = []
+def _run_sync(coro):  # noqa: ANN001, ANN202
+    """Run a backend's coroutine to completion in a loop of its own (this thread has none in a
+    sync view; if it has, run it in a helper thread)."""
     try:
-        return _sign_locked(document.pk, actor=actor, cert_id=cert.pk, key=key, reason=reason,
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def sign_with_signer(document: Document, *, actor: User, cert: SigningCertificate, signer: Signer,
+                     reason: str = "", page: int | None = None, level: str | None = None,
+                     written: list[str] | None = None) -> SignatureRecord:
+    """Sign the latest version of `document` with an open `signer` (see ``signing.backends``).
+
+    Files written are deleted again when anything fails, so the document stays exactly as it was;
+    a caller that wraps this in its own transaction passes `written` and cleans up itself."""
+    own_cleanup = written is None
+    written = [] if written is None else written
+    try:
+        return _sign_locked(document.pk, actor=actor, cert_id=cert.pk, signer=signer, reason=reason,
                             page=page, level=level, written=written)
     except BaseException:
-        _delete_files(written)
+        if own_cleanup:
+            _delete_files(written)
         raise
 
 
+def _lock_document(document_id: int) -> Document:
+    """The document row, locked until the end of the transaction.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite ignores FOR UPDATE, but every transaction there is
+    BEGIN IMMEDIATE (settings.py), which already holds the database's write lock: signers queue."""
+    return Document.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=document_id)
+
+
 @transaction.atomic
-def _sign_locked(document_id: int, *, actor: User, cert_id: int, key: pki.PrivateKey, reason: str,
+def _sign_locked(document_id: int, *, actor: User, cert_id: int, signer: Signer, reason: str,
                  page: int | None, level: str | None, written: list[str]) -> SignatureRecord:
     # The row lock makes two signers take turns: the second builds on the first one's version.
-    document = Document.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=document_id)
+    document = _lock_document(document_id)
     entry = signer_entry(document, actor)
     cert = check_usable(SigningCertificate.objects.get(pk=cert_id))
     level = _resolve_level(level)
@@ -241,7 +273,7 @@ def _sign_locked(document_id: int, *, actor: User, cert_id: int, key: pki.Privat
     if hashlib.sha256(data).hexdigest() != latest.sha256:
         raise ConflictError("file_changed", _("The stored file does not match its recorded checksum; "
                                               "it will not be signed."))
-    out, field_name, signed_at = _sign_bytes(data, actor=actor, cert=cert, key=key, reason=reason,
+    out, field_name, signed_at = _sign_bytes(data, actor=actor, cert=cert, signer=signer, reason=reason,
                                              page=page, level=level)
     version = store_version(document, out, actor=actor, note=f"signature {field_name}",
                             original_name=latest.original_name, pages=latest.pages, written=written)
@@ -252,7 +284,7 @@ def _sign_locked(document_id: int, *, actor: User, cert_id: int, key: pki.Privat
     )
     record_audit(actor=actor, action="signing.sign", obj=document, details={
         "version": version.number, "sha256": version.sha256, "field": field_name, "level": level,
-        "certificate": cert.serial, "request": entry.request_id if entry else None,
+        "certificate": cert.serial, "backend": cert.kind, "request": entry.request_id if entry else None,
     })
     if entry is not None:
         advance_after_signature(entry, record, actor=actor)
@@ -274,20 +306,25 @@ def _emit_document(document: Document, version: DocumentVersion) -> None:
 
 
 def do_sign_document(document: Document, *, actor: User, pin: str, reason: str = "",
-                     page: int | None = None, level: str | None = None) -> SignatureRecord:
-    """The caller signs the latest version of `document` with their certificate and PIN.
+                     page: int | None = None, level: str | None = None,
+                     access_token: str | None = None) -> SignatureRecord:
+    """The caller signs the latest version of `document` with their current certificate.
 
+    `pin` unlocks the key whatever holds it (the stored key's PIN, the token PIN, the remote
+    credential's PIN); `access_token` is the bearer token for a remote signing service.
     Not one atomic block on purpose: a wrong PIN is counted in its own transaction (see
-    ``unlock_key``); the signature itself is one transaction (``_sign_locked``)."""
+    ``signing.backends``); the signature itself is one transaction (``_sign_locked``)."""
     signer_entry(document, actor)  # refuse early (403/409) before asking for the PIN
     if level is not None:
         _resolve_level(level)
     cert = check_usable(current_certificate(actor))
-    key = unlock_key(cert, pin, actor=actor)
-    return sign_with_key(document, actor=actor, cert=cert, key=key, reason=reason, page=page, level=level)
+    with signer_for(cert, pin, actor=actor, access_token=access_token) as signer:
+        return sign_with_signer(document, actor=actor, cert=cert, signer=signer, reason=reason, page=page,
+                                level=level)
 
 
-def do_batch_sign(documents: list[Document], *, actor: User, pin: str, reason: str = "") -> list[dict]:
+def do_batch_sign(documents: list[Document], *, actor: User, pin: str, reason: str = "",
+                  access_token: str | None = None) -> list[dict]:
     """Sign several documents with one PIN entry; one result per document, in order.
 
     A refused document does not stop the others; a wrong PIN stops the batch before anything
@@ -297,15 +334,15 @@ def do_batch_sign(documents: list[Document], *, actor: User, pin: str, reason: s
     if len(documents) > BATCH_MAX:
         raise ActionError("too_many", _("At most %(n)d documents at once.") % {"n": BATCH_MAX})
     cert = check_usable(current_certificate(actor))
-    key = unlock_key(cert, pin, actor=actor)
     results = []
-    for document in documents:
-        try:
-            record = sign_with_key(document, actor=actor, cert=cert, key=key, reason=reason)
-        except ActionError as exc:
-            results.append({"document": document.pk, "ok": False, "code": exc.code, "message": exc.message,
-                            "version": None})
-        else:
-            results.append({"document": document.pk, "ok": True, "code": "signed", "message": _("Signed."),
-                            "version": record.version.number})
+    with signer_for(cert, pin, actor=actor, access_token=access_token) as signer:
+        for document in documents:
+            try:
+                record = sign_with_signer(document, actor=actor, cert=cert, signer=signer, reason=reason)
+            except ActionError as exc:
+                results.append({"document": document.pk, "ok": False, "code": exc.code, "message": exc.message,
+                                "version": None})
+            else:
+                results.append({"document": document.pk, "ok": True, "code": "signed",
+                                "message": _("Signed."), "version": record.version.number})
     return results
