@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyhanko.sign.signers import Signer
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
@@ -211,6 +212,13 @@ def _sign_bytes(data: bytes, *, actor: User, cert: SigningCertificate, signer: S
         raise pdf_error(exc) from None
     except (ActionError, SigningBackendError):
         raise  # signer_for turns backend refusals (wrong token PIN, service down) into clear errors
+    except (PathBuildingError, PathValidationError) as exc:
+        # B-LT embeds validation data for every certificate involved, the timestamp authority's too:
+        # that only works offline when its chain reaches a root trusted here
+        logger.warning("long-term validation data refused: %s", exc)
+        raise ActionError("lt_untrusted", _("Long-term validation data cannot be embedded: a certificate "
+                                            "(for example the timestamp server's) does not lead to a root "
+                                            "trusted here. Ask an administrator to add that root.")) from None
     except Exception as exc:
         # timestamp server down, CMS too large, ...: refuse cleanly, the caller rolls back
         logger.warning("signing failed: %s: %s", type(exc).__name__, exc)
