@@ -35,13 +35,14 @@ def summary_csv(data: dict) -> bytes:
                      _("Other opinion"), data["tally"]["other"], _("Not answered"), data["not_answered"]])
     writer.writerow([])
     writer.writerow([_("No."), _("Full name"), _("Username"), _("Unit"), _("Answer"), _("Comment"),
-                     _("Answered at"), _("Attachment")])
+                     _("Answered at"), _("Attachment"), _("Signed")])
     for number, row in enumerate(data["rows"], start=1):
         answer = row["answer"]
         writer.writerow([
             number, row["user"].full_name, row["user"].username, row["unit"], choice_label(answer),
             answer.comment if answer else "", _when(answer.answered_at) if answer else "",
             _("yes") if answer and answer.attachment_id else "",
+            _when(answer.signed_at) if answer and answer.signed_at else "",
         ])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
@@ -114,11 +115,11 @@ def summary_pdf(data: dict, *, issuing_body: str, now) -> bytes:
     pdf.ln(4)
     pdf.set_font("Roboto", "B", 11)
     pdf.multi_cell(0, 6, nfc("II. Ý KIẾN CỤ THỂ"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Roboto", "", 10)
-    with pdf.table(col_widths=(8, 38, 34, 22, 52, 26),
+    pdf.set_font("Roboto", "", 9)  # seven columns on A4
+    with pdf.table(col_widths=(8, 36, 30, 20, 48, 24, 14),
                    headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235))) as table:
         head = table.row()
-        for cell in ("TT", "Họ và tên", "Đơn vị", "Ý kiến", "Nội dung", "Thời điểm"):
+        for cell in ("TT", "Họ và tên", "Đơn vị", "Ý kiến", "Nội dung", "Thời điểm", "Ký số"):
             head.cell(nfc(cell))
         for number, entry in enumerate(data["rows"], start=1):
             answer = entry["answer"]
@@ -129,6 +130,7 @@ def summary_pdf(data: dict, *, issuing_body: str, now) -> bytes:
             row.cell(VI_CHOICE[answer.choice] if answer else "Chưa trả lời")
             row.cell(nfc(answer.comment if answer else ""))
             row.cell(_when(answer.answered_at) if answer else "")
+            row.cell(nfc("Đã ký") if answer and answer.signed_at else "")
     pdf.ln(8)
     pdf.set_font("Roboto", "B", 11)
     pdf.set_x(110)

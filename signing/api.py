@@ -6,12 +6,14 @@ from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ecabinet.errors import ActionError, NotFoundError
+from meetings.models import OpinionAnswer
 from signing import actions
 from signing.access import document_for, request_for, visible_requests
 from signing.models import SignatureRecord, SigningCertificate, SigningRequestSigner
@@ -48,6 +50,12 @@ class BatchIn(Schema):
     pin: str
     reason: str = ""
     access_token: str | None = None
+
+
+class AnswerSignIn(Schema):
+    pin: str
+    access_token: str | None = None
+    level: str | None = None
 
 
 class Pkcs11In(Schema):
@@ -146,6 +154,18 @@ def list_signatures(request: HttpRequest, document_id: int):
     document = document_for(request.user, document_id)
     records = SignatureRecord.objects.filter(document=document).select_related("version", "signer", "certificate")
     return [serialize_signature(r) for r in records]
+
+
+@router.post("/opinions/{round_id}/answer/sign", response={201: dict},
+             summary="Sign my answer in a written-opinion round (a one-page PDF, signed with my certificate)")
+def sign_answer(request: HttpRequest, round_id: int, payload: AnswerSignIn):
+    from signing.actions.opinions import do_sign_answer
+
+    record = do_sign_answer(round_id, actor=request.user, pin=payload.pin, access_token=payload.access_token,
+                            level=payload.level)
+    answer = OpinionAnswer.objects.get(round_id=round_id, user=request.user)
+    return Status(201, {**serialize_signature(record), "answer": answer.pk, "signed_at": record.signed_at.isoformat(),
+                        "url": reverse("signing_answer_pdf", args=[answer.pk])})
 
 
 @router.post("/signing/batch", response=dict, summary="Sign several documents with one PIN entry")

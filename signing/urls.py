@@ -14,6 +14,8 @@ urlpatterns = [
     path("signing/requests/<int:request_id>/", views.request_detail, name="signing_request_detail"),
     path("signing/requests/<int:request_id>/<str:verb>/", views.request_action, name="signing_request_action"),
     path("signing/certificate/", views.certificate, name="signing_certificate"),
+    path("signing/opinions/<int:round_id>/sign/", views.sign_answer, name="signing_sign_answer"),
+    path("signing/answers/<int:answer_id>/signed.pdf", views.answer_pdf, name="signing_answer_pdf"),
     path("signing/crl.der", views.crl, name="signing_crl"),
     path("verify/", views.verify_page, name="signing_verify"),
 ]

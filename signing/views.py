@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -214,6 +215,42 @@ def request_action(request: HttpRequest, request_id: int, verb: str) -> HttpResp
     except ActionError as exc:
         _error(request, exc)
     return _back(request, f"/signing/requests/{signing_request.pk}/")
+
+
+@login_required
+@require_POST
+def sign_answer(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The person answering a written-opinion round signs their answer (form on the round's page)."""
+    from signing.actions.opinions import do_sign_answer
+
+    back = reverse("opinion_detail", args=[round_id])
+    try:
+        do_sign_answer(round_id, actor=request.user, pin=request.POST.get("pin", ""),
+                       access_token=request.POST.get("access_token") or None)
+    except NotFoundError:
+        raise Http404 from None
+    except ActionError as exc:
+        _error(request, exc)
+        return redirect(back)
+    messages.success(request, _("You signed your opinion."))
+    return redirect(back)
+
+
+@login_required
+@require_GET
+def answer_pdf(request: HttpRequest, answer_id: int) -> FileResponse:
+    """The signed PDF of an answer, as stored (never watermarked: that would break the signature)."""
+    from signing.actions.opinions import signed_answer_for
+
+    try:
+        answer = signed_answer_for(request.user, answer_id)
+    except NotFoundError:
+        raise Http404 from None
+    version = answer.signed_document.versions.order_by("-number").first()
+    if version is None:
+        raise Http404
+    return FileResponse(version.file.open("rb"), content_type="application/pdf", as_attachment=False,
+                        filename=f"y-kien-{answer.round_id}-{answer.pk}-v{version.number}.pdf")
 
 
 @login_required

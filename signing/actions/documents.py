@@ -92,7 +92,7 @@ def store_version(document: Document, data: bytes, *, actor: User, note: str, or
     return version
 
 
-def _delete_files(names: list[str]) -> None:
+def delete_files(names: list[str]) -> None:
     for name in names:
         try:
             if not DocumentVersion.objects.filter(file=name).exists():
@@ -116,7 +116,7 @@ def do_upload_document(*, actor: User, data: bytes, title: str, filename: str = 
         version = store_version(document, data, actor=actor, note="upload", original_name=filename,
                                 pages=pages, written=written)
     except BaseException:
-        _delete_files(written)
+        delete_files(written)
         raise
     record_audit(actor=actor, action="signing.document_upload", obj=document,
                  details={"sha256": version.sha256, "size": version.size})
@@ -158,7 +158,7 @@ def signer_entry(document: Document, actor: User) -> SigningRequestSigner | None
     )
 
 
-def _resolve_level(level: str | None) -> str:
+def resolve_level(level: str | None) -> str:
     level = level or ("B-T" if settings.SIGNING_TSA_URL else "B-B")
     if level not in LEVELS:
         raise ActionError("bad_level", _("Unknown signature level."))
@@ -252,7 +252,7 @@ def sign_with_signer(document: Document, *, actor: User, cert: SigningCertificat
                             page=page, level=level, written=written)
     except BaseException:
         if own_cleanup:
-            _delete_files(written)
+            delete_files(written)
         raise
 
 
@@ -271,7 +271,7 @@ def _sign_locked(document_id: int, *, actor: User, cert_id: int, signer: Signer,
     document = _lock_document(document_id)
     entry = signer_entry(document, actor)
     cert = check_usable(SigningCertificate.objects.get(pk=cert_id))
-    level = _resolve_level(level)
+    level = resolve_level(level)
     reason = (reason or "").strip()[:255]
     latest = document.versions.order_by("-number").first()
     if latest is None:
@@ -281,10 +281,27 @@ def _sign_locked(document_id: int, *, actor: User, cert_id: int, signer: Signer,
     if hashlib.sha256(data).hexdigest() != latest.sha256:
         raise ConflictError("file_changed", _("The stored file does not match its recorded checksum; "
                                               "it will not be signed."))
+    record = sign_into_new_version(document, data, actor=actor, cert=cert, signer=signer, reason=reason,
+                                   page=page, level=level, written=written, entry=entry,
+                                   original_name=latest.original_name, pages=latest.pages)
+    if entry is not None:
+        advance_after_signature(entry, record, actor=actor)
+    if document.meeting_id:
+        _emit_document(document, record.version)
+    return record
+
+
+def sign_into_new_version(document: Document, data: bytes, *, actor: User, cert: SigningCertificate,
+                          signer: Signer, reason: str, level: str, written: list[str], page: int | None = None,
+                          entry: SigningRequestSigner | None = None, original_name: str = "",
+                          pages: int | None = None) -> SignatureRecord:
+    """Sign `data` and store the result as the next version of `document` with its SignatureRecord.
+
+    Call inside the transaction that holds the document (or its owner object) locked."""
     out, field_name, signed_at = _sign_bytes(data, actor=actor, cert=cert, signer=signer, reason=reason,
                                              page=page, level=level)
     version = store_version(document, out, actor=actor, note=f"signature {field_name}",
-                            original_name=latest.original_name, pages=latest.pages, written=written)
+                            original_name=original_name, pages=pages, written=written)
     record = SignatureRecord.objects.create(
         document=document, version=version, signer=actor, certificate=cert,
         request=entry.request if entry else None, field_name=field_name, signed_at=signed_at,
@@ -294,10 +311,6 @@ def _sign_locked(document_id: int, *, actor: User, cert_id: int, signer: Signer,
         "version": version.number, "sha256": version.sha256, "field": field_name, "level": level,
         "certificate": cert.serial, "backend": cert.kind, "request": entry.request_id if entry else None,
     })
-    if entry is not None:
-        advance_after_signature(entry, record, actor=actor)
-    if document.meeting_id:
-        _emit_document(document, version)
     return record
 
 
@@ -324,7 +337,7 @@ def do_sign_document(document: Document, *, actor: User, pin: str, reason: str =
     ``signing.backends``); the signature itself is one transaction (``_sign_locked``)."""
     signer_entry(document, actor)  # refuse early (403/409) before asking for the PIN
     if level is not None:
-        _resolve_level(level)
+        resolve_level(level)
     cert = check_usable(current_certificate(actor))
     with signer_for(cert, pin, actor=actor, access_token=access_token) as signer:
         return sign_with_signer(document, actor=actor, cert=cert, signer=signer, reason=reason, page=page,
