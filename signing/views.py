@@ -110,6 +110,7 @@ def document_page(request: HttpRequest, document_id: int) -> HttpResponse:
         "requests": requests_,
         "may_request": may_request,
         "may_sign": may_sign,
+        "certificate": actions.current_certificate(request.user) if may_sign else None,
         "users": User.objects.filter(is_active=True).exclude(pk=None).order_by("full_name")[:500]
         if may_request else [],
     })
@@ -170,6 +171,7 @@ def sign(request: HttpRequest, document_id: int) -> HttpResponse:
         actions.do_sign_document(
             document, actor=request.user, pin=request.POST.get("pin", ""),
             reason=request.POST.get("reason", ""), page=int(page) if page.isdigit() else None,
+            level=request.POST.get("level") or None, access_token=request.POST.get("access_token") or None,
         )
     except ActionError as exc:
         _error(request, exc)
@@ -259,7 +261,12 @@ def certificate(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "import":
+            if request.POST.get("action") == "csc":
+                actions.do_register_csc(actor=request.user, service_url=request.POST.get("service_url", ""),
+                                        credential_id=request.POST.get("credential_id", ""),
+                                        access_token=request.POST.get("access_token", ""))
+                messages.success(request, _("You now sign through the remote signing service."))
+            elif request.POST.get("action") == "import":
                 uploaded = request.FILES.get("file")
                 if uploaded is None:
                     raise ActionError("no_file", _("Choose a PKCS#12 (.p12 / .pfx) file."))

@@ -44,7 +44,9 @@ def verify_with_roots(pdf: bytes, roots: list) -> dict:
     return json.loads(out.getvalue())
 
 
-class BackendWorkflowTests(SigningTestCase):
+class BackendTestCase(SigningTestCase):
+    """A SoftHSM2 token (conftest ``hsm``) and a CSC service on loopback, for every test."""
+
     @pytest.fixture(autouse=True)
     def _backends(self, hsm):
         # the token holds keys issued by hsm.ca; the remote service one issued by another CA
@@ -84,7 +86,9 @@ class BackendWorkflowTests(SigningTestCase):
     def snapshot(self, document):
         return list(document.versions.values_list("number", "sha256")), self.media_files()
 
-    # --- the flow ---------------------------------------------------------------------------
+
+
+class BackendWorkflowTests(BackendTestCase):
 
     def test_token_and_remote_signers_in_one_sequential_request(self):
         token = self.register_token(self.member)
@@ -212,3 +216,62 @@ class BackendWorkflowTests(SigningTestCase):
         self.assertEqual(SigningCertificate.objects.filter(user=self.member, replaced_at__isnull=True).count(), 1)
         old = SigningCertificate.objects.get(user=self.member, kind="pin-key")
         self.assertEqual(old.revocation_reason, "superseded")
+
+
+class BackendPagesTests(BackendTestCase):
+    """Admin pages to register token / remote credentials; the user's pages to use them."""
+
+    def test_admin_registers_a_token_key_for_a_person(self):
+        client = self.client_for(self.admin)
+        changelist = client.get("/admin/signing/signingcertificate/")
+        self.assertContains(changelist, "/admin/signing/signingcertificate/register-token/")
+        page = client.get("/admin/signing/signingcertificate/register-token/")
+        self.assertEqual(page.status_code, 200)
+        bad = client.post("/admin/signing/signingcertificate/register-token/",
+                          {"user": self.member.pk, "token_label": MULTI, "key_label": "nope"})
+        self.assertEqual(bad.status_code, 400)
+        self.assertFalse(SigningCertificate.objects.filter(user=self.member, kind="pkcs11").exists())
+        response = client.post("/admin/signing/signingcertificate/register-token/",
+                               {"user": self.member.pk, "token_label": MULTI, "key_label": "signer-rsa"})
+        self.assertEqual(response.status_code, 302, response.content[:2000])
+        cert = current_certificate(self.member)
+        self.assertEqual((cert.kind, cert.backend_config["key_label"]), ("pkcs11", "signer-rsa"))
+        # the member signs their own document from the document page with the token PIN
+        document = self.make_own_document(self.member)
+        member = self.client_for(self.member)
+        self.assertContains(member.get(f"/signing/documents/{document.pk}/"), 'name="pin"')
+        member.post(f"/signing/documents/{document.pk}/sign/", {"pin": TOKEN_PIN})
+        self.assertEqual(document.versions.count(), 2)
+        # people outside the admin get no page
+        self.assertNotEqual(self.client_for(self.member).get(
+            "/admin/signing/signingcertificate/register-token/").status_code, 200)
+        self.assertEqual(self.client.get("/admin/signing/signingcertificate/register-token/").status_code, 302)
+
+    def test_admin_registers_a_remote_credential_and_the_user_signs_from_the_page(self):
+        client = self.client_for(self.admin)
+        response = client.post("/admin/signing/signingcertificate/register-remote/", {
+            "user": self.owner.pk, "service_url": self.csc.url, "credential_id": "cred-chair",
+            "access_token": self.service.token, "api_version": "v2"})
+        self.assertEqual(response.status_code, 302, response.content[:2000])
+        cert = current_certificate(self.owner)
+        self.assertEqual((cert.kind, cert.backend_config["api_version"]), ("csc", "v2"))
+        self.assertNotIn(self.service.token, json.dumps(cert.backend_config))
+        document = self.make_own_document(self.owner)
+        owner = self.client_for(self.owner)
+        self.assertContains(owner.get(f"/signing/documents/{document.pk}/"), 'name="access_token"')
+        owner.post(f"/signing/documents/{document.pk}/sign/", {"pin": CSC_PIN, "access_token": self.service.token})
+        self.assertEqual(document.versions.count(), 2)
+        self.assertEqual(verify_with_roots(self.latest_bytes(document), [self.remote_ca])["status"], "valid")
+
+    def test_user_registers_their_remote_credential_on_my_certificate(self):
+        client = self.client_for(self.member)
+        response = client.post("/signing/certificate/", {"action": "csc", "service_url": self.csc.url,
+                                                         "credential_id": "cred-chair", "access_token": "stolen"})
+        self.assertEqual(response.status_code, 400)
+        response = client.post("/signing/certificate/", {"action": "csc", "service_url": self.csc.url,
+                                                         "credential_id": "cred-chair",
+                                                         "access_token": self.service.token})
+        self.assertEqual(response.status_code, 302)
+        page = client.get("/signing/certificate/")
+        self.assertContains(page, self.csc.url)
+        self.assertEqual(current_certificate(self.member).kind, "csc")
