@@ -91,7 +91,7 @@ class RegisterRemoteForm(_RegisterForm):
 
 @admin.register(SigningCertificate)
 class SigningCertificateAdmin(admin.ModelAdmin):
-    change_list_template = "admin/signing/signingcertificate/change_list.html"
+    change_list_template = "signing/admin/certificate_change_list.html"
 
     list_display = ["user", "kind", "serial", "not_after", "revoked_at", "wrong_pin_count", "locked_at"]
     list_filter = ["kind", "issued_here"]
@@ -164,7 +164,7 @@ class SigningCertificateAdmin(admin.ModelAdmin):
                 return redirect("admin:signing_signingcertificate_changelist")
         context = {**self.admin_site.each_context(request), "title": title, "form": form,
                    "opts": self.model._meta}
-        return TemplateResponse(request, "admin/signing/register_certificate.html", context,
+        return TemplateResponse(request, "signing/admin/register_certificate.html", context,
                                 status=400 if form.errors else 200)
 
     @admin.action(description=_("Revoke the selected certificates"))

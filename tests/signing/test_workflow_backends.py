@@ -156,7 +156,7 @@ class BackendWorkflowTests(BackendTestCase):
         versions, files = self.snapshot(document)
         self.csc.__exit__(None, None, None)  # the service goes away
         error = self.assert_error(self.sign_remote(document, self.owner), 400, "signing_service_unavailable")
-        self.assertIn("nothing was signed", error["message"])
+        self.assertIn("chưa có nội dung nào được ký", error["message"])  # the user's language
         self.assert_unchanged(document, versions, files)
         self.assertEqual(current_certificate(self.owner).wrong_pin_count, 0)
 
