@@ -68,7 +68,7 @@ def _sign_answer_locked(answer_id: int, *, actor: User, cert_id: int, signer, le
     round_id = OpinionAnswer.objects.values_list("round_id", flat=True).get(pk=answer_id)
     rnd = OpinionRound.objects.select_for_update().get(pk=round_id)
     _refuse_if_closed(rnd)
-    answer = OpinionAnswer.objects.select_for_update().select_related(
+    answer = OpinionAnswer.objects.select_for_update(of=("self",)).select_related(
         "user", "user__unit", "user__unit__parent", "user__position").get(pk=answer_id)
     if answer.user_id != actor.pk:
         raise NotFoundError(_("You have no answer to sign in this round."))
