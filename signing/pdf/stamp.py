@@ -7,20 +7,20 @@ several signatures on one page never overlap.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from io import BytesIO
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import uharfbuzz as hb
 from pyhanko.pdf_utils import generic, layout
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields
 from pyhanko.stamp import TextStampStyle
+
+from ._stampfont import StampFontFactory, font_program, roboto_path
+
+__all__ = ["StampInfo", "appearance", "plan", "roboto_path", "stamp_lines", "text_width"]
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FONT_SIZE = 8
@@ -47,12 +47,6 @@ class Layout:
     others_on_page: int
 
 
-def roboto_path() -> str:
-    import font_roboto
-
-    return os.path.join(os.path.dirname(font_roboto.__file__), "files", "Roboto-Regular.ttf")
-
-
 @functools.cache
 def _metrics() -> tuple[dict[int, int], float]:
     """Advance widths per code point (in font units) and units-per-em, read once."""
@@ -71,103 +65,9 @@ def text_width(line: str, size: float = FONT_SIZE) -> float:
     return sum(widths.get(ord(ch), default) for ch in line) * size / upem
 
 
-class _PerMilleGlyphAccumulator(GlyphAccumulator):
-    """pyHanko 0.38 writes /W widths and TJ adjustments in raw font units, which PDF reads
-    as 1/1000 em; Roboto has 2048 units per em, so glyphs would be spread ~2x apart.
-    Scale HarfBuzz and the widths to 1000 units per em to fix that."""
-
-    def __init__(self, *args: Any, hb_face: hb.Face, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._scale = 1000.0 / self.units_per_em
-        # The TTFont we were given lacks GSUB/GPOS (see _font_variant); shape with the
-        # variant that has them so kerning and diacritic positioning apply. Glyph ids agree.
-        self.hb_font = hb.Font(hb_face)
-        self.hb_font.scale = (1000, 1000)
-        self.units_per_em = 1000
-
-    def _get_cid_and_width(self, glyph_id: int) -> tuple[int, int]:
-        try:
-            return self._glyphs[glyph_id]
-        except KeyError:
-            pass
-        glyph_name = self.tt.getGlyphName(glyph_id)
-        glyph = self._glyph_set.get(glyph_name)
-        # Roboto is a TrueType (glyf) font, so CIDs are raw glyph ids
-        result = glyph_id, round(glyph.width * self._scale)
-        self._glyphs[glyph_id] = result
-        return result
-
-
-# ASCII, Latin-1, Latin Extended-A, O/U-horn, combining tone marks, the Vietnamese part of
-# Latin Extended Additional, dashes/quotes, dong/euro signs: Vietnamese names and units.
-_VI_RANGES = [
-    (0x20, 0x7E),
-    (0xA0, 0x17F),
-    (0x1A0, 0x1B0),
-    (0x300, 0x323),
-    (0x1EA0, 0x1EF9),
-    (0x2010, 0x2030),
-    (0x20AB, 0x20AC),
-]
-
-
-@dataclass(frozen=True)
-class _FontVariant:
-    shaping_face: hb.Face
-    embedding_bytes: bytes  # same glyph order, without layout tables
-    codepoints: frozenset[int]
-
-
-@functools.cache
-def _font_variant(full: bool) -> _FontVariant:
-    """Roboto prepared once per process.
-
-    pyHanko subsets the font per signature; fontTools first parses every table and glyph,
-    which costs ~0.4 s for full Roboto. Two cached reductions make that ~10x cheaper: the
-    default variant keeps only the Vietnamese/Latin repertoire, and the copy pyHanko parses
-    has no GSUB/GPOS/GDEF (it drops them from the embedded subset anyway)."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    with open(roboto_path(), "rb") as fh:
-        tt = TTFont(BytesIO(fh.read()))
-    if not full:
-        opts = subset.Options(layout_features=["*"], name_IDs=["*"], notdef_outline=True)
-        sub = subset.Subsetter(opts)
-        sub.populate(unicodes=[cp for lo, hi in _VI_RANGES for cp in range(lo, hi + 1)])
-        sub.subset(tt)
-    shaping = BytesIO()
-    tt.save(shaping)
-    codepoints = frozenset(tt.getBestCmap())
-    for tag in ("GSUB", "GPOS", "GDEF"):
-        if tag in tt:
-            del tt[tag]
-    embedding = BytesIO()
-    tt.save(embedding)
-    return _FontVariant(hb.Face(shaping.getvalue()), embedding.getvalue(), codepoints)
-
-
-class _RobotoFactory(GlyphAccumulatorFactory):
-    full: bool = False
-
-    def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
-        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
-            obj_stream = writer.prepare_object_stream()
-        variant = _font_variant(self.full)
-        # own BytesIO per engine: the accumulator subsets (mutates) its own TTFont
-        return _PerMilleGlyphAccumulator(
-            writer=writer,
-            font_handle=BytesIO(variant.embedding_bytes),
-            font_size=self.font_size,
-            obj_stream=obj_stream,
-            hb_face=variant.shaping_face,
-        )
-
-
 @functools.cache
 def _style(full: bool = False) -> TextStampStyle:
-    factory = _RobotoFactory(roboto_path(), font_size=FONT_SIZE)
-    factory.full = full
+    factory = StampFontFactory(full=full, font_size=FONT_SIZE)
     return TextStampStyle(
         stamp_text="%(body)s",
         border_width=1,
@@ -273,5 +173,5 @@ def appearance(
     box = (int(left), int(bottom), int(left + width), int(bottom + height))
     body = "\n".join(lines)
     # fall back to the whole font only for text outside the Vietnamese/Latin repertoire
-    full = any(ord(ch) not in _font_variant(False).codepoints for ch in body if ch != "\n")
+    full = any(ord(ch) not in font_program(False).codepoints for ch in body if ch != "\n")
     return box, _style(full), {"body": body}
