@@ -14,7 +14,10 @@ PDF ``/M`` or the CMS signing-time attribute, which the signer's computer chose)
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+import threading
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
@@ -22,7 +25,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from . import _workers
+from . import _fastparse, _workers
 
 __all__ = ["STATUS_ORDER", "verify_pdf_bytes", "verify_pdf_in_process"]
 
@@ -127,15 +130,60 @@ def _coverage(level: Any) -> str:
     return "partial"
 
 
-def _validate_one(emb: Any, roots: list, _vc_factory: Any) -> dict:
-    from pyhanko.sign.diff_analysis import ModificationLevel
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.settings import KeyUsageConstraints
+_KEY_USAGE: Any = None
 
-    kus = KeyUsageConstraints(
-        key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
+
+def _key_usage() -> Any:
+    global _KEY_USAGE
+    if _KEY_USAGE is None:
+        from pyhanko.sign.validation.settings import KeyUsageConstraints
+
+        _KEY_USAGE = KeyUsageConstraints(
+            key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
+        )
+    return _KEY_USAGE
+
+
+@functools.lru_cache(maxsize=16)
+def _trust_manager(roots_der: tuple[bytes, ...]) -> Any:
+    """Parsed trust roots, shared by the calls that trust the same roots. Read-only once
+    built; each verification still gets a fresh ValidationContext (its certificate
+    registry collects the certificates of the document being checked)."""
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+
+    return SimpleTrustManager.build(
+        trust_roots=[asn1_x509.Certificate.load(d) for d in roots_der]
     )
-    st = validate_pdf_signature(emb, _vc_factory(None), _vc_factory(None), key_usage_settings=kus)
+
+
+_loops = threading.local()
+
+
+def _run(coro: Any) -> Any:
+    """Run a coroutine on this thread's event loop. ``asyncio.run`` would create and tear
+    down a loop per signature (~10% of a verification)."""
+    loop = getattr(_loops, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _loops.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(coro)
+
+
+async def _validate(emb: Any, vc: Any, skip_diff: bool = False) -> Any:
+    from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
+
+    try:
+        return await async_validate_pdf_signature(
+            emb, vc, vc, key_usage_settings=_key_usage(), skip_diff=skip_diff
+        )
+    finally:
+        await vc.aclose()
+
+
+def _validate_one(emb: Any, vc_factory: Any) -> dict:
+    from pyhanko.sign.diff_analysis import ModificationLevel
+
+    st = _run(_validate(emb, vc_factory(None)))
     ts = st.timestamp_validity
     ts_ok = ts is not None and ts.intact and ts.valid
     signed_at = ts.timestamp if ts_ok else st.signer_reported_dt
@@ -143,9 +191,7 @@ def _validate_one(emb: Any, roots: list, _vc_factory: Any) -> dict:
     problem = getattr(st.trust_problem_indic, "name", None)
     if not trusted and problem in _EXPIRY_PROBLEMS and signed_at is not None:
         # valid at signing time is what counts (a certificate may expire after signing)
-        st2 = validate_pdf_signature(
-            emb, _vc_factory(signed_at), _vc_factory(None), key_usage_settings=kus, skip_diff=True
-        )
+        st2 = _run(_validate(emb, vc_factory(signed_at), skip_diff=True))
         trusted = st2.trusted
     if ts is not None and not (ts.intact and ts.valid and ts.trusted):
         trusted = False  # an untrusted or broken timestamp undermines the signing time
@@ -197,16 +243,16 @@ def verify_pdf_in_process(
     data: bytes, roots_der: list[bytes], filename: str, max_signatures: int
 ) -> dict:
     """The verification itself, unbounded in time: call through :func:`verify_pdf_bytes`."""
-    from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.fields import enumerate_sig_fields
     from pyhanko_certvalidator import ValidationContext
 
+    _fastparse.install()
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
-    roots = [asn1_x509.Certificate.load(d) for d in roots_der]
+    trust = _trust_manager(tuple(roots_der))
 
     def vc_factory(moment: datetime | None) -> ValidationContext:
-        return ValidationContext(trust_roots=roots, allow_fetching=False, moment=moment)
+        return ValidationContext(trust_manager=trust, allow_fetching=False, moment=moment)
 
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
@@ -236,7 +282,7 @@ def verify_pdf_in_process(
     for emb in embedded[: max_signatures + 1]:
         covered.add(emb.field_name)
         try:
-            sigs.append(_validate_one(emb, roots, vc_factory))
+            sigs.append(_validate_one(emb, vc_factory))
         except Exception:
             # never a pass: whatever broke, this signature is not shown as valid
             try:
