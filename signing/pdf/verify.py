@@ -75,7 +75,7 @@ def verify_pdf_bytes(
         raise ValueError(f"unreadable trust root: {exc}") from exc
     try:
         return _workers.run(
-            verify_pdf_in_process, (bytes(data), roots, filename, max_signatures), time_limit_s
+            verify_pdf_in_process, (roots, filename, max_signatures), time_limit_s, payload=data
         )
     except _workers.Timeout:
         return _report(filename, "error", "validation timed out")
