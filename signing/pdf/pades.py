@@ -43,6 +43,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from . import _speedups
 from . import stamp as stamp_mod
 from .errors import (
     CertificateProblem,
@@ -277,6 +278,7 @@ async def _aprepare(
     if level == "B-LT" and validation_context is None:
         raise ValueError("level B-LT needs a validation_context with revocation info")
     _signer_cert_check(signer)
+    _speedups.install()  # a signed input's /Contents are read again (earlier signatures)
     writer = _open_writer(data)
 
     page_count = int(writer.root["/Pages"]["/Count"])

@@ -25,7 +25,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from . import _fastparse, _workers
+from . import _speedups, _workers
 
 __all__ = ["STATUS_ORDER", "verify_pdf_bytes", "verify_pdf_in_process"]
 
@@ -247,7 +247,7 @@ def verify_pdf_in_process(
     from pyhanko.sign.fields import enumerate_sig_fields
     from pyhanko_certvalidator import ValidationContext
 
-    _fastparse.install()
+    _speedups.install()
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     trust = _trust_manager(tuple(roots_der))
 

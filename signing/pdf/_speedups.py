@@ -19,7 +19,12 @@ the same CA names on every call. Equality and ``hashable`` are pure functions of
 names' DER encodings, so they are memoised on those bytes; the first computation is
 asn1crypto's own, and an exception it raises propagates (and is not cached) as before.
 
-Tested against the originals in tests/signing/test_fastparse.py.
+3. Byte-range digests. pyHanko hashes a signature's byte range in 4 KB ``readinto``
+chunks (2,500 Python iterations for 10 MB, ~2 ms); over an in-memory stream the same
+bytes are hashed from a memoryview of its buffer. Other streams and any unusual range
+(negative numbers, non-integers) go to pyHanko's function.
+
+Tested against the originals in tests/signing/test_speedups.py.
 """
 
 from __future__ import annotations
@@ -27,10 +32,14 @@ from __future__ import annotations
 import binascii
 import re
 import threading
+from io import BytesIO
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import hashes
 from pyhanko.pdf_utils import generic
+from pyhanko.sign import general as sign_general
+from pyhanko.sign.validation import pdf_embedded
 
 # hex digits and PDF whitespace (pyhanko.pdf_utils.misc.PDF_WHITESPACE), then the closing >
 _SIMPLE = re.compile(rb"[0-9A-Fa-f \n\r\t\f\x00]*>")
@@ -41,6 +50,7 @@ _MAX_READ = 1024 * 1024
 _MAX_FAST = 64 * 1024 * 1024  # longer strings take pyHanko's path (bounded memory)
 
 _original = generic.read_hex_string_from_stream
+_original_byte_range_digest = sign_general.byte_range_digest
 _original_name_eq = asn1_x509.Name.__eq__
 _original_name_hashable = asn1_x509.Name.hashable
 _MEMO_LIMIT = 4096
@@ -107,12 +117,43 @@ def name_hashable(self: asn1_x509.Name) -> str:
     return result
 
 
+def byte_range_digest(
+    stream: Any, byte_range: Any, md_algorithm: str, chunk_size: int = 4096
+) -> tuple[int, bytes]:
+    ranges = list(byte_range)
+    if (
+        not isinstance(stream, BytesIO)
+        or len(ranges) % 2
+        or not all(type(v) is int or isinstance(v, generic.NumberObject) for v in ranges)
+        or any(v < 0 for v in ranges)
+    ):
+        return _original_byte_range_digest(stream, byte_range, md_algorithm, chunk_size)
+    md = hashes.Hash(sign_general.get_pyca_cryptography_hash(md_algorithm))
+    total = 0
+    view = stream.getbuffer()
+    try:
+        size = len(view)
+        pos = stream.tell()
+        for lo, length in zip(ranges[::2], ranges[1::2], strict=True):
+            md.update(view[lo : lo + length])
+            pos = lo + max(0, min(length, size - lo))
+            total += length
+    finally:
+        view.release()
+    if ranges:
+        stream.seek(pos)  # where pyHanko's chunked reads would have left it
+    return total, md.finalize()
+
+
 def install() -> None:
     """Idempotent; safe to call from several threads."""
     global _installed
+    if _installed:
+        return
     with _lock:
         if not _installed:
             generic.read_hex_string_from_stream = read_hex_string_from_stream
+            pdf_embedded.byte_range_digest = byte_range_digest
             asn1_x509.Name.__eq__ = name_eq  # type: ignore[method-assign,assignment]
             asn1_x509.Name.hashable = property(name_hashable)  # type: ignore[method-assign,assignment]
             _installed = True
