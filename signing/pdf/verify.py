@@ -115,7 +115,7 @@ def _count_sig_fields(reader: Any, limit: int) -> int:
 
 def _cn(cert: Any) -> str | None:
     try:
-        return cert.subject.native.get("common_name")
+        return _plain(cert.subject.native.get("common_name"))
     except Exception:
         return None
 
@@ -213,7 +213,7 @@ def _validate_one(emb: Any, vc_factory: Any) -> dict:
     else:
         status = "valid"
     return {
-        "field": emb.field_name,
+        "field": _plain(emb.field_name),
         "signer": _cn(st.signing_cert),
         "signed_at": _iso(signed_at),
         "intact": intact,
@@ -225,9 +225,15 @@ def _validate_one(emb: Any, vc_factory: Any) -> dict:
     }
 
 
+def _plain(value: Any) -> str | None:
+    """A plain ``str``: pyHanko's string objects keep a reference to the PDF they came
+    from, and pickling one back from the worker would copy the whole document along."""
+    return None if value is None else str.__str__(value) if isinstance(value, str) else str(value)
+
+
 def _invalid_entry(field: str | None, signer: str | None, signed_at: str | None = None) -> dict:
     return {
-        "field": field,
+        "field": _plain(field),
         "signer": signer,
         "signed_at": signed_at,
         "intact": False,

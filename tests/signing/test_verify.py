@@ -190,3 +190,16 @@ def test_byte_range_digest_matches_pyhanko(byte_range):
             return type(exc), str(exc)
 
     assert run(_speedups.byte_range_digest) == run(_speedups._original_byte_range_digest)
+
+
+def test_report_holds_plain_values_only(pdf2, signer, ca):
+    """pyHanko's string objects reference the whole PDF: a report holding one would drag
+    the document back through the worker pipe (and into any cache or session)."""
+    import pickle
+
+    report = _v(pades.sign_pdf(pdf2, signer), ca)
+    report_g = _v(_many_sig_fields(2))
+    for rep in (report, report_g):
+        for sig in rep["signatures"]:
+            assert all(type(v) in (str, bool, type(None)) for v in sig.values()), sig
+        assert len(pickle.dumps(rep)) < 2000
