@@ -203,3 +203,37 @@ def test_report_holds_plain_values_only(pdf2, signer, ca):
         for sig in rep["signatures"]:
             assert all(type(v) in (str, bool, type(None)) for v in sig.values()), sig
         assert len(pickle.dumps(rep)) < 2000
+
+
+NAME_SAMPLES = [
+    b"/Type /Catalog",
+    b"/Type/Catalog",
+    b"/A#20B>>",  # escape
+    b"/A#2",  # unterminated escape: pyHanko's error
+    b"/Caf\xc3\xa9 ",  # raw non-ASCII byte: must be escaped (error)
+    b"/",  # empty name at the end of the stream
+    b"/ ",
+    b"/" + b"N" * 5000 + b"[",  # longer than the first reads
+    b"/NoDelimiterUntilTheEnd",
+    b"Type",  # not a name
+]
+
+
+def test_name_reader_matches_pyhanko():
+    from signing.pdf import _speedups
+
+    def outcome(fn, raw):
+        from io import BytesIO as B
+
+        stream = B(b"xx" + raw)
+        stream.seek(2)
+        try:
+            value = fn(stream)
+        except Exception as exc:
+            return ("raised", type(exc), str(exc))
+        return (type(value), str(value), stream.tell())
+
+    for raw in NAME_SAMPLES:
+        assert outcome(_speedups.read_name_from_stream, raw) == outcome(
+            _speedups._original_read_name, raw
+        ), raw[:40]
