@@ -297,8 +297,12 @@ async def _aprepare(
     box = None
     style = None
     text_params = None
+    placement = None
     if stamp is not None:
-        box, style, text_params = stamp_mod.appearance(stamp, writer, page_ix, layout.others_on_page)
+        placement, style, text_params = stamp_mod.appearance(
+            stamp, writer, page_ix, layout.others_on_page
+        )
+        box = placement.box
 
     meta = signers.PdfSignatureMetadata(
         field_name=layout.field_name,
@@ -330,6 +334,8 @@ async def _aprepare(
             bytes_reserved=bytes_reserved,
             appearance_text_params=text_params,
         )
+        if placement is not None:
+            stamp_mod.orient_widget(writer, layout.field_name, placement)
         output = BytesIO()
         br_digest, _ = tbs.digest_tbs_document(output=output)
     except SigningError as exc:

@@ -20,7 +20,16 @@ from pyhanko.stamp import TextStampStyle
 
 from ._stampfont import StampFontFactory, font_program, roboto_path
 
-__all__ = ["StampInfo", "appearance", "plan", "roboto_path", "stamp_lines", "text_width"]
+__all__ = [
+    "Placement",
+    "StampInfo",
+    "appearance",
+    "orient_widget",
+    "plan",
+    "roboto_path",
+    "stamp_lines",
+    "text_width",
+]
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FONT_SIZE = 8
@@ -157,21 +166,101 @@ def plan(writer: BasePdfFileWriter, page_ix: int, field_name: str | None) -> Lay
     return Layout(field_name=field_name, others_on_page=others)
 
 
+def _rotation(page: generic.DictionaryObject) -> int:
+    """The page's /Rotate (inherited), normalised to 0, 90, 180 or 270."""
+    node: Any = page
+    for _ in range(64):
+        rot = node.get("/Rotate")
+        if rot is not None:
+            try:
+                value = int(rot) % 360
+            except (TypeError, ValueError):
+                return 0
+            return value if value % 90 == 0 else 0
+        parent = node.get("/Parent")
+        if parent is None:
+            break
+        node = parent.get_object()
+    return 0
+
+
+@dataclass
+class Placement:
+    """Where the stamp goes. ``box`` is what pyHanko lays the appearance out in (the stamp
+    as the reader sees it, width x height); on a rotated page ``rect`` is the annotation
+    rectangle in the page's user space and ``matrix`` turns the appearance so it reads
+    upright once the viewer applies /Rotate."""
+
+    box: tuple[int, int, int, int]
+    rect: tuple[int, int, int, int]
+    rotation: int
+
+    @property
+    def matrix(self) -> list[int]:
+        # counter-clockwise by the page's clockwise display rotation
+        return {90: [0, 1, -1, 0, 0, 0], 180: [-1, 0, 0, -1, 0, 0], 270: [0, -1, 1, 0, 0, 0]}[
+            self.rotation
+        ]
+
+
+def _to_user(
+    rotation: int, media: tuple[float, float, float, float], u: float, v: float
+) -> tuple[float, float]:
+    """A point of the page as displayed (origin bottom-left, y up) in user space."""
+    x1, y1, x2, y2 = media
+    if rotation == 90:
+        return x2 - v, y1 + u
+    if rotation == 180:
+        return x2 - u, y2 - v
+    if rotation == 270:
+        return x1 + v, y2 - u
+    return x1 + u, y1 + v
+
+
 def appearance(
     info: StampInfo, writer: BasePdfFileWriter, page_ix: int, index: int
-) -> tuple[tuple[int, int, int, int], TextStampStyle, dict[str, str]]:
+) -> tuple[Placement, TextStampStyle, dict[str, str]]:
     lines = stamp_lines(info)
     # 4% slack: HarfBuzz kerning/shaping vs. plain advance widths
     width = int(max(text_width(line) for line in lines) * 1.04) + 2 * PADDING + 4
     height = len(lines) * LEADING + 2 * PADDING + 4
-    x1, y1, x2, y2 = _media_box(_page(writer, page_ix))
-    per_column = max(1, int((y2 - y1 - 2 * MARGIN + GAP) // (height + GAP)))
+    page = _page(writer, page_ix)
+    media = _media_box(page)
+    rotation = _rotation(page)
+    x1, y1, x2, y2 = media
+    # lay out on the page as displayed: bottom-right corner, stacking up, then leftwards
+    disp_w, disp_h = (y2 - y1, x2 - x1) if rotation in (90, 270) else (x2 - x1, y2 - y1)
+    per_column = max(1, int((disp_h - 2 * MARGIN + GAP) // (height + GAP)))
     col, row = divmod(index, per_column)
-    right = x2 - MARGIN - col * (width + GAP)
-    left = max(x1, right - width)
-    bottom = y1 + MARGIN + row * (height + GAP)
-    box = (int(left), int(bottom), int(left + width), int(bottom + height))
+    right = disp_w - MARGIN - col * (width + GAP)
+    left = max(0.0, right - width)
+    bottom = MARGIN + row * (height + GAP)
+    corners = [_to_user(rotation, media, u, v) for u, v in ((left, bottom), (left + width, bottom + height))]
+    rx1, rx2 = sorted(c[0] for c in corners)
+    ry1, ry2 = sorted(c[1] for c in corners)
+    rect = (round(rx1), round(ry1), round(rx2), round(ry2))
+    box = (rect[0], rect[1], rect[0] + width, rect[1] + height)
     body = "\n".join(lines)
     # fall back to the whole font only for text outside the Vietnamese/Latin repertoire
     full = any(ord(ch) not in font_program(False).codepoints for ch in body if ch != "\n")
-    return box, _style(full), {"body": body}
+    return Placement(box, rect, rotation), _style(full), {"body": body}
+
+
+def orient_widget(writer: BasePdfFileWriter, field_name: str, placement: Placement) -> None:
+    """On a rotated page, move the new widget to its user-space rectangle and turn its
+    appearance (laid out by pyHanko in ``placement.box``) to match the page rotation."""
+    if not placement.rotation:
+        return
+    for name, _, ref in fields.enumerate_sig_fields(writer):
+        if name != field_name:
+            continue
+        widget = ref.get_object()
+        widget[generic.NameObject("/Rect")] = generic.ArrayObject(
+            generic.NumberObject(v) for v in placement.rect
+        )
+        ap = widget["/AP"]["/N"].get_object()
+        ap[generic.NameObject("/Matrix")] = generic.ArrayObject(
+            generic.NumberObject(v) for v in placement.matrix
+        )
+        return
+    raise ValueError(f"signature field {field_name} not found")
