@@ -72,3 +72,26 @@ def _runs(user: User, meeting: Meeting, participant: Participant | None) -> bool
 def require_runner(access: MeetingAccess) -> None:
     if not access.runs_meeting:
         raise PermissionDeniedError(_("Only the meeting's chair or secretary may do this."))
+
+
+def documents_visible_to(access: MeetingAccess) -> QuerySet:
+    """The meeting's documents this viewer may see (the one rule for pages, API and snapshot).
+
+    Runners see every document (pending, sent back and withdrawn ones too). Everyone else sees
+    released documents, confidential ones only when listed as a reader, plus what they uploaded.
+    """
+    from meetings.models import Document
+
+    docs = Document.objects.filter(meeting=access.meeting).select_related("agenda_item")
+    if access.runs_meeting:
+        return docs
+    user_id = access.user_id
+    if user_id is None:
+        return docs.none()
+    released = Q(status=Document.Status.RELEASED) & (Q(confidential=False) | Q(readers__pk=user_id))
+    ids = docs.filter(released | Q(uploaded_by_id=user_id) & ~Q(status=Document.Status.WITHDRAWN))
+    return docs.filter(pk__in=ids.values("pk"))
+
+
+# The name meetings/selectors.py looks for (same rule, one implementation).
+visible_documents = documents_visible_to

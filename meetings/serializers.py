@@ -27,6 +27,8 @@ def serialize_meeting(meeting: Meeting) -> dict[str, Any]:
         "online_url": meeting.online_url,
         "status": meeting.status,
         "cancel_reason": meeting.cancel_reason,
+        "meeting_type": meeting.meeting_type_id,
+        "room": meeting.room_id,
         "started_at": iso(meeting.started_at),
         "ended_at": iso(meeting.ended_at),
         "current_item": meeting.current_item_id,

@@ -28,7 +28,10 @@ def main(app: str) -> None:
     ignore += [other for other in APPS if other != app]
     ignore += [f"templates/{other}" for other in APPS if other != app]
     if app != "ecabinet":
-        ignore += ["templates/*.html", "templates/admin"]
+        # Name the top-level templates one by one: a glob like templates/*.html would also
+        # match templates/<app>/… (fnmatch's * crosses slashes) and extract nothing.
+        ignore += [str(p.relative_to(ROOT)) for p in (ROOT / "templates").glob("*.html")]
+        ignore += ["templates/admin"]
     args = ["manage.py", "makemessages", "-l", "vi", "--no-obsolete"]
     for pattern in ignore:
         args += ["-i", pattern]

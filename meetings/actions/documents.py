@@ -1,3 +1,435 @@
-"""documents actions."""
+"""Documents of a meeting: upload (checked before anything is written), versions, approval
+before release, confidential readers, withdraw/delete, download audit, folders and types."""
 
 from __future__ import annotations
+
+from typing import IO
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecabinet.access import is_system_admin, managed_unit_ids
+from ecabinet.actions import notify_users
+from ecabinet.audit import record_audit
+from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.models import User
+from meetings.access import RUNNER_ROLES, MeetingAccess, require_runner
+from meetings.events import audience_for, emit
+from meetings.models import (
+    AgendaItem,
+    Document,
+    DocumentFolder,
+    DocumentType,
+    DocumentVersion,
+    Meeting,
+    Participant,
+)
+from meetings.pdfcheck import CheckedPdf, check_upload
+from meetings.serializers import serialize_document
+
+RUNNER_ROLE_NAMES = ["chair", "secretary"]
+
+
+# ---- files ------------------------------------------------------------------------------
+
+class FileGuard:
+    """Deletes the files written inside a transaction when that transaction does not commit.
+
+    Django has no on-rollback hook: the action writes its file last-but-audit inside
+    `with FileGuard() as guard, transaction.atomic():`, and the guard removes what it wrote if
+    anything raised, including the commit itself.
+    """
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def __enter__(self) -> FileGuard:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            for name in self.names:
+                try:
+                    default_storage.delete(name)
+                except OSError:
+                    pass
+
+    def save(self, name: str, content: IO[bytes]) -> str:
+        # Storage.save never overwrites: an existing name gets a new suffix.
+        content.seek(0)
+        saved = default_storage.save(name, content)
+        self.names.append(saved)
+        return saved
+
+
+def write_version(guard: FileGuard, document: Document, upload, checked: CheckedPdf, *, actor: User,
+                  note: str = "") -> DocumentVersion:
+    number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = DocumentVersion(
+        document=document, number=number, sha256=checked.sha256, size=checked.size, pages=checked.pages,
+        original_name=(getattr(upload, "name", "") or "")[:255], note=note[:255], created_by=actor,
+    )
+    from meetings.models.documents import version_upload_path
+
+    version.file.name = guard.save(version_upload_path(version, ""), upload)
+    version.save()
+    return version
+
+
+# ---- visibility and live events ---------------------------------------------------------
+
+def visibility(document: Document) -> frozenset[int] | None:
+    """None: everyone in the meeting; else the user ids who see it beside the runners."""
+    if document.status == Document.Status.WITHDRAWN:
+        return frozenset()
+    if document.status != Document.Status.RELEASED:
+        return frozenset({document.uploaded_by_id})
+    if document.confidential:
+        return frozenset({document.uploaded_by_id, *document.readers.values_list("pk", flat=True)})
+    return None
+
+
+def _audience(seen_by: frozenset[int] | None) -> dict | None:
+    return None if seen_by is None else audience_for(roles=RUNNER_ROLE_NAMES, users=list(seen_by))
+
+
+def announce(document: Document, before: frozenset[int] | None, *, removed: bool = False) -> None:
+    """Emit document.removed to those who lose sight of it, then document.upserted to those who see it."""
+    meeting = document.meeting
+    if meeting is None:
+        return
+    after = None if removed else visibility(document)
+    if removed:
+        emit(meeting, "document.removed", {"id": document.pk}, audience=_audience(before))
+        return
+    if before is None and after is not None:
+        emit(meeting, "document.removed", {"id": document.pk}, audience=None)
+    elif before is not None and after is not None:
+        runners = set(Participant.objects.filter(meeting=meeting, role__in=RUNNER_ROLES)
+                      .values_list("user_id", flat=True))
+        lost = set(before) - set(after) - runners
+        if lost:
+            emit(meeting, "document.removed", {"id": document.pk}, audience=audience_for(users=list(lost)))
+    emit(meeting, "document.upserted", {"document": serialize_document(document)}, audience=_audience(after))
+
+
+def _runner_users(meeting: Meeting) -> list[User]:
+    ids = set(Participant.objects.filter(meeting=meeting, role=Participant.Role.SECRETARY)
+              .values_list("user_id", flat=True))
+    ids.add(meeting.created_by_id)
+    return list(User.objects.filter(pk__in=ids))
+
+
+# ---- upload and versions ----------------------------------------------------------------
+
+def _upload_target(access: MeetingAccess, actor: User, agenda_item_id: int | None) -> AgendaItem | None:
+    item = None
+    if agenda_item_id is not None:
+        item = AgendaItem.objects.filter(meeting=access.meeting, pk=agenda_item_id).first()
+        if item is None:
+            raise ActionError("bad_agenda_item", _("This agenda item does not belong to the meeting."))
+    if access.runs_meeting:
+        return item
+    if access.participant is None:
+        raise PermissionDeniedError(_("You may not upload documents to this meeting."))
+    if item is None or not actor.unit_id or item.presenting_unit_id != actor.unit_id:
+        raise PermissionDeniedError(
+            _("You may upload documents only to agenda items that your unit presents.")
+        )
+    return item
+
+
+def _check_open(meeting: Meeting) -> None:
+    if meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.ENDED):
+        raise ConflictError("meeting_closed", _("The meeting has ended or was cancelled."))
+
+
+def do_upload_document(
+    access: MeetingAccess, *, actor: User, upload, title: str = "", agenda_item_id: int | None = None,
+    confidential: bool = False, folder_id: int | None = None, doc_type_id: int | None = None,
+) -> Document:
+    meeting = access.meeting
+    _check_open(meeting)
+    item = _upload_target(access, actor, agenda_item_id)
+    folder = None
+    if folder_id is not None:
+        folder = DocumentFolder.objects.filter(meeting=meeting, pk=folder_id).first()
+        if folder is None:
+            raise ActionError("bad_folder", _("This folder does not belong to the meeting."))
+    doc_type = None
+    if doc_type_id is not None:
+        doc_type = DocumentType.objects.filter(pk=doc_type_id).first()
+        if doc_type is None:
+            raise ActionError("bad_document_type", _("Unknown document type."))
+    if upload is None:
+        raise ActionError("no_file", _("Choose a PDF file to upload."))
+    # Validate before anything is written: a refused file leaves no row and no file.
+    checked = check_upload(upload, name=getattr(upload, "name", ""))
+    title = (title or "").strip() or _title_from_name(getattr(upload, "name", ""))
+    with FileGuard() as guard, transaction.atomic():
+        document = Document.objects.create(
+            meeting=meeting, agenda_item=item, folder=folder, doc_type=doc_type, title=title[:500],
+            confidential=bool(confidential), uploaded_by=actor,
+            status=Document.Status.RELEASED if access.runs_meeting else Document.Status.PENDING,
+        )
+        version = write_version(guard, document, upload, checked, actor=actor)
+        record_audit(actor=actor, action="document.upload", obj=document, details={
+            "meeting": meeting.pk, "version": version.number, "sha256": version.sha256,
+            "pages": version.pages, "size": version.size, "status": document.status,
+        })
+        announce(document, frozenset())
+        if document.status == Document.Status.PENDING:
+            notify_users(
+                [u for u in _runner_users(meeting) if u.pk != actor.pk], kind="document.pending",
+                title=_("A document awaits your approval: %(title)s") % {"title": document.title},
+                url=reverse("meeting_documents", args=[meeting.pk]),
+            )
+    return document
+
+
+def _title_from_name(name: str) -> str:
+    base = (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    if base.lower().endswith(".pdf"):
+        base = base[:-4]
+    return base.strip() or _("Document")
+
+
+def _may_edit(access: MeetingAccess, document: Document, actor: User) -> bool:
+    return access.runs_meeting or document.uploaded_by_id == actor.pk
+
+
+def do_replace_document(access: MeetingAccess, document: Document, *, actor: User, upload,
+                        note: str = "") -> DocumentVersion:
+    _check_open(access.meeting)
+    if not _may_edit(access, document, actor):
+        raise PermissionDeniedError(_("Only the meeting's secretary or the uploader may replace this document."))
+    if document.status == Document.Status.WITHDRAWN:
+        raise ConflictError("withdrawn", _("This document was withdrawn."))
+    if upload is None:
+        raise ActionError("no_file", _("Choose a PDF file to upload."))
+    checked = check_upload(upload, name=getattr(upload, "name", ""))
+    with FileGuard() as guard, transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        before = visibility(document)
+        version = write_version(guard, document, upload, checked, actor=actor, note=note)
+        if access.runs_meeting:
+            document.status = Document.Status.RELEASED
+        else:
+            # A preparing unit's new version goes back through approval.
+            document.status = Document.Status.PENDING
+        document.return_reason = ""
+        document.save(update_fields=["status", "return_reason"])
+        record_audit(actor=actor, action="document.replace", obj=document, details={
+            "version": version.number, "sha256": version.sha256, "pages": version.pages,
+        })
+        announce(document, before)
+    return version
+
+
+def do_review_document(access: MeetingAccess, document: Document, *, actor: User, approve: bool,
+                       reason: str = "") -> Document:
+    require_runner(access)
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise ActionError("reason_required", _("Give a reason for sending the document back."))
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.status != Document.Status.PENDING:
+            raise ConflictError("not_pending", _("This document is not awaiting approval."),
+                                extra={"current_status": document.status})
+        before = visibility(document)
+        document.status = Document.Status.RELEASED if approve else Document.Status.RETURNED
+        document.return_reason = "" if approve else reason
+        document.reviewed_by = actor
+        document.reviewed_at = timezone.now()
+        document.save(update_fields=["status", "return_reason", "reviewed_by", "reviewed_at"])
+        record_audit(actor=actor, action="document.approve" if approve else "document.return",
+                     obj=document, details={"reason": reason})
+        announce(document, before)
+        if document.uploaded_by_id != actor.pk:
+            title = (_("Your document was approved: %(title)s") if approve
+                     else _("Your document was sent back: %(title)s")) % {"title": document.title}
+            notify_users([document.uploaded_by], kind="document.reviewed", title=title, body=reason,
+                         url=reverse("meeting_documents", args=[document.meeting_id]))
+    return document
+
+
+def do_set_readers(access: MeetingAccess, document: Document, *, actor: User, usernames: list[str],
+                   confidential: bool | None = None) -> Document:
+    require_runner(access)
+    names = sorted({u.strip() for u in usernames if u and u.strip()})
+    users = list(User.objects.filter(username__in=names, is_active=True))
+    missing = sorted(set(names) - {u.username for u in users})
+    if missing:
+        raise ActionError("unknown_users", _("Unknown users: %(names)s") % {"names": ", ".join(missing)})
+    invited = set(Participant.objects.filter(meeting=access.meeting).values_list("user_id", flat=True))
+    outside = sorted(u.username for u in users if u.pk not in invited)
+    if outside:
+        raise ActionError("not_participants",
+                          _("Readers must take part in the meeting: %(names)s") % {"names": ", ".join(outside)})
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        before = visibility(document)
+        if confidential is not None:
+            document.confidential = bool(confidential)
+            document.save(update_fields=["confidential"])
+        document.readers.set(users)
+        record_audit(actor=actor, action="document.readers", obj=document, details={
+            "readers": names, "confidential": document.confidential,
+        })
+        announce(document, before)
+    return document
+
+
+def do_withdraw_document(access: MeetingAccess, document: Document, *, actor: User) -> Document:
+    if not (access.runs_meeting or (document.uploaded_by_id == actor.pk
+                                    and document.status != Document.Status.RELEASED)):
+        raise PermissionDeniedError(_("Only the meeting's secretary may withdraw a released document."))
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.status == Document.Status.WITHDRAWN:
+            return document
+        before = visibility(document)
+        document.status = Document.Status.WITHDRAWN
+        document.save(update_fields=["status"])
+        record_audit(actor=actor, action="document.withdraw", obj=document)
+        announce(document, before)
+    return document
+
+
+def _referenced_elsewhere(document: Document) -> bool:
+    """True when anything besides its own versions, readers and notes points at the document."""
+    own = {("meetings", "documentversion"), ("meetings", "personalnote")}
+    for model, instance in ((Document, document), *[(DocumentVersion, v) for v in document.versions.all()]):
+        for rel in model._meta.related_objects:
+            key = (rel.related_model._meta.app_label, rel.related_model._meta.model_name)
+            if key in own or rel.many_to_many:
+                continue
+            if rel.related_model._default_manager.filter(**{rel.field.name: instance}).exists():
+                return True
+    return False
+
+
+def do_delete_document(access: MeetingAccess, document: Document, *, actor: User) -> None:
+    if not (access.runs_meeting or (document.uploaded_by_id == actor.pk
+                                    and document.status != Document.Status.RELEASED)):
+        raise PermissionDeniedError(_("Only the meeting's secretary may delete a released document."))
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if _referenced_elsewhere(document):
+            raise ConflictError("referenced", _("This document is referenced (signed or used elsewhere); "
+                                                "withdraw it instead of deleting it."))
+        before = visibility(document)
+        names = list(document.versions.values_list("file", flat=True))
+        record_audit(actor=actor, action="document.delete", obj=document, details={
+            "title": document.title, "files": names,
+        })
+        announce(document, before, removed=True)
+        document_id = document.pk
+        document.delete()
+
+        def remove_files() -> None:
+            for name in names:
+                if not DocumentVersion.objects.filter(file=name).exclude(document_id=document_id).exists():
+                    default_storage.delete(name)
+
+        transaction.on_commit(remove_files, robust=True)
+
+
+def do_record_download(*, actor: User, version: DocumentVersion, mode: str, ip: str | None = None) -> None:
+    with transaction.atomic():
+        record_audit(actor=actor, action=f"document.{mode}", obj=version.document, details={
+            "version": version.number, "sha256": version.sha256, "ip": ip, "watermarked": True,
+        })
+
+
+# ---- folders and the document-type catalog ----------------------------------------------
+
+@transaction.atomic
+def do_create_folder(access: MeetingAccess, *, actor: User, name: str) -> DocumentFolder:
+    require_runner(access)
+    name = (name or "").strip()
+    if not name:
+        raise ActionError("name_required", _("Give the folder a name."))
+    if DocumentFolder.objects.filter(meeting=access.meeting, name=name).exists():
+        raise ConflictError("duplicate", _("A folder with this name already exists."))
+    position = DocumentFolder.objects.filter(meeting=access.meeting).count()
+    folder = DocumentFolder.objects.create(meeting=access.meeting, name=name[:255], position=position)
+    record_audit(actor=actor, action="document_folder.create", obj=folder, details={"name": name})
+    return folder
+
+
+@transaction.atomic
+def do_move_document(access: MeetingAccess, document: Document, *, actor: User, folder_id: int | None,
+                     doc_type_id: int | None = None, agenda_item_id: int | None = None,
+                     title: str | None = None) -> Document:
+    require_runner(access)
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    before = visibility(document)
+    if folder_id is not None:
+        document.folder = DocumentFolder.objects.filter(meeting=access.meeting, pk=folder_id).first()
+        if document.folder is None:
+            raise ActionError("bad_folder", _("This folder does not belong to the meeting."))
+    if doc_type_id is not None:
+        document.doc_type = DocumentType.objects.filter(pk=doc_type_id).first()
+        if document.doc_type is None:
+            raise ActionError("bad_document_type", _("Unknown document type."))
+    if agenda_item_id is not None:
+        document.agenda_item = AgendaItem.objects.filter(meeting=access.meeting, pk=agenda_item_id).first()
+        if document.agenda_item is None:
+            raise ActionError("bad_agenda_item", _("This agenda item does not belong to the meeting."))
+    if title is not None and title.strip():
+        document.title = title.strip()[:500]
+    document.save()
+    record_audit(actor=actor, action="document.update", obj=document, details={
+        "folder": document.folder_id, "doc_type": document.doc_type_id, "agenda_item": document.agenda_item_id,
+    })
+    announce(document, before)
+    return document
+
+
+def can_manage_document_types(user: User) -> bool:
+    return is_system_admin(user) or bool(user.is_authenticated and user.is_unit_admin and user.unit_id)
+
+
+@transaction.atomic
+def do_create_document_type(*, actor: User, name: str, code: str) -> DocumentType:
+    if not can_manage_document_types(actor):
+        raise PermissionDeniedError(_("Only administrators may change the document types."))
+    name, code = (name or "").strip(), (code or "").strip().lower()
+    if not name or not code:
+        raise ActionError("bad_request", _("Give a name and a code."))
+    from django.utils.text import slugify
+
+    if slugify(code) != code:
+        raise ActionError("bad_code", _("The code may contain only letters, digits and hyphens."))
+    if DocumentType.objects.filter(code=code).exists():
+        raise ConflictError("duplicate", _("A document type with this code already exists."))
+    unit = None if is_system_admin(actor) else actor.unit
+    doc_type = DocumentType.objects.create(name=name[:255], code=code, unit=unit)
+    record_audit(actor=actor, action="document_type.create", obj=doc_type, details={"code": code})
+    return doc_type
+
+
+def document_types_for(user: User):
+    if is_system_admin(user):
+        return DocumentType.objects.all()
+    units = set()
+    if user.unit_id:
+        units = {u.pk for u in [user.unit, *user.unit.ancestors()]} | managed_unit_ids(user)
+    from django.db.models import Q
+
+    return DocumentType.objects.filter(Q(unit__isnull=True) | Q(unit_id__in=units))
+
+
+def find_document(access: MeetingAccess, document_id: int) -> Document:
+    from meetings.access import documents_visible_to
+
+    document = documents_visible_to(access).filter(pk=document_id).first()
+    if document is None:
+        raise NotFoundError(_("Document not found."))
+    return document

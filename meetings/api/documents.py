@@ -1,7 +1,268 @@
-"""documents endpoints."""
+"""Documents endpoints: upload (multipart), versions, approval, confidential readers, withdraw,
+delete, watermarked file, folders and types. Notes and opinions are mounted from here too."""
 
 from __future__ import annotations
 
-from ninja import Router
+import io
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from ecabinet.errors import ActionError, NotFoundError
+from meetings.access import documents_visible_to, meeting_access
+from meetings.actions import documents as actions
+from meetings.actions.opinions import document_for_viewer
+from meetings.models import Document, DocumentFolder, DocumentVersion
+from meetings.pdfcheck import too_large_error
+from meetings.serializers import iso, serialize_document
+from meetings.watermark import watermark_pdf
 
 router = Router(tags=["documents"])
+
+UPLOAD_FIELDS = {
+    "file": {"type": "string", "format": "binary", "description": "PDF only"},
+    "agenda_item": {"type": "integer"},
+    "confidential": {"type": "boolean"},
+    "title": {"type": "string"},
+    "folder": {"type": "integer"},
+    "doc_type": {"type": "integer"},
+}
+
+
+def multipart(fields: dict, required: list[str]) -> dict:
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {
+        "schema": {"type": "object", "properties": fields, "required": required}}}}}
+
+
+def check_content_length(request: HttpRequest) -> None:
+    """Refuse an oversized body before Django parses it (files are checked again after)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    # Multipart framing adds a little; a body this much over the limit cannot hold a valid file.
+    if length > settings.MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024:
+        raise too_large_error()
+
+
+def form_int(data, key: str) -> int | None:
+    value = (data.get(key) or "").strip() if isinstance(data.get(key), str) else data.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ActionError("bad_request", _("%(field)s must be a number.") % {"field": key}) from None
+
+
+def form_bool(data, key: str) -> bool:
+    return str(data.get(key, "")).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def uploaded_file(request: HttpRequest, key: str = "file"):
+    upload = request.FILES.get(key)
+    if upload is not None and upload.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
+        raise too_large_error()
+    return upload
+
+
+def document_detail(document: Document, *, with_versions: bool = False) -> dict[str, Any]:
+    data = serialize_document(document)
+    data.update({
+        "meeting": document.meeting_id, "folder": document.folder_id, "doc_type": document.doc_type_id,
+        "return_reason": document.return_reason, "uploaded_by": document.uploaded_by_id,
+        "created_at": iso(document.created_at),
+        "readers": sorted(document.readers.values_list("username", flat=True)) if document.confidential else [],
+    })
+    if with_versions:
+        data["versions"] = [version_detail(v) for v in document.versions.order_by("number")]
+    return data
+
+
+def version_detail(version: DocumentVersion) -> dict[str, Any]:
+    return {"id": version.pk, "number": version.number, "sha256": version.sha256, "size": version.size,
+            "pages": version.pages, "original_name": version.original_name, "note": version.note,
+            "created_by": version.created_by_id, "created_at": iso(version.created_at)}
+
+
+def _doc_access(request: HttpRequest, document_id: int):
+    document = document_for_viewer(request.user, document_id)
+    if document.meeting_id is None:
+        raise NotFoundError(_("Document not found."))
+    return meeting_access(request.user, document.meeting_id), document
+
+
+@router.get("/meetings/{meeting_id}/documents", summary="Documents of a meeting the caller may see")
+def list_documents(request: HttpRequest, meeting_id: int):
+    access = meeting_access(request.user, meeting_id)
+    docs = documents_visible_to(access).prefetch_related("versions", "readers")
+    return {"documents": [document_detail(d) for d in docs]}
+
+
+@router.post("/meetings/{meeting_id}/documents", summary="Upload a PDF document (multipart)",
+             response={201: dict}, openapi_extra=multipart(UPLOAD_FIELDS, ["file"]))
+def upload_document(request: HttpRequest, meeting_id: int):
+    check_content_length(request)
+    access = meeting_access(request.user, meeting_id)
+    data = request.POST
+    document = actions.do_upload_document(
+        access, actor=request.user, upload=uploaded_file(request), title=data.get("title", ""),
+        agenda_item_id=form_int(data, "agenda_item"), confidential=form_bool(data, "confidential"),
+        folder_id=form_int(data, "folder"), doc_type_id=form_int(data, "doc_type"),
+    )
+    return Status(201, document_detail(document, with_versions=True))
+
+
+@router.get("/documents/{document_id}", summary="A document with its versions")
+def get_document(request: HttpRequest, document_id: int):
+    return document_detail(document_for_viewer(request.user, document_id), with_versions=True)
+
+
+@router.get("/documents/{document_id}/versions", summary="Every version of a document")
+def list_versions(request: HttpRequest, document_id: int):
+    document = document_for_viewer(request.user, document_id)
+    return {"versions": [version_detail(v) for v in document.versions.order_by("number")]}
+
+
+@router.post("/documents/{document_id}/versions", summary="Replace: upload a new version (multipart)",
+             response={201: dict}, openapi_extra=multipart(
+                 {"file": UPLOAD_FIELDS["file"], "note": {"type": "string"}}, ["file"]))
+def replace_document(request: HttpRequest, document_id: int):
+    check_content_length(request)
+    access, document = _doc_access(request, document_id)
+    version = actions.do_replace_document(access, document, actor=request.user, upload=uploaded_file(request),
+                                          note=request.POST.get("note", ""))
+    return Status(201, version_detail(version))
+
+
+def watermarked_response(request: HttpRequest, document: Document, version_number: int | None,
+                         *, inline: bool) -> FileResponse:
+    versions = document.versions.all()
+    version = (versions.filter(number=version_number).first() if version_number is not None
+               else versions.order_by("-number").first())
+    if version is None:
+        raise NotFoundError(_("This version does not exist."))
+    from ecabinet.views import client_ip
+
+    actions.do_record_download(actor=request.user, version=version, mode="view" if inline else "download",
+                               ip=client_ip(request))
+    user = request.user
+    out = io.BytesIO()
+    with version.file.open("rb") as source:
+        watermark_pdf(source, full_name=user.full_name or user.username,
+                      unit=user.unit.name if user.unit_id else "", when=timezone.localtime(), out=out)
+    out.seek(0)
+    name = f"{document.pk}-v{version.number}.pdf"
+    response = FileResponse(out, content_type="application/pdf", as_attachment=not inline, filename=name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@router.get("/documents/{document_id}/file", summary="The PDF, watermarked for the caller (?version=N)",
+            response={200: None})
+def document_file(request: HttpRequest, document_id: int, version: int | None = None, inline: bool = False):
+    document = document_for_viewer(request.user, document_id)
+    return watermarked_response(request, document, version, inline=inline)
+
+
+class ReturnIn(Schema):
+    reason: str
+
+
+@router.post("/documents/{document_id}/approve", summary="Release a pending document")
+def approve_document(request: HttpRequest, document_id: int):
+    access, document = _doc_access(request, document_id)
+    return document_detail(actions.do_review_document(access, document, actor=request.user, approve=True))
+
+
+@router.post("/documents/{document_id}/return", summary="Send a pending document back with a reason")
+def return_document(request: HttpRequest, document_id: int, payload: ReturnIn):
+    access, document = _doc_access(request, document_id)
+    return document_detail(actions.do_review_document(access, document, actor=request.user, approve=False,
+                                                      reason=payload.reason))
+
+
+class ReadersIn(Schema):
+    readers: list[str]
+    confidential: bool | None = None
+
+
+@router.put("/documents/{document_id}/readers", summary="Set who may read a confidential document")
+def set_readers(request: HttpRequest, document_id: int, payload: ReadersIn):
+    access, document = _doc_access(request, document_id)
+    document = actions.do_set_readers(access, document, actor=request.user, usernames=payload.readers,
+                                      confidential=payload.confidential)
+    return document_detail(document)
+
+
+class DocumentPatch(Schema):
+    title: str | None = None
+    folder: int | None = None
+    doc_type: int | None = None
+    agenda_item: int | None = None
+
+
+@router.patch("/documents/{document_id}", summary="Rename, move to a folder or item, set the type")
+def patch_document(request: HttpRequest, document_id: int, payload: DocumentPatch):
+    access, document = _doc_access(request, document_id)
+    document = actions.do_move_document(access, document, actor=request.user, folder_id=payload.folder,
+                                        doc_type_id=payload.doc_type, agenda_item_id=payload.agenda_item,
+                                        title=payload.title)
+    return document_detail(document)
+
+
+@router.post("/documents/{document_id}/withdraw", summary="Withdraw a document (files are kept)")
+def withdraw_document(request: HttpRequest, document_id: int):
+    access, document = _doc_access(request, document_id)
+    return document_detail(actions.do_withdraw_document(access, document, actor=request.user))
+
+
+@router.delete("/documents/{document_id}", summary="Delete a document nothing refers to", response={204: None})
+def delete_document(request: HttpRequest, document_id: int):
+    access, document = _doc_access(request, document_id)
+    actions.do_delete_document(access, document, actor=request.user)
+    return Status(204, None)
+
+
+class FolderIn(Schema):
+    name: str
+
+
+@router.get("/meetings/{meeting_id}/document-folders", summary="Document folders of a meeting")
+def list_folders(request: HttpRequest, meeting_id: int):
+    access = meeting_access(request.user, meeting_id)
+    return {"folders": [{"id": f.pk, "name": f.name, "position": f.position}
+                        for f in DocumentFolder.objects.filter(meeting=access.meeting)]}
+
+
+@router.post("/meetings/{meeting_id}/document-folders", summary="Add a document folder", response={201: dict})
+def create_folder(request: HttpRequest, meeting_id: int, payload: FolderIn):
+    access = meeting_access(request.user, meeting_id)
+    folder = actions.do_create_folder(access, actor=request.user, name=payload.name)
+    return Status(201, {"id": folder.pk, "name": folder.name, "position": folder.position})
+
+
+class DocumentTypeIn(Schema):
+    name: str
+    code: str
+
+
+@router.get("/document-types", summary="The document-type catalog")
+def list_document_types(request: HttpRequest):
+    return {"document_types": [{"id": t.pk, "name": t.name, "code": t.code, "unit": t.unit_id}
+                               for t in actions.document_types_for(request.user)]}
+
+
+@router.post("/document-types", summary="Add a document type (administrators)", response={201: dict})
+def create_document_type(request: HttpRequest, payload: DocumentTypeIn):
+    doc_type = actions.do_create_document_type(actor=request.user, name=payload.name, code=payload.code)
+    return Status(201, {"id": doc_type.pk, "name": doc_type.name, "code": doc_type.code, "unit": doc_type.unit_id})
+
+
+from meetings.api import opinions  # noqa: E402  (mounted here so meetings/api/__init__.py stays as is)
+
+router.add_router("", opinions.router)

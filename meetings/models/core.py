@@ -32,6 +32,14 @@ class Meeting(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT,
                               db_index=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    meeting_type = models.ForeignKey(
+        "meetings.MeetingType", verbose_name=_("meeting type"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    room = models.ForeignKey(
+        "meetings.MeetingRoom", verbose_name=_("meeting room"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,257 @@
+"""Check that an uploaded file is a real, openable, harmless PDF before anything is saved.
+
+The cheap checks (size, office formats, magic bytes) run in-process. Parsing runs in a
+separate, short-lived Python process (`python meetings/pdfcheck.py FILE ...`) because pypdf is
+pure Python and a hostile file can keep it busy or eat memory; a thread cannot be killed, a
+process can. The child gets:
+
+- a wall-clock limit (settings.PDF_CHECK_SECONDS, default 20 s; `subprocess.run(timeout=)`
+  kills it when exceeded) and a matching CPU limit (RLIMIT_CPU),
+- an address-space limit (settings.PDF_CHECK_MEMORY_MB, default 1024 MB, RLIMIT_AS),
+- pypdf's decompression limits lowered to settings.PDF_MAX_STREAM_MB (default 64 MB) per
+  stream, plus a total budget of settings.PDF_MAX_INFLATED_MB (default 512 MB) over all page
+  content streams (deflate bombs),
+- a page limit settings.PDF_MAX_PAGES (default 5000), checked on the declared /Count before
+  the page tree is walked and again on the real count (page-count bombs).
+
+Every refusal is a 4xx ActionError with a message in the user's language; nothing is written
+to MEDIA_ROOT by this module (the child only reads a temporary copy outside it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import IO
+
+OFFICE_EXTENSIONS = {
+    ".doc", ".docx", ".docm", ".xls", ".xlsx", ".xlsm", ".ppt", ".pptx", ".odt", ".ods", ".odp", ".rtf",
+}
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+RTF_MAGIC = b"{\\rtf"
+
+
+@dataclass(frozen=True)
+class CheckedPdf:
+    sha256: str
+    size: int
+    pages: int
+    seconds: float
+
+
+def limits() -> dict:
+    from django.conf import settings
+
+    return {
+        "max_bytes": settings.MAX_UPLOAD_MB * 1024 * 1024,
+        "max_pages": getattr(settings, "PDF_MAX_PAGES", 5000),
+        "max_stream": getattr(settings, "PDF_MAX_STREAM_MB", 64) * 1024 * 1024,
+        "max_inflated": getattr(settings, "PDF_MAX_INFLATED_MB", 512) * 1024 * 1024,
+        "seconds": getattr(settings, "PDF_CHECK_SECONDS", 20),
+        "memory": getattr(settings, "PDF_CHECK_MEMORY_MB", 1024) * 1024 * 1024,
+    }
+
+
+def too_large_error():
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    from ecabinet.errors import ActionError
+
+    return ActionError(
+        "too_large",
+        _("The file is too large: the limit is %(limit)s MB.") % {"limit": settings.MAX_UPLOAD_MB},
+        status=413,
+    )
+
+
+def _refuse(code: str, **params):
+    from django.utils.translation import gettext as _
+
+    from ecabinet.errors import ActionError
+
+    messages = {
+        "office": (415, _("Only PDF files are accepted. Converting Word, Excel or PowerPoint files is "
+                          "not supported: save the file as PDF and upload the PDF.")),
+        "not_pdf": (415, _("This file is not a PDF. Only PDF files are accepted.")),
+        "empty": (400, _("The file is empty.")),
+        "damaged": (400, _("The PDF file is damaged or incomplete and cannot be opened.")),
+        "encrypted": (400, _("The PDF is protected with a password or encryption. Remove the "
+                             "protection and upload it again.")),
+        "no_pages": (400, _("The PDF has no pages.")),
+        "too_many_pages": (413, _("The PDF has too many pages: the limit is %(limit)s pages.")),
+        "bomb": (413, _("The PDF contains content that expands to an excessive size and was refused.")),
+        "timeout": (413, _("The PDF took too long to check and was refused. It may be damaged or "
+                           "deliberately oversized.")),
+    }
+    status, message = messages.get(code, messages["damaged"])
+    api_code = {"office": "unsupported_type", "not_pdf": "unsupported_type"}.get(code, f"pdf_{code}")
+    return ActionError(api_code, message % params if params else message, status=status)
+
+
+def check_upload(uploaded: IO[bytes], *, name: str = "") -> CheckedPdf:
+    """Validate an uploaded file (Django UploadedFile or any binary file object).
+
+    Raises ActionError (400/413/415) with a translated message; returns hash, size and pages.
+    """
+    started = time.monotonic()
+    lim = limits()
+    size = getattr(uploaded, "size", None)
+    if size is None:
+        uploaded.seek(0, os.SEEK_END)
+        size = uploaded.tell()
+    if size > lim["max_bytes"]:
+        raise too_large_error()
+    if size == 0:
+        raise _refuse("empty")
+    uploaded.seek(0)
+    head = uploaded.read(1024)
+    uploaded.seek(0)
+    extension = os.path.splitext(name or getattr(uploaded, "name", "") or "")[1].lower()
+    if b"%PDF-" not in head:
+        if extension in OFFICE_EXTENSIONS or head.startswith((ZIP_MAGIC, OLE_MAGIC, RTF_MAGIC)):
+            raise _refuse("office")
+        raise _refuse("not_pdf")
+    if extension in OFFICE_EXTENSIONS:
+        raise _refuse("office")
+    # A complete PDF ends with %%EOF (give or take trailing whitespace or junk); a cut-off
+    # upload does not, even when pypdf could rebuild some of its objects.
+    uploaded.seek(max(0, size - 2048))
+    tail = uploaded.read(2048)
+    uploaded.seek(0)
+    if b"%%EOF" not in tail:
+        raise _refuse("damaged")
+
+    digest = hashlib.sha256()
+    temp_path = getattr(uploaded, "temporary_file_path", None)
+    path = temp_path() if callable(temp_path) else None
+    made_temp = None
+    try:
+        if path is None:
+            # In-memory uploads get a private temporary copy outside MEDIA_ROOT for the child.
+            fd, made_temp = tempfile.mkstemp(prefix="ecb-pdfcheck-", suffix=".pdf")
+            with os.fdopen(fd, "wb") as out:
+                for chunk in _chunks(uploaded):
+                    digest.update(chunk)
+                    out.write(chunk)
+            path = made_temp
+        else:
+            for chunk in _chunks(uploaded):
+                digest.update(chunk)
+        result = _run_child(path, lim)
+    finally:
+        if made_temp:
+            os.unlink(made_temp)
+        uploaded.seek(0)
+    if not result.get("ok"):
+        code = result.get("code", "damaged")
+        raise _refuse(code, limit=lim["max_pages"])
+    return CheckedPdf(digest.hexdigest(), size, int(result["pages"]), time.monotonic() - started)
+
+
+def _chunks(fileobj: IO[bytes], size: int = 1024 * 1024):
+    fileobj.seek(0)
+    while True:
+        chunk = fileobj.read(size)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _run_child(path: str, lim: dict) -> dict:
+    seconds = lim["seconds"]
+    memory = lim["memory"]
+
+    def set_limits() -> None:  # runs in the child, before exec
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds + 1, seconds + 2))
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    args = [sys.executable, "-I", os.path.abspath(__file__), path,
+            str(lim["max_pages"]), str(lim["max_stream"]), str(lim["max_inflated"])]
+    try:
+        proc = subprocess.run(args, capture_output=True, timeout=seconds, preexec_fn=set_limits,
+                              env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"})
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "code": "timeout"}
+    lines = proc.stdout.decode("utf-8", "replace").strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        # Killed by a limit (CPU: SIGXCPU, memory: MemoryError/abort) or crashed on the file.
+        stderr = proc.stderr.decode("utf-8", "replace")
+        return {"ok": False, "code": "bomb" if ("MemoryError" in stderr or proc.returncode < 0) else "damaged"}
+    try:
+        return json.loads(lines[-1])
+    except ValueError:
+        return {"ok": False, "code": "damaged"}
+
+
+# ---- the child process: pypdf only, no Django --------------------------------------------
+
+def inspect_pdf(path: str, max_pages: int, max_stream: int, max_inflated: int) -> dict:
+    from pypdf import PdfReader, apply_configuration, get_configuration
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
+    from pypdf.generic import IndirectObject
+
+    config = get_configuration().with_overwrites(
+        zlib_maximum_output_length=max_stream,
+        lzw_maximum_output_length=max_stream,
+        run_length_maximum_output_length=max_stream,
+        array_based_stream_maximum_output_length=max_stream,
+        maximum_declared_stream_length=max_stream,
+        image_maximum_buffer_size=max_stream,
+        stream_decoding_work_maximum_length=max_inflated,
+    )
+    try:
+        with apply_configuration(config):
+            reader = PdfReader(path, strict=False)
+            if reader.is_encrypted:
+                return {"ok": False, "code": "encrypted"}
+            root = reader.trailer["/Root"]
+            if isinstance(root, IndirectObject):
+                root = root.get_object()
+            pages_root = root["/Pages"].get_object()
+            declared = int(pages_root.get("/Count", 0))
+            if declared > max_pages:
+                return {"ok": False, "code": "too_many_pages"}
+            count = len(reader.pages)
+            if count > max_pages:
+                return {"ok": False, "code": "too_many_pages"}
+            if count == 0:
+                return {"ok": False, "code": "no_pages"}
+            inflated = 0
+            for page in reader.pages:
+                contents = page.get_contents()
+                if contents is not None:
+                    inflated += len(contents.get_data())
+                    if inflated > max_inflated:
+                        return {"ok": False, "code": "bomb"}
+            return {"ok": True, "pages": count}
+    except LimitReachedError:
+        return {"ok": False, "code": "bomb"}
+    except MemoryError:
+        return {"ok": False, "code": "bomb"}
+    except FileNotDecryptedError:
+        return {"ok": False, "code": "encrypted"}
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError,
+            RecursionError, AssertionError, UnicodeError, EOFError):
+        return {"ok": False, "code": "damaged"}
+
+
+if __name__ == "__main__":
+    import warnings
+
+    warnings.simplefilter("ignore")
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    file_path, pages_limit, stream_limit, inflated_limit = sys.argv[1:5]
+    outcome = inspect_pdf(file_path, int(pages_limit), int(stream_limit), int(inflated_limit))
+    sys.stdout.write(json.dumps(outcome) + "\n")

@@ -1,0 +1,175 @@
+"""Read-side queries for the meetings pages and API: lists, calendars, the meeting page.
+
+The meeting page and the API detail read a fixed number of queries whatever the meeting's size
+(pinned in tests/meetings/test_preparation_queries.py): each list is one query, joined with
+select_related, and documents bring their versions with one prefetch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from ecabinet.models import User
+from meetings.access import MeetingAccess, visible_meetings
+from meetings.models import AgendaItem, Document, DocumentVersion, Meeting, Participant
+from meetings.serializers import (
+    serialize_agenda_item,
+    serialize_document,
+    serialize_meeting,
+    serialize_participant,
+)
+
+SCOPES = ("all", "mine", "unit", "preparing")
+
+
+def _mine(user: User) -> Q:
+    return Q(pk__in=Participant.objects.filter(user=user).values("meeting_id")) | Q(created_by=user)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    return start, start + timedelta(days=1)
+
+
+def home_meetings(user: User) -> dict[str, list[Meeting]]:
+    """The home page: my meetings today, and the next ones after today."""
+    mine = visible_meetings(user).filter(_mine(user)).select_related("room").order_by("starts_at")
+    start, end = day_bounds(timezone.localdate())
+    return {
+        "meetings_today": list(mine.filter(starts_at__lt=end, ends_at__gte=start)[:20]),
+        "meetings_upcoming": list(mine.filter(starts_at__gte=end).exclude(status=Meeting.Status.CANCELLED)[:10]),
+    }
+
+
+def search_meetings(
+    user: User, *, scope: str = "all", status: str | None = None, start: date | datetime | None = None,
+    end: date | datetime | None = None, q: str | None = None, unit: int | None = None,
+) -> QuerySet[Meeting]:
+    """Meetings the user may see, narrowed by scope (mine, my unit's, those my unit prepares for),
+    status, a time range (meetings overlapping it), a keyword and the chairing unit."""
+    qs = visible_meetings(user).select_related("unit", "meeting_type", "room")
+    if scope == "mine":
+        qs = qs.filter(_mine(user))
+    elif scope == "unit":
+        qs = qs.filter(unit_id=user.unit_id) if user.unit_id else qs.none()
+    elif scope == "preparing":
+        preparing = AgendaItem.objects.filter(presenting_unit_id=user.unit_id).values("meeting_id")
+        qs = qs.filter(pk__in=preparing) if user.unit_id else qs.none()
+    if status:
+        qs = qs.filter(status=status)
+    if start is not None:
+        qs = qs.filter(ends_at__gte=day_bounds(start)[0] if isinstance(start, date) and not isinstance(start, datetime) else start)
+    if end is not None:
+        qs = qs.filter(starts_at__lt=day_bounds(end)[1] if isinstance(end, date) and not isinstance(end, datetime) else end)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(location__icontains=q))
+    if unit:
+        qs = qs.filter(unit_id=unit)
+    return qs
+
+
+def week_days(monday: date, user: User) -> list[dict[str, Any]]:
+    """Seven days from `monday`, each with my visible meetings that day, in one query."""
+    start, _ = day_bounds(monday)
+    end = start + timedelta(days=7)
+    meetings = list(
+        visible_meetings(user).filter(starts_at__lt=end, ends_at__gte=start)
+        .select_related("room").order_by("starts_at")
+    )
+    days = []
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        day_start, day_end = day_bounds(day)
+        days.append({"day": day, "meetings": [m for m in meetings if m.starts_at < day_end and m.ends_at >= day_start]})
+    return days
+
+
+def visible_documents(access: MeetingAccess, user: User) -> QuerySet[Document]:
+    """Documents of the meeting this viewer may see (the documents engineer's rule when present)."""
+    from meetings import access as access_module
+
+    rule = getattr(access_module, "visible_documents", None)
+    if rule is not None:
+        return rule(access) if rule.__code__.co_argcount == 1 else rule(access, user)
+    qs = Document.objects.filter(meeting=access.meeting)
+    if access.runs_meeting:
+        return qs
+    readers = Document.readers.through.objects.filter(user_id=user.pk).values("document_id")
+    return qs.filter(status=Document.Status.RELEASED).filter(
+        Q(confidential=False) | Q(pk__in=readers) | Q(uploaded_by=user)
+    )
+
+
+def _documents(access: MeetingAccess, user: User) -> list[Document]:
+    versions = Prefetch("versions", queryset=DocumentVersion.objects.order_by("number"))
+    return list(visible_documents(access, user).prefetch_related(versions).order_by("pk"))
+
+
+def _polls(access: MeetingAccess, user: User) -> list[dict]:
+    # The live-room engineer provides polls; until then the detail has an empty list.
+    try:
+        from meetings import selectors_room
+    except ImportError:
+        return []
+    getter = getattr(selectors_room, "polls_for", None)
+    return getter(access, user) if getter is not None else []
+
+
+def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
+    """Everything the meeting page shows, each list in one query."""
+    meeting = (
+        Meeting.objects.select_related("unit", "meeting_type", "room", "created_by")
+        .get(pk=access.meeting.pk)
+    )
+    items = list(meeting.agenda_items.select_related("presenter", "presenting_unit").order_by("position", "pk"))
+    participants = list(
+        meeting.participants.select_related("user", "user__unit", "user__position", "delegate_for__user")
+        .order_by("pk")
+    )
+    documents = _documents(access, user)
+    docs_by_item: dict[int | None, list[dict]] = defaultdict(list)
+    for doc in documents:
+        docs_by_item[doc.agenda_item_id].append(serialize_document(doc))
+    for item in items:
+        item.document_list = docs_by_item.get(item.pk, [])
+    order = {Participant.Role.CHAIR: 0, Participant.Role.SECRETARY: 1, Participant.Role.MEMBER: 2,
+             Participant.Role.GUEST: 3}
+    participants.sort(key=lambda p: (order.get(p.role, 9), p.pk))
+    answers = defaultdict(int)
+    for p in participants:
+        answers[p.response] += 1
+    return {
+        "meeting": meeting,
+        "agenda": items,
+        "total_minutes": sum(i.duration_minutes for i in items),
+        "participants": participants,
+        "chair": next((p.user for p in participants if p.role == Participant.Role.CHAIR), None),
+        "secretaries": [p.user for p in participants if p.role == Participant.Role.SECRETARY],
+        "answer_counts": [(code, label, answers.get(code, 0)) for code, label in Participant.Response.choices],
+        "documents": [serialize_document(d) for d in documents],
+        "loose_documents": docs_by_item.get(None, []),
+        "seats_taken": {p.seat: p for p in participants if p.seat},
+    }
+
+
+def meeting_detail(access: MeetingAccess, user: User) -> dict[str, Any]:
+    """The API detail and the live snapshot's shape: meeting, revision and lists."""
+    meeting = access.meeting
+    items = meeting.agenda_items.order_by("position", "pk")
+    participants = meeting.participants.select_related("user").order_by("pk")
+    return {
+        **serialize_meeting(meeting),
+        "revision": meeting.revision,
+        "agenda": [serialize_agenda_item(i) for i in items],
+        "participants": [serialize_participant(p) for p in participants],
+        "documents": [serialize_document(d) for d in _documents(access, user)],
+        "polls": _polls(access, user),
+        "my_role": access.role,
+        "runs_meeting": access.runs_meeting,
+    }

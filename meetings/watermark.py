@@ -1,0 +1,145 @@
+"""Stamp every page of a PDF with the viewer's name, unit and time, so a leaked copy names its source.
+
+The stamp is drawn once with fpdf2 (Roboto, so Vietnamese diacritics render and `pdftotext`
+reads them back) and turned into ONE Form XObject shared by every page; each page only gets a
+tiny content stream `q <scale/offset> cm /EcbWatermark Do Q` appended and its original content
+wrapped in q/Q. Nothing of the original content is decoded or re-encoded, so a 200+ page pack
+costs little more than copying it. The stored original is only read.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import unicodedata
+from datetime import datetime
+from functools import lru_cache
+
+import font_roboto
+from fpdf import FPDF
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+)
+
+FONT_DIR = os.path.join(os.path.dirname(font_roboto.__file__), "files")
+FONT_REGULAR = os.path.join(FONT_DIR, "Roboto-Regular.ttf")
+FONT_BOLD = os.path.join(FONT_DIR, "Roboto-Bold.ttf")
+CANVAS_W, CANVAS_H = 595.28, 841.89  # A4 in points; other page sizes are scaled uniformly
+XOBJECT_NAME = "/EcbWatermark"
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text or "")
+
+
+def stamp_lines(*, full_name: str, unit: str, when: datetime) -> tuple[str, str]:
+    stamp_time = when.strftime("%H:%M %d/%m/%Y")
+    main = nfc(f"{full_name} · {unit}" if unit else full_name)
+    footer = nfc(f"Bản của: {full_name}{' – ' + unit if unit else ''} · {stamp_time} · eCabinet")
+    return main, footer
+
+
+@lru_cache(maxsize=64)
+def _overlay_pdf(main: str, footer: str, stamp_time: str) -> bytes:
+    pdf = FPDF(unit="pt", format=(CANVAS_W, CANVAS_H))
+    pdf.set_auto_page_break(False)
+    pdf.add_font("Roboto", "", FONT_REGULAR)
+    pdf.add_font("Roboto", "B", FONT_BOLD)
+    pdf.add_page()
+    pdf.set_text_color(150, 20, 26)
+    with pdf.local_context(fill_opacity=0.16, stroke_opacity=0.16):
+        with pdf.rotation(45, x=CANVAS_W / 2, y=CANVAS_H / 2):
+            size = 30.0
+            pdf.set_font("Roboto", "B", size)
+            width = pdf.get_string_width(main)
+            if width > 760:
+                size = max(12.0, size * 760 / width)
+                pdf.set_font("Roboto", "B", size)
+                width = pdf.get_string_width(main)
+            for offset in (-240, 0, 240):
+                pdf.text(CANVAS_W / 2 - width / 2, CANVAS_H / 2 + offset, main)
+            pdf.set_font("Roboto", "", 16)
+            pdf.text(CANVAS_W / 2 - pdf.get_string_width(stamp_time) / 2, CANVAS_H / 2 + 26, stamp_time)
+    with pdf.local_context(fill_opacity=0.6):
+        pdf.set_font("Roboto", "", 7)
+        pdf.set_text_color(90, 90, 90)
+        pdf.text(max(10.0, CANVAS_W / 2 - pdf.get_string_width(footer) / 2), CANVAS_H - 10, footer)
+    return bytes(pdf.output())
+
+
+def _form_xobject(writer: PdfWriter, overlay: bytes):
+    """The overlay page as one Form XObject inside `writer` (fonts embedded once)."""
+    page = PdfReader(io.BytesIO(overlay)).pages[0]
+    content = page.get_contents()
+    form = DecodedStreamObject()
+    form.set_data(content.get_data() if content is not None else b"")
+    form[NameObject("/Type")] = NameObject("/XObject")
+    form[NameObject("/Subtype")] = NameObject("/Form")
+    form[NameObject("/BBox")] = ArrayObject([FloatObject(0), FloatObject(0), FloatObject(CANVAS_W),
+                                             FloatObject(CANVAS_H)])
+    resources = page["/Resources"].get_object()
+    form[NameObject("/Resources")] = resources.clone(writer) if hasattr(resources, "clone") else resources
+    return writer._add_object(form)
+
+
+def _page_resources(page) -> DictionaryObject:
+    node = page
+    while node is not None:
+        if "/Resources" in node:
+            return node["/Resources"].get_object()
+        node = node.get("/Parent")
+        node = node.get_object() if node is not None else None
+    resources = DictionaryObject()
+    page[NameObject("/Resources")] = resources
+    return resources
+
+
+def watermark_pdf(source: str | os.PathLike | io.IOBase, *, full_name: str, unit: str, when: datetime,
+                  out: io.IOBase) -> int:
+    """Write a stamped copy of `source` to `out`; returns the number of pages."""
+    main, footer = stamp_lines(full_name=full_name, unit=unit, when=when)
+    overlay = _overlay_pdf(main, footer, when.strftime("%H:%M %d/%m/%Y"))
+    writer = PdfWriter(clone_from=source)
+    form_ref = _form_xobject(writer, overlay)
+    # One shared "q" stream opens every page; the page's own stream closes with "Q" before
+    # the stamp, so unbalanced graphics state in the original cannot skew the watermark.
+    open_q = writer._add_object(_stream(b"q\n"))
+    for page in writer.pages:
+        resources = _page_resources(page)
+        xobjects = resources.get("/XObject")
+        if xobjects is None:
+            xobjects = DictionaryObject()
+            resources[NameObject("/XObject")] = xobjects
+        xobjects = xobjects.get_object()
+        xobjects[NameObject(XOBJECT_NAME)] = form_ref
+        box = page.mediabox
+        width, height = float(box.width), float(box.height)
+        scale = min(width / CANVAS_W, height / CANVAS_H)
+        dx = float(box.left) + (width - CANVAS_W * scale) / 2
+        dy = float(box.bottom) + (height - CANVAS_H * scale) / 2
+        stamp = _stream(f"Q\nq {scale:.5f} 0 0 {scale:.5f} {dx:.3f} {dy:.3f} cm {XOBJECT_NAME} Do Q\n".encode())
+        contents = page.get("/Contents")
+        parts = ArrayObject([open_q])
+        if contents is not None:
+            target = contents.get_object()
+            if isinstance(target, ArrayObject):
+                parts.extend(target)
+            else:
+                parts.append(contents if hasattr(contents, "idnum") else writer._add_object(target))
+        parts.append(writer._add_object(stamp))
+        page[NameObject("/Contents")] = parts
+    writer.write(out)
+    return len(writer.pages)
+
+
+def _stream(data: bytes) -> DecodedStreamObject:
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    stream[NameObject("/Length")] = NumberObject(len(data))
+    return stream

@@ -1,0 +1,152 @@
+"""A secretary prepares a meeting in a real browser; members answer the invitation.
+
+Headless Chromium (Debian's /usr/bin/chromium) through Playwright against pytest-django's live
+server. Document upload and approval belong to the documents flow: see `upload_documents_hook`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from ecabinet.models import Unit
+from meetings.models import Meeting, Participant
+from tests.base import PASSWORD, make_user
+from tests.conftest import require_tool
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    require_tool("chromium", "chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM checks in the test are
+    # plain blocking calls made between browser steps, which is safe here.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def login(browser, base: str, username: str):
+    context = browser.new_context(locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    return page
+
+
+def upload_documents_hook(page, meeting: Meeting) -> None:
+    """The documents engineer's part of the flow (upload, approve) plugs in here."""
+
+
+def agenda_titles(page) -> list[str]:
+    return page.locator("[data-testid=agenda-item] .item-title").all_inner_texts()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_secretary_prepares_and_members_answer(live_server, browser):
+    unit = Unit.objects.create(name="Văn phòng UBND tỉnh", code="vp", kind="office")
+    make_user("thuky", unit=unit, full_name="Trần Thị Thư Ký")
+    make_user("chutich", unit=unit, full_name="Nguyễn Văn Chủ Tịch")
+    member = make_user("daibieu1", unit=unit, full_name="Lê Văn Đại Biểu")
+    make_user("daibieu2", unit=unit, full_name="Phạm Thị Hai")
+    make_user("phogiamdoc", unit=unit, full_name="Hoàng Văn Phó")
+    base = live_server.url
+
+    page = login(browser, base, "thuky")
+    page.click("text=Cuộc họp")
+    page.click("[data-testid=new-meeting]")
+    start = timezone.localtime() + timedelta(days=2)
+    page.fill("#title", "Phiên họp thường kỳ tháng 12")
+    page.fill("#starts_at", start.strftime("%Y-%m-%dT08:00"))
+    page.fill("#ends_at", start.strftime("%Y-%m-%dT07:00"))
+    page.fill("#chair", "chutich")
+    page.click("[data-testid=save-meeting]")
+    # End before start: refused on the page, nothing created.
+    assert page.locator("[data-testid=ends-error]").is_visible()
+    assert not Meeting.objects.exists()
+    page.fill("#ends_at", start.strftime("%Y-%m-%dT11:30"))
+    page.click("[data-testid=save-meeting]")
+    page.wait_for_selector("[data-testid=meeting-title]")
+    meeting = Meeting.objects.get()
+    assert page.inner_text("[data-testid=chair]") == "Nguyễn Văn Chủ Tịch"
+
+    for username in ("daibieu1", "daibieu2"):
+        page.fill("#add-username", username)
+        page.click("[data-testid=add-person]")
+        page.wait_for_selector(f"tr[data-username={username}]")
+
+    for title, minutes in (("Báo cáo kinh tế - xã hội", "30"), ("Tờ trình ngân sách 2027", "20"),
+                           ("Kết luận của Chủ tịch", "10")):
+        page.fill("#item-title", title)
+        page.fill("#item-duration", minutes)
+        page.click("[data-testid=add-item]")
+        page.wait_for_selector(f"text={title}")
+    assert "60" in page.inner_text("[data-testid=total-time]")
+
+    # Drag the conclusion to the top (HTML5 drag and drop; saved through the API).
+    items = page.locator("[data-testid=agenda-item]")
+    items.nth(2).drag_to(items.nth(0), target_position={"x": 20, "y": 3})
+    page.wait_for_selector("#agenda[data-saved='1']")
+    assert agenda_titles(page)[0] == "Kết luận của Chủ tịch"
+    page.reload()
+    assert agenda_titles(page) == ["Kết luận của Chủ tịch", "Báo cáo kinh tế - xã hội", "Tờ trình ngân sách 2027"]
+    # The ↓ button works too (and keeps the version in step).
+    page.locator("[data-testid=move-down]").first.click()
+    page.wait_for_load_state()
+    assert agenda_titles(page)[1] == "Kết luận của Chủ tịch"
+
+    upload_documents_hook(page, meeting)
+    mail.outbox.clear()
+    page.click("[data-testid=schedule]")
+    page.wait_for_selector("[data-testid=meeting-status].scheduled")
+    assert sorted(m.to[0] for m in mail.outbox) == ["chutich@example.gov.vn", "daibieu1@example.gov.vn",
+                                                    "daibieu2@example.gov.vn"]
+
+    # A member declines with a reason; the reason is required.
+    member_page = login(browser, base, "daibieu1")
+    member_page.goto(f"{base}{meeting.get_absolute_url()}")
+    member_page.check("[data-testid=answer-decline]")
+    member_page.click("[data-testid=send-answer]")
+    assert member_page.locator("[data-testid=page-error]").is_visible()
+    member_page.check("[data-testid=answer-decline]")
+    member_page.fill("#answer-reason", "Đi công tác tại Hà Nội")
+    member_page.click("[data-testid=send-answer]")
+    member_page.wait_for_selector("[data-testid=my-response]")
+    assert Participant.objects.get(meeting=meeting, user=member).response_reason == "Đi công tác tại Hà Nội"
+
+    # Another member delegates (ủy quyền); the delegate receives the invitation.
+    mail.outbox.clear()
+    second = login(browser, base, "daibieu2")
+    second.goto(f"{base}{meeting.get_absolute_url()}")
+    second.check("[data-testid=answer-delegate]")
+    second.fill("#answer-delegate", "phogiamdoc")
+    second.click("[data-testid=send-answer]")
+    second.wait_for_selector("tr[data-username=phogiamdoc]")
+    assert [m.to[0] for m in mail.outbox] == ["phogiamdoc@example.gov.vn"]
+
+    # The delegate attends.
+    delegate_page = login(browser, base, "phogiamdoc")
+    delegate_page.goto(f"{base}{meeting.get_absolute_url()}")
+    delegate_page.check("[data-testid=answer-attend]")
+    delegate_page.click("[data-testid=send-answer]")
+    delegate_page.wait_for_load_state()
+    assert Participant.objects.get(meeting=meeting, user__username="phogiamdoc").response == "attend"
+
+    # The secretary's list shows the answers and the reason.
+    page.reload()
+    row = page.locator("tr[data-username=daibieu1]")
+    assert "Đi công tác tại Hà Nội" in row.inner_text()
+    assert "ủy quyền" in page.locator("tr[data-username=daibieu2]").inner_text().lower()

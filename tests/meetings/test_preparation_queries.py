@@ -1,0 +1,87 @@
+"""The meeting page and the API detail read a fixed number of queries, whatever the meeting's size."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ecabinet.models import User
+from meetings.models import AgendaItem, Document, DocumentVersion, Participant
+from tests.meetings.prep_helpers import PrepTestCase
+
+# Pinned: if a change adds a query per row, these fail on the big meeting.
+PAGE_QUERIES_RUNNER = 12
+PAGE_QUERIES_MEMBER = 10
+API_QUERIES = 8
+
+SERIAL = itertools.count(1)
+
+
+def grow(meeting, *, items: int, documents: int, participants: int, uploader: User) -> None:
+    """Make `meeting` as big as asked with bulk inserts."""
+    start = meeting.agenda_items.count()
+    AgendaItem.objects.bulk_create([
+        AgendaItem(meeting=meeting, position=start + n + 1, title=f"Nội dung số {n + 1}", duration_minutes=10,
+                   presenter=uploader, presenting_unit=uploader.unit)
+        for n in range(items)
+    ])
+    agenda = list(meeting.agenda_items.all())
+    docs = Document.objects.bulk_create([
+        Document(meeting=meeting, agenda_item=agenda[n % len(agenda)], title=f"Tài liệu {n + 1}",
+                 status=Document.Status.RELEASED, uploaded_by=uploader)
+        for n in range(documents)
+    ])
+    DocumentVersion.objects.bulk_create([
+        DocumentVersion(document=d, number=v, file=f"documents/x/{d.pk}-{v}.pdf",
+                        sha256=hashlib.sha256(f"{d.pk}-{v}".encode()).hexdigest(), size=1000, pages=12,
+                        created_by=uploader)
+        for d in docs for v in (1, 2)
+    ])
+    users = User.objects.bulk_create([
+        User(username=f"daibieu{next(SERIAL)}", full_name=f"Đại biểu {n}", unit=uploader.unit, email=f"db{n}@example.gov.vn")
+        for n in range(participants)
+    ])
+    Participant.objects.bulk_create([
+        Participant(meeting=meeting, user=u, role="member", seat=f"{'ABCDEF'[n // 10]}{n % 10 + 1}" if participants > 10 and n < 60 else "")
+        for n, u in enumerate(users)
+    ])
+
+
+class FixedQueryTests(PrepTestCase):
+    def count(self, client, path: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path)
+        self.assertEqual(response.status_code, 200, response.content[:300])
+        return len(ctx.captured_queries)
+
+    def test_small_and_big_meetings_cost_the_same(self):
+        self.schedule()
+        grow(self.meeting, items=0, documents=1, participants=2, uploader=self.owner)
+        owner, member = self.client_for(self.owner), self.client_for(self.member)
+        page = f"/meetings/{self.meeting.pk}/"
+        small = (self.count(owner, page), self.count(member, page), self.count(owner, self.url()))
+        grow(self.meeting, items=49, documents=199, participants=75, uploader=self.owner)
+        self.assertEqual(self.meeting.agenda_items.count(), 50)
+        self.assertEqual(self.meeting.participants.count(), 80)
+        big = (self.count(owner, page), self.count(member, page), self.count(owner, self.url()))
+        self.assertEqual(small, big)
+
+    def test_pinned_counts_for_50_items_200_documents_80_participants(self):
+        self.schedule()
+        grow(self.meeting, items=49, documents=200, participants=77, uploader=self.owner)
+        owner, member = self.client_for(self.owner), self.client_for(self.member)
+        page = f"/meetings/{self.meeting.pk}/"
+        with self.assertNumQueries(PAGE_QUERIES_RUNNER):
+            response = owner.get(page)
+        self.assertEqual(response.content.decode().count('data-testid="agenda-item"'), 50)
+        self.assertEqual(response.content.decode().count("data-participant-id="), 80)
+        self.assertEqual(response.content.decode().count("data-document-id="), 200)
+        with self.assertNumQueries(PAGE_QUERIES_MEMBER):
+            member.get(page)
+        with self.assertNumQueries(API_QUERIES):
+            data = owner.get(self.url()).json()
+        self.assertEqual((len(data["agenda"]), len(data["documents"]), len(data["participants"])), (50, 200, 80))
+        self.assertEqual(data["documents"][0]["version"], 2)
