@@ -11,10 +11,8 @@ also needs a ``validation_context`` (built with ``allow_fetching=False`` plus th
 responses it should embed) and writes them into a DSS revision after the signature. Offline,
 pyHanko can only embed what the context already holds: if a CRL for some certificate in the
 chain is missing, pre-sign validation fails and signing is refused. B-LTA is not offered.
-Build that context with ``revinfo_policy`` requiring CRL or OCSP for every certificate
-(``RevocationCheckingRule.CRL_OR_OCSP_REQUIRED``): the legacy "soft-fail"/"hard-fail"
-modes only look at certificates that name a CRL distribution point, so a revoked signer
-without one would be signed for (tests/signing/test_blt.py shows both).
+Give that context a ``revinfo_policy`` requiring CRL/OCSP for every certificate: the legacy
+soft/hard-fail modes skip certificates without a CRL distribution point (see test_blt.py).
 """
 
 from __future__ import annotations
