@@ -134,11 +134,13 @@ def _pkcs11_signer(cert: SigningCertificate, pin: str, *, actor: User) -> Iterat
             _pin_accepted(cert)
             yield signer
     except TokenPinError as exc:
-        cause = type(exc.__cause__).__name__
-        if cause == "PinLocked":
+        from pkcs11 import exceptions as p11_exc
+
+        cause = exc.__cause__
+        if isinstance(cause, p11_exc.PinLocked):
             raise ActionError("token_locked", _("The token's PIN is blocked. It must be unblocked by "
                                                 "an administrator before signing."), status=403) from None
-        if cause in ("PinIncorrect", "PinInvalid", "PinLenRange"):
+        if isinstance(cause, p11_exc.PinIncorrect | p11_exc.PinInvalid | p11_exc.PinLenRange):
             raise pin_refused(cert, actor) from None
         raise ActionError("token_pin_problem", _("The token refused the PIN: %(why)s.") % {"why": str(exc)}) from None
     except TokenNotFound as exc:
@@ -173,12 +175,18 @@ def read_token_certificate(*, module_path: str, token_label: str, key_label: str
         raise TokenNotFound(f"no token labelled {token_label!r}") from exc
     except p11_exc.PKCS11Error as exc:
         raise TokenError(f"cannot use token {token_label!r}: {exc!r}") from exc
+    def attr(obj, attribute):  # noqa: ANN001, ANN202 - tokens may omit CKA_ID or CKA_LABEL
+        try:
+            return obj[attribute]
+        except p11_exc.PKCS11Error:
+            return None
+
     try:
         with token.open() as session:
-            certs = [(obj[Attribute.LABEL], obj[Attribute.ID], obj[Attribute.VALUE])
+            certs = [(attr(obj, Attribute.LABEL), attr(obj, Attribute.ID), obj[Attribute.VALUE])
                      for obj in session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE})]
-            key_ids = {obj[Attribute.ID] for obj in session.get_objects(
-                {Attribute.CLASS: ObjectClass.PUBLIC_KEY, Attribute.LABEL: key_label})}
+            key_ids = {attr(obj, Attribute.ID) for obj in session.get_objects(
+                {Attribute.CLASS: ObjectClass.PUBLIC_KEY, Attribute.LABEL: key_label})} - {None}
     except p11_exc.PKCS11Error as exc:
         raise TokenError(f"cannot read token {token_label!r}: {exc!r}") from exc
     mine = [value for label, obj_id, value in certs if label == key_label or (obj_id and obj_id in key_ids)]
