@@ -30,6 +30,7 @@ migrate: messages
 
 run: messages
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py init_ca
 	@if [ ! -f var/.demo-seeded ]; then \
 	  DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)" && touch var/.demo-seeded && echo "Demo password (and signing PIN): $(DEMO_PASSWORD)"; \
 	fi

@@ -280,6 +280,15 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ecabinet@localhost")
 
 SIGNING_TSA_URL = env_url("SIGNING_TSA_URL", {"http", "https"})
 SIGNING_PIN_MAX_ATTEMPTS = env_int("SIGNING_PIN_MAX_ATTEMPTS", 5, minimum=1)
+# The PKCS#11 module (token/HSM driver) used when an administrator registers a token key without
+# naming one. Loading a module runs its code, so only an absolute path to an existing file.
+SIGNING_PKCS11_MODULE = env_str("SIGNING_PKCS11_MODULE")
+if SIGNING_PKCS11_MODULE is not None and not (
+    os.path.isabs(SIGNING_PKCS11_MODULE) and os.path.isfile(SIGNING_PKCS11_MODULE)
+):
+    raise ImproperlyConfigured(
+        f"SIGNING_PKCS11_MODULE must be the absolute path of a PKCS#11 module file, got {SIGNING_PKCS11_MODULE!r}"
+    )
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 # --- Security --------------------------------------------------------------------------

@@ -8,10 +8,9 @@ import io
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from meetings.watermark import FONT_BOLD, FONT_REGULAR, nfc
+from ecabinet.paper import national_header, new_document, nfc
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -35,13 +34,14 @@ def summary_csv(data: dict) -> bytes:
                      _("Other opinion"), data["tally"]["other"], _("Not answered"), data["not_answered"]])
     writer.writerow([])
     writer.writerow([_("No."), _("Full name"), _("Username"), _("Unit"), _("Answer"), _("Comment"),
-                     _("Answered at"), _("Attachment")])
+                     _("Answered at"), _("Attachment"), _("Signed")])
     for number, row in enumerate(data["rows"], start=1):
         answer = row["answer"]
         writer.writerow([
             number, row["user"].full_name, row["user"].username, row["unit"], choice_label(answer),
             answer.comment if answer else "", _when(answer.answered_at) if answer else "",
             _("yes") if answer and answer.attachment_id else "",
+            _when(answer.signed_at) if answer and answer.signed_at else "",
         ])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
@@ -51,36 +51,11 @@ VI_CHOICE = {"agree": "Đồng ý", "disagree": "Không đồng ý", "other": "�
 
 def summary_pdf(data: dict, *, issuing_body: str, now) -> bytes:
     rnd = data["round"]
-    pdf = FPDF(format="A4")
-    pdf.set_margins(20, 15, 15)
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font("Roboto", "", FONT_REGULAR)
-    pdf.add_font("Roboto", "B", FONT_BOLD)
-    pdf.add_page()
-    # Header: issuing body (left) and the national motto (right), as on every administrative paper.
-    top = pdf.get_y()
-    pdf.set_font("Roboto", "", 11)
-    pdf.set_xy(20, top)
-    pdf.multi_cell(75, 5.5, nfc("ỦY BAN NHÂN DÂN"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Roboto", "B", 11)
-    pdf.set_x(20)
     body = nfc(issuing_body)
     if body.lower().startswith("ủy ban nhân dân"):
         body = body[len("ủy ban nhân dân"):].strip()
-    pdf.multi_cell(75, 5.5, body.upper(), align="C")
-    left_bottom = pdf.get_y()
-    pdf.set_xy(95, top)
-    pdf.set_font("Roboto", "B", 11)
-    pdf.multi_cell(100, 5.5, nfc("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_x(95)
-    pdf.multi_cell(100, 5.5, nfc("Độc lập - Tự do - Hạnh phúc"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.line(122, pdf.get_y() + 0.5, 168, pdf.get_y() + 0.5)
-    pdf.set_xy(95, pdf.get_y() + 3)
-    pdf.set_font("Roboto", "", 10)
-    local_now = now.astimezone(LOCAL)
-    pdf.multi_cell(100, 5.5, nfc(f"ngày {local_now.day:02d} tháng {local_now.month:02d} năm {local_now.year}"),
-                   align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
+    pdf = new_document(title=f"Báo cáo tổng hợp ý kiến — {rnd.title}")
+    national_header(pdf, authority="Ủy ban nhân dân", unit=body, date=now)
     pdf.set_font("Roboto", "B", 14)
     pdf.multi_cell(0, 7, nfc("BÁO CÁO TỔNG HỢP Ý KIẾN BẰNG VĂN BẢN"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Roboto", "B", 12)
@@ -114,11 +89,11 @@ def summary_pdf(data: dict, *, issuing_body: str, now) -> bytes:
     pdf.ln(4)
     pdf.set_font("Roboto", "B", 11)
     pdf.multi_cell(0, 6, nfc("II. Ý KIẾN CỤ THỂ"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Roboto", "", 10)
-    with pdf.table(col_widths=(8, 38, 34, 22, 52, 26),
+    pdf.set_font("Roboto", "", 9)  # seven columns on A4
+    with pdf.table(col_widths=(8, 36, 30, 20, 48, 24, 14),
                    headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235))) as table:
         head = table.row()
-        for cell in ("TT", "Họ và tên", "Đơn vị", "Ý kiến", "Nội dung", "Thời điểm"):
+        for cell in ("TT", "Họ và tên", "Đơn vị", "Ý kiến", "Nội dung", "Thời điểm", "Ký số"):
             head.cell(nfc(cell))
         for number, entry in enumerate(data["rows"], start=1):
             answer = entry["answer"]
@@ -129,6 +104,7 @@ def summary_pdf(data: dict, *, issuing_body: str, now) -> bytes:
             row.cell(VI_CHOICE[answer.choice] if answer else "Chưa trả lời")
             row.cell(nfc(answer.comment if answer else ""))
             row.cell(_when(answer.answered_at) if answer else "")
+            row.cell(nfc("Đã ký") if answer and answer.signed_at else "")
     pdf.ln(8)
     pdf.set_font("Roboto", "B", 11)
     pdf.set_x(110)

@@ -1,5 +1,275 @@
+"""The signing part of /api/v1/ (DESIGN.md "HTTP API" fixes the first four routes)."""
+
 from __future__ import annotations
 
-from ninja import Router
+from datetime import datetime
 
-router = Router()
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from ecabinet.errors import ActionError, NotFoundError
+from meetings.models import OpinionAnswer
+from signing import actions
+from signing.access import document_for, request_for, visible_requests
+from signing.models import SignatureRecord, SigningCertificate, SigningRequestSigner
+from signing.serializers import (
+    serialize_certificate,
+    serialize_request,
+    serialize_signature,
+)
+from signing.trust import trust_roots_pem
+from signing.verification import VERIFY_MAX_BYTES, verify_upload
+
+router = Router(tags=["signing"])
+
+
+class RequestIn(Schema):
+    document: int
+    signers: list[str]
+    sequential: bool = True
+    due: datetime | None = None
+    message: str = ""
+
+
+class SignIn(Schema):
+    pin: str
+    reason: str = ""
+    page: int | None = None
+    level: str | None = None
+    # remote signing service (CSC) only: the caller's bearer token there; never stored
+    access_token: str | None = None
+
+
+class BatchIn(Schema):
+    documents: list[int]
+    pin: str
+    reason: str = ""
+    access_token: str | None = None
+
+
+class AnswerSignIn(Schema):
+    pin: str
+    access_token: str | None = None
+    level: str | None = None
+
+
+class Pkcs11In(Schema):
+    token_label: str
+    key_label: str
+    module_path: str | None = None
+    username: str | None = None
+
+
+class CscIn(Schema):
+    service_url: str
+    credential_id: str
+    access_token: str = ""
+    api_version: str = "v1"
+    username: str | None = None
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class PinIn(Schema):
+    pin: str
+    pin_confirm: str | None = None
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
+
+
+# --- signing requests ----------------------------------------------------------------------
+
+
+@router.post("/signing/requests", response={201: dict}, summary="Ask people to sign a document")
+def create_request(request: HttpRequest, payload: RequestIn):
+    document = document_for(request.user, payload.document)
+    signing_request = actions.do_create_request(
+        actor=request.user, document=document, signers=payload.signers, sequential=payload.sequential,
+        due=_aware(payload.due), message=payload.message,
+    )
+    return Status(201, serialize_request(signing_request, viewer=request.user))
+
+
+@router.get("/signing/requests", response=list[dict], summary="Signing requests I asked for or am asked to sign")
+def list_requests(request: HttpRequest, status: str | None = None, pending: bool = False):
+    qs = visible_requests(request.user).select_related("document", "requester").order_by("-pk")
+    if pending:
+        qs = qs.filter(status="open", signers__user=request.user,
+                       signers__status=SigningRequestSigner.Status.PENDING)
+    if status:
+        qs = qs.filter(status=status)
+    return [serialize_request(r, viewer=request.user) for r in qs[:200]]
+
+
+@router.get("/signing/requests/{request_id}", response=dict, summary="A signing request and its signers")
+def get_request(request: HttpRequest, request_id: int):
+    return serialize_request(request_for(request.user, request_id), viewer=request.user)
+
+
+@router.post("/signing/requests/{request_id}/decline", response=dict, summary="Decline to sign, with a reason")
+def decline_request(request: HttpRequest, request_id: int, payload: ReasonIn):
+    signing_request = actions.do_decline_request(
+        request_for(request.user, request_id), actor=request.user, reason=payload.reason)
+    return serialize_request(signing_request, viewer=request.user)
+
+
+@router.post("/signing/requests/{request_id}/cancel", response=dict, summary="Cancel a request (requester)")
+def cancel_request(request: HttpRequest, request_id: int, payload: ReasonIn | None = None):
+    signing_request = actions.do_cancel_request(
+        request_for(request.user, request_id), actor=request.user, reason=payload.reason if payload else "")
+    return serialize_request(signing_request, viewer=request.user)
+
+
+@router.post("/signing/requests/{request_id}/remind", response=dict, summary="Remind the awaited signers")
+def remind_request(request: HttpRequest, request_id: int):
+    count = actions.do_remind_request(request_for(request.user, request_id), actor=request.user)
+    return {"reminded": count}
+
+
+# --- signatures ----------------------------------------------------------------------------
+
+
+@router.post("/documents/{document_id}/signatures", response={201: dict},
+             summary="Sign the latest version of a document with the caller's certificate and PIN")
+def sign_document(request: HttpRequest, document_id: int, payload: SignIn):
+    document = document_for(request.user, document_id)
+    record = actions.do_sign_document(document, actor=request.user, pin=payload.pin, reason=payload.reason,
+                                      page=payload.page, level=payload.level, access_token=payload.access_token)
+    return Status(201, serialize_signature(record))
+
+
+@router.get("/documents/{document_id}/signatures", response=list[dict], summary="Signatures made here")
+def list_signatures(request: HttpRequest, document_id: int):
+    document = document_for(request.user, document_id)
+    records = SignatureRecord.objects.filter(document=document).select_related("version", "signer", "certificate")
+    return [serialize_signature(r) for r in records]
+
+
+@router.post("/opinions/{round_id}/answer/sign", response={201: dict},
+             summary="Sign my answer in a written-opinion round (a one-page PDF, signed with my certificate)")
+def sign_answer(request: HttpRequest, round_id: int, payload: AnswerSignIn):
+    from signing.actions.opinions import do_sign_answer
+
+    record = do_sign_answer(round_id, actor=request.user, pin=payload.pin, access_token=payload.access_token,
+                            level=payload.level)
+    answer = OpinionAnswer.objects.get(round_id=round_id, user=request.user)
+    return Status(201, {**serialize_signature(record), "answer": answer.pk, "signed_at": record.signed_at.isoformat(),
+                        "url": reverse("signing_answer_pdf", args=[answer.pk])})
+
+
+@router.post("/signing/batch", response=dict, summary="Sign several documents with one PIN entry")
+def batch_sign(request: HttpRequest, payload: BatchIn):
+    if not payload.documents:
+        raise ActionError("empty", _("Choose at least one document."))
+    if len(payload.documents) != len(set(payload.documents)):
+        raise ActionError("duplicate", _("A document appears twice in the list."))
+    documents, missing = [], []
+    for document_id in payload.documents:
+        try:
+            documents.append(document_for(request.user, document_id))
+        except NotFoundError:
+            missing.append(document_id)
+    results = actions.do_batch_sign(documents, actor=request.user, pin=payload.pin, reason=payload.reason,
+                                    access_token=payload.access_token) if documents else []
+    results += [{"document": d, "ok": False, "code": "not_found", "message": _("Document not found."),
+                 "version": None} for d in missing]
+    order = {d: i for i, d in enumerate(payload.documents)}
+    results.sort(key=lambda r: order[r["document"]])
+    return {"results": results, "signed": sum(1 for r in results if r["ok"])}
+
+
+@router.post("/signing/documents", response={201: dict}, summary="Upload a PDF of your own to sign")
+def upload_document(request: HttpRequest, file: UploadedFile = File(...), title: str = Form("")):
+    if file.size > 0 and file.size > 200 * 1024 * 1024:
+        raise ActionError("too_large", _("The file is too large."), status=413)
+    document = actions.do_upload_document(actor=request.user, data=file.read(), title=title,
+                                          filename=file.name or "")
+    return Status(201, {"id": document.pk, "title": document.title})
+
+
+# --- certificates and trust ----------------------------------------------------------------
+
+
+@router.get("/signing/certificate", response=dict, summary="My current signing certificate")
+def my_certificate(request: HttpRequest):
+    cert = actions.current_certificate(request.user)
+    return {"certificate": serialize_certificate(cert) if cert else None}
+
+
+@router.post("/signing/certificate", response={201: dict}, summary="Get a certificate protected by my PIN")
+def issue_certificate(request: HttpRequest, payload: PinIn):
+    cert = actions.do_issue_certificate(actor=request.user, pin=payload.pin, pin_confirm=payload.pin_confirm)
+    return Status(201, {"certificate": serialize_certificate(cert)})
+
+
+@router.post("/signing/certificate/import", response={201: dict}, summary="Import a PKCS#12 key and certificate")
+def import_certificate(request: HttpRequest, file: UploadedFile = File(...), password: str = Form(""),
+                       pin: str = Form(...)):
+    if file.size > 1024 * 1024:
+        raise ActionError("too_large", _("The PKCS#12 file is too large."), status=413)
+    cert = actions.do_import_pkcs12(actor=request.user, data=file.read(), password=password, pin=pin)
+    return Status(201, {"certificate": serialize_certificate(cert)})
+
+
+@router.post("/signing/certificate/pkcs11", response={201: dict},
+             summary="Sign with a key on a PKCS#11 token or HSM (the certificate is read from the token)")
+def register_pkcs11(request: HttpRequest, payload: Pkcs11In):
+    cert = actions.do_register_pkcs11(actor=request.user, token_label=payload.token_label, key_label=payload.key_label,
+                                      module_path=payload.module_path, username=payload.username)
+    return Status(201, {"certificate": serialize_certificate(cert)})
+
+
+@router.post("/signing/certificate/csc", response={201: dict},
+             summary="Sign through a remote signing service (CSC API; the certificate is read from it)")
+def register_csc(request: HttpRequest, payload: CscIn):
+    cert = actions.do_register_csc(actor=request.user, service_url=payload.service_url,
+                                   credential_id=payload.credential_id, access_token=payload.access_token,
+                                   api_version=payload.api_version, username=payload.username)
+    return Status(201, {"certificate": serialize_certificate(cert)})
+
+
+@router.post("/signing/certificates/{cert_id}/revoke", response=dict, summary="Revoke a certificate (admin)")
+def revoke_certificate(request: HttpRequest, cert_id: int, payload: ReasonIn):
+    cert = _managed_certificate(request, cert_id)
+    return {"certificate": serialize_certificate(
+        actions.do_revoke_certificate(cert, actor=request.user, reason=payload.reason))}
+
+
+@router.post("/signing/certificates/{cert_id}/unlock", response=dict, summary="Reset a PIN lockout (admin)")
+def unlock_certificate(request: HttpRequest, cert_id: int):
+    cert = _managed_certificate(request, cert_id)
+    return {"certificate": serialize_certificate(actions.do_reset_pin_lock(cert, actor=request.user))}
+
+
+def _managed_certificate(request: HttpRequest, cert_id: int) -> SigningCertificate:
+    from ecabinet.access import can_manage_user
+
+    cert = get_object_or_404(SigningCertificate.objects.select_related("user"), pk=cert_id)
+    if not can_manage_user(request.user, cert.user):
+        # do not confirm that the certificate exists
+        raise NotFoundError(_("Certificate not found."))
+    return cert
+
+
+@router.get("/signing/trust-roots", auth=None, summary="PEM of the trusted roots (this installation's CA first)")
+def trust_roots(request: HttpRequest):
+    return HttpResponse(trust_roots_pem(), content_type="application/x-pem-file; charset=utf-8")
+
+
+@router.post("/verify", auth=None, response=dict, summary="Verify the signatures of a PDF (no login needed)")
+def verify(request: HttpRequest, file: UploadedFile = File(...)):
+    if file.size > VERIFY_MAX_BYTES:
+        raise ActionError("too_large", _("The file is too large to verify (at most %(mb)d MB).")
+                          % {"mb": VERIFY_MAX_BYTES // (1024 * 1024)}, status=413)
+    return verify_upload(file.read(), file.name or "upload.pdf")

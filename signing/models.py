@@ -1,1 +1,217 @@
+"""Signing data: the installation CA, trust roots, per-person certificates, signatures and
+signing requests.
+
+Private keys never appear in clear in the database: a user's key is encrypted under a key
+derived from their signing PIN (``pki.encrypt_private_key``), the installation CA key under a
+key derived from ``settings.SECRET_KEY`` (see ``signing/ca.py``).
+"""
+
 from __future__ import annotations
+
+from functools import cached_property
+
+from cryptography import x509
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+__all__ = [
+    "InstallationCA",
+    "SignatureRecord",
+    "SigningCertificate",
+    "SigningRequest",
+    "SigningRequestSigner",
+    "TrustRoot",
+]
+
+
+class InstallationCA(models.Model):
+    """The one certificate authority of this installation (a single row, pk=1)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    cert_pem = models.TextField()
+    # AES-GCM under a key derived from SECRET_KEY (signing/ca.py documents why).
+    key_blob = models.BinaryField()
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("installation certificate authority")
+        verbose_name_plural = _("installation certificate authority")
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @cached_property
+    def certificate(self) -> x509.Certificate:
+        return x509.load_pem_x509_certificate(self.cert_pem.encode())
+
+    @property
+    def subject(self) -> str:
+        return self.certificate.subject.rfc4514_string()
+
+
+class TrustRoot(models.Model):
+    class Source(models.TextChoices):
+        INSTALLATION = "installation", _("this installation")
+        IMPORTED = "imported", _("imported")
+
+    name = models.CharField(_("name"), max_length=255)
+    cert_pem = models.TextField(_("certificate (PEM)"))
+    fingerprint = models.CharField(_("SHA-256 fingerprint"), max_length=64, unique=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.IMPORTED)
+    active = models.BooleanField(_("trusted"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("trust root")
+        verbose_name_plural = _("trust roots")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @cached_property
+    def certificate(self) -> x509.Certificate:
+        return x509.load_pem_x509_certificate(self.cert_pem.encode())
+
+
+class SigningCertificate(models.Model):
+    class Kind(models.TextChoices):
+        PIN_KEY = "pin-key", _("key issued here, protected by a PIN")
+        PKCS12 = "pkcs12", _("imported PKCS#12")
+        PKCS11 = "pkcs11", _("PKCS#11 token")
+        CSC = "csc", _("remote signing service (CSC)")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="signing_certificates")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PIN_KEY)
+    cert_pem = models.TextField()
+    chain_pem = models.TextField(blank=True)
+    key_blob = models.BinaryField(null=True, blank=True)
+    # token label / CSC service details for the kinds whose key lives elsewhere
+    backend_config = models.JSONField(default=dict, blank=True)
+    serial = models.CharField(_("serial number"), max_length=64, db_index=True)
+    subject = models.CharField(_("subject"), max_length=500)
+    issuer = models.CharField(_("issuer"), max_length=500)
+    issued_here = models.BooleanField(default=False)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revocation_reason = models.CharField(_("reason for revoking"), max_length=255, blank=True)
+    wrong_pin_count = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    # A newer certificate replaces this one for signing; the old one stays for history.
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("signing certificate")
+        verbose_name_plural = _("signing certificates")
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.serial})"
+
+    @cached_property
+    def certificate(self) -> x509.Certificate:
+        return x509.load_pem_x509_certificate(self.cert_pem.encode())
+
+    @property
+    def chain(self) -> list[x509.Certificate]:
+        if not self.chain_pem.strip():
+            return []
+        return x509.load_pem_x509_certificates(self.chain_pem.encode())
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() > self.not_after
+
+    @property
+    def is_current(self) -> bool:
+        return self.replaced_at is None and self.revoked_at is None
+
+
+class SigningRequest(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for signatures")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("cancelled")
+        DECLINED = "declined", _("declined")
+
+    document = models.ForeignKey("meetings.Document", on_delete=models.CASCADE, related_name="signing_requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sequential = models.BooleanField(_("in order"), default=True)
+    due = models.DateTimeField(_("due"), null=True, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN,
+                              db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("signing request")
+        verbose_name_plural = _("signing requests")
+
+    def __str__(self) -> str:
+        return f"{self.document} #{self.pk}"
+
+
+class SigningRequestSigner(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SIGNED = "signed", _("signed")
+        DECLINED = "declined", _("declined")
+
+    request = models.ForeignKey(SigningRequest, on_delete=models.CASCADE, related_name="signers")
+    order = models.PositiveSmallIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(_("reason"), blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    signature = models.ForeignKey("signing.SignatureRecord", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["request", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "user"], name="one_entry_per_signer"),
+            models.UniqueConstraint(fields=["request", "order"], name="one_signer_per_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} · {self.user}"
+
+
+class SignatureRecord(models.Model):
+    document = models.ForeignKey("meetings.Document", on_delete=models.CASCADE, related_name="signatures")
+    # the version this signature produced (the signed bytes); the previous one is kept
+    version = models.ForeignKey("meetings.DocumentVersion", on_delete=models.PROTECT, related_name="+")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    certificate = models.ForeignKey(SigningCertificate, on_delete=models.PROTECT, related_name="signatures")
+    request = models.ForeignKey(SigningRequest, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="signatures")
+    field_name = models.CharField(max_length=64)
+    signed_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=255, blank=True)
+    level = models.CharField(max_length=8, default="B-B")
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+
+    def __str__(self) -> str:
+        return f"{self.document} · {self.field_name}"

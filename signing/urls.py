@@ -1,1 +1,21 @@
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.urls import path
+
+from signing import views
+
+urlpatterns = [
+    path("signing/", views.home, name="signing_home"),
+    path("signing/upload/", views.upload, name="signing_upload"),
+    path("signing/documents/<int:document_id>/", views.document_page, name="signing_document"),
+    path("signing/documents/<int:document_id>/file", views.document_file, name="signing_document_file"),
+    path("signing/documents/<int:document_id>/sign/", views.sign, name="signing_sign"),
+    path("signing/documents/<int:document_id>/request/", views.create_request, name="signing_create_request"),
+    path("signing/requests/<int:request_id>/", views.request_detail, name="signing_request_detail"),
+    path("signing/requests/<int:request_id>/<str:verb>/", views.request_action, name="signing_request_action"),
+    path("signing/certificate/", views.certificate, name="signing_certificate"),
+    path("signing/opinions/<int:round_id>/sign/", views.sign_answer, name="signing_sign_answer"),
+    path("signing/answers/<int:answer_id>/signed.pdf", views.answer_pdf, name="signing_answer_pdf"),
+    path("signing/crl.der", views.crl, name="signing_crl"),
+    path("verify/", views.verify_page, name="signing_verify"),
+]

@@ -174,6 +174,7 @@ def do_answer(access: RoundAccess, *, actor: User, choice: str, comment: str = "
         else:
             answer.changes += 1
         answer.choice, answer.comment, answer.answered_at = choice, comment, timezone.now()
+        answer.signed_at = None  # a signature covers the answer as it was; it must be signed again
         if attachment is not None:
             answer.attachment = attachment
         answer.save()

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -75,7 +76,16 @@ def answer_dict(answer: OpinionAnswer | None) -> dict[str, Any] | None:
     if answer is None:
         return None
     return {"id": answer.pk, "user": answer.user_id, "choice": answer.choice, "comment": answer.comment,
-            "attachment": answer.attachment_id, "answered_at": iso(answer.answered_at), "changes": answer.changes}
+            "attachment": answer.attachment_id, "answered_at": iso(answer.answered_at), "changes": answer.changes,
+            # signed by the person answering (POST .../answer/sign); the PDF of the latest signature
+            "signed": answer.signed_at is not None, "signed_at": iso(answer.signed_at),
+            "signed_pdf": signed_pdf_url(answer)}
+
+
+def signed_pdf_url(answer: OpinionAnswer) -> str | None:
+    if answer.signed_at is None or answer.signed_document_id is None:
+        return None
+    return reverse("signing_answer_pdf", args=[answer.pk])
 
 
 def round_dict(access: actions.RoundAccess) -> dict[str, Any]:

@@ -197,6 +197,11 @@ class OpinionAnswer(models.Model):
     attachment = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(default=timezone.now)
     changes = models.PositiveIntegerField(default=0)
+    # The answer signed by the person answering (signing/actions/opinions.py): a document without
+    # meeting, one version per signature. signed_at is cleared when the answer changes afterwards.
+    signed_document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+")
+    signed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]

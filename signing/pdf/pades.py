@@ -11,6 +11,8 @@ also needs a ``validation_context`` (built with ``allow_fetching=False`` plus th
 responses it should embed) and writes them into a DSS revision after the signature. Offline,
 pyHanko can only embed what the context already holds: if a CRL for some certificate in the
 chain is missing, pre-sign validation fails and signing is refused. B-LTA is not offered.
+Give that context a ``revinfo_policy`` requiring CRL/OCSP for every certificate: the legacy
+soft/hard-fail modes skip certificates without a CRL distribution point (see test_blt.py).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from . import _speedups
 from . import stamp as stamp_mod
 from .errors import (
     CertificateProblem,
@@ -277,6 +280,7 @@ async def _aprepare(
     if level == "B-LT" and validation_context is None:
         raise ValueError("level B-LT needs a validation_context with revocation info")
     _signer_cert_check(signer)
+    _speedups.install()  # a signed input's /Contents are read again (earlier signatures)
     writer = _open_writer(data)
 
     page_count = int(writer.root["/Pages"]["/Count"])
@@ -295,8 +299,12 @@ async def _aprepare(
     box = None
     style = None
     text_params = None
+    placement = None
     if stamp is not None:
-        box, style, text_params = stamp_mod.appearance(stamp, writer, page_ix, layout.others_on_page)
+        placement, style, text_params = stamp_mod.appearance(
+            stamp, writer, page_ix, layout.others_on_page
+        )
+        box = placement.box
 
     meta = signers.PdfSignatureMetadata(
         field_name=layout.field_name,
@@ -328,6 +336,8 @@ async def _aprepare(
             bytes_reserved=bytes_reserved,
             appearance_text_params=text_params,
         )
+        if placement is not None:
+            stamp_mod.orient_widget(writer, layout.field_name, placement)
         output = BytesIO()
         br_digest, _ = tbs.digest_tbs_document(output=output)
     except SigningError as exc:

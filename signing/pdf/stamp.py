@@ -7,20 +7,29 @@ several signatures on one page never overlap.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from io import BytesIO
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import uharfbuzz as hb
 from pyhanko.pdf_utils import generic, layout
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields
 from pyhanko.stamp import TextStampStyle
+
+from ._stampfont import StampFontFactory, font_program, roboto_path
+
+__all__ = [
+    "Placement",
+    "StampInfo",
+    "appearance",
+    "orient_widget",
+    "plan",
+    "roboto_path",
+    "stamp_lines",
+    "text_width",
+]
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FONT_SIZE = 8
@@ -47,12 +56,6 @@ class Layout:
     others_on_page: int
 
 
-def roboto_path() -> str:
-    import font_roboto
-
-    return os.path.join(os.path.dirname(font_roboto.__file__), "files", "Roboto-Regular.ttf")
-
-
 @functools.cache
 def _metrics() -> tuple[dict[int, int], float]:
     """Advance widths per code point (in font units) and units-per-em, read once."""
@@ -71,103 +74,9 @@ def text_width(line: str, size: float = FONT_SIZE) -> float:
     return sum(widths.get(ord(ch), default) for ch in line) * size / upem
 
 
-class _PerMilleGlyphAccumulator(GlyphAccumulator):
-    """pyHanko 0.38 writes /W widths and TJ adjustments in raw font units, which PDF reads
-    as 1/1000 em; Roboto has 2048 units per em, so glyphs would be spread ~2x apart.
-    Scale HarfBuzz and the widths to 1000 units per em to fix that."""
-
-    def __init__(self, *args: Any, hb_face: hb.Face, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._scale = 1000.0 / self.units_per_em
-        # The TTFont we were given lacks GSUB/GPOS (see _font_variant); shape with the
-        # variant that has them so kerning and diacritic positioning apply. Glyph ids agree.
-        self.hb_font = hb.Font(hb_face)
-        self.hb_font.scale = (1000, 1000)
-        self.units_per_em = 1000
-
-    def _get_cid_and_width(self, glyph_id: int) -> tuple[int, int]:
-        try:
-            return self._glyphs[glyph_id]
-        except KeyError:
-            pass
-        glyph_name = self.tt.getGlyphName(glyph_id)
-        glyph = self._glyph_set.get(glyph_name)
-        # Roboto is a TrueType (glyf) font, so CIDs are raw glyph ids
-        result = glyph_id, round(glyph.width * self._scale)
-        self._glyphs[glyph_id] = result
-        return result
-
-
-# ASCII, Latin-1, Latin Extended-A, O/U-horn, combining tone marks, the Vietnamese part of
-# Latin Extended Additional, dashes/quotes, dong/euro signs: Vietnamese names and units.
-_VI_RANGES = [
-    (0x20, 0x7E),
-    (0xA0, 0x17F),
-    (0x1A0, 0x1B0),
-    (0x300, 0x323),
-    (0x1EA0, 0x1EF9),
-    (0x2010, 0x2030),
-    (0x20AB, 0x20AC),
-]
-
-
-@dataclass(frozen=True)
-class _FontVariant:
-    shaping_face: hb.Face
-    embedding_bytes: bytes  # same glyph order, without layout tables
-    codepoints: frozenset[int]
-
-
-@functools.cache
-def _font_variant(full: bool) -> _FontVariant:
-    """Roboto prepared once per process.
-
-    pyHanko subsets the font per signature; fontTools first parses every table and glyph,
-    which costs ~0.4 s for full Roboto. Two cached reductions make that ~10x cheaper: the
-    default variant keeps only the Vietnamese/Latin repertoire, and the copy pyHanko parses
-    has no GSUB/GPOS/GDEF (it drops them from the embedded subset anyway)."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    with open(roboto_path(), "rb") as fh:
-        tt = TTFont(BytesIO(fh.read()))
-    if not full:
-        opts = subset.Options(layout_features=["*"], name_IDs=["*"], notdef_outline=True)
-        sub = subset.Subsetter(opts)
-        sub.populate(unicodes=[cp for lo, hi in _VI_RANGES for cp in range(lo, hi + 1)])
-        sub.subset(tt)
-    shaping = BytesIO()
-    tt.save(shaping)
-    codepoints = frozenset(tt.getBestCmap())
-    for tag in ("GSUB", "GPOS", "GDEF"):
-        if tag in tt:
-            del tt[tag]
-    embedding = BytesIO()
-    tt.save(embedding)
-    return _FontVariant(hb.Face(shaping.getvalue()), embedding.getvalue(), codepoints)
-
-
-class _RobotoFactory(GlyphAccumulatorFactory):
-    full: bool = False
-
-    def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
-        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
-            obj_stream = writer.prepare_object_stream()
-        variant = _font_variant(self.full)
-        # own BytesIO per engine: the accumulator subsets (mutates) its own TTFont
-        return _PerMilleGlyphAccumulator(
-            writer=writer,
-            font_handle=BytesIO(variant.embedding_bytes),
-            font_size=self.font_size,
-            obj_stream=obj_stream,
-            hb_face=variant.shaping_face,
-        )
-
-
 @functools.cache
 def _style(full: bool = False) -> TextStampStyle:
-    factory = _RobotoFactory(roboto_path(), font_size=FONT_SIZE)
-    factory.full = full
+    factory = StampFontFactory(full=full, font_size=FONT_SIZE)
     return TextStampStyle(
         stamp_text="%(body)s",
         border_width=1,
@@ -257,21 +166,101 @@ def plan(writer: BasePdfFileWriter, page_ix: int, field_name: str | None) -> Lay
     return Layout(field_name=field_name, others_on_page=others)
 
 
+def _rotation(page: generic.DictionaryObject) -> int:
+    """The page's /Rotate (inherited), normalised to 0, 90, 180 or 270."""
+    node: Any = page
+    for _ in range(64):
+        rot = node.get("/Rotate")
+        if rot is not None:
+            try:
+                value = int(rot) % 360
+            except (TypeError, ValueError):
+                return 0
+            return value if value % 90 == 0 else 0
+        parent = node.get("/Parent")
+        if parent is None:
+            break
+        node = parent.get_object()
+    return 0
+
+
+@dataclass
+class Placement:
+    """Where the stamp goes. ``box`` is what pyHanko lays the appearance out in (the stamp
+    as the reader sees it, width x height); on a rotated page ``rect`` is the annotation
+    rectangle in the page's user space and ``matrix`` turns the appearance so it reads
+    upright once the viewer applies /Rotate."""
+
+    box: tuple[int, int, int, int]
+    rect: tuple[int, int, int, int]
+    rotation: int
+
+    @property
+    def matrix(self) -> list[int]:
+        # counter-clockwise by the page's clockwise display rotation
+        return {90: [0, 1, -1, 0, 0, 0], 180: [-1, 0, 0, -1, 0, 0], 270: [0, -1, 1, 0, 0, 0]}[
+            self.rotation
+        ]
+
+
+def _to_user(
+    rotation: int, media: tuple[float, float, float, float], u: float, v: float
+) -> tuple[float, float]:
+    """A point of the page as displayed (origin bottom-left, y up) in user space."""
+    x1, y1, x2, y2 = media
+    if rotation == 90:
+        return x2 - v, y1 + u
+    if rotation == 180:
+        return x2 - u, y2 - v
+    if rotation == 270:
+        return x1 + v, y2 - u
+    return x1 + u, y1 + v
+
+
 def appearance(
     info: StampInfo, writer: BasePdfFileWriter, page_ix: int, index: int
-) -> tuple[tuple[int, int, int, int], TextStampStyle, dict[str, str]]:
+) -> tuple[Placement, TextStampStyle, dict[str, str]]:
     lines = stamp_lines(info)
     # 4% slack: HarfBuzz kerning/shaping vs. plain advance widths
     width = int(max(text_width(line) for line in lines) * 1.04) + 2 * PADDING + 4
     height = len(lines) * LEADING + 2 * PADDING + 4
-    x1, y1, x2, y2 = _media_box(_page(writer, page_ix))
-    per_column = max(1, int((y2 - y1 - 2 * MARGIN + GAP) // (height + GAP)))
+    page = _page(writer, page_ix)
+    media = _media_box(page)
+    rotation = _rotation(page)
+    x1, y1, x2, y2 = media
+    # lay out on the page as displayed: bottom-right corner, stacking up, then leftwards
+    disp_w, disp_h = (y2 - y1, x2 - x1) if rotation in (90, 270) else (x2 - x1, y2 - y1)
+    per_column = max(1, int((disp_h - 2 * MARGIN + GAP) // (height + GAP)))
     col, row = divmod(index, per_column)
-    right = x2 - MARGIN - col * (width + GAP)
-    left = max(x1, right - width)
-    bottom = y1 + MARGIN + row * (height + GAP)
-    box = (int(left), int(bottom), int(left + width), int(bottom + height))
+    right = disp_w - MARGIN - col * (width + GAP)
+    left = max(0.0, right - width)
+    bottom = MARGIN + row * (height + GAP)
+    corners = [_to_user(rotation, media, u, v) for u, v in ((left, bottom), (left + width, bottom + height))]
+    rx1, rx2 = sorted(c[0] for c in corners)
+    ry1, ry2 = sorted(c[1] for c in corners)
+    rect = (round(rx1), round(ry1), round(rx2), round(ry2))
+    box = (rect[0], rect[1], rect[0] + width, rect[1] + height)
     body = "\n".join(lines)
     # fall back to the whole font only for text outside the Vietnamese/Latin repertoire
-    full = any(ord(ch) not in _font_variant(False).codepoints for ch in body if ch != "\n")
-    return box, _style(full), {"body": body}
+    full = any(ord(ch) not in font_program(False).codepoints for ch in body if ch != "\n")
+    return Placement(box, rect, rotation), _style(full), {"body": body}
+
+
+def orient_widget(writer: BasePdfFileWriter, field_name: str, placement: Placement) -> None:
+    """On a rotated page, move the new widget to its user-space rectangle and turn its
+    appearance (laid out by pyHanko in ``placement.box``) to match the page rotation."""
+    if not placement.rotation:
+        return
+    for name, _, ref in fields.enumerate_sig_fields(writer):
+        if name != field_name:
+            continue
+        widget = ref.get_object()
+        widget[generic.NameObject("/Rect")] = generic.ArrayObject(
+            generic.NumberObject(v) for v in placement.rect
+        )
+        ap = widget["/AP"]["/N"].get_object()
+        ap[generic.NameObject("/Matrix")] = generic.ArrayObject(
+            generic.NumberObject(v) for v in placement.matrix
+        )
+        return
+    raise ValueError(f"signature field {field_name} not found")

@@ -92,3 +92,13 @@ def stamp() -> StampInfo:
         reason="Phê duyệt biên bản",
         signed_at=datetime(2026, 1, 2, 2, 30, tzinfo=UTC),
     )
+
+
+@pytest.fixture(scope="session")
+def hsm(tmp_path_factory: pytest.TempPathFactory):
+    """Two SoftHSM2 tokens (see tests/signing/servers/softhsm.py), shared by the whole session."""
+    pytest.importorskip("pkcs11")
+    from tests.signing.servers.softhsm import softhsm_tokens
+
+    with softhsm_tokens(tmp_path_factory.mktemp("softhsm")) as tokens:
+        yield tokens

@@ -247,3 +247,69 @@ def test_explicit_field_name_and_reserved_bytes(pdf2, signer, ca):
     with pytest.raises(errors.PdfSigningError):
         pades.sign_pdf(pdf2, signer, bytes_reserved=64)  # far too small: refused, no output
     assert PdfFileReader(BytesIO(out)).embedded_signatures
+
+
+def _rotated_pdf(rotation: int) -> bytes:
+    w = PdfWriter(clone_from=PdfReader(BytesIO(make_pdf(1))))
+    w.pages[0].rotate(rotation)
+    buf = BytesIO()
+    w.write(buf)
+    return buf.getvalue()
+
+
+def _stamp_words(path) -> tuple[float, float, list[tuple[str, float, float, float, float]]]:
+    """Words of the page as displayed (poppler applies /Rotate), top-left origin."""
+    import re
+    from html import unescape
+
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    page = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', out)
+    words = [
+        (unescape(m[4]), float(m[0]), float(m[1]), float(m[2]), float(m[3]))
+        for m in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+            out,
+        )
+    ]
+    return float(page[1]), float(page[2]), words
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_stamp_upright_bottom_right_on_rotated_pages(signer, signer2, stamp, rotation, tmp_path):
+    from tests.conftest import require_tool
+
+    require_tool("pdftotext", "poppler-utils")
+    out = pades.sign_pdf(_rotated_pdf(rotation), signer, stamp=stamp)
+    out = pades.sign_pdf(out, signer2, stamp=stamp)  # a second stamp stacks above the first
+    path = tmp_path / "r.pdf"
+    path.write_bytes(out)
+
+    # annotation rectangles: inside the media box, touching the displayed bottom-right corner
+    # (in user space: rotation 0 -> (x2, y1), 90 -> (x2, y2), 180 -> (x1, y2), 270 -> (x1, y1))
+    rects = _rects(out, 0)
+    corner = {0: (595.28, 0), 90: (595.28, 841.89), 180: (0, 841.89), 270: (0, 0)}[rotation]
+    first = rects[0]
+    assert all(0 <= r[0] < r[2] <= 595.5 and 0 <= r[1] < r[3] <= 842 for r in rects)
+    near_x = min(abs(first[0] - corner[0]), abs(first[2] - corner[0]))
+    near_y = min(abs(first[1] - corner[1]), abs(first[3] - corner[1]))
+    assert near_x < 30 and near_y < 30, (rotation, rects)
+    # on a sideways page the stamp is taller than wide in user space (it is turned)
+    w, h = first[2] - first[0], first[3] - first[1]
+    assert (w < h) if rotation in (90, 270) else (w > h), first
+
+    # as displayed: horizontal lines, in reading order, in the bottom-right quarter
+    width, height, words = _stamp_words(path)
+    if rotation in (90, 270):  # poppler gives the unrotated size, coordinates as displayed
+        width, height = height, width
+    signer_lines = [wd for wd in words if wd[0].startswith("Người ký: Nguyễn Văn Ánh")]
+    reason_lines = [wd for wd in words if wd[0].startswith("Lý do: Phê duyệt biên bản")]
+    assert len(signer_lines) == 2 and len(reason_lines) == 2, words
+    for _, x1, y1, x2, y2 in signer_lines + reason_lines:
+        assert x2 - x1 > 4 * (y2 - y1)  # a horizontal line of text, not a vertical one
+        assert x1 > width / 2 and y1 > height / 2, (rotation, x1, y1, width, height)
+    # the first stamp is the lower one; in each, the signer line is above the reason line
+    lower, upper = sorted(signer_lines, key=lambda wd: -wd[2])
+    assert lower[2] < min(r[2] for r in reason_lines if r[2] > lower[2])
+    assert upper[2] < lower[2]

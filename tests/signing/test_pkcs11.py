@@ -1,151 +1,21 @@
-"""PKCS#11 backend against a real SoftHSM2 token created for this test module."""
+"""PKCS#11 backend against a real SoftHSM2 token (the ``hsm`` fixture of conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from tests.conftest import require_tool
-from tests.signing.servers.testpki import Issued, issue, make_ca, make_pdf, sign_bytes, validate
+from tests.signing.servers.softhsm import MULTI, PIN, SINGLE, Hsm
+from tests.signing.servers.testpki import Issued, make_pdf, sign_bytes, validate
 
 pkcs11 = pytest.importorskip("pkcs11")
 
-from pkcs11 import Attribute  # noqa: E402
-from pkcs11.util.ec import decode_ec_private_key  # noqa: E402
-from pkcs11.util.rsa import decode_rsa_private_key  # noqa: E402
-from pkcs11.util.x509 import decode_x509_certificate  # noqa: E402
-
 from signing.pdf.backends import TokenError, TokenNotFound, TokenPinError  # noqa: E402
 from signing.pdf.backends.pkcs11 import open_pkcs11_signer  # noqa: E402
-
-MODULE_CANDIDATES = (
-    "/usr/lib/softhsm/libsofthsm2.so",
-    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-    "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
-    "/usr/local/lib/softhsm/libsofthsm2.so",
-    "/usr/lib64/pkcs11/libsofthsm2.so",
-    "/opt/homebrew/lib/softhsm/libsofthsm2.so",
-)
-PIN = "123456"
-SO_PIN = "12345678"
-MULTI = "ecab-multi"  # an RSA and an EC key, plus the CA certificate
-SINGLE = "ecab-single"  # exactly one key, to exercise key auto-discovery
-
-
-@dataclass(frozen=True)
-class Hsm:
-    module: str
-    ca: Issued
-    rsa: Issued
-    ec: Issued
-    single: Issued
-
-
-def _find_module() -> str | None:
-    override = os.environ.get("SOFTHSM2_MODULE")
-    candidates = (override,) if override else MODULE_CANDIDATES
-    return next((path for path in candidates if path and os.path.isfile(path)), None)
-
-
-def _import_key(session, issued: Issued, label: str, key_id: bytes) -> None:
-    der = issued.traditional_der
-    is_ec = isinstance(issued.key, ec.EllipticCurvePrivateKey)
-    attrs = decode_ec_private_key(der) if is_ec else decode_rsa_private_key(der)
-    attrs.update(
-        {
-            Attribute.TOKEN: True,
-            Attribute.PRIVATE: True,
-            Attribute.SENSITIVE: True,
-            Attribute.EXTRACTABLE: False,
-            Attribute.SIGN: True,
-            Attribute.LABEL: label,
-            Attribute.ID: key_id,
-        }
-    )
-    session.create_object(attrs)
-    _import_cert(session, issued, label, key_id)
-
-
-def _import_cert(session, issued: Issued, label: str, obj_id: bytes) -> None:
-    attrs = decode_x509_certificate(issued.cert_der)
-    attrs.update({Attribute.TOKEN: True, Attribute.LABEL: label, Attribute.ID: obj_id})
-    session.create_object(attrs)
-
-
-@pytest.fixture(scope="module")
-def hsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hsm]:
-    require_tool("softhsm2-util", "softhsm2")
-    module = _find_module()
-    if module is None:
-        if os.environ.get("CI"):
-            pytest.fail("libsofthsm2.so (softhsm2) must be installed in CI")
-        pytest.skip("softhsm2 not installed (libsofthsm2.so not found; set SOFTHSM2_MODULE)")
-    util = shutil.which("softhsm2-util")
-    assert util is not None
-
-    root: Path = tmp_path_factory.mktemp("softhsm")
-    tokendir = root / "tokens"
-    tokendir.mkdir()
-    conf = root / "softhsm2.conf"
-    conf.write_text(
-        f"directories.tokendir = {tokendir}\nobjectstore.backend = file\nlog.level = ERROR\n"
-    )
-    saved_conf = os.environ.get("SOFTHSM2_CONF")
-    # SoftHSM2 reads SOFTHSM2_CONF in C_Initialize, for softhsm2-util and for us alike.
-    os.environ["SOFTHSM2_CONF"] = str(conf)
-    try:
-        for label in (MULTI, SINGLE):
-            subprocess.run(
-                [
-                    util,
-                    "--init-token",
-                    "--free",
-                    "--label",
-                    label,
-                    "--so-pin",
-                    SO_PIN,
-                    "--pin",
-                    PIN,
-                ],
-                check=True,
-                capture_output=True,
-            )
-        lib = pkcs11.lib(module)
-        # python-pkcs11 keeps one initialised module per path for the whole process, so
-        # if anything loaded SoftHSM2 earlier it still looks at the old token directory:
-        # finalise and initialise again to make it re-read SOFTHSM2_CONF.
-        lib.reinitialize()
-
-        ca = make_ca()
-        hsm = Hsm(
-            module=module,
-            ca=ca,
-            rsa=issue(ca, "Nguyen Van A (RSA token)"),
-            ec=issue(ca, "Tran Thi B (EC token)", key_type="ec"),
-            single=issue(ca, "Le Van C (single-key token)"),
-        )
-        with lib.get_token(token_label=MULTI).open(rw=True, user_pin=PIN) as session:
-            _import_key(session, hsm.rsa, "signer-rsa", b"\x01")
-            _import_key(session, hsm.ec, "signer-ec", b"\x02")
-            _import_cert(session, ca, "ca", b"\xca")
-        with lib.get_token(token_label=SINGLE).open(rw=True, user_pin=PIN) as session:
-            _import_key(session, hsm.single, "only-key", b"\x07")
-        yield hsm
-    finally:
-        if saved_conf is None:
-            os.environ.pop("SOFTHSM2_CONF", None)
-        else:
-            os.environ["SOFTHSM2_CONF"] = saved_conf
 
 
 def _assert_valid(status) -> None:

@@ -1,0 +1,100 @@
+"""Who may see a document for signing, ask for signatures and follow a request, in one place."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from ecabinet.access import is_system_admin
+from ecabinet.errors import NotFoundError, PermissionDeniedError
+from ecabinet.models import User
+from meetings.access import visible_meetings
+from meetings.models import Document
+from signing.models import SigningRequest, SigningRequestSigner
+
+
+def _runner_meeting_ids(user: User) -> QuerySet:
+    from meetings.access import RUNNER_ROLES
+
+    return visible_meetings(user).filter(
+        Q(created_by=user) | Q(participants__user=user, participants__role__in=RUNNER_ROLES)
+    ).values("pk")
+
+
+def visible_documents(user: User) -> QuerySet[Document]:
+    """Documents `user` may open for signing purposes.
+
+    Meeting documents: those running the meeting see all of them; other participants see
+    released documents (confidential ones only when listed as readers). Everyone sees what they
+    uploaded and what they were asked to sign."""
+    if not user.is_authenticated:
+        return Document.objects.none()
+    if is_system_admin(user):
+        return Document.objects.all()
+    asked = SigningRequestSigner.objects.filter(user=user).values("request__document_id")
+    released = Q(status=Document.Status.RELEASED, meeting_id__in=visible_meetings(user).values("pk"))
+    readable = released & (Q(confidential=False) | Q(readers=user))
+    condition = (
+        Q(uploaded_by=user)
+        | Q(pk__in=asked)
+        | Q(meeting_id__in=_runner_meeting_ids(user))
+        | readable
+    )
+    ids = Document.objects.filter(condition).values("pk")
+    return Document.objects.filter(pk__in=ids)
+
+
+def document_for(user: User, document_id: int) -> Document:
+    document = visible_documents(user).select_related("meeting").filter(pk=document_id).first()
+    if document is None:
+        raise NotFoundError(_("Document not found."))
+    return document
+
+
+def runs_document_meeting(user: User, document: Document) -> bool:
+    if document.meeting_id is None:
+        return False
+    from meetings.access import meeting_access
+
+    try:
+        return meeting_access(user, document.meeting_id).runs_meeting
+    except NotFoundError:
+        return False
+
+
+def require_may_request(user: User, document: Document) -> None:
+    """The meeting's runners for meeting documents; the uploader for their own documents."""
+    if is_system_admin(user) or document.uploaded_by_id == user.pk:
+        return
+    if runs_document_meeting(user, document):
+        return
+    raise PermissionDeniedError(_("Only the meeting's chair or secretary, or the person who uploaded "
+                                  "the document, may ask for signatures."))
+
+
+def visible_requests(user: User) -> QuerySet[SigningRequest]:
+    if not user.is_authenticated:
+        return SigningRequest.objects.none()
+    if is_system_admin(user):
+        return SigningRequest.objects.all()
+    mine = Q(requester=user) | Q(signers__user=user)
+    runs = Q(document__meeting_id__in=_runner_meeting_ids(user))
+    ids = SigningRequest.objects.filter(mine | runs).values("pk")
+    return SigningRequest.objects.filter(pk__in=ids)
+
+
+def request_for(user: User, request_id: int, *, for_update: bool = False) -> SigningRequest:
+    qs = visible_requests(user).select_related("document", "requester")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    signing_request = qs.filter(pk=request_id).first()
+    if signing_request is None:
+        raise NotFoundError(_("Signing request not found."))
+    return signing_request
+
+
+def may_manage_request(user: User, signing_request: SigningRequest) -> bool:
+    """The requester, the meeting's runners and system admins may cancel or remind."""
+    if is_system_admin(user) or signing_request.requester_id == user.pk:
+        return True
+    return runs_document_meeting(user, signing_request.document)

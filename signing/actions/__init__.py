@@ -1,0 +1,46 @@
+"""Every state change of the signing app: one function each, atomic, audited.
+
+certificates: issue / import / revoke / unlock; external: register a token or remote-service key; documents: sign (single and batch);
+requests: ask for signatures, decline, cancel, remind.
+"""
+
+from __future__ import annotations
+
+from signing.actions.certificates import (
+    current_certificate,
+    do_add_trust_root,
+    do_import_pkcs12,
+    do_issue_certificate,
+    do_reset_pin_lock,
+    do_revoke_certificate,
+    issue_certificate_for,
+    unlock_key,
+)
+from signing.actions.documents import do_batch_sign, do_sign_document, do_upload_document
+from signing.actions.external import do_register_csc, do_register_pkcs11
+from signing.actions.requests import (
+    do_cancel_request,
+    do_create_request,
+    do_decline_request,
+    do_remind_request,
+)
+
+__all__ = [
+    "current_certificate",
+    "do_add_trust_root",
+    "do_batch_sign",
+    "do_cancel_request",
+    "do_create_request",
+    "do_decline_request",
+    "do_import_pkcs12",
+    "do_issue_certificate",
+    "do_register_csc",
+    "do_register_pkcs11",
+    "do_remind_request",
+    "do_reset_pin_lock",
+    "do_revoke_certificate",
+    "do_sign_document",
+    "do_upload_document",
+    "issue_certificate_for",
+    "unlock_key",
+]

@@ -1,0 +1,299 @@
+"""Signing certificates: issue with a PIN, import a PKCS#12, revoke, unlock, reset a lockout.
+
+The PIN is never stored and never logged: it only ever reaches ``pki.encrypt_private_key`` /
+``pki.decrypt_private_key``. Audit rows carry serials and counters, never the PIN.
+"""
+
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ecabinet.access import can_manage_user, is_system_admin
+from ecabinet.actions import notify_users
+from ecabinet.audit import record_audit
+from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
+from ecabinet.models import User
+from signing.models import SigningCertificate, TrustRoot
+from signing.pdf import pki
+from signing.pdf.errors import CertificateProblem, InvalidPkcs12, WrongPin
+from signing.trust import ca_private_key, crl_url, ensure_installation_ca, fingerprint
+
+PIN_MIN_LENGTH = 6
+PIN_MAX_LENGTH = 128
+PKCS12_MAX_BYTES = 1024 * 1024
+
+
+def _pem(cert: x509.Certificate) -> str:
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def current_certificate(user: User) -> SigningCertificate | None:
+    """The certificate `user` signs with now (the newest one not replaced); may be revoked."""
+    return SigningCertificate.objects.filter(user=user, replaced_at__isnull=True).order_by("-pk").first()
+
+
+def validate_pin(pin: str) -> None:
+    if not isinstance(pin, str) or len(pin) < PIN_MIN_LENGTH or not pin.strip():
+        raise ActionError("weak_pin", _("The signing PIN must have at least %(n)d characters.")
+                          % {"n": PIN_MIN_LENGTH})
+    if len(pin) > PIN_MAX_LENGTH:
+        raise ActionError("weak_pin", _("The signing PIN is too long."))
+
+
+def _certificate_fields(cert: x509.Certificate) -> dict:
+    return {
+        "cert_pem": _pem(cert),
+        "serial": format(cert.serial_number, "x"),
+        "subject": cert.subject.rfc4514_string()[:500],
+        "issuer": cert.issuer.rfc4514_string()[:500],
+        "not_before": cert.not_valid_before_utc,
+        "not_after": cert.not_valid_after_utc,
+    }
+
+
+def _supersede(user: User, now) -> None:
+    # The old key is no longer used: certificates issued here go on the CRL as superseded.
+    for old in SigningCertificate.objects.select_for_update().filter(user=user, replaced_at__isnull=True):
+        old.replaced_at = now
+        fields = ["replaced_at"]
+        if old.issued_here and old.revoked_at is None:
+            old.revoked_at = now
+            old.revocation_reason = "superseded"
+            fields += ["revoked_at", "revocation_reason"]
+        old.save(update_fields=fields)
+
+
+@transaction.atomic
+def issue_certificate_for(user: User, pin: str, *, key_kind: str = "ec", days: int = 3 * 365) -> SigningCertificate:
+    """Issue `user` a certificate from the installation CA, key encrypted under `pin`.
+
+    Internal (seed_demo, do_issue_certificate); the caller checks permissions and audits."""
+    ca, _created = ensure_installation_ca()
+    key = pki.generate_key(key_kind)
+    unit_name = user.unit.name if user.unit_id else "eCabinet"
+    cert = pki.issue_signing_certificate(
+        ca_private_key(ca), ca.certificate,
+        full_name=user.full_name or user.username,
+        unit_name=unit_name,
+        email=user.email or None,
+        public_key=key.public_key(),
+        days=days,
+        crl_url=crl_url(),
+    )
+    now = timezone.now()
+    _supersede(user, now)
+    return SigningCertificate.objects.create(
+        user=user,
+        kind=SigningCertificate.Kind.PIN_KEY,
+        chain_pem=ca.cert_pem,
+        key_blob=pki.encrypt_private_key(key, pin),
+        issued_here=True,
+        created_at=now,
+        **_certificate_fields(cert),
+    )
+
+
+@transaction.atomic
+def do_issue_certificate(*, actor: User, pin: str, pin_confirm: str | None = None) -> SigningCertificate:
+    """The user gets a new certificate from the installation CA, protected by the PIN they chose."""
+    validate_pin(pin)
+    if pin_confirm is not None and pin_confirm != pin:
+        raise ActionError("pin_mismatch", _("The two PINs do not match."))
+    row = issue_certificate_for(actor, pin)
+    record_audit(actor=actor, action="signing.certificate_issue", obj=row,
+                 details={"serial": row.serial, "kind": row.kind, "not_after": row.not_after})
+    return row
+
+
+@transaction.atomic
+def do_import_pkcs12(*, actor: User, data: bytes, password: str, pin: str) -> SigningCertificate:
+    """Import a key and certificate from a real CA; the key is re-protected by the chosen PIN."""
+    validate_pin(pin)
+    if len(data) > PKCS12_MAX_BYTES:
+        raise ActionError("too_large", _("The PKCS#12 file is too large."), status=413)
+    try:
+        key, cert, chain = pki.load_pkcs12(data, password or "")
+    except InvalidPkcs12:
+        raise ActionError("invalid_pkcs12", _("This is not a PKCS#12 file or the password is wrong.")) from None
+    try:
+        pki.check_signing_certificate(cert)
+    except CertificateProblem as exc:
+        raise certificate_problem_error(exc.code) from None
+    now = timezone.now()
+    _supersede(actor, now)
+    row = SigningCertificate.objects.create(
+        user=actor,
+        kind=SigningCertificate.Kind.PKCS12,
+        chain_pem="".join(_pem(c) for c in chain),
+        key_blob=pki.encrypt_private_key(key, pin),
+        issued_here=False,
+        created_at=now,
+        **_certificate_fields(cert),
+    )
+    record_audit(actor=actor, action="signing.certificate_import", obj=row,
+                 details={"serial": row.serial, "issuer": row.issuer})
+    return row
+
+
+def certificate_problem_error(code: str) -> ActionError:
+    messages = {
+        "expired": _("Your signing certificate has expired. Ask for a new one."),
+        "not_yet_valid": _("Your signing certificate is not valid yet."),
+        "no_signing_key_usage": _("This certificate is not allowed to make digital signatures."),
+        "revoked": _("Your signing certificate was revoked. Ask an administrator for a new one."),
+    }
+    return ActionError(f"certificate_{code}", messages.get(code, _("This certificate cannot be used for signing.")),
+                       status=403)
+
+
+def check_usable(cert: SigningCertificate | None) -> SigningCertificate:
+    """Refuse, with a clear reason, a certificate that cannot sign now."""
+    if cert is None:
+        raise ActionError("no_certificate", _("You have no signing certificate yet. Create one on the "
+                                              "“My certificate” page first."), status=403)
+    if cert.revoked_at is not None:
+        raise certificate_problem_error("revoked")
+    try:
+        pki.check_signing_certificate(cert.certificate)
+    except CertificateProblem as exc:
+        raise certificate_problem_error(exc.code) from None
+    if cert.locked_at is not None:
+        raise PermissionDeniedError(
+            _("Signing is locked after too many wrong PINs. Ask an administrator to unlock it."),
+            code="signing_locked",
+        )
+    return cert
+
+
+def record_wrong_pin(cert_id: int, actor: User) -> int:
+    """Count a wrong PIN in its own transaction (it must survive the refusal); returns tries left."""
+    limit = settings.SIGNING_PIN_MAX_ATTEMPTS
+    with transaction.atomic():
+        cert = SigningCertificate.objects.select_for_update().get(pk=cert_id)
+        cert.wrong_pin_count += 1
+        fields = ["wrong_pin_count"]
+        if cert.wrong_pin_count >= limit and cert.locked_at is None:
+            cert.locked_at = timezone.now()
+            fields.append("locked_at")
+        cert.save(update_fields=fields)
+        record_audit(actor=actor, action="signing.wrong_pin", obj=cert,
+                     details={"attempts": cert.wrong_pin_count, "locked": cert.locked_at is not None})
+        return max(0, limit - cert.wrong_pin_count)
+
+
+def unlock_key(cert: SigningCertificate, pin: str, *, actor: User) -> pki.PrivateKey:
+    """Decrypt the certificate's key with the PIN, counting wrong PINs.
+
+    Call it outside the signing transaction: the failure counter is committed on its own so
+    that the refusal does not roll it back."""
+    cert.refresh_from_db(fields=["wrong_pin_count", "locked_at", "revoked_at"])
+    check_usable(cert)
+    if cert.key_blob is None:
+        raise ActionError("no_key", _("This certificate's key is not stored here."), status=403)
+    if not isinstance(pin, str) or not pin or len(pin) > PIN_MAX_LENGTH:
+        raise ActionError("wrong_pin", _("Enter your signing PIN."))
+    try:
+        key = pki.decrypt_private_key(bytes(cert.key_blob), pin)
+    except WrongPin:
+        remaining = record_wrong_pin(cert.pk, actor)
+        if remaining == 0:
+            raise PermissionDeniedError(
+                _("Wrong PIN. Signing is now locked after too many wrong PINs; ask an administrator "
+                  "to unlock it."),
+                code="signing_locked",
+            ) from None
+        raise ActionError(
+            "wrong_pin",
+            ngettext("Wrong PIN. %(n)d try left before signing is locked.",
+                     "Wrong PIN. %(n)d tries left before signing is locked.", remaining) % {"n": remaining},
+            extra={"remaining_attempts": remaining},
+        ) from None
+    if cert.wrong_pin_count:
+        SigningCertificate.objects.filter(pk=cert.pk, locked_at__isnull=True).update(wrong_pin_count=0)
+        cert.wrong_pin_count = 0
+    return key
+
+
+def _require_manager(actor: User, cert: SigningCertificate) -> None:
+    if not can_manage_user(actor, cert.user):
+        raise PermissionDeniedError(_("Only an administrator may do this."))
+
+
+@transaction.atomic
+def do_revoke_certificate(cert: SigningCertificate, *, actor: User, reason: str) -> SigningCertificate:
+    _require_manager(actor, cert)
+    cert = SigningCertificate.objects.select_for_update().get(pk=cert.pk)
+    if cert.revoked_at is not None:
+        raise ConflictError("already_revoked", _("This certificate is already revoked."))
+    reason = (reason or "").strip()[:255]
+    if not reason:
+        raise ActionError("reason_required", _("Give a reason for revoking the certificate."))
+    cert.revoked_at = timezone.now()
+    cert.revocation_reason = reason
+    cert.save(update_fields=["revoked_at", "revocation_reason"])
+    record_audit(actor=actor, action="signing.certificate_revoke", obj=cert,
+                 details={"serial": cert.serial, "reason": reason, "user": cert.user_id})
+    notify_users([cert.user], kind="signing.certificate_revoked",
+                 title=_("Your signing certificate was revoked"),
+                 body=_("Reason: %(reason)s. Create or ask for a new certificate before signing.")
+                 % {"reason": reason}, url="/signing/certificate/")
+    return cert
+
+
+@transaction.atomic
+def do_reset_pin_lock(cert: SigningCertificate, *, actor: User) -> SigningCertificate:
+    _require_manager(actor, cert)
+    cert = SigningCertificate.objects.select_for_update().get(pk=cert.pk)
+    was_locked = cert.locked_at
+    cert.wrong_pin_count = 0
+    cert.locked_at = None
+    cert.save(update_fields=["wrong_pin_count", "locked_at"])
+    record_audit(actor=actor, action="signing.pin_reset", obj=cert,
+                 details={"serial": cert.serial, "was_locked": was_locked is not None})
+    if was_locked is not None:
+        notify_users([cert.user], kind="signing.unlocked", title=_("Signing is unlocked"),
+                     body=_("An administrator unlocked signing with your certificate."),
+                     url="/signing/certificate/")
+    return cert
+
+
+@transaction.atomic
+def do_add_trust_root(*, actor: User, pem: str | bytes, name: str = "") -> TrustRoot:
+    """An administrator adds a root CA (for example a national root) to the trusted list."""
+    if not is_system_admin(actor):
+        raise PermissionDeniedError(_("Only an administrator may do this."))
+    raw = pem.encode() if isinstance(pem, str) else bytes(pem)
+    try:
+        cert = (x509.load_pem_x509_certificate(raw) if b"-----BEGIN" in raw
+                else x509.load_der_x509_certificate(raw))
+    except ValueError:
+        raise ActionError("bad_certificate", _("This is not a certificate (PEM or DER).")) from None
+    try:
+        is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        is_ca = False
+    if not is_ca:
+        raise ActionError("not_a_ca", _("This certificate is not a certificate authority."))
+    fp = fingerprint(cert)
+    if TrustRoot.objects.filter(fingerprint=fp).exists():
+        raise ConflictError("duplicate", _("This root is already in the list."))
+    root = TrustRoot.objects.create(
+        name=(name.strip() or cert.subject.rfc4514_string())[:255], cert_pem=_pem(cert),
+        fingerprint=fp, source=TrustRoot.Source.IMPORTED, active=True,
+    )
+    record_audit(actor=actor, action="signing.trust_root_add", obj=root,
+                 details={"fingerprint": fp, "subject": cert.subject.rfc4514_string()})
+    return root
+
+
+def describe_lock(cert: SigningCertificate) -> str:
+    if cert.locked_at is None:
+        return ""
+    return _("Locked since %(when)s") % {"when": formats.date_format(timezone.localtime(cert.locked_at),
+                                                                       "DATETIME_FORMAT")}

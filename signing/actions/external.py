@@ -1,0 +1,135 @@
+"""Certificates whose key lives elsewhere: a PKCS#11 token/HSM or a remote CSC signing service.
+
+Registering one reads the certificate from the token or the service, checks it can sign
+(``check_signing_certificate``) and makes it the person's current certificate. No PIN or access
+token is stored: they are given again at every signature (``signing.backends.signer_for``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecabinet.access import can_manage_user, is_system_admin
+from ecabinet.audit import record_audit
+from ecabinet.errors import ActionError, NotFoundError, PermissionDeniedError
+from ecabinet.models import User
+from signing.actions.certificates import (
+    _certificate_fields,
+    _pem,
+    _supersede,
+    certificate_problem_error,
+)
+from signing.backends import (
+    read_csc_certificate,
+    read_token_certificate,
+    remote_error,
+    validate_service_url,
+)
+from signing.models import SigningCertificate
+from signing.pdf import pki
+from signing.pdf.backends import RemoteSignerError, TokenError, TokenNotFound
+from signing.pdf.errors import CertificateProblem
+
+logger = logging.getLogger(__name__)
+
+LABEL_MAX = 128
+CREDENTIAL_ID_MAX = 255
+
+
+def _holder(actor: User, username: str | None) -> User:
+    """The person the certificate is for: the caller, or (administrators) someone they manage."""
+    if not username or username == actor.username:
+        return actor
+    holder = User.objects.filter(username=username, is_active=True).first()
+    if holder is None or not can_manage_user(actor, holder):
+        raise NotFoundError(_("User not found."))
+    return holder
+
+
+def _label(value: str | None, what: str) -> str:
+    value = (value or "").strip()
+    if not value or len(value) > LABEL_MAX:
+        raise ActionError("bad_label", _("Give the %(what)s (at most %(n)d characters).")
+                          % {"what": what, "n": LABEL_MAX})
+    return value
+
+
+def _checked(cert) -> None:  # noqa: ANN001
+    try:
+        pki.check_signing_certificate(cert)
+    except CertificateProblem as exc:
+        raise certificate_problem_error(exc.code) from None
+
+
+@transaction.atomic
+def _register(*, actor: User, holder: User, kind: str, cert, chain, config: dict) -> SigningCertificate:  # noqa: ANN001
+    now = timezone.now()
+    _supersede(holder, now)
+    row = SigningCertificate.objects.create(
+        user=holder, kind=kind, chain_pem="".join(_pem(c) for c in chain), key_blob=None,
+        backend_config=config, issued_here=False, created_at=now, **_certificate_fields(cert),
+    )
+    record_audit(actor=actor, action="signing.certificate_register", obj=row, details={
+        "kind": kind, "serial": row.serial, "issuer": row.issuer, "user": holder.pk, **config,
+    })
+    return row
+
+
+def do_register_pkcs11(*, actor: User, token_label: str, key_label: str, module_path: str | None = None,
+                       username: str | None = None) -> SigningCertificate:
+    """Sign with a key on a token or HSM from now on (the certificate is read from the token)."""
+    holder = _holder(actor, username)
+    token_label = _label(token_label, _("token label"))
+    key_label = _label(key_label, _("key label"))
+    default = settings.SIGNING_PKCS11_MODULE
+    module_path = (module_path or "").strip() or default
+    if not module_path:
+        raise ActionError("no_pkcs11_module", _("No PKCS#11 module is configured on this server "
+                                                "(SIGNING_PKCS11_MODULE)."))
+    if module_path != default and not is_system_admin(actor):
+        # loading a module runs its code in the server: only administrators choose one
+        raise PermissionDeniedError(_("Only an administrator may choose the PKCS#11 module."))
+    try:
+        cert, chain = read_token_certificate(module_path=module_path, token_label=token_label, key_label=key_label)
+    except TokenNotFound as exc:
+        logger.info("PKCS#11 registration: %s", exc)
+        raise ActionError("token_certificate_not_found",
+                          _("No certificate for this key was found on the token. Check the token and "
+                            "key labels.")) from None
+    except TokenError as exc:
+        logger.warning("PKCS#11 registration failed: %s", exc)
+        raise ActionError("token_unavailable", _("The signing token could not be used. Try again later, "
+                                                 "or ask an administrator.")) from None
+    _checked(cert)
+    config = {"module_path": module_path, "token_label": token_label, "key_label": key_label}
+    return _register(actor=actor, holder=holder, kind=SigningCertificate.Kind.PKCS11, cert=cert, chain=chain,
+                     config=config)
+
+
+def do_register_csc(*, actor: User, service_url: str, credential_id: str, access_token: str,
+                    api_version: str = "v1", username: str | None = None) -> SigningCertificate:
+    """Sign through a remote signing service from now on (the certificate is read from it)."""
+    holder = _holder(actor, username)
+    service_url = validate_service_url(service_url)
+    credential_id = (credential_id or "").strip()
+    if not credential_id or len(credential_id) > CREDENTIAL_ID_MAX:
+        raise ActionError("bad_credential", _("Give the credential identifier at the signing service."))
+    if api_version not in ("v1", "v2"):
+        raise ActionError("bad_api_version", _("Unknown version of the signing service API."))
+    if not access_token:
+        raise ActionError("access_token_required",
+                          _("Enter the access token of your account at the remote signing service."))
+    try:
+        cert, chain = read_csc_certificate(service_url=service_url, credential_id=credential_id,
+                                           access_token=access_token, api_version=api_version)
+    except RemoteSignerError as exc:
+        raise remote_error(exc, None, None) from None
+    _checked(cert)
+    config = {"service_url": service_url, "credential_id": credential_id, "api_version": api_version}
+    return _register(actor=actor, holder=holder, kind=SigningCertificate.Kind.CSC, cert=cert, chain=chain,
+                     config=config)

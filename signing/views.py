@@ -1,0 +1,315 @@
+"""Signing pages: "Ký số" (my requests, sign, decline, batch), a document's signing page, a
+request's status, my certificate, the CRL and the public verification page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ecabinet.errors import ActionError, NotFoundError
+from ecabinet.models import User
+from meetings.models import Document
+from signing import actions
+from signing.access import (
+    document_for,
+    may_manage_request,
+    request_for,
+    require_may_request,
+    visible_requests,
+)
+from signing.models import SignatureRecord, SigningRequest, SigningRequestSigner
+from signing.serializers import serialize_request
+from signing.trust import build_crl_der, installation_ca
+from signing.verification import VERIFY_MAX_BYTES, verify_upload
+
+
+def _error(request: HttpRequest, exc: ActionError) -> None:
+    messages.error(request, exc.message)
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    waiting = (
+        SigningRequest.objects.filter(status=SigningRequest.Status.OPEN, signers__user=user,
+                                      signers__status=SigningRequestSigner.Status.PENDING)
+        .select_related("document", "requester").order_by("due", "pk").distinct()
+    )
+    pending = [serialize_request(r, viewer=user) for r in waiting]
+    asked_by_me = (visible_requests(user).filter(requester=user).select_related("document", "requester")
+                   .order_by("-pk")[:30])
+    own_documents = Document.objects.filter(uploaded_by=user, meeting__isnull=True).order_by("-pk")[:30]
+    return render(request, "signing/home.html", {
+        "pending": pending,
+        "my_turn": [p for p in pending if p["my_turn"]],
+        "asked_by_me": [serialize_request(r, viewer=user) for r in asked_by_me],
+        "own_documents": own_documents,
+        "certificate": actions.current_certificate(user),
+    })
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        messages.error(request, _("Choose a PDF file."))
+        return redirect("signing_home")
+    try:
+        document = actions.do_upload_document(actor=request.user, data=uploaded.read(),
+                                              title=request.POST.get("title", ""), filename=uploaded.name)
+    except ActionError as exc:
+        _error(request, exc)
+        return redirect("signing_home")
+    messages.success(request, _("The document was uploaded."))
+    return redirect("signing_document", document.pk)
+
+
+def _document_or_404(request: HttpRequest, document_id: int) -> Document:
+    try:
+        return document_for(request.user, document_id)
+    except NotFoundError:
+        raise Http404 from None
+
+
+@login_required
+def document_page(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = _document_or_404(request, document_id)
+    try:
+        require_may_request(request.user, document)
+        may_request = True
+    except ActionError:
+        may_request = False
+    try:
+        actions.documents.signer_entry(document, request.user)
+        may_sign = True
+    except ActionError:
+        may_sign = False
+    requests_ = [serialize_request(r, viewer=request.user)
+                 for r in document.signing_requests.select_related("document", "requester").order_by("-pk")]
+    return render(request, "signing/document.html", {
+        "document": document,
+        "versions": document.versions.order_by("-number"),
+        "signatures": SignatureRecord.objects.filter(document=document).select_related("signer", "version"),
+        "requests": requests_,
+        "may_request": may_request,
+        "may_sign": may_sign,
+        "certificate": actions.current_certificate(request.user) if may_sign else None,
+        "users": User.objects.filter(is_active=True).exclude(pk=None).order_by("full_name")[:500]
+        if may_request else [],
+    })
+
+
+@login_required
+@require_GET
+def document_file(request: HttpRequest, document_id: int) -> FileResponse:
+    document = _document_or_404(request, document_id)
+    versions = document.versions.order_by("-number")
+    number = request.GET.get("version")
+    version = versions.filter(number=int(number)).first() if (number or "").isdigit() else versions.first()
+    if version is None:
+        raise Http404
+    return FileResponse(version.file.open("rb"), content_type="application/pdf", as_attachment=False,
+                        filename=f"{document.pk}-v{version.number}.pdf")
+
+
+def _parse_due(value: str) -> datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ActionError("bad_due", _("The due date is not valid.")) from None
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+@login_required
+@require_POST
+def create_request(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = _document_or_404(request, document_id)
+    signers = [s for s in request.POST.getlist("signers") if s.strip()]
+    # a free-text list (one username per line or comma-separated) is accepted too
+    for line in request.POST.get("signers_text", "").replace(",", "\n").splitlines():
+        if line.strip():
+            signers.append(line.strip())
+    try:
+        signing_request = actions.do_create_request(
+            actor=request.user, document=document, signers=signers,
+            sequential=request.POST.get("sequential") == "1", due=_parse_due(request.POST.get("due", "")),
+            message=request.POST.get("message", ""),
+        )
+    except ActionError as exc:
+        _error(request, exc)
+        return redirect("signing_document", document.pk)
+    messages.success(request, _("The signing request was sent."))
+    return redirect("signing_request_detail", signing_request.pk)
+
+
+@login_required
+@require_POST
+def sign(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = _document_or_404(request, document_id)
+    page = request.POST.get("page", "").strip()
+    try:
+        actions.do_sign_document(
+            document, actor=request.user, pin=request.POST.get("pin", ""),
+            reason=request.POST.get("reason", ""), page=int(page) if page.isdigit() else None,
+            level=request.POST.get("level") or None, access_token=request.POST.get("access_token") or None,
+        )
+    except ActionError as exc:
+        _error(request, exc)
+        return _back(request, f"/signing/documents/{document.pk}/")
+    messages.success(request, _("You signed “%(title)s”.") % {"title": document.title})
+    return _back(request, f"/signing/documents/{document.pk}/")
+
+
+def _request_or_404(request: HttpRequest, request_id: int) -> SigningRequest:
+    try:
+        return request_for(request.user, request_id)
+    except NotFoundError:
+        raise Http404 from None
+
+
+@login_required
+def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    signing_request = _request_or_404(request, request_id)
+    return render(request, "signing/request.html", {
+        "req": signing_request,
+        "data": serialize_request(signing_request, viewer=request.user),
+        "may_manage": may_manage_request(request.user, signing_request),
+    })
+
+
+@login_required
+@require_POST
+def request_action(request: HttpRequest, request_id: int, verb: str) -> HttpResponse:
+    signing_request = _request_or_404(request, request_id)
+    reason = request.POST.get("reason", "")
+    try:
+        if verb == "decline":
+            actions.do_decline_request(signing_request, actor=request.user, reason=reason)
+            messages.success(request, _("You declined to sign."))
+        elif verb == "cancel":
+            actions.do_cancel_request(signing_request, actor=request.user, reason=reason)
+            messages.success(request, _("The signing request was cancelled."))
+        elif verb == "remind":
+            count = actions.do_remind_request(signing_request, actor=request.user)
+            messages.success(request, _("Reminder sent to %(n)d people.") % {"n": count})
+        else:
+            raise Http404
+    except ActionError as exc:
+        _error(request, exc)
+    return _back(request, f"/signing/requests/{signing_request.pk}/")
+
+
+@login_required
+@require_POST
+def sign_answer(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The person answering a written-opinion round signs their answer (form on the round's page)."""
+    from signing.actions.opinions import do_sign_answer
+
+    back = reverse("opinion_detail", args=[round_id])
+    try:
+        do_sign_answer(round_id, actor=request.user, pin=request.POST.get("pin", ""),
+                       access_token=request.POST.get("access_token") or None)
+    except NotFoundError:
+        raise Http404 from None
+    except ActionError as exc:
+        _error(request, exc)
+        return redirect(back)
+    messages.success(request, _("You signed your opinion."))
+    return redirect(back)
+
+
+@login_required
+@require_GET
+def answer_pdf(request: HttpRequest, answer_id: int) -> FileResponse:
+    """The signed PDF of an answer, as stored (never watermarked: that would break the signature)."""
+    from signing.actions.opinions import signed_answer_for
+
+    try:
+        answer = signed_answer_for(request.user, answer_id)
+    except NotFoundError:
+        raise Http404 from None
+    version = answer.signed_document.versions.order_by("-number").first()
+    if version is None:
+        raise Http404
+    return FileResponse(version.file.open("rb"), content_type="application/pdf", as_attachment=False,
+                        filename=f"y-kien-{answer.round_id}-{answer.pk}-v{version.number}.pdf")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate(request: HttpRequest) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "csc":
+                actions.do_register_csc(actor=request.user, service_url=request.POST.get("service_url", ""),
+                                        credential_id=request.POST.get("credential_id", ""),
+                                        access_token=request.POST.get("access_token", ""))
+                messages.success(request, _("You now sign through the remote signing service."))
+            elif request.POST.get("action") == "import":
+                uploaded = request.FILES.get("file")
+                if uploaded is None:
+                    raise ActionError("no_file", _("Choose a PKCS#12 (.p12 / .pfx) file."))
+                if uploaded.size > 1024 * 1024:
+                    raise ActionError("too_large", _("The PKCS#12 file is too large."), status=413)
+                actions.do_import_pkcs12(actor=request.user, data=uploaded.read(),
+                                         password=request.POST.get("password", ""), pin=request.POST.get("pin", ""))
+                messages.success(request, _("Your certificate was imported."))
+            else:
+                actions.do_issue_certificate(actor=request.user, pin=request.POST.get("pin", ""),
+                                             pin_confirm=request.POST.get("pin_confirm", ""))
+                messages.success(request, _("Your signing certificate is ready."))
+            return redirect("signing_certificate")
+        except ActionError as exc:
+            _error(request, exc)
+            status = 400
+    ca = installation_ca()
+    return render(request, "signing/certificate.html", {
+        "certificate": actions.current_certificate(request.user),
+        "history": request.user.signing_certificates.order_by("-pk")[:20],
+        "ca": ca,
+    }, status=status)
+
+
+@require_GET
+@never_cache
+def crl(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(build_crl_der(), content_type="application/pkix-crl")
+
+
+@require_http_methods(["GET", "POST"])
+def verify_page(request: HttpRequest) -> HttpResponse:
+    """Public: anyone uploads a PDF and sees each signature."""
+    report, status = None, 200
+    if request.method == "POST":
+        uploaded = request.FILES.get("file")
+        if uploaded is None:
+            messages.error(request, _("Choose a PDF file."))
+            status = 400
+        elif uploaded.size > VERIFY_MAX_BYTES:
+            messages.error(request, _("The file is too large to verify (at most %(mb)d MB).")
+                           % {"mb": VERIFY_MAX_BYTES // (1024 * 1024)})
+            status = 413
+        else:
+            report = verify_upload(uploaded.read(), uploaded.name)
+    return render(request, "signing/verify.html", {"report": report, "ca": installation_ca()}, status=status)
