@@ -70,8 +70,11 @@ def serialize_document(document: Document, latest_version=None) -> dict[str, Any
     """`latest_version` may be passed in by callers that prefetched versions (no extra query)."""
     version = latest_version
     if version is None:
-        versions = getattr(document, "_prefetched_objects_cache", {}).get("versions")
-        version = max(versions, key=lambda v: v.number) if versions else document.versions.order_by("-number").first()
+        cache = getattr(document, "_prefetched_objects_cache", {})
+        if "versions" in cache:  # prefetched, possibly empty: no extra query either way
+            version = max(cache["versions"], key=lambda v: v.number, default=None)
+        else:
+            version = document.versions.order_by("-number").first()
     return {
         "id": document.pk,
         "title": document.title,

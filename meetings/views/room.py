@@ -1,5 +1,203 @@
-"""room pages."""
+"""Room pages: the live room (participant view and chair/secretary console), the rotating
+check-in QR code, QR check-in, attendance exports and conclusion attachments."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+import csv
+import io
+import os
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from ecabinet.errors import ActionError, NotFoundError
+from meetings.access import MeetingAccess, meeting_access, require_runner
+from meetings.actions import room as actions
+from meetings.models import Attendance, ConclusionAttachment, Participant
+
+
+def ui_strings() -> dict[str, str]:
+    """Texts the room script shows, translated here (the script has no catalog of its own)."""
+    return {
+        "online": _("Live"), "offline": _("Offline, reconnecting…"), "connecting": _("Connecting…"),
+        "denied": _("You cannot follow this meeting."),
+        "draft": _("draft"), "scheduled": _("scheduled"), "in_progress": _("in progress"), "ended": _("ended"),
+        "cancelled": _("cancelled"), "pending": _("not yet discussed"), "current": _("under discussion"),
+        "done": _("done"), "postponed": _("postponed"), "minutes_left": _("min left"), "overtime": _("over time"),
+        "elapsed": _("elapsed"), "set_current": _("Discuss now"), "postpone": _("Postpone"), "edit": _("Edit"),
+        "conclusion": _("Conclusion"), "up": _("Move up"), "down": _("Move down"),
+        "members_present": _("Members present"), "guests_present": _("Guests present"),
+        "quorum_ok": _("Quorum reached"), "quorum_missing": _("No quorum yet"), "present": _("present"),
+        "remote": _("remote"), "absent": _("absent"), "check_in_for": _("Check in"), "undo": _("Undo"),
+        "speaking": _("Speaking"), "nobody_speaking": _("Nobody has the floor."), "grant": _("Give the floor"),
+        "finish": _("Stop"), "withdraw": _("Withdraw"), "open": _("Open the vote"), "close": _("Close the vote"),
+        "vote_draft": _("not opened"), "vote_open": _("open"), "vote_closed": _("closed"), "secret": _("secret ballot"),
+        "votes_cast": _("votes cast"), "you_voted": _("You have voted."), "passed": _("Passed"),
+        "not_passed": _("Not passed"), "no_quorum": _("no quorum"), "voted": _("Voted"), "ready": _("Checked in"),
+        "new_title": _("New title"), "new_conclusion": _("Conclusion of this item"), "error": _("Error"),
+        "speak": _("to speak"), "question": _("question"), "none": _("None."),
+    }
+
+
+def _access(request: HttpRequest, meeting_id: int) -> MeetingAccess:
+    try:
+        return meeting_access(request.user, meeting_id)
+    except NotFoundError:
+        raise Http404(_("Meeting not found.")) from None
+
+
+@login_required
+@never_cache
+def room_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    access = _access(request, meeting_id)
+    config = {
+        "meeting": access.meeting.pk,
+        "user": request.user.pk,
+        "participant": access.participant.pk if access.participant else None,
+        "role": access.role,
+        "runs": access.runs_meeting,
+        "ws": f"/ws/meetings/{access.meeting.pk}/",
+        "api": "/api/v1",
+        "qr": f"/meetings/{access.meeting.pk}/room/qr.svg" if access.runs_meeting else None,
+        "qrSeconds": actions.CHECKIN_ROTATE_SECONDS,
+        "t": ui_strings(),
+    }
+    return render(request, "meetings/room/room.html", {"meeting": access.meeting, "access": access,
+                                                       "config": config})
+
+
+@login_required
+@never_cache
+def checkin_qr(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The QR code on the secretary's console; the page reloads it every CHECKIN_ROTATE_SECONDS."""
+    access = _access(request, meeting_id)
+    try:
+        require_runner(access)
+    except ActionError:
+        raise Http404 from None
+    url = request.build_absolute_uri(f"/meetings/{meeting_id}/room/checkin/?t={actions.checkin_token(access.meeting)}")
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=6, border=2)
+    return HttpResponse(out.getvalue(), content_type="image/svg+xml")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkin_by_qr(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    access = _access(request, meeting_id)
+    token = request.GET.get("t") or request.POST.get("t") or ""
+    if request.method == "POST":
+        try:
+            actions.do_check_in(meeting_id, actor=request.user, token=token)
+        except ActionError as error:
+            messages.error(request, error.message)
+            return render(request, "meetings/room/checkin.html", {"meeting": access.meeting, "token": token,
+                                                                  "failed": True}, status=error.status)
+        messages.success(request, _("You are checked in."))
+        return redirect("meeting_room", meeting_id=meeting_id)
+    return render(request, "meetings/room/checkin.html", {"meeting": access.meeting, "token": token})
+
+
+def _attendance_rows(access: MeetingAccess) -> list[dict]:
+    present = {a.participant_id: a for a in Attendance.objects.filter(meeting=access.meeting)}
+    participants = list(Participant.objects.filter(meeting=access.meeting).select_related("user", "delegate_for__user"))
+    rows = []
+    for p in participants:
+        attendance = present.get(p.pk)
+        rows.append({
+            "name": p.user.full_name or p.user.username,
+            "role": p.get_role_display(),
+            "present": _("present") if attendance else _("absent"),
+            "checked_in_at": timezone.localtime(attendance.checked_in_at).strftime("%H:%M %d/%m/%Y") if attendance else "",
+            "how": (attendance.get_method_display() + (" · " + _("remote") if attendance.remote else "")) if attendance else "",
+            "reason": p.response_reason if (not attendance and p.response in ("decline", "delegate")) else "",
+            "delegation": (_("on behalf of %(name)s") % {"name": p.delegate_for.user.full_name}) if p.delegate_for_id else "",
+        })
+    return rows
+
+
+def _export_access(request: HttpRequest, meeting_id: int) -> MeetingAccess:
+    access = _access(request, meeting_id)
+    try:
+        require_runner(access)
+    except ActionError:
+        raise Http404 from None
+    return access
+
+
+HEADERS = lambda: [_("Name"), _("Role"), _("Attendance"), _("Checked in at"), _("How"),  # noqa: E731
+                   _("Reason for absence"), _("Delegation")]
+KEYS = ["name", "role", "present", "checked_in_at", "how", "reason", "delegation"]
+
+
+@login_required
+def attendance_csv(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    access = _export_access(request, meeting_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="attendance-{meeting_id}.csv"'
+    response.write("\ufeff")  # Excel reads UTF-8 (Vietnamese names) only with the BOM
+    writer = csv.writer(response)
+    writer.writerow(HEADERS())
+    for row in _attendance_rows(access):
+        writer.writerow([row[k] for k in KEYS])
+    return response
+
+
+@login_required
+def attendance_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    import font_roboto
+    from fpdf import FPDF
+
+    access = _export_access(request, meeting_id)
+    fonts = os.path.join(os.path.dirname(font_roboto.__file__), "files")
+    pdf = FPDF(orientation="L")
+    pdf.add_font("Roboto", "", os.path.join(fonts, "Roboto-Regular.ttf"))
+    pdf.add_font("Roboto", "B", os.path.join(fonts, "Roboto-Bold.ttf"))
+    pdf.add_page()
+    pdf.set_font("Roboto", "B", 14)
+    pdf.multi_cell(0, 8, _("Attendance: %(title)s") % {"title": access.meeting.title})
+    pdf.set_font("Roboto", "", 10)
+    rows = _attendance_rows(access)
+    present = sum(1 for r in rows if r["checked_in_at"])
+    pdf.cell(0, 7, _("Present: %(present)s of %(invited)s invited") % {"present": present, "invited": len(rows)},
+             new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(col_widths=(50, 22, 20, 30, 40, 55, 50), text_align="LEFT") as table:
+        header = table.row()
+        for title in HEADERS():
+            header.cell(title)
+        for row in rows:
+            line = table.row()
+            for key in KEYS:
+                line.cell(str(row[key]))
+    response = HttpResponse(bytes(pdf.output()), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="attendance-{meeting_id}.pdf"'
+    return response
+
+
+@login_required
+def attachment_file(request: HttpRequest, meeting_id: int, attachment_id: int) -> HttpResponse:
+    access = _access(request, meeting_id)
+    attachment = ConclusionAttachment.objects.filter(meeting=access.meeting, pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(attachment.file.open("rb"), content_type="application/pdf",
+                        filename=f"{attachment.title.removesuffix('.pdf')}.pdf")
+
+
+urlpatterns = [
+    path("meetings/<int:meeting_id>/room/", room_page, name="meeting_room"),
+    path("meetings/<int:meeting_id>/room/qr.svg", checkin_qr, name="meeting_room_qr"),
+    path("meetings/<int:meeting_id>/room/checkin/", checkin_by_qr, name="meeting_room_checkin"),
+    path("meetings/<int:meeting_id>/room/attendance.csv", attendance_csv, name="meeting_attendance_csv"),
+    path("meetings/<int:meeting_id>/room/attendance.pdf", attendance_pdf, name="meeting_attendance_pdf"),
+    path("meetings/<int:meeting_id>/room/attachments/<int:attachment_id>/", attachment_file,
+         name="meeting_conclusion_attachment"),
+]

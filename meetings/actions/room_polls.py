@@ -1,0 +1,193 @@
+"""Votes: create, open, cast a ballot, close (results computed once, at close, and stored).
+
+Secret polls: the choice never meets the voter. The ballot row has no voter and no time, the
+event after a secret ballot carries only the number of votes cast (never per-option counts,
+which would move right after a known person voted), and the audit row says that someone
+voted, not what.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecabinet.audit import record_audit
+from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.models import User
+from meetings.access import MeetingAccess, meeting_access, require_runner
+from meetings.actions.room import upsert
+from meetings.events import audience_for
+from meetings.live.serializers import serialize_my_vote, serialize_poll, serialize_poll_voter
+from meetings.live.snapshot import live_counts, room_state_for
+from meetings.models import (
+    AgendaItem,
+    Attendance,
+    Ballot,
+    Meeting,
+    Participant,
+    Poll,
+    PollOption,
+    PollVoter,
+)
+
+VOTING_ROLES = (Participant.Role.CHAIR, Participant.Role.MEMBER)
+RUNNERS_AUDIENCE = audience_for(roles=["chair", "secretary"])
+
+
+def default_options() -> list[tuple[str, str]]:
+    return [("agree", _("Agree")), ("disagree", _("Disagree")), ("other", _("Other opinion"))]
+
+
+def poll_dict(poll: Poll) -> dict:
+    counts = None
+    if poll.status == Poll.Status.OPEN and poll.show_live and not poll.secret:
+        counts = live_counts([poll.pk]).get(poll.pk, {})
+    return serialize_poll(poll, counts)
+
+
+def _poll_access(poll_id: int, actor: User) -> tuple[Poll, MeetingAccess]:
+    poll = Poll.objects.filter(pk=poll_id).first() if isinstance(poll_id, int) else None
+    if poll is None:
+        raise NotFoundError(_("Poll not found."))
+    access = meeting_access(actor, poll.meeting_id, for_update=True)
+    poll.refresh_from_db()
+    return poll, access
+
+
+@transaction.atomic
+def do_create_poll(meeting_id: int, *, actor: User, question: str, options: list[str] | None = None,
+                   secret: bool = False, item_id: int | None = None, majority: str = "cast",
+                   show_live: bool = False) -> Poll:
+    access = meeting_access(actor, meeting_id, for_update=True)
+    require_runner(access)
+    meeting = access.meeting
+    question = (question or "").strip()
+    if not question or len(question) > 1000:
+        raise ActionError("bad_request", _("A question of 1 to 1000 characters is required."))
+    if majority not in Poll.Majority.values:
+        raise ActionError("bad_request", _("The majority rule must be 'cast' or 'present'."))
+    if item_id is not None:
+        item = AgendaItem.objects.filter(meeting=meeting, pk=item_id).first()
+        if item is None:
+            raise NotFoundError(_("Agenda item not found."))
+    else:
+        item = meeting.current_item
+    if options:
+        labels = [str(o).strip() for o in options]
+        if len(labels) < 2 or len(labels) > 20 or any(not label or len(label) > 200 for label in labels) \
+                or len(set(labels)) != len(labels):
+            raise ActionError("bad_request", _("Give 2 to 20 different options of up to 200 characters."))
+        pairs = [(f"o{i}", label) for i, label in enumerate(labels, start=1)]
+    else:
+        pairs = default_options()
+    poll = Poll.objects.create(meeting=meeting, item=item, question=question, secret=bool(secret),
+                               majority=majority, show_live=bool(show_live) and not secret, created_by=actor)
+    PollOption.objects.bulk_create(
+        [PollOption(poll=poll, key=key, label=label, position=i) for i, (key, label) in enumerate(pairs)])
+    record_audit(actor=actor, action="poll.create", obj=poll, details={"secret": poll.secret})
+    upsert(meeting, "poll", poll_dict(poll))
+    return poll
+
+
+@transaction.atomic
+def do_open_poll(poll_id: int, *, actor: User) -> Poll:
+    poll, access = _poll_access(poll_id, actor)
+    require_runner(access)
+    if access.meeting.status != Meeting.Status.IN_PROGRESS:
+        raise ConflictError("not_in_progress", _("The meeting is not in progress."))
+    if poll.status != Poll.Status.DRAFT:
+        raise ConflictError("bad_status", _("This poll has already been opened."))
+    poll.status, poll.opened_at = Poll.Status.OPEN, timezone.now()
+    poll.save(update_fields=["status", "opened_at"])
+    record_audit(actor=actor, action="poll.open", obj=poll)
+    upsert(access.meeting, "poll", poll_dict(poll))
+    return poll
+
+
+def voting_seats(meeting: Meeting) -> list[Participant]:
+    return [p for p in Participant.objects.filter(meeting=meeting, role__in=VOTING_ROLES, delegate_for__isnull=True)]
+
+
+def present_seats(meeting: Meeting) -> set[int]:
+    """Voting seats held in the room: the member checked in, or a delegate of theirs checked in."""
+    seats = {p.pk for p in voting_seats(meeting)}
+    present = set()
+    for participant_id, delegate_for in Attendance.objects.filter(meeting=meeting).values_list(
+            "participant_id", "participant__delegate_for_id"):
+        seat = delegate_for or participant_id
+        if seat in seats:
+            present.add(seat)
+    return present
+
+
+def _seat_for(access: MeetingAccess) -> Participant:
+    participant = access.participant
+    if participant is None or participant.role == Participant.Role.GUEST and participant.delegate_for_id is None:
+        raise PermissionDeniedError(_("Guests cannot vote."))
+    seat = participant.delegate_for if participant.delegate_for_id else participant
+    if seat is None or seat.role not in VOTING_ROLES:
+        raise PermissionDeniedError(_("Only members can vote."))
+    if not Attendance.objects.filter(participant=participant).exists():
+        raise PermissionDeniedError(_("Check in before voting."), code="not_checked_in")
+    if participant.delegate_for_id is None and Participant.objects.filter(delegate_for=participant).exists() \
+            and participant.response == Participant.Response.DELEGATE:
+        raise PermissionDeniedError(_("You delegated your vote to someone else."))
+    return seat
+
+
+@transaction.atomic
+def do_cast_ballot(poll_id: int, choice, *, actor: User) -> None:
+    poll, access = _poll_access(poll_id, actor)
+    if poll.status != Poll.Status.OPEN:
+        raise ConflictError("poll_not_open", _("This poll is not open."))
+    seat = _seat_for(access)
+    options = list(poll.options.all())
+    option = next((o for o in options if o.key == choice or (isinstance(choice, int) and o.pk == choice)), None)
+    if option is None:
+        raise ActionError("bad_request", _("Choose one of the poll's options."))
+    try:
+        # The database, not this code, guarantees one ballot per seat (burst-tested).
+        with transaction.atomic():
+            voter = PollVoter.objects.create(poll=poll, seat=seat, cast_by=actor)
+    except IntegrityError:
+        raise ConflictError("already_voted", _("This vote has already been cast.")) from None
+    Ballot.objects.create(poll=poll, option=option, voter=None if poll.secret else voter)
+    Poll.objects.filter(pk=poll.pk).update(votes_cast=F("votes_cast") + 1)
+    poll.refresh_from_db(fields=["votes_cast"])
+    record_audit(actor=actor, action="poll.ballot", obj=poll,
+                 details={} if poll.secret else {"choice": option.key, "seat": seat.pk})
+    meeting = access.meeting
+    upsert(meeting, "poll", poll_dict(poll))
+    if not poll.secret:
+        upsert(meeting, "poll_voter", serialize_poll_voter(voter), audience=RUNNERS_AUDIENCE)
+    upsert(meeting, "my_vote", serialize_my_vote(poll.pk, seat.pk), audience=audience_for(users=[actor.pk]))
+
+
+@transaction.atomic
+def do_close_poll(poll_id: int, *, actor: User) -> Poll:
+    poll, access = _poll_access(poll_id, actor)
+    require_runner(access)
+    if poll.status != Poll.Status.OPEN:
+        raise ConflictError("poll_not_open", _("This poll is not open."))
+    meeting = access.meeting
+    counts_by_option = dict(Ballot.objects.filter(poll=poll).values_list("option_id").annotate(n=Count("pk")))
+    options = list(poll.options.all())
+    counts = {o.key: counts_by_option.get(o.pk, 0) for o in options}
+    cast = sum(counts.values())
+    eligible = len(voting_seats(meeting))
+    present = len(present_seats(meeting))
+    fraction = float(room_state_for(meeting).quorum_fraction)
+    quorum = present > fraction * eligible
+    base = cast if poll.majority == Poll.Majority.CAST else present
+    yes_key = options[0].key if options else None
+    passed = bool(quorum and yes_key is not None and counts[yes_key] * 2 > base)
+    poll.status, poll.closed_at = Poll.Status.CLOSED, timezone.now()
+    poll.result = {"counts": counts, "cast": cast, "present": present, "eligible": eligible,
+                   "quorum_fraction": fraction, "quorum": quorum, "majority": poll.majority,
+                   "passed": passed}
+    poll.save(update_fields=["status", "closed_at", "result"])
+    record_audit(actor=actor, action="poll.close", obj=poll, details=poll.result)
+    upsert(meeting, "poll", poll_dict(poll))
+    return poll

@@ -1,0 +1,118 @@
+"""The whole room as one user may see it: the `snapshot` frame of the live protocol.
+
+A fixed number of queries whatever the size of the room (pinned by a test).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from meetings import access as access_module
+from meetings.access import MeetingAccess
+from meetings.live.serializers import (
+    serialize_attachment,
+    serialize_attendance,
+    serialize_my_vote,
+    serialize_poll,
+    serialize_poll_voter,
+    serialize_room,
+    serialize_speaker,
+)
+from meetings.models import (
+    AgendaItem,
+    Attendance,
+    Ballot,
+    ConclusionAttachment,
+    Document,
+    DocumentVersion,
+    Meeting,
+    Participant,
+    Poll,
+    PollOption,
+    PollVoter,
+    RoomState,
+    SpeakerRequest,
+)
+from meetings.serializers import (
+    serialize_agenda_item,
+    serialize_document,
+    serialize_meeting,
+    serialize_participant,
+)
+
+
+def room_state_for(meeting: Meeting) -> RoomState:
+    room, _ = RoomState.objects.get_or_create(meeting_id=meeting.pk)
+    return room
+
+
+def visible_documents(access: MeetingAccess):
+    """Documents of the meeting this viewer may see (the documents engineer's rule when present)."""
+    rule = getattr(access_module, "documents_visible_to", None)
+    if rule is not None:
+        return rule(access)
+    qs = Document.objects.filter(meeting_id=access.meeting.pk)
+    if access.runs_meeting:
+        return qs
+    return qs.filter(status=Document.Status.RELEASED).filter(
+        Q(confidential=False) | Q(readers__id=access.user_id)
+    ).distinct()
+
+
+def live_counts(poll_ids: list[int]) -> dict[int, dict[int, int]]:
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    if poll_ids:
+        rows = Ballot.objects.filter(poll_id__in=poll_ids).values("poll_id", "option_id").annotate(n=Count("id"))
+        for row in rows:
+            counts[row["poll_id"]][row["option_id"]] = row["n"]
+    return counts
+
+
+def serialize_polls(meeting_id: int) -> list[dict[str, Any]]:
+    polls = list(Poll.objects.filter(meeting_id=meeting_id).prefetch_related(
+        Prefetch("options", queryset=PollOption.objects.order_by("position", "pk"))))
+    live_ids = [p.pk for p in polls if p.status == Poll.Status.OPEN and p.show_live and not p.secret]
+    counts = live_counts(live_ids)
+    return [serialize_poll(p, counts.get(p.pk)) for p in polls]
+
+
+def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
+    """{"type": "snapshot", "revision", "state", "server_time"} for this viewer.
+
+    The revision is read first: anything committed after it is also delivered as an event,
+    and events carry whole objects, so a state that is a little newer than its revision
+    converges on the same room when those events are applied.
+    """
+    meeting = Meeting.objects.get(pk=access.meeting.pk)
+    revision = meeting.revision
+    # Read only: the row is created by the first action that needs it.
+    room = RoomState.objects.filter(meeting_id=meeting.pk).first() or RoomState(meeting_id=meeting.pk)
+    participants = list(Participant.objects.filter(meeting_id=meeting.pk).select_related("user"))
+    docs = list(visible_documents(access).prefetch_related(
+        Prefetch("versions", queryset=DocumentVersion.objects.order_by("number"))))
+    voters = []
+    if access.runs_meeting:
+        voters = [serialize_poll_voter(v) for v in PollVoter.objects.filter(
+            poll__meeting_id=meeting.pk, poll__secret=False)]
+    mine = []
+    if access.user_id is not None:
+        mine = [serialize_my_vote(v.poll_id, v.seat_id) for v in PollVoter.objects.filter(
+            poll__meeting_id=meeting.pk, cast_by_id=access.user_id)]
+    state = {
+        "meeting": serialize_meeting(meeting),
+        "room": serialize_room(room),
+        "agenda_items": [serialize_agenda_item(i) for i in AgendaItem.objects.filter(meeting_id=meeting.pk)],
+        "participants": [serialize_participant(p) for p in participants],
+        "attendances": [serialize_attendance(a) for a in Attendance.objects.filter(meeting_id=meeting.pk)],
+        "speakers": [serialize_speaker(s) for s in SpeakerRequest.objects.filter(meeting_id=meeting.pk)],
+        "polls": serialize_polls(meeting.pk),
+        "poll_voters": voters,
+        "my_votes": mine,
+        "documents": [serialize_document(d) for d in docs],
+        "conclusion_attachments": [serialize_attachment(a) for a in ConclusionAttachment.objects.filter(meeting_id=meeting.pk)],
+    }
+    return {"type": "snapshot", "revision": revision, "state": state, "server_time": timezone.now().isoformat()}

@@ -1,0 +1,107 @@
+"""The room in headless Chromium over daphne: a chair and two members in separate contexts."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from tests.conftest import require_tool
+from tests.meetings.room_server import AppServer, database_url_of
+from tests.meetings.roomkit import make_room, session_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]
+
+
+@pytest.fixture
+def server(tmp_path):
+    with AppServer(database_url=database_url_of(connection.settings_dict), media_root=str(tmp_path)) as app:
+        yield app
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    require_tool("chromium", "chromium")
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls here are plain sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        yield instance
+        instance.close()
+
+
+def open_room(browser, server, user, meeting_id):
+    context = browser.new_context(viewport={"width": 412, "height": 900})  # a phone
+    context.add_cookies([{"name": "sessionid", "value": session_cookie(user), "url": server.url}])
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    page.goto(f"{server.url}/meetings/{meeting_id}/room/")
+    page.wait_for_selector("#conn[data-state=online]")
+    return context, page
+
+
+@pytest.fixture
+def own_connection():
+    # Playwright's sync API runs the test in a greenlet with its own context, hence its own DB
+    # connection: close it, or PostgreSQL refuses to drop the test database.
+    yield
+    from django.db import connections
+
+    connections.close_all()
+
+
+def test_chair_and_two_members(server, browser, own_connection):
+    room = make_room(prefix="w")
+    m = room.meeting
+    _, chair = open_room(browser, server, room.chair, m.pk)
+    ctx1, one = open_room(browser, server, room.members[0], m.pk)
+    ctx2, two = open_room(browser, server, room.members[1], m.pk)
+    item = room.items[1]
+
+    # a change by the chair appears for both members
+    chair.click(f"[data-testid=set-current-{item.pk}]")
+    for page in (one, two):
+        page.wait_for_selector(f"[data-testid=item-{item.pk}][data-status=current]")
+
+    # a member goes offline, misses changes, comes back and sees them
+    ctx2.set_offline(True)
+    two.wait_for_selector("#conn[data-state=offline]")
+    chair.click(f"[data-testid=set-current-{room.items[2].pk}]")
+    chair.fill("#add-item input[name=title]", "Nội dung phát sinh trong phiên họp")
+    chair.click("#add-item button[type=submit]")
+    one.wait_for_selector("text=Nội dung phát sinh trong phiên họp")
+    assert two.locator("text=Nội dung phát sinh trong phiên họp").count() == 0
+    ctx2.set_offline(False)
+    two.wait_for_selector("#conn[data-state=online]")
+    two.wait_for_selector("text=Nội dung phát sinh trong phiên họp")
+    two.wait_for_selector(f"[data-testid=item-{room.items[2].pk}][data-status=current]")
+    assert two.evaluate("window.eRoom.revision()") == one.evaluate("window.eRoom.revision()")
+    # the socket drops (server side close) and the page reconnects by itself with `since`
+    one.evaluate("window.eRoom.drop()")
+    one.wait_for_selector("#conn[data-state=online]")
+
+    # check in, ask for the floor, then a secret vote runs to a result
+    for page in (one, two, chair):
+        page.click("[data-testid=checkin]")
+    chair.wait_for_function("document.querySelector('[data-testid=counts]').textContent.includes('3/3')")
+    one.click("[data-testid=ask-speak]")
+    chair.wait_for_selector("#queue-speak li")
+    chair.fill("[data-testid=poll-question]", "Thông qua tờ trình (bỏ phiếu kín)?")
+    chair.check("[data-testid=poll-secret]")
+    chair.click("[data-testid=poll-create]")
+    chair.wait_for_selector("[data-testid^=open-]")
+    poll_id = chair.get_attribute("[data-testid^=open-]", "data-testid").split("-")[1]
+    chair.click(f"[data-testid=open-{poll_id}]")
+    one.click(f"[data-testid=vote-{poll_id}-agree]")
+    two.click(f"[data-testid=vote-{poll_id}-agree]")
+    chair.click(f"[data-testid=vote-{poll_id}-disagree]")
+    chair.wait_for_function(f"document.querySelector('[data-testid=poll-{poll_id}]').textContent.includes('3 ')")
+    chair.click(f"[data-testid=close-{poll_id}]")
+    for page in (one, two, chair):
+        result = page.wait_for_selector(f"[data-testid=result-{poll_id}]")
+        assert result.get_attribute("class").startswith("ok")
+        assert page.locator(f"[data-testid=poll-{poll_id}] .count").all_inner_texts() == ["2", "1", "0"]

@@ -1,0 +1,218 @@
+"""snapshot(r) + events(r..s) == snapshot(s), for every event type, per role, hidden ones included."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.db import transaction
+from fpdf import FPDF
+
+from meetings.access import meeting_access
+from meetings.actions import room as actions
+from meetings.actions import room_polls as polls
+from meetings.events import RUNNERS, emit, may_see
+from meetings.live.snapshot import build_snapshot
+from meetings.models import Document, MeetingEvent, Participant
+from meetings.serializers import serialize_document, serialize_participant
+from tests.base import make_user
+from tests.meetings.roomkit import make_room, normalized, reduce
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("member", "guest", "chair")
+
+
+def tiny_pdf() -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Ket luan")
+    return bytes(pdf.output())
+
+
+def _viewer(room, role):
+    user = {"member": room.member, "guest": room.guest, "chair": room.chair}[role]
+    return meeting_access(user, room.meeting.pk)
+
+
+def _events(meeting_id: int, after: int, access) -> list[tuple[str, dict | None]]:
+    out = []
+    for event in MeetingEvent.objects.filter(meeting_id=meeting_id, revision__gt=after).order_by("revision"):
+        if may_see(event.audience, user_id=access.user_id, role=access.role, runs_meeting=access.runs_meeting):
+            out.append((event.type, event.data))
+        else:
+            out.append(("hidden", None))
+    return out
+
+
+class Checker:
+    def __init__(self, room):
+        self.room = room
+        self.snaps = {role: build_snapshot(_viewer(room, role)) for role in ROLES}
+        self.seen_types: set[str] = set()
+        self.hidden_for: set[str] = set()
+
+    def step(self, change) -> None:
+        change()
+        for role in ROLES:
+            access = _viewer(self.room, role)
+            before = self.snaps[role]
+            events = _events(self.room.meeting.pk, before["revision"], access)
+            state = before["state"]
+            for name, data in events:
+                state = reduce(state, name, data)
+                if name == "hidden":
+                    self.hidden_for.add(role)
+                else:
+                    self.seen_types.add(name)
+            after = build_snapshot(access)
+            assert after["revision"] == before["revision"] + len(events)
+            assert normalized(state) == normalized(after["state"]), (role, events)
+            self.snaps[role] = after
+
+
+def emit_now(meeting, name, data, audience=None):
+    with transaction.atomic():
+        emit(meeting, name, data, audience=audience)
+
+
+def test_every_event_type_converges_for_every_role():
+    room = make_room(status="scheduled")
+    m, chair, member, guest = room.meeting, room.chair, room.member, room.guest
+    member2 = room.members[1]
+    check = Checker(room)
+    step = check.step
+    step(lambda: actions.do_start_meeting(m.pk, actor=room.secretary))
+    step(lambda: actions.do_set_current_item(m.pk, room.items[0].pk, actor=chair))
+    step(lambda: actions.do_room_add_item(m.pk, actor=chair, title="Nội dung phát sinh", duration_minutes=10))
+    step(lambda: actions.do_room_edit_item(room.items[2].pk, actor=chair, title="Nội dung 3 (sửa)"))
+    step(lambda: actions.do_room_reorder(m.pk, [room.items[2].pk, room.items[0].pk, room.items[1].pk,
+                                                *[i.pk for i in m.agenda_items.order_by("pk")][3:]], actor=chair))
+    step(lambda: actions.do_room_postpone_item(room.items[1].pk, actor=chair))
+    step(lambda: actions.do_record_item_conclusion(room.items[0].pk, "Thống nhất thông qua.", actor=chair))
+    step(lambda: actions.do_record_meeting_conclusion(m.pk, "Kết luận chung của cuộc họp.", actor=chair))
+    step(lambda: actions.do_set_quorum(m.pk, 0.66, actor=chair))
+    step(lambda: actions.do_attach_conclusion_file(m.pk, actor=chair, content=tiny_pdf(), title="Kết luận.pdf",
+                                                   item_id=room.items[0].pk))
+    # attendance
+    step(lambda: actions.do_check_in(m.pk, actor=member))
+    step(lambda: actions.do_check_in(m.pk, actor=member2, remote=True))
+    step(lambda: actions.do_check_in(m.pk, actor=guest))
+    step(lambda: actions.do_secretary_check_in(m.pk, room.parts["chair"].pk, actor=room.secretary))
+    step(lambda: actions.do_secretary_check_in(m.pk, room.parts["guest"].pk, actor=room.secretary, present=False))
+    # the floor
+    req = {}
+    step(lambda: req.setdefault("a", actions.do_request_floor(m.pk, actor=member)))
+    step(lambda: req.setdefault("b", actions.do_request_floor(m.pk, actor=member2, kind="question")))
+    step(lambda: actions.do_grant_floor(req["a"].pk, actor=chair))
+    step(lambda: actions.do_finish_floor(req["a"].pk, actor=chair))
+    step(lambda: actions.do_withdraw_floor(req["b"].pk, actor=member2))
+    # an open poll with live counts, then a secret poll
+    poll = {}
+    step(lambda: poll.setdefault("open", polls.do_create_poll(m.pk, actor=chair, question="Thông qua?",
+                                                              show_live=True)))
+    step(lambda: polls.do_open_poll(poll["open"].pk, actor=chair))
+    step(lambda: polls.do_cast_ballot(poll["open"].pk, "agree", actor=member))
+    step(lambda: polls.do_cast_ballot(poll["open"].pk, "disagree", actor=chair))
+    step(lambda: polls.do_close_poll(poll["open"].pk, actor=chair))
+    step(lambda: poll.setdefault("secret", polls.do_create_poll(m.pk, actor=chair, question="Bỏ phiếu kín?",
+                                                                secret=True, options=["Có", "Không"])))
+    step(lambda: polls.do_open_poll(poll["secret"].pk, actor=chair))
+    step(lambda: polls.do_cast_ballot(poll["secret"].pk, "o1", actor=member2))
+    step(lambda: polls.do_close_poll(poll["secret"].pk, actor=chair))
+
+    # the preparation and documents parts' events, emitted as their actions will emit them
+    def add_participant():
+        p = Participant.objects.create(meeting=m, user=make_user("late"), role="member")
+        emit_now(m, "participant.upserted", {"participant": serialize_participant(p)})
+        return p
+
+    late = {}
+    step(lambda: late.setdefault("p", add_participant()))
+    late_id = {}
+    step(lambda: (late_id.setdefault("p", late["p"].pk), late["p"].delete(),
+                  emit_now(m, "participant.removed", {"id": late_id["p"]})))
+
+    def add_document(confidential):
+        doc = Document.objects.create(meeting=m, title="Tờ trình", uploaded_by=chair, confidential=confidential,
+                                      status="released")
+        emit_now(m, "document.upserted", {"document": serialize_document(doc)},
+                 audience=RUNNERS if confidential else None)
+        return doc
+
+    step(lambda: late.setdefault("doc", add_document(False)))
+    step(lambda: late.setdefault("secret_doc", add_document(True)))
+    step(lambda: (Document.objects.filter(pk=late["doc"].pk).delete(),
+                  emit_now(m, "document.removed", {"id": late["doc"].pk})))
+    removed_item = room.items[1].pk
+    step(lambda: (room.items[1].delete(), emit_now(m, "agenda_item.removed", {"id": removed_item})))
+    step(lambda: actions.do_end_meeting(m.pk, actor=chair))
+
+    assert check.seen_types >= {
+        "meeting.updated", "agenda_item.upserted", "agenda_item.removed", "room.updated",
+        "attendance.upserted", "attendance.removed", "speaker.upserted", "poll.upserted",
+        "poll_voter.upserted", "my_vote.upserted", "conclusion_attachment.upserted",
+        "participant.upserted", "participant.removed", "document.upserted", "document.removed",
+    }
+    # runners too: another voter's "my vote" is hidden from everyone else
+    assert check.hidden_for == {"member", "guest", "chair"}
+
+
+def test_secret_poll_stores_nothing_that_links_choice_to_voter():
+    from ecabinet.models import AuditEvent
+    from meetings.models import Ballot, PollVoter
+
+    room = make_room()
+    m = room.meeting
+    for user in room.members:
+        actions.do_check_in(m.pk, actor=user)
+    poll = polls.do_create_poll(m.pk, actor=room.chair, question="Kín", secret=True, show_live=True)
+    assert poll.show_live is False  # never live counts for a secret poll
+    polls.do_open_poll(poll.pk, actor=room.chair)
+    polls.do_cast_ballot(poll.pk, "agree", actor=room.members[0])
+    polls.do_cast_ballot(poll.pk, "disagree", actor=room.members[1])
+    field_names = {f.name for f in Ballot._meta.get_fields()}
+    assert field_names == {"id", "poll", "option", "voter"}
+    assert not Ballot.objects.filter(poll=poll, voter__isnull=False).exists()
+    assert set(PollVoter.objects.filter(poll=poll).values_list("cast_by", flat=True)) == {u.pk for u in room.members}
+    # no event and no audit row carries a choice for the secret poll
+    for event in MeetingEvent.objects.filter(meeting=m, type="poll.upserted"):
+        if event.data["poll"]["id"] == poll.pk:
+            assert all(o["count"] is None for o in event.data["poll"]["options"])
+    for row in AuditEvent.objects.filter(action="poll.ballot"):
+        assert row.details == {}
+    snapshot = build_snapshot(meeting_access(room.chair, m.pk))
+    assert snapshot["state"]["poll_voters"] == []
+    closed = polls.do_close_poll(poll.pk, actor=room.chair)
+    assert closed.result["counts"] == {"agree": 1, "disagree": 1, "other": 0}
+
+
+def test_snapshot_query_count_is_fixed(django_assert_num_queries):
+    room = make_room(members=3)
+    for user in room.members:
+        actions.do_check_in(room.meeting.pk, actor=user)
+    p = polls.do_create_poll(room.meeting.pk, actor=room.chair, question="Q", show_live=True)
+    polls.do_open_poll(p.pk, actor=room.chair)
+    polls.do_cast_ballot(p.pk, "agree", actor=room.member)
+    actions.do_request_floor(room.meeting.pk, actor=room.member)
+    for i in range(3):
+        Document.objects.create(meeting=room.meeting, title=f"D{i}", uploaded_by=room.chair, status="released")
+    chair_access = meeting_access(room.chair, room.meeting.pk)
+    member_access = meeting_access(room.member, room.meeting.pk)
+    with django_assert_num_queries(14):
+        build_snapshot(chair_access)
+    with django_assert_num_queries(13):
+        build_snapshot(member_access)
+    # more rows, same number of queries
+    make_more = make_room(members=8, prefix="x")
+    for user in make_more.members:
+        actions.do_check_in(make_more.meeting.pk, actor=user)
+    for i in range(10):
+        Document.objects.create(meeting=make_more.meeting, title=f"D{i}", uploaded_by=room.chair, status="released")
+    with django_assert_num_queries(13):
+        build_snapshot(meeting_access(make_more.member, make_more.meeting.pk))
+
+
+def test_pdf_helper_is_a_pdf():
+    assert tiny_pdf().startswith(b"%PDF-") and io.BytesIO(tiny_pdf()).getbuffer().nbytes > 100

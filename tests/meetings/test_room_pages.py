@@ -1,0 +1,90 @@
+"""Room pages: the room, the rotating QR, QR check-in, attendance exports — per role."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from django.core import signing
+from pypdf import PdfReader
+
+from meetings.actions.room import checkin_token
+from meetings.models import Attendance, Participant
+from tests.base import BaseTestCase, make_user
+from tests.meetings.roomkit import make_room
+
+
+class RoomPageTests(BaseTestCase):
+    def setUp(self):
+        self.room = make_room(prefix="p")
+        self.m = self.room.meeting
+
+    def test_room_page_per_role(self):
+        url = f"/meetings/{self.m.pk}/room/"
+        chair = self.client_for(self.room.chair).get(url)
+        self.assertContains(chair, 'data-testid="console"')
+        self.assertContains(chair, "room.js")
+        member = self.client_for(self.room.member).get(url)
+        self.assertEqual(member.status_code, 200)
+        self.assertNotContains(member, 'data-testid="console"')
+        outsider = self.client_for(self.outsider).get(url)
+        self.assertEqual(outsider.status_code, 404)
+        self.assertNotContains(outsider, self.m.title, status_code=404)
+        anonymous = self.client.get(url)
+        self.assertEqual(anonymous.status_code, 302)
+        self.assertIn("/login/", anonymous["Location"])
+
+    def test_qr_only_for_runners_and_checkin_by_qr(self):
+        qr = self.client_for(self.room.secretary).get(f"/meetings/{self.m.pk}/room/qr.svg")
+        self.assertEqual(qr["Content-Type"], "image/svg+xml")
+        self.assertIn(b"<svg", qr.content)
+        self.assertEqual(self.client_for(self.room.member).get(f"/meetings/{self.m.pk}/room/qr.svg").status_code, 404)
+        self.assertEqual(self.client_for(self.outsider).get(f"/meetings/{self.m.pk}/room/qr.svg").status_code, 404)
+        token = checkin_token(self.m)
+        member = self.client_for(self.room.member)
+        page = member.get(f"/meetings/{self.m.pk}/room/checkin/?t={token}")
+        self.assertContains(page, 'data-testid="qr-checkin"')
+        self.assertFalse(Attendance.objects.exists())  # GET changes nothing
+        done = member.post(f"/meetings/{self.m.pk}/room/checkin/", {"t": token})
+        self.assertEqual(done.status_code, 302)
+        self.assertEqual(Attendance.objects.get().method, "qr")
+        # a code from another meeting, or an old one, does not work
+        other = make_room(prefix="o")
+        bad = self.client_for(self.room.members[1]).post(f"/meetings/{self.m.pk}/room/checkin/",
+                                                         {"t": checkin_token(other.meeting)})
+        self.assertEqual(bad.status_code, 400)
+        old = signing.TimestampSigner(salt=f"meetings.checkin.{self.m.room_state.checkin_secret}")
+        stale = old.sign(str(self.m.pk))
+        real_time = time.time
+        try:
+            time.time = lambda: real_time() + 3600
+            self.assertEqual(self.client_for(self.room.members[1]).post(
+                f"/meetings/{self.m.pk}/room/checkin/", {"t": stale}).status_code, 400)
+        finally:
+            time.time = real_time
+        self.assertEqual(self.client_for(self.outsider).post(f"/meetings/{self.m.pk}/room/checkin/",
+                                                             {"t": token}).status_code, 404)
+
+    def test_attendance_exports(self):
+        absent = self.room.member_parts[1]
+        absent.response, absent.response_reason = Participant.Response.DECLINE, "Đi công tác Hà Nội"
+        absent.save()
+        deputy = Participant.objects.create(meeting=self.m, user=make_user("deputy", full_name="Phó Giám Đốc"),
+                                            role="guest", delegate_for=absent)
+        from meetings.actions.room import do_check_in
+
+        do_check_in(self.m.pk, actor=self.room.member)
+        do_check_in(self.m.pk, actor=deputy.user, remote=True)
+        chair = self.client_for(self.room.chair)
+        csv_response = chair.get(f"/meetings/{self.m.pk}/room/attendance.csv")
+        text = csv_response.content.decode("utf-8-sig")
+        self.assertIn("Đi công tác Hà Nội", text)
+        self.assertIn("Phó Giám Đốc", text)
+        self.assertEqual(len(text.strip().splitlines()), 1 + Participant.objects.filter(meeting=self.m).count())
+        pdf = chair.get(f"/meetings/{self.m.pk}/room/attendance.pdf")
+        self.assertEqual(pdf["Content-Type"], "application/pdf")
+        content = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+        self.assertIn("Đi công tác Hà Nội", content)
+        for user in (self.room.member, self.outsider):
+            self.assertEqual(self.client_for(user).get(f"/meetings/{self.m.pk}/room/attendance.csv").status_code, 404)
+        self.assertEqual(self.client.get(f"/meetings/{self.m.pk}/room/attendance.pdf").status_code, 302)
