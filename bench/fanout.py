@@ -212,6 +212,7 @@ async def run_pair(servers: list[AppServer], data: dict, n: int, changes: int) -
     latencies: list[float] = []
     floor: list[float] = []
     spreads: list[float] = []
+    floor_spreads: list[float] = []
     http: list[float] = []
     request_id = None
     loop = asyncio.get_running_loop()
@@ -246,7 +247,10 @@ async def run_pair(servers: list[AppServer], data: dict, n: int, changes: int) -
             await trigger.send(message)
             await floor_clients.wait_for(number, n)
             if change >= 0:
-                floor += [(at - t0) * 1000 for at in floor_clients.arrivals.get(number, [])]
+                got = floor_clients.arrivals.get(number, [])
+                floor += [(at - t0) * 1000 for at in got]
+                if got:
+                    floor_spreads.append((max(got) - min(got)) * 1000)
             await trigger.recv()
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.3)
@@ -262,7 +266,7 @@ async def run_pair(servers: list[AppServer], data: dict, n: int, changes: int) -
         proc.wait()
     app = {"lat": latencies, "lost": lost, "dup": dup, "size": size, "http": statistics.median(http),
            "spread": statistics.median(spreads) if spreads else 0}
-    return app, {"lat": floor}
+    return app, {"lat": floor, "spread": statistics.median(floor_spreads) if floor_spreads else 0}
 
 
 def redis_reachable() -> bool:
@@ -282,7 +286,8 @@ def line(label: str, app: dict, floor: dict) -> str:
     f50, f99, fmax = summary(floor["lat"])
     return (f"{label:<34} app p50 {a50:7.1f} p99 {a99:7.1f} max {amax:7.1f} ms | floor p50 {f50:6.1f} "
             f"p99 {f99:6.1f} ms | p99 ratio {a99 / f99:5.2f}x | lost {app['lost']} dup {app['dup']} | "
-            f"HTTP answer {app['http']:.0f} ms, first-to-last arrival {app['spread']:.0f} ms")
+            f"HTTP answer {app['http']:.0f} ms | first-to-last arrival app {app['spread']:.0f} / floor "
+            f"{floor['spread']:.0f} ms")
 
 
 def main() -> None:

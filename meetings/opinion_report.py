@@ -8,10 +8,9 @@ import io
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from meetings.watermark import FONT_BOLD, FONT_REGULAR, nfc
+from ecabinet.paper import national_header, new_document, nfc
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -52,36 +51,11 @@ VI_CHOICE = {"agree": "Đồng ý", "disagree": "Không đồng ý", "other": "�
 
 def summary_pdf(data: dict, *, issuing_body: str, now) -> bytes:
     rnd = data["round"]
-    pdf = FPDF(format="A4")
-    pdf.set_margins(20, 15, 15)
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font("Roboto", "", FONT_REGULAR)
-    pdf.add_font("Roboto", "B", FONT_BOLD)
-    pdf.add_page()
-    # Header: issuing body (left) and the national motto (right), as on every administrative paper.
-    top = pdf.get_y()
-    pdf.set_font("Roboto", "", 11)
-    pdf.set_xy(20, top)
-    pdf.multi_cell(75, 5.5, nfc("ỦY BAN NHÂN DÂN"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Roboto", "B", 11)
-    pdf.set_x(20)
     body = nfc(issuing_body)
     if body.lower().startswith("ủy ban nhân dân"):
         body = body[len("ủy ban nhân dân"):].strip()
-    pdf.multi_cell(75, 5.5, body.upper(), align="C")
-    left_bottom = pdf.get_y()
-    pdf.set_xy(95, top)
-    pdf.set_font("Roboto", "B", 11)
-    pdf.multi_cell(100, 5.5, nfc("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_x(95)
-    pdf.multi_cell(100, 5.5, nfc("Độc lập - Tự do - Hạnh phúc"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.line(122, pdf.get_y() + 0.5, 168, pdf.get_y() + 0.5)
-    pdf.set_xy(95, pdf.get_y() + 3)
-    pdf.set_font("Roboto", "", 10)
-    local_now = now.astimezone(LOCAL)
-    pdf.multi_cell(100, 5.5, nfc(f"ngày {local_now.day:02d} tháng {local_now.month:02d} năm {local_now.year}"),
-                   align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
+    pdf = new_document(title=f"Báo cáo tổng hợp ý kiến — {rnd.title}")
+    national_header(pdf, authority="Ủy ban nhân dân", unit=body, date=now)
     pdf.set_font("Roboto", "B", 14)
     pdf.multi_cell(0, 7, nfc("BÁO CÁO TỔNG HỢP Ý KIẾN BẰNG VĂN BẢN"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Roboto", "B", 12)

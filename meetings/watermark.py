@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import io
 import os
-import unicodedata
 from datetime import datetime
 from functools import lru_cache
 
-import font_roboto
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
@@ -27,15 +25,10 @@ from pypdf.generic import (
     NumberObject,
 )
 
-FONT_DIR = os.path.join(os.path.dirname(font_roboto.__file__), "files")
-FONT_REGULAR = os.path.join(FONT_DIR, "Roboto-Regular.ttf")
-FONT_BOLD = os.path.join(FONT_DIR, "Roboto-Bold.ttf")
+from ecabinet.paper import FONT_BOLD, FONT_REGULAR, nfc
+
 CANVAS_W, CANVAS_H = 595.28, 841.89  # A4 in points; other page sizes are scaled uniformly
 XOBJECT_NAME = "/EcbWatermark"
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text or "")
 
 
 def stamp_lines(*, full_name: str, unit: str, when: datetime) -> tuple[str, str]:

@@ -12,9 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
-
-from meetings.watermark import FONT_BOLD, FONT_REGULAR, nfc
+from ecabinet.paper import national_header, new_document, nfc
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 CHOICES_VI = {"agree": "Đồng ý", "disagree": "Không đồng ý", "other": "Ý kiến khác"}
@@ -30,37 +28,10 @@ def answer_pdf(answer, *, signed_at: datetime) -> bytes:  # noqa: ANN001 - meeti
     """One page (usually) for `answer` (with its round and user loaded)."""
     rnd, user = answer.round, answer.user
     unit = user.unit
-    pdf = FPDF(format="A4")
-    pdf.set_title(nfc(f"Ý kiến bằng văn bản — {rnd.title}"))
-    pdf.set_author(nfc(user.full_name or user.username))
-    pdf.set_creator("eCabinet")
-    pdf.set_margins(20, 15, 15)
-    pdf.set_auto_page_break(True, margin=BOTTOM_MARGIN_MM)
-    pdf.add_font("Roboto", "", FONT_REGULAR)
-    pdf.add_font("Roboto", "B", FONT_BOLD)
-    pdf.add_page()
-
-    top = pdf.get_y()
-    pdf.set_font("Roboto", "", 11)
-    parent = unit.parent.name if unit is not None and unit.parent_id else "ỦY BAN NHÂN DÂN"
-    pdf.set_xy(20, top)
-    pdf.multi_cell(75, 5.5, nfc(parent).upper(), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Roboto", "B", 11)
-    pdf.set_x(20)
-    pdf.multi_cell(75, 5.5, nfc(unit.name if unit is not None else "").upper(), align="C")
-    left_bottom = pdf.get_y()
-    pdf.set_xy(95, top)
-    pdf.multi_cell(100, 5.5, nfc("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_x(95)
-    pdf.multi_cell(100, 5.5, nfc("Độc lập - Tự do - Hạnh phúc"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.line(122, pdf.get_y() + 0.5, 168, pdf.get_y() + 0.5)
-    pdf.set_xy(95, pdf.get_y() + 3)
-    pdf.set_font("Roboto", "", 10)
-    local = signed_at.astimezone(LOCAL)
-    pdf.multi_cell(100, 5.5, nfc(f"ngày {local.day:02d} tháng {local.month:02d} năm {local.year}"),
-                   align="C", new_x="LMARGIN", new_y="NEXT")
-
-    pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
+    pdf = new_document(title=f"Ý kiến bằng văn bản — {rnd.title}", author=user.full_name or user.username,
+                       bottom_margin=BOTTOM_MARGIN_MM)
+    authority = unit.parent.name if unit is not None and unit.parent_id else "Ủy ban nhân dân"
+    national_header(pdf, authority=authority, unit=unit.name if unit is not None else "", date=signed_at)
     pdf.set_font("Roboto", "B", 14)
     pdf.multi_cell(0, 7, nfc("PHIẾU Ý KIẾN BẰNG VĂN BẢN"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Roboto", "B", 12)
