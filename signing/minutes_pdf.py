@@ -1,7 +1,8 @@
 """The minutes as a PDF in the Vietnamese administrative layout (after Nghị định 30/2020/NĐ-CP).
 
-Top: the issuing body on the left (parent body, then the body in bold, underlined), the national
-name and motto on the right; then "Số: …/BB-UBND" and "<place>, ngày … tháng … năm …"; the title
+Top: the shared header of ``ecabinet.paper`` (the authority and the issuing body with
+"Số: …/BB-UBND" on the left; the national name, the motto and "<place>, ngày … tháng … năm …"
+on the right); the title
 "BIÊN BẢN" and the meeting; the body (the secretary's text, see ``signing/minutes.py`` for its
 marks); the signature block THƯ KÝ / CHỦ TRÌ with names. Page numbers go in the top margin
 (centred, from page 2, as the decree asks) because the bottom-right corner of the last page is
@@ -18,12 +19,12 @@ from datetime import datetime
 
 from fpdf import FPDF
 
-from meetings.watermark import FONT_BOLD, FONT_DIR, FONT_REGULAR, nfc
-from signing.minutes import local
+from ecabinet.paper import FONT_BOLD, FONT_DIR, FONT_REGULAR, national_header, nfc
 
 FONT_ITALIC = os.path.join(FONT_DIR, "Roboto-Italic.ttf")
 FONT_BOLD_ITALIC = os.path.join(FONT_DIR, "Roboto-BoldItalic.ttf")
-LEFT, RIGHT, TOP, BOTTOM = 30, 15, 20, 20  # mm
+# the margins of ecabinet.paper, whose header the minutes share with the app's other papers
+LEFT, RIGHT, TOP, BOTTOM = 20, 15, 15, 20  # mm
 BODY_SIZE = 12
 LINE = 6.2
 # Two stamps of the signing core (≈ 21 mm each, stacked from 8.5 mm above the bottom edge).
@@ -35,8 +36,8 @@ _OTHER_MARKERS = re.compile(r"(__|--|~~)")
 
 @dataclass(frozen=True)
 class MinutesHeader:
-    parent_body: str  # "ỦY BAN NHÂN DÂN" or the parent unit's name; may be empty
-    body: str  # the issuing body, e.g. "ỦY BAN NHÂN DÂN TỈNH AN PHƯỚC"
+    authority: str  # the line above the issuing body: "Ủy ban nhân dân" or the parent unit
+    unit: str  # the issuing body: "tỉnh An Phước" under "Ủy ban nhân dân", or "Sở Tài chính"
     number: str
     place: str
     date: datetime
@@ -64,40 +65,10 @@ def _inline(line: str) -> str:
 
 
 def _header(pdf: FPDF, head: MinutesHeader) -> None:
-    top = pdf.get_y()
-    left_w, right_x, right_w = 75, 98, 97
-    pdf.set_xy(LEFT - 8, top)
-    if head.parent_body:
-        pdf.set_font("Roboto", "", 12)
-        pdf.multi_cell(left_w, 5.5, nfc(head.parent_body).upper(), align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_x(LEFT - 8)
-    pdf.set_font("Roboto", "B", 12)
-    pdf.multi_cell(left_w, 5.5, nfc(head.body).upper(), align="C", new_x="LMARGIN", new_y="NEXT")
-    y = pdf.get_y() + 0.8
-    pdf.line(LEFT - 8 + left_w / 2 - 12, y, LEFT - 8 + left_w / 2 + 12, y)
-    pdf.set_xy(LEFT - 8, y + 2.5)
-    pdf.set_font("Roboto", "", 12)
     number = nfc(head.number.strip()) or "     "
-    pdf.multi_cell(left_w, 5.5, f"Số: {number}/BB-UBND", align="C", new_x="LMARGIN", new_y="NEXT")
-    left_bottom = pdf.get_y()
-
-    pdf.set_xy(right_x, top)
-    pdf.set_font("Roboto", "B", 11.5)
-    pdf.multi_cell(right_w, 5.5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_x(right_x)
-    pdf.set_font("Roboto", "B", 12)
-    pdf.multi_cell(right_w, 5.5, nfc("Độc lập - Tự do - Hạnh phúc"), align="C", new_x="LMARGIN", new_y="NEXT")
-    y = pdf.get_y() + 0.8
-    half = pdf.get_string_width(nfc("Độc lập - Tự do - Hạnh phúc")) / 2
-    pdf.line(right_x + right_w / 2 - half, y, right_x + right_w / 2 + half, y)
-    pdf.set_xy(right_x, max(left_bottom - 5.5, y + 2.5))
-    pdf.set_font("Roboto", "I", 12)
-    d = local(head.date)
-    where = nfc(head.place.strip()) or "…"
-    pdf.multi_cell(right_w, 5.5, f"{where}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}", align="C",
-                   new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(max(left_bottom, pdf.get_y()) + 10)
-
+    national_header(pdf, authority=head.authority, unit=head.unit, date=head.date,
+                    place=head.place.strip() or "…", number=f"Số: {number}/BB-UBND")
+    pdf.ln(2)
     pdf.set_font("Roboto", "B", 15)
     pdf.multi_cell(0, 7.5, "BIÊN BẢN", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Roboto", "B", 13)

@@ -133,14 +133,15 @@ def do_save_minutes(meeting_id: int, *, actor: User, text: str, version: int | N
 
 def minutes_header(meeting: Meeting, minutes: Minutes, *, secretary: User | None, chair: User | None) -> MinutesHeader:
     unit = meeting.unit or meeting.created_by.unit
-    if unit is None:
-        parent, body = "", "ỦY BAN NHÂN DÂN TỈNH …"
-    elif unit.parent_id:
-        parent, body = unit.parent.name, unit.name
+    if unit is not None and unit.parent_id:
+        authority, body = unit.parent.name, unit.name
     else:
-        parent, body = "", unit.name
+        # "Ủy ban nhân dân tỉnh An Phước" is written "ỦY BAN NHÂN DÂN" over "TỈNH AN PHƯỚC"
+        authority, body = "Ủy ban nhân dân", unit.name if unit is not None else "tỉnh …"
+        if body.lower().startswith("ủy ban nhân dân") or body.lower().startswith("uỷ ban nhân dân"):
+            body = body[len("ủy ban nhân dân"):].strip()
     return MinutesHeader(
-        parent_body=parent, body=body, number=minutes.number, place=place_name(meeting) or meeting.location,
+        authority=authority, unit=body, number=minutes.number, place=place_name(meeting) or meeting.location,
         date=meeting.started_at or meeting.starts_at, meeting_title=meeting.title,
         secretary=(secretary.full_name or secretary.username) if secretary else "",
         chair=(chair.full_name or chair.username) if chair else "",
