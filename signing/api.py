@@ -19,6 +19,7 @@ from signing.access import document_for, request_for, visible_requests
 from signing.models import SignatureRecord, SigningCertificate, SigningRequestSigner
 from signing.serializers import (
     serialize_certificate,
+    serialize_minutes,
     serialize_request,
     serialize_signature,
 )
@@ -82,6 +83,21 @@ class PinIn(Schema):
     pin_confirm: str | None = None
 
 
+class MinutesGenerateIn(Schema):
+    regenerate: bool = False
+    version: int | None = None
+
+
+class MinutesIn(Schema):
+    text: str
+    version: int | None = None
+    number: str | None = None
+
+
+class MinutesFreezeIn(Schema):
+    version: int | None = None
+
+
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and timezone.is_naive(value):
         return timezone.make_aware(value)
@@ -135,6 +151,45 @@ def cancel_request(request: HttpRequest, request_id: int, payload: ReasonIn | No
 def remind_request(request: HttpRequest, request_id: int):
     count = actions.do_remind_request(request_for(request.user, request_id), actor=request.user)
     return {"reminded": count}
+
+
+# --- minutes of a meeting ------------------------------------------------------------------
+
+
+def _if_match(request: HttpRequest) -> int | None:
+    value = request.headers.get("If-Match", "").strip().strip('"').removeprefix("W/").strip('"')
+    return int(value) if value.isdigit() else None
+
+
+@router.get("/meetings/{meeting_id}/minutes", response=dict, summary="The minutes of an ended meeting (runners)")
+def get_minutes(request: HttpRequest, meeting_id: int):
+    return serialize_minutes(actions.get_minutes(request.user, meeting_id), viewer=request.user)
+
+
+@router.post("/meetings/{meeting_id}/minutes", response={200: dict, 201: dict},
+             summary="Write the draft minutes from the meeting's record (again with regenerate + version)")
+def generate_minutes(request: HttpRequest, meeting_id: int, payload: MinutesGenerateIn | None = None):
+    payload = payload or MinutesGenerateIn()
+    minutes, created = actions.do_generate_minutes(meeting_id, actor=request.user, regenerate=payload.regenerate,
+                                                   version=payload.version)
+    return Status(201 if created else 200, serialize_minutes(minutes, viewer=request.user))
+
+
+@router.put("/meetings/{meeting_id}/minutes", response=dict,
+            summary="Save the edited text (send the version you edited: 409 when someone saved since)")
+def save_minutes(request: HttpRequest, meeting_id: int, payload: MinutesIn):
+    version = payload.version if payload.version is not None else _if_match(request)
+    minutes = actions.do_save_minutes(meeting_id, actor=request.user, text=payload.text, version=version,
+                                      number=payload.number)
+    return serialize_minutes(minutes, viewer=request.user)
+
+
+@router.post("/meetings/{meeting_id}/minutes/freeze", response=dict,
+             summary="Freeze the minutes into a PDF and ask the secretary, then the chair, to sign it")
+def freeze_minutes(request: HttpRequest, meeting_id: int, payload: MinutesFreezeIn | None = None):
+    version = payload.version if payload is not None else None
+    minutes = actions.do_freeze_minutes(meeting_id, actor=request.user, version=version)
+    return serialize_minutes(minutes, viewer=request.user)
 
 
 # --- signatures ----------------------------------------------------------------------------

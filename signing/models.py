@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 __all__ = [
     "InstallationCA",
+    "Minutes",
     "SignatureRecord",
     "SigningCertificate",
     "SigningRequest",
@@ -215,3 +216,41 @@ class SignatureRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} · {self.field_name}"
+
+
+class Minutes(models.Model):
+    """The minutes (biên bản) of one ended meeting: a text the secretary edits while it is a
+    draft, then frozen into a PDF meeting document and sent for signature (secretary, then chair).
+
+    `version` is the optimistic lock of the text: every save adds one, and a save that names an
+    older version is refused (two secretaries editing at once do not overwrite each other)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        FROZEN = "frozen", _("frozen")
+
+    meeting = models.OneToOneField("meetings.Meeting", on_delete=models.CASCADE, related_name="minutes")
+    number = models.CharField(_("number"), max_length=32, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    document = models.ForeignKey("meetings.Document", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    signing_request = models.ForeignKey(SigningRequest, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+    frozen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("minutes")
+        verbose_name_plural = _("minutes")
+
+    def __str__(self) -> str:
+        return f"minutes of {self.meeting_id}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == self.Status.FROZEN

@@ -92,3 +92,23 @@ def serialize_certificate(cert: SigningCertificate) -> dict[str, Any]:
         # where the key lives, for token and remote-service certificates (no secrets in it)
         "backend": dict(cert.backend_config or {}),
     }
+
+
+def serialize_minutes(minutes, *, viewer=None) -> dict[str, Any]:  # noqa: ANN001 - signing.Minutes
+    from django.urls import reverse
+
+    signing_request = minutes.signing_request
+    return {
+        "id": minutes.pk,
+        "meeting": minutes.meeting_id,
+        "status": minutes.status,
+        "version": minutes.version,
+        "number": minutes.number,
+        "text": minutes.text,
+        "updated_at": iso(minutes.updated_at),
+        "updated_by": serialize_user(minutes.updated_by),
+        "frozen_at": iso(minutes.frozen_at),
+        "document": minutes.document_id,
+        "document_url": reverse("signing_document", args=[minutes.document_id]) if minutes.document_id else None,
+        "signing_request": serialize_request(signing_request, viewer=viewer) if signing_request else None,
+    }

@@ -17,5 +17,8 @@ urlpatterns = [
     path("signing/opinions/<int:round_id>/sign/", views.sign_answer, name="signing_sign_answer"),
     path("signing/answers/<int:answer_id>/signed.pdf", views.answer_pdf, name="signing_answer_pdf"),
     path("signing/crl.der", views.crl, name="signing_crl"),
+    path("meetings/<int:meeting_id>/minutes/", views.minutes_page, name="signing_minutes"),
+    path("meetings/<int:meeting_id>/minutes/preview.pdf", views.minutes_preview, name="signing_minutes_preview"),
+    path("meetings/<int:meeting_id>/minutes/<str:verb>/", views.minutes_action, name="signing_minutes_action"),
     path("verify/", views.verify_page, name="signing_verify"),
 ]

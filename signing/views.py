@@ -26,7 +26,7 @@ from signing.access import (
     require_may_request,
     visible_requests,
 )
-from signing.models import SignatureRecord, SigningRequest, SigningRequestSigner
+from signing.models import Minutes, SignatureRecord, SigningRequest, SigningRequestSigner
 from signing.serializers import serialize_request
 from signing.trust import build_crl_der, installation_ca
 from signing.verification import VERIFY_MAX_BYTES, verify_upload
@@ -313,3 +313,91 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         else:
             report = verify_upload(uploaded.read(), uploaded.name)
     return render(request, "signing/verify.html", {"report": report, "ca": installation_ca()}, status=status)
+
+
+# --- minutes of a meeting (biên bản) --------------------------------------------------------
+
+def _minutes_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
+    if exc.status == 404 and exc.code != "no_minutes":
+        raise Http404(exc.message)
+    return render(request, "meetings/error.html", {"message": exc.message}, status=exc.status)
+
+
+def _minutes_page(request: HttpRequest, meeting_id: int, *, error: str = "", status: int = 200,
+                  draft_text: str | None = None, draft_number: str | None = None) -> HttpResponse:
+    from signing.actions.minutes import minutes_access
+
+    try:
+        access = minutes_access(request.user, meeting_id)
+    except ActionError as exc:
+        return _minutes_error(request, exc)
+    minutes = Minutes.objects.filter(meeting=access.meeting).select_related(
+        "document", "signing_request", "updated_by").first()
+    return render(request, "signing/minutes.html", {
+        "meeting": access.meeting,
+        "minutes": minutes,
+        "request_data": serialize_request(minutes.signing_request, viewer=request.user)
+        if minutes is not None and minutes.signing_request_id else None,
+        "text": draft_text if draft_text is not None else (minutes.text if minutes else ""),
+        "number": draft_number if draft_number is not None else (minutes.number if minutes else ""),
+        "error": error,
+    }, status=status)
+
+
+@login_required
+@require_GET
+def minutes_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    return _minutes_page(request, meeting_id)
+
+
+def _posted_version(request: HttpRequest) -> int | None:
+    value = request.POST.get("version", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+@require_POST
+def minutes_action(request: HttpRequest, meeting_id: int, verb: str) -> HttpResponse:
+    """generate / save / freeze from the minutes page; a refusal re-shows the page with the
+    text the secretary typed (a stale save loses nothing)."""
+    text = request.POST.get("text") if verb == "save" else None
+    number = request.POST.get("number") if verb == "save" else None
+    try:
+        if verb == "generate":
+            actions.do_generate_minutes(meeting_id, actor=request.user,
+                                        regenerate=request.POST.get("regenerate") == "1",
+                                        version=_posted_version(request))
+            message = _("The draft minutes were written from the meeting record.")
+        elif verb == "save":
+            actions.do_save_minutes(meeting_id, actor=request.user, text=text or "", number=number,
+                                    version=_posted_version(request))
+            message = _("The minutes were saved.")
+        elif verb == "freeze":
+            actions.do_freeze_minutes(meeting_id, actor=request.user, version=_posted_version(request))
+            message = _("The minutes were frozen and sent to the secretary, then the chair, for signature.")
+        else:
+            raise Http404
+    except ActionError as exc:
+        if exc.status in (403, 404) or exc.code == "not_ended":
+            return _minutes_error(request, exc)
+        return _minutes_page(request, meeting_id, error=exc.message, status=exc.status, draft_text=text,
+                             draft_number=number)
+    messages.success(request, message)
+    return redirect("signing_minutes", meeting_id)
+
+
+@login_required
+@require_GET
+def minutes_preview(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The PDF as it would be frozen now (the draft), or the stored document once frozen."""
+    from signing.actions.minutes import preview_pdf
+
+    try:
+        minutes = actions.get_minutes(request.user, meeting_id)
+    except ActionError as exc:
+        return _minutes_error(request, exc)
+    if minutes.document_id:
+        return redirect("signing_document_file", minutes.document_id)
+    response = HttpResponse(preview_pdf(minutes, actor=request.user), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="bien-ban-{meeting_id}-du-thao.pdf"'
+    return response

@@ -1,7 +1,8 @@
 """Every state change of the signing app: one function each, atomic, audited.
 
 certificates: issue / import / revoke / unlock; external: register a token or remote-service key; documents: sign (single and batch);
-requests: ask for signatures, decline, cancel, remind.
+requests: ask for signatures, decline, cancel, remind; minutes: generate, edit and freeze a
+meeting's minutes (then a request secretary -> chair).
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from signing.actions.certificates import (
 )
 from signing.actions.documents import do_batch_sign, do_sign_document, do_upload_document
 from signing.actions.external import do_register_csc, do_register_pkcs11
+from signing.actions.minutes import (
+    do_freeze_minutes,
+    do_generate_minutes,
+    do_save_minutes,
+    get_minutes,
+)
 from signing.actions.requests import (
     do_cancel_request,
     do_create_request,
@@ -27,11 +34,14 @@ from signing.actions.requests import (
 
 __all__ = [
     "current_certificate",
+    "get_minutes",
     "do_add_trust_root",
     "do_batch_sign",
     "do_cancel_request",
     "do_create_request",
     "do_decline_request",
+    "do_freeze_minutes",
+    "do_generate_minutes",
     "do_import_pkcs12",
     "do_issue_certificate",
     "do_register_csc",
@@ -39,6 +49,7 @@ __all__ = [
     "do_remind_request",
     "do_reset_pin_lock",
     "do_revoke_certificate",
+    "do_save_minutes",
     "do_sign_document",
     "do_upload_document",
     "issue_certificate_for",

@@ -1,0 +1,202 @@
+"""The minutes of an ended meeting: generate the draft from the live record, edit it (optimistic
+version check), freeze it into a signed-to-be PDF meeting document with a sequential signing
+request secretary -> chair.
+
+Only those running the meeting (meetings.access: chair, secretary, creator, unit admin, system
+admin) touch the minutes; other participants get 403, outsiders 404 (no title leaked).
+"""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecabinet.audit import record_audit
+from ecabinet.errors import ActionError, ConflictError, NotFoundError
+from ecabinet.models import User
+from meetings.access import MeetingAccess, meeting_access, require_runner
+from meetings.actions.documents import FileGuard, announce, write_version
+from meetings.models import Document, Meeting
+from meetings.pdfcheck import check_upload
+from signing.actions.requests import do_create_request
+from signing.minutes import build_minutes_text, place_name, signatories
+from signing.minutes_pdf import MinutesHeader, render_minutes_pdf
+from signing.models import Minutes
+
+MAX_TEXT = 200_000
+MAX_NUMBER = 32
+
+
+def minutes_access(user: User, meeting_id: int, *, for_update: bool = False) -> MeetingAccess:
+    """The meeting for someone who runs it and whose meeting has ended (404 / 403 / 409)."""
+    access = meeting_access(user, meeting_id, for_update=for_update)
+    require_runner(access)
+    if access.meeting.status != Meeting.Status.ENDED:
+        raise ConflictError("not_ended", _("Minutes can be written only after the meeting has ended."))
+    return access
+
+
+def get_minutes(user: User, meeting_id: int) -> Minutes:
+    access = minutes_access(user, meeting_id)
+    minutes = Minutes.objects.filter(meeting=access.meeting).select_related(
+        "document", "signing_request", "updated_by").first()
+    if minutes is None:
+        raise NotFoundError(_("The minutes have not been written yet."), code="no_minutes")
+    return minutes
+
+
+def _locked(meeting: Meeting) -> Minutes | None:
+    return Minutes.objects.select_for_update(of=("self",)).filter(meeting=meeting).first()
+
+
+def _require_draft(minutes: Minutes) -> None:
+    if minutes.is_frozen:
+        raise ConflictError("frozen", _("The minutes are frozen and sent for signature; they can no longer "
+                                        "be changed."))
+
+
+def _require_version(minutes: Minutes, version: int | None) -> None:
+    if version is None:
+        raise ActionError("version_required", _("Say which version of the minutes you edited."))
+    if version != minutes.version:
+        raise ConflictError("stale", _("Someone else changed the minutes in the meantime (now version "
+                                       "%(version)d). Reload them and apply your changes again.")
+                            % {"version": minutes.version}, extra={"version": minutes.version})
+
+
+@transaction.atomic
+def do_generate_minutes(meeting_id: int, *, actor: User, regenerate: bool = False,
+                        version: int | None = None) -> tuple[Minutes, bool]:
+    """Write the draft from the live record. Returns (minutes, created).
+
+    A second generation replaces the text only when asked (`regenerate`) and only over the
+    version the caller saw: edits made since are never silently thrown away."""
+    access = minutes_access(actor, meeting_id, for_update=True)
+    meeting = access.meeting
+    minutes = _locked(meeting)
+    text = build_minutes_text(meeting)
+    now = timezone.now()
+    if minutes is None:
+        minutes = Minutes.objects.create(meeting=meeting, text=text, created_by=actor, updated_by=actor,
+                                         created_at=now, updated_at=now)
+        record_audit(actor=actor, action="minutes.generate", obj=meeting, details={"version": 1})
+        return minutes, True
+    _require_draft(minutes)
+    if not regenerate:
+        raise ConflictError("minutes_exist", _("The minutes already exist. Open them to edit, or generate "
+                                               "them again from the record."))
+    _require_version(minutes, version)
+    minutes.text, minutes.version, minutes.updated_by, minutes.updated_at = text, minutes.version + 1, actor, now
+    minutes.save(update_fields=["text", "version", "updated_by", "updated_at"])
+    record_audit(actor=actor, action="minutes.regenerate", obj=meeting, details={"version": minutes.version})
+    return minutes, False
+
+
+def _clean_text(text: str | None) -> str:
+    if not isinstance(text, str):
+        raise ActionError("bad_request", _("The text of the minutes is missing."))
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    if not text.strip():
+        raise ActionError("empty", _("The minutes cannot be empty."))
+    if len(text) > MAX_TEXT:
+        raise ActionError("too_long", _("The minutes are too long (at most %(n)d characters).") % {"n": MAX_TEXT})
+    return text
+
+
+@transaction.atomic
+def do_save_minutes(meeting_id: int, *, actor: User, text: str, version: int | None,
+                    number: str | None = None) -> Minutes:
+    """The secretary's edit of the draft; refused (409) over a version that is no longer current."""
+    access = minutes_access(actor, meeting_id, for_update=True)
+    minutes = _locked(access.meeting)
+    if minutes is None:
+        raise NotFoundError(_("The minutes have not been written yet."), code="no_minutes")
+    _require_draft(minutes)
+    _require_version(minutes, version)
+    text = _clean_text(text)
+    fields = ["text", "version", "updated_by", "updated_at"]
+    if number is not None:
+        number = " ".join(str(number).split())
+        if len(number) > MAX_NUMBER:
+            raise ActionError("bad_number", _("The number of the minutes is too long."))
+        minutes.number = number
+        fields.append("number")
+    minutes.text, minutes.version = text, minutes.version + 1
+    minutes.updated_by, minutes.updated_at = actor, timezone.now()
+    minutes.save(update_fields=fields)
+    record_audit(actor=actor, action="minutes.edit", obj=access.meeting,
+                 details={"version": minutes.version, "chars": len(text)})
+    return minutes
+
+
+def minutes_header(meeting: Meeting, minutes: Minutes, *, secretary: User | None, chair: User | None) -> MinutesHeader:
+    unit = meeting.unit or meeting.created_by.unit
+    if unit is not None and unit.parent_id:
+        authority, body = unit.parent.name, unit.name
+    else:
+        # "Ủy ban nhân dân tỉnh An Phước" is written "ỦY BAN NHÂN DÂN" over "TỈNH AN PHƯỚC"
+        authority, body = "Ủy ban nhân dân", unit.name if unit is not None else "tỉnh …"
+        if body.lower().startswith("ủy ban nhân dân") or body.lower().startswith("uỷ ban nhân dân"):
+            body = body[len("ủy ban nhân dân"):].strip()
+    return MinutesHeader(
+        authority=authority, unit=body, number=minutes.number, place=place_name(meeting) or meeting.location,
+        date=meeting.started_at or meeting.starts_at, meeting_title=meeting.title,
+        secretary=(secretary.full_name or secretary.username) if secretary else "",
+        chair=(chair.full_name or chair.username) if chair else "",
+    )
+
+
+def preview_pdf(minutes: Minutes, *, actor: User) -> bytes:
+    """The draft as it would be frozen now (nothing stored)."""
+    meeting = Meeting.objects.select_related("unit__parent", "created_by__unit__parent").get(pk=minutes.meeting_id)
+    who = signatories(meeting, actor)
+    return render_minutes_pdf(minutes_header(meeting, minutes, secretary=who.secretary, chair=who.chair),
+                              minutes.text)
+
+
+def do_freeze_minutes(meeting_id: int, *, actor: User, version: int | None = None) -> Minutes:
+    """Render the text to PDF, store it as a released meeting document (v1) and ask the secretary,
+    then the chair, to sign it. The PDF file is removed again if anything after it fails."""
+    with FileGuard() as guard, transaction.atomic():
+        access = minutes_access(actor, meeting_id, for_update=True)
+        meeting = Meeting.objects.select_related("unit__parent", "created_by__unit__parent").get(pk=access.meeting.pk)
+        minutes = _locked(meeting)
+        if minutes is None:
+            raise NotFoundError(_("The minutes have not been written yet."), code="no_minutes")
+        _require_draft(minutes)
+        if version is not None:
+            _require_version(minutes, version)
+        if not minutes.text.strip():
+            raise ActionError("empty", _("The minutes cannot be empty."))
+        who = signatories(meeting, actor)
+        if who.chair is None:
+            raise ConflictError("no_chair", _("The meeting has no chair to sign the minutes. Add the chair "
+                                              "to the participants first."))
+        data = render_minutes_pdf(minutes_header(meeting, minutes, secretary=who.secretary, chair=who.chair),
+                                  minutes.text)
+        filename = f"bien-ban-{meeting.pk}.pdf"
+        upload = ContentFile(data, name=filename)
+        checked = check_upload(upload, name=filename)
+        document = Document.objects.create(
+            meeting=meeting, title=f"Biên bản {meeting.title}"[:500], status=Document.Status.RELEASED,
+            uploaded_by=actor, reviewed_by=actor, reviewed_at=timezone.now(),
+        )
+        version_row = write_version(guard, document, upload, checked, actor=actor, note="minutes")
+        announce(document, frozenset())
+        signers = [who.secretary] if who.secretary.pk == who.chair.pk else [who.secretary, who.chair]
+        signing_request = do_create_request(
+            actor=actor, document=document, signers=signers, sequential=True,
+            message=_("Minutes of the meeting “%(title)s”.") % {"title": meeting.title},
+        )
+        now = timezone.now()
+        minutes.status, minutes.document, minutes.signing_request = Minutes.Status.FROZEN, document, signing_request
+        minutes.frozen_at, minutes.updated_by, minutes.updated_at = now, actor, now
+        minutes.save(update_fields=["status", "document", "signing_request", "frozen_at", "updated_by",
+                                    "updated_at"])
+        record_audit(actor=actor, action="minutes.freeze", obj=meeting, details={
+            "version": minutes.version, "document": document.pk, "sha256": version_row.sha256,
+            "pages": version_row.pages, "request": signing_request.pk, "signers": [u.username for u in signers],
+        })
+    return minutes
