@@ -88,3 +88,21 @@ class RoomPageTests(BaseTestCase):
         for user in (self.room.member, self.outsider):
             self.assertEqual(self.client_for(user).get(f"/meetings/{self.m.pk}/room/attendance.csv").status_code, 404)
         self.assertEqual(self.client.get(f"/meetings/{self.m.pk}/room/attendance.pdf").status_code, 302)
+
+
+
+class MeetingPageLinksToRoomTests(BaseTestCase):
+    def test_meeting_page_leads_into_the_room_once_scheduled(self):
+        room = make_room(prefix="l")
+        meeting = room.meeting
+        client = self.client_for(room.member)
+        for status, shown in [("scheduled", True), ("in_progress", True), ("ended", True)]:
+            meeting.status = status
+            meeting.save(update_fields=["status"])
+            page = client.get(f"/meetings/{meeting.pk}/")
+            self.assertEqual(page.status_code, 200)
+            self.assertEqual('data-testid="enter-room"' in page.content.decode(), shown, status)
+        meeting.status = "draft"
+        meeting.save(update_fields=["status"])
+        page = self.client_for(room.chair).get(f"/meetings/{meeting.pk}/")
+        self.assertNotContains(page, 'data-testid="enter-room"')
