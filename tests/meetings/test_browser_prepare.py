@@ -38,7 +38,7 @@ def browser(monkeypatch):
 def login(browser, base: str, username: str):
     context = browser.new_context(locale="vi-VN")
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30000)  # generous: CI machines are shared and slow at times
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)

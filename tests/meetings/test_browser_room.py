@@ -38,7 +38,7 @@ def open_room(browser, server, user, meeting_id):
     context = browser.new_context(viewport={"width": 412, "height": 900})  # a phone
     context.add_cookies([{"name": "sessionid", "value": session_cookie(user), "url": server.url}])
     page = context.new_page()
-    page.set_default_timeout(10000)
+    page.set_default_timeout(30000)  # generous: CI machines are shared and slow at times
     page.goto(f"{server.url}/meetings/{meeting_id}/room/")
     page.wait_for_selector("#conn[data-state=online]")
     return context, page
