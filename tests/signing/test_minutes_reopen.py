@@ -127,10 +127,11 @@ class ReopenTests(MinutesTestCase):
         stuck = client.get(page)
         self.assertContains(stuck, 'data-testid="minutes-reopen"')
         self.assertContains(stuck, "Sai tên đại biểu")
+        self.assertContains(stuck, "Mở lại biên bản")  # Vietnamese by default
         self.assertRedirects(client.post(page + "reopen/"), page)
         draft = client.get(page)
         self.assertContains(draft, 'data-testid="minutes-save"')
         self.assertContains(draft, 'data-testid="minutes-withdrawn"')
         self.assertContains(draft, f'/signing/documents/{first["document"]}/')
         again = client.post(page + "reopen/")
-        self.assertEqual(again.status_code, 409)
+        self.assertContains(again, "không có gì để mở lại", status_code=409)
