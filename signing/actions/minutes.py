@@ -226,7 +226,11 @@ def do_reopen_minutes(meeting_id: int, *, actor: User) -> Minutes:
         raise ConflictError("not_frozen", _("The minutes are still a draft; there is nothing to reopen."))
     signing_request = (SigningRequest.objects.select_for_update().filter(pk=minutes.signing_request_id).first()
                        if minutes.signing_request_id else None)
-    if signing_request is not None and signing_request.status not in REOPENABLE:
+    # also a request made afterwards on the same PDF from its document page: open or completed,
+    # the PDF is not stuck and must not be withdrawn under its signers
+    others_active = minutes.document_id is not None and SigningRequest.objects.filter(
+        document_id=minutes.document_id).exclude(status__in=REOPENABLE).exists()
+    if (signing_request is not None and signing_request.status not in REOPENABLE) or others_active:
         raise ConflictError("request_not_closed", _(
             "The minutes can be reopened only after a signer has declined them or the signing request "
             "was cancelled."))

@@ -77,6 +77,12 @@ class ReopenTests(MinutesTestCase):
         cancel = self.api("post", f"/api/v1/signing/requests/{first['signing_request']['id']}/cancel",
                           {"reason": "Cần bổ sung"}, user=self.secretary)
         self.assertEqual(cancel.status_code, 200, cancel.content)
+        # a new request on the same PDF from its document page: no longer stuck
+        document = Document.objects.get(pk=first["document"])
+        again = self.ask(document, [self.secretary, self.chair], user=self.secretary)
+        self.assertEqual(again.status_code, 201, again.content)
+        self.assert_error(self.reopen(rec.meeting), 409, "request_not_closed")
+        self.api("post", f"/api/v1/signing/requests/{again.json()['id']}/cancel", {}, user=self.secretary)
         self.assertEqual(self.reopen(rec.meeting, user=self.chair).status_code, 200)  # the chair runs it too
         self.assertEqual(Minutes.objects.get().status, Minutes.Status.DRAFT)
 
