@@ -192,6 +192,12 @@ def freeze_minutes(request: HttpRequest, meeting_id: int, payload: MinutesFreeze
     return serialize_minutes(minutes, viewer=request.user)
 
 
+@router.post("/meetings/{meeting_id}/minutes/reopen", response=dict,
+             summary="Back to draft after the signing was declined or cancelled (the frozen PDF is withdrawn)")
+def reopen_minutes(request: HttpRequest, meeting_id: int):
+    return serialize_minutes(actions.do_reopen_minutes(meeting_id, actor=request.user), viewer=request.user)
+
+
 # --- signatures ----------------------------------------------------------------------------
 
 

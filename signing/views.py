@@ -325,7 +325,7 @@ def _minutes_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
 
 def _minutes_page(request: HttpRequest, meeting_id: int, *, error: str = "", status: int = 200,
                   draft_text: str | None = None, draft_number: str | None = None) -> HttpResponse:
-    from signing.actions.minutes import minutes_access
+    from signing.actions.minutes import minutes_access, withdrawn_minutes_documents
 
     try:
         access = minutes_access(request.user, meeting_id)
@@ -333,11 +333,14 @@ def _minutes_page(request: HttpRequest, meeting_id: int, *, error: str = "", sta
         return _minutes_error(request, exc)
     minutes = Minutes.objects.filter(meeting=access.meeting).select_related(
         "document", "signing_request", "updated_by").first()
+    request_data = (serialize_request(minutes.signing_request, viewer=request.user)
+                    if minutes is not None and minutes.signing_request_id else None)
     return render(request, "signing/minutes.html", {
+        "withdrawn": list(withdrawn_minutes_documents(access.meeting)),
+        "may_reopen": bool(request_data and request_data["status"] in ("declined", "cancelled")),
         "meeting": access.meeting,
         "minutes": minutes,
-        "request_data": serialize_request(minutes.signing_request, viewer=request.user)
-        if minutes is not None and minutes.signing_request_id else None,
+        "request_data": request_data,
         "text": draft_text if draft_text is not None else (minutes.text if minutes else ""),
         "number": draft_number if draft_number is not None else (minutes.number if minutes else ""),
         "error": error,
@@ -358,7 +361,7 @@ def _posted_version(request: HttpRequest) -> int | None:
 @login_required
 @require_POST
 def minutes_action(request: HttpRequest, meeting_id: int, verb: str) -> HttpResponse:
-    """generate / save / freeze from the minutes page; a refusal re-shows the page with the
+    """generate / save / freeze / reopen from the minutes page; a refusal re-shows the page with the
     text the secretary typed (a stale save loses nothing)."""
     text = request.POST.get("text") if verb == "save" else None
     number = request.POST.get("number") if verb == "save" else None
@@ -375,6 +378,9 @@ def minutes_action(request: HttpRequest, meeting_id: int, verb: str) -> HttpResp
         elif verb == "freeze":
             actions.do_freeze_minutes(meeting_id, actor=request.user, version=_posted_version(request))
             message = _("The minutes were frozen and sent to the secretary, then the chair, for signature.")
+        elif verb == "reopen":
+            actions.do_reopen_minutes(meeting_id, actor=request.user)
+            message = _("The minutes are a draft again. The withdrawn PDF is kept among the meeting's documents.")
         else:
             raise Http404
     except ActionError as exc:

@@ -155,6 +155,27 @@ def create_folder(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 
 @page
+def document_types(request: HttpRequest) -> HttpResponse:
+    """The document-type catalog for administrators: the types they may use, and a form to add one."""
+    if not actions.can_manage_document_types(request.user):
+        return render(request, "meetings/error.html", {
+            "message": _("Only administrators may change the document types.")}, status=403)
+    error, status, form = "", 200, {"name": "", "code": ""}
+    if request.method == "POST":
+        form = {"name": request.POST.get("name", ""), "code": request.POST.get("code", "")}
+        try:
+            doc_type = actions.do_create_document_type(actor=request.user, **form)
+        except ActionError as exc:
+            error, status = exc.message, exc.status
+        else:
+            messages.success(request, _("The document type “%(name)s” was added.") % {"name": doc_type.name})
+            return redirect("document_types")
+    return render(request, "meetings/documents/document_types.html", {
+        "types": actions.document_types_for(request.user).select_related("unit"), "form": form, "error": error,
+    }, status=status)
+
+
+@page
 def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     document = document_for_viewer(request.user, document_id)
     access = meeting_access(request.user, document.meeting_id) if document.meeting_id else None
@@ -222,5 +243,6 @@ urlpatterns = [
     path("documents/<int:document_id>/download/", document_download, name="document_download"),
     path("documents/<int:document_id>/<slug:action>/", document_action, name="document_action"),
     path("notes/", my_notes, name="my_notes"),
+    path("meetings/document-types/", document_types, name="document_types"),
     *opinions.urlpatterns,
 ]

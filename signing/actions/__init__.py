@@ -2,7 +2,7 @@
 
 certificates: issue / import / revoke / unlock; external: register a token or remote-service key; documents: sign (single and batch);
 requests: ask for signatures, decline, cancel, remind; minutes: generate, edit and freeze a
-meeting's minutes (then a request secretary -> chair).
+meeting's minutes (then a request secretary -> chair), reopen them after a refusal.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from signing.actions.external import do_register_csc, do_register_pkcs11
 from signing.actions.minutes import (
     do_freeze_minutes,
     do_generate_minutes,
+    do_reopen_minutes,
     do_save_minutes,
     get_minutes,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "do_register_csc",
     "do_register_pkcs11",
     "do_remind_request",
+    "do_reopen_minutes",
     "do_reset_pin_lock",
     "do_revoke_certificate",
     "do_save_minutes",

@@ -17,13 +17,13 @@ from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.models import User
 from meetings.access import MeetingAccess, meeting_access, require_runner
-from meetings.actions.documents import FileGuard, announce, write_version
+from meetings.actions.documents import FileGuard, announce, do_withdraw_document, write_version
 from meetings.models import Document, Meeting
 from meetings.pdfcheck import check_upload
 from signing.actions.requests import do_create_request
 from signing.minutes import build_minutes_text, place_name, signatories
 from signing.minutes_pdf import MinutesHeader, render_minutes_pdf
-from signing.models import Minutes
+from signing.models import Minutes, SigningRequest
 
 MAX_TEXT = 200_000
 MAX_NUMBER = 32
@@ -199,4 +199,53 @@ def do_freeze_minutes(meeting_id: int, *, actor: User, version: int | None = Non
             "version": minutes.version, "document": document.pk, "sha256": version_row.sha256,
             "pages": version_row.pages, "request": signing_request.pk, "signers": [u.username for u in signers],
         })
+    return minutes
+
+
+REOPENABLE = (SigningRequest.Status.DECLINED, SigningRequest.Status.CANCELLED)
+
+
+def withdrawn_minutes_documents(meeting: Meeting):
+    """Earlier frozen minutes of `meeting` that were withdrawn on reopening (newest first)."""
+    return (Document.objects.filter(meeting=meeting, status=Document.Status.WITHDRAWN,
+                                    versions__number=1, versions__note="minutes")
+            .order_by("-pk").distinct())
+
+
+@transaction.atomic
+def do_reopen_minutes(meeting_id: int, *, actor: User) -> Minutes:
+    """Unstick frozen minutes whose signing request was declined or cancelled: the frozen
+    document is withdrawn (its files and versions stay, as does the closed request), the
+    minutes become a draft again with their text, and a later freeze makes a new document
+    and a new request. Refused (409) while the request is open or once it is completed."""
+    access = minutes_access(actor, meeting_id, for_update=True)
+    minutes = _locked(access.meeting)
+    if minutes is None:
+        raise NotFoundError(_("The minutes have not been written yet."), code="no_minutes")
+    if not minutes.is_frozen:
+        raise ConflictError("not_frozen", _("The minutes are still a draft; there is nothing to reopen."))
+    signing_request = (SigningRequest.objects.select_for_update().filter(pk=minutes.signing_request_id).first()
+                       if minutes.signing_request_id else None)
+    # also a request made afterwards on the same PDF from its document page: open or completed,
+    # the PDF is not stuck and must not be withdrawn under its signers
+    others_active = minutes.document_id is not None and SigningRequest.objects.filter(
+        document_id=minutes.document_id).exclude(status__in=REOPENABLE).exists()
+    if (signing_request is not None and signing_request.status not in REOPENABLE) or others_active:
+        raise ConflictError("request_not_closed", _(
+            "The minutes can be reopened only after a signer has declined them or the signing request "
+            "was cancelled."))
+    document = minutes.document
+    if document is not None:
+        do_withdraw_document(access, document, actor=actor)
+    now = timezone.now()
+    minutes.status, minutes.document, minutes.signing_request, minutes.frozen_at = Minutes.Status.DRAFT, None, None, None
+    # a new version: a form opened before the freeze must not save over the reopened draft
+    minutes.version, minutes.updated_by, minutes.updated_at = minutes.version + 1, actor, now
+    minutes.save(update_fields=["status", "document", "signing_request", "frozen_at", "version", "updated_by",
+                                "updated_at"])
+    record_audit(actor=actor, action="minutes.reopen", obj=access.meeting, details={
+        "version": minutes.version, "withdrawn_document": document.pk if document else None,
+        "request": signing_request.pk if signing_request else None,
+        "request_status": signing_request.status if signing_request else None,
+    })
     return minutes

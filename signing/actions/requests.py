@@ -52,6 +52,8 @@ def do_create_request(*, actor: User, document: Document, signers: list[str | Us
                       due: datetime | None = None, message: str = "") -> SigningRequest:
     require_may_request(actor, document)
     document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.status == Document.Status.WITHDRAWN:
+        raise ConflictError("withdrawn", _("This document was withdrawn; it can no longer be signed."))
     if not document.versions.exists():
         raise ActionError("no_file", _("This document has no file to sign."))
     if not signers:

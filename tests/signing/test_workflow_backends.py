@@ -4,6 +4,8 @@ signer holds their key on a SoftHSM2 token (PKCS#11) and the other at a remote C
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import tempfile
 from contextlib import ExitStack
 from io import StringIO
@@ -86,6 +88,15 @@ class BackendTestCase(SigningTestCase):
     def snapshot(self, document):
         return list(document.versions.values_list("number", "sha256")), self.media_files()
 
+    def sign_by_token_then_remote(self, document) -> bytes:
+        """member signs on the token, then chair at the remote service, in one sequential request."""
+        self.assertEqual(self.register_token(self.member).status_code, 201)
+        self.assertEqual(self.register_remote(self.chair).status_code, 201)
+        self.assertEqual(self.ask(document, [self.member, self.chair], user=self.secretary).status_code, 201)
+        self.assertEqual(self.sign(document, self.member, pin=TOKEN_PIN).status_code, 201)
+        self.assertEqual(self.sign_remote(document, self.chair).status_code, 201)
+        return self.latest_bytes(document)
+
 
 
 class BackendWorkflowTests(BackendTestCase):
@@ -139,6 +150,40 @@ class BackendWorkflowTests(BackendTestCase):
                          ["Tran Thi B (EC token)", "Nguyen Van Thanh (remote)"])
         # without the token's and the service's roots the same file is not trusted
         self.assertEqual(verify_with_roots(signed, [])["status"], "untrusted")
+
+    def test_pdfsig_trusts_token_and_remote_signatures(self):
+        """poppler's pdfsig (NSS) with the token's and the service's roots: both valid, trusted."""
+        if shutil.which("pdfsig") is None or shutil.which("certutil") is None:
+            pytest.skip("pdfsig (poppler-utils) / certutil (libnss3-tools) not installed")
+        signed = self.sign_by_token_then_remote(self.minutes)
+        with tempfile.TemporaryDirectory() as tmp:
+            where = Path(tmp)
+            pdf = where / "signed.pdf"
+            pdf.write_bytes(signed)
+            nss = where / "nss"
+            nss.mkdir()
+            subprocess.run(["certutil", "-N", "--empty-password", "-d", f"sql:{nss}"], check=True,
+                           capture_output=True)
+
+            def pdfsig() -> str:
+                return subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(pdf)], capture_output=True,
+                                      text=True, timeout=60).stdout
+
+            # with no roots: intact, but not trusted (so the trust below comes from the roots added)
+            untrusted = pdfsig()
+            self.assertEqual(untrusted.count("Signature is Valid."), 2, untrusted)
+            self.assertNotIn("Certificate is Trusted.", untrusted)
+            for name, root in (("token-ca", self.hsm.ca), ("remote-ca", self.remote_ca)):
+                pem = where / f"{name}.pem"
+                pem.write_bytes(root.cert.public_bytes(serialization.Encoding.PEM))
+                subprocess.run(["certutil", "-A", "-n", name, "-t", "CT,C,C", "-i", str(pem), "-d", f"sql:{nss}"],
+                               check=True, capture_output=True)
+            out = pdfsig()
+        self.assertEqual(out.count("Signature is Valid."), 2, out)
+        self.assertEqual(out.count("Certificate is Trusted."), 2, out)
+        self.assertIn("Tran Thi B (EC token)", out)
+        self.assertIn("Nguyen Van Thanh (remote)", out)
+        self.assertLess(out.index("Tran Thi B (EC token)"), out.index("Nguyen Van Thanh (remote)"))
 
     def test_scal2_credential_checks_the_pin_while_signing_and_leaves_nothing(self):
         self.assertEqual(self.register_remote(self.owner, credential_id="cred-chair-scal2").status_code, 201)
