@@ -16,9 +16,9 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ecabinet.errors import ActionError, PermissionDeniedError
+from ecabinet.errors import ActionError
 from ecabinet.models import Unit, User
-from meetings.access import meeting_access
+from meetings.access import meeting_access, require_runner
 from meetings.actions import preparation as act
 from meetings.actions import preparation_agenda as agenda_act
 from meetings.actions.preparation import allowed_units, parse_when, resolve, resolve_user
@@ -172,8 +172,7 @@ def _values_of(meeting: Meeting, page: dict) -> dict:
 def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
     try:
         access = meeting_access(request.user, meeting_id)
-        if not access.runs_meeting:
-            raise PermissionDeniedError(_("Only the meeting's chair or secretary may do this."))
+        require_runner(access)
     except ActionError as exc:
         return _error_page(request, exc)
     meeting = access.meeting
@@ -195,8 +194,7 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
 def meeting_copy(request: HttpRequest, meeting_id: int) -> HttpResponse:
     try:
         access = meeting_access(request.user, meeting_id)
-        if not access.runs_meeting:
-            raise PermissionDeniedError(_("Only the meeting's chair or secretary may do this."))
+        require_runner(access)
     except ActionError as exc:
         return _error_page(request, exc)
     source = access.meeting
