@@ -212,6 +212,10 @@
     var q = $("quorum");
     q.textContent = (ok ? T.quorum_ok : T.quorum_missing) + " (" + votingHere + "/" + voting + ")";
     q.className = ok ? "ok" : "muted";
+    q.dataset.fraction = fraction;
+    var qbox = $("quorum-percent");
+    // Not while the secretary is typing: a live update must not overwrite the field.
+    if (qbox && document.activeElement !== qbox) qbox.value = Math.round(fraction * 1000) / 10;
     fill("people", state.participants.map(function (p) {
       var a = att[p.id];
       var li = h("li", { "class": a ? "here" : "away" }, [
@@ -343,6 +347,11 @@
     fetch(cfg.api + base + "/conclusion/attachments", { method: "POST", credentials: "same-origin",
       headers: { "X-CSRFToken": csrf() }, body: data })
       .then(function (r) { return r.json().then(function (j) { if (!r.ok) flash(j.error ? j.error.message : T.error); else f.reset(); }); });
+  });
+  onSubmit("quorum-form", function (f) {
+    var percent = parseFloat(f.percent.value);
+    if (isNaN(percent) || percent <= 0 || percent >= 100) { flash(T.quorum_invalid); return; }
+    post(base + "/quorum", { fraction: Math.round(percent * 10) / 1000 }).then(function () { f.percent.blur(); });
   });
   onSubmit("meeting-conclusion", function (f) { post(base + "/conclusion", { text: f.text.value }); });
 
