@@ -125,3 +125,24 @@ def test_secretary_sets_the_quorum_and_members_see_it(server, browser, own_conne
     secretary.click("[data-testid=quorum-save]")
     member.wait_for_selector("#quorum[data-fraction='0.667']")
     assert secretary.input_value("[data-testid=quorum-percent]") == "66.7"
+
+
+def test_speaking_time_limit_counts_down_for_everyone(server, browser, own_connection):
+    from meetings.models import SpeakerRequest
+
+    room = make_room(prefix="t")
+    m = room.meeting
+    _, chair = open_room(browser, server, room.chair, m.pk)
+    _, member = open_room(browser, server, room.member, m.pk)
+    assert member.locator("[data-testid=speaker-minutes]").count() == 0
+    member.click("[data-testid=ask-speak]")
+    chair.wait_for_selector("[data-testid^=grant-]")
+    chair.fill("[data-testid=speaker-minutes]", "2")
+    chair.click("[data-testid^=grant-]")
+    for page in (chair, member):
+        countdown = page.wait_for_selector("[data-testid=speaker-countdown][data-over='0']")
+        page.wait_for_function("/[12]:[0-5][0-9]/.test(document.querySelector('[data-testid=speaker-countdown]').textContent)")
+    text = countdown.text_content()
+    member.wait_for_function(f"document.querySelector('[data-testid=speaker-countdown]').textContent !== {text!r}")
+    speaker = SpeakerRequest.objects.get(meeting=m, status="speaking")
+    assert speaker.time_limit_minutes == 2
