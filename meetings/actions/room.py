@@ -40,6 +40,7 @@ from meetings.serializers import serialize_agenda_item, serialize_meeting
 CHECKIN_ROTATE_SECONDS = 45
 CHECKIN_MAX_AGE_SECONDS = 2 * CHECKIN_ROTATE_SECONDS  # the code on screen and the one before it
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_SPEAKER_MINUTES = 120
 
 
 def upsert(meeting: Meeting, kind: str, obj: dict, audience: dict | None = None) -> None:
@@ -387,12 +388,18 @@ def _speaker_request(request_id: int, actor: User) -> tuple[SpeakerRequest, Meet
 
 
 @transaction.atomic
-def do_grant_floor(request_id: int, *, actor: User) -> SpeakerRequest:
-    """Give the floor (the speaker's timer starts now); whoever was speaking is finished."""
+def do_grant_floor(request_id: int, *, actor: User, time_limit_minutes: int | None = None) -> SpeakerRequest:
+    """Give the floor (the speaker's timer starts now, optionally with a time limit shown as a
+    countdown); whoever was speaking is finished."""
     request, access = _speaker_request(request_id, actor)
     require_runner(access)
     meeting = access.meeting
     _require_in_progress(meeting)
+    if time_limit_minutes is not None and (
+            isinstance(time_limit_minutes, bool) or not isinstance(time_limit_minutes, int)
+            or not 1 <= time_limit_minutes <= MAX_SPEAKER_MINUTES):
+        raise ActionError("bad_request", _("The speaking time must be a whole number of minutes from 1 to %(max)s.")
+                          % {"max": MAX_SPEAKER_MINUTES})
     if request.status != SpeakerRequest.Status.WAITING:
         raise ConflictError("bad_status", _("This request is no longer waiting."))
     now = timezone.now()
@@ -402,8 +409,9 @@ def do_grant_floor(request_id: int, *, actor: User) -> SpeakerRequest:
         upsert(meeting, "speaker", serialize_speaker(other))
     request.status, request.started_at, request.granted_by = SpeakerRequest.Status.SPEAKING, now, actor
     request.item_id = meeting.current_item_id or request.item_id
-    request.save(update_fields=["status", "started_at", "granted_by", "item"])
-    record_audit(actor=actor, action="floor.grant", obj=request)
+    request.time_limit_minutes = time_limit_minutes
+    request.save(update_fields=["status", "started_at", "granted_by", "item", "time_limit_minutes"])
+    record_audit(actor=actor, action="floor.grant", obj=request, details={"time_limit_minutes": time_limit_minutes})
     upsert(meeting, "speaker", serialize_speaker(request))
     return request
 

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
+from pydantic import StrictInt
 
 from ecabinet.errors import ActionError
 from meetings.access import meeting_access
@@ -66,6 +67,11 @@ class OrderIn(Schema):
 
 class TextIn(Schema):
     text: str = ""
+
+
+class GrantIn(Schema):
+    # Strict: `true` or "5" is a mistake, not a number of minutes.
+    time_limit_minutes: StrictInt | None = None
 
 
 class QuorumIn(Schema):
@@ -175,9 +181,10 @@ def ask_floor(request: HttpRequest, meeting_id: int, payload: FloorIn | None = N
     return serialize_speaker(actions.do_request_floor(meeting_id, actor=request.user, kind=payload.kind))
 
 
-@router.post("/speakers/{request_id}/grant", summary="Give the floor (starts the speaker's timer)")
-def grant(request: HttpRequest, request_id: int):
-    return serialize_speaker(actions.do_grant_floor(request_id, actor=request.user))
+@router.post("/speakers/{request_id}/grant", summary="Give the floor (starts the speaker's timer; optional time limit)")
+def grant(request: HttpRequest, request_id: int, payload: GrantIn | None = None):
+    limit = payload.time_limit_minutes if payload is not None else None
+    return serialize_speaker(actions.do_grant_floor(request_id, actor=request.user, time_limit_minutes=limit))
 
 
 @router.post("/speakers/{request_id}/finish", summary="Stop the speaker")

@@ -24,6 +24,7 @@ from ecabinet.errors import NotFoundError
 from meetings.access import meeting_access
 from meetings.events import dumps, event_frame, hidden_frame, may_see
 from meetings.live.fanout import get_hub
+from meetings.live.outbox import SLOW_CLOSE_CODE, Outbox
 from meetings.live.snapshot import build_snapshot
 from meetings.models import Meeting, MeetingEvent
 
@@ -55,6 +56,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     # While catching up (connect, gap, resync) frames from the hub wait here; None otherwise.
     buffer: list[dict[str, Any]] | None = None
     joined = False
+    # Every frame after the handshake goes through here, in order, written by its own task.
+    outbox: Outbox | None = None
 
     def _language(self) -> str:
         user = self.scope.get("user")
@@ -63,6 +66,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def _fail(self, code: str, message: str, *, close: bool = True) -> None:
         with translation.override(self._language()):
             text = error_frame(code, message)
+        if not close and self.outbox is not None:
+            self.outbox.put(text)  # in order with the events, never waiting on the network
+            return
         await self.base_send({"type": "websocket.send", "text": text})
         if close:
             await self.close(code=4000 + {"forbidden": 403, "not_found": 404}.get(code, 400))
@@ -89,6 +95,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.access = access
         self.viewer = {"user_id": user.pk, "role": access.role, "runs_meeting": access.runs_meeting}
         self.raw_send = _unwrapped(self.base_send)
+        self.outbox = Outbox(self.raw_send, self._overflowed)
         self.buffer = []
         await get_hub().join(self)
         self.joined = True
@@ -101,6 +108,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return "not_found" if not Meeting.objects.filter(pk=self.meeting_id).exists() else "forbidden"
 
     async def disconnect(self, code) -> None:
+        if self.outbox is not None:
+            self.outbox.stop()
         if self.joined:
             self.joined = False
             await get_hub().leave(self)
@@ -114,7 +123,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 message = None
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "ping":
-            await self.base_send({"type": "websocket.send", "text": '{"type":"pong"}'})
+            if self.outbox is not None:
+                self.outbox.put('{"type":"pong"}')
+            else:
+                await self.base_send({"type": "websocket.send", "text": '{"type":"pong"}'})
         elif kind == "resync" and self.joined:
             await self._catch_up(None)
         else:
@@ -147,6 +159,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if isinstance(access, str):
             self.joined = False
             await get_hub().leave(self)
+            if self.outbox is not None:
+                self.outbox.stop()
             with translation.override(self._language()):
                 await self._fail("forbidden", _("You are not a participant of this meeting."))
             return
@@ -164,12 +178,13 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             hidden = event["hidden"] = hidden_frame(event["revision"])
         return hidden
 
-    async def deliver(self, events: list[dict[str, Any]]) -> None:
-        """Called by the hub with one committed batch; in memory unless there is a gap."""
+    def deliver(self, events: list[dict[str, Any]]) -> None:
+        """Called by the hub with one committed batch: a filter and a queue put per event, never
+        a wait on the network; a gap makes this socket read the log on its own task."""
         if self.buffer is not None:
             self.buffer.extend(events)
             return
-        send = self.raw_send
+        put = self.outbox.put
         for index, event in enumerate(events):
             revision = event["revision"]
             if revision <= self.last:
@@ -180,7 +195,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 asyncio.ensure_future(self._catch_up(self.last))
                 return
             self.last = revision
-            await send({"type": "websocket.send", "text": self._frame(event)})
+            if not put(self._frame(event)):
+                return
 
     async def _catch_up(self, since: int | None) -> None:
         async with self.lock:
@@ -188,23 +204,44 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 self.buffer = []
             try:
                 frames, self.last = await database_sync_to_async(self._read_log)(since)
-                for text in frames:
-                    await self.base_send({"type": "websocket.send", "text": text})
+                if not self._put_all(frames):
+                    return
                 while self.buffer:
                     pending, self.buffer = self.buffer, []
                     pending.sort(key=lambda e: e["revision"])
                     fresh = [e for e in pending if e["revision"] > self.last]
                     if fresh and fresh[0]["revision"] != self.last + 1:
                         frames, self.last = await database_sync_to_async(self._read_log)(self.last)
-                        for text in frames:
-                            await self.base_send({"type": "websocket.send", "text": text})
+                        if not self._put_all(frames):
+                            return
                         continue
                     for event in fresh:
                         if event["revision"] == self.last + 1:
                             self.last = event["revision"]
-                            await self.base_send({"type": "websocket.send", "text": self._frame(event)})
+                            if not self.outbox.put(self._frame(event)):
+                                return
             finally:
                 self.buffer = None
+
+    def _put_all(self, frames: list[str]) -> bool:
+        put = self.outbox.put
+        return all(put(text) for text in frames)
+
+    def _overflowed(self) -> None:
+        """This socket fell too far behind: stop feeding it and close it so that the client
+        reconnects with `since` and reads what it missed from the log."""
+        if self.joined:
+            self.joined = False
+            asyncio.ensure_future(get_hub().leave(self))
+        asyncio.ensure_future(self._close_slow())
+
+    async def _close_slow(self) -> None:
+        # Waits for the transport only on this socket's own task (a stuck client may never
+        # read it; the server's keepalive ends it then).
+        try:
+            await self.close(code=SLOW_CLOSE_CODE)
+        except Exception:
+            logger.debug("closing a slow live socket failed", exc_info=True)
 
     def _read_log(self, since: int | None) -> tuple[list[str], int]:
         """Frames to bring this socket from `since` to now, and the revision they end at."""

@@ -41,7 +41,8 @@ def _current_revision(meeting_id: int) -> int:
 class LiveConnection(Protocol):
     meeting_id: int
 
-    async def deliver(self, events: list[dict[str, Any]]) -> None: ...
+    def deliver(self, events: list[dict[str, Any]]) -> None:
+        """Filter and queue (see outbox.py); must not wait on the network."""
 
 
 class MeetingFeed:
@@ -101,19 +102,16 @@ class MeetingFeed:
         """One batch to every local socket, in order; batches never interleave."""
         async with self.lock:
             self.last_seen = max(self.last_seen, max(e["revision"] for e in events))
-            # Each connection filters and writes in memory (the server's send only buffers);
-            # a gap makes that one connection read the log on its own task.
+            # Each connection filters and queues in memory; its own writer task does the
+            # network send, so a slow socket (server backpressure) delays no one else.
             for index, connection in enumerate(tuple(self.connections)):
                 if index and not index % YIELD_EVERY:
-                    # Let the server flush what is queued so far: with daphne (Twisted) a write
-                    # only leaves when the loop turns, so the first sockets would otherwise
-                    # wait for the last one to be queued.
+                    # Let the writers of the sockets queued so far run and the server flush:
+                    # with daphne (Twisted) a write only leaves when the loop turns.
                     await asyncio.sleep(0)
                 try:
-                    await connection.deliver(events)
+                    connection.deliver(events)
                 except Exception:
-                    # A socket that went away under us (uvicorn raises on send): drop it here;
-                    # its disconnect handler will also leave the hub.
                     self.connections.discard(connection)
                     logger.debug("live feed for meeting %s: delivery failed", self.meeting_id, exc_info=True)
 

@@ -49,6 +49,7 @@ def serialize_speaker(request: SpeakerRequest) -> dict[str, Any]:
         "requested_at": iso(request.requested_at),
         "started_at": iso(request.started_at),
         "ended_at": iso(request.ended_at),
+        "time_limit_minutes": request.time_limit_minutes,
     }
 
 

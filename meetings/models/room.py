@@ -84,6 +84,8 @@ class SpeakerRequest(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Set by the chair when giving the floor; screens count down, nobody is cut off automatically.
+    time_limit_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["requested_at", "pk"]

@@ -43,6 +43,7 @@ def ui_strings() -> dict[str, str]:
         "votes_cast": _("votes cast"), "you_voted": _("You have voted."), "passed": _("Passed"),
         "not_passed": _("Not passed"), "no_quorum": _("no quorum"), "voted": _("Voted"), "ready": _("Checked in"),
         "new_title": _("New title"), "new_conclusion": _("Conclusion of this item"), "error": _("Error"),
+        "quorum_invalid": _("Enter a percentage above 0 and below 100."),
         "speak": _("to speak"), "question": _("question"), "none": _("None."),
     }
 

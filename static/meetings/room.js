@@ -212,6 +212,10 @@
     var q = $("quorum");
     q.textContent = (ok ? T.quorum_ok : T.quorum_missing) + " (" + votingHere + "/" + voting + ")";
     q.className = ok ? "ok" : "muted";
+    q.dataset.fraction = fraction;
+    var qbox = $("quorum-percent");
+    // Not while the secretary is typing: a live update must not overwrite the field.
+    if (qbox && document.activeElement !== qbox) qbox.value = Math.round(fraction * 1000) / 10;
     fill("people", state.participants.map(function (p) {
       var a = att[p.id];
       var li = h("li", { "class": a ? "here" : "away" }, [
@@ -227,19 +231,39 @@
     }));
   }
 
+  function grant(id) {
+    var box = $("speaker-minutes"), minutes = box && box.value ? parseInt(box.value, 10) : null;
+    post("/speakers/" + id + "/grant", minutes ? { time_limit_minutes: minutes } : {});
+  }
+
+  // The speaker's countdown ticks every second without re-rendering the room.
+  function tickCountdown() {
+    var el = $("speaker-countdown");
+    if (!el) return;
+    var left = Math.round((parseInt(el.dataset.ends, 10) - now()) / 1000), over = left < 0, s = Math.abs(left);
+    el.textContent = " · " + (over ? T.overtime + " " : "") + Math.floor(s / 60) + ":" + ("0" + s % 60).slice(-2) +
+      (over ? "" : " " + T.minutes_left);
+    el.className = over ? "countdown over" : "countdown";
+    el.dataset.over = over ? "1" : "0";
+  }
+  setInterval(tickCountdown, 1000);
+
   function renderFloor() {
     var speaking = state.speakers.filter(function (s) { return s.status === "speaking"; })[0];
     fill("speaking", [speaking
       ? h("p", { "class": "speaking" }, [h("strong", { text: T.speaking + ": " + name(speaking.participant) }),
           h("span", { text: " · " + T.elapsed + " " + mins(now() - Date.parse(speaking.started_at)) + "′" }),
+          speaking.time_limit_minutes ? h("span", { id: "speaker-countdown", "class": "countdown", "data-testid": "speaker-countdown",
+            "data-ends": Date.parse(speaking.started_at) + speaking.time_limit_minutes * 60000 }) : null,
           cfg.runs ? h("button", { text: T.finish, onclick: function () { post("/speakers/" + speaking.id + "/finish"); } }) : null])
       : h("p", { "class": "muted", text: T.nobody_speaking })]);
+    tickCountdown();
     ["speak", "question"].forEach(function (kind) {
       fill("queue-" + kind, state.speakers.filter(function (s) { return s.kind === kind && s.status === "waiting"; }).map(function (s) {
         var mine = s.participant === cfg.participant;
         return h("li", { "class": mine ? "mine" : "" }, [
           h("span", { text: name(s.participant) + " " }),
-          cfg.runs ? h("button", { text: T.grant, onclick: function () { post("/speakers/" + s.id + "/grant"); } }) : null,
+          cfg.runs ? h("button", { text: T.grant, "data-testid": "grant-" + s.id, onclick: function () { grant(s.id); } }) : null,
           mine || cfg.runs ? h("button", { text: T.withdraw, onclick: function () { post("/speakers/" + s.id + "/withdraw"); } }) : null
         ]);
       }));
@@ -343,6 +367,11 @@
     fetch(cfg.api + base + "/conclusion/attachments", { method: "POST", credentials: "same-origin",
       headers: { "X-CSRFToken": csrf() }, body: data })
       .then(function (r) { return r.json().then(function (j) { if (!r.ok) flash(j.error ? j.error.message : T.error); else f.reset(); }); });
+  });
+  onSubmit("quorum-form", function (f) {
+    var percent = parseFloat(f.percent.value);
+    if (isNaN(percent) || percent <= 0 || percent >= 100) { flash(T.quorum_invalid); return; }
+    post(base + "/quorum", { fraction: Math.round(percent * 10) / 1000 }).then(function () { f.percent.blur(); });
   });
   onSubmit("meeting-conclusion", function (f) { post(base + "/conclusion", { text: f.text.value }); });
 

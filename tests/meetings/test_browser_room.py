@@ -105,3 +105,44 @@ def test_chair_and_two_members(server, browser, own_connection):
         result = page.wait_for_selector(f"[data-testid=result-{poll_id}]")
         assert result.get_attribute("class").startswith("ok")
         assert page.locator(f"[data-testid=poll-{poll_id}] .count").all_inner_texts() == ["2", "1", "0"]
+
+
+def test_secretary_sets_the_quorum_and_members_see_it(server, browser, own_connection):
+    from meetings.models import RoomState
+
+    room = make_room(prefix="q")
+    m = room.meeting
+    _, secretary = open_room(browser, server, room.secretary, m.pk)
+    _, member = open_room(browser, server, room.member, m.pk)
+    assert member.locator("[data-testid=quorum-form]").count() == 0  # members cannot run the meeting
+    assert secretary.input_value("[data-testid=quorum-percent]") == "50"
+    secretary.fill("[data-testid=quorum-percent]", "75")
+    secretary.click("[data-testid=quorum-save]")
+    member.wait_for_selector("#quorum[data-fraction='0.75']")
+    secretary.wait_for_selector("#quorum[data-fraction='0.75']")
+    assert float(RoomState.objects.get(meeting=m).quorum_fraction) == 0.75
+    secretary.fill("[data-testid=quorum-percent]", "66.7")
+    secretary.click("[data-testid=quorum-save]")
+    member.wait_for_selector("#quorum[data-fraction='0.667']")
+    assert secretary.input_value("[data-testid=quorum-percent]") == "66.7"
+
+
+def test_speaking_time_limit_counts_down_for_everyone(server, browser, own_connection):
+    from meetings.models import SpeakerRequest
+
+    room = make_room(prefix="t")
+    m = room.meeting
+    _, chair = open_room(browser, server, room.chair, m.pk)
+    _, member = open_room(browser, server, room.member, m.pk)
+    assert member.locator("[data-testid=speaker-minutes]").count() == 0
+    member.click("[data-testid=ask-speak]")
+    chair.wait_for_selector("[data-testid^=grant-]")
+    chair.fill("[data-testid=speaker-minutes]", "2")
+    chair.click("[data-testid^=grant-]")
+    for page in (chair, member):
+        countdown = page.wait_for_selector("[data-testid=speaker-countdown][data-over='0']")
+        page.wait_for_function("/[12]:[0-5][0-9]/.test(document.querySelector('[data-testid=speaker-countdown]').textContent)")
+    text = countdown.text_content()
+    member.wait_for_function(f"document.querySelector('[data-testid=speaker-countdown]').textContent !== {text!r}")
+    speaker = SpeakerRequest.objects.get(meeting=m, status="speaking")
+    assert speaker.time_limit_minutes == 2

@@ -128,6 +128,24 @@ class RoomApiTests(BaseTestCase):
         self.assert_error(self.api("post", f"/api/v1/speakers/{rid}/finish", user=self.room.chair), 409)
         done = self.api("post", f"/api/v1/speakers/{question['id']}/finish", user=self.room.chair).json()
         self.assertEqual(done["status"], "done")
+
+    def test_grant_with_a_time_limit(self):
+        self.start()
+        rid = self.api("post", f"{self.url}/speakers", user=self.room.member).json()["id"]
+        for bad in (0, 121, -3, True, "năm", 2.5):
+            response = self.api("post", f"/api/v1/speakers/{rid}/grant", {"time_limit_minutes": bad}, user=self.room.chair)
+            self.assertIn(response.status_code, (400, 422), (bad, response.content))
+            self.assertIn("error", response.json())
+        self.assertEqual(SpeakerRequest.objects.get(pk=rid).status, "waiting")  # nothing half-done
+        self.assert_error(self.api("post", f"/api/v1/speakers/{rid}/grant", {"time_limit_minutes": 3},
+                                   user=self.room.member), 403)
+        granted = self.api("post", f"/api/v1/speakers/{rid}/grant", {"time_limit_minutes": 3}, user=self.room.chair).json()
+        self.assertEqual((granted["status"], granted["time_limit_minutes"]), ("speaking", 3))
+        speakers = self.api("get", f"{self.url}/room", user=self.room.members[1]).json()["state"]["speakers"]
+        self.assertEqual([s["time_limit_minutes"] for s in speakers if s["id"] == rid], [3])
+        # without a limit (no body, as before)
+        other = self.api("post", f"{self.url}/speakers", user=self.room.members[1]).json()["id"]
+        self.assertIsNone(self.api("post", f"/api/v1/speakers/{other}/grant", user=self.room.chair).json()["time_limit_minutes"])
         again = self.api("post", f"{self.url}/speakers", user=self.room.member).json()
         self.assertEqual(self.api("post", f"/api/v1/speakers/{again['id']}/withdraw", user=self.room.member).json()["status"],
                          "withdrawn")
