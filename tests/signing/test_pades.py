@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -20,6 +19,7 @@ from pypdf import PdfReader, PdfWriter
 from signing.pdf import errors, pades, pki
 from signing.pdf.stamp import StampInfo
 from signing.pdf.verify import verify_pdf_bytes
+from tests.conftest import require_tool
 
 from .conftest import make_pdf
 
@@ -79,8 +79,7 @@ def test_content_change_after_signing_is_modified(pdf2, signer, ca):
 
 
 def test_stamp_text_is_extractable(pdf2, signer, stamp, tmp_path):
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) not installed")
+    require_tool("pdftotext", "poppler-utils")
     out = pades.sign_pdf(pdf2, signer, stamp=stamp)
     path = tmp_path / "s.pdf"
     path.write_bytes(out)
@@ -278,8 +277,6 @@ def _stamp_words(path) -> tuple[float, float, list[tuple[str, float, float, floa
 
 @pytest.mark.parametrize("rotation", [0, 90, 180, 270])
 def test_stamp_upright_bottom_right_on_rotated_pages(signer, signer2, stamp, rotation, tmp_path):
-    from tests.conftest import require_tool
-
     require_tool("pdftotext", "poppler-utils")
     out = pades.sign_pdf(_rotated_pdf(rotation), signer, stamp=stamp)
     out = pades.sign_pdf(out, signer2, stamp=stamp)  # a second stamp stacks above the first

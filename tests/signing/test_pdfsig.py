@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
-import pytest
 from cryptography.hazmat.primitives import serialization
 
 from signing.pdf import pades
+from tests.conftest import require_tool
 
 
 def test_pdfsig_accepts_two_signatures(pdf2, signer, signer2, ca, stamp, tmp_path):
-    if shutil.which("pdfsig") is None or shutil.which("certutil") is None:
-        pytest.skip("pdfsig (poppler-utils) not installed")
+    require_tool("pdfsig", "poppler-utils")
+    require_tool("certutil", "libnss3-tools")
     signed = pades.sign_pdf(pades.sign_pdf(pdf2, signer, stamp=stamp), signer2, stamp=stamp)
     pdf = tmp_path / "signed.pdf"
     pdf.write_bytes(signed)

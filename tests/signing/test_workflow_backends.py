@@ -4,7 +4,6 @@ signer holds their key on a SoftHSM2 token (PKCS#11) and the other at a remote C
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import tempfile
 from contextlib import ExitStack
@@ -19,6 +18,7 @@ from django.test import override_settings
 from ecabinet.models import AuditEvent
 from signing.actions import current_certificate
 from signing.models import SignatureRecord, SigningCertificate
+from tests.conftest import require_tool
 from tests.signing.flow import SigningTestCase
 from tests.signing.servers.csc import Credential, CSCServer, CSCService
 from tests.signing.servers.softhsm import MULTI, SINGLE
@@ -153,8 +153,8 @@ class BackendWorkflowTests(BackendTestCase):
 
     def test_pdfsig_trusts_token_and_remote_signatures(self):
         """poppler's pdfsig (NSS) with the token's and the service's roots: both valid, trusted."""
-        if shutil.which("pdfsig") is None or shutil.which("certutil") is None:
-            pytest.skip("pdfsig (poppler-utils) / certutil (libnss3-tools) not installed")
+        require_tool("pdfsig", "poppler-utils")
+        require_tool("certutil", "libnss3-tools")
         signed = self.sign_by_token_then_remote(self.minutes)
         with tempfile.TemporaryDirectory() as tmp:
             where = Path(tmp)
