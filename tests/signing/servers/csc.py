@@ -14,13 +14,14 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from asn1crypto import algos
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 
+from . import LoopbackServer
 from .testpki import Issued
 
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -202,7 +203,7 @@ class CSCService:
         return base64.b64encode(signature).decode()
 
 
-class CSCServer:
+class CSCServer(LoopbackServer):
     """``with CSCServer(service) as csc: csc.url`` - the base URL (before ``/csc/v1``)."""
 
     def __init__(self, service: CSCService) -> None:
@@ -252,22 +253,8 @@ class CSCServer:
                     return
                 self._json(200, result)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, args=(0.05,), name="test-csc", daemon=True
-        )
+        super().__init__(Handler, name="test-csc")
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> CSCServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        return self.base_url

@@ -14,7 +14,7 @@ import hashlib
 import itertools
 import secrets
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from asn1crypto import algos, cms, core, tsp, x509
@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 
+from . import LoopbackServer
 from .testpki import Issued
 
 DEFAULT_POLICY = "1.3.6.1.4.1.99999.3161.1"  # private arc: test policy only
@@ -177,7 +178,7 @@ class TimestampAuthority:
         return key.sign(data, padding.PKCS1v15(), hashes.SHA256()), "sha256_rsa"
 
 
-class TSAServer:
+class TSAServer(LoopbackServer):
     """``with TSAServer(authority) as tsa: tsa.url`` - a threaded HTTP front for a TSA.
 
     ``credentials=(user, password)`` demands HTTP basic auth, as commercial TSAs do.
@@ -230,22 +231,8 @@ class TSAServer:
                     return
                 self._reply(200, server.authority.respond(body), REPLY_TYPE, {})
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, args=(0.05,), name="test-tsa", daemon=True
-        )
+        super().__init__(Handler, name="test-tsa")
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/tsa"
-
-    def __enter__(self) -> TSAServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        return self.base_url + "/tsa"
