@@ -10,7 +10,7 @@ Each one writes the audit row, and sets the headers every PDF response has: ``Ca
 no-store, private`` and ``Pragma: no-cache`` (no proxy or browser cache keeps a copy),
 ``X-Content-Type-Options: nosniff``, ``Content-Disposition`` with a safe file name (RFC 5987 for
 Vietnamese names) and ``X-Ecabinet-Delivery: original|watermarked|generated``, which the URL
-walk in tests/meetings/test_delivery_urls.py checks on every URL of the project that returns a PDF.
+walk in tests/signing/test_delivery_urls.py checks on every URL of the project that returns a PDF.
 
 Who gets the exact stored bytes is decided in meetings/access.py (``may_receive_original``);
 everyone else gets a copy stamped with their name. A stamp rewrites the file, so it breaks every
