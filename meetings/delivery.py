@@ -240,16 +240,20 @@ def _client_ip(request: HttpRequest) -> str | None:
 
 # ---- is it signed? -----------------------------------------------------------------------
 
-@lru_cache(maxsize=4096)
 def _stored_file_is_signed(sha256: str, name: str) -> bool:
+    try:
+        return _signed_by_content(sha256, name)
+    except OSError:
+        return False  # not remembered: the file may be readable next time
+
+
+@lru_cache(maxsize=4096)
+def _signed_by_content(sha256: str, name: str) -> bool:
     # Keyed by the content's SHA-256: a stored version never changes.
     from django.core.files.storage import default_storage
 
-    try:
-        with default_storage.open(name, "rb") as fh:
-            return _is_signed(fh)
-    except OSError:
-        return False
+    with default_storage.open(name, "rb") as fh:
+        return _is_signed(fh)
 
 
 def _is_signed(source: bytes | IO[bytes]) -> bool:
