@@ -137,9 +137,7 @@ def replace_document(request: HttpRequest, document_id: int):
     return Status(201, version_detail(version))
 
 
-@router.get("/documents/{document_id}/file",
-            summary="The PDF: the signed original for its signers, owner and the meeting's runners, "
-                    "else a copy watermarked for the caller (?version=N)",
+@router.get("/documents/{document_id}/file", summary="The PDF, original or watermarked for the caller (?version=N)",
             response={200: None})
 def document_file(request: HttpRequest, document_id: int, version: int | None = None, inline: bool = False):
     document = document_for_viewer(request.user, document_id)
