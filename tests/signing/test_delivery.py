@@ -243,3 +243,23 @@ class DeliveryRuleTests(DeliveryTestCase):
         self.assertEqual((row.actor_id, row.details["watermarked"]), (self.chair.pk, False))
         self.assertEqual(self.client_for(self.outsider).get(url).status_code, 404)
         self.assertIn("/login/", self.client.get(url)["Location"])
+
+    def test_opinion_draft_link_says_which_copy(self) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from meetings.actions.opinions import do_create_round
+
+        rnd = do_create_round(
+            actor=self.secretary, title="Dự thảo", question="Đồng ý không?", usernames=[self.member.username],
+            deadline=timezone.now() + timedelta(days=2), meeting_id=self.meeting.pk,
+            upload=SimpleUploadedFile("du-thao.pdf", make_pdf(1, "Dự thảo"), content_type="application/pdf"),
+        )
+        page = f"/opinions/{rnd.pk}/"
+        self.assertContains(self.client_for(self.secretary).get(page), "Tải bản gốc")
+        self.assertContains(self.client_for(self.member).get(page), "Tải về (có dấu định danh người xem)")
+        draft = f"/api/v1/documents/{rnd.draft_id}/file"
+        self.assertEqual(self.client_for(self.secretary).get(draft)[DELIVERY_HEADER], "original")
+        self.assertEqual(self.client_for(self.member).get(draft)[DELIVERY_HEADER], "watermarked")
+        self.assert_error(self.api("get", draft, user=self.outsider), 404)
