@@ -3,11 +3,12 @@ request's status, my certificate, the CRL and the public verification page."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.models import User
+from meetings.access import may_receive_original
+from meetings.delivery import (
+    copy_notice,
+    deliver_document,
+    deliver_generated_pdf,
+    error_page,
+    parse_version,
+)
 from meetings.models import Document
 from signing import actions
 from signing.access import (
@@ -103,9 +112,12 @@ def document_page(request: HttpRequest, document_id: int) -> HttpResponse:
         may_sign = False
     requests_ = [serialize_request(r, viewer=request.user)
                  for r in document.signing_requests.select_related("document", "requester").order_by("-pk")]
+    versions = list(document.versions.order_by("-number"))
     return render(request, "signing/document.html", {
         "document": document,
-        "versions": document.versions.order_by("-number"),
+        "versions": versions,
+        "gets_original": may_receive_original(request.user, document),
+        "copy_notice": copy_notice(request.user, document, versions[0] if versions else None),
         "signatures": SignatureRecord.objects.filter(document=document).select_related("signer", "version"),
         "requests": requests_,
         "may_request": may_request,
@@ -118,15 +130,14 @@ def document_page(request: HttpRequest, document_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def document_file(request: HttpRequest, document_id: int) -> FileResponse:
+def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
+    """The PDF through the one delivery path: the signed original for those who need it, a
+    watermarked copy for other readers (meetings/delivery.py)."""
     document = _document_or_404(request, document_id)
-    versions = document.versions.order_by("-number")
-    number = request.GET.get("version")
-    version = versions.filter(number=int(number)).first() if (number or "").isdigit() else versions.first()
-    if version is None:
-        raise Http404
-    return FileResponse(version.file.open("rb"), content_type="application/pdf", as_attachment=False,
-                        filename=f"{document.pk}-v{version.number}.pdf")
+    try:
+        return deliver_document(request, document, parse_version(request.GET.get("version")), inline=True)
+    except ActionError as exc:
+        return error_page(request, exc)
 
 
 def _parse_due(value: str) -> datetime | None:
@@ -240,19 +251,20 @@ def sign_answer(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def answer_pdf(request: HttpRequest, answer_id: int) -> FileResponse:
-    """The signed PDF of an answer, as stored (never watermarked: that would break the signature)."""
+def answer_pdf(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """The signed PDF of an answer. Only the person answering and the round's managers may open it,
+    and both get the stored bytes (meetings.access.may_receive_original): a stamp would break the
+    signature."""
     from signing.actions.opinions import signed_answer_for
 
     try:
         answer = signed_answer_for(request.user, answer_id)
-    except NotFoundError:
-        raise Http404 from None
-    version = answer.signed_document.versions.order_by("-number").first()
-    if version is None:
-        raise Http404
-    return FileResponse(version.file.open("rb"), content_type="application/pdf", as_attachment=False,
-                        filename=f"y-kien-{answer.round_id}-{answer.pk}-v{version.number}.pdf")
+        document = answer.signed_document
+        number = document.versions.order_by("-number").values_list("number", flat=True).first()
+        return deliver_document(request, document, number, inline=True,
+                                filename=f"y-kien-{answer.round_id}-{answer.pk}-v{number}.pdf")
+    except ActionError as exc:
+        return error_page(request, exc)
 
 
 @login_required
@@ -300,7 +312,7 @@ def crl(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def verify_page(request: HttpRequest) -> HttpResponse:
     """Public: anyone uploads a PDF and sees each signature."""
-    report, status = None, 200
+    report, status, sha256 = None, 200, ""
     if request.method == "POST":
         uploaded = request.FILES.get("file")
         if uploaded is None:
@@ -311,8 +323,12 @@ def verify_page(request: HttpRequest) -> HttpResponse:
                            % {"mb": VERIFY_MAX_BYTES // (1024 * 1024)})
             status = 413
         else:
-            report = verify_upload(uploaded.read(), uploaded.name)
-    return render(request, "signing/verify.html", {"report": report, "ca": installation_ca()}, status=status)
+            data = uploaded.read()
+            report = verify_upload(data, uploaded.name)
+            # shown beside the report: a stamped copy names the SHA-256 of its signed original
+            sha256 = hashlib.sha256(data).hexdigest()
+    return render(request, "signing/verify.html", {"report": report, "sha256": sha256, "ca": installation_ca()},
+                  status=status)
 
 
 # --- minutes of a meeting (biên bản) --------------------------------------------------------
@@ -404,6 +420,6 @@ def minutes_preview(request: HttpRequest, meeting_id: int) -> HttpResponse:
         return _minutes_error(request, exc)
     if minutes.document_id:
         return redirect("signing_document_file", minutes.document_id)
-    response = HttpResponse(preview_pdf(minutes, actor=request.user), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="bien-ban-{meeting_id}-du-thao.pdf"'
-    return response
+    return deliver_generated_pdf(request, preview_pdf(minutes, actor=request.user), inline=True,
+                                 filename=f"bien-ban-{meeting_id}-du-thao.pdf", obj=minutes.meeting,
+                                 action="minutes.preview", details={"version": minutes.version})

@@ -340,11 +340,11 @@ def do_delete_document(access: MeetingAccess, document: Document, *, actor: User
         transaction.on_commit(remove_files, robust=True)
 
 
-def do_record_download(*, actor: User, version: DocumentVersion, mode: str, ip: str | None = None) -> None:
-    with transaction.atomic():
-        record_audit(actor=actor, action=f"document.{mode}", obj=version.document, details={
-            "version": version.number, "sha256": version.sha256, "ip": ip, "watermarked": True,
-        })
+@transaction.atomic
+def do_record_delivery(*, actor: User, obj, action: str, details: dict) -> None:
+    """The audit row of one PDF sent to someone (meetings/delivery.py is the only caller): a stored
+    document's version or attachment, or a generated report or preview."""
+    record_audit(actor=actor, action=action, obj=obj, details=details)
 
 
 # ---- folders and the document-type catalog ----------------------------------------------

@@ -1,14 +1,12 @@
 """Documents endpoints: upload (multipart), versions, approval, confidential readers, withdraw,
-delete, watermarked file, folders and types. Notes and opinions are mounted from here too."""
+delete, the file (through meetings/delivery.py), folders and types. Notes and opinions are mounted from here too."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest
-from django.utils import timezone
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
@@ -16,10 +14,10 @@ from ecabinet.errors import ActionError, NotFoundError
 from meetings.access import documents_visible_to, meeting_access
 from meetings.actions import documents as actions
 from meetings.actions.opinions import document_for_viewer
+from meetings.delivery import deliver_document
 from meetings.models import Document, DocumentFolder, DocumentVersion
 from meetings.pdfcheck import too_large_error
 from meetings.serializers import iso, serialize_document
-from meetings.watermark import watermark_pdf
 
 router = Router(tags=["documents"])
 
@@ -139,34 +137,11 @@ def replace_document(request: HttpRequest, document_id: int):
     return Status(201, version_detail(version))
 
 
-def watermarked_response(request: HttpRequest, document: Document, version_number: int | None,
-                         *, inline: bool) -> FileResponse:
-    versions = document.versions.all()
-    version = (versions.filter(number=version_number).first() if version_number is not None
-               else versions.order_by("-number").first())
-    if version is None:
-        raise NotFoundError(_("This version does not exist."))
-    from ecabinet.views import client_ip
-
-    actions.do_record_download(actor=request.user, version=version, mode="view" if inline else "download",
-                               ip=client_ip(request))
-    user = request.user
-    out = io.BytesIO()
-    with version.file.open("rb") as source:
-        watermark_pdf(source, full_name=user.full_name or user.username,
-                      unit=user.unit.name if user.unit_id else "", when=timezone.localtime(), out=out)
-    out.seek(0)
-    name = f"{document.pk}-v{version.number}.pdf"
-    response = FileResponse(out, content_type="application/pdf", as_attachment=not inline, filename=name)
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@router.get("/documents/{document_id}/file", summary="The PDF, watermarked for the caller (?version=N)",
+@router.get("/documents/{document_id}/file", summary="The PDF, original or watermarked for the caller (?version=N)",
             response={200: None})
 def document_file(request: HttpRequest, document_id: int, version: int | None = None, inline: bool = False):
     document = document_for_viewer(request.user, document_id)
-    return watermarked_response(request, document, version, inline=inline)
+    return deliver_document(request, document, version, inline=inline)
 
 
 class ReturnIn(Schema):
