@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from ecabinet.errors import ActionError, NotFoundError
+from ecabinet.intake import too_large_error
 from meetings.access import documents_visible_to, meeting_access
 from meetings.actions import documents as actions
 from meetings.actions.opinions import document_for_viewer
 from meetings.models import Document, DocumentFolder, DocumentVersion
-from meetings.pdfcheck import too_large_error
 from meetings.serializers import iso, serialize_document
 from meetings.watermark import watermark_pdf
 
