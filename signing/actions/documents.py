@@ -46,7 +46,6 @@ BATCH_MAX = 50
 
 def pdf_error(exc: PdfSigningError) -> ActionError:
     messages = {
-        "not_a_pdf": _("The document is not a PDF file."),
         "encrypted": _("Encrypted PDF files cannot be signed."),
         "damaged": _("The PDF file is damaged and cannot be signed."),
         "page_out_of_range": _("The page chosen for the signature stamp does not exist."),

@@ -19,7 +19,13 @@ from ecabinet.models import AuditEvent
 from meetings.access import meeting_access
 from meetings.actions import documents as document_actions
 from meetings.actions import opinions as opinion_actions
-from meetings.models import ConclusionAttachment, Document, DocumentVersion, MeetingEvent, OpinionAnswer
+from meetings.models import (
+    ConclusionAttachment,
+    Document,
+    DocumentVersion,
+    MeetingEvent,
+    OpinionAnswer,
+)
 from tests.base import BaseTestCase
 from tests.meetings.docs_helpers import (
     deflate_bomb,
