@@ -178,3 +178,47 @@ def test_the_verifier_still_verifies_a_signed_pdf_encrypted_without_a_user_passw
     assert refused.value.code == "pdf_encrypted"
     report = Client().post("/api/v1/verify", {"file": SimpleUploadedFile("a.pdf", permissions_only)}).json()
     assert report["status"] == "unsigned", report
+
+
+FAULT_AFTER_WRITE = {
+    "meeting_document": "meetings.actions.documents.record_audit",
+    "document_version": "meetings.actions.documents.record_audit",
+    "conclusion_attachment": "meetings.actions.room.record_audit",
+    "opinion_draft": "meetings.actions.opinions.record_audit",
+    "opinion_attachment": "meetings.actions.opinions.record_audit",
+    "signing_upload": "signing.actions.documents.record_audit",
+}
+
+
+@pytest.mark.parametrize("path", list(FAULT_AFTER_WRITE))
+def test_a_failure_after_the_file_is_written_leaves_no_row_and_no_file(world, path):
+    from unittest import mock
+
+    before = snapshot()
+    # Fault injection: the audit write fails after the file was stored and the rows written.
+    with mock.patch(FAULT_AFTER_WRITE[path], side_effect=RuntimeError("disk full")):
+        with pytest.raises(RuntimeError):
+            post(world, path, pdf_bytes(1), name="sau-khi-ghi.pdf")
+    assert snapshot() == before
+
+
+def test_the_intake_lets_every_attack_sample_through_to_the_verifier(db):
+    """The signed-PDF attack samples are odd but well-formed: the verifier, not the intake,
+    must give them their verdict."""
+    import io
+    import os
+
+    from tests.signing.test_attacks import SAMPLES
+
+    samples = sorted(SAMPLES.glob("*.pdf"))
+    if not samples:
+        if os.environ.get("CI"):
+            pytest.fail(f"attack samples missing: {SAMPLES}")
+        pytest.skip(f"attack samples not found at {SAMPLES}")
+    for sample in samples:
+        checked = intake_pdf(io.BytesIO(sample.read_bytes()), name=sample.name, purpose=Purpose.VERIFY)
+        assert checked.pages >= 1 and not checked.encrypted, sample.name
+    manipulated = next(s for s in samples if "_4_" in s.name)
+    report = Client().post("/api/v1/verify", {"file": SimpleUploadedFile(manipulated.name,
+                                                                         manipulated.read_bytes())}).json()
+    assert report["status"] in ("modified", "invalid", "untrusted"), report
