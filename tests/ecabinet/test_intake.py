@@ -75,9 +75,12 @@ def client_for(user) -> Client:
     return client
 
 
-def post(world, path: str, data: bytes, name: str = "tep.pdf"):
+def post(world, path: str, data: bytes, name: str = "tep.pdf", *, as_client: Client | None = None):
+    """POST the file to `path` as the person allowed to (or as `as_client`)."""
     upload = SimpleUploadedFile(name, data, content_type="application/pdf")
     meeting = world.meeting.pk
+    if as_client is not None:
+        world = SimpleNamespace(**{**vars(world), "as_owner": as_client, "as_member": as_client})
     if path == "meeting_document":
         return world.as_owner.post(f"/api/v1/meetings/{meeting}/documents", {"file": upload})
     if path == "document_version":
@@ -222,3 +225,27 @@ def test_the_intake_lets_every_attack_sample_through_to_the_verifier(db):
     report = Client().post("/api/v1/verify", {"file": SimpleUploadedFile(manipulated.name,
                                                                          manipulated.read_bytes())}).json()
     assert report["status"] in ("modified", "invalid", "untrusted"), report
+
+
+# Who may not use a path: refused before the file is even checked, and nothing is kept.
+REFUSED = {
+    "meeting_document": {"anonymous": 401, "outsider": 404},
+    "document_version": {"anonymous": 401, "outsider": 404, "member": 403},
+    "conclusion_attachment": {"anonymous": 401, "outsider": 404, "member": 403},
+    "opinion_draft": {"anonymous": 401, "outsider": 404, "member": 403},
+    "opinion_attachment": {"anonymous": 401, "outsider": 404, "owner": 403},
+    "signing_upload": {"anonymous": 401},
+}
+
+
+@pytest.mark.parametrize("path", list(REFUSED))
+def test_who_may_not_upload_is_refused_first_and_nothing_is_kept(world, path):
+    clients = {"anonymous": Client(), "outsider": client_for(world.outsider), "member": world.as_member,
+               "owner": world.as_owner}
+    before = snapshot()
+    for role, status in REFUSED[path].items():
+        for data in (pdf_bytes(1), deflate_bomb(200)):  # a good file, and one the intake would refuse
+            response = post(world, path, data, as_client=clients[role])
+            assert response.status_code == status, (role, data[:8], response.content[:300])
+            assert "error" in response.json()
+            assert snapshot() == before, role
