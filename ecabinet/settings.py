@@ -258,6 +258,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 200, minimum=1)
+# The PDF intake (ecabinet/intake.py) checks every uploaded PDF in a sandboxed child process.
+PDF_MAX_PAGES = env_int("PDF_MAX_PAGES", 5000, minimum=1)
+PDF_MAX_STREAM_MB = env_int("PDF_MAX_STREAM_MB", 64, minimum=1)  # one inflated stream
+PDF_MAX_INFLATED_MB = env_int("PDF_MAX_INFLATED_MB", 512, minimum=1)  # all page contents together
+PDF_CHECK_SECONDS = env_int("PDF_CHECK_SECONDS", 20, minimum=1)
+PDF_CHECK_MEMORY_MB = env_int("PDF_CHECK_MEMORY_MB", 1024, minimum=256)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -24,7 +24,7 @@ from signing.serializers import (
     serialize_signature,
 )
 from signing.trust import trust_roots_pem
-from signing.verification import VERIFY_MAX_BYTES, verify_upload
+from signing.verification import verify_upload
 
 router = Router(tags=["signing"])
 
@@ -252,10 +252,7 @@ def batch_sign(request: HttpRequest, payload: BatchIn):
 
 @router.post("/signing/documents", response={201: dict}, summary="Upload a PDF of your own to sign")
 def upload_document(request: HttpRequest, file: UploadedFile = File(...), title: str = Form("")):
-    if file.size > 0 and file.size > 200 * 1024 * 1024:
-        raise ActionError("too_large", _("The file is too large."), status=413)
-    document = actions.do_upload_document(actor=request.user, data=file.read(), title=title,
-                                          filename=file.name or "")
+    document = actions.do_upload_document(actor=request.user, upload=file, title=title)
     return Status(201, {"id": document.pk, "title": document.title})
 
 
@@ -330,7 +327,4 @@ def trust_roots(request: HttpRequest):
 
 @router.post("/verify", auth=None, response=dict, summary="Verify the signatures of a PDF (no login needed)")
 def verify(request: HttpRequest, file: UploadedFile = File(...)):
-    if file.size > VERIFY_MAX_BYTES:
-        raise ActionError("too_large", _("The file is too large to verify (at most %(mb)d MB).")
-                          % {"mb": VERIFY_MAX_BYTES // (1024 * 1024)}, status=413)
-    return verify_upload(file.read(), file.name or "upload.pdf")
+    return verify_upload(file)

@@ -38,7 +38,7 @@ from signing.access import (
 from signing.models import Minutes, SignatureRecord, SigningRequest, SigningRequestSigner
 from signing.serializers import serialize_request
 from signing.trust import build_crl_der, installation_ca
-from signing.verification import VERIFY_MAX_BYTES, verify_upload
+from signing.verification import verify_upload
 
 
 def _error(request: HttpRequest, exc: ActionError) -> None:
@@ -81,8 +81,8 @@ def upload(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose a PDF file."))
         return redirect("signing_home")
     try:
-        document = actions.do_upload_document(actor=request.user, data=uploaded.read(),
-                                              title=request.POST.get("title", ""), filename=uploaded.name)
+        document = actions.do_upload_document(actor=request.user, upload=uploaded,
+                                              title=request.POST.get("title", ""))
     except ActionError as exc:
         _error(request, exc)
         return redirect("signing_home")
@@ -318,15 +318,16 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         if uploaded is None:
             messages.error(request, _("Choose a PDF file."))
             status = 400
-        elif uploaded.size > VERIFY_MAX_BYTES:
-            messages.error(request, _("The file is too large to verify (at most %(mb)d MB).")
-                           % {"mb": VERIFY_MAX_BYTES // (1024 * 1024)})
-            status = 413
         else:
-            data = uploaded.read()
-            report = verify_upload(data, uploaded.name)
-            # shown beside the report: a stamped copy names the SHA-256 of its signed original
-            sha256 = hashlib.sha256(data).hexdigest()
+            try:
+                report = verify_upload(uploaded)
+            except ActionError as exc:
+                _error(request, exc)
+                status = exc.status
+            else:
+                # shown beside the report: a stamped copy names the SHA-256 of its signed original
+                uploaded.seek(0)
+                sha256 = hashlib.file_digest(uploaded, "sha256").hexdigest()
     return render(request, "signing/verify.html", {"report": report, "sha256": sha256, "ca": installation_ca()},
                   status=status)
 

@@ -16,6 +16,7 @@ from ecabinet.access import is_system_admin, managed_unit_ids
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.intake import CheckedPdf, Purpose, intake_pdf
 from ecabinet.models import User
 from meetings.access import RUNNER_ROLES, MeetingAccess, require_runner
 from meetings.events import audience_for, emit
@@ -28,7 +29,6 @@ from meetings.models import (
     Meeting,
     Participant,
 )
-from meetings.pdfcheck import CheckedPdf, check_upload
 from meetings.serializers import serialize_document
 
 RUNNER_ROLE_NAMES = ["chair", "secretary"]
@@ -165,10 +165,8 @@ def do_upload_document(
         doc_type = DocumentType.objects.filter(pk=doc_type_id).first()
         if doc_type is None:
             raise ActionError("bad_document_type", _("Unknown document type."))
-    if upload is None:
-        raise ActionError("no_file", _("Choose a PDF file to upload."))
     # Validate before anything is written: a refused file leaves no row and no file.
-    checked = check_upload(upload, name=getattr(upload, "name", ""))
+    checked = intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.MEETING_DOCUMENT)
     title = (title or "").strip() or _title_from_name(getattr(upload, "name", ""))
     with FileGuard() as guard, transaction.atomic():
         document = Document.objects.create(
@@ -209,9 +207,7 @@ def do_replace_document(access: MeetingAccess, document: Document, *, actor: Use
         raise PermissionDeniedError(_("Only the meeting's secretary or the uploader may replace this document."))
     if document.status == Document.Status.WITHDRAWN:
         raise ConflictError("withdrawn", _("This document was withdrawn."))
-    if upload is None:
-        raise ActionError("no_file", _("Choose a PDF file to upload."))
-    checked = check_upload(upload, name=getattr(upload, "name", ""))
+    checked = intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.DOCUMENT_VERSION)
     with FileGuard() as guard, transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
         before = visibility(document)

@@ -26,6 +26,9 @@ def run_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "0", "SECRET_KEY": "short"}, "at least 50 characters"),
         ({"DEBUG": "1", "DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be a URL"),
         ({"DEBUG": "1", "MAX_UPLOAD_MB": "lots"}, "MAX_UPLOAD_MB must be an integer"),
+        ({"DEBUG": "1", "PDF_MAX_PAGES": "5k"}, "PDF_MAX_PAGES must be an integer"),
+        ({"DEBUG": "1", "PDF_MAX_INFLATED_MB": "0"}, "PDF_MAX_INFLATED_MB must be at least 1"),
+        ({"DEBUG": "1", "PDF_CHECK_MEMORY_MB": "64"}, "PDF_CHECK_MEMORY_MB must be at least 256"),
         ({"DEBUG": "0", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS must be set"),
     ],
 )
