@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ecabinet.models import AuditEvent
@@ -230,7 +231,7 @@ class DeliveryRuleTests(DeliveryTestCase):
 
     def test_conclusion_attachment_watermarked_for_members_original_for_runners(self) -> None:
         data = make_pdf(1, "Phụ lục kết luận")
-        attachment = do_attach_conclusion_file(self.meeting.pk, actor=self.secretary, content=data,
+        attachment = do_attach_conclusion_file(self.meeting.pk, actor=self.secretary, upload=ContentFile(data, name="pl.pdf"),
                                                title="Phụ lục kết luận.pdf")
         url = f"/meetings/{self.meeting.pk}/room/attachments/{attachment.pk}/"
         copy = self.client_for(self.member).get(url)

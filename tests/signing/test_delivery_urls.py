@@ -14,6 +14,7 @@ import re
 from datetime import timedelta
 from itertools import product
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLResolver, get_resolver
@@ -152,7 +153,7 @@ class DeliveryUrlWalkTests(SigningTestCase):
         for signer in (cls.secretary, cls.chair):
             do_sign_document(minutes.document, actor=signer, pin=PIN)
         do_generate_minutes(cls.meeting.pk, actor=cls.secretary)  # a draft: its preview is generated
-        attachment = do_attach_conclusion_file(rec.meeting.pk, actor=cls.secretary, content=make_pdf(1, "Phụ lục"),
+        attachment = do_attach_conclusion_file(rec.meeting.pk, actor=cls.secretary, upload=ContentFile(make_pdf(1, "Phụ lục"), name="pl.pdf"),
                                                title="Phụ lục kết luận")
         rnd = do_create_round(
             actor=cls.secretary, title="Dự thảo Quyết định", question="Đồng chí có đồng ý không?",
