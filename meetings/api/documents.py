@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from ecabinet.bodylimit import upload_body_limit
+from ecabinet.clientip import client_ip
 from ecabinet.errors import ActionError, NotFoundError
 from meetings.access import documents_visible_to, meeting_access
 from meetings.actions import documents as actions
@@ -44,8 +46,7 @@ def check_content_length(request: HttpRequest) -> None:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    # Multipart framing adds a little; a body this much over the limit cannot hold a valid file.
-    if length > settings.MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024:
+    if length > upload_body_limit():
         raise too_large_error()
 
 
@@ -146,8 +147,6 @@ def watermarked_response(request: HttpRequest, document: Document, version_numbe
                else versions.order_by("-number").first())
     if version is None:
         raise NotFoundError(_("This version does not exist."))
-    from ecabinet.views import client_ip
-
     actions.do_record_download(actor=request.user, version=version, mode="view" if inline else "download",
                                ip=client_ip(request))
     user = request.user
