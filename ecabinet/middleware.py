@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import time
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -54,18 +53,16 @@ class LanguageMiddleware:
 class LoginSlowdownMiddleware:
     """Delay sign-in attempts from an address that keeps failing (see ecabinet/loginguard.py).
 
-    Under the ASGI server the wait is an asyncio sleep in front of the (threaded) Django stack, so a
-    slowed address holds no worker thread and delays nobody else's requests.
+    Async only, first in the chain: under the ASGI server the wait is an asyncio sleep before the
+    request enters Django's threaded (sync) middleware, so a slowed attempt holds no thread.
     """
 
-    sync_capable = True
+    sync_capable = False
     async_capable = True
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
+        markcoroutinefunction(self)
 
     @staticmethod
     def delay_for(request) -> float:
@@ -73,15 +70,7 @@ class LoginSlowdownMiddleware:
             return 0.0
         return slowdown_seconds(address_failures(client_ip(request)))
 
-    def __call__(self, request):
-        if self.is_async:
-            return self.__acall__(request)
-        delay = self.delay_for(request)
-        if delay:
-            time.sleep(delay)
-        return self.get_response(request)
-
-    async def __acall__(self, request):
+    async def __call__(self, request):
         delay = await sync_to_async(self.delay_for)(request)
         if delay:
             await asyncio.sleep(delay)

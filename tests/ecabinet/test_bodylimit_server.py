@@ -64,3 +64,38 @@ def test_huge_bodies_never_reach_the_servers_memory(tmp_path, capsys):
         assert error["code"] == "too_large"
         assert "giới hạn là 200 MB" in error["message"]
     assert outcomes["/api/v1/verify", "over"].sent_bytes < 40 * MB  # refused by its declared size
+
+
+def test_a_slowed_login_holds_no_worker_while_it_waits(tmp_path):
+    """The address slowdown sleeps in the event loop: other requests are answered meanwhile."""
+    import threading
+    import time
+    import urllib.request
+
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    AccessAttempt.objects.create(username="ke-la-khac", ip_address="127.0.0.1", user_agent="x",
+                                 failures_since_start=40, attempt_time=timezone.now(),
+                                 get_data="", post_data="", http_accept="", path_info="/login/")
+    server = MakeRunServer(database_url=database_url_of(connection.settings_dict), media_root=str(tmp_path),
+                           extra_env={"LOGIN_SLOWDOWN_MAX_SECONDS": "3"})
+    events: list[str] = []
+    with server:
+        def slowed_login():
+            request = urllib.request.Request(
+                server.url + "/api/v1/auth/token", data=b'{"username": "ke-la", "password": "sai"}',
+                headers={"Content-Type": "application/json"})
+            try:
+                urllib.request.urlopen(request, timeout=30).read()
+            except urllib.error.HTTPError as exc:
+                events.append(f"login {exc.code}")
+
+        waiting = threading.Thread(target=slowed_login)
+        waiting.start()
+        time.sleep(1)  # a head start into its 3 s wait (the order of answers is asserted, not time)
+        for _ in range(3):
+            urllib.request.urlopen(server.url + "/login/", timeout=30).read()
+            events.append("page")
+        waiting.join(30)
+    assert events == ["page", "page", "page", "login 401"]
