@@ -53,8 +53,8 @@ class LanguageMiddleware:
 class LoginSlowdownMiddleware:
     """Delay sign-in attempts from an address that keeps failing (see ecabinet/loginguard.py).
 
-    Async only, first in the chain: under the ASGI server the wait is an asyncio sleep before the
-    request enters Django's threaded (sync) middleware, so a slowed attempt holds no thread.
+    Async only, first in the chain: under the ASGI server the wait is an asyncio sleep in the event
+    loop, before the request enters Django's sync middleware; other requests go on meanwhile.
     """
 
     sync_capable = False

@@ -134,9 +134,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and async only: a slowed sign-in waits in the event loop, before the sync middleware.
+    "ecabinet.middleware.LoginSlowdownMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "ecabinet.middleware.LoginSlowdownMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

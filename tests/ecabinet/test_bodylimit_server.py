@@ -7,9 +7,15 @@ checks whatever `make run` really serves.
 from __future__ import annotations
 
 import json
+import threading
+import time
+import urllib.error
+import urllib.request
 
 import pytest
+from axes.models import AccessAttempt
 from django.db import connection
+from django.utils import timezone
 
 from tests.ecabinet.bigbody import MB, MakeRunServer, peak_rss_mb, post_huge
 from tests.meetings.room_server import database_url_of
@@ -66,15 +72,9 @@ def test_huge_bodies_never_reach_the_servers_memory(tmp_path, capsys):
     assert outcomes["/api/v1/verify", "over"].sent_bytes < 40 * MB  # refused by its declared size
 
 
-def test_a_slowed_login_holds_no_worker_while_it_waits(tmp_path):
-    """The address slowdown sleeps in the event loop: other requests are answered meanwhile."""
-    import threading
-    import time
-    import urllib.request
-
-    from axes.models import AccessAttempt
-    from django.utils import timezone
-
+def test_slowed_logins_wait_while_others_are_served(tmp_path):
+    """The address slowdown sleeps in the event loop: while twenty slowed sign-ins wait, other
+    requests are answered, and the sign-ins are then answered (refused, not locked)."""
     AccessAttempt.objects.create(username="ke-la-khac", ip_address="127.0.0.1", user_agent="x",
                                  failures_since_start=40, attempt_time=timezone.now(),
                                  get_data="", post_data="", http_accept="", path_info="/login/")
@@ -82,20 +82,22 @@ def test_a_slowed_login_holds_no_worker_while_it_waits(tmp_path):
                            extra_env={"LOGIN_SLOWDOWN_MAX_SECONDS": "3"})
     events: list[str] = []
     with server:
-        def slowed_login():
+        def slowed_login(n: int):
             request = urllib.request.Request(
-                server.url + "/api/v1/auth/token", data=b'{"username": "ke-la", "password": "sai"}',
+                server.url + "/api/v1/auth/token", data=f'{{"username": "ke-la-{n}", "password": "sai"}}'.encode(),
                 headers={"Content-Type": "application/json"})
             try:
-                urllib.request.urlopen(request, timeout=30).read()
+                urllib.request.urlopen(request, timeout=60).read()
             except urllib.error.HTTPError as exc:
                 events.append(f"login {exc.code}")
 
-        waiting = threading.Thread(target=slowed_login)
-        waiting.start()
-        time.sleep(1)  # a head start into its 3 s wait (the order of answers is asserted, not time)
+        waiting = [threading.Thread(target=slowed_login, args=(n,)) for n in range(20)]
+        for thread in waiting:
+            thread.start()
+        time.sleep(1)  # a head start into their 3 s wait (the order of answers is asserted, not time)
         for _ in range(3):
             urllib.request.urlopen(server.url + "/login/", timeout=30).read()
             events.append("page")
-        waiting.join(30)
-    assert events == ["page", "page", "page", "login 401"]
+        for thread in waiting:
+            thread.join(60)
+    assert events == ["page"] * 3 + ["login 401"] * 20
