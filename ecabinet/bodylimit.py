@@ -50,6 +50,12 @@ def body_limit(path: str) -> int:
     return upload_body_limit() if UPLOAD_ROUTES.match(path) else form_body_limit()
 
 
+def _app_path(scope: dict[str, Any]) -> str:
+    """The path as the URLconf sees it, without the prefix the app may be mounted under."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
+
+
 def _declared_length(scope: dict[str, Any]) -> int | None:
     for name, value in scope.get("headers", []):
         if name == b"content-length":
@@ -68,8 +74,9 @@ def _limit_text(path: str) -> str:
 
 async def send_too_large(scope: dict[str, Any], send, limit: int) -> None:
     with translation.override(settings.LANGUAGE_CODE):
-        message = _("The request is too large: the limit is %(limit)s.") % {"limit": _limit_text(scope["path"])}
-        if scope["path"].startswith("/api/"):
+        path = _app_path(scope)
+        message = _("The request is too large: the limit is %(limit)s.") % {"limit": _limit_text(path)}
+        if path.startswith("/api/"):
             body = json.dumps(
                 {"error": {"code": "too_large", "message": message, "max_bytes": limit}},
                 ensure_ascii=False,
@@ -100,7 +107,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = body_limit(scope["path"])
+        limit = body_limit(_app_path(scope))
         declared = _declared_length(scope)
         if declared is not None and declared > limit:
             await send_too_large(scope, send, limit)

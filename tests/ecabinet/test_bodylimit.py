@@ -156,6 +156,19 @@ async def test_uploads_get_the_upload_bound(settings):
     assert client.pulled_chunks == 0
 
 
+async def test_routes_are_matched_below_the_mount_prefix(settings):
+    settings.MAX_UPLOAD_MB = 1
+    settings.MAX_FORM_BODY_KB = 64
+    scope = dict(http_scope("/ecabinet/api/v1/verify", content_length=900 * 1024), root_path="/ecabinet")
+    sent = Sent()
+    await BodyLimitMiddleware(reading_app)(scope, StreamingClient(900 * 1024).receive, sent)
+    assert sent.status == 200
+    scope = dict(http_scope("/ecabinet/api/v1/meetings", content_length=900 * 1024), root_path="/ecabinet")
+    sent = Sent()
+    await BodyLimitMiddleware(reading_app)(scope, StreamingClient(900 * 1024).receive, sent)
+    assert_api_too_large(sent)
+
+
 async def test_the_real_application_refuses_before_django_sees_the_body(settings):
     # No database, no Django view: the bound answers first.
     settings.MAX_FORM_BODY_KB = 64
