@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from ecabinet.bodylimit import upload_body_limit
 from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.intake import too_large_error
 from meetings.access import documents_visible_to, meeting_access
@@ -42,8 +42,7 @@ def check_content_length(request: HttpRequest) -> None:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    # Multipart framing adds a little; a body this much over the limit cannot hold a valid file.
-    if length > settings.MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024:
+    if length > upload_body_limit():
         raise too_large_error()
 
 
