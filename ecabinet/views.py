@@ -11,7 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ecabinet.actions import do_change_password, do_mark_notifications_read, do_revoke_api_token
+from ecabinet.actions import (
+    do_change_password,
+    do_confirm_password,
+    do_mark_notifications_read,
+    do_revoke_api_token,
+)
 from ecabinet.errors import ActionError
 from ecabinet.models import ApiToken
 
@@ -60,6 +65,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
+            # counted like a failed sign-in: a stolen session cannot guess the password here
+            do_confirm_password(request, actor=request.user, password=request.POST.get("old_password", ""),
+                                purpose="password_change")
             do_change_password(
                 actor=request.user,
                 old_password=request.POST.get("old_password", ""),
