@@ -223,7 +223,8 @@ def _is_ca(cert: x509.Certificate) -> bool:
 def remote_error(exc: RemoteSignerError, cert: SigningCertificate | None, actor: User | None) -> ActionError:
     """The user's message for a refusal by a remote service: never the service's own text (it is
     logged for the administrators), since that text comes from outside and may say anything."""
-    logger.warning("remote signing service refused: %s", exc)
+    logger.warning("remote signing service refused: %s (error=%r, description=%r)", exc,
+                   (exc.error or "")[:100], (exc.description or "")[:500])
     if exc.error in ("invalid_pin", "invalid_otp") and cert is not None and actor is not None:
         return pin_refused(cert, actor)
     if exc.status is None:
