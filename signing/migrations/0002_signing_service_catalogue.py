@@ -4,6 +4,28 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
+def catalogue_existing_addresses(apps, schema_editor):
+    """Credentials registered before the catalogue named their service by an address someone
+    typed: list each address once as a service switched OFF, so an administrator reviews it and
+    switches it on (or not) before the server calls it again."""
+    SigningCertificate = apps.get_model("signing", "SigningCertificate")
+    SigningService = apps.get_model("signing", "SigningService")
+    for cert in SigningCertificate.objects.filter(kind="csc"):
+        config = dict(cert.backend_config or {})
+        url = config.get("service_url")
+        if not url or "service" in config:
+            continue
+        service = SigningService.objects.filter(base_url=url).first()
+        if service is None:
+            service = SigningService.objects.create(
+                name=f"{url[:230]} (cần duyệt)", base_url=url[:500],
+                api_version=config.get("api_version") if config.get("api_version") in ("v1", "v2") else "v1",
+                active=False)
+        config.update(service=service.pk, service_name=service.name)
+        cert.backend_config = config
+        cert.save(update_fields=["backend_config"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -29,4 +51,5 @@ class Migration(migrations.Migration):
                 'ordering': ['name'],
             },
         ),
+        migrations.RunPython(catalogue_existing_addresses, migrations.RunPython.noop),
     ]

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import override_settings
+from django.test import TransactionTestCase, override_settings
 
-from ecabinet.errors import PermissionDeniedError
+from ecabinet.errors import ActionError, PermissionDeniedError
 from ecabinet.models import AuditEvent
 from signing.actions import current_certificate, do_save_signing_service
 from signing.backends import reset_service_calls
@@ -186,3 +186,40 @@ class OutgoingCallTests(CatalogueTestCase):
         reset_service_calls(self.owner)
         response = self.sign(document, self.owner, pin=CSC_PIN, access_token=self.service.token)
         self.assertEqual(response.status_code, 201, response.content)
+
+
+class CatalogueMigrationTests(TransactionTestCase):
+    """Credentials registered by address before the catalogue existed are kept, pointing at a
+    service that stays switched off until an administrator reviews the address."""
+
+    def test_existing_addresses_become_switched_off_services(self):
+        from datetime import UTC, datetime
+
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+
+        before, after = [("signing", "0001_initial")], [("signing", "0002_signing_service_catalogue")]
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        old = executor.loader.project_state(before).apps
+        user = old.get_model("ecabinet", "User").objects.create(username="csc-user", full_name="Người dùng CSC")
+        row = old.get_model("signing", "SigningCertificate").objects.create(
+            user_id=user.pk, kind="csc", cert_pem="-", serial="1", subject="CN=x", issuer="CN=y",
+            not_before=datetime(2026, 1, 1, tzinfo=UTC), not_after=datetime(2027, 1, 1, tzinfo=UTC),
+            backend_config={"service_url": "http://10.0.0.5:8080", "credential_id": "c", "api_version": "v2"})
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        executor.loader.build_graph()
+        new = executor.loader.project_state(after).apps
+        service = new.get_model("signing", "SigningService").objects.get()
+        self.assertEqual((service.base_url, service.api_version, service.active), ("http://10.0.0.5:8080", "v2", False))
+        config = new.get_model("signing", "SigningCertificate").objects.get(pk=row.pk).backend_config
+        self.assertEqual(config["service"], service.pk)
+        # switched off: signing with it is refused until an administrator approves the address
+        from signing.backends import service_for
+
+        with self.assertRaises(ActionError) as refused:
+            service_for(config)
+        self.assertEqual(refused.exception.code, "signing_service_withdrawn")
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
