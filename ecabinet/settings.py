@@ -293,6 +293,8 @@ SIGNING_TSA_URL = env_url("SIGNING_TSA_URL", {"http", "https"})
 SIGNING_PIN_MAX_ATTEMPTS = env_int("SIGNING_PIN_MAX_ATTEMPTS", 5, minimum=1)
 # Calls one person may make to remote signing services per minute (registering, signing).
 SIGNING_SERVICE_CALLS_PER_MINUTE = env_int("SIGNING_SERVICE_CALLS_PER_MINUTE", 20, minimum=1)
+# Seconds to wait for a remote signing service's answer (each call).
+SIGNING_SERVICE_TIMEOUT_SECONDS = env_int("SIGNING_SERVICE_TIMEOUT_SECONDS", 20, minimum=1)
 # The PKCS#11 module (token/HSM driver) used when an administrator registers a token key without
 # naming one. Loading a module runs its code, so only an absolute path to an existing file.
 SIGNING_PKCS11_MODULE = env_str("SIGNING_PKCS11_MODULE")

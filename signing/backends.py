@@ -63,7 +63,6 @@ logger = logging.getLogger(__name__)
 __all__ = ["read_csc_certificate", "read_token_certificate", "signer_for"]
 
 SECRET_MAX_LENGTH = 4096  # access tokens (JWTs) can be long; PINs are capped in certificates.py
-CSC_TIMEOUT_S = 20.0
 
 
 @contextmanager
@@ -294,7 +293,8 @@ def _csc_signer(cert: SigningCertificate, pin: str, *, actor: User,
     try:
         signer = csc_signer(service_url=service.base_url, access_token=access_token,
                             credential_id=config.get("credential_id") or None, pin=pin or None,
-                            api_version=service.api_version, timeout=CSC_TIMEOUT_S)
+                            api_version=service.api_version,
+                            timeout=settings.SIGNING_SERVICE_TIMEOUT_SECONDS)
     except RemoteSignerError as exc:
         raise remote_error(exc, cert, actor) from None
     _same_certificate(signer, cert)
@@ -331,7 +331,7 @@ def read_csc_certificate(*, service_url: str, credential_id: str, access_token: 
     })
     try:
         # no redirects: the bearer token must not follow the service to another address
-        with NO_REDIRECTS.open(request, timeout=CSC_TIMEOUT_S) as response:
+        with NO_REDIRECTS.open(request, timeout=settings.SIGNING_SERVICE_TIMEOUT_SECONDS) as response:
             raw = response.read(1024 * 1024)
     except urllib.error.HTTPError as exc:
         with exc:

@@ -18,7 +18,7 @@ from signing.models import SigningCertificate, SigningService
 from tests.base import PASSWORD
 from tests.signing.flow import SigningTestCase
 from tests.signing.servers.csc import Credential, CSCServer, CSCService
-from tests.signing.servers.redirect import RedirectingServer
+from tests.signing.servers.redirect import RedirectingServer, SilentServer
 from tests.signing.servers.testpki import issue, make_ca
 
 CSC_PIN = "8642"
@@ -164,6 +164,15 @@ class OutgoingCallTests(CatalogueTestCase):
         self.assertNotIn("307", error["message"])
         self.assertEqual(document.versions.count(), 1)
         self.assertEqual(current_certificate(self.owner).wrong_pin_count, 0)
+
+    @override_settings(SIGNING_SERVICE_TIMEOUT_SECONDS=1)
+    def test_a_service_that_does_not_answer_times_out_cleanly(self):
+        with SilentServer(delay=4) as silent:
+            hanging = self.add_service("Dịch vụ treo", silent.url)
+            error = self.assert_error(self.register(service=hanging), 400, "signing_service_unavailable")
+            self.assertEqual(silent.requests, 1)
+        self.assertIn("thử lại", error["message"])
+        self.assertFalse(SigningCertificate.objects.filter(user=self.owner, kind="csc").exists())
 
     @override_settings(SIGNING_SERVICE_CALLS_PER_MINUTE=3)
     def test_calls_are_rate_limited_per_user(self):

@@ -1,8 +1,9 @@
-"""A loopback HTTP server in front of another one: it answers some paths with a redirect to the
-other server and forwards the rest, recording what it saw (to test that clients do not follow)."""
+"""Misbehaving services on loopback: one in front of another server that answers some paths
+with a redirect to it and forwards the rest (clients must not follow), one that never answers."""
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler
@@ -51,6 +52,28 @@ class RedirectingServer(LoopbackServer):
                 self.wfile.write(body)
 
         super().__init__(Handler, name="test-redirect")
+
+    @property
+    def url(self) -> str:
+        return self.base_url
+
+
+class SilentServer(LoopbackServer):
+    """Accepts every request and answers nothing for `delay` seconds (a service that hangs)."""
+
+    def __init__(self, delay: float = 5.0) -> None:
+        self.requests = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                outer.requests += 1
+                time.sleep(delay)
+
+        super().__init__(Handler, name="test-silent")
 
     @property
     def url(self) -> str:
