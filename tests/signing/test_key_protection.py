@@ -217,6 +217,8 @@ class PinLockTests(KeyChangeTestCase):
         client = self.client_for(self.owner)
         page = client.get("/signing/certificate/")
         self.assertContains(page, 'data-testid="unlock-form"')
+        self.assertContains(page, "Hoặc tự mở khóa bằng cách xác nhận mật khẩu tài khoản.")
+        self.assertContains(page, "Mật khẩu tài khoản của bạn (để xác nhận đúng là bạn)")
         self.assertEqual(client.post("/signing/certificate/", {"action": "unlock"}).status_code, 403)
         self.assertIsNotNone(current_certificate(self.owner).locked_at)
         self.assertEqual(client.post("/signing/certificate/", {"action": "unlock", "password": PASSWORD}).status_code,
