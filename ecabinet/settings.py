@@ -216,6 +216,17 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Counters that must hold across workers (per-user rate limits) live in the cache: Redis when
+# there is one, else the process's memory (the embedded single-process default).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("REDIS_PREFIX", "ecabinet"),
+        }
+    }
+
 # --- Authentication --------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
@@ -318,6 +329,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ecabinet@localhost")
 
 SIGNING_TSA_URL = env_url("SIGNING_TSA_URL", {"http", "https"})
 SIGNING_PIN_MAX_ATTEMPTS = env_int("SIGNING_PIN_MAX_ATTEMPTS", 5, minimum=1)
+# Calls one person may make to remote signing services per minute (registering, signing).
+SIGNING_SERVICE_CALLS_PER_MINUTE = env_int("SIGNING_SERVICE_CALLS_PER_MINUTE", 20, minimum=1)
+# Seconds to wait for a remote signing service's answer (each call).
+SIGNING_SERVICE_TIMEOUT_SECONDS = env_int("SIGNING_SERVICE_TIMEOUT_SECONDS", 20, minimum=1)
 # The PKCS#11 module (token/HSM driver) used when an administrator registers a token key without
 # naming one. Loading a module runs its code, so only an absolute path to an existing file.
 SIGNING_PKCS11_MODULE = env_str("SIGNING_PKCS11_MODULE")

@@ -15,8 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from ecabinet.actions import do_change_password, do_mark_notifications_read, do_revoke_api_token
-from ecabinet.clientip import client_ip  # noqa: F401 - the address rule's former home
+from ecabinet.actions import (
+    do_change_password,
+    do_confirm_password,
+    do_mark_notifications_read,
+    do_revoke_api_token,
+)
 from ecabinet.errors import ActionError
 from ecabinet.loginguard import lockout_remaining, retry_after_seconds
 from ecabinet.models import ApiToken
@@ -80,6 +84,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
+            # counted like a failed sign-in: a stolen session cannot guess the password here
+            do_confirm_password(request, actor=request.user, password=request.POST.get("old_password", ""),
+                                purpose="password_change")
             do_change_password(
                 actor=request.user,
                 old_password=request.POST.get("old_password", ""),

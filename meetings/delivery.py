@@ -38,6 +38,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
+from ecabinet.clientip import client_ip
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.models import User
 from meetings.access import MeetingAccess, may_receive_original, may_receive_original_attachment
@@ -100,7 +101,7 @@ def deliver_generated_pdf(request: HttpRequest, data: bytes, *, filename: str, o
     one audit row `action` on `obj` with the SHA-256 and size of what was sent."""
     do_record_delivery(actor=request.user, obj=obj, action=action, details={
         **(details or {}), "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "inline": inline,
-        "delivery": GENERATED, "path": request.path, "ip": _client_ip(request),
+        "delivery": GENERATED, "path": request.path, "ip": client_ip(request),
     })
     return _pdf_response(HttpResponse(data, content_type="application/pdf"), filename=filename, inline=inline,
                          mode=GENERATED)
@@ -178,7 +179,7 @@ def _deliver_stored(request: HttpRequest, *, field: FieldFile, sha256: str, orig
     do_record_delivery(actor=request.user, obj=obj, action=action, details={
         **details, "sha256": sha256, "delivered_sha256": hashlib.sha256(body).hexdigest(),
         "watermarked": mode == WATERMARKED, "signed": signed, "inline": inline, "delivery": mode,
-        "path": request.path, "ip": _client_ip(request),
+        "path": request.path, "ip": client_ip(request),
     })
     response = _pdf_response(FileResponse(io.BytesIO(body), content_type="application/pdf"), filename=filename,
                              inline=inline, mode=mode)
@@ -232,10 +233,6 @@ def _pdf_response(response: HttpResponse, *, filename: str, inline: bool, mode: 
     return response
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    from ecabinet.views import client_ip
-
-    return client_ip(request)
 
 
 # ---- is it signed? -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ecabinet.actions import do_confirm_password
 from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.models import User
 from meetings.access import may_receive_original
@@ -267,39 +268,58 @@ def answer_pdf(request: HttpRequest, answer_id: int) -> HttpResponse:
         return error_page(request, exc)
 
 
+def _fresh_password(request: HttpRequest, purpose: str):  # noqa: ANN202 - FreshPassword | None
+    password = request.POST.get("password", "")
+    return do_confirm_password(request, actor=request.user, password=password, purpose=purpose) if password else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def certificate(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
+        action = request.POST.get("action")
         try:
-            if request.POST.get("action") == "csc":
-                actions.do_register_csc(actor=request.user, service_url=request.POST.get("service_url", ""),
+            if action == "csc":
+                service = request.POST.get("service", "")
+                actions.do_register_csc(actor=request.user, service=int(service) if service.isdigit() else None,
                                         credential_id=request.POST.get("credential_id", ""),
-                                        access_token=request.POST.get("access_token", ""))
+                                        access_token=request.POST.get("access_token", ""),
+                                        fresh_password=_fresh_password(request, "certificate_register"))
                 messages.success(request, _("You now sign through the remote signing service."))
-            elif request.POST.get("action") == "import":
+            elif action == "import":
                 uploaded = request.FILES.get("file")
                 if uploaded is None:
                     raise ActionError("no_file", _("Choose a PKCS#12 (.p12 / .pfx) file."))
                 if uploaded.size > 1024 * 1024:
                     raise ActionError("too_large", _("The PKCS#12 file is too large."), status=413)
+                fresh = _fresh_password(request, "certificate_import")
                 actions.do_import_pkcs12(actor=request.user, data=uploaded.read(),
-                                         password=request.POST.get("password", ""), pin=request.POST.get("pin", ""))
+                                         file_password=request.POST.get("file_password", ""),
+                                         pin=request.POST.get("pin", ""), fresh_password=fresh)
                 messages.success(request, _("Your certificate was imported."))
+            elif action == "unlock":
+                current = actions.current_certificate(request.user)
+                if current is None:
+                    raise ActionError("no_certificate", _("You have no signing certificate yet."))
+                actions.do_reset_pin_lock(current, actor=request.user,
+                                          fresh_password=_fresh_password(request, "pin_unlock"))
+                messages.success(request, _("Signing is unlocked."))
             else:
+                fresh = _fresh_password(request, "certificate_issue")
                 actions.do_issue_certificate(actor=request.user, pin=request.POST.get("pin", ""),
-                                             pin_confirm=request.POST.get("pin_confirm", ""))
+                                             pin_confirm=request.POST.get("pin_confirm", ""), fresh_password=fresh)
                 messages.success(request, _("Your signing certificate is ready."))
             return redirect("signing_certificate")
         except ActionError as exc:
             _error(request, exc)
-            status = 400
+            status = exc.status
     ca = installation_ca()
     return render(request, "signing/certificate.html", {
         "certificate": actions.current_certificate(request.user),
         "history": request.user.signing_certificates.order_by("-pk")[:20],
         "ca": ca,
+        "services": actions.active_signing_services(),
     }, status=status)
 
 

@@ -29,6 +29,7 @@ from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
 from meetings.actions.documents import FileGuard, write_version
 from meetings.models import Document, DocumentVersion
+from signing.access import require_may_fulfil
 from signing.actions.certificates import check_usable, current_certificate
 from signing.actions.requests import advance_after_signature
 from signing.backends import signer_for
@@ -264,6 +265,8 @@ def _sign_locked(document_id: int, *, actor: User, cert_id: int, signer: Signer,
     document = _lock_document(document_id)
     entry = signer_entry(document, actor)
     cert = check_usable(SigningCertificate.objects.get(pk=cert_id))
+    if entry is not None:
+        require_may_fulfil(cert, actor)
     level = resolve_level(level)
     reason = (reason or "").strip()[:255]
     latest = document.versions.order_by("-number").first()
@@ -328,10 +331,12 @@ def do_sign_document(document: Document, *, actor: User, pin: str, reason: str =
     credential's PIN); `access_token` is the bearer token for a remote signing service.
     Not one atomic block on purpose: a wrong PIN is counted in its own transaction (see
     ``signing.backends``); the signature itself is one transaction (``_sign_locked``)."""
-    signer_entry(document, actor)  # refuse early (403/409) before asking for the PIN
+    entry = signer_entry(document, actor)  # refuse early (403/409) before asking for the PIN
     if level is not None:
         resolve_level(level)
     cert = check_usable(current_certificate(actor))
+    if entry is not None:
+        require_may_fulfil(cert, actor)  # before the PIN: an unusable certificate costs no try
     with signer_for(cert, pin, actor=actor, access_token=access_token) as signer:
         return sign_with_signer(document, actor=actor, cert=cert, signer=signer, reason=reason, page=page,
                                 level=level)

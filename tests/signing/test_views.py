@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from meetings.models import Document
 from signing.models import SigningRequest
+from tests.base import PASSWORD
 from tests.signing.flow import PIN, SigningTestCase, make_pdf
 
 
@@ -102,12 +103,14 @@ class PageAccessTests(SigningTestCase):
     def test_certificate_page(self):
         client = self.client_for(self.owner)
         self.assertContains(client.get("/signing/certificate/"), "Nguyễn Văn Chủ")
-        bad = client.post("/signing/certificate/", {"action": "issue", "pin": "123", "pin_confirm": "123"})
+        bad = client.post("/signing/certificate/", {"action": "issue", "pin": "123", "pin_confirm": "123",
+                                                    "password": PASSWORD})
         self.assertEqual(bad.status_code, 400)
         good = client.post("/signing/certificate/", {"action": "issue", "pin": "pin-moi-7777",
-                                                     "pin_confirm": "pin-moi-7777"})
+                                                     "pin_confirm": "pin-moi-7777", "password": PASSWORD})
         self.assertEqual(good.status_code, 302)
-        bad_p12 = client.post("/signing/certificate/", {"action": "import", "pin": "pin-moi-8888", "password": "x",
+        bad_p12 = client.post("/signing/certificate/", {"action": "import", "pin": "pin-moi-8888",
+                                                        "file_password": "x", "password": PASSWORD,
                                                         "file": SimpleUploadedFile("a.p12", b"garbage")})
         self.assertEqual(bad_p12.status_code, 400)
 
