@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.http import Http404, HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Schema
+from ninja import Router, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from ecabinet.actions import do_issue_api_token
+from ecabinet.api_docs import EcabinetAPI
 from ecabinet.auth import API_AUTH
 from ecabinet.errors import ActionError
 
-api = NinjaAPI(
+api = EcabinetAPI(
     title="eCabinet API",
     version="1",
     description="Phòng họp không giấy và ký số cho cơ quan nhà nước / Paperless meetings and signing.",
@@ -73,6 +80,20 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
     codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_type"}
     return error_response(exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> JsonResponse:
+    # no boundary, a broken part, a header Django cannot read
+    return error_response(400, "bad_request", _("The multipart body could not be read."))
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> JsonResponse:
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(413, "too_large", _("The request body is too large."))
+    # too many fields or files, a forged host or a malformed header: bad input, never a 500
+    return error_response(400, "bad_request", _("The request is not valid."))
 
 
 def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:

@@ -40,3 +40,32 @@ class LanguageMiddleware:
             if accepted in SUPPORTED:
                 return accepted
         return settings.LANGUAGE_CODE
+
+
+class UnreadableBodyMiddleware:
+    """A POST body Django cannot parse (multipart without a boundary, a broken part) is a 400.
+
+    Django raises MultiPartParserError from `request.POST`, and on pages the CSRF check is the
+    first to read it, outside any view, which would make it a 500. This runs just before the
+    CSRF check and reads the body first (the check would read it anyway). API views are
+    CSRF-exempt in Django's eyes and turn the same error into the JSON envelope themselves.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or getattr(view_func, "csrf_exempt", False):
+            return None
+        from django.http.multipartparser import MultiPartParserError
+
+        try:
+            request.POST  # noqa: B018 - parsing is the point
+        except MultiPartParserError as exc:
+            from ecabinet.error_pages import bad_request
+
+            return bad_request(request, exc)
+        return None

@@ -10,12 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecabinet.errors import ActionError, NotFoundError
+from ecabinet.inputs import parse_datetime
 from ecabinet.models import User
 from meetings.models import Document
 from signing import actions
@@ -130,14 +130,7 @@ def document_file(request: HttpRequest, document_id: int) -> FileResponse:
 
 
 def _parse_due(value: str) -> datetime | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ActionError("bad_due", _("The due date is not valid.")) from None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    return parse_datetime(value, "due", code="bad_due")
 
 
 @login_required

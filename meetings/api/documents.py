@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from ecabinet.errors import ActionError, NotFoundError
+from ecabinet.errors import NotFoundError
+from ecabinet.inputs import parse_int
 from meetings.access import documents_visible_to, meeting_access
 from meetings.actions import documents as actions
 from meetings.actions.opinions import document_for_viewer
@@ -50,13 +51,7 @@ def check_content_length(request: HttpRequest) -> None:
 
 
 def form_int(data, key: str) -> int | None:
-    value = (data.get(key) or "").strip() if isinstance(data.get(key), str) else data.get(key)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ActionError("bad_request", _("%(field)s must be a number.") % {"field": key}) from None
+    return parse_int(data.get(key), key)
 
 
 def form_bool(data, key: str) -> bool:
