@@ -16,7 +16,7 @@ from ninja import Router, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from ecabinet.actions import do_issue_api_token
-from ecabinet.api_docs import EcabinetAPI
+from ecabinet.api_docs import EcabinetAPI, ErrorEnvelope
 from ecabinet.auth import API_AUTH
 from ecabinet.errors import ActionError
 
@@ -113,7 +113,8 @@ class TokenResponse(Schema):
     expires_at: str
 
 
-@auth_router.post("/token", auth=None, response={200: TokenResponse}, summary="Issue an API token")
+@auth_router.post("/token", auth=None, response={200: TokenResponse, 401: ErrorEnvelope},
+                  summary="Issue an API token")
 def issue_token(request: HttpRequest, payload: TokenRequest):
     from ecabinet.views import client_ip
 

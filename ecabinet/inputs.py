@@ -2,7 +2,7 @@
 
 Numbers must fit a 64-bit column before any query sees them; dates and times must parse and stay
 inside the years this system deals with, so date arithmetic (a week view, a time zone shift)
-can never overflow. File names are cut to a safe length in one place. Every refusal is a 400
+can never overflow. Uploaded file names are cleaned and cut in one place. Every refusal is a 400
 naming the field.
 """
 
@@ -15,7 +15,6 @@ from typing import Annotated
 from django.utils import timezone
 from django.utils.dateparse import parse_date as django_parse_date
 from django.utils.dateparse import parse_datetime as django_parse_datetime
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, Field
 
@@ -29,7 +28,7 @@ BIGINT_MIN = -(2**63)
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
 
-MAX_FILE_NAME = 150
+MAX_FILE_NAME = 255  # the CharField length of every stored original name
 
 
 def field_error(field: str, message: str, *, code: str = "invalid") -> ActionError:
@@ -147,10 +146,14 @@ def day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def safe_file_name(name: str | None, *, default: str = "file", max_length: int = MAX_FILE_NAME) -> str:
-    """A stored or shown file name: the base slugified (Vietnamese letters folded), the extension
-    kept if short, the whole cut to `max_length` characters. Never empty, never a path."""
-    base, ext = os.path.splitext(os.path.basename((name or "").replace("\\", "/")))
-    ext = ext.lower() if len(ext) <= 10 and slugify(ext[1:]) == ext[1:].lower() else ""
-    base = slugify(base.replace("đ", "d").replace("Đ", "D")) or default
-    return base[: max(1, max_length - len(ext))] + ext
+def clean_file_name(name: str | None, *, default: str = "", max_length: int = MAX_FILE_NAME) -> str:
+    """A user's file name as stored and shown (never used as a path on disk: stored files are
+    named by their hash): the last path part, without control characters, cut to `max_length`
+    characters keeping a short extension. Vietnamese letters are kept; people recognise their file."""
+    base = os.path.basename((name or "").replace("\\", "/"))
+    base = "".join(ch for ch in base if ch.isprintable()).strip() or default
+    if len(base) <= max_length:
+        return base
+    stem, ext = os.path.splitext(base)
+    ext = ext if len(ext) <= 10 else ""
+    return stem[: max_length - len(ext)] + ext

@@ -1,9 +1,9 @@
 """The public verification service shared by ``POST /api/v1/verify`` and the /verify/ page."""
-
 from __future__ import annotations
 
 import logging
 
+from ecabinet.inputs import clean_file_name
 from signing.pdf.verify import verify_pdf_bytes
 from signing.trust import installation_trust_roots
 
@@ -19,7 +19,7 @@ def _report(filename: str, status: str, error: str) -> dict:
 
 def verify_upload(data: bytes, filename: str) -> dict:
     """The DESIGN.md verify_pdf report; any failure is an ``error`` verdict, never a pass."""
-    filename = (filename or "upload.pdf").replace("/", "_").replace("\\", "_")[:200]
+    filename = clean_file_name(filename, default="upload.pdf", max_length=200)
     if len(data) > VERIFY_MAX_BYTES:
         return _report(filename, "error", "file too large")
     try:

@@ -32,7 +32,7 @@ from meetings.actions.preparation import do_add_participant, do_create_meeting
 from meetings.actions.preparation_agenda import do_add_agenda_item
 from tests.base import make_user
 
-CHECKS = [not_a_server_error]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # FUZZ_EXAMPLES=100 for a deeper local run; CI keeps the default.
 FUZZ_SETTINGS = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "8")), derandomize=True, deadline=None, database=None,

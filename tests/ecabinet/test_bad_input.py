@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from ecabinet.actions import do_issue_api_token
-from ecabinet.inputs import safe_file_name
+from ecabinet.inputs import clean_file_name
 from meetings.models import AgendaItem, DocumentVersion, Meeting, OpinionRound
 from tests.meetings.docs_helpers import pdf_bytes
 from tests.meetings.prep_helpers import PrepTestCase
@@ -182,8 +182,9 @@ class ErrorHandlerTests(PrepTestCase):
         self.assert_error(Client().get("/api/v2/nothing"), 404, "not_found")
 
     def test_pages_get_vietnamese_error_templates(self):
-        from ecabinet import error_pages
         from django.test import RequestFactory
+
+        from ecabinet import error_pages
 
         request = RequestFactory().get("/meetings/x/")
         for view, status, text in ((error_pages.bad_request, 400, "Yêu cầu không hợp lệ"),
@@ -202,15 +203,17 @@ class ErrorHandlerTests(PrepTestCase):
         self.assertEqual(json.loads(api.content)["error"]["code"], "server_error")
 
 
-class SafeFileNameTests(PrepTestCase):
+class CleanFileNameTests(PrepTestCase):
     def test_names(self):
-        self.assertEqual(safe_file_name("Tờ trình số 12.PDF"), "to-trinh-so-12.pdf")
-        self.assertEqual(safe_file_name("../../etc/passwd"), "passwd")
-        self.assertEqual(safe_file_name(""), "file")
-        long = safe_file_name("a" * 5000 + ".pdf")
-        self.assertEqual(len(long), 150)
+        self.assertEqual(clean_file_name("Tờ trình số 12.pdf"), "Tờ trình số 12.pdf")
+        self.assertEqual(clean_file_name("../../etc/passwd"), "passwd")
+        self.assertEqual(clean_file_name("C:\\Users\\a\\Báo cáo.pdf"), "Báo cáo.pdf")
+        self.assertEqual(clean_file_name("a\x00b\nc.pdf"), "abc.pdf")
+        self.assertEqual(clean_file_name("", default="upload.pdf"), "upload.pdf")
+        long = clean_file_name("a" * 5000 + ".pdf")
+        self.assertEqual(len(long), 255)
         self.assertTrue(long.endswith(".pdf"))
-        self.assertEqual(safe_file_name("x." + "y" * 300), "x")
+        self.assertEqual(len(clean_file_name("x." + "y" * 300)), 255)
 
 
 def _upload(name: str = "to-trinh.pdf"):
