@@ -9,7 +9,7 @@ naming the field.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from django.utils import timezone
@@ -49,7 +49,7 @@ def _range_message() -> str:
 def _check_datetime(value: datetime) -> datetime:
     if not _date_in_range(value):
         raise ValueError(_range_message())
-    return value
+    return value.astimezone(UTC) if timezone.is_aware(value) else value
 
 
 def _check_date(value: date) -> date:
@@ -65,6 +65,33 @@ Int64 = Annotated[int, Field(ge=BIGINT_MIN, le=BIGINT_MAX)]
 Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
 DateTime = Annotated[datetime, AfterValidator(_check_datetime)]
 Date = Annotated[date, AfterValidator(_check_date)]
+
+
+def find_nul(data: object, field: str = "") -> str | None:
+    """The field holding a NUL character, if any (PostgreSQL text cannot store one)."""
+    if isinstance(data, str):
+        return field if "\x00" in data else None
+    if isinstance(data, dict):
+        items = data.items()
+    elif hasattr(data, "lists"):  # a QueryDict: every value of every key
+        items = data.lists()
+    elif isinstance(data, (list, tuple)):
+        items = ((field, item) for item in data)
+    else:
+        return None
+    for key, value in items:
+        if isinstance(key, str) and "\x00" in key:
+            return key
+        found = find_nul(value, str(key) if not isinstance(data, (list, tuple)) else field)
+        if found is not None:
+            return found
+    return None
+
+
+def refuse_nul(data: object) -> None:
+    field = find_nul(data)
+    if field is not None:
+        raise field_error(field or "body", _("Text may not contain NUL characters."))
 
 
 def parse_int(value: object, field: str, *, minimum: int = BIGINT_MIN, maximum: int = BIGINT_MAX) -> int | None:
@@ -85,10 +112,11 @@ def parse_id(value: object, field: str) -> int | None:
 
 
 def aware(value: datetime, field: str, *, code: str = "invalid") -> datetime:
-    """Naive means local time; the date must be one this system deals with (no overflow later)."""
+    """Naive means local time; the date must be one this system deals with (no overflow later).
+    Returned in UTC: an offset like +21:22 is valid Python but beyond what PostgreSQL stores."""
     if not _date_in_range(value):
         raise field_error(field, _range_message(), code=code)
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    return (timezone.make_aware(value) if timezone.is_naive(value) else value).astimezone(UTC)
 
 
 def parse_datetime(value: str | datetime | None, field: str, *, required: bool = False,
@@ -155,5 +183,6 @@ def clean_file_name(name: str | None, *, default: str = "", max_length: int = MA
     if len(base) <= max_length:
         return base
     stem, ext = os.path.splitext(base)
-    ext = ext if len(ext) <= 10 else ""
+    if len(ext) > 10:  # not an extension worth keeping: cut the name as a whole
+        stem, ext = base, ""
     return stem[: max_length - len(ext)] + ext

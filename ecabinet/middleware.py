@@ -42,13 +42,16 @@ class LanguageMiddleware:
         return settings.LANGUAGE_CODE
 
 
-class UnreadableBodyMiddleware:
-    """A POST body Django cannot parse (multipart without a boundary, a broken part) is a 400.
+class BadInputMiddleware:
+    """Input no page can use is a 400 before any view runs: a POST body Django cannot parse
+    (multipart without a boundary, a broken part) and NUL characters in the query or form
+    (PostgreSQL text cannot hold them).
 
     Django raises MultiPartParserError from `request.POST`, and on pages the CSRF check is the
     first to read it, outside any view, which would make it a 500. This runs just before the
     CSRF check and reads the body first (the check would read it anyway). API views are
-    CSRF-exempt in Django's eyes and turn the same error into the JSON envelope themselves.
+    CSRF-exempt in Django's eyes: the API parses its own input and answers the envelope
+    (ecabinet/api.py), so for them only the query string is checked here.
     """
 
     def __init__(self, get_response):
@@ -58,14 +61,17 @@ class UnreadableBodyMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.method != "POST" or getattr(view_func, "csrf_exempt", False):
-            return None
         from django.http.multipartparser import MultiPartParserError
 
-        try:
-            request.POST  # noqa: B018 - parsing is the point
-        except MultiPartParserError as exc:
-            from ecabinet.error_pages import bad_request
+        from ecabinet.error_pages import bad_request
+        from ecabinet.inputs import find_nul
 
+        try:
+            if find_nul(request.GET) is not None:
+                return bad_request(request, None)
+            if request.method == "POST" and not getattr(view_func, "csrf_exempt", False):
+                if find_nul(request.POST) is not None:
+                    return bad_request(request, None)
+        except MultiPartParserError as exc:
             return bad_request(request, exc)
         return None

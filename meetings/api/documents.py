@@ -14,7 +14,7 @@ from ninja import Router, Schema, Status
 
 from ecabinet.api_docs import file_response
 from ecabinet.errors import NotFoundError
-from ecabinet.inputs import Id, Int64, parse_int
+from ecabinet.inputs import Id, Int64, parse_int, refuse_nul
 from meetings.access import documents_visible_to, meeting_access
 from meetings.actions import documents as actions
 from meetings.actions.opinions import document_for_viewer
@@ -51,7 +51,8 @@ def multipart(fields: dict, required: list[str]) -> dict:
 
 
 def check_content_length(request: HttpRequest) -> None:
-    """Refuse an oversized body before Django parses it (files are checked again after)."""
+    """Refuse an oversized body before Django parses it (files are checked again after), then
+    text fields PostgreSQL could not store."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -59,6 +60,7 @@ def check_content_length(request: HttpRequest) -> None:
     # Multipart framing adds a little; a body this much over the limit cannot hold a valid file.
     if length > settings.MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024:
         raise too_large_error()
+    refuse_nul(request.POST)  # then the form's text fields: PostgreSQL cannot store NUL
 
 
 def form_int(data, key: str) -> int | None:

@@ -13,7 +13,7 @@ from ninja import Router, Schema, Status
 
 from ecabinet.api_docs import file_response
 from ecabinet.errors import ActionError
-from ecabinet.inputs import Id, Int64, parse_datetime
+from ecabinet.inputs import Id, Int64, parse_datetime, refuse_nul
 from meetings.actions import opinions as actions
 from meetings.api.documents import check_content_length, form_int, multipart, uploaded_file
 from meetings.models import OpinionAnswer, OpinionRound, PersonalNote
@@ -195,6 +195,7 @@ def answer_round(request: HttpRequest, round_id: Id):
             raise ActionError("bad_request", _("The request is not valid.")) from None
         if not isinstance(data, dict):
             raise ActionError("bad_request", _("The request is not valid."))
+        refuse_nul(data)
         upload = None
     else:
         data, upload = request.POST, uploaded_file(request)

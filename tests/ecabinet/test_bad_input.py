@@ -109,6 +109,38 @@ class TimesAndDatesTests(PrepTestCase):
         self.assertEqual([m["id"] for m in response.json()], [self.meeting.pk])
 
 
+class NulAndOffsetTests(PrepTestCase):
+    """Found by the fuzzer on PostgreSQL: NUL characters and a +21:22 offset it cannot store."""
+
+    def test_nul_in_json_query_and_forms(self):
+        count = Meeting.objects.count()
+        # JSON bodies: Ninja reports the refusal as an unreadable body
+        self.assert_error(self.api("post", "/api/v1/auth/token", {"username": "a\x00b", "password": "x"}), 400)
+        self.assert_error(self.api("post", "/api/v1/meetings", {
+            "title": "Họp\x00", "starts_at": "2026-12-01T08:00", "ends_at": "2026-12-01T10:00"}, user=self.owner),
+            400)
+        self.assert_error(self.api("get", "/api/v1/meetings?q=a%00b", user=self.owner), 400)
+        response = self.client_for(self.owner).post(self.url("/documents"), {"file": _upload(), "title": "a\x00"})
+        self.assert_error(response, 400, "invalid")
+        self.assertEqual(Meeting.objects.count(), count)
+        self.assertFalse(DocumentVersion.objects.exists())
+
+    def test_nul_on_pages_is_a_vietnamese_400(self):
+        client = self.client_for(self.owner)
+        self.assertContains(client.get("/meetings/?q=a%00b"), "Yêu cầu không hợp lệ", status_code=400)
+        page = client.post(f"/meetings/{self.meeting.pk}/cancel/", {"reason": "x\x00"})
+        self.assertContains(page, "Yêu cầu không hợp lệ", status_code=400)
+        self.assertEqual(Meeting.objects.get(pk=self.meeting.pk).status, Meeting.Status.DRAFT)
+
+    def test_offset_beyond_what_postgresql_stores(self):
+        response = self.api("post", "/api/v1/meetings", {
+            "title": "Họp", "starts_at": "2295-09-28T07:46:06+21:22", "ends_at": "2295-09-28T09:46:06+21:22"},
+            user=self.owner)
+        self.assertEqual(response.status_code, 201, response.content[:300])
+        meeting = Meeting.objects.get(pk=response.json()["id"])
+        self.assertEqual(meeting.starts_at.isoformat(), "2295-09-27T10:24:06+00:00")
+
+
 class WeekPageTests(PrepTestCase):
     def test_last_day_of_the_calendar_is_a_vietnamese_400(self):
         for value in ("9999-12-31", "0001-01-01", "2026-13-45"):
