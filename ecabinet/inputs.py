@@ -94,16 +94,17 @@ def refuse_nul(data: object) -> None:
         raise field_error(field or "body", _("Text may not contain NUL characters."))
 
 
-def parse_int(value: object, field: str, *, minimum: int = BIGINT_MIN, maximum: int = BIGINT_MAX) -> int | None:
+def parse_int(value: object, field: str, *, minimum: int = BIGINT_MIN, maximum: int = BIGINT_MAX,
+              code: str = "invalid") -> int | None:
     """A form or query number: empty is None; not a number or out of range is a 400 naming the field."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
         number = int(str(value).strip()) if not isinstance(value, int) else value
     except ValueError:
-        raise field_error(field, _("%(field)s must be a number.") % {"field": field}) from None
+        raise field_error(field, _("%(field)s must be a number.") % {"field": field}, code=code) from None
     if not minimum <= number <= maximum:
-        raise field_error(field, _("%(field)s is out of range.") % {"field": field})
+        raise field_error(field, _("%(field)s is out of range.") % {"field": field}, code=code)
     return number
 
 
@@ -153,7 +154,7 @@ def parse_date(value: str | date | None, field: str, *, required: bool = False) 
     if parsed is None:
         raise field_error(field, _("Enter a date (YYYY-MM-DD)."))
     if not _date_in_range(parsed):
-        raise field_error(field, _range_message())
+        raise field_error(field, _range_message(), code="out_of_range")
     return parsed
 
 

@@ -64,7 +64,7 @@ def check_content_length(request: HttpRequest) -> None:
 
 
 def form_int(data, key: str) -> int | None:
-    return parse_int(data.get(key), key)
+    return parse_int(data.get(key), key, code="bad_request")
 
 
 def form_bool(data, key: str) -> bool:

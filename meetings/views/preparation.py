@@ -47,6 +47,14 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _lenient_date(value: str | None):
+    """A list filter: a date that is not one, or outside the calendar this system keeps, is ignored."""
+    try:
+        return parse_date(value, "date")
+    except ActionError:
+        return None
+
+
 # --- lists and calendars ----------------------------------------------------------------------
 
 @login_required
@@ -55,10 +63,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     scope = get.get("scope") if get.get("scope") in SCOPES else "mine"
     when = get.get("when") if get.get("when") in ("upcoming", "past", "any") else "upcoming"
     status = get.get("status") if get.get("status") in Meeting.Status.values else None
-    try:
-        start, end = parse_date(get.get("from"), "from"), parse_date(get.get("to"), "to")
-    except ActionError as exc:
-        return _error_page(request, exc)
+    start, end = _lenient_date(get.get("from")), _lenient_date(get.get("to"))
     qs = search_meetings(request.user, scope=scope, status=status, start=start, end=end,
                          q=(get.get("q") or "").strip() or None, unit=_int(get.get("unit")))
     now = timezone.now()
@@ -85,7 +90,9 @@ def meeting_week(request: HttpRequest) -> HttpResponse:
     try:
         day = parse_date(request.GET.get("d"), "d") or timezone.localdate()
     except ActionError as exc:
-        return _error_page(request, exc)
+        if exc.code == "out_of_range":  # 9999-12-31: a week past it does not exist
+            return _error_page(request, exc)
+        day = timezone.localdate()  # not a date at all: this week, as always
     monday = day - timedelta(days=day.weekday())
     return render(request, "meetings/week.html", {
         "days": week_days(monday, request.user), "monday": monday, "today": timezone.localdate(),
