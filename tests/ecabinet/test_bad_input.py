@@ -103,8 +103,9 @@ class TimesAndDatesTests(PrepTestCase):
         self.assert_error(response, 400, "bad_request")
 
     def test_ordinary_dates_still_work(self):
-        day = (timezone.localdate() + timedelta(days=3)).isoformat()
-        response = self.api("get", f"/api/v1/meetings?from={day}&to={day}T23:59", user=self.owner)
+        day = timezone.localtime(self.meeting.starts_at).date()
+        after = timezone.localtime(self.meeting.ends_at + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+        response = self.api("get", f"/api/v1/meetings?from={day.isoformat()}&to={after}", user=self.owner)
         self.assertEqual(response.status_code, 200)
         self.assertEqual([m["id"] for m in response.json()], [self.meeting.pk])
 
