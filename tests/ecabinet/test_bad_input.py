@@ -67,7 +67,17 @@ class IntegersPast64BitsTests(PrepTestCase):
                 self.assertContains(client.get(path), "Không tìm thấy", status_code=404)
 
     def test_anonymous_still_gets_401_first(self):
+        # authentication runs before parameters are read: no token, nothing learnt about inputs
         self.assert_error(self.api("get", "/api/v1/meetings"), 401)
+        self.assert_error(self.api("get", f"/api/v1/meetings/{HUGE}"), 401)
+        self.assert_error(self.api("get", "/api/v1/meetings", token="forged-token"), 401)
+
+    def test_outsider_and_participant_in_range(self):
+        # a valid id keeps the usual answers: the participant sees it, the outsider gets a 404
+        self.schedule()
+        self.assertEqual(self.api("get", self.url(), user=self.member).status_code, 200)
+        self.assert_error(self.api("get", self.url(), user=self.outsider), 404)
+        self.assert_error(self.api("get", f"/api/v1/meetings/{HUGE}", user=self.outsider), 400)
 
 
 class TimesAndDatesTests(PrepTestCase):
@@ -205,6 +215,12 @@ class MultipartTests(PrepTestCase):
         verify = self.client_for(self.owner).post("/api/v1/verify", {"file": _upload(name)})
         self.assertEqual(verify.status_code, 200, verify.content[:300])
         self.assertLessEqual(len(verify.json()["file"]), 255)
+
+    @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1024)
+    def test_too_big_form_on_a_page_is_a_vietnamese_413(self):
+        page = self.client_for(self.owner).post(f"/meetings/{self.meeting.pk}/cancel/", {"reason": "x" * 4096})
+        self.assertContains(page, "Nội dung yêu cầu quá lớn", status_code=413)
+        self.assertEqual(Meeting.objects.get(pk=self.meeting.pk).status, Meeting.Status.DRAFT)
 
     @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1024)
     def test_too_big_json_body_is_413(self):
