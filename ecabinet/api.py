@@ -3,18 +3,42 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.http import Http404, HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Schema
+from ninja import Router, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from ecabinet.actions import do_issue_api_token
+from ecabinet.api_docs import EcabinetAPI, ErrorEnvelope
 from ecabinet.auth import API_AUTH
 from ecabinet.clientip import client_ip
 from ecabinet.errors import ActionError
+from ecabinet.inputs import refuse_nul
 
-api = NinjaAPI(
+
+class InputParser(Parser):
+    """Ninja's JSON and form parsing, refusing NUL characters (a 500 on PostgreSQL otherwise)."""
+
+    def parse_body(self, request: HttpRequest):
+        data = super().parse_body(request)
+        refuse_nul(data)
+        return data
+
+    def parse_querydict(self, data, list_fields, request: HttpRequest):
+        refuse_nul(data)
+        return super().parse_querydict(data, list_fields, request)
+
+
+api = EcabinetAPI(
+    parser=InputParser(),
     title="eCabinet API",
     version="1",
     description="Phòng họp không giấy và ký số cho cơ quan nhà nước / Paperless meetings and signing.",
@@ -76,6 +100,20 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
     return error_response(exc.status_code, codes.get(exc.status_code, "error"), str(exc))
 
 
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> JsonResponse:
+    # no boundary, a broken part, a header Django cannot read
+    return error_response(400, "bad_request", _("The multipart body could not be read."))
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> JsonResponse:
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(413, "too_large", _("The request body is too large."))
+    # too many fields or files, a forged host or a malformed header: bad input, never a 500
+    return error_response(400, "bad_request", _("The request is not valid."))
+
+
 def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
     return error_response(404, "not_found", _("No such API endpoint."))
 
@@ -93,7 +131,8 @@ class TokenResponse(Schema):
     expires_at: str
 
 
-@auth_router.post("/token", auth=None, response={200: TokenResponse}, summary="Issue an API token")
+@auth_router.post("/token", auth=None, response={200: TokenResponse, 401: ErrorEnvelope},
+                  summary="Issue an API token")
 def issue_token(request: HttpRequest, payload: TokenRequest):
     from ecabinet.views import lockout_response
 

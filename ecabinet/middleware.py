@@ -81,3 +81,38 @@ class LoginSlowdownMiddleware:
 def login_paths() -> frozenset[str]:
     """Every URL that takes a password for a login (the axes backend guards them all)."""
     return frozenset({reverse("login"), reverse("admin:login"), reverse("api:issue_token")})
+
+
+class BadInputMiddleware:
+    """Input no page can use is a 400 before any view runs: a POST body Django cannot parse
+    (multipart without a boundary, a broken part) and NUL characters in the query or form
+    (PostgreSQL text cannot hold them).
+
+    Django raises MultiPartParserError from `request.POST`, and on pages the CSRF check is the
+    first to read it, outside any view, which would make it a 500. This runs just before the
+    CSRF check and reads the body first (the check would read it anyway). API views are
+    CSRF-exempt in Django's eyes: the API parses its own input and answers the envelope
+    (ecabinet/api.py), so for them only the query string is checked here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.http.multipartparser import MultiPartParserError
+
+        from ecabinet.error_pages import bad_request
+        from ecabinet.inputs import find_nul
+
+        try:
+            if find_nul(request.GET) is not None:
+                return bad_request(request, None)
+            if request.method == "POST" and not getattr(view_func, "csrf_exempt", False):
+                if find_nul(request.POST) is not None:
+                    return bad_request(request, None)
+        except MultiPartParserError as exc:
+            return bad_request(request, exc)
+        return None

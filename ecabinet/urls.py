@@ -24,3 +24,8 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("signing.urls")),
 ]
+
+handler400 = "ecabinet.error_pages.bad_request"
+handler403 = "ecabinet.error_pages.permission_denied"
+handler404 = "ecabinet.error_pages.page_not_found"
+handler500 = "ecabinet.error_pages.server_error"

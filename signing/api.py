@@ -14,11 +14,25 @@ from ninja.files import UploadedFile
 
 from ecabinet.access import FreshPassword, require_session_login
 from ecabinet.actions import do_confirm_password
+from ecabinet.api_docs import file_response
 from ecabinet.errors import ActionError, NotFoundError
+from ecabinet.inputs import DateTime, Id, Int64
 from meetings.models import OpinionAnswer
 from signing import actions
 from signing.access import document_for, request_for, visible_requests
 from signing.models import SignatureRecord, SigningCertificate, SigningRequestSigner
+from signing.schemas import (
+    AnswerSignatureOut,
+    BatchOut,
+    CertificateEnvelopeOut,
+    MinutesOut,
+    RemindedOut,
+    SignatureOut,
+    SigningRequestOut,
+    SigningServiceOut,
+    UploadedDocumentOut,
+    VerifyReportOut,
+)
 from signing.serializers import (
     serialize_certificate,
     serialize_minutes,
@@ -33,24 +47,24 @@ router = Router(tags=["signing"])
 
 
 class RequestIn(Schema):
-    document: int
+    document: Id
     signers: list[str]
     sequential: bool = True
-    due: datetime | None = None
+    due: DateTime | None = None
     message: str = ""
 
 
 class SignIn(Schema):
     pin: str
     reason: str = ""
-    page: int | None = None
+    page: Int64 | None = None
     level: str | None = None
     # remote signing service (CSC) only: the caller's bearer token there; never stored
     access_token: str | None = None
 
 
 class BatchIn(Schema):
-    documents: list[int]
+    documents: list[Id]
     pin: str
     reason: str = ""
     access_token: str | None = None
@@ -95,17 +109,17 @@ class PinIn(Schema):
 
 class MinutesGenerateIn(Schema):
     regenerate: bool = False
-    version: int | None = None
+    version: Int64 | None = None
 
 
 class MinutesIn(Schema):
     text: str
-    version: int | None = None
+    version: Int64 | None = None
     number: str | None = None
 
 
 class MinutesFreezeIn(Schema):
-    version: int | None = None
+    version: Int64 | None = None
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -117,7 +131,7 @@ def _aware(value: datetime | None) -> datetime | None:
 # --- signing requests ----------------------------------------------------------------------
 
 
-@router.post("/signing/requests", response={201: dict}, summary="Ask people to sign a document")
+@router.post("/signing/requests", response={201: SigningRequestOut}, summary="Ask people to sign a document")
 def create_request(request: HttpRequest, payload: RequestIn):
     document = document_for(request.user, payload.document)
     signing_request = actions.do_create_request(
@@ -127,7 +141,7 @@ def create_request(request: HttpRequest, payload: RequestIn):
     return Status(201, serialize_request(signing_request, viewer=request.user))
 
 
-@router.get("/signing/requests", response=list[dict], summary="Signing requests I asked for or am asked to sign")
+@router.get("/signing/requests", response=list[SigningRequestOut], summary="Signing requests I asked for or am asked to sign")
 def list_requests(request: HttpRequest, status: str | None = None, pending: bool = False):
     qs = visible_requests(request.user).select_related("document", "requester").order_by("-pk")
     if pending:
@@ -138,27 +152,27 @@ def list_requests(request: HttpRequest, status: str | None = None, pending: bool
     return [serialize_request(r, viewer=request.user) for r in qs[:200]]
 
 
-@router.get("/signing/requests/{request_id}", response=dict, summary="A signing request and its signers")
-def get_request(request: HttpRequest, request_id: int):
+@router.get("/signing/requests/{request_id}", response=SigningRequestOut, summary="A signing request and its signers")
+def get_request(request: HttpRequest, request_id: Id):
     return serialize_request(request_for(request.user, request_id), viewer=request.user)
 
 
-@router.post("/signing/requests/{request_id}/decline", response=dict, summary="Decline to sign, with a reason")
-def decline_request(request: HttpRequest, request_id: int, payload: ReasonIn):
+@router.post("/signing/requests/{request_id}/decline", response=SigningRequestOut, summary="Decline to sign, with a reason")
+def decline_request(request: HttpRequest, request_id: Id, payload: ReasonIn):
     signing_request = actions.do_decline_request(
         request_for(request.user, request_id), actor=request.user, reason=payload.reason)
     return serialize_request(signing_request, viewer=request.user)
 
 
-@router.post("/signing/requests/{request_id}/cancel", response=dict, summary="Cancel a request (requester)")
-def cancel_request(request: HttpRequest, request_id: int, payload: ReasonIn | None = None):
+@router.post("/signing/requests/{request_id}/cancel", response=SigningRequestOut, summary="Cancel a request (requester)")
+def cancel_request(request: HttpRequest, request_id: Id, payload: ReasonIn | None = None):
     signing_request = actions.do_cancel_request(
         request_for(request.user, request_id), actor=request.user, reason=payload.reason if payload else "")
     return serialize_request(signing_request, viewer=request.user)
 
 
-@router.post("/signing/requests/{request_id}/remind", response=dict, summary="Remind the awaited signers")
-def remind_request(request: HttpRequest, request_id: int):
+@router.post("/signing/requests/{request_id}/remind", response=RemindedOut, summary="Remind the awaited signers")
+def remind_request(request: HttpRequest, request_id: Id):
     count = actions.do_remind_request(request_for(request.user, request_id), actor=request.user)
     return {"reminded": count}
 
@@ -171,65 +185,65 @@ def _if_match(request: HttpRequest) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-@router.get("/meetings/{meeting_id}/minutes", response=dict, summary="The minutes of an ended meeting (runners)")
-def get_minutes(request: HttpRequest, meeting_id: int):
+@router.get("/meetings/{meeting_id}/minutes", response=MinutesOut, summary="The minutes of an ended meeting (runners)")
+def get_minutes(request: HttpRequest, meeting_id: Id):
     return serialize_minutes(actions.get_minutes(request.user, meeting_id), viewer=request.user)
 
 
-@router.post("/meetings/{meeting_id}/minutes", response={200: dict, 201: dict},
+@router.post("/meetings/{meeting_id}/minutes", response={200: MinutesOut, 201: MinutesOut},
              summary="Write the draft minutes from the meeting's record (again with regenerate + version)")
-def generate_minutes(request: HttpRequest, meeting_id: int, payload: MinutesGenerateIn | None = None):
+def generate_minutes(request: HttpRequest, meeting_id: Id, payload: MinutesGenerateIn | None = None):
     payload = payload or MinutesGenerateIn()
     minutes, created = actions.do_generate_minutes(meeting_id, actor=request.user, regenerate=payload.regenerate,
                                                    version=payload.version)
     return Status(201 if created else 200, serialize_minutes(minutes, viewer=request.user))
 
 
-@router.put("/meetings/{meeting_id}/minutes", response=dict,
+@router.put("/meetings/{meeting_id}/minutes", response=MinutesOut,
             summary="Save the edited text (send the version you edited: 409 when someone saved since)")
-def save_minutes(request: HttpRequest, meeting_id: int, payload: MinutesIn):
+def save_minutes(request: HttpRequest, meeting_id: Id, payload: MinutesIn):
     version = payload.version if payload.version is not None else _if_match(request)
     minutes = actions.do_save_minutes(meeting_id, actor=request.user, text=payload.text, version=version,
                                       number=payload.number)
     return serialize_minutes(minutes, viewer=request.user)
 
 
-@router.post("/meetings/{meeting_id}/minutes/freeze", response=dict,
+@router.post("/meetings/{meeting_id}/minutes/freeze", response=MinutesOut,
              summary="Freeze the minutes into a PDF and ask the secretary, then the chair, to sign it")
-def freeze_minutes(request: HttpRequest, meeting_id: int, payload: MinutesFreezeIn | None = None):
+def freeze_minutes(request: HttpRequest, meeting_id: Id, payload: MinutesFreezeIn | None = None):
     version = payload.version if payload is not None else None
     minutes = actions.do_freeze_minutes(meeting_id, actor=request.user, version=version)
     return serialize_minutes(minutes, viewer=request.user)
 
 
-@router.post("/meetings/{meeting_id}/minutes/reopen", response=dict,
+@router.post("/meetings/{meeting_id}/minutes/reopen", response=MinutesOut,
              summary="Back to draft after the signing was declined or cancelled (the frozen PDF is withdrawn)")
-def reopen_minutes(request: HttpRequest, meeting_id: int):
+def reopen_minutes(request: HttpRequest, meeting_id: Id):
     return serialize_minutes(actions.do_reopen_minutes(meeting_id, actor=request.user), viewer=request.user)
 
 
 # --- signatures ----------------------------------------------------------------------------
 
 
-@router.post("/documents/{document_id}/signatures", response={201: dict},
+@router.post("/documents/{document_id}/signatures", response={201: SignatureOut},
              summary="Sign the latest version of a document with the caller's certificate and PIN")
-def sign_document(request: HttpRequest, document_id: int, payload: SignIn):
+def sign_document(request: HttpRequest, document_id: Id, payload: SignIn):
     document = document_for(request.user, document_id)
     record = actions.do_sign_document(document, actor=request.user, pin=payload.pin, reason=payload.reason,
                                       page=payload.page, level=payload.level, access_token=payload.access_token)
     return Status(201, serialize_signature(record))
 
 
-@router.get("/documents/{document_id}/signatures", response=list[dict], summary="Signatures made here")
-def list_signatures(request: HttpRequest, document_id: int):
+@router.get("/documents/{document_id}/signatures", response=list[SignatureOut], summary="Signatures made here")
+def list_signatures(request: HttpRequest, document_id: Id):
     document = document_for(request.user, document_id)
     records = SignatureRecord.objects.filter(document=document).select_related("version", "signer", "certificate")
     return [serialize_signature(r) for r in records]
 
 
-@router.post("/opinions/{round_id}/answer/sign", response={201: dict},
+@router.post("/opinions/{round_id}/answer/sign", response={201: AnswerSignatureOut},
              summary="Sign my answer in a written-opinion round (a one-page PDF, signed with my certificate)")
-def sign_answer(request: HttpRequest, round_id: int, payload: AnswerSignIn):
+def sign_answer(request: HttpRequest, round_id: Id, payload: AnswerSignIn):
     from signing.actions.opinions import do_sign_answer
 
     record = do_sign_answer(round_id, actor=request.user, pin=payload.pin, access_token=payload.access_token,
@@ -239,7 +253,7 @@ def sign_answer(request: HttpRequest, round_id: int, payload: AnswerSignIn):
                         "url": reverse("signing_answer_pdf", args=[answer.pk])})
 
 
-@router.post("/signing/batch", response=dict, summary="Sign several documents with one PIN entry")
+@router.post("/signing/batch", response=BatchOut, summary="Sign several documents with one PIN entry")
 def batch_sign(request: HttpRequest, payload: BatchIn):
     if not payload.documents:
         raise ActionError("empty", _("Choose at least one document."))
@@ -260,7 +274,7 @@ def batch_sign(request: HttpRequest, payload: BatchIn):
     return {"results": results, "signed": sum(1 for r in results if r["ok"])}
 
 
-@router.post("/signing/documents", response={201: dict}, summary="Upload a PDF of your own to sign")
+@router.post("/signing/documents", response={201: UploadedDocumentOut}, summary="Upload a PDF of your own to sign")
 def upload_document(request: HttpRequest, file: UploadedFile = File(...), title: str = Form("")):
     document = actions.do_upload_document(actor=request.user, upload=file, title=title)
     return Status(201, {"id": document.pk, "title": document.title})
@@ -269,7 +283,7 @@ def upload_document(request: HttpRequest, file: UploadedFile = File(...), title:
 # --- certificates and trust ----------------------------------------------------------------
 
 
-@router.get("/signing/certificate", response=dict, summary="My current signing certificate")
+@router.get("/signing/certificate", response=CertificateEnvelopeOut, summary="My current signing certificate")
 def my_certificate(request: HttpRequest):
     cert = actions.current_certificate(request.user)
     return {"certificate": serialize_certificate(cert) if cert else None}
@@ -282,7 +296,7 @@ def _confirm_password(request: HttpRequest, password: str, purpose: str) -> Fres
     return do_confirm_password(request, actor=request.user, password=password, purpose=purpose) if password else None
 
 
-@router.post("/signing/certificate", response={201: dict},
+@router.post("/signing/certificate", response={201: CertificateEnvelopeOut},
              summary="Get a certificate protected by my PIN (session only; confirm with my password)")
 def issue_certificate(request: HttpRequest, payload: PinIn):
     fresh = _confirm_password(request, payload.password, "certificate_issue")
@@ -291,7 +305,7 @@ def issue_certificate(request: HttpRequest, payload: PinIn):
     return Status(201, {"certificate": serialize_certificate(cert)})
 
 
-@router.post("/signing/certificate/import", response={201: dict},
+@router.post("/signing/certificate/import", response={201: CertificateEnvelopeOut},
              summary="Import a PKCS#12 key and certificate (session only; confirm with my password)")
 def import_certificate(request: HttpRequest, file: UploadedFile = File(...), file_password: str = Form(""),
                        pin: str = Form(...), password: str = Form("")):
@@ -303,7 +317,7 @@ def import_certificate(request: HttpRequest, file: UploadedFile = File(...), fil
     return Status(201, {"certificate": serialize_certificate(cert)})
 
 
-@router.post("/signing/certificate/pkcs11", response={201: dict},
+@router.post("/signing/certificate/pkcs11", response={201: CertificateEnvelopeOut},
              summary="Sign with a key on a PKCS#11 token or HSM (the certificate is read from the token)")
 def register_pkcs11(request: HttpRequest, payload: Pkcs11In):
     fresh = _confirm_password(request, payload.password, "certificate_register")
@@ -313,13 +327,13 @@ def register_pkcs11(request: HttpRequest, payload: Pkcs11In):
     return Status(201, {"certificate": serialize_certificate(cert)})
 
 
-@router.get("/signing/services", response=list[dict],
+@router.get("/signing/services", response=list[SigningServiceOut],
             summary="Remote signing services (CSC) the administrators approved")
 def signing_services(request: HttpRequest):
     return [serialize_service(s) for s in actions.active_signing_services()]
 
 
-@router.post("/signing/certificate/csc", response={201: dict},
+@router.post("/signing/certificate/csc", response={201: CertificateEnvelopeOut},
              summary="Sign through an approved remote signing service (CSC API; the certificate is read from it)")
 def register_csc(request: HttpRequest, payload: CscIn):
     fresh = _confirm_password(request, payload.password, "certificate_register")
@@ -329,24 +343,24 @@ def register_csc(request: HttpRequest, payload: CscIn):
     return Status(201, {"certificate": serialize_certificate(cert)})
 
 
-@router.post("/signing/certificates/{cert_id}/revoke", response=dict, summary="Revoke a certificate (admin)")
-def revoke_certificate(request: HttpRequest, cert_id: int, payload: ReasonIn):
+@router.post("/signing/certificates/{cert_id}/revoke", response=CertificateEnvelopeOut, summary="Revoke a certificate (admin)")
+def revoke_certificate(request: HttpRequest, cert_id: Id, payload: ReasonIn):
     require_session_login(request)
     cert = _managed_certificate(request, cert_id)
     return {"certificate": serialize_certificate(
         actions.do_revoke_certificate(cert, actor=request.user, reason=payload.reason))}
 
 
-@router.post("/signing/certificates/{cert_id}/unlock", response=dict,
+@router.post("/signing/certificates/{cert_id}/unlock", response=CertificateEnvelopeOut,
              summary="Lift a PIN lockout: an administrator, or the holder confirming with their password")
-def unlock_certificate(request: HttpRequest, cert_id: int, payload: PasswordIn | None = None):
+def unlock_certificate(request: HttpRequest, cert_id: Id, payload: PasswordIn | None = None):
     cert = _managed_certificate(request, cert_id, own_too=True)
     fresh = _confirm_password(request, payload.password if payload else "", "pin_unlock")
     return {"certificate": serialize_certificate(actions.do_reset_pin_lock(cert, actor=request.user,
                                                                            fresh_password=fresh))}
 
 
-def _managed_certificate(request: HttpRequest, cert_id: int, *, own_too: bool = False) -> SigningCertificate:
+def _managed_certificate(request: HttpRequest, cert_id: Id, *, own_too: bool = False) -> SigningCertificate:
     from ecabinet.access import can_manage_user
 
     cert = get_object_or_404(SigningCertificate.objects.select_related("user"), pk=cert_id)
@@ -356,11 +370,12 @@ def _managed_certificate(request: HttpRequest, cert_id: int, *, own_too: bool = 
     return cert
 
 
-@router.get("/signing/trust-roots", auth=None, summary="PEM of the trusted roots (this installation's CA first)")
+@router.get("/signing/trust-roots", auth=None, summary="PEM of the trusted roots (this installation's CA first)",
+            response={200: None}, openapi_extra=file_response("application/x-pem-file", "PEM certificates"))
 def trust_roots(request: HttpRequest):
     return HttpResponse(trust_roots_pem(), content_type="application/x-pem-file; charset=utf-8")
 
 
-@router.post("/verify", auth=None, response=dict, summary="Verify the signatures of a PDF (no login needed)")
+@router.post("/verify", auth=None, response=VerifyReportOut, summary="Verify the signatures of a PDF (no login needed)")
 def verify(request: HttpRequest, file: UploadedFile = File(...)):
     return verify_upload(file)

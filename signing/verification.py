@@ -12,6 +12,7 @@ import logging
 
 from django.conf import settings
 
+from ecabinet.inputs import clean_file_name
 from ecabinet.intake import Purpose, intake_pdf
 from signing.pdf.verify import verify_pdf_bytes
 from signing.trust import installation_trust_roots
@@ -28,7 +29,7 @@ def _report(filename: str, status: str, error: str) -> dict:
 def verify_upload(upload) -> dict:
     """The DESIGN.md verify_pdf report for an uploaded file; any failure of the verifier is an
     ``error`` verdict, never a pass. A file the intake refuses raises its ActionError."""
-    filename = (getattr(upload, "name", "") or "upload.pdf").replace("/", "_").replace("\\", "_")[:200]
+    filename = clean_file_name(getattr(upload, "name", "") or "", default="upload.pdf", max_length=200)
     intake_pdf(upload, name=filename, purpose=Purpose.VERIFY)
     data = upload.read()
     upload.seek(0)

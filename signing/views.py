@@ -11,13 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecabinet.actions import do_confirm_password
 from ecabinet.errors import ActionError, NotFoundError
+from ecabinet.inputs import parse_datetime
 from ecabinet.models import User
 from meetings.access import may_receive_original
 from meetings.delivery import (
@@ -142,14 +142,7 @@ def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
 
 
 def _parse_due(value: str) -> datetime | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ActionError("bad_due", _("The due date is not valid.")) from None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    return parse_datetime(value, "due", code="bad_due")
 
 
 @login_required

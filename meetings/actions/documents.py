@@ -16,6 +16,7 @@ from ecabinet.access import is_system_admin, managed_unit_ids
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.inputs import clean_file_name
 from ecabinet.intake import CheckedPdf, Purpose, intake_pdf
 from ecabinet.models import User
 from meetings.access import RUNNER_ROLES, MeetingAccess, require_runner
@@ -71,7 +72,7 @@ def write_version(guard: FileGuard, document: Document, upload, checked: Checked
     number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = DocumentVersion(
         document=document, number=number, sha256=checked.sha256, size=checked.size, pages=checked.pages,
-        original_name=(getattr(upload, "name", "") or "")[:255], note=note[:255], created_by=actor,
+        original_name=clean_file_name(getattr(upload, "name", "")), note=note[:255], created_by=actor,
     )
     from meetings.models.documents import version_upload_path
 

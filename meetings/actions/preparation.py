@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from ecabinet.access import is_system_admin, managed_unit_ids
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
-from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.errors import ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.inputs import field_error, parse_datetime
 from ecabinet.models import Unit, User
 from meetings.access import MeetingAccess, meeting_access, require_runner
 from meetings.events import emit
@@ -34,11 +35,6 @@ Answer = Participant.Response
 OPEN_STATUSES = (Status.DRAFT, Status.SCHEDULED, Status.IN_PROGRESS)
 # Fields whose change is worth telling the invitees about again.
 NOTIFY_FIELDS = ("title", "starts_at", "ends_at", "location", "online_url", "room")
-
-
-def field_error(field: str, message: str, *, code: str = "invalid") -> ActionError:
-    """A 400 that names the field, like the API's own validation errors."""
-    return ActionError(code, message, status=400, extra={"fields": [{"field": field, "message": message}]})
 
 
 def allowed_units(actor: User) -> set[int]:
@@ -499,21 +495,4 @@ def resolve(model: type, value: int | str | None, field: str, *, required: bool 
 
 def parse_when(value: str | datetime | None, field: str, *, required: bool = True) -> datetime | None:
     """An ISO date-time (the page's datetime-local or an API string); naive means local time."""
-    from django.utils.dateparse import parse_datetime
-
-    if value in (None, ""):
-        if required:
-            raise field_error(field, _("This field is required."))
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        try:
-            parsed = parse_datetime(str(value).strip())
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            raise field_error(field, _("Enter a date and time."))
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
+    return parse_datetime(value, field, required=required)

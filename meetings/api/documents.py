@@ -9,14 +9,26 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from ecabinet.api_docs import file_response
 from ecabinet.bodylimit import upload_body_limit
-from ecabinet.errors import ActionError, NotFoundError
+from ecabinet.errors import NotFoundError
+from ecabinet.inputs import Id, Int64, parse_int, refuse_nul
 from ecabinet.intake import too_large_error
 from meetings.access import documents_visible_to, meeting_access
 from meetings.actions import documents as actions
 from meetings.actions.opinions import document_for_viewer
 from meetings.delivery import deliver_document
 from meetings.models import Document, DocumentFolder, DocumentVersion
+from meetings.schemas import (
+    DocumentDetailOut,
+    DocumentListOut,
+    DocumentTypeListOut,
+    DocumentTypeOut,
+    FolderListOut,
+    FolderOut,
+    VersionListOut,
+    VersionOut,
+)
 from meetings.serializers import iso, serialize_document
 
 router = Router(tags=["documents"])
@@ -37,23 +49,19 @@ def multipart(fields: dict, required: list[str]) -> dict:
 
 
 def check_content_length(request: HttpRequest) -> None:
-    """Refuse an oversized body before Django parses it (files are checked again after)."""
+    """Refuse an oversized body before Django parses it (files are checked again after), then
+    text fields PostgreSQL could not store."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > upload_body_limit():
         raise too_large_error()
+    refuse_nul(request.POST)  # then the form's text fields: PostgreSQL cannot store NUL
 
 
 def form_int(data, key: str) -> int | None:
-    value = (data.get(key) or "").strip() if isinstance(data.get(key), str) else data.get(key)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ActionError("bad_request", _("%(field)s must be a number.") % {"field": key}) from None
+    return parse_int(data.get(key), key, code="bad_request")
 
 
 def form_bool(data, key: str) -> bool:
@@ -84,23 +92,23 @@ def version_detail(version: DocumentVersion) -> dict[str, Any]:
             "created_by": version.created_by_id, "created_at": iso(version.created_at)}
 
 
-def _doc_access(request: HttpRequest, document_id: int):
+def _doc_access(request: HttpRequest, document_id: Id):
     document = document_for_viewer(request.user, document_id)
     if document.meeting_id is None:
         raise NotFoundError(_("Document not found."))
     return meeting_access(request.user, document.meeting_id), document
 
 
-@router.get("/meetings/{meeting_id}/documents", summary="Documents of a meeting the caller may see")
-def list_documents(request: HttpRequest, meeting_id: int):
+@router.get("/meetings/{meeting_id}/documents", response=DocumentListOut, exclude_unset=True, summary="Documents of a meeting the caller may see")
+def list_documents(request: HttpRequest, meeting_id: Id):
     access = meeting_access(request.user, meeting_id)
     docs = documents_visible_to(access).prefetch_related("versions", "readers")
     return {"documents": [document_detail(d) for d in docs]}
 
 
 @router.post("/meetings/{meeting_id}/documents", summary="Upload a PDF document (multipart)",
-             response={201: dict}, openapi_extra=multipart(UPLOAD_FIELDS, ["file"]))
-def upload_document(request: HttpRequest, meeting_id: int):
+             response={201: DocumentDetailOut}, openapi_extra=multipart(UPLOAD_FIELDS, ["file"]))
+def upload_document(request: HttpRequest, meeting_id: Id):
     check_content_length(request)
     access = meeting_access(request.user, meeting_id)
     data = request.POST
@@ -112,21 +120,21 @@ def upload_document(request: HttpRequest, meeting_id: int):
     return Status(201, document_detail(document, with_versions=True))
 
 
-@router.get("/documents/{document_id}", summary="A document with its versions")
-def get_document(request: HttpRequest, document_id: int):
+@router.get("/documents/{document_id}", response=DocumentDetailOut, summary="A document with its versions")
+def get_document(request: HttpRequest, document_id: Id):
     return document_detail(document_for_viewer(request.user, document_id), with_versions=True)
 
 
-@router.get("/documents/{document_id}/versions", summary="Every version of a document")
-def list_versions(request: HttpRequest, document_id: int):
+@router.get("/documents/{document_id}/versions", response=VersionListOut, summary="Every version of a document")
+def list_versions(request: HttpRequest, document_id: Id):
     document = document_for_viewer(request.user, document_id)
     return {"versions": [version_detail(v) for v in document.versions.order_by("number")]}
 
 
 @router.post("/documents/{document_id}/versions", summary="Replace: upload a new version (multipart)",
-             response={201: dict}, openapi_extra=multipart(
+             response={201: VersionOut}, openapi_extra=multipart(
                  {"file": UPLOAD_FIELDS["file"], "note": {"type": "string"}}, ["file"]))
-def replace_document(request: HttpRequest, document_id: int):
+def replace_document(request: HttpRequest, document_id: Id):
     check_content_length(request)
     access, document = _doc_access(request, document_id)
     version = actions.do_replace_document(access, document, actor=request.user, upload=uploaded_file(request),
@@ -135,8 +143,9 @@ def replace_document(request: HttpRequest, document_id: int):
 
 
 @router.get("/documents/{document_id}/file", summary="The PDF, original or watermarked for the caller (?version=N)",
-            response={200: None})
-def document_file(request: HttpRequest, document_id: int, version: int | None = None, inline: bool = False):
+            response={200: None},
+            openapi_extra=file_response("application/pdf", "The PDF: the signed original or a watermarked copy"))
+def document_file(request: HttpRequest, document_id: Id, version: Int64 | None = None, inline: bool = False):
     document = document_for_viewer(request.user, document_id)
     return deliver_document(request, document, version, inline=inline)
 
@@ -145,14 +154,14 @@ class ReturnIn(Schema):
     reason: str
 
 
-@router.post("/documents/{document_id}/approve", summary="Release a pending document")
-def approve_document(request: HttpRequest, document_id: int):
+@router.post("/documents/{document_id}/approve", response=DocumentDetailOut, exclude_unset=True, summary="Release a pending document")
+def approve_document(request: HttpRequest, document_id: Id):
     access, document = _doc_access(request, document_id)
     return document_detail(actions.do_review_document(access, document, actor=request.user, approve=True))
 
 
-@router.post("/documents/{document_id}/return", summary="Send a pending document back with a reason")
-def return_document(request: HttpRequest, document_id: int, payload: ReturnIn):
+@router.post("/documents/{document_id}/return", response=DocumentDetailOut, exclude_unset=True, summary="Send a pending document back with a reason")
+def return_document(request: HttpRequest, document_id: Id, payload: ReturnIn):
     access, document = _doc_access(request, document_id)
     return document_detail(actions.do_review_document(access, document, actor=request.user, approve=False,
                                                       reason=payload.reason))
@@ -163,8 +172,8 @@ class ReadersIn(Schema):
     confidential: bool | None = None
 
 
-@router.put("/documents/{document_id}/readers", summary="Set who may read a confidential document")
-def set_readers(request: HttpRequest, document_id: int, payload: ReadersIn):
+@router.put("/documents/{document_id}/readers", response=DocumentDetailOut, exclude_unset=True, summary="Set who may read a confidential document")
+def set_readers(request: HttpRequest, document_id: Id, payload: ReadersIn):
     access, document = _doc_access(request, document_id)
     document = actions.do_set_readers(access, document, actor=request.user, usernames=payload.readers,
                                       confidential=payload.confidential)
@@ -173,13 +182,13 @@ def set_readers(request: HttpRequest, document_id: int, payload: ReadersIn):
 
 class DocumentPatch(Schema):
     title: str | None = None
-    folder: int | None = None
-    doc_type: int | None = None
-    agenda_item: int | None = None
+    folder: Id | None = None
+    doc_type: Id | None = None
+    agenda_item: Id | None = None
 
 
-@router.patch("/documents/{document_id}", summary="Rename, move to a folder or item, set the type")
-def patch_document(request: HttpRequest, document_id: int, payload: DocumentPatch):
+@router.patch("/documents/{document_id}", response=DocumentDetailOut, exclude_unset=True, summary="Rename, move to a folder or item, set the type")
+def patch_document(request: HttpRequest, document_id: Id, payload: DocumentPatch):
     access, document = _doc_access(request, document_id)
     document = actions.do_move_document(access, document, actor=request.user, folder_id=payload.folder,
                                         doc_type_id=payload.doc_type, agenda_item_id=payload.agenda_item,
@@ -187,14 +196,14 @@ def patch_document(request: HttpRequest, document_id: int, payload: DocumentPatc
     return document_detail(document)
 
 
-@router.post("/documents/{document_id}/withdraw", summary="Withdraw a document (files are kept)")
-def withdraw_document(request: HttpRequest, document_id: int):
+@router.post("/documents/{document_id}/withdraw", response=DocumentDetailOut, exclude_unset=True, summary="Withdraw a document (files are kept)")
+def withdraw_document(request: HttpRequest, document_id: Id):
     access, document = _doc_access(request, document_id)
     return document_detail(actions.do_withdraw_document(access, document, actor=request.user))
 
 
 @router.delete("/documents/{document_id}", summary="Delete a document nothing refers to", response={204: None})
-def delete_document(request: HttpRequest, document_id: int):
+def delete_document(request: HttpRequest, document_id: Id):
     access, document = _doc_access(request, document_id)
     actions.do_delete_document(access, document, actor=request.user)
     return Status(204, None)
@@ -204,15 +213,15 @@ class FolderIn(Schema):
     name: str
 
 
-@router.get("/meetings/{meeting_id}/document-folders", summary="Document folders of a meeting")
-def list_folders(request: HttpRequest, meeting_id: int):
+@router.get("/meetings/{meeting_id}/document-folders", response=FolderListOut, summary="Document folders of a meeting")
+def list_folders(request: HttpRequest, meeting_id: Id):
     access = meeting_access(request.user, meeting_id)
     return {"folders": [{"id": f.pk, "name": f.name, "position": f.position}
                         for f in DocumentFolder.objects.filter(meeting=access.meeting)]}
 
 
-@router.post("/meetings/{meeting_id}/document-folders", summary="Add a document folder", response={201: dict})
-def create_folder(request: HttpRequest, meeting_id: int, payload: FolderIn):
+@router.post("/meetings/{meeting_id}/document-folders", summary="Add a document folder", response={201: FolderOut})
+def create_folder(request: HttpRequest, meeting_id: Id, payload: FolderIn):
     access = meeting_access(request.user, meeting_id)
     folder = actions.do_create_folder(access, actor=request.user, name=payload.name)
     return Status(201, {"id": folder.pk, "name": folder.name, "position": folder.position})
@@ -223,13 +232,13 @@ class DocumentTypeIn(Schema):
     code: str
 
 
-@router.get("/document-types", summary="The document-type catalog")
+@router.get("/document-types", response=DocumentTypeListOut, summary="The document-type catalog")
 def list_document_types(request: HttpRequest):
     return {"document_types": [{"id": t.pk, "name": t.name, "code": t.code, "unit": t.unit_id}
                                for t in actions.document_types_for(request.user)]}
 
 
-@router.post("/document-types", summary="Add a document type (administrators)", response={201: dict})
+@router.post("/document-types", summary="Add a document type (administrators)", response={201: DocumentTypeOut})
 def create_document_type(request: HttpRequest, payload: DocumentTypeIn):
     doc_type = actions.do_create_document_type(actor=request.user, name=payload.name, code=payload.code)
     return Status(201, {"id": doc_type.pk, "name": doc_type.name, "code": doc_type.code, "unit": doc_type.unit_id})

@@ -8,16 +8,25 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from ecabinet.api_docs import file_response
 from ecabinet.errors import ActionError
+from ecabinet.inputs import Id, Int64, parse_datetime, refuse_nul
 from meetings.actions import opinions as actions
 from meetings.api.documents import check_content_length, form_int, multipart, uploaded_file
 from meetings.delivery import deliver_generated_pdf
 from meetings.models import OpinionAnswer, OpinionRound, PersonalNote
 from meetings.opinion_report import summary_csv, summary_pdf
+from meetings.schemas import (
+    NoteListOut,
+    NoteOut,
+    OpinionAnswerOut,
+    OpinionRoundListOut,
+    OpinionRoundOut,
+    RemindedOut,
+)
 from meetings.serializers import iso
 
 router = Router(tags=["notes and opinions"])
@@ -32,18 +41,18 @@ def note_dict(note: PersonalNote) -> dict[str, Any]:
 
 class NoteIn(Schema):
     text: str
-    meeting: int | None = None
-    document: int | None = None
-    page: int | None = None
+    meeting: Id | None = None
+    document: Id | None = None
+    page: Int64 | None = None
 
 
 class NotePatch(Schema):
     text: str
-    page: int | None = None
+    page: Int64 | None = None
 
 
-@router.get("/notes", summary="My personal notes (nobody else ever sees them)")
-def list_notes(request: HttpRequest, meeting: int | None = None, document: int | None = None):
+@router.get("/notes", response=NoteListOut, summary="My personal notes (nobody else ever sees them)")
+def list_notes(request: HttpRequest, meeting: Id | None = None, document: Id | None = None):
     notes = actions.notes_of(request.user)
     if meeting is not None:
         notes = notes.filter(meeting_id=meeting)
@@ -52,21 +61,21 @@ def list_notes(request: HttpRequest, meeting: int | None = None, document: int |
     return {"notes": [note_dict(n) for n in notes[:1000]]}
 
 
-@router.post("/notes", summary="Add a personal note on a meeting or a document page", response={201: dict})
+@router.post("/notes", summary="Add a personal note on a meeting or a document page", response={201: NoteOut})
 def create_note(request: HttpRequest, payload: NoteIn):
     note = actions.do_save_note(actor=request.user, text=payload.text, meeting_id=payload.meeting,
                                 document_id=payload.document, page=payload.page)
     return Status(201, note_dict(note))
 
 
-@router.patch("/notes/{note_id}", summary="Edit one of my notes")
-def update_note(request: HttpRequest, note_id: int, payload: NotePatch):
+@router.patch("/notes/{note_id}", response=NoteOut, summary="Edit one of my notes")
+def update_note(request: HttpRequest, note_id: Id, payload: NotePatch):
     return note_dict(actions.do_save_note(actor=request.user, text=payload.text, page=payload.page,
                                           note_id=note_id))
 
 
 @router.delete("/notes/{note_id}", summary="Delete one of my notes", response={204: None})
-def delete_note(request: HttpRequest, note_id: int):
+def delete_note(request: HttpRequest, note_id: Id):
     actions.do_delete_note(actor=request.user, note_id=note_id)
     return Status(204, None)
 
@@ -112,11 +121,11 @@ def round_dict(access: actions.RoundAccess) -> dict[str, Any]:
     return data
 
 
-def _access(request: HttpRequest, round_id: int) -> actions.RoundAccess:
+def _access(request: HttpRequest, round_id: Id) -> actions.RoundAccess:
     return actions.round_access(request.user, round_id)
 
 
-@router.get("/opinions", summary="Opinion rounds I run or am asked in")
+@router.get("/opinions", response=OpinionRoundListOut, summary="Opinion rounds I run or am asked in")
 def list_rounds(request: HttpRequest):
     rounds = actions.rounds_visible_to(request.user).order_by("-created_at")[:500]
     return {"rounds": [{"id": r.pk, "title": r.title, "status": r.status, "deadline": iso(r.deadline),
@@ -124,15 +133,7 @@ def list_rounds(request: HttpRequest):
 
 
 def _parse_deadline(value: str) -> datetime | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise ActionError("bad_deadline", _("The deadline is not a valid date and time."))
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
+    return parse_datetime(value, "deadline", code="bad_deadline")
 
 
 ROUND_FIELDS = {
@@ -151,7 +152,7 @@ def usernames_from(data) -> list[str]:
     return [n for n in names if n]
 
 
-@router.post("/opinions", summary="Send a draft for written opinions (multipart)", response={201: dict},
+@router.post("/opinions", summary="Send a draft for written opinions (multipart)", response={201: OpinionRoundOut}, exclude_unset=True,
              openapi_extra=multipart(ROUND_FIELDS, ["file", "title", "question", "deadline", "asked"]))
 def create_round(request: HttpRequest):
     check_content_length(request)
@@ -164,8 +165,8 @@ def create_round(request: HttpRequest):
     return Status(201, round_dict(_access(request, rnd.pk)))
 
 
-@router.get("/opinions/{round_id}", summary="A round: the question, my answer; the tally for the secretary")
-def get_round(request: HttpRequest, round_id: int):
+@router.get("/opinions/{round_id}", response=OpinionRoundOut, exclude_unset=True, summary="A round: the question, my answer; the tally for the secretary")
+def get_round(request: HttpRequest, round_id: Id):
     return round_dict(_access(request, round_id))
 
 
@@ -176,14 +177,14 @@ ANSWER_FIELDS = {
 }
 
 
-@router.post("/opinions/{round_id}/answer", summary="Answer (or change my answer) until the deadline",
+@router.post("/opinions/{round_id}/answer", response=OpinionAnswerOut, summary="Answer (or change my answer) until the deadline",
              openapi_extra={"requestBody": {"content": {
                  "multipart/form-data": {"schema": {"type": "object", "properties": ANSWER_FIELDS,
                                                     "required": ["choice"]}},
                  "application/json": {"schema": {"type": "object", "properties": {
                      "choice": ANSWER_FIELDS["choice"], "comment": ANSWER_FIELDS["comment"]},
                      "required": ["choice"]}}}}})
-def answer_round(request: HttpRequest, round_id: int):
+def answer_round(request: HttpRequest, round_id: Id):
     check_content_length(request)
     access = _access(request, round_id)
     if request.content_type == "application/json":
@@ -195,6 +196,7 @@ def answer_round(request: HttpRequest, round_id: int):
             raise ActionError("bad_request", _("The request is not valid.")) from None
         if not isinstance(data, dict):
             raise ActionError("bad_request", _("The request is not valid."))
+        refuse_nul(data)
         upload = None
     else:
         data, upload = request.POST, uploaded_file(request)
@@ -203,19 +205,19 @@ def answer_round(request: HttpRequest, round_id: int):
     return answer_dict(answer)
 
 
-@router.post("/opinions/{round_id}/remind", summary="Remind those who have not answered")
-def remind_round(request: HttpRequest, round_id: int):
+@router.post("/opinions/{round_id}/remind", response=RemindedOut, summary="Remind those who have not answered")
+def remind_round(request: HttpRequest, round_id: Id):
     return {"reminded": actions.do_remind(_access(request, round_id), actor=request.user)}
 
 
-@router.post("/opinions/{round_id}/close", summary="Close the round")
-def close_round(request: HttpRequest, round_id: int):
+@router.post("/opinions/{round_id}/close", response=OpinionRoundOut, exclude_unset=True, summary="Close the round")
+def close_round(request: HttpRequest, round_id: Id):
     access = _access(request, round_id)
     actions.do_close_round(access, actor=request.user)
     return round_dict(_access(request, round_id))
 
 
-def export_response(request: HttpRequest, round_id: int, fmt: str) -> HttpResponse:
+def export_response(request: HttpRequest, round_id: Id, fmt: str) -> HttpResponse:
     access = actions.round_access(request.user, round_id)
     actions.require_manager(access)
     data = actions.summary(access.round)
@@ -233,11 +235,13 @@ def export_response(request: HttpRequest, round_id: int, fmt: str) -> HttpRespon
                                  action="opinion.export", details={"format": fmt})
 
 
-@router.get("/opinions/{round_id}/export.csv", summary="Summary as CSV (UTF-8 with BOM)", response={200: None})
-def export_csv(request: HttpRequest, round_id: int):
+@router.get("/opinions/{round_id}/export.csv", summary="Summary as CSV (UTF-8 with BOM)", response={200: None},
+            openapi_extra=file_response("text/csv", "The summary as CSV"))
+def export_csv(request: HttpRequest, round_id: Id):
     return export_response(request, round_id, "csv")
 
 
-@router.get("/opinions/{round_id}/report.pdf", summary="Summary as a PDF report", response={200: None})
-def export_pdf(request: HttpRequest, round_id: int):
+@router.get("/opinions/{round_id}/report.pdf", summary="Summary as a PDF report", response={200: None},
+            openapi_extra=file_response("application/pdf", "The summary as a PDF report"))
+def export_pdf(request: HttpRequest, round_id: Id):
     return export_response(request, round_id, "pdf")

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
+from ecabinet.inputs import Count, DateTime, Id, Int64, parse_day_or_time
 from ecabinet.models import Unit
 from meetings.access import meeting_access
 from meetings.actions import preparation as act
 from meetings.actions import preparation_agenda as agenda
 from meetings.actions.preparation import field_error, parse_when, resolve, resolve_user
 from meetings.models import IssuingBody, Meeting, MeetingRoom, MeetingType
+from meetings.schemas import (
+    AgendaItemVersionOut,
+    AgendaStateOut,
+    IssuingBodyOut,
+    MeetingRoomOut,
+    MeetingTypeOut,
+    ParticipantOut,
+    UrlOut,
+)
 from meetings.selectors import SCOPES, meeting_detail, search_meetings
 from meetings.serializers import serialize_agenda_item, serialize_meeting, serialize_participant
 
@@ -39,7 +46,7 @@ class MeetingOut(Schema):
     online_url: str
     status: str
     cancel_reason: str
-    agenda_version: int
+    agenda_version: Int64
 
 
 class MeetingDetailOut(MeetingOut):
@@ -55,46 +62,33 @@ class MeetingDetailOut(MeetingOut):
 
 class MeetingIn(Schema):
     title: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: DateTime
+    ends_at: DateTime
     location: str = ""
     online_url: str = ""
     description: str = ""
-    unit: int | None = None
-    meeting_type: int | None = None
-    room: int | None = None
+    unit: Id | None = None
+    meeting_type: Id | None = None
+    room: Id | None = None
     chair: str | None = None
     secretary: str | None = None
 
 
 class MeetingPatch(Schema):
     title: str | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: DateTime | None = None
+    ends_at: DateTime | None = None
     location: str | None = None
     online_url: str | None = None
     description: str | None = None
-    unit: int | None = None
-    meeting_type: int | None = None
-    room: int | None = None
+    unit: Id | None = None
+    meeting_type: Id | None = None
+    room: Id | None = None
     chair: str | None = None
     secretary: str | None = None
 
 
-def _day_or_time(value: str | None, field: str) -> date | datetime | None:
-    if not value:
-        return None
-    parsed = None
-    try:
-        parsed = parse_datetime(value) or parse_date(value)
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise field_error(field, _("Enter a date (YYYY-MM-DD) or a date and time."))
-    return parse_when(parsed, field) if isinstance(parsed, datetime) else parsed
-
-
-def _detail(request: HttpRequest, meeting_id: int) -> dict:
+def _detail(request: HttpRequest, meeting_id: Id) -> dict:
     return meeting_detail(meeting_access(request.user, meeting_id), request.user)
 
 
@@ -119,7 +113,7 @@ def _meeting_fields(payload: Schema, *, partial: bool) -> dict:
 @router.get("/meetings", response=list[MeetingOut], summary="Meetings the caller may see")
 def list_meetings(
     request: HttpRequest, status: str | None = None, q: str | None = None, to: str | None = None,
-    scope: str = "all", unit: int | None = None, limit: int = 200, offset: int = 0,
+    scope: str = "all", unit: Id | None = None, limit: Int64 = 200, offset: Count = 0,
     from_: str | None = Query(None, alias="from"),
 ):
     """Filters: status, from/to (a date or date-time; meetings overlapping the range), q (keyword),
@@ -129,8 +123,8 @@ def list_meetings(
     if status and status not in Meeting.Status.values:
         raise field_error("status", _("Unknown status."))
     qs = search_meetings(
-        request.user, scope=scope, status=status, start=_day_or_time(from_, "from"),
-        end=_day_or_time(to, "to"), q=q, unit=unit,
+        request.user, scope=scope, status=status, start=parse_day_or_time(from_, "from"),
+        end=parse_day_or_time(to, "to"), q=q, unit=unit,
     ).order_by("starts_at", "pk")
     limit = max(1, min(limit, 1000))
     return [serialize_meeting(m) for m in qs[max(offset, 0): max(offset, 0) + limit]]
@@ -144,18 +138,18 @@ def create_meeting(request: HttpRequest, payload: MeetingIn):
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingDetailOut, summary="A meeting with agenda, participants, documents, polls")
-def get_meeting(request: HttpRequest, meeting_id: int):
+def get_meeting(request: HttpRequest, meeting_id: Id):
     return _detail(request, meeting_id)
 
 
 @router.patch("/meetings/{meeting_id}", response=MeetingDetailOut, summary="Change a meeting")
-def update_meeting(request: HttpRequest, meeting_id: int, payload: MeetingPatch):
+def update_meeting(request: HttpRequest, meeting_id: Id, payload: MeetingPatch):
     act.do_update_meeting(meeting_id, actor=request.user, **_meeting_fields(payload, partial=True))
     return _detail(request, meeting_id)
 
 
 @router.post("/meetings/{meeting_id}/schedule", response=MeetingDetailOut, summary="draft -> scheduled; invitations go out")
-def schedule_meeting(request: HttpRequest, meeting_id: int):
+def schedule_meeting(request: HttpRequest, meeting_id: Id):
     act.do_schedule_meeting(meeting_id, actor=request.user)
     return _detail(request, meeting_id)
 
@@ -165,19 +159,19 @@ class CancelIn(Schema):
 
 
 @router.post("/meetings/{meeting_id}/cancel", response=MeetingDetailOut, summary="Cancel, with a reason participants see")
-def cancel_meeting(request: HttpRequest, meeting_id: int, payload: CancelIn):
+def cancel_meeting(request: HttpRequest, meeting_id: Id, payload: CancelIn):
     act.do_cancel_meeting(meeting_id, actor=request.user, reason=payload.reason)
     return _detail(request, meeting_id)
 
 
 class CopyIn(Schema):
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: DateTime
+    ends_at: DateTime
     title: str | None = None
 
 
 @router.post("/meetings/{meeting_id}/copy", response={201: MeetingDetailOut}, summary="Copy as a new draft (agenda and participants)")
-def copy_meeting(request: HttpRequest, meeting_id: int, payload: CopyIn):
+def copy_meeting(request: HttpRequest, meeting_id: Id, payload: CopyIn):
     meeting = act.do_copy_meeting(
         meeting_id, actor=request.user, starts_at=parse_when(payload.starts_at, "starts_at"),
         ends_at=parse_when(payload.ends_at, "ends_at"), title=payload.title,
@@ -199,33 +193,33 @@ class ParticipantPatch(Schema):
 
 
 class UnitIn(Schema):
-    unit: int
+    unit: Id
     role: str = "member"
 
 
-@router.post("/meetings/{meeting_id}/participants", response={201: dict}, summary="Invite a person")
-def add_participant(request: HttpRequest, meeting_id: int, payload: ParticipantIn):
+@router.post("/meetings/{meeting_id}/participants", response={201: ParticipantOut}, summary="Invite a person")
+def add_participant(request: HttpRequest, meeting_id: Id, payload: ParticipantIn):
     user = resolve_user(payload.username, "username", required=True)
     participant = act.do_add_participant(meeting_id, actor=request.user, user=user, role=payload.role, seat=payload.seat)
     return Status(201, serialize_participant(participant))
 
 
-@router.post("/meetings/{meeting_id}/participants/unit", response={201: list[dict]}, summary="Invite every active person of a unit")
-def add_unit(request: HttpRequest, meeting_id: int, payload: UnitIn):
+@router.post("/meetings/{meeting_id}/participants/unit", response={201: list[ParticipantOut]}, summary="Invite every active person of a unit")
+def add_unit(request: HttpRequest, meeting_id: Id, payload: UnitIn):
     unit = resolve(Unit, payload.unit, "unit", required=True)
     added = act.do_add_unit(meeting_id, actor=request.user, unit=unit, role=payload.role)
     return Status(201, [serialize_participant(p) for p in added])
 
 
-@router.patch("/meetings/{meeting_id}/participants/{participant_id}", response=dict, summary="Change a participant's role or seat")
-def update_participant(request: HttpRequest, meeting_id: int, participant_id: int, payload: ParticipantPatch):
+@router.patch("/meetings/{meeting_id}/participants/{participant_id}", response=ParticipantOut, summary="Change a participant's role or seat")
+def update_participant(request: HttpRequest, meeting_id: Id, participant_id: Id, payload: ParticipantPatch):
     participant = act.do_update_participant(meeting_id, participant_id, actor=request.user,
                                             role=payload.role, seat=payload.seat)
     return serialize_participant(participant)
 
 
 @router.delete("/meetings/{meeting_id}/participants/{participant_id}", response={204: None}, summary="Remove a participant")
-def remove_participant(request: HttpRequest, meeting_id: int, participant_id: int):
+def remove_participant(request: HttpRequest, meeting_id: Id, participant_id: Id):
     act.do_remove_participant(meeting_id, participant_id, actor=request.user)
     return Status(204, None)
 
@@ -236,8 +230,8 @@ class AnswerIn(Schema):
     delegate: str | None = None
 
 
-@router.post("/meetings/{meeting_id}/answer", response=dict, summary="Answer the invitation: attend, decline (reason), delegate")
-def answer(request: HttpRequest, meeting_id: int, payload: AnswerIn):
+@router.post("/meetings/{meeting_id}/answer", response=ParticipantOut, summary="Answer the invitation: attend, decline (reason), delegate")
+def answer(request: HttpRequest, meeting_id: Id, payload: AnswerIn):
     delegate = resolve_user(payload.delegate, "delegate") if payload.response == "delegate" else None
     participant = act.do_answer_invitation(meeting_id, actor=request.user, response=payload.response,
                                            reason=payload.reason, delegate=delegate)
@@ -248,27 +242,27 @@ def answer(request: HttpRequest, meeting_id: int, payload: AnswerIn):
 
 class AgendaIn(Schema):
     title: str
-    presenter: str | int | None = None
-    presenting_unit: int | None = None
-    duration_minutes: int = 0
-    agenda_version: int | None = None
+    presenter: str | Id | None = None
+    presenting_unit: Id | None = None
+    duration_minutes: Int64 = 0
+    agenda_version: Int64 | None = None
 
 
 class AgendaPatch(Schema):
-    agenda_version: int
+    agenda_version: Int64
     title: str | None = None
-    presenter: str | int | None = None
-    presenting_unit: int | None = None
-    duration_minutes: int | None = None
+    presenter: str | Id | None = None
+    presenting_unit: Id | None = None
+    duration_minutes: Int64 | None = None
 
 
 class ReorderIn(Schema):
-    order: list[int]
-    agenda_version: int
+    order: list[Id]
+    agenda_version: Int64
 
 
-@router.post("/meetings/{meeting_id}/agenda", response={201: dict}, summary="Add an agenda item")
-def add_agenda_item(request: HttpRequest, meeting_id: int, payload: AgendaIn):
+@router.post("/meetings/{meeting_id}/agenda", response={201: AgendaItemVersionOut}, summary="Add an agenda item")
+def add_agenda_item(request: HttpRequest, meeting_id: Id, payload: AgendaIn):
     item = agenda.do_add_agenda_item(
         meeting_id, actor=request.user, title=payload.title,
         presenter=resolve_user(payload.presenter, "presenter"),
@@ -278,14 +272,14 @@ def add_agenda_item(request: HttpRequest, meeting_id: int, payload: AgendaIn):
     return Status(201, {**serialize_agenda_item(item), "agenda_version": item.meeting.agenda_version})
 
 
-@router.post("/meetings/{meeting_id}/agenda/reorder", response=dict, summary="Reorder the agenda")
-def reorder_agenda(request: HttpRequest, meeting_id: int, payload: ReorderIn):
+@router.post("/meetings/{meeting_id}/agenda/reorder", response=AgendaStateOut, summary="Reorder the agenda")
+def reorder_agenda(request: HttpRequest, meeting_id: Id, payload: ReorderIn):
     agenda.do_reorder_agenda(meeting_id, actor=request.user, order=payload.order, agenda_version=payload.agenda_version)
     return agenda.agenda_state(meeting_access(request.user, meeting_id).meeting)
 
 
-@router.patch("/meetings/{meeting_id}/agenda/{item_id}", response=dict, summary="Change an agenda item")
-def update_agenda_item(request: HttpRequest, meeting_id: int, item_id: int, payload: AgendaPatch):
+@router.patch("/meetings/{meeting_id}/agenda/{item_id}", response=AgendaItemVersionOut, summary="Change an agenda item")
+def update_agenda_item(request: HttpRequest, meeting_id: Id, item_id: Id, payload: AgendaPatch):
     data = payload.dict(exclude_unset=True)
     version = data.pop("agenda_version")
     if "presenter" in data:
@@ -299,20 +293,20 @@ def update_agenda_item(request: HttpRequest, meeting_id: int, item_id: int, payl
     return {**serialize_agenda_item(item), "agenda_version": item.meeting.agenda_version}
 
 
-@router.delete("/meetings/{meeting_id}/agenda/{item_id}", response=dict, summary="Remove an agenda item (?agenda_version=n)")
-def remove_agenda_item(request: HttpRequest, meeting_id: int, item_id: int, agenda_version: int):
+@router.delete("/meetings/{meeting_id}/agenda/{item_id}", response=AgendaStateOut, summary="Remove an agenda item (?agenda_version=n)")
+def remove_agenda_item(request: HttpRequest, meeting_id: Id, item_id: Id, agenda_version: Int64):
     agenda.do_remove_agenda_item(meeting_id, item_id, actor=request.user, agenda_version=agenda_version)
     return agenda.agenda_state(meeting_access(request.user, meeting_id).meeting)
 
 
 # --- catalogs and calendar --------------------------------------------------------------------
 
-@router.get("/meeting-types", response=list[dict], summary="Meeting types")
+@router.get("/meeting-types", response=list[MeetingTypeOut], summary="Meeting types")
 def meeting_types(request: HttpRequest):
     return [{"id": t.pk, "name": t.name, "unit": t.unit_id} for t in MeetingType.objects.filter(active=True)]
 
 
-@router.get("/meeting-rooms", response=list[dict], summary="Meeting rooms with their seat maps")
+@router.get("/meeting-rooms", response=list[MeetingRoomOut], summary="Meeting rooms with their seat maps")
 def meeting_rooms(request: HttpRequest):
     return [
         {"id": r.pk, "name": r.name, "unit": r.unit_id, "address": r.address, "capacity": r.capacity,
@@ -321,7 +315,7 @@ def meeting_rooms(request: HttpRequest):
     ]
 
 
-@router.get("/issuing-bodies", response=list[dict], summary="Issuing bodies")
+@router.get("/issuing-bodies", response=list[IssuingBodyOut], summary="Issuing bodies")
 def issuing_bodies(request: HttpRequest):
     return [{"id": b.pk, "name": b.name, "short_name": b.short_name} for b in IssuingBody.objects.filter(active=True)]
 
@@ -330,12 +324,12 @@ def _feed_url(request: HttpRequest, token: str) -> str:
     return request.build_absolute_uri(reverse("meeting_ical_feed", args=[token]))
 
 
-@router.get("/calendar/feed", response=dict, summary="My personal iCalendar feed URL")
+@router.get("/calendar/feed", response=UrlOut, summary="My personal iCalendar feed URL")
 def calendar_feed(request: HttpRequest):
     return {"url": _feed_url(request, act.calendar_feed_for(request.user).token)}
 
 
-@router.post("/calendar/feed/regenerate", response=dict, summary="A new secret feed URL (the old one stops working)")
+@router.post("/calendar/feed/regenerate", response=UrlOut, summary="A new secret feed URL (the old one stops working)")
 def regenerate_calendar_feed(request: HttpRequest):
     return {"url": _feed_url(request, act.do_regenerate_calendar_feed(actor=request.user).token)}
 

@@ -12,11 +12,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ecabinet.errors import ActionError
+from ecabinet.inputs import parse_date, parse_int
 from ecabinet.models import Unit, User
 from meetings.access import meeting_access, require_runner
 from meetings.actions import preparation as act
@@ -40,9 +40,18 @@ def _field_errors(exc: ActionError) -> dict[str, str]:
 
 
 def _int(value: str | None) -> int | None:
+    """A lenient page filter: a number that is not one (or too big for a column) is ignored."""
     try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
+        return parse_int(value, "value", minimum=0, maximum=2**31 - 1)
+    except ActionError:
+        return None
+
+
+def _lenient_date(value: str | None):
+    """A list filter: a date that is not one, or outside the calendar this system keeps, is ignored."""
+    try:
+        return parse_date(value, "date")
+    except ActionError:
         return None
 
 
@@ -54,11 +63,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     scope = get.get("scope") if get.get("scope") in SCOPES else "mine"
     when = get.get("when") if get.get("when") in ("upcoming", "past", "any") else "upcoming"
     status = get.get("status") if get.get("status") in Meeting.Status.values else None
-    try:
-        start = parse_date(get.get("from") or "") if get.get("from") else None
-        end = parse_date(get.get("to") or "") if get.get("to") else None
-    except ValueError:
-        start = end = None
+    start, end = _lenient_date(get.get("from")), _lenient_date(get.get("to"))
     qs = search_meetings(request.user, scope=scope, status=status, start=start, end=end,
                          q=(get.get("q") or "").strip() or None, unit=_int(get.get("unit")))
     now = timezone.now()
@@ -83,9 +88,11 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def meeting_week(request: HttpRequest) -> HttpResponse:
     try:
-        day = parse_date(request.GET.get("d") or "") or timezone.localdate()
-    except ValueError:
-        day = timezone.localdate()
+        day = parse_date(request.GET.get("d"), "d") or timezone.localdate()
+    except ActionError as exc:
+        if exc.code == "out_of_range":  # 9999-12-31: a week past it does not exist
+            return _error_page(request, exc)
+        day = timezone.localdate()  # not a date at all: this week, as always
     monday = day - timedelta(days=day.weekday())
     return render(request, "meetings/week.html", {
         "days": week_days(monday, request.user), "monday": monday, "today": timezone.localdate(),

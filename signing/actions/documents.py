@@ -25,6 +25,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
+from ecabinet.inputs import clean_file_name
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
 from meetings.actions.documents import FileGuard, write_version
@@ -82,7 +83,7 @@ def store_version(document: Document, data: bytes, *, actor: User, note: str, or
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
         pages=pages if pages is not None else count_pages(data),
-        original_name=original_name[:255],
+        original_name=clean_file_name(original_name),
         note=note[:255],
         created_by=actor,
         created_at=timezone.now(),

@@ -1,0 +1,107 @@
+"""Schemathesis against the app's own OpenAPI description: no input may get a 5xx, and every
+response must be one the description declares (status, media type, JSON schema).
+
+Runs in-process through the WSGI handler, so the calls share pytest-django's test database.
+Bounded: a few examples per operation, derandomized, so CI time is predictable and a failure
+reproduces on the next run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.utils import timezone
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from ecabinet.actions import do_issue_api_token
+from ecabinet.models import Unit
+from meetings.actions.preparation import do_add_participant, do_create_meeting
+from meetings.actions.preparation_agenda import do_add_agenda_item
+from tests.base import make_user
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# FUZZ_EXAMPLES=100 for a deeper local run; CI keeps the defaults (about 2 minutes for both runs).
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+# Signed in: schemathesis' boundary cases (huge integers, odd dates, unsupported methods) run as
+# explicit examples, then a few generated ones.
+SIGNED_IN = settings(
+    max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+)
+# Anonymous: every call must stop at the door (401/403/404) with the envelope; a few generated cases
+# per operation show that, the boundary cases would only repeat it.
+ANONYMOUS = settings(SIGNED_IN, max_examples=max(2, EXAMPLES // 2), phases=[Phase.generate])
+
+
+CALLS: Counter[int] = Counter()  # status -> count, printed at the end (pytest -s)
+
+
+def _counting(app):
+    def counted(environ, start_response):
+        def counting_start(status, headers, *exc_info):
+            CALLS[int(status.split()[0])] += 1
+            return start_response(status, headers, *exc_info)
+
+        return app(environ, counting_start)
+
+    return counted
+
+
+# Loaded from the app itself at collection time (the description needs no database).
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _counting(get_wsgi_application()))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_calls():
+    yield
+    print(f"\nAPI fuzz: {sum(CALLS.values())} calls, by status {dict(sorted(CALLS.items()))}")
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    # Like Django's test Client: the start or end of a request must not close the test transaction's connection.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_token(db) -> str:
+    """A small body for the fuzzer to find (low ids exist, so calls get past the 404s) and the
+    secretary's bearer token."""
+    unit = Unit.objects.create(name="Ủy ban nhân dân tỉnh Thử", code="ubnd-thu", kind="committee")
+    secretary = make_user("secretary", unit=unit, full_name="Nguyễn Thị Thư Ký")
+    member = make_user("member", unit=unit, full_name="Trần Văn Thành Viên")
+    start = timezone.now().replace(microsecond=0) + timedelta(days=2)
+    meeting = do_create_meeting(actor=secretary, title="Phiên họp thường kỳ", starts_at=start,
+                                ends_at=start + timedelta(hours=2), unit=unit)
+    do_add_participant(meeting.pk, actor=secretary, user=member)
+    do_add_agenda_item(meeting.pk, actor=secretary, title="Báo cáo kinh tế - xã hội", duration_minutes=20)
+    return do_issue_api_token(actor=secretary)[1]
+
+
+@schema.parametrize()
+@SIGNED_IN
+def test_api_signed_in(case, fuzz_token):
+    case.call_and_validate(headers={"Authorization": f"Bearer {fuzz_token}"}, checks=CHECKS)
+
+
+@schema.parametrize()
+@ANONYMOUS
+def test_api_anonymous(case, db):
+    case.call_and_validate(checks=CHECKS)
