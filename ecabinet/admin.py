@@ -8,11 +8,12 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from ecabinet.access import (
-    can_manage_unit,
+    can_manage_user,
     grantable_groups,
     is_system_admin,
     managed_unit_ids,
     may_manage_users,
+    users_managed_by,
 )
 from ecabinet.audit import record_audit
 from ecabinet.models import ApiToken, AuditEvent, LoginRecord, Notification, Position, Unit, User
@@ -105,9 +106,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).select_related("unit", "position").prefetch_related("groups")
-        if is_system_admin(request.user):
-            return qs
-        return qs.filter(unit_id__in=managed_unit_ids(request.user), is_superuser=False)
+        return qs.filter(pk__in=users_managed_by(request.user).values("pk"))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -152,9 +151,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     def has_change_permission(self, request, obj=None):
         if obj is None:
             return self.has_module_permission(request)
-        return is_system_admin(request.user) or (
-            not obj.is_superuser and can_manage_unit(request.user, obj.unit)
-        )
+        return can_manage_user(request.user, obj)
 
     has_delete_permission = has_change_permission
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
+from ecabinet.access import global_permissions, is_system_admin
 from ecabinet.actions import do_issue_api_token
 from ecabinet.auth import API_AUTH
 from ecabinet.errors import ActionError
@@ -128,6 +129,7 @@ class MeResponse(Schema):
     preferred_language: str
     is_system_admin: bool
     unread_notifications: int
+    permissions: dict[str, bool]
 
 
 @core_router.get("/me", response=MeResponse, summary="The signed-in user")
@@ -137,8 +139,10 @@ def me(request: HttpRequest):
         "id": user.pk, "username": user.username, "full_name": user.full_name, "email": user.email,
         "unit": user.unit.name if user.unit_id else None,
         "position": user.position.name if user.position_id else None,
-        "preferred_language": user.preferred_language, "is_system_admin": user.is_superuser,
+        "preferred_language": user.preferred_language, "is_system_admin": is_system_admin(user),
         "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
+        # What clients may offer this person (the same flags as `can` in the pages).
+        "permissions": global_permissions(user),
     }
 
 

@@ -70,6 +70,18 @@ def run_meeting_ids(user: User) -> QuerySet:
     return Meeting.objects.filter(_runs_q(user)).values("pk")
 
 
+def may_see(audience: dict | None, *, user_id: int, role: str | None, runs_meeting: bool) -> bool:
+    """Whether a viewer sees a live event. `runs_meeting` covers everyone who runs the meeting."""
+    if audience is None:
+        return True
+    if user_id in audience.get("users", ()):
+        return True
+    roles = audience.get("roles", ())
+    if runs_meeting and ("chair" in roles or "secretary" in roles):
+        return True
+    return role is not None and role in roles
+
+
 def meeting_access(user: User, meeting_id: int, *, for_update: bool = False) -> MeetingAccess:
     """The meeting as `user` may see it, or NotFoundError (an outsider learns nothing, not even a title)."""
     if not user.is_authenticated:

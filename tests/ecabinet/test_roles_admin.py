@@ -129,3 +129,14 @@ class SeedRolesTests(BaseTestCase):
         self.assertFalse(may_create_meetings(users["member3"]))
         province = Unit.objects.get(code="ubnd-tinh")
         self.assertIn(province.pk, convening_unit_ids(users["secretary"]))
+
+
+class MeEndpointTests(BaseTestCase):
+    def test_me_reports_what_the_person_may_do(self):
+        guest = make_user("khach", unit=self.committee, roles=(GUEST,))
+        self.assertFalse(self.api("get", "/api/v1/me", user=guest).json()["permissions"]["create_meeting"])
+        data = self.api("get", "/api/v1/me", user=self.owner).json()
+        self.assertTrue(data["permissions"]["create_meeting"])
+        self.assertFalse(data["is_system_admin"])
+        self.assertTrue(self.api("get", "/api/v1/me", user=self.admin).json()["permissions"]["manage_users"])
+        self.assert_error(self.api("get", "/api/v1/me"), 401)
