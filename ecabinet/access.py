@@ -7,9 +7,16 @@ says *where*: a person's rights reach their own unit and the units below it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from ecabinet.errors import PermissionDeniedError
 from ecabinet.models import Unit, User
 
 
@@ -156,3 +163,30 @@ def global_permissions(user: User) -> dict[str, bool]:
         "administer": may_administer(user),
         "system_admin": is_system_admin(user),
     }
+def require_session_login(request: HttpRequest) -> None:
+    """Refuse a request authenticated by an API token: changing a signing key or lifting a lock
+    needs a signed-in person (session) who also types their password again, never a token."""
+    if getattr(request, "authenticated_by_token", False) or not request.user.is_authenticated:
+        raise PermissionDeniedError(
+            _("This change cannot be made with an API token. Sign in on the website and confirm "
+              "with your password."),
+            code="session_required",
+        )
+
+
+# How long a typed password vouches for the change it was typed for (one request in practice).
+FRESH_PASSWORD_MAX_AGE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class FreshPassword:
+    """Proof, made only by ``ecabinet.actions.do_confirm_password``, that `user_id` typed their
+    account password in a signed-in session at `checked_at` (not merely held a session)."""
+
+    user_id: int
+    checked_at: datetime
+
+
+def has_fresh_password(user: User, proof: FreshPassword | None) -> bool:
+    return (isinstance(proof, FreshPassword) and proof.user_id == user.pk
+            and timezone.now() - proof.checked_at <= FRESH_PASSWORD_MAX_AGE)

@@ -1,4 +1,5 @@
-"""ASGI entry: HTTP goes to Django, websockets through the origin check and session/token auth."""
+"""ASGI entry: HTTP goes to Django through the body bound, websockets through the origin check and
+session/token auth."""
 
 import os
 
@@ -12,11 +13,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from ecabinet.auth import WebsocketAuthStack  # noqa: E402
+from ecabinet.bodylimit import BodyLimitMiddleware  # noqa: E402
 from ecabinet.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodyLimitMiddleware(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(WebsocketAuthStack(URLRouter(websocket_urlpatterns))),
     }
 )

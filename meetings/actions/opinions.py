@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import Unit, User
 from meetings.access import (  # noqa: F401  (RoundAccess and round_access: the names views use)
     RoundAccess,
@@ -33,7 +34,6 @@ from meetings.models import (
     OpinionRound,
     PersonalNote,
 )
-from meetings.pdfcheck import check_upload
 
 
 def _store_document(guard: FileGuard, upload, checked, *, actor: User, title: str) -> Document:
@@ -80,7 +80,7 @@ def do_create_round(
         raise ActionError("unknown_users", _("Unknown users: %(names)s") % {"names": ", ".join(missing)})
     if upload is None:
         raise ActionError("no_file", _("Attach the draft as a PDF file."))
-    checked = check_upload(upload, name=getattr(upload, "name", ""))
+    checked = intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.OPINION_DRAFT)
     with FileGuard() as guard, transaction.atomic():
         draft = _store_document(guard, upload, checked, actor=actor, title=title)
         rnd = OpinionRound.objects.create(title=title[:500], question=question, meeting=meeting, unit=unit,
@@ -107,7 +107,8 @@ def do_answer(access: RoundAccess, *, actor: User, choice: str, comment: str = "
         raise ActionError("comment_required", _("Write your opinion in the comment."))
     if not rnd.accepts_answers:
         raise ConflictError("round_closed", _("This round is closed or past its deadline."))
-    checked = check_upload(upload, name=getattr(upload, "name", "")) if upload is not None else None
+    checked = (intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.OPINION_ATTACHMENT)
+               if upload is not None else None)
     with FileGuard() as guard, transaction.atomic():
         rnd = OpinionRound.objects.select_for_update().get(pk=rnd.pk)
         if not rnd.accepts_answers:  # closed while the file was being checked

@@ -20,18 +20,15 @@ from meetings.access import (
     documents_visible_to,
     may_edit_document,
     may_manage_document_types,
+    may_receive_original,
     meeting_access,
     meeting_permissions,
     upload_item_ids,
 )
 from meetings.actions import documents as actions
 from meetings.actions.opinions import do_delete_note, do_save_note, document_for_viewer, notes_of
-from meetings.api.documents import (
-    check_content_length,
-    form_int,
-    uploaded_file,
-    watermarked_response,
-)
+from meetings.api.documents import check_content_length, form_int, uploaded_file
+from meetings.delivery import copy_notice, deliver_document, error_page, parse_version
 from meetings.models import AgendaItem, DocumentFolder, Participant
 
 
@@ -96,7 +93,8 @@ def meeting_documents(request: HttpRequest, meeting_id: int) -> HttpResponse:
     perms = meeting_permissions(access, request.user)
     context.update({
         "perms": perms,
-        "upload_items": AgendaItem.objects.filter(meeting=access.meeting) if items is None else items, "folders": DocumentFolder.objects.filter(meeting=access.meeting),
+        "upload_items": AgendaItem.objects.filter(meeting=access.meeting) if items is None else items,
+        "folders": DocumentFolder.objects.filter(meeting=access.meeting),
         "doc_types": actions.document_types_for(request.user),
         "may_upload": perms["upload"],
         "participants": Participant.objects.filter(meeting=access.meeting).select_related("user"),
@@ -191,30 +189,28 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
         "document": document, "access": access, "versions": versions, "latest": versions[0] if versions else None,
         "notes": notes_of(request.user).filter(document=document).order_by("page", "pk"),
         "may_edit": may_edit_document(access, document, request.user),
+        "gets_original": may_receive_original(request.user, document),
+        "copy_notice": copy_notice(request.user, document, versions[0] if versions else None),
     })
-
-
-def _version_param(request: HttpRequest) -> int | None:
-    value = request.GET.get("version")
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise NotFoundError(_("This version does not exist.")) from None
 
 
 @page
 @xframe_options_sameorigin
 def document_view(request: HttpRequest, document_id: int) -> HttpResponse:
     document = document_for_viewer(request.user, document_id)
-    return watermarked_response(request, document, _version_param(request), inline=True)
+    try:
+        return deliver_document(request, document, parse_version(request.GET.get("version")), inline=True)
+    except ActionError as exc:
+        return error_page(request, exc)
 
 
 @page
 def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
     document = document_for_viewer(request.user, document_id)
-    return watermarked_response(request, document, _version_param(request), inline=False)
+    try:
+        return deliver_document(request, document, parse_version(request.GET.get("version")), inline=False)
+    except ActionError as exc:
+        return error_page(request, exc)
 
 
 @page

@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ecabinet.errors import ActionError
-from meetings.access import may_open_opinion_rounds, opinion_unit_ids, run_meeting_ids
+from meetings.access import (
+    may_open_opinion_rounds,
+    may_receive_original,
+    opinion_unit_ids,
+    run_meeting_ids,
+)
 from meetings.actions import opinions as actions
 from meetings.api.documents import check_content_length, form_int, uploaded_file
 from meetings.api.opinions import _parse_deadline, export_response, usernames_from
@@ -68,7 +73,8 @@ def opinion_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     access = actions.round_access(request.user, round_id)
     rnd = access.round
     context = {"round": rnd, "access": access, "choices": OpinionAnswer.Choice.choices,
-               "my_answer": OpinionAnswer.objects.filter(round=rnd, user=request.user).first()}
+               "my_answer": OpinionAnswer.objects.filter(round=rnd, user=request.user).first(),
+               "draft_original": may_receive_original(request.user, rnd.draft)}
     if access.manages:
         context["summary"] = actions.summary(rnd)
     return render(request, "meetings/documents/opinion_detail.html", context)
