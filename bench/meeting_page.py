@@ -58,11 +58,13 @@ def seed() -> tuple[int, str]:
     from django.utils import timezone
 
     from ecabinet.models import Unit, User
+    from ecabinet.roles import ORGANISER, assign_roles
     from meetings.actions.preparation import do_create_meeting, do_schedule_meeting
     from meetings.models import AgendaItem, Document, DocumentVersion, MeetingRoom, Participant
 
     unit = Unit.objects.create(name="Ủy ban nhân dân tỉnh Thử", code=f"bench-{secrets.token_hex(3)}", kind="committee")
     secretary = User.objects.create(username=f"thuky-{unit.code}", full_name="Trần Thị Thư Ký", unit=unit)
+    assign_roles(secretary, ORGANISER)
     room = MeetingRoom.objects.create(name="Phòng họp lớn", capacity=100, seat_rows=10, seats_per_row=10)
     start = timezone.now() + timedelta(days=1)
     meeting = do_create_meeting(actor=secretary, title="Phiên họp thường kỳ (đo hiệu năng)", starts_at=start,

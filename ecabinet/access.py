@@ -1,10 +1,16 @@
-"""Who may see and do what in the core app: admins, unit admins, ordinary users."""
+"""Who may see and do what in the core app: system admins, rights from roles, unit scopes.
+
+Rights come from Django permissions (declared on User.Meta, bundled into role groups by
+ecabinet/roles.py, assigned and extended by administrators). A right says *what*; the scope
+says *where*: a person's rights reach their own unit and the units below it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,13 +24,41 @@ def is_system_admin(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
 
 
+def has_right(user: User, right: str) -> bool:
+    """`right` is one of ecabinet.roles.RIGHTS; a system admin holds them all."""
+    return bool(user.is_authenticated and user.is_active and user.has_perm(f"ecabinet.{right}"))
+
+
+def _all_unit_ids() -> set[int]:
+    return set(Unit.objects.values_list("pk", flat=True))
+
+
+def _own_subtree(user: User) -> set[int]:
+    """The user's unit and those below it, read once per user object (one request) and unit."""
+    if not user.is_authenticated or not user.unit_id:
+        return set()
+    cached = user.__dict__.get("_unit_subtree")
+    if cached is None or cached[0] != user.unit_id:
+        cached = user.__dict__["_unit_subtree"] = (user.unit_id, frozenset(user.unit.descendant_ids()))
+    return set(cached[1])
+
+
+def _scope(user: User, right: str) -> set[int]:
+    """The units where `user` may use `right`: all for a system admin, else their own subtree."""
+    if is_system_admin(user):
+        return _all_unit_ids()
+    return _own_subtree(user) if has_right(user, right) else set()
+
+
+# --- people (unit administrators) -------------------------------------------------------------
+
 def managed_unit_ids(user: User) -> set[int]:
     """Units whose people `user` may manage: all for a system admin, the own subtree for a unit admin."""
-    if is_system_admin(user):
-        return set(Unit.objects.values_list("pk", flat=True))
-    if user.is_authenticated and user.is_unit_admin and user.unit_id:
-        return user.unit.descendant_ids()
-    return set()
+    return _scope(user, "manage_users")
+
+
+def may_manage_users(user: User) -> bool:
+    return is_system_admin(user) or bool(managed_unit_ids(user))
 
 
 def can_manage_unit(user: User, unit: Unit | None) -> bool:
@@ -47,6 +81,88 @@ def users_managed_by(user: User) -> QuerySet[User]:
     return User.objects.filter(unit_id__in=managed_unit_ids(user), is_superuser=False)
 
 
+def grantable_groups(user: User) -> QuerySet[Group]:
+    """Roles `user` may hand out: only those whose every right they hold themselves."""
+    if is_system_admin(user):
+        return Group.objects.all()
+    if not may_manage_users(user):
+        return Group.objects.none()
+    held = user.get_all_permissions()
+    refused = [
+        group.pk for group in Group.objects.prefetch_related("permissions__content_type")
+        if any(f"{p.content_type.app_label}.{p.codename}" not in held for p in group.permissions.all())
+    ]
+    return Group.objects.exclude(pk__in=refused)
+
+
+# --- meetings: convening and running ------------------------------------------------------------
+
+def convening_unit_ids(user: User) -> set[int]:
+    """Units `user` may convene meetings for (`create_meeting`): their own subtree; an office
+    (Văn phòng) is the secretariat of the body above it, so its staff convene for that body too."""
+    ids = _scope(user, "create_meeting")
+    if ids and not is_system_admin(user) and user.unit.kind == Unit.Kind.OFFICE and user.unit.parent_id:
+        ids.add(user.unit.parent_id)
+    return ids
+
+
+def running_unit_ids(user: User) -> set[int]:
+    """Units whose meetings `user` runs without being named in them (`run_meeting`, same scope)."""
+    ids = _scope(user, "run_meeting")
+    if ids and not is_system_admin(user) and user.unit.kind == Unit.Kind.OFFICE and user.unit.parent_id:
+        ids.add(user.unit.parent_id)
+    return ids
+
+
+def may_create_meetings(user: User) -> bool:
+    return bool(convening_unit_ids(user))
+
+
+def may_convene_for(user: User, unit: Unit | None) -> bool:
+    """A meeting without a unit is for system admins only."""
+    if is_system_admin(user):
+        return True
+    return unit is not None and unit.pk in convening_unit_ids(user)
+
+
+# --- catalogs, statistics, certificates ---------------------------------------------------------
+
+def catalog_unit_ids(user: User) -> set[int]:
+    """Units whose catalog rows (meeting types, rooms, document types) `user` manages."""
+    return _scope(user, "manage_catalogs")
+
+
+def may_manage_catalogs(user: User) -> bool:
+    return is_system_admin(user) or bool(catalog_unit_ids(user))
+
+
+def may_view_statistics(user: User) -> bool:
+    return has_right(user, "view_statistics")
+
+
+def may_issue_certificates(user: User) -> bool:
+    return has_right(user, "issue_certificates")
+
+
+def may_administer(user: User) -> bool:
+    """Whether the administration area has anything for `user`."""
+    return is_system_admin(user) or may_manage_users(user) or may_manage_catalogs(user)
+
+
+def global_permissions(user: User) -> dict[str, bool]:
+    """What pages and scripts offer this person outside any one meeting (`can.x` in templates)."""
+    if not user.is_authenticated:
+        return dict.fromkeys(("create_meeting", "manage_catalogs", "view_statistics", "issue_certificates",
+                              "manage_users", "administer", "system_admin"), False)
+    return {
+        "create_meeting": may_create_meetings(user),
+        "manage_catalogs": may_manage_catalogs(user),
+        "view_statistics": may_view_statistics(user),
+        "issue_certificates": may_issue_certificates(user),
+        "manage_users": may_manage_users(user),
+        "administer": may_administer(user),
+        "system_admin": is_system_admin(user),
+    }
 def require_session_login(request: HttpRequest) -> None:
     """Refuse a request authenticated by an API token: changing a signing key or lifting a lock
     needs a signed-in person (session) who also types their password again, never a token."""

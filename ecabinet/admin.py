@@ -7,7 +7,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from ecabinet.access import can_manage_unit, is_system_admin, managed_unit_ids
+from ecabinet.access import (
+    can_manage_user,
+    grantable_groups,
+    is_system_admin,
+    managed_unit_ids,
+    may_manage_users,
+    users_managed_by,
+)
 from ecabinet.audit import record_audit
 from ecabinet.models import ApiToken, AuditEvent, LoginRecord, Notification, Position, Unit, User
 
@@ -41,9 +48,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-
 
 
 class SystemAdminOnly:
@@ -81,14 +85,14 @@ class PositionAdmin(SystemAdminOnly, AuditedAdmin):
 
 @admin.register(User)
 class UserAdmin(AuditedAdmin, DjangoUserAdmin):
-    list_display = ("username", "full_name", "position", "unit", "is_active", "is_unit_admin")
-    list_filter = ("is_active", "is_unit_admin", "is_superuser", "unit")
+    list_display = ("username", "full_name", "position", "unit", "is_active", "role_names")
+    list_filter = ("is_active", "groups", "is_superuser", "unit")
     search_fields = ("username", "full_name", "email", "phone")
     ordering = ("full_name",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("full_name", "position", "unit", "email", "phone", "preferred_language")}),
-        (_("Rights"), {"fields": ("is_active", "is_staff", "is_unit_admin", "is_superuser", "groups")}),
+        (_("Rights"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -96,25 +100,47 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
                                                  "password1", "password2")}),
     )
 
+    @admin.display(description=_("Roles"))
+    def role_names(self, obj):
+        return ", ".join(group.name for group in obj.groups.all())
+
     def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("unit", "position")
-        if is_system_admin(request.user):
-            return qs
-        return qs.filter(unit_id__in=managed_unit_ids(request.user), is_superuser=False)
+        qs = super().get_queryset(request).select_related("unit", "position").prefetch_related("groups")
+        return qs.filter(pk__in=users_managed_by(request.user).values("pk"))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or is_system_admin(request.user):
+            return fieldsets
+        # Single rights are for system admins; a unit admin hands out whole roles.
+        return tuple((name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "user_permissions")})
+                     for name, opts in fieldsets)
 
     def get_readonly_fields(self, request, obj=None):
         if is_system_admin(request.user):
             return ()
-        # A unit admin may not hand out rights they do not hold themselves.
-        return ("is_superuser", "is_staff", "is_unit_admin", "groups", "last_login", "date_joined")
+        # A unit admin may not hand out rights they do not hold themselves (see formfield below).
+        return ("is_superuser", "is_staff", "last_login", "date_joined")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "unit" and not is_system_admin(request.user):
             kwargs["queryset"] = Unit.objects.filter(pk__in=managed_unit_ids(request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = grantable_groups(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        # Roles the editor may not grant are not in their form; saving it must not drop them.
+        kept = list(form.instance.groups.exclude(pk__in=grantable_groups(request.user))) if change else []
+        super().save_related(request, form, formsets, change)
+        if kept:
+            form.instance.groups.add(*kept)
+
     def has_module_permission(self, request):
-        return is_system_admin(request.user) or request.user.is_unit_admin
+        return may_manage_users(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
@@ -125,9 +151,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     def has_change_permission(self, request, obj=None):
         if obj is None:
             return self.has_module_permission(request)
-        return is_system_admin(request.user) or (
-            not obj.is_superuser and can_manage_unit(request.user, obj.unit)
-        )
+        return can_manage_user(request.user, obj)
 
     has_delete_permission = has_change_permission
 
@@ -140,7 +164,7 @@ class LoginRecordAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
     def has_module_permission(self, request):
-        return is_system_admin(request.user) or request.user.is_unit_admin
+        return may_manage_users(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

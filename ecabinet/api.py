@@ -16,6 +16,7 @@ from ninja import Router, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.parser import Parser
 
+from ecabinet.access import global_permissions, is_system_admin
 from ecabinet.actions import do_issue_api_token
 from ecabinet.api_docs import EcabinetAPI, ErrorEnvelope
 from ecabinet.auth import API_AUTH
@@ -165,6 +166,7 @@ class MeResponse(Schema):
     preferred_language: str
     is_system_admin: bool
     unread_notifications: int
+    permissions: dict[str, bool]
 
 
 @core_router.get("/me", response=MeResponse, summary="The signed-in user")
@@ -174,8 +176,10 @@ def me(request: HttpRequest):
         "id": user.pk, "username": user.username, "full_name": user.full_name, "email": user.email,
         "unit": user.unit.name if user.unit_id else None,
         "position": user.position.name if user.position_id else None,
-        "preferred_language": user.preferred_language, "is_system_admin": user.is_superuser,
+        "preferred_language": user.preferred_language, "is_system_admin": is_system_admin(user),
         "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
+        # What clients may offer this person (the same flags as `can` in the pages).
+        "permissions": global_permissions(user),
     }
 
 

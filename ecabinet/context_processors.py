@@ -2,12 +2,17 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from ecabinet.access import global_permissions
+
 
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    can = global_permissions(user)
     return {
         "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
-        "can_administer": user.is_superuser or user.is_unit_admin,
+        # What this person may do anywhere (templates test `can.x`, never roles).
+        "can": can,
+        "can_administer": can["administer"],
     }

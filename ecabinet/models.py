@@ -97,9 +97,6 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=Language.choices, default=Language.VIETNAMESE
     )
-    is_unit_admin = models.BooleanField(
-        _("unit admin"), default=False, help_text=_("Manages the users of their own unit.")
-    )
 
     REQUIRED_FIELDS = ["email", "full_name"]
 
@@ -107,6 +104,41 @@ class User(AbstractUser):
         ordering = ["full_name", "username"]
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # The rights roles are made of (ecabinet/roles.py); access.py is where they are read.
+        permissions = [
+            ("create_meeting", "Convene meetings for the units in one's scope"),
+            ("run_meeting", "Run the meetings of the units in one's scope (secretary staff)"),
+            ("manage_catalogs", "Manage catalogs (meeting types, rooms, document types)"),
+            ("issue_certificates", "Issue and revoke signing certificates"),
+            ("view_statistics", "See statistics"),
+            ("manage_users", "Manage the people of one's unit (unit administrator)"),
+        ]
+
+    # `is_unit_admin` used to be a column; it is now membership of the unit administrator role.
+    # Reading and setting it (User(is_unit_admin=True), update_or_create defaults) still works:
+    # the change is applied to the groups when the user is saved.
+    @property
+    def is_unit_admin(self) -> bool:
+        pending = self.__dict__.get("_pending_unit_admin")
+        if pending is not None:
+            return pending
+        if self.pk is None:
+            return False
+        from ecabinet.roles import UNIT_ADMIN, role_name
+
+        return self.groups.filter(name=role_name(UNIT_ADMIN)).exists()
+
+    @is_unit_admin.setter
+    def is_unit_admin(self, value: bool) -> None:
+        self.__dict__["_pending_unit_admin"] = bool(value)
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        pending = self.__dict__.pop("_pending_unit_admin", None)
+        if pending is not None:
+            from ecabinet.roles import UNIT_ADMIN, set_role
+
+            set_role(self, UNIT_ADMIN, pending)
 
     def __str__(self) -> str:
         return self.full_name or self.username

@@ -7,19 +7,27 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from ecabinet.access import is_system_admin, managed_unit_ids
+from ecabinet.access import (
+    catalog_unit_ids,
+    is_system_admin,
+    managed_unit_ids,
+    may_create_meetings,
+    may_manage_catalogs,
+    running_unit_ids,
+)
 from ecabinet.errors import NotFoundError, PermissionDeniedError
 from ecabinet.models import User
-from meetings.models import Meeting, Participant
+from meetings.models import Meeting, OpinionRecipient, OpinionRound, Participant
 
 RUNNER_ROLES = (Participant.Role.CHAIR, Participant.Role.SECRETARY)
+VOTING_ROLES = (Participant.Role.CHAIR, Participant.Role.MEMBER)
 
 
 @dataclass(frozen=True)
 class MeetingAccess:
     meeting: Meeting
     participant: Participant | None
-    runs_meeting: bool  # chair, secretary, creator, unit admin of the chairing unit, system admin
+    runs_meeting: bool  # chair, secretary, creator, run_meeting right over the chairing unit, system admin
 
     @property
     def role(self) -> str | None:
@@ -30,21 +38,48 @@ class MeetingAccess:
         return self.participant.user_id if self.participant else None
 
 
+def _runs_q(user: User) -> Q:
+    """Meetings `user` runs: named chair or secretary, creator (while they may convene), or
+    holder of `run_meeting` over the chairing unit."""
+    runs = Q(participants__user=user, participants__role__in=RUNNER_ROLES)
+    if may_create_meetings(user):
+        runs |= Q(created_by=user)
+    units = running_unit_ids(user)
+    if units:
+        runs |= Q(unit_id__in=units)
+    return runs
+
+
 def visible_meetings(user: User) -> QuerySet[Meeting]:
     """Meetings `user` may see. Drafts are seen only by the people preparing them."""
     if not user.is_authenticated:
         return Meeting.objects.none()
     if is_system_admin(user):
         return Meeting.objects.all()
-    runs = Q(created_by=user) | Q(
-        participants__user=user, participants__role__in=RUNNER_ROLES
-    )
-    units = managed_unit_ids(user)
-    if units:
-        runs |= Q(unit_id__in=units)
     invited = Q(participants__user=user) & ~Q(status=Meeting.Status.DRAFT)
-    ids = Meeting.objects.filter(runs | invited).values("pk")
+    ids = Meeting.objects.filter(_runs_q(user) | invited).values("pk")
     return Meeting.objects.filter(pk__in=ids)
+
+
+def run_meeting_ids(user: User) -> QuerySet:
+    """Ids of the meetings `user` runs (for opinion rounds and signing requests)."""
+    if is_system_admin(user):
+        return Meeting.objects.values("pk")
+    if not user.is_authenticated:
+        return Meeting.objects.none().values("pk")
+    return Meeting.objects.filter(_runs_q(user)).values("pk")
+
+
+def may_see(audience: dict | None, *, user_id: int, role: str | None, runs_meeting: bool) -> bool:
+    """Whether a viewer sees a live event. `runs_meeting` covers everyone who runs the meeting."""
+    if audience is None:
+        return True
+    if user_id in audience.get("users", ()):
+        return True
+    roles = audience.get("roles", ())
+    if runs_meeting and ("chair" in roles or "secretary" in roles):
+        return True
+    return role is not None and role in roles
 
 
 def meeting_access(user: User, meeting_id: int, *, for_update: bool = False) -> MeetingAccess:
@@ -62,11 +97,13 @@ def meeting_access(user: User, meeting_id: int, *, for_update: bool = False) -> 
 
 
 def _runs(user: User, meeting: Meeting, participant: Participant | None) -> bool:
-    if is_system_admin(user) or meeting.created_by_id == user.pk:
+    if is_system_admin(user):
         return True
     if participant is not None and participant.role in RUNNER_ROLES:
         return True
-    return bool(meeting.unit_id and meeting.unit_id in managed_unit_ids(user))
+    if meeting.created_by_id == user.pk and may_create_meetings(user):
+        return True
+    return bool(meeting.unit_id and meeting.unit_id in running_unit_ids(user))
 
 
 def require_runner(access: MeetingAccess) -> None:
@@ -97,6 +134,215 @@ def documents_visible_to(access: MeetingAccess) -> QuerySet:
 visible_documents = documents_visible_to
 
 
+# --- taking part: check-in, floor, votes ---------------------------------------------------------
+
+def require_participant(access: MeetingAccess, message: str) -> Participant:
+    """Checking in, asking for the floor and answering are for invited people only."""
+    if access.participant is None:
+        raise PermissionDeniedError(message)
+    return access.participant
+
+
+def holds_voting_seat(participant: Participant) -> bool:
+    """A seat that counts for the quorum: a chair or member in their own right (not a delegate)."""
+    return participant.role in VOTING_ROLES and participant.delegate_for_id is None
+
+
+def attendance_group(participant: Participant) -> str | None:
+    """How the room counts a person: "member", "guest", or None (the secretary staff)."""
+    if participant.role == Participant.Role.GUEST:
+        return "guest"
+    return None if participant.role == Participant.Role.SECRETARY else "member"
+
+
+def vote_seat(participant: Participant | None) -> Participant:
+    """The seat `participant` votes for (their own, or the one they stand in for), or a refusal.
+
+    Being checked in is the other condition; `require_present` checks it at the vote."""
+    if participant is None or participant.role == Participant.Role.GUEST and participant.delegate_for_id is None:
+        raise PermissionDeniedError(_("Guests cannot vote."))
+    seat = participant.delegate_for if participant.delegate_for_id else participant
+    if seat is None or seat.role not in VOTING_ROLES:
+        raise PermissionDeniedError(_("Only members can vote."))
+    if participant.delegate_for_id is None and participant.response == Participant.Response.DELEGATE \
+            and Participant.objects.filter(delegate_for=participant).exists():
+        raise PermissionDeniedError(_("You delegated your vote to someone else."))
+    return seat
+
+
+def require_present(participant: Participant) -> None:
+    from meetings.models import Attendance
+
+    if not Attendance.objects.filter(participant=participant).exists():
+        raise PermissionDeniedError(_("Check in before voting."), code="not_checked_in")
+
+
+def may_withdraw_floor(access: MeetingAccess, request_participant_id: int) -> bool:
+    return access.runs_meeting or (access.participant is not None and access.participant.pk == request_participant_id)
+
+
+def _may_vote(access: MeetingAccess) -> bool:
+    try:
+        vote_seat(access.participant)
+    except PermissionDeniedError:
+        return False
+    return True
+
+
+# --- documents --------------------------------------------------------------------------------
+
+def upload_item_ids(access: MeetingAccess, user: User) -> QuerySet | None:
+    """Agenda items a non-runner may upload to: those their unit presents. None = any (runners)."""
+    from meetings.models import AgendaItem
+
+    if access.runs_meeting:
+        return None
+    items = AgendaItem.objects.filter(meeting=access.meeting)
+    if access.participant is None or not user.unit_id:
+        return items.none()
+    return items.filter(presenting_unit_id=user.unit_id)
+
+
+def may_upload(access: MeetingAccess, user: User) -> bool:
+    items = upload_item_ids(access, user)
+    return items is None or items.exists()  # None: a runner uploads anywhere
+
+
+def require_upload_target(access: MeetingAccess, user: User, item) -> None:
+    if access.runs_meeting:
+        return
+    if access.participant is None:
+        raise PermissionDeniedError(_("You may not upload documents to this meeting."))
+    if item is None or not user.unit_id or item.presenting_unit_id != user.unit_id:
+        raise PermissionDeniedError(_("You may upload documents only to agenda items that your unit presents."))
+
+
+def may_edit_document(access: MeetingAccess | None, document, user: User) -> bool:
+    """Replace a version or set its readers: the meeting's runners and the uploader."""
+    return access is not None and (access.runs_meeting or document.uploaded_by_id == user.pk)
+
+
+def may_remove_document(access: MeetingAccess, document, user: User) -> bool:
+    """Withdraw or delete: runners always; the uploader until the secretary released it."""
+    from meetings.models import Document
+
+    return access.runs_meeting or (document.uploaded_by_id == user.pk
+                                   and document.status != Document.Status.RELEASED)
+
+
+def may_manage_document_types(user: User) -> bool:
+    """The catalog right (outside a system admin it reaches only a unit's rows, so it needs a unit)."""
+    return may_manage_catalogs(user)
+
+
+def document_type_unit_ids(user: User) -> set[int] | None:
+    """Units whose document types `user` may use (None = all): their own, those above, those managed."""
+    if is_system_admin(user):
+        return None
+    if not user.is_authenticated or not user.unit_id:
+        return set()
+    return {u.pk for u in [user.unit, *user.unit.ancestors()]} | catalog_unit_ids(user) | managed_unit_ids(user)
+
+
+# --- written opinions ---------------------------------------------------------------------------
+
+def opinion_unit_ids(user: User) -> set[int]:
+    """Units for which `user` may ask written opinions outside a meeting (unit administrators)."""
+    return managed_unit_ids(user)
+
+
+def may_open_opinion_rounds(user: User) -> bool:
+    """The "send a draft for opinions" offer: unit administrators and those running a meeting."""
+    if not user.is_authenticated:
+        return False
+    return bool(opinion_unit_ids(user)) or Meeting.objects.filter(pk__in=run_meeting_ids(user)).exists()
+
+
+# --- what the pages, the API and the live room offer ---------------------------------------------
+
+def room_permissions(access: MeetingAccess) -> dict[str, bool]:
+    """What this person may do in this meeting's room: the live snapshot's state.permissions.
+
+    These flags depend only on the person's place in the meeting (their participant row) and
+    their rights, never on the room's moment: the script combines them with the state (the
+    meeting's status; a vote also needs a check-in). When the viewer's own participant row
+    changes, the live consumer re-sends their snapshot, so the flags stay true to the events."""
+    runs = access.runs_meeting
+    invited = access.participant is not None
+    return {
+        "run": runs,
+        "schedule": runs,
+        "invite": runs,
+        "open_poll": runs,
+        "give_floor": runs,
+        "check_in_others": runs,
+        "export_attendance": runs,
+        "new_opinion_round": runs,
+        "check_in": invited,
+        "speak": invited,
+        "answer": invited,
+        "vote": _may_vote(access),
+    }
+
+
+def meeting_permissions(access: MeetingAccess, user: User) -> dict[str, bool]:
+    """The room's flags plus what the meeting's pages offer (`perms.x` in templates, the API
+    detail's `permissions`): uploading to an item one's unit presents, copying the meeting."""
+    flags = room_permissions(access)
+    flags["upload"] = may_upload(access, user)
+    flags["copy"] = flags["run"] and may_create_meetings(user)
+    return flags
+
+
+# --- written-opinion rounds ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RoundAccess:
+    round: OpinionRound
+    manages: bool
+    asked: bool
+    user_id: int
+
+
+def rounds_visible_to(user: User) -> QuerySet[OpinionRound]:
+    if not user.is_authenticated:
+        return OpinionRound.objects.none()
+    if is_system_admin(user):
+        return OpinionRound.objects.all()
+    q = Q(created_by=user) | Q(recipients__user=user) | Q(meeting_id__in=run_meeting_ids(user))
+    units = opinion_unit_ids(user)
+    if units:
+        q |= Q(unit_id__in=units)
+    ids = OpinionRound.objects.filter(q).values("pk")
+    return OpinionRound.objects.filter(pk__in=ids)
+
+
+def manages_round(user: User, rnd: OpinionRound) -> bool:
+    if is_system_admin(user) or rnd.created_by_id == user.pk:
+        return True
+    if rnd.unit_id and rnd.unit_id in opinion_unit_ids(user):
+        return True
+    if rnd.meeting_id:
+        try:
+            return meeting_access(user, rnd.meeting_id).runs_meeting
+        except NotFoundError:
+            return False
+    return False
+
+
+def round_access(user: User, round_id: int) -> RoundAccess:
+    """The round as `user` may see it; NotFoundError for anyone neither running nor asked."""
+    rnd = rounds_visible_to(user).select_related("draft", "meeting", "unit", "created_by").filter(
+        pk=round_id).first() if user.is_authenticated else None
+    if rnd is None:
+        raise NotFoundError(_("Opinion round not found."))
+    asked = OpinionRecipient.objects.filter(round=rnd, user=user).exists()
+    return RoundAccess(rnd, manages_round(user, rnd), asked, user.pk)
+
+
+def require_manager(access: RoundAccess) -> None:
+    if not access.manages:
+        raise PermissionDeniedError(_("Only the secretary who runs this round may do this."))
 def may_receive_original(user: User, document) -> bool:
     """Whether `user` receives the exact stored bytes of `document` (its signatures intact)
     rather than a copy stamped with their name, which breaks every signature in it.
@@ -125,7 +371,6 @@ def may_receive_original(user: User, document) -> bool:
 
 
 def _manages_round_of(user: User, document) -> bool:
-    from meetings.actions.opinions import round_access
     from meetings.models import OpinionAnswer, OpinionRound
 
     round_ids = set(OpinionRound.objects.filter(draft=document).values_list("pk", flat=True))

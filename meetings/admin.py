@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from ecabinet.access import is_system_admin, managed_unit_ids
+from ecabinet.access import catalog_unit_ids, is_system_admin, may_manage_catalogs
 from ecabinet.admin import AuditedAdmin
 from ecabinet.models import Unit
 from meetings.models import IssuingBody, MeetingRoom, MeetingType
@@ -14,7 +14,7 @@ class UnitCatalogAdmin(AuditedAdmin):
     """Rows with a unit: a unit admin sees and edits only their units' rows (shared rows read-only)."""
 
     def _may(self, request) -> bool:
-        return is_system_admin(request.user) or bool(request.user.is_unit_admin)
+        return may_manage_catalogs(request.user)
 
     def has_module_permission(self, request):
         return self._may(request)
@@ -30,7 +30,7 @@ class UnitCatalogAdmin(AuditedAdmin):
             return False
         if obj is None or is_system_admin(request.user):
             return True
-        return obj.unit_id is not None and obj.unit_id in managed_unit_ids(request.user)
+        return obj.unit_id is not None and obj.unit_id in catalog_unit_ids(request.user)
 
     has_delete_permission = has_change_permission
 
@@ -40,11 +40,11 @@ class UnitCatalogAdmin(AuditedAdmin):
             return qs
         from django.db.models import Q
 
-        return qs.filter(Q(unit_id__in=managed_unit_ids(request.user)) | Q(unit__isnull=True))
+        return qs.filter(Q(unit_id__in=catalog_unit_ids(request.user)) | Q(unit__isnull=True))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "unit" and not is_system_admin(request.user):
-            kwargs["queryset"] = Unit.objects.filter(pk__in=managed_unit_ids(request.user))
+            kwargs["queryset"] = Unit.objects.filter(pk__in=catalog_unit_ids(request.user))
             kwargs["required"] = True
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -69,7 +69,7 @@ class IssuingBodyAdmin(AuditedAdmin):
     search_fields = ("name", "short_name")
 
     def has_module_permission(self, request):
-        return is_system_admin(request.user) or bool(request.user.is_unit_admin)
+        return may_manage_catalogs(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 
 from ecabinet.events import send_to_group
+from meetings.access import may_see  # noqa: F401  (the consumer and tests import it from here)
 from meetings.models import Meeting, MeetingEvent
 
 # Audience shortcuts. None = everyone in the meeting.
@@ -18,18 +19,6 @@ RUNNERS = {"roles": ["chair", "secretary"]}
 
 def audience_for(*, roles: list[str] | None = None, users: list[int] | None = None) -> dict:
     return {"roles": sorted(set(roles or [])), "users": sorted(set(users or []))}
-
-
-def may_see(audience: dict | None, *, user_id: int, role: str | None, runs_meeting: bool) -> bool:
-    """Whether a viewer sees an event. `runs_meeting` covers chair/secretary and unit admins."""
-    if audience is None:
-        return True
-    if user_id in audience.get("users", ()):
-        return True
-    roles = audience.get("roles", ())
-    if runs_meeting and ("chair" in roles or "secretary" in roles):
-        return True
-    return role is not None and role in roles
 
 
 def dumps(value: Any) -> str:

@@ -15,7 +15,12 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ecabinet.models import User
-from meetings.access import MeetingAccess, visible_meetings
+from meetings.access import (
+    MeetingAccess,
+    documents_visible_to,
+    meeting_permissions,
+    visible_meetings,
+)
 from meetings.models import AgendaItem, Document, DocumentVersion, Meeting, Participant
 from meetings.serializers import (
     serialize_agenda_item,
@@ -90,25 +95,9 @@ def week_days(monday: date, user: User) -> list[dict[str, Any]]:
     return days
 
 
-def visible_documents(access: MeetingAccess, user: User) -> QuerySet[Document]:
-    """Documents of the meeting this viewer may see (the documents engineer's rule when present)."""
-    from meetings import access as access_module
-
-    rule = getattr(access_module, "visible_documents", None)
-    if rule is not None:
-        return rule(access) if rule.__code__.co_argcount == 1 else rule(access, user)
-    qs = Document.objects.filter(meeting=access.meeting)
-    if access.runs_meeting:
-        return qs
-    readers = Document.readers.through.objects.filter(user_id=user.pk).values("document_id")
-    return qs.filter(status=Document.Status.RELEASED).filter(
-        Q(confidential=False) | Q(pk__in=readers) | Q(uploaded_by=user)
-    )
-
-
 def _documents(access: MeetingAccess, user: User) -> list[Document]:
     versions = Prefetch("versions", queryset=DocumentVersion.objects.order_by("number"))
-    return list(visible_documents(access, user).prefetch_related(versions).order_by("pk"))
+    return list(documents_visible_to(access).prefetch_related(versions).order_by("pk"))
 
 
 def _polls(access: MeetingAccess, user: User) -> list[dict]:
@@ -172,4 +161,5 @@ def meeting_detail(access: MeetingAccess, user: User) -> dict[str, Any]:
         "polls": _polls(access, user),
         "my_role": access.role,
         "runs_meeting": access.runs_meeting,
+        "permissions": meeting_permissions(access, user),
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from meetings.access import attendance_group, holds_voting_seat
 from meetings.models import AgendaItem, Document, Meeting, Participant
 
 
@@ -48,6 +49,9 @@ def serialize_participant(participant: Participant) -> dict[str, Any]:
         "response_reason": participant.response_reason,
         "delegate_for": participant.delegate_for_id,
         "seat": participant.seat,
+        # Computed here so clients count the quorum and attendance without re-deriving the rules.
+        "voting_seat": holds_voting_seat(participant),
+        "counted_as": attendance_group(participant),
     }
 
 

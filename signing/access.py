@@ -5,20 +5,22 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from ecabinet import access as ecabinet_access
 from ecabinet.access import FreshPassword, can_manage_user, has_fresh_password, is_system_admin
 from ecabinet.errors import NotFoundError, PermissionDeniedError
 from ecabinet.models import User
-from meetings.access import visible_meetings
+from meetings.access import run_meeting_ids, visible_meetings
 from meetings.models import Document
 from signing.models import SigningCertificate, SigningRequest, SigningRequestSigner
 
 
 def _runner_meeting_ids(user: User) -> QuerySet:
-    from meetings.access import RUNNER_ROLES
+    return run_meeting_ids(user)
 
-    return visible_meetings(user).filter(
-        Q(created_by=user) | Q(participants__user=user, participants__role__in=RUNNER_ROLES)
-    ).values("pk")
+
+def may_issue_certificates(user: User) -> bool:
+    """The `issue_certificates` right (unit and system administrators by default)."""
+    return ecabinet_access.may_issue_certificates(user)
 
 
 def visible_documents(user: User) -> QuerySet[Document]:

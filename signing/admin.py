@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from ecabinet.access import is_system_admin, users_managed_by
+from ecabinet.access import is_system_admin, may_manage_users, users_managed_by
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError
 from signing import actions
@@ -173,7 +173,7 @@ class SigningCertificateAdmin(admin.ModelAdmin):
         return super().get_queryset(request).filter(user__in=users_managed_by(request.user))
 
     def has_module_permission(self, request):
-        return request.user.is_superuser or request.user.is_unit_admin
+        return may_manage_users(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

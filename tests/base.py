@@ -11,21 +11,26 @@ from typing import Any
 from django.test import Client, TestCase
 
 from ecabinet.models import Position, Unit, User
+from ecabinet.roles import ORGANISER, assign_roles
 
 PASSWORD = "Mật-khẩu-thử-2026"
 
 
-def make_user(username: str, *, unit: Unit | None = None, full_name: str | None = None, **extra) -> User:
+def make_user(username: str, *, unit: Unit | None = None, full_name: str | None = None,
+              roles: tuple[str, ...] = (), **extra) -> User:
+    """`roles`: codes from ecabinet/roles.py (the groups an administrator would assign)."""
     user = User(username=username, full_name=full_name or username.title(), unit=unit,
                 email=f"{username}@example.gov.vn", **extra)
     user.set_password(PASSWORD)
     user.save()
+    assign_roles(user, *roles)
     return user
 
 
 class BaseTestCase(TestCase):
-    """owner: the person whose object is under test; member: takes part without owning it;
-    outsider: signed in, unrelated; admin: system administrator. Anonymous is `self.client`."""
+    """owner: the person whose object is under test (an organiser: may convene meetings for
+    their unit); member: takes part without owning it; outsider: signed in, unrelated;
+    admin: system administrator. Anonymous is `self.client`."""
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -35,7 +40,7 @@ class BaseTestCase(TestCase):
         cls.other_unit = Unit.objects.create(name="Sở Y tế", code="so-yt", kind="department",
                                              parent=cls.committee)
         cls.position = Position.objects.create(name="Chuyên viên", rank=90)
-        cls.owner = make_user("owner", unit=cls.department, full_name="Nguyễn Văn Chủ")
+        cls.owner = make_user("owner", unit=cls.department, full_name="Nguyễn Văn Chủ", roles=(ORGANISER,))
         cls.member = make_user("member", unit=cls.department, full_name="Trần Thị Thành Viên")
         cls.outsider = make_user("outsider", unit=cls.other_unit, full_name="Lê Văn Ngoài")
         cls.admin = make_user("admin", unit=cls.committee, full_name="Quản Trị", is_superuser=True,

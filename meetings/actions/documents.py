@@ -12,14 +12,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecabinet.access import is_system_admin, managed_unit_ids
+from ecabinet.access import is_system_admin
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.inputs import clean_file_name
 from ecabinet.intake import CheckedPdf, Purpose, intake_pdf
 from ecabinet.models import User
-from meetings.access import RUNNER_ROLES, MeetingAccess, require_runner
+from meetings.access import (
+    RUNNER_ROLES,
+    MeetingAccess,
+    document_type_unit_ids,
+    may_edit_document,
+    may_manage_document_types,
+    may_remove_document,
+    require_runner,
+    require_upload_target,
+)
 from meetings.events import audience_for, emit
 from meetings.models import (
     AgendaItem,
@@ -133,14 +142,7 @@ def _upload_target(access: MeetingAccess, actor: User, agenda_item_id: int | Non
         item = AgendaItem.objects.filter(meeting=access.meeting, pk=agenda_item_id).first()
         if item is None:
             raise ActionError("bad_agenda_item", _("This agenda item does not belong to the meeting."))
-    if access.runs_meeting:
-        return item
-    if access.participant is None:
-        raise PermissionDeniedError(_("You may not upload documents to this meeting."))
-    if item is None or not actor.unit_id or item.presenting_unit_id != actor.unit_id:
-        raise PermissionDeniedError(
-            _("You may upload documents only to agenda items that your unit presents.")
-        )
+    require_upload_target(access, actor, item)
     return item
 
 
@@ -198,7 +200,7 @@ def _title_from_name(name: str) -> str:
 
 
 def _may_edit(access: MeetingAccess, document: Document, actor: User) -> bool:
-    return access.runs_meeting or document.uploaded_by_id == actor.pk
+    return may_edit_document(access, document, actor)
 
 
 def do_replace_document(access: MeetingAccess, document: Document, *, actor: User, upload,
@@ -283,8 +285,7 @@ def do_set_readers(access: MeetingAccess, document: Document, *, actor: User, us
 
 
 def do_withdraw_document(access: MeetingAccess, document: Document, *, actor: User) -> Document:
-    if not (access.runs_meeting or (document.uploaded_by_id == actor.pk
-                                    and document.status != Document.Status.RELEASED)):
+    if not may_remove_document(access, document, actor):
         raise PermissionDeniedError(_("Only the meeting's secretary may withdraw a released document."))
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
@@ -312,8 +313,7 @@ def _referenced_elsewhere(document: Document) -> bool:
 
 
 def do_delete_document(access: MeetingAccess, document: Document, *, actor: User) -> None:
-    if not (access.runs_meeting or (document.uploaded_by_id == actor.pk
-                                    and document.status != Document.Status.RELEASED)):
+    if not may_remove_document(access, document, actor):
         raise PermissionDeniedError(_("Only the meeting's secretary may delete a released document."))
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
@@ -389,13 +389,9 @@ def do_move_document(access: MeetingAccess, document: Document, *, actor: User, 
     return document
 
 
-def can_manage_document_types(user: User) -> bool:
-    return is_system_admin(user) or bool(user.is_authenticated and user.is_unit_admin and user.unit_id)
-
-
 @transaction.atomic
 def do_create_document_type(*, actor: User, name: str, code: str) -> DocumentType:
-    if not can_manage_document_types(actor):
+    if not may_manage_document_types(actor):
         raise PermissionDeniedError(_("Only administrators may change the document types."))
     name, code = (name or "").strip(), (code or "").strip().lower()
     if not name or not code:
@@ -413,11 +409,9 @@ def do_create_document_type(*, actor: User, name: str, code: str) -> DocumentTyp
 
 
 def document_types_for(user: User):
-    if is_system_admin(user):
+    units = document_type_unit_ids(user)
+    if units is None:
         return DocumentType.objects.all()
-    units = set()
-    if user.unit_id:
-        units = {u.pk for u in [user.unit, *user.unit.ancestors()]} | managed_unit_ids(user)
     from django.db.models import Q
 
     return DocumentType.objects.filter(Q(unit__isnull=True) | Q(unit_id__in=units))

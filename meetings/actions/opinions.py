@@ -3,89 +3,37 @@ what, and every change (atomic, audited)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecabinet.access import is_system_admin, managed_unit_ids
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import Unit, User
-from meetings.access import RUNNER_ROLES, meeting_access, visible_meetings
+from meetings.access import (  # noqa: F401  (RoundAccess and round_access: the names views use)
+    RoundAccess,
+    manages_round,
+    meeting_access,
+    opinion_unit_ids,
+    require_manager,
+    round_access,
+    rounds_visible_to,
+    visible_meetings,
+)
 from meetings.actions.documents import FileGuard, find_document, write_version
 from meetings.models import (
     Document,
-    Meeting,
     OpinionAnswer,
     OpinionRecipient,
     OpinionRound,
     PersonalNote,
 )
-
-
-@dataclass(frozen=True)
-class RoundAccess:
-    round: OpinionRound
-    manages: bool
-    asked: bool
-    user_id: int
-
-
-def _runs_meeting_ids(user: User) -> QuerySet:
-    if is_system_admin(user):
-        return Meeting.objects.values("pk")
-    runs = Q(created_by=user) | Q(participants__user=user, participants__role__in=RUNNER_ROLES)
-    units = managed_unit_ids(user)
-    if units:
-        runs |= Q(unit_id__in=units)
-    return Meeting.objects.filter(runs).values("pk")
-
-
-def rounds_visible_to(user: User) -> QuerySet[OpinionRound]:
-    if not user.is_authenticated:
-        return OpinionRound.objects.none()
-    if is_system_admin(user):
-        return OpinionRound.objects.all()
-    q = Q(created_by=user) | Q(recipients__user=user) | Q(meeting_id__in=_runs_meeting_ids(user))
-    units = managed_unit_ids(user)
-    if units:
-        q |= Q(unit_id__in=units)
-    return OpinionRound.objects.filter(pk__in=OpinionRound.objects.filter(q).values("pk"))
-
-
-def _manages(user: User, rnd: OpinionRound) -> bool:
-    if is_system_admin(user) or rnd.created_by_id == user.pk:
-        return True
-    if rnd.unit_id and rnd.unit_id in managed_unit_ids(user):
-        return True
-    if rnd.meeting_id:
-        try:
-            return meeting_access(user, rnd.meeting_id).runs_meeting
-        except NotFoundError:
-            return False
-    return False
-
-
-def round_access(user: User, round_id: int) -> RoundAccess:
-    """The round as `user` may see it; NotFoundError for anyone neither running nor asked."""
-    rnd = rounds_visible_to(user).select_related("draft", "meeting", "unit", "created_by").filter(
-        pk=round_id).first() if user.is_authenticated else None
-    if rnd is None:
-        raise NotFoundError(_("Opinion round not found."))
-    asked = OpinionRecipient.objects.filter(round=rnd, user=user).exists()
-    return RoundAccess(rnd, _manages(user, rnd), asked, user.pk)
-
-
-def require_manager(access: RoundAccess) -> None:
-    if not access.manages:
-        raise PermissionDeniedError(_("Only the secretary who runs this round may do this."))
 
 
 def _store_document(guard: FileGuard, upload, checked, *, actor: User, title: str) -> Document:
@@ -106,7 +54,7 @@ def do_create_round(
             raise PermissionDeniedError(_("Only the meeting's chair or secretary may do this."))
         meeting = access.meeting
     else:
-        units = managed_unit_ids(actor)
+        units = opinion_unit_ids(actor)
         if unit_id is None and actor.unit_id in units:
             unit_id = actor.unit_id
         if unit_id is None or unit_id not in units:
@@ -250,7 +198,7 @@ def document_for_viewer(user: User, document_id: int) -> Document:
         return document
     answer = OpinionAnswer.objects.filter(attachment=document).select_related("round").first()
     if answer is not None and (answer.user_id == user.pk
-                               or (visible.filter(pk=answer.round_id).exists() and _manages(user, answer.round))):
+                               or (visible.filter(pk=answer.round_id).exists() and manages_round(user, answer.round))):
         return document
     raise NotFoundError(_("Document not found."))
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecabinet.access import is_system_admin, managed_unit_ids
+from ecabinet.access import may_convene_for, may_create_meetings
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ConflictError, NotFoundError, PermissionDeniedError
@@ -37,13 +37,6 @@ OPEN_STATUSES = (Status.DRAFT, Status.SCHEDULED, Status.IN_PROGRESS)
 NOTIFY_FIELDS = ("title", "starts_at", "ends_at", "location", "online_url", "room")
 
 
-def allowed_units(actor: User) -> set[int]:
-    """Units a person may name as the chairing unit: their own, the units above it, those they manage."""
-    ids = set(managed_unit_ids(actor))
-    if actor.unit_id:
-        ids.add(actor.unit_id)
-        ids.update(u.pk for u in actor.unit.ancestors())
-    return ids
 
 
 def locked_access(actor: User, meeting_id: int) -> MeetingAccess:
@@ -67,8 +60,7 @@ def _check_fields(actor: User, fields: dict[str, Any]) -> None:
     starts, ends = fields.get("starts_at"), fields.get("ends_at")
     if starts is not None and ends is not None and ends <= starts:
         raise field_error("ends_at", _("The end must be after the start."))
-    unit = fields.get("unit")
-    if unit is not None and not is_system_admin(actor) and unit.pk not in allowed_units(actor):
+    if "unit" in fields and not may_convene_for(actor, fields["unit"]):
         raise field_error("unit", _("You may not hold meetings for this unit."))
     url = fields.get("online_url")
     if url:
@@ -123,11 +115,14 @@ def do_create_meeting(
     location: str = "", online_url: str = "", chair: User | None = None, secretary: User | None = None,
 ) -> Meeting:
     """A new draft. The creator becomes its secretary; the chair and another secretary may be named."""
+    if not may_create_meetings(actor):
+        raise PermissionDeniedError(_("Your role does not allow convening meetings."), code="no_create_right")
+    unit = unit if unit is not None else actor.unit
     fields = {"title": title, "starts_at": starts_at, "ends_at": ends_at, "unit": unit,
               "meeting_type": meeting_type, "room": room, "online_url": online_url}
     _check_fields(actor, fields)
     meeting = Meeting.objects.create(
-        title=title.strip(), description=description, unit=unit if unit is not None else actor.unit,
+        title=title.strip(), description=description, unit=unit,
         starts_at=starts_at, ends_at=ends_at, meeting_type=meeting_type, room=room,
         location=location, online_url=online_url, created_by=actor,
     )
@@ -160,8 +155,9 @@ def do_update_meeting(meeting_id: int, *, actor: User, **changes: Any) -> Meetin
     unknown = set(changes) - allowed
     if unknown:
         raise field_error(sorted(unknown)[0], _("This field cannot be changed."))
-    merged = {"starts_at": meeting.starts_at, "ends_at": meeting.ends_at, **changes}
-    _check_fields(actor, merged if "unit" in changes else {**merged, "unit": None})
+    if "unit" in changes and changes["unit"] == meeting.unit:
+        changes.pop("unit")  # unchanged: a chair may save the form without the right to convene
+    _check_fields(actor, {"starts_at": meeting.starts_at, "ends_at": meeting.ends_at, **changes})
     changed = [name for name, value in changes.items() if getattr(meeting, name) != value]
     for name in changed:
         setattr(meeting, name, changes[name].strip() if name == "title" else changes[name])
@@ -249,7 +245,7 @@ def do_copy_meeting(
     old = source.meeting
     copy = do_create_meeting(
         actor=actor, title=(title or old.title), starts_at=starts_at, ends_at=ends_at,
-        description=old.description, unit=old.unit if old.unit_id in allowed_units(actor) or is_system_admin(actor) else None,
+        description=old.description, unit=old.unit if may_convene_for(actor, old.unit) else None,
         meeting_type=old.meeting_type, room=old.room, location=old.location, online_url=old.online_url,
     )
     for item in old.agenda_items.all():

@@ -16,7 +16,13 @@ from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
-from meetings.access import MeetingAccess, meeting_access, require_runner
+from meetings.access import (
+    MeetingAccess,
+    may_withdraw_floor,
+    meeting_access,
+    require_participant,
+    require_runner,
+)
 from meetings.actions.documents import FileGuard
 from meetings.events import emit
 from meetings.live.serializers import (
@@ -323,8 +329,7 @@ def _check_in(meeting: Meeting, participant: Participant, *, actor: User, method
 def do_check_in(meeting_id: int, *, actor: User, remote: bool = False, token: str | None = None) -> Attendance:
     access = meeting_access(actor, meeting_id, for_update=True)
     meeting = access.meeting
-    if access.participant is None:
-        raise PermissionDeniedError(_("Only invited participants can check in."))
+    require_participant(access, _("Only invited participants can check in."))
     _require_in_progress(meeting)
     method = Attendance.Method.SELF
     if token is not None:
@@ -360,8 +365,7 @@ def do_request_floor(meeting_id: int, *, actor: User, kind: str = "speak") -> Sp
     meeting = access.meeting
     if kind not in SpeakerRequest.Kind.values:
         raise ActionError("bad_request", _("Ask to speak or to ask a question."))
-    if access.participant is None:
-        raise PermissionDeniedError(_("Only invited participants can ask for the floor."))
+    require_participant(access, _("Only invited participants can ask for the floor."))
     _require_in_progress(meeting)
     try:
         with transaction.atomic():
@@ -429,8 +433,7 @@ def do_finish_floor(request_id: int, *, actor: User) -> SpeakerRequest:
 def do_withdraw_floor(request_id: int, *, actor: User) -> SpeakerRequest:
     """The asker withdraws; the chair may also drop a request from the queue."""
     request, access = _speaker_request(request_id, actor)
-    mine = access.participant is not None and request.participant_id == access.participant.pk
-    if not mine and not access.runs_meeting:
+    if not may_withdraw_floor(access, request.participant_id):
         raise PermissionDeniedError(_("Only the person who asked can withdraw this request."))
     if request.status != SpeakerRequest.Status.WAITING:
         raise ConflictError("bad_status", _("This request is no longer waiting."))

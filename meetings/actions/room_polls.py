@@ -14,9 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecabinet.audit import record_audit
-from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.models import User
-from meetings.access import MeetingAccess, meeting_access, require_runner
+from meetings.access import (
+    VOTING_ROLES,
+    MeetingAccess,
+    meeting_access,
+    require_present,
+    require_runner,
+    vote_seat,
+)
 from meetings.actions.room import upsert
 from meetings.events import audience_for
 from meetings.live.serializers import serialize_my_vote, serialize_poll, serialize_poll_voter
@@ -32,7 +39,6 @@ from meetings.models import (
     PollVoter,
 )
 
-VOTING_ROLES = (Participant.Role.CHAIR, Participant.Role.MEMBER)
 RUNNERS_AUDIENCE = audience_for(roles=["chair", "secretary"])
 
 
@@ -123,17 +129,8 @@ def present_seats(meeting: Meeting) -> set[int]:
 
 
 def _seat_for(access: MeetingAccess) -> Participant:
-    participant = access.participant
-    if participant is None or participant.role == Participant.Role.GUEST and participant.delegate_for_id is None:
-        raise PermissionDeniedError(_("Guests cannot vote."))
-    seat = participant.delegate_for if participant.delegate_for_id else participant
-    if seat is None or seat.role not in VOTING_ROLES:
-        raise PermissionDeniedError(_("Only members can vote."))
-    if not Attendance.objects.filter(participant=participant).exists():
-        raise PermissionDeniedError(_("Check in before voting."), code="not_checked_in")
-    if participant.delegate_for_id is None and Participant.objects.filter(delegate_for=participant).exists() \
-            and participant.response == Participant.Response.DELEGATE:
-        raise PermissionDeniedError(_("You delegated your vote to someone else."))
+    seat = vote_seat(access.participant)
+    require_present(access.participant)
     return seat
 
 

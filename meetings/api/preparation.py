@@ -58,6 +58,7 @@ class MeetingDetailOut(MeetingOut):
     polls: list[dict]
     my_role: str | None
     runs_meeting: bool
+    permissions: dict[str, bool]
 
 
 class MeetingIn(Schema):

@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ecabinet.errors import NotFoundError
-from meetings.access import meeting_access
+from meetings.access import meeting_access, room_permissions
 from meetings.events import dumps, event_frame, hidden_frame, may_see
 from meetings.live.fanout import get_hub
 from meetings.live.outbox import SLOW_CLOSE_CODE, Outbox
@@ -164,8 +164,12 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             with translation.override(self._language()):
                 await self._fail("forbidden", _("You are not a participant of this meeting."))
             return
-        self.access = access
+        before, self.access = self.access, access
         self.viewer = {"user_id": self.viewer["user_id"], "role": access.role, "runs_meeting": access.runs_meeting}
+        # The snapshot's permissions follow the viewer's role: when it changed, send a fresh one.
+        changed = await database_sync_to_async(lambda: room_permissions(before) != room_permissions(access))()
+        if changed and self.joined:
+            await self._catch_up(None)
 
     def _frame(self, event: dict[str, Any]) -> str:
         self._watch(event)

@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 
-from meetings import access as access_module
-from meetings.access import MeetingAccess
+from meetings.access import MeetingAccess, documents_visible_to, room_permissions
 from meetings.live.serializers import (
     serialize_attachment,
     serialize_attendance,
@@ -27,7 +26,6 @@ from meetings.models import (
     Attendance,
     Ballot,
     ConclusionAttachment,
-    Document,
     DocumentVersion,
     Meeting,
     Participant,
@@ -48,19 +46,6 @@ from meetings.serializers import (
 def room_state_for(meeting: Meeting) -> RoomState:
     room, _ = RoomState.objects.get_or_create(meeting_id=meeting.pk)
     return room
-
-
-def visible_documents(access: MeetingAccess):
-    """Documents of the meeting this viewer may see (the documents engineer's rule when present)."""
-    rule = getattr(access_module, "documents_visible_to", None)
-    if rule is not None:
-        return rule(access)
-    qs = Document.objects.filter(meeting_id=access.meeting.pk)
-    if access.runs_meeting:
-        return qs
-    return qs.filter(status=Document.Status.RELEASED).filter(
-        Q(confidential=False) | Q(readers__id=access.user_id)
-    ).distinct()
 
 
 def live_counts(poll_ids: list[int]) -> dict[int, dict[int, int]]:
@@ -92,7 +77,7 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
     # Read only: the row is created by the first action that needs it.
     room = RoomState.objects.filter(meeting_id=meeting.pk).first() or RoomState(meeting_id=meeting.pk)
     participants = list(Participant.objects.filter(meeting_id=meeting.pk).select_related("user"))
-    docs = list(visible_documents(access).prefetch_related(
+    docs = list(documents_visible_to(access).prefetch_related(
         Prefetch("versions", queryset=DocumentVersion.objects.order_by("number"))))
     voters = []
     if access.runs_meeting:
@@ -114,5 +99,6 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
         "my_votes": mine,
         "documents": [serialize_document(d) for d in docs],
         "conclusion_attachments": [serialize_attachment(a) for a in ConclusionAttachment.objects.filter(meeting_id=meeting.pk)],
+        "permissions": room_permissions(access),
     }
     return {"type": "snapshot", "revision": revision, "state": state, "server_time": timezone.now().isoformat()}

@@ -106,10 +106,6 @@ class Participant(models.Model):
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
 
-    @property
-    def runs_meeting(self) -> bool:
-        return self.role in (self.Role.CHAIR, self.Role.SECRETARY)
-
 
 class AgendaItem(models.Model):
     class Status(models.TextChoices):

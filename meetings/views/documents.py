@@ -16,7 +16,15 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from ecabinet.errors import ActionError, NotFoundError
-from meetings.access import documents_visible_to, may_receive_original, meeting_access
+from meetings.access import (
+    documents_visible_to,
+    may_edit_document,
+    may_manage_document_types,
+    may_receive_original,
+    meeting_access,
+    meeting_permissions,
+    upload_item_ids,
+)
 from meetings.actions import documents as actions
 from meetings.actions.opinions import do_delete_note, do_save_note, document_for_viewer, notes_of
 from meetings.api.documents import check_content_length, form_int, uploaded_file
@@ -81,13 +89,14 @@ def meeting_documents(request: HttpRequest, meeting_id: int) -> HttpResponse:
         messages.success(request, message)
         return redirect(back)
     context = documents_context(access)
-    items = AgendaItem.objects.filter(meeting=access.meeting)
-    if not access.runs_meeting:
-        items = items.filter(presenting_unit_id=request.user.unit_id) if request.user.unit_id else items.none()
+    items = upload_item_ids(access, request.user)
+    perms = meeting_permissions(access, request.user)
     context.update({
-        "upload_items": items, "folders": DocumentFolder.objects.filter(meeting=access.meeting),
+        "perms": perms,
+        "upload_items": AgendaItem.objects.filter(meeting=access.meeting) if items is None else items,
+        "folders": DocumentFolder.objects.filter(meeting=access.meeting),
         "doc_types": actions.document_types_for(request.user),
-        "may_upload": access.runs_meeting or (access.participant is not None and items.exists()),
+        "may_upload": perms["upload"],
         "participants": Participant.objects.filter(meeting=access.meeting).select_related("user"),
         "max_upload_mb": settings.MAX_UPLOAD_MB,
     })
@@ -153,7 +162,7 @@ def create_folder(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @page
 def document_types(request: HttpRequest) -> HttpResponse:
     """The document-type catalog for administrators: the types they may use, and a form to add one."""
-    if not actions.can_manage_document_types(request.user):
+    if not may_manage_document_types(request.user):
         return render(request, "meetings/error.html", {
             "message": _("Only administrators may change the document types.")}, status=403)
     error, status, form = "", 200, {"name": "", "code": ""}
@@ -179,7 +188,7 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     return render(request, "meetings/documents/document_detail.html", {
         "document": document, "access": access, "versions": versions, "latest": versions[0] if versions else None,
         "notes": notes_of(request.user).filter(document=document).order_by("page", "pk"),
-        "may_edit": access is not None and (access.runs_meeting or document.uploaded_by_id == request.user.pk),
+        "may_edit": may_edit_document(access, document, request.user),
         "gets_original": may_receive_original(request.user, document),
         "copy_notice": copy_notice(request.user, document, versions[0] if versions else None),
     })

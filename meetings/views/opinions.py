@@ -11,13 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ecabinet.access import managed_unit_ids
 from ecabinet.errors import ActionError
-from meetings.access import may_receive_original, visible_meetings
+from meetings.access import (
+    may_open_opinion_rounds,
+    may_receive_original,
+    opinion_unit_ids,
+    run_meeting_ids,
+)
 from meetings.actions import opinions as actions
 from meetings.api.documents import check_content_length, form_int, uploaded_file
 from meetings.api.opinions import _parse_deadline, export_response, usernames_from
-from meetings.models import OpinionAnswer
+from meetings.models import Meeting, OpinionAnswer
 from meetings.views.documents import page, refused, wants_json
 
 
@@ -27,7 +31,7 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
     answered = set(OpinionAnswer.objects.filter(user=request.user).values_list("round_id", flat=True))
     return render(request, "meetings/documents/opinion_list.html", {
         "rounds": rounds, "answered": answered, "now": timezone.now(),
-        "may_create": bool(managed_unit_ids(request.user)) or visible_meetings(request.user).exists(),
+        "may_create": may_open_opinion_rounds(request.user),
     })
 
 
@@ -59,12 +63,9 @@ def opinion_new(request: HttpRequest) -> HttpResponse:
 
 
 def _new_context(request: HttpRequest) -> dict:
-    from meetings.access import RUNNER_ROLES
-
     user = request.user
-    meetings = visible_meetings(user).filter(participants__user=user, participants__role__in=RUNNER_ROLES) \
-        | visible_meetings(user).filter(created_by=user)
-    return {"meetings": meetings.distinct()[:100], "unit_ids": managed_unit_ids(user)}
+    meetings = Meeting.objects.filter(pk__in=run_meeting_ids(user)).order_by("-starts_at")
+    return {"meetings": meetings[:100], "unit_ids": opinion_unit_ids(user)}
 
 
 @page

@@ -15,13 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ecabinet.errors import ActionError
+from ecabinet.access import convening_unit_ids, may_create_meetings
+from ecabinet.errors import ActionError, PermissionDeniedError
 from ecabinet.inputs import parse_date, parse_int
 from ecabinet.models import Unit, User
-from meetings.access import meeting_access, require_runner
+from meetings.access import meeting_access, meeting_permissions, require_runner
 from meetings.actions import preparation as act
 from meetings.actions import preparation_agenda as agenda_act
-from meetings.actions.preparation import allowed_units, parse_when, resolve, resolve_user
+from meetings.actions.preparation import parse_when, resolve, resolve_user
 from meetings.ical import feed_response
 from meetings.models import Meeting, MeetingRoom, MeetingType, Participant
 from meetings.selectors import SCOPES, meeting_page, search_meetings, week_days
@@ -121,8 +122,10 @@ def meeting_ical_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 def _form_context(request: HttpRequest, **extra) -> dict:
     user = request.user
+    meeting = extra.get("meeting")
+    unit_ids = convening_unit_ids(user) | ({meeting.unit_id} if meeting is not None and meeting.unit_id else set())
     return {
-        "units": Unit.objects.filter(pk__in=allowed_units(user)) if not user.is_superuser else Unit.objects.all(),
+        "units": Unit.objects.filter(pk__in=unit_ids),
         "meeting_types": MeetingType.objects.filter(active=True),
         "rooms": MeetingRoom.objects.filter(active=True),
         "people": User.objects.filter(is_active=True).select_related("unit").order_by("full_name")[:2000],
@@ -151,6 +154,8 @@ def _meeting_fields(post) -> dict:
 
 @login_required
 def meeting_create(request: HttpRequest) -> HttpResponse:
+    if not may_create_meetings(request.user):
+        return _error_page(request, PermissionDeniedError(_("Your role does not allow convening meetings.")))
     values: dict = {"unit": request.user.unit_id}
     if request.method == "POST":
         values = request.POST.dict()
@@ -231,18 +236,18 @@ def _render_detail(request: HttpRequest, meeting_id: int, *, error: str | None =
         return _error_page(request, exc)
     context = meeting_page(access, request.user)
     meeting = context["meeting"]
+    perms = meeting_permissions(access, request.user)
     context.update({
         "access": access,
+        "perms": perms,
         # Row forms build their URLs from this prefix: one reverse() instead of one per row.
         "base": reverse("meeting_detail", args=[meeting.pk]),
         "me": access.participant,
-        "runs": access.runs_meeting,
-        "editable": access.runs_meeting and meeting.status in act.OPEN_STATUSES,
+        "editable": perms["run"] and meeting.status in act.OPEN_STATUSES,
         "error": error,
         "roles": Participant.Role.choices,
         "answer_labels": dict(Participant.Response.choices),
-        "can_answer": access.participant is not None and meeting.status in (
-            Meeting.Status.SCHEDULED, Meeting.Status.IN_PROGRESS),
+        "can_answer": perms["answer"] and meeting.status in (Meeting.Status.SCHEDULED, Meeting.Status.IN_PROGRESS),
     })
     if context["editable"]:
         context["people"] = User.objects.filter(is_active=True).select_related("unit").order_by("full_name")[:2000]

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from ecabinet.errors import ActionError, NotFoundError
-from meetings.access import MeetingAccess, meeting_access, require_runner
+from meetings.access import MeetingAccess, meeting_access, meeting_permissions, require_runner
 from meetings.actions import room as actions
 from meetings.delivery import deliver_attachment, deliver_generated_pdf, error_page
 from meetings.models import Attendance, ConclusionAttachment, Participant
@@ -60,20 +60,21 @@ def _access(request: HttpRequest, meeting_id: int) -> MeetingAccess:
 @never_cache
 def room_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
     access = _access(request, meeting_id)
+    perms = meeting_permissions(access, request.user)
     config = {
         "meeting": access.meeting.pk,
         "user": request.user.pk,
         "participant": access.participant.pk if access.participant else None,
-        "role": access.role,
-        "runs": access.runs_meeting,
+        # Until the first snapshot; then the script follows state.permissions.
+        "permissions": perms,
         "ws": f"/ws/meetings/{access.meeting.pk}/",
         "api": "/api/v1",
-        "qr": f"/meetings/{access.meeting.pk}/room/qr.svg" if access.runs_meeting else None,
+        "qr": f"/meetings/{access.meeting.pk}/room/qr.svg" if perms["run"] else None,
         "qrSeconds": actions.CHECKIN_ROTATE_SECONDS,
         "t": ui_strings(),
     }
     return render(request, "meetings/room/room.html", {"meeting": access.meeting, "access": access,
-                                                       "config": config})
+                                                       "perms": perms, "config": config})
 
 
 @login_required

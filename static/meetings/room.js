@@ -7,6 +7,8 @@
   var state = null, revision = null, socket = null, retry = 0, stopped = false, clockSkew = 0;
   var pingTimer = null, reconnectTimer = null;
   var $ = function (id) { return document.getElementById(id); };
+  // What this person may do: computed by the server (state.permissions), never re-derived here.
+  function may(flag) { var p = (state && state.permissions) || cfg.permissions || {}; return !!p[flag]; }
 
   // --- the reducer ----------------------------------------------------------------------
   function reduce(s, name, data) {
@@ -153,7 +155,7 @@
     var items = agenda(), ids = items.map(function (i) { return i.id; });
     fill("agenda", items.map(function (it, idx) {
       var controls = null;
-      if (cfg.runs) {
+      if (may("run")) {
         var move = function (d) {
           return function () {
             var o = ids.slice(), j = idx + d;
@@ -201,11 +203,11 @@
     var seatsHere = {};
     state.participants.forEach(function (p) {
       var here = !!att[p.id];
-      if (p.role === "guest") { g++; if (here) gHere++; } else if (p.role !== "secretary") { m++; if (here) mHere++; }
+      if (p.counted_as === "guest") { g++; if (here) gHere++; } else if (p.counted_as === "member") { m++; if (here) mHere++; }
       if (here) seatsHere[p.delegate_for || p.id] = true;
     });
     state.participants.forEach(function (p) {
-      if ((p.role === "member" || p.role === "chair") && !p.delegate_for) { voting++; if (seatsHere[p.id]) votingHere++; }
+      if (p.voting_seat) { voting++; if (seatsHere[p.id]) votingHere++; }
     });
     $("counts").textContent = T.members_present + ": " + mHere + "/" + m + " · " + T.guests_present + ": " + gHere + "/" + g;
     var fraction = state.room ? state.room.quorum_fraction : 0.5, ok = votingHere > fraction * voting;
@@ -222,7 +224,7 @@
         h("span", { text: (p.full_name || p.username) + " · " }),
         h("span", { "class": "muted", text: a ? (T.present + (a.remote ? " (" + T.remote + ")" : "")) : T.absent })
       ]);
-      if (cfg.runs && state.meeting.status === "in_progress") {
+      if (may("check_in_others") && state.meeting.status === "in_progress") {
         li.appendChild(h("button", { text: a ? T.undo : T.check_in_for, onclick: function () {
           post("/meetings/" + cfg.meeting + "/attendance", { participant: p.id, present: !a });
         } }));
@@ -255,7 +257,7 @@
           h("span", { text: " · " + T.elapsed + " " + mins(now() - Date.parse(speaking.started_at)) + "′" }),
           speaking.time_limit_minutes ? h("span", { id: "speaker-countdown", "class": "countdown", "data-testid": "speaker-countdown",
             "data-ends": Date.parse(speaking.started_at) + speaking.time_limit_minutes * 60000 }) : null,
-          cfg.runs ? h("button", { text: T.finish, onclick: function () { post("/speakers/" + speaking.id + "/finish"); } }) : null])
+          may("give_floor") ? h("button", { text: T.finish, onclick: function () { post("/speakers/" + speaking.id + "/finish"); } }) : null])
       : h("p", { "class": "muted", text: T.nobody_speaking })]);
     tickCountdown();
     ["speak", "question"].forEach(function (kind) {
@@ -263,8 +265,8 @@
         var mine = s.participant === cfg.participant;
         return h("li", { "class": mine ? "mine" : "" }, [
           h("span", { text: name(s.participant) + " " }),
-          cfg.runs ? h("button", { text: T.grant, "data-testid": "grant-" + s.id, onclick: function () { grant(s.id); } }) : null,
-          mine || cfg.runs ? h("button", { text: T.withdraw, onclick: function () { post("/speakers/" + s.id + "/withdraw"); } }) : null
+          may("give_floor") ? h("button", { text: T.grant, "data-testid": "grant-" + s.id, onclick: function () { grant(s.id); } }) : null,
+          mine || may("give_floor") ? h("button", { text: T.withdraw, onclick: function () { post("/speakers/" + s.id + "/withdraw"); } }) : null
         ]);
       }));
     });
@@ -277,8 +279,8 @@
   }
 
   function renderPolls() {
-    var voted = byId(state.my_votes || []), att = byId(state.attendances), me = people()[cfg.participant];
-    var canVote = me && att[me.id] && (me.delegate_for || me.role === "member" || me.role === "chair");
+    var voted = byId(state.my_votes || []), att = byId(state.attendances);
+    var canVote = may("vote") && !!att[cfg.participant];  // a vote also needs the check-in
     fill("polls", state.polls.slice().reverse().map(function (p) {
       var box = h("div", { "class": "poll " + p.status, "data-testid": "poll-" + p.id }, [
         h("h3", { text: p.question }),
@@ -299,7 +301,7 @@
         box.appendChild(h("p", { "class": p.result.passed ? "ok result" : "error result", "data-testid": "result-" + p.id,
           text: (p.result.passed ? T.passed : T.not_passed) + (p.result.quorum ? "" : " (" + T.no_quorum + ")") }));
       }
-      if (cfg.runs) {
+      if (may("open_poll")) {
         if (p.status === "draft") box.appendChild(h("button", { text: T.open, "data-testid": "open-" + p.id, onclick: function () { post("/polls/" + p.id + "/open"); } }));
         if (p.status === "open") {
           box.appendChild(h("button", { text: T.close, "data-testid": "close-" + p.id, onclick: function () { post("/polls/" + p.id + "/close"); } }));

@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from ecabinet.models import AuditEvent, Notification
+from ecabinet.roles import ORGANISER, assign_roles
 from meetings.models import AgendaItem, Meeting, MeetingEvent, Participant
 from tests.base import make_user
 from tests.meetings.prep_helpers import PrepTestCase
@@ -22,6 +23,7 @@ class CreateMeetingApiTests(PrepTestCase):
         body = {"title": "Họp chuyên đề đầu tư công", "starts_at": when(), "ends_at": when(hours=2),
                 "location": "Hội trường tầng 3", "online_url": "https://hop.example.gov.vn/abc",
                 "chair": "chair", "meeting_type": self.kind.pk, "room": self.room.pk}
+        assign_roles(self.member, ORGANISER)  # an administrator made them an organiser
         response = self.api("post", "/api/v1/meetings", body, user=self.member)
         self.assertEqual(response.status_code, 201, response.content)
         data = response.json()

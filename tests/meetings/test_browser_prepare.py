@@ -13,6 +13,7 @@ from django.core import mail
 from django.utils import timezone
 
 from ecabinet.models import Unit
+from ecabinet.roles import ORGANISER
 from meetings.models import Meeting, Participant
 from tests.base import PASSWORD, make_user
 from tests.conftest import require_tool
@@ -58,7 +59,7 @@ def agenda_titles(page) -> list[str]:
 @pytest.mark.django_db(transaction=True)
 def test_secretary_prepares_and_members_answer(live_server, browser):
     unit = Unit.objects.create(name="Văn phòng UBND tỉnh", code="vp", kind="office")
-    make_user("thuky", unit=unit, full_name="Trần Thị Thư Ký")
+    make_user("thuky", unit=unit, full_name="Trần Thị Thư Ký", roles=(ORGANISER,))
     make_user("chutich", unit=unit, full_name="Nguyễn Văn Chủ Tịch")
     member = make_user("daibieu1", unit=unit, full_name="Lê Văn Đại Biểu")
     make_user("daibieu2", unit=unit, full_name="Phạm Thị Hai")

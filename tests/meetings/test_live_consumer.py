@@ -227,6 +227,9 @@ async def test_removed_participant_is_cut_off_and_role_changes_apply(room):
     await sync_to_async(promote_guest)()
     await expect(guest, type="event", revision=1, event="participant.upserted")
     await expect(guest, type="event", revision=2)  # same batch: filtered before the re-check
+    # The re-check found new rights (a member votes, a guest does not): a fresh snapshot says so.
+    snapshot = await expect(guest, type="snapshot", revision=2)
+    assert snapshot["state"]["permissions"]["vote"] is True
     await asyncio.sleep(0.2)
 
     def members_only():

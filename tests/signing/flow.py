@@ -13,6 +13,7 @@ from django.utils import timezone
 from fpdf import FPDF
 
 from ecabinet.models import Position
+from ecabinet.roles import ORGANISER
 from meetings.models import Document, Meeting, Participant
 from signing.actions.certificates import issue_certificate_for
 from signing.actions.documents import store_version
@@ -64,7 +65,8 @@ class SigningTestCase(BaseTestCase):
         chair_position = Position.objects.create(name="Chủ tịch UBND tỉnh", rank=10)
         cls.chair = make_user("chair", unit=cls.committee, full_name="Nguyễn Văn Thành",
                               position=chair_position)
-        cls.secretary = make_user("secretary", unit=cls.committee, full_name="Trần Thị Hồng Nhung")
+        cls.secretary = make_user("secretary", unit=cls.committee, full_name="Trần Thị Hồng Nhung",
+                                  roles=(ORGANISER,))
         cls.guest = make_user("guest", unit=cls.committee, full_name="Trịnh Minh Đức")
         for user in (cls.owner, cls.member, cls.chair, cls.secretary, cls.outsider, cls.guest):
             issue_certificate_for(user, PIN)

@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 
 from ecabinet.models import Position, Unit
+from ecabinet.roles import ORGANISER
 from signing.actions.certificates import issue_certificate_for
 from signing.models import Minutes, SigningRequest
 from signing.pdf import pki
@@ -51,7 +52,7 @@ def ended_meeting() -> SimpleNamespace:
     chair_position = Position.objects.create(name="Chủ tịch UBND tỉnh", rank=10)
     case = SimpleNamespace(
         committee=committee, department=department,
-        secretary=make_user("secretary", unit=committee, full_name="Trần Thị Hồng Nhung"),
+        secretary=make_user("secretary", unit=committee, full_name="Trần Thị Hồng Nhung", roles=(ORGANISER,)),
         chair=make_user("chair", unit=committee, full_name="Nguyễn Văn Thành", position=chair_position),
         member=make_user("member", unit=department, full_name="Trần Thị Thành Viên"),
         owner=make_user("owner", unit=department, full_name="Nguyễn Văn Chủ"),

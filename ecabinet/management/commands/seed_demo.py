@@ -11,6 +11,16 @@ from django.db import transaction
 
 from ecabinet.audit import record_audit
 from ecabinet.models import Position, Unit, User
+from ecabinet.roles import (
+    GUEST,
+    LEADER,
+    MEMBER,
+    ORGANISER,
+    SYSTEM_ADMIN,
+    UNIT_ADMIN,
+    assign_roles,
+    ensure_roles,
+)
 
 UNITS = [
     # code, name, short name, kind, parent code
@@ -33,19 +43,21 @@ POSITIONS = [
 ]
 
 PEOPLE = [
-    # username, full name, position, unit code, flags
-    ("admin", "Quản Trị Viên", "Quản trị hệ thống", "vp-ubnd", {"is_superuser": True, "is_staff": True}),
-    ("chair", "Nguyễn Văn Thành", "Chủ tịch UBND tỉnh", "ubnd-tinh", {}),
-    ("secretary", "Trần Thị Hồng Nhung", "Chánh Văn phòng", "vp-ubnd", {"is_unit_admin": True, "is_staff": True}),
-    ("member1", "Lê Hoàng Phúc", "Phó Chủ tịch UBND tỉnh", "ubnd-tinh", {}),
-    ("member2", "Phạm Thị Thu Hà", "Phó Chủ tịch UBND tỉnh", "ubnd-tinh", {}),
-    ("member3", "Võ Đức Thắng", "Giám đốc Sở", "so-tai-chinh", {}),
-    ("member4", "Đặng Ngọc Ánh", "Giám đốc Sở", "so-khdt", {}),
-    ("member5", "Huỳnh Quốc Việt", "Giám đốc Sở", "so-noi-vu", {}),
-    ("member6", "Bùi Thị Mỹ Dung", "Giám đốc Sở", "so-tu-phap", {}),
-    ("member7", "Ngô Trường Sơn", "Chủ tịch UBND huyện", "huyen-dong-hoa", {}),
-    ("member8", "Dương Thị Lan Hương", "Chủ tịch UBND xã", "xa-hoa-thanh", {}),
-    ("guest", "Trịnh Minh Đức", "Phóng viên", "vp-ubnd", {}),
+    # username, full name, position, unit code, flags, roles (ecabinet/roles.py)
+    ("admin", "Quản Trị Viên", "Quản trị hệ thống", "vp-ubnd", {"is_superuser": True, "is_staff": True},
+     (SYSTEM_ADMIN,)),
+    ("chair", "Nguyễn Văn Thành", "Chủ tịch UBND tỉnh", "ubnd-tinh", {}, (LEADER,)),
+    ("secretary", "Trần Thị Hồng Nhung", "Chánh Văn phòng", "vp-ubnd", {"is_staff": True},
+     (ORGANISER, UNIT_ADMIN)),
+    ("member1", "Lê Hoàng Phúc", "Phó Chủ tịch UBND tỉnh", "ubnd-tinh", {}, (LEADER,)),
+    ("member2", "Phạm Thị Thu Hà", "Phó Chủ tịch UBND tỉnh", "ubnd-tinh", {}, (LEADER,)),
+    ("member3", "Võ Đức Thắng", "Giám đốc Sở", "so-tai-chinh", {}, (MEMBER,)),
+    ("member4", "Đặng Ngọc Ánh", "Giám đốc Sở", "so-khdt", {}, (MEMBER,)),
+    ("member5", "Huỳnh Quốc Việt", "Giám đốc Sở", "so-noi-vu", {}, (MEMBER,)),
+    ("member6", "Bùi Thị Mỹ Dung", "Giám đốc Sở", "so-tu-phap", {}, (MEMBER,)),
+    ("member7", "Ngô Trường Sơn", "Chủ tịch UBND huyện", "huyen-dong-hoa", {}, (MEMBER,)),
+    ("member8", "Dương Thị Lan Hương", "Chủ tịch UBND xã", "xa-hoa-thanh", {}, (MEMBER,)),
+    ("guest", "Trịnh Minh Đức", "Phóng viên", "vp-ubnd", {}, (GUEST,)),
 ]
 
 # Other apps add their part of the demo through a `seed_demo(users, password, stdout)` function.
@@ -73,7 +85,7 @@ class Command(BaseCommand):
                 continue
             module.seed_demo(users=users, password=password, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo logins (password as given):"))
-        for username, full_name, position, _unit, _flags in PEOPLE:
+        for username, full_name, position, _unit, _flags, _roles in PEOPLE:
             self.stdout.write(f"  {username:<10} {full_name} — {position}")
 
     def _seed_people(self, password: str) -> dict[str, User]:
@@ -88,8 +100,9 @@ class Command(BaseCommand):
             name: Position.objects.update_or_create(name=name, defaults={"rank": rank})[0]
             for name, rank in POSITIONS
         }
+        ensure_roles()
         users: dict[str, User] = {}
-        for username, full_name, position, unit_code, flags in PEOPLE:
+        for username, full_name, position, unit_code, flags, roles in PEOPLE:
             user, _ = User.objects.update_or_create(
                 username=username,
                 defaults={
@@ -105,5 +118,6 @@ class Command(BaseCommand):
             )
             user.set_password(password)
             user.save(update_fields=["password"])
+            assign_roles(user, *roles)
             users[username] = user
         return users
