@@ -28,6 +28,7 @@ from schemathesis.checks import (
 
 from ecabinet.actions import do_issue_api_token
 from ecabinet.models import Unit
+from ecabinet.roles import ORGANISER
 from meetings.actions.preparation import do_add_participant, do_create_meeting
 from meetings.actions.preparation_agenda import do_add_agenda_item
 from tests.base import make_user
@@ -85,7 +86,7 @@ def fuzz_token(db) -> str:
     """A small body for the fuzzer to find (low ids exist, so calls get past the 404s) and the
     secretary's bearer token."""
     unit = Unit.objects.create(name="Ủy ban nhân dân tỉnh Thử", code="ubnd-thu", kind="committee")
-    secretary = make_user("secretary", unit=unit, full_name="Nguyễn Thị Thư Ký")
+    secretary = make_user("secretary", unit=unit, full_name="Nguyễn Thị Thư Ký", roles=(ORGANISER,))
     member = make_user("member", unit=unit, full_name="Trần Văn Thành Viên")
     start = timezone.now().replace(microsecond=0) + timedelta(days=2)
     meeting = do_create_meeting(actor=secretary, title="Phiên họp thường kỳ", starts_at=start,

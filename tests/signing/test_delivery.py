@@ -132,9 +132,11 @@ class SignedMinutesTests(DeliveryTestCase):
         original_v2 = self.get_file(self.secretary, self.document, "?version=2")
         self.assert_pdf_headers(original_v2, "original")
         self.assertEqual(hashlib.sha256(body_of(original_v2)).hexdigest(), v2.sha256)
-        for bad in ("?version=9", "?version=0", "?version=-1", "?version=99999999999999999999999"):
+        for bad in ("?version=9", "?version=0", "?version=-1"):
             self.assert_error(self.get_file(self.member, self.document, bad), 404)
-        self.assert_error(self.get_file(self.member, self.document, "?version=x"), 400)
+        # Not a version number at all (past 64 bits, not a number): the API's input layer refuses it.
+        for bad in ("?version=x", "?version=99999999999999999999999"):
+            self.assert_error(self.get_file(self.member, self.document, bad), 400)
 
     def test_outsider_and_anonymous(self) -> None:
         before = AuditEvent.objects.filter(action="document.download").count()
