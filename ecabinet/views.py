@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from ecabinet.actions import do_change_password, do_mark_notifications_read, do_revoke_api_token
 from ecabinet.errors import ActionError
 from ecabinet.models import ApiToken
+from ecabinet.redirects import safe_next
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -41,6 +42,9 @@ def lockout_response(request: HttpRequest, response=None, credentials=None) -> H
 class LoginView(auth_views.LoginView):
     template_name = "ecabinet/login.html"
     redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        return safe_next(self.request, "")
 
 
 @login_required

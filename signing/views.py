@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.models import User
+from ecabinet.redirects import safe_next
 from meetings.models import Document
 from signing import actions
 from signing.access import (
@@ -37,10 +38,7 @@ def _error(request: HttpRequest, exc: ActionError) -> None:
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(fallback)
+    return redirect(safe_next(request, fallback))
 
 
 @login_required

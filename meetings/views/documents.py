@@ -16,6 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from ecabinet.errors import ActionError, NotFoundError
+from ecabinet.redirects import safe_next
 from meetings.access import documents_visible_to, meeting_access
 from meetings.actions import documents as actions
 from meetings.actions.opinions import do_delete_note, do_save_note, document_for_viewer, notes_of
@@ -227,8 +228,7 @@ def my_notes(request: HttpRequest) -> HttpResponse:
             raise Http404(exc.message) from None
         except ActionError as exc:
             messages.error(request, exc.message)
-        return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/")
-                        else reverse("my_notes"))
+        return redirect(safe_next(request, reverse("my_notes")))
     notes = notes_of(request.user).select_related("meeting", "document")
     return render(request, "meetings/documents/my_notes.html", {"notes": notes})
 
