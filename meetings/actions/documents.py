@@ -17,6 +17,7 @@ from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.models import User
+from ecabinet.text import as_one_line, require_one_line
 from meetings.access import RUNNER_ROLES, MeetingAccess, require_runner
 from meetings.events import audience_for, emit
 from meetings.models import (
@@ -168,6 +169,7 @@ def do_upload_document(
     if upload is None:
         raise ActionError("no_file", _("Choose a PDF file to upload."))
     # Validate before anything is written: a refused file leaves no row and no file.
+    require_one_line(title)
     checked = check_upload(upload, name=getattr(upload, "name", ""))
     title = (title or "").strip() or _title_from_name(getattr(upload, "name", ""))
     with FileGuard() as guard, transaction.atomic():
@@ -195,7 +197,7 @@ def _title_from_name(name: str) -> str:
     base = (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     if base.lower().endswith(".pdf"):
         base = base[:-4]
-    return base.strip() or _("Document")
+    return as_one_line(base) or _("Document")
 
 
 def _may_edit(access: MeetingAccess, document: Document, actor: User) -> bool:
@@ -383,6 +385,7 @@ def do_move_document(access: MeetingAccess, document: Document, *, actor: User, 
         if document.agenda_item is None:
             raise ActionError("bad_agenda_item", _("This agenda item does not belong to the meeting."))
     if title is not None and title.strip():
+        require_one_line(title)
         document.title = title.strip()[:500]
     document.save()
     record_audit(actor=actor, action="document.update", obj=document, details={

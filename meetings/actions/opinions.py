@@ -17,6 +17,7 @@ from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.models import Unit, User
+from ecabinet.text import require_one_line
 from meetings.access import RUNNER_ROLES, meeting_access, visible_meetings
 from meetings.actions.documents import FileGuard, find_document, write_version
 from meetings.models import (
@@ -117,6 +118,7 @@ def do_create_round(
     title, question = (title or "").strip(), (question or "").strip()
     if not title or not question:
         raise ActionError("bad_request", _("Give a title and the question to answer."))
+    require_one_line(title)
     if deadline is None:
         raise ActionError("bad_deadline", _("Give a deadline."))
     if timezone.is_naive(deadline):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.models import User
+from ecabinet.text import require_one_line
 from meetings.access import MeetingAccess, meeting_access, require_runner
 from meetings.events import emit
 from meetings.live.serializers import (
@@ -134,6 +135,7 @@ def _clean_title(title: str) -> str:
     title = (title or "").strip()
     if not title or len(title) > 500:
         raise ActionError("bad_request", _("A title of 1 to 500 characters is required."))
+    require_one_line(title)
     return title
 
 
@@ -269,6 +271,7 @@ def do_attach_conclusion_file(meeting_id: int, *, actor: User, content: bytes, t
         raise ActionError("too_large", _("The file is larger than 20 MB."), status=413)
     if not content.startswith(b"%PDF-"):
         raise ActionError("unsupported_type", _("Only PDF files can be attached."), status=415)
+    require_one_line(title)
     sha = hashlib.sha256(content).hexdigest()
     attachment = ConclusionAttachment(meeting=meeting, item=item, title=(title or "").strip()[:255] or "PDF",
                                       sha256=sha, size=len(content), uploaded_by=actor)

@@ -26,6 +26,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
 from ecabinet.models import User
+from ecabinet.text import as_one_line, require_one_line
 from meetings.models import Document, DocumentVersion
 from signing.actions.certificates import check_usable, current_certificate
 from signing.actions.requests import advance_after_signature
@@ -108,8 +109,9 @@ def do_upload_document(*, actor: User, data: bytes, title: str, filename: str = 
         raise ActionError("too_large", _("The file is too large."), status=413)
     if not data.lstrip()[:5] == b"%PDF-":
         raise ActionError("not_a_pdf", _("Only PDF files can be signed."), status=415)
+    require_one_line(title)
     pages = count_pages(data)
-    title = (title or "").strip() or (filename.rsplit(".", 1)[0] if filename else "") or _("Document")
+    title = (title or "").strip() or as_one_line(filename.rsplit(".", 1)[0] if filename else "") or _("Document")
     document = Document.objects.create(title=title[:500], uploaded_by=actor, status=Document.Status.RELEASED)
     written: list[str] = []
     try:
