@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -113,6 +114,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
     "axes",
     "ninja",
     "ecabinet",
@@ -122,6 +124,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "ecabinet.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -308,6 +312,36 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp). Scripts only from this site's static files (every
+# <script> also carries the per-response nonce; no inline script, no event handler attributes,
+# no 'unsafe-inline' or eval); styles only from stylesheets. Pages may not be framed, except the
+# document viewer by its own page (meetings.views.documents.document_view). When the room embeds
+# a video conference, add its origin to frame-src (and see PERMISSIONS_POLICY).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # fetch to /api/ and the live websocket, same origin
+        "frame-src": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Permissions-Policy on every response (ecabinet.middleware.PermissionsPolicyMiddleware): the
+# product uses none of these browser features. A conference embedded in the room later needs
+# camera, microphone and display-capture for its origin, e.g. camera=(self "https://hop...").
+PERMISSIONS_POLICY = {
+    "accelerometer": [], "ambient-light-sensor": [], "autoplay": [], "bluetooth": [], "camera": [],
+    "display-capture": [], "geolocation": [], "gyroscope": [], "hid": [], "magnetometer": [],
+    "microphone": [], "midi": [], "payment": [], "publickey-credentials-get": [], "serial": [],
+    "usb": [], "xr-spatial-tracking": [], "fullscreen": ["self"], "browsing-topics": [],
+}
 
 LOGGING = {
     "version": 1,

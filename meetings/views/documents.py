@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from functools import wraps
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -200,6 +202,7 @@ def _version_param(request: HttpRequest) -> int | None:
 
 @page
 @xframe_options_sameorigin
+@csp_replace({"frame-ancestors": [SELF]})  # shown in an iframe of the document page
 def document_view(request: HttpRequest, document_id: int) -> HttpResponse:
     document = document_for_viewer(request.user, document_id)
     return watermarked_response(request, document, _version_param(request), inline=True)
