@@ -113,3 +113,16 @@ class RoomAndSigningTitleTests(PrepTestCase):
             "file": upload(), "title": "Công văn\nsố 12"})
         self.assert_error(response, 400, "invalid")
         self.assertEqual(Document.objects.count(), documents)
+
+
+class NotificationSubjectTests(PrepTestCase):
+    def test_a_line_break_that_got_in_anyway_does_not_lose_the_mail(self):
+        from django.db import transaction
+
+        from ecabinet.actions import notify_users
+
+        with self.captureOnCommitCallbacks(execute=True), transaction.atomic():
+            notify_users([self.member], kind="test", title="Giấy mời: Họp\nBcc: ai@evil.example", body="Nội dung")
+        self.assertEqual(len(mail.outbox), 1)
+        self.assertEqual(mail.outbox[0].subject, "Giấy mời: Họp Bcc: ai@evil.example")
+        self.assertNotIn("ai@evil.example", mail.outbox[0].bcc)
