@@ -34,7 +34,9 @@ run: messages
 	@if [ ! -f var/.demo-seeded ]; then \
 	  DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)" && touch var/.demo-seeded && echo "Demo password (and signing PIN): $(DEMO_PASSWORD)"; \
 	fi
-	DEBUG=$${DEBUG:-1} $(BIN)/daphne -b $(HOST) -p $(PORT) ecabinet.asgi:application
+	@# uvicorn reads a request body only as the app asks for it, so the body bound holds
+	@# (ecabinet/bodylimit.py); client addresses come from TRUSTED_PROXIES, not uvicorn.
+	DEBUG=$${DEBUG:-1} $(BIN)/uvicorn ecabinet.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --no-proxy-headers
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ecabinet.access import can_manage_user
+from ecabinet.access import FreshPassword, can_manage_user, require_session_login
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, PermissionDeniedError
 from ecabinet.events import publish_on_commit
@@ -46,6 +47,8 @@ def do_revoke_api_token(token: ApiToken, *, actor: User) -> None:
 def do_change_password(*, actor: User, old_password: str, new_password: str) -> None:
     if not actor.check_password(old_password):
         raise ActionError("wrong_password", _("Your current password is not correct."))
+    if actor.check_password(new_password):
+        raise ActionError("same_password", _("The new password must be different from the current one."))
     try:
         password_validation.validate_password(new_password, actor)
     except ValidationError as exc:
@@ -55,6 +58,38 @@ def do_change_password(*, actor: User, old_password: str, new_password: str) -> 
     # A changed password ends every API token: a stolen token must not outlive the password.
     ApiToken.objects.filter(user=actor, revoked_at__isnull=True).update(revoked_at=timezone.now())
     record_audit(actor=actor, action="user.change_password", obj=actor)
+
+
+PASSWORD_MAX_LENGTH = 4096
+
+
+def do_confirm_password(request: HttpRequest, *, actor: User, password: str, purpose: str) -> FreshPassword:
+    """Check the account password typed again for a sensitive change (`purpose`, for the audit).
+
+    Runs through ``authenticate`` so django-axes counts a wrong password exactly like a failed
+    sign-in: guessing here, with a stolen session, locks the account like guessing at the login
+    page, and a locked account cannot confirm anything. API tokens are refused outright.
+    Not atomic on purpose: the failure must stay recorded when the caller's change is refused."""
+    require_session_login(request)
+    if not isinstance(password, str) or not password:
+        raise ActionError("password_required", _("Enter your account password to confirm this change."))
+    locked_message = _("Too many failed sign-in attempts. Try again later or ask an administrator.")
+    user = None
+    if len(password) <= PASSWORD_MAX_LENGTH:
+        user = authenticate(request, username=actor.get_username(), password=password)
+    if getattr(request, "axes_locked_out", False):
+        _audit_password_check(actor, purpose, "locked_out")
+        raise PermissionDeniedError(locked_message, code="locked_out")
+    if user is None or user.pk != actor.pk:
+        _audit_password_check(actor, purpose, "wrong_password")
+        raise PermissionDeniedError(_("Your password is not correct."), code="wrong_password")
+    return FreshPassword(user_id=actor.pk, checked_at=timezone.now())
+
+
+def _audit_password_check(actor: User, purpose: str, outcome: str) -> None:
+    with transaction.atomic():
+        record_audit(actor=actor, action="auth.password_recheck_failed", obj=actor,
+                     details={"purpose": purpose[:64], "outcome": outcome})
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 
 from ecabinet.actions import do_issue_api_token
 from ecabinet.auth import API_AUTH
+from ecabinet.clientip import client_ip
 from ecabinet.errors import ActionError
 
 api = NinjaAPI(
@@ -94,15 +95,12 @@ class TokenResponse(Schema):
 
 @auth_router.post("/token", auth=None, response={200: TokenResponse}, summary="Issue an API token")
 def issue_token(request: HttpRequest, payload: TokenRequest):
-    from ecabinet.views import client_ip
+    from ecabinet.views import lockout_response
 
     request.login_channel = "api"
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
-        return error_response(
-            403, "locked_out",
-            _("Too many failed sign-in attempts. Try again later or ask an administrator."),
-        )
+        return lockout_response(request, credentials={"username": payload.username})
     if user is None or not user.is_active:
         return error_response(401, "invalid_credentials", _("Wrong username or password."))
     from ecabinet.actions import do_record_login

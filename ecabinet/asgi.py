@@ -1,4 +1,5 @@
-"""ASGI entry: HTTP goes to Django, websockets through the origin check and session/token auth."""
+"""ASGI entry: HTTP goes to Django through the body bound, websockets through the origin check and
+session/token auth."""
 
 import os
 
@@ -11,12 +12,13 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from ecabinet.auth import WebsocketAuthStack  # noqa: E402
+from ecabinet.bodylimit import BodyLimitMiddleware  # noqa: E402
 from ecabinet.routing import websocket_urlpatterns  # noqa: E402
 from ecabinet.websocket_origin import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodyLimitMiddleware(django_asgi_app),
         "websocket": SameOriginValidator(WebsocketAuthStack(URLRouter(websocket_urlpatterns))),
     }
 )

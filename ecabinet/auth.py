@@ -39,6 +39,9 @@ class BearerTokenAuth(HttpBearer):
         user = user_for_token(token)
         if user is not None:
             request.user = user
+            # Some changes need the person at the keyboard, not just a credential they handed
+            # out: ecabinet.access.require_session_login reads this mark.
+            request.authenticated_by_token = True
         return user
 
 

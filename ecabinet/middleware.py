@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+import asyncio
+import functools
+
+from asgiref.sync import markcoroutinefunction, sync_to_async
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from ecabinet.clientip import client_ip
+from ecabinet.loginguard import address_failures, slowdown_seconds
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -61,3 +69,36 @@ class LanguageMiddleware:
             if accepted in SUPPORTED:
                 return accepted
         return settings.LANGUAGE_CODE
+
+
+class LoginSlowdownMiddleware:
+    """Delay sign-in attempts from an address that keeps failing (see ecabinet/loginguard.py).
+
+    Async only, first in the chain: under the ASGI server the wait is an asyncio sleep in the event
+    loop, before the request enters Django's sync middleware; other requests go on meanwhile.
+    """
+
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    @staticmethod
+    def delay_for(request) -> float:
+        if request.method != "POST" or request.path not in login_paths():
+            return 0.0
+        return slowdown_seconds(address_failures(client_ip(request)))
+
+    async def __call__(self, request):
+        delay = await sync_to_async(self.delay_for)(request)
+        if delay:
+            await asyncio.sleep(delay)
+        return await self.get_response(request)
+
+
+@functools.cache
+def login_paths() -> frozenset[str]:
+    """Every URL that takes a password for a login (the axes backend guards them all)."""
+    return frozenset({reverse("login"), reverse("admin:login"), reverse("api:issue_token")})

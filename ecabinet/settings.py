@@ -6,6 +6,7 @@ process with ImproperlyConfigured, so a typo in a deployment never runs with a s
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -56,6 +57,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be a comma-separated list of IP addresses or CIDR networks, got {item!r}"
+            ) from None
+    return networks
 
 
 def env_url(name: str, schemes: set[str]) -> str | None:
@@ -123,6 +136,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and async only: a slowed sign-in waits in the event loop, before the sync middleware.
+    "ecabinet.middleware.LoginSlowdownMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "ecabinet.middleware.PermissionsPolicyMiddleware",
@@ -207,6 +222,17 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Counters that must hold across workers (per-user rate limits) live in the cache: Redis when
+# there is one, else the process's memory (the embedded single-process default).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("REDIS_PREFIX", "ecabinet"),
+        }
+    }
+
 # --- Authentication --------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
@@ -232,13 +258,26 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
-# Lock the account after repeated failures from anywhere, and the address after repeated
-# failures on any account: either list element alone triggers a lock.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Lock an account after repeated failures from anywhere (and from one address), never an address
+# as such: behind the reverse proxy one address is a whole office, and a stranger trying made-up
+# names would lock everyone out. An address that keeps failing is slowed down instead
+# (LOGIN_SLOWDOWN_*, ecabinet/loginguard.py).
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "ecabinet.clientip.client_ip"
+# A locked-out person who tries again must not restart the wait the page told them about.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "ecabinet.views.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
+# Failures from one address (any account) within the cool-off before its logins are delayed;
+# each further failure doubles the delay, up to the cap. Correct logins are delayed, not refused.
+LOGIN_SLOWDOWN_FREE_FAILURES = env_int("LOGIN_SLOWDOWN_FREE_FAILURES", 10, minimum=1)
+LOGIN_SLOWDOWN_MAX_SECONDS = env_int("LOGIN_SLOWDOWN_MAX_SECONDS", 3, minimum=0)
+
+# The reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks). Empty: the
+# client address is the peer address, whatever the header says (ecabinet/clientip.py).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 API_TOKEN_LIFETIME_HOURS = env_int("API_TOKEN_LIFETIME_HOURS", 24 * 30, minimum=1)
 
@@ -264,7 +303,17 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 200, minimum=1)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The PDF intake (ecabinet/intake.py) checks every uploaded PDF in a sandboxed child process.
+PDF_MAX_PAGES = env_int("PDF_MAX_PAGES", 5000, minimum=1)
+PDF_MAX_STREAM_MB = env_int("PDF_MAX_STREAM_MB", 64, minimum=1)  # one inflated stream
+PDF_MAX_INFLATED_MB = env_int("PDF_MAX_INFLATED_MB", 512, minimum=1)  # all page contents together
+PDF_CHECK_SECONDS = env_int("PDF_CHECK_SECONDS", 20, minimum=1)
+PDF_CHECK_MEMORY_MB = env_int("PDF_CHECK_MEMORY_MB", 1024, minimum=256)
+# Every request body except the upload routes (ecabinet/bodylimit.py). The largest legitimate one
+# is the minutes text (200,000 characters, url-encoded Vietnamese: up to ~1.8 MB).
+MAX_FORM_BODY_KB = env_int("MAX_FORM_BODY_KB", 2048, minimum=64)
+# Django's own bound on non-file data matches: a form or JSON body over it is refused too.
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_FORM_BODY_KB * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Mail ------------------------------------------------------------------------------
@@ -286,6 +335,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ecabinet@localhost")
 
 SIGNING_TSA_URL = env_url("SIGNING_TSA_URL", {"http", "https"})
 SIGNING_PIN_MAX_ATTEMPTS = env_int("SIGNING_PIN_MAX_ATTEMPTS", 5, minimum=1)
+# Calls one person may make to remote signing services per minute (registering, signing).
+SIGNING_SERVICE_CALLS_PER_MINUTE = env_int("SIGNING_SERVICE_CALLS_PER_MINUTE", 20, minimum=1)
+# Seconds to wait for a remote signing service's answer (each call).
+SIGNING_SERVICE_TIMEOUT_SECONDS = env_int("SIGNING_SERVICE_TIMEOUT_SECONDS", 20, minimum=1)
 # The PKCS#11 module (token/HSM driver) used when an administrator registers a token key without
 # naming one. Loading a module runs its code, so only an absolute path to an existing file.
 SIGNING_PKCS11_MODULE = env_str("SIGNING_PKCS11_MODULE")

@@ -6,11 +6,10 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 from ecabinet.actions import do_record_login
+from ecabinet.clientip import client_ip
 
 
 def _request_facts(request) -> tuple[str | None, str, str]:
-    from ecabinet.views import client_ip
-
     if request is None:
         return None, "", "web"
     channel = getattr(request, "login_channel", "web")

@@ -2,41 +2,65 @@
 
 from __future__ import annotations
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from ecabinet.actions import do_change_password, do_mark_notifications_read, do_revoke_api_token
+from ecabinet.actions import (
+    do_change_password,
+    do_confirm_password,
+    do_mark_notifications_read,
+    do_revoke_api_token,
+)
 from ecabinet.errors import ActionError
+from ecabinet.loginguard import lockout_remaining, retry_after_seconds
 from ecabinet.models import ApiToken
 from ecabinet.redirects import safe_next
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    # Behind the reverse proxy the last hop it appended is the client; never trust the first.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+def lockout_response(request: HttpRequest, response: HttpResponse | None = None,
+                     credentials: dict | None = None) -> HttpResponse:
+    """Axes' answer to a locked account: how long to wait, in the caller's language.
 
-
-LOCKOUT_MESSAGE = (
-    "Too many failed sign-in attempts. Try again later or ask an administrator."
-)
-
-
-def lockout_response(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
-    message = _(LOCKOUT_MESSAGE)
+    API: 403 `locked_out` with `retry_after` seconds and a Retry-After header. Page: the login
+    form again (the wait may already be over when they read it) with the wait in minutes.
+    """
+    if isinstance(response, dict) and credentials is None:
+        # axes' async middleware passes (request, credentials)
+        credentials, response = response, None
+    if credentials is None:
+        credentials = getattr(request, "axes_credentials", None)
+    retry_after = retry_after_seconds(lockout_remaining(request, credentials))
+    minutes = math.ceil(retry_after / 60)
+    message = ngettext(
+        "Too many failed sign-in attempts for this account. Try again in %(minutes)d minute "
+        "or ask an administrator.",
+        "Too many failed sign-in attempts for this account. Try again in %(minutes)d minutes "
+        "or ask an administrator.",
+        minutes,
+    ) % {"minutes": minutes}
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"code": "locked_out", "message": message}}, status=403,
-                            json_dumps_params={"ensure_ascii": False})
-    return render(request, "ecabinet/login.html", {"lockout_message": message, "form": None},
-                  status=403)
+        from ecabinet.api import error_response
+
+        locked = error_response(403, "locked_out", message, retry_after=retry_after)
+    else:
+        username = (credentials or {}).get("username") or request.POST.get("username", "")
+        form = AuthenticationForm(request, initial={"username": username})
+        locked = render(request, "ecabinet/login.html", {
+            "lockout_message": message, "form": form,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+        }, status=403)
+    locked["Retry-After"] = str(retry_after)
+    return locked
 
 
 class LoginView(auth_views.LoginView):
@@ -64,6 +88,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
+            # counted like a failed sign-in: a stolen session cannot guess the password here
+            do_confirm_password(request, actor=request.user, password=request.POST.get("old_password", ""),
+                                purpose="password_change")
             do_change_password(
                 actor=request.user,
                 old_password=request.POST.get("old_password", ""),

@@ -95,3 +95,52 @@ def documents_visible_to(access: MeetingAccess) -> QuerySet:
 
 # The name meetings/selectors.py looks for (same rule, one implementation).
 visible_documents = documents_visible_to
+
+
+def may_receive_original(user: User, document) -> bool:
+    """Whether `user` receives the exact stored bytes of `document` (its signatures intact)
+    rather than a copy stamped with their name, which breaks every signature in it.
+
+    Those who need the signed bytes themselves: system administrators; the document's uploader
+    (its owner); anyone asked to sign it (a signer of any signing request on it, whatever the
+    request's state); those running its meeting (chair, secretary, creator, administrator of the
+    meeting's unit); for a written-opinion document (a round's draft, an answer's attachment or
+    signed answer) those who manage the round. Every other reader gets the watermarked copy.
+    Public verification (/verify/, POST /api/v1/verify) never sends a document: it reports on
+    the bytes the visitor uploaded. Call only for a document the user may read."""
+    if not user.is_authenticated:
+        return False
+    if is_system_admin(user) or document.uploaded_by_id == user.pk:
+        return True
+    # signing.SigningRequest points at meetings.Document; the reverse accessor keeps this app
+    # free of an import of signing.
+    if document.signing_requests.filter(signers__user=user).exists():
+        return True
+    if document.meeting_id:
+        try:
+            return meeting_access(user, document.meeting_id).runs_meeting
+        except NotFoundError:
+            return False
+    return _manages_round_of(user, document)
+
+
+def _manages_round_of(user: User, document) -> bool:
+    from meetings.actions.opinions import round_access
+    from meetings.models import OpinionAnswer, OpinionRound
+
+    round_ids = set(OpinionRound.objects.filter(draft=document).values_list("pk", flat=True))
+    round_ids |= set(OpinionAnswer.objects.filter(Q(attachment=document) | Q(signed_document=document))
+                     .values_list("round_id", flat=True))
+    for round_id in sorted(round_ids):
+        try:
+            if round_access(user, round_id).manages:
+                return True
+        except NotFoundError:
+            continue
+    return False
+
+
+def may_receive_original_attachment(access: MeetingAccess, attachment) -> bool:
+    """A conclusion attachment follows the same rule as a document: its uploader and those
+    running the meeting get the stored bytes, every other participant a watermarked copy."""
+    return access.runs_meeting or (access.user_id is not None and attachment.uploaded_by_id == access.user_id)

@@ -39,7 +39,7 @@ def stamp_lines(*, full_name: str, unit: str, when: datetime) -> tuple[str, str]
 
 
 @lru_cache(maxsize=64)
-def _overlay_pdf(main: str, footer: str, stamp_time: str) -> bytes:
+def _overlay_pdf(main: str, footer: str, stamp_time: str, notice: tuple[str, ...] = ()) -> bytes:
     pdf = FPDF(unit="pt", format=(CANVAS_W, CANVAS_H))
     pdf.set_auto_page_break(False)
     pdf.add_font("Roboto", "", FONT_REGULAR)
@@ -63,6 +63,19 @@ def _overlay_pdf(main: str, footer: str, stamp_time: str) -> bytes:
         pdf.set_font("Roboto", "", 7)
         pdf.set_text_color(90, 90, 90)
         pdf.text(max(10.0, CANVAS_W / 2 - pdf.get_string_width(footer) / 2), CANVAS_H - 10, footer)
+    if notice:
+        # Above the footer, darker and larger: the reader must not take the copy's broken
+        # signatures for a forgery.
+        with pdf.local_context(fill_opacity=0.85):
+            pdf.set_text_color(150, 20, 26)
+            for row, line in enumerate(notice):
+                size = 7.0
+                pdf.set_font("Roboto", "B" if row == 0 else "", size)
+                while pdf.get_string_width(line) > CANVAS_W - 20 and size > 4:
+                    size -= 0.5
+                    pdf.set_font("Roboto", "B" if row == 0 else "", size)
+                y = CANVAS_H - 12 - 9 * (len(notice) - row)
+                pdf.text(max(10.0, CANVAS_W / 2 - pdf.get_string_width(line) / 2), y, line)
     return bytes(pdf.output())
 
 
@@ -94,10 +107,13 @@ def _page_resources(page) -> DictionaryObject:
 
 
 def watermark_pdf(source: str | os.PathLike | io.IOBase, *, full_name: str, unit: str, when: datetime,
-                  out: io.IOBase) -> int:
-    """Write a stamped copy of `source` to `out`; returns the number of pages."""
+                  out: io.IOBase, notice: tuple[str, ...] = ()) -> int:
+    """Write a stamped copy of `source` to `out`; returns the number of pages.
+
+    `notice`: extra lines printed on every page above the footer (meetings/delivery.py uses them
+    to say where the signed original is verified)."""
     main, footer = stamp_lines(full_name=full_name, unit=unit, when=when)
-    overlay = _overlay_pdf(main, footer, when.strftime("%H:%M %d/%m/%Y"))
+    overlay = _overlay_pdf(main, footer, when.strftime("%H:%M %d/%m/%Y"), tuple(nfc(line) for line in notice))
     writer = PdfWriter(clone_from=source)
     form_ref = _form_xobject(writer, overlay)
     # One shared "q" stream opens every page; the page's own stream closes with "Q" before

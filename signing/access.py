@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from ecabinet.access import is_system_admin
+from ecabinet.access import FreshPassword, can_manage_user, has_fresh_password, is_system_admin
 from ecabinet.errors import NotFoundError, PermissionDeniedError
 from ecabinet.models import User
 from meetings.access import visible_meetings
 from meetings.models import Document
-from signing.models import SigningRequest, SigningRequestSigner
+from signing.models import SigningCertificate, SigningRequest, SigningRequestSigner
 
 
 def _runner_meeting_ids(user: User) -> QuerySet:
@@ -98,3 +98,35 @@ def may_manage_request(user: User, signing_request: SigningRequest) -> bool:
     if is_system_admin(user) or signing_request.requester_id == user.pk:
         return True
     return runs_document_meeting(user, signing_request.document)
+
+
+def require_may_change_key(actor: User, holder: User, fresh_password: FreshPassword | None) -> None:
+    """Issuing, importing, registering or re-protecting `holder`'s signing key, or lifting their
+    PIN lock: the holder with their password typed again (a session or token alone never does),
+    or an administrator who manages the holder acting for them."""
+    if holder.pk != actor.pk:
+        if not can_manage_user(actor, holder):
+            raise NotFoundError(_("User not found."))
+        return
+    if not has_fresh_password(actor, fresh_password):
+        raise PermissionDeniedError(_("Confirm this change with your account password."),
+                                    code="password_required")
+
+
+def require_may_fulfil(cert: SigningCertificate, signer: User) -> None:
+    """A signature fulfils a signing request only when its certificate leads to a root this
+    installation trusts and names the person who was asked (a key issued here is theirs by
+    construction: the row belongs to them)."""
+    from signing.trust import certificate_names_user, chains_to_trusted_root
+
+    if cert.user_id != signer.pk:
+        raise PermissionDeniedError(_("This certificate belongs to someone else."), code="certificate_not_yours")
+    if not chains_to_trusted_root(cert.certificate, cert.chain):
+        raise PermissionDeniedError(
+            _("Your certificate does not lead to a certificate authority trusted here, so it cannot be used "
+              "for a signing request. Ask an administrator to add the authority, or create a certificate "
+              "on the “My certificate” page."), code="certificate_untrusted")
+    if not cert.issued_here and not certificate_names_user(cert.certificate, signer):
+        raise PermissionDeniedError(
+            _("Your certificate names someone else, so it cannot be used to sign in your name."),
+            code="certificate_names_someone_else")

@@ -1,5 +1,6 @@
-"""Admin pages for signing: trust roots (add a root, switch trust), certificates (revoke, reset a
-PIN lockout), and read-only views of requests and signatures. Every change goes through an action."""
+"""Admin pages for signing: trust roots (add a root, switch trust), remote signing services (the
+catalogue users pick from), certificates (revoke, reset a PIN lockout), and read-only views of
+requests and signatures. Every change goes through an action."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from ecabinet.access import is_system_admin, users_managed_by
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError
 from signing import actions
-from signing.models import SignatureRecord, SigningCertificate, SigningRequest, TrustRoot
+from signing.models import (
+    SignatureRecord,
+    SigningCertificate,
+    SigningRequest,
+    SigningService,
+    TrustRoot,
+)
 
 
 class TrustRootForm(forms.ModelForm):
@@ -82,11 +89,72 @@ class RegisterTokenForm(_RegisterForm):
 
 
 class RegisterRemoteForm(_RegisterForm):
-    service_url = forms.URLField(label=_("signing service address"), max_length=500, assume_scheme="https")
+    service = forms.ModelChoiceField(queryset=SigningService.objects.filter(active=True),
+                                     label=_("remote signing service"))
     credential_id = forms.CharField(label=_("credential identifier"), max_length=255)
     access_token = forms.CharField(label=_("access token"), widget=forms.PasswordInput, max_length=4096,
                                    help_text=_("Used once to read the certificate from the service; never stored."))
-    api_version = forms.ChoiceField(label=_("API version"), choices=[("v1", "CSC v1"), ("v2", "CSC v2")])
+
+
+class SigningServiceForm(forms.ModelForm):
+    base_url = forms.URLField(label=_("base address"), max_length=500, assume_scheme="https",
+                              help_text=_("The address before /csc/v1/…, for example https://ky-so.example.vn"))
+    oauth_token_url = forms.URLField(label=_("OAuth token address"), max_length=500, required=False,
+                                     assume_scheme="https")
+
+    class Meta:
+        model = SigningService
+        fields = ["name", "base_url", "api_version", "oauth_token_url", "oauth_client_id", "active"]
+
+    def _address(self, field: str) -> str:
+        from django.core.exceptions import ValidationError
+
+        from signing.backends import validate_service_url
+
+        value = self.cleaned_data.get(field) or ""
+        if not value:
+            return value
+        try:
+            return validate_service_url(value)
+        except ActionError as exc:
+            raise ValidationError(exc.message) from None
+
+    def clean_base_url(self):
+        return self._address("base_url")
+
+    def clean_oauth_token_url(self):
+        return self._address("oauth_token_url")
+
+
+@admin.register(SigningService)
+class SigningServiceAdmin(admin.ModelAdmin):
+    """The catalogue of remote signing services: only system administrators choose the addresses
+    the server may call. Switched off rather than deleted (certificates refer to them)."""
+
+    form = SigningServiceForm
+    list_display = ["name", "base_url", "api_version", "active", "created_at"]
+    list_filter = ["active", "api_version"]
+
+    def has_module_permission(self, request):
+        return is_system_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_system_admin(request.user)
+
+    def has_add_permission(self, request):
+        return is_system_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_system_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            actions.do_save_signing_service(actor=request.user, service=obj)
+        except ActionError as exc:
+            messages.error(request, exc.message)
 
 
 @admin.register(SigningCertificate)
@@ -139,9 +207,8 @@ class SigningCertificateAdmin(admin.ModelAdmin):
     def register_remote(self, request):
         return self._register(request, RegisterRemoteForm, _("Register a remote signing service credential (CSC)"),
                               lambda data, username: actions.do_register_csc(
-                                  actor=request.user, username=username, service_url=data["service_url"],
-                                  credential_id=data["credential_id"], access_token=data["access_token"],
-                                  api_version=data["api_version"]))
+                                  actor=request.user, username=username, service=data["service"],
+                                  credential_id=data["credential_id"], access_token=data["access_token"]))
 
     def _register(self, request, form_class, title, register):
         """Read the certificate from the token / service for a person the admin manages."""

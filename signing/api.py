@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from ecabinet.access import FreshPassword, require_session_login
+from ecabinet.actions import do_confirm_password
 from ecabinet.errors import ActionError, NotFoundError
 from meetings.models import OpinionAnswer
 from signing import actions
@@ -21,10 +23,11 @@ from signing.serializers import (
     serialize_certificate,
     serialize_minutes,
     serialize_request,
+    serialize_service,
     serialize_signature,
 )
 from signing.trust import trust_roots_pem
-from signing.verification import VERIFY_MAX_BYTES, verify_upload
+from signing.verification import verify_upload
 
 router = Router(tags=["signing"])
 
@@ -64,14 +67,20 @@ class Pkcs11In(Schema):
     key_label: str
     module_path: str | None = None
     username: str | None = None
+    # the caller's account password, typed again (not needed by an administrator acting for someone)
+    password: str = ""
 
 
 class CscIn(Schema):
-    service_url: str
+    service: int  # a SigningService id from GET /signing/services: addresses are the administrators' choice
     credential_id: str
     access_token: str = ""
-    api_version: str = "v1"
     username: str | None = None
+    password: str = ""
+
+
+class PasswordIn(Schema):
+    password: str = ""
 
 
 class ReasonIn(Schema):
@@ -81,6 +90,7 @@ class ReasonIn(Schema):
 class PinIn(Schema):
     pin: str
     pin_confirm: str | None = None
+    password: str = ""
 
 
 class MinutesGenerateIn(Schema):
@@ -252,10 +262,7 @@ def batch_sign(request: HttpRequest, payload: BatchIn):
 
 @router.post("/signing/documents", response={201: dict}, summary="Upload a PDF of your own to sign")
 def upload_document(request: HttpRequest, file: UploadedFile = File(...), title: str = Form("")):
-    if file.size > 0 and file.size > 200 * 1024 * 1024:
-        raise ActionError("too_large", _("The file is too large."), status=413)
-    document = actions.do_upload_document(actor=request.user, data=file.read(), title=title,
-                                          filename=file.name or "")
+    document = actions.do_upload_document(actor=request.user, upload=file, title=title)
     return Status(201, {"id": document.pk, "title": document.title})
 
 
@@ -268,56 +275,82 @@ def my_certificate(request: HttpRequest):
     return {"certificate": serialize_certificate(cert) if cert else None}
 
 
-@router.post("/signing/certificate", response={201: dict}, summary="Get a certificate protected by my PIN")
+def _confirm_password(request: HttpRequest, password: str, purpose: str) -> FreshPassword | None:
+    """Certificate changes: never with an API token; the password, when given, checked now
+    (the action decides whether it was needed: an administrator acting for someone needs none)."""
+    require_session_login(request)
+    return do_confirm_password(request, actor=request.user, password=password, purpose=purpose) if password else None
+
+
+@router.post("/signing/certificate", response={201: dict},
+             summary="Get a certificate protected by my PIN (session only; confirm with my password)")
 def issue_certificate(request: HttpRequest, payload: PinIn):
-    cert = actions.do_issue_certificate(actor=request.user, pin=payload.pin, pin_confirm=payload.pin_confirm)
+    fresh = _confirm_password(request, payload.password, "certificate_issue")
+    cert = actions.do_issue_certificate(actor=request.user, pin=payload.pin, pin_confirm=payload.pin_confirm,
+                                        fresh_password=fresh)
     return Status(201, {"certificate": serialize_certificate(cert)})
 
 
-@router.post("/signing/certificate/import", response={201: dict}, summary="Import a PKCS#12 key and certificate")
-def import_certificate(request: HttpRequest, file: UploadedFile = File(...), password: str = Form(""),
-                       pin: str = Form(...)):
+@router.post("/signing/certificate/import", response={201: dict},
+             summary="Import a PKCS#12 key and certificate (session only; confirm with my password)")
+def import_certificate(request: HttpRequest, file: UploadedFile = File(...), file_password: str = Form(""),
+                       pin: str = Form(...), password: str = Form("")):
+    fresh = _confirm_password(request, password, "certificate_import")
     if file.size > 1024 * 1024:
         raise ActionError("too_large", _("The PKCS#12 file is too large."), status=413)
-    cert = actions.do_import_pkcs12(actor=request.user, data=file.read(), password=password, pin=pin)
+    cert = actions.do_import_pkcs12(actor=request.user, data=file.read(), file_password=file_password, pin=pin,
+                                    fresh_password=fresh)
     return Status(201, {"certificate": serialize_certificate(cert)})
 
 
 @router.post("/signing/certificate/pkcs11", response={201: dict},
              summary="Sign with a key on a PKCS#11 token or HSM (the certificate is read from the token)")
 def register_pkcs11(request: HttpRequest, payload: Pkcs11In):
+    fresh = _confirm_password(request, payload.password, "certificate_register")
     cert = actions.do_register_pkcs11(actor=request.user, token_label=payload.token_label, key_label=payload.key_label,
-                                      module_path=payload.module_path, username=payload.username)
+                                      module_path=payload.module_path, username=payload.username,
+                                      fresh_password=fresh)
     return Status(201, {"certificate": serialize_certificate(cert)})
 
 
+@router.get("/signing/services", response=list[dict],
+            summary="Remote signing services (CSC) the administrators approved")
+def signing_services(request: HttpRequest):
+    return [serialize_service(s) for s in actions.active_signing_services()]
+
+
 @router.post("/signing/certificate/csc", response={201: dict},
-             summary="Sign through a remote signing service (CSC API; the certificate is read from it)")
+             summary="Sign through an approved remote signing service (CSC API; the certificate is read from it)")
 def register_csc(request: HttpRequest, payload: CscIn):
-    cert = actions.do_register_csc(actor=request.user, service_url=payload.service_url,
+    fresh = _confirm_password(request, payload.password, "certificate_register")
+    cert = actions.do_register_csc(actor=request.user, service=payload.service,
                                    credential_id=payload.credential_id, access_token=payload.access_token,
-                                   api_version=payload.api_version, username=payload.username)
+                                   username=payload.username, fresh_password=fresh)
     return Status(201, {"certificate": serialize_certificate(cert)})
 
 
 @router.post("/signing/certificates/{cert_id}/revoke", response=dict, summary="Revoke a certificate (admin)")
 def revoke_certificate(request: HttpRequest, cert_id: int, payload: ReasonIn):
+    require_session_login(request)
     cert = _managed_certificate(request, cert_id)
     return {"certificate": serialize_certificate(
         actions.do_revoke_certificate(cert, actor=request.user, reason=payload.reason))}
 
 
-@router.post("/signing/certificates/{cert_id}/unlock", response=dict, summary="Reset a PIN lockout (admin)")
-def unlock_certificate(request: HttpRequest, cert_id: int):
-    cert = _managed_certificate(request, cert_id)
-    return {"certificate": serialize_certificate(actions.do_reset_pin_lock(cert, actor=request.user))}
+@router.post("/signing/certificates/{cert_id}/unlock", response=dict,
+             summary="Lift a PIN lockout: an administrator, or the holder confirming with their password")
+def unlock_certificate(request: HttpRequest, cert_id: int, payload: PasswordIn | None = None):
+    cert = _managed_certificate(request, cert_id, own_too=True)
+    fresh = _confirm_password(request, payload.password if payload else "", "pin_unlock")
+    return {"certificate": serialize_certificate(actions.do_reset_pin_lock(cert, actor=request.user,
+                                                                           fresh_password=fresh))}
 
 
-def _managed_certificate(request: HttpRequest, cert_id: int) -> SigningCertificate:
+def _managed_certificate(request: HttpRequest, cert_id: int, *, own_too: bool = False) -> SigningCertificate:
     from ecabinet.access import can_manage_user
 
     cert = get_object_or_404(SigningCertificate.objects.select_related("user"), pk=cert_id)
-    if not can_manage_user(request.user, cert.user):
+    if not (can_manage_user(request.user, cert.user) or (own_too and cert.user_id == request.user.pk)):
         # do not confirm that the certificate exists
         raise NotFoundError(_("Certificate not found."))
     return cert
@@ -330,7 +363,4 @@ def trust_roots(request: HttpRequest):
 
 @router.post("/verify", auth=None, response=dict, summary="Verify the signatures of a PDF (no login needed)")
 def verify(request: HttpRequest, file: UploadedFile = File(...)):
-    if file.size > VERIFY_MAX_BYTES:
-        raise ActionError("too_large", _("The file is too large to verify (at most %(mb)d MB).")
-                          % {"mb": VERIFY_MAX_BYTES // (1024 * 1024)}, status=413)
-    return verify_upload(file.read(), file.name or "upload.pdf")
+    return verify_upload(file)

@@ -5,9 +5,14 @@
 - ``pin-key`` / ``pkcs12``: the key stored here, decrypted with the user's signing PIN;
 - ``pkcs11``: a token or HSM configured by an administrator (module, token label, key label);
   the secret is the token's user PIN, handed to the token and never stored;
-- ``csc``: a remote signing service (Cloud Signature Consortium API); the secret is the
-  credential's PIN and ``access_token`` the user's bearer token at the service, both only sent
-  to the service for this signature.
+- ``csc``: a remote signing service (Cloud Signature Consortium API) from the catalogue the
+  administrators keep (``SigningService``); the secret is the credential's PIN and
+  ``access_token`` the user's bearer token at the service, both only sent to the service for
+  this signature.
+
+Calls to a remote service follow no redirects, time out, are limited per user
+(``SIGNING_SERVICE_CALLS_PER_MINUTE``) and never show the service's own text to the user: it is
+logged, and the user gets a message in their language.
 
 Every backend refusal becomes an ``ActionError`` in the user's language, and a PIN refused by
 the token or the service is counted exactly like a wrong PIN for a stored key (same counter,
@@ -25,6 +30,7 @@ import base64
 import binascii
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -33,15 +39,18 @@ from urllib.parse import urlparse
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from pyhanko.sign.signers import Signer
 
 from ecabinet.errors import ActionError, PermissionDeniedError
 from ecabinet.models import User
-from signing.models import SigningCertificate
+from signing.models import SigningCertificate, SigningService
 from signing.pdf import pades
 from signing.pdf.backends import (
+    NO_REDIRECTS,
     RemoteSignerError,
     SigningBackendError,
     TokenError,
@@ -54,7 +63,6 @@ logger = logging.getLogger(__name__)
 __all__ = ["read_csc_certificate", "read_token_certificate", "signer_for"]
 
 SECRET_MAX_LENGTH = 4096  # access tokens (JWTs) can be long; PINs are capped in certificates.py
-CSC_TIMEOUT_S = 20.0
 
 
 @contextmanager
@@ -212,7 +220,10 @@ def _is_ca(cert: x509.Certificate) -> bool:
 
 
 def remote_error(exc: RemoteSignerError, cert: SigningCertificate | None, actor: User | None) -> ActionError:
-    logger.warning("remote signing service refused: %s", exc)
+    """The user's message for a refusal by a remote service: never the service's own text (it is
+    logged for the administrators), since that text comes from outside and may say anything."""
+    logger.warning("remote signing service refused: %s (error=%r, description=%r)", exc,
+                   (exc.error or "")[:100], (exc.description or "")[:500])
     if exc.error in ("invalid_pin", "invalid_otp") and cert is not None and actor is not None:
         return pin_refused(cert, actor)
     if exc.status is None:
@@ -223,9 +234,49 @@ def remote_error(exc: RemoteSignerError, cert: SigningCertificate | None, actor:
         return ActionError("access_token_refused",
                            _("The remote signing service did not accept your access token. Sign in to "
                              "the service again and copy a new token."))
-    detail = exc.description or exc.error or str(exc.status)
     return ActionError("signing_service_refused",
-                       _("The remote signing service refused: %(detail)s") % {"detail": detail[:300]})
+                       _("The remote signing service refused the request. Check the credential identifier; "
+                         "if it happens again, ask an administrator (the details are in the server log)."))
+
+
+def service_call_key(user: User, window: int) -> str:
+    return f"signing-service-calls:{user.pk}:{window}"
+
+
+def count_service_call(user: User) -> None:
+    """Count one call to a remote signing service for `user`; refuse past the per-minute limit
+    (the server must not become a tool to hammer a service, or to probe with many requests)."""
+    limit = settings.SIGNING_SERVICE_CALLS_PER_MINUTE
+    now = time.time()
+    key = service_call_key(user, int(now // 60))
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > limit:
+        retry_after = 60 - int(now % 60)
+        raise ActionError("rate_limited",
+                          _("Too many requests to the remote signing service. Wait %(n)d seconds and try again.")
+                          % {"n": retry_after}, status=429, extra={"retry_after": retry_after})
+
+
+def reset_service_calls(user: User) -> None:
+    window = int(time.time() // 60)
+    cache.delete_many([service_call_key(user, w) for w in (window - 1, window, window + 1)])
+
+
+def service_for(config: dict) -> SigningService:
+    """The approved service a remote credential was registered with; refused once the
+    administrators withdrew it (and for credentials registered before the catalogue existed)."""
+    service = SigningService.objects.filter(pk=config.get("service"), active=True).first() \
+        if isinstance(config.get("service"), int) else None
+    if service is None:
+        raise ActionError("signing_service_withdrawn",
+                          _("The remote signing service of this certificate is no longer approved here. "
+                            "Choose one of the approved services on the “My certificate” page."), status=409)
+    return service
 
 
 @contextmanager
@@ -237,10 +288,13 @@ def _csc_signer(cert: SigningCertificate, pin: str, *, actor: User,
     if not access_token or len(access_token) > SECRET_MAX_LENGTH:
         raise ActionError("access_token_required",
                           _("Enter the access token of your account at the remote signing service."))
+    service = service_for(config)
+    count_service_call(actor)
     try:
-        signer = csc_signer(service_url=config.get("service_url", ""), access_token=access_token,
+        signer = csc_signer(service_url=service.base_url, access_token=access_token,
                             credential_id=config.get("credential_id") or None, pin=pin or None,
-                            api_version=config.get("api_version", "v1"), timeout=CSC_TIMEOUT_S)
+                            api_version=service.api_version,
+                            timeout=settings.SIGNING_SERVICE_TIMEOUT_SECONDS)
     except RemoteSignerError as exc:
         raise remote_error(exc, cert, actor) from None
     _same_certificate(signer, cert)
@@ -256,9 +310,12 @@ def _csc_signer(cert: SigningCertificate, pin: str, *, actor: User,
 
 
 def validate_service_url(url: str) -> str:
+    """An administrator's address for a signing service: http(s), a host, no credentials,
+    query or fragment (the API paths are appended to it)."""
     url = (url or "").strip()
     parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+    if (parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment
+            or parsed.username or parsed.password):
         raise ActionError("bad_service_url", _("Give the address of the signing service (https://…)."))
     return url.rstrip("/")
 
@@ -273,7 +330,8 @@ def read_csc_certificate(*, service_url: str, credential_id: str, access_token: 
         "Authorization": f"Bearer {access_token}",
     })
     try:
-        with urllib.request.urlopen(request, timeout=CSC_TIMEOUT_S) as response:  # noqa: S310 - http(s) checked
+        # no redirects: the bearer token must not follow the service to another address
+        with NO_REDIRECTS.open(request, timeout=settings.SIGNING_SERVICE_TIMEOUT_SECONDS) as response:
             raw = response.read(1024 * 1024)
     except urllib.error.HTTPError as exc:
         with exc:

@@ -23,6 +23,7 @@ __all__ = [
     "SigningCertificate",
     "SigningRequest",
     "SigningRequestSigner",
+    "SigningService",
     "TrustRoot",
 ]
 
@@ -76,6 +77,34 @@ class TrustRoot(models.Model):
     @cached_property
     def certificate(self) -> x509.Certificate:
         return x509.load_pem_x509_certificate(self.cert_pem.encode())
+
+
+class SigningService(models.Model):
+    """A remote signing service (Cloud Signature Consortium API) that administrators approved.
+
+    Users only ever pick one of these: the server never calls an address a user typed."""
+
+    class ApiVersion(models.TextChoices):
+        V1 = "v1", "CSC v1"
+        V2 = "v2", "CSC v2"
+
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    base_url = models.URLField(_("base address"), max_length=500,
+                               help_text=_("The address before /csc/v1/…, for example https://ky-so.example.vn"))
+    api_version = models.CharField(_("API version"), max_length=2, choices=ApiVersion.choices,
+                                   default=ApiVersion.V1)
+    oauth_token_url = models.URLField(_("OAuth token address"), max_length=500, blank=True)
+    oauth_client_id = models.CharField(_("OAuth client ID"), max_length=255, blank=True)
+    active = models.BooleanField(_("available to users"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("remote signing service")
+        verbose_name_plural = _("remote signing services")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class SigningCertificate(models.Model):

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from signing.models import SignatureRecord, SigningCertificate, SigningRequest, SigningRequestSigner
+from signing.models import (
+    SignatureRecord,
+    SigningCertificate,
+    SigningRequest,
+    SigningRequestSigner,
+    SigningService,
+)
 
 
 def iso(value) -> str | None:
@@ -92,6 +98,10 @@ def serialize_certificate(cert: SigningCertificate) -> dict[str, Any]:
         # where the key lives, for token and remote-service certificates (no secrets in it)
         "backend": dict(cert.backend_config or {}),
     }
+
+
+def serialize_service(service: SigningService) -> dict[str, Any]:
+    return {"id": service.pk, "name": service.name, "api_version": service.api_version}
 
 
 def serialize_minutes(minutes, *, viewer=None) -> dict[str, Any]:  # noqa: ANN001 - signing.Minutes

@@ -11,9 +11,12 @@ SECRET_KEY: put the old value in ``SECRET_KEY_FALLBACKS``; the CA key is still r
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import hashlib
 import os
 import threading
+import unicodedata
 
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
@@ -30,6 +33,8 @@ from signing.pdf import pki
 __all__ = [
     "build_crl_der",
     "ca_private_key",
+    "certificate_names_user",
+    "chains_to_trusted_root",
     "crl_url",
     "ensure_installation_ca",
     "fingerprint",
@@ -162,6 +167,67 @@ def build_crl_der() -> bytes:
     newest = max((r[1] for r in revoked), default=None)
     number = int(newest.timestamp()) * 1000 + len(revoked) if newest else 1
     return pki.build_crl(ca_private_key(ca), ca.certificate, revoked, crl_number=number)
+
+
+def chains_to_trusted_root(cert: x509.Certificate, intermediates: list[x509.Certificate]) -> bool:
+    """Whether `cert` (with the `intermediates` it came with) leads to an active trust root and is
+    valid for it now. Offline: nothing is fetched; revocation of certificates issued here is
+    checked on the certificate rows themselves."""
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko_certvalidator import CertificateValidator, ValidationContext
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, ValidationError
+
+    roots = installation_trust_roots()
+    if not roots:
+        return False
+
+    def asn1(c: x509.Certificate) -> asn1_x509.Certificate:
+        return asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+
+    context = ValidationContext(trust_roots=[asn1(r) for r in roots], allow_fetching=False)
+    validator = CertificateValidator(asn1(cert), intermediate_certs=[asn1(c) for c in intermediates],
+                                     validation_context=context)
+    try:
+        _run(validator.async_validate_path())
+    except (PathBuildingError, PathValidationError, ValidationError):
+        return False
+    return True
+
+
+def _run(coro):  # noqa: ANN001, ANN202
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def _plain_name(value: str) -> str:
+    # "Nguyễn Văn Thành" and "NGUYEN VAN THANH" are the same person's name on certificates
+    # from CAs that drop the diacritics; đ has no decomposition, so it is mapped by hand.
+    decomposed = unicodedata.normalize("NFKD", value.replace("đ", "d").replace("Đ", "D"))
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(letters.casefold().split())
+
+
+def certificate_names_user(cert: x509.Certificate, user) -> bool:  # noqa: ANN001 - ecabinet User
+    """Whether `cert` names `user`: its common name is the person's full name (diacritics and
+    case aside), or it carries the person's e-mail address."""
+    from cryptography.x509.oid import NameOID
+
+    email = (user.email or "").strip().casefold()
+    emails = {str(a.value).strip().casefold() for a in cert.subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)}
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        emails |= {e.strip().casefold() for e in san.get_values_for_type(x509.RFC822Name)}
+    except x509.ExtensionNotFound:
+        pass
+    if email and email in emails:
+        return True
+    full_name = _plain_name(user.full_name or "")
+    names = {_plain_name(str(a.value)) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)}
+    return bool(full_name) and full_name in names
 
 
 def sha256_hex(data: bytes) -> str:

@@ -3,11 +3,12 @@ request's status, my certificate, the CRL and the public verification page."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,9 +16,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ecabinet.actions import do_confirm_password
 from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.models import User
 from ecabinet.redirects import safe_next
+from meetings.access import may_receive_original
+from meetings.delivery import (
+    copy_notice,
+    deliver_document,
+    deliver_generated_pdf,
+    error_page,
+    parse_version,
+)
 from meetings.models import Document
 from signing import actions
 from signing.access import (
@@ -30,7 +40,7 @@ from signing.access import (
 from signing.models import Minutes, SignatureRecord, SigningRequest, SigningRequestSigner
 from signing.serializers import serialize_request
 from signing.trust import build_crl_der, installation_ca
-from signing.verification import VERIFY_MAX_BYTES, verify_upload
+from signing.verification import verify_upload
 
 
 def _error(request: HttpRequest, exc: ActionError) -> None:
@@ -70,8 +80,8 @@ def upload(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose a PDF file."))
         return redirect("signing_home")
     try:
-        document = actions.do_upload_document(actor=request.user, data=uploaded.read(),
-                                              title=request.POST.get("title", ""), filename=uploaded.name)
+        document = actions.do_upload_document(actor=request.user, upload=uploaded,
+                                              title=request.POST.get("title", ""))
     except ActionError as exc:
         _error(request, exc)
         return redirect("signing_home")
@@ -101,9 +111,12 @@ def document_page(request: HttpRequest, document_id: int) -> HttpResponse:
         may_sign = False
     requests_ = [serialize_request(r, viewer=request.user)
                  for r in document.signing_requests.select_related("document", "requester").order_by("-pk")]
+    versions = list(document.versions.order_by("-number"))
     return render(request, "signing/document.html", {
         "document": document,
-        "versions": document.versions.order_by("-number"),
+        "versions": versions,
+        "gets_original": may_receive_original(request.user, document),
+        "copy_notice": copy_notice(request.user, document, versions[0] if versions else None),
         "signatures": SignatureRecord.objects.filter(document=document).select_related("signer", "version"),
         "requests": requests_,
         "may_request": may_request,
@@ -116,15 +129,14 @@ def document_page(request: HttpRequest, document_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def document_file(request: HttpRequest, document_id: int) -> FileResponse:
+def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
+    """The PDF through the one delivery path: the signed original for those who need it, a
+    watermarked copy for other readers (meetings/delivery.py)."""
     document = _document_or_404(request, document_id)
-    versions = document.versions.order_by("-number")
-    number = request.GET.get("version")
-    version = versions.filter(number=int(number)).first() if (number or "").isdigit() else versions.first()
-    if version is None:
-        raise Http404
-    return FileResponse(version.file.open("rb"), content_type="application/pdf", as_attachment=False,
-                        filename=f"{document.pk}-v{version.number}.pdf")
+    try:
+        return deliver_document(request, document, parse_version(request.GET.get("version")), inline=True)
+    except ActionError as exc:
+        return error_page(request, exc)
 
 
 def _parse_due(value: str) -> datetime | None:
@@ -238,19 +250,25 @@ def sign_answer(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def answer_pdf(request: HttpRequest, answer_id: int) -> FileResponse:
-    """The signed PDF of an answer, as stored (never watermarked: that would break the signature)."""
+def answer_pdf(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """The signed PDF of an answer. Only the person answering and the round's managers may open it,
+    and both get the stored bytes (meetings.access.may_receive_original): a stamp would break the
+    signature."""
     from signing.actions.opinions import signed_answer_for
 
     try:
         answer = signed_answer_for(request.user, answer_id)
-    except NotFoundError:
-        raise Http404 from None
-    version = answer.signed_document.versions.order_by("-number").first()
-    if version is None:
-        raise Http404
-    return FileResponse(version.file.open("rb"), content_type="application/pdf", as_attachment=False,
-                        filename=f"y-kien-{answer.round_id}-{answer.pk}-v{version.number}.pdf")
+        document = answer.signed_document
+        number = document.versions.order_by("-number").values_list("number", flat=True).first()
+        return deliver_document(request, document, number, inline=True,
+                                filename=f"y-kien-{answer.round_id}-{answer.pk}-v{number}.pdf")
+    except ActionError as exc:
+        return error_page(request, exc)
+
+
+def _fresh_password(request: HttpRequest, purpose: str):  # noqa: ANN202 - FreshPassword | None
+    password = request.POST.get("password", "")
+    return do_confirm_password(request, actor=request.user, password=password, purpose=purpose) if password else None
 
 
 @login_required
@@ -258,34 +276,48 @@ def answer_pdf(request: HttpRequest, answer_id: int) -> FileResponse:
 def certificate(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
+        action = request.POST.get("action")
         try:
-            if request.POST.get("action") == "csc":
-                actions.do_register_csc(actor=request.user, service_url=request.POST.get("service_url", ""),
+            if action == "csc":
+                service = request.POST.get("service", "")
+                actions.do_register_csc(actor=request.user, service=int(service) if service.isdigit() else None,
                                         credential_id=request.POST.get("credential_id", ""),
-                                        access_token=request.POST.get("access_token", ""))
+                                        access_token=request.POST.get("access_token", ""),
+                                        fresh_password=_fresh_password(request, "certificate_register"))
                 messages.success(request, _("You now sign through the remote signing service."))
-            elif request.POST.get("action") == "import":
+            elif action == "import":
                 uploaded = request.FILES.get("file")
                 if uploaded is None:
                     raise ActionError("no_file", _("Choose a PKCS#12 (.p12 / .pfx) file."))
                 if uploaded.size > 1024 * 1024:
                     raise ActionError("too_large", _("The PKCS#12 file is too large."), status=413)
+                fresh = _fresh_password(request, "certificate_import")
                 actions.do_import_pkcs12(actor=request.user, data=uploaded.read(),
-                                         password=request.POST.get("password", ""), pin=request.POST.get("pin", ""))
+                                         file_password=request.POST.get("file_password", ""),
+                                         pin=request.POST.get("pin", ""), fresh_password=fresh)
                 messages.success(request, _("Your certificate was imported."))
+            elif action == "unlock":
+                current = actions.current_certificate(request.user)
+                if current is None:
+                    raise ActionError("no_certificate", _("You have no signing certificate yet."))
+                actions.do_reset_pin_lock(current, actor=request.user,
+                                          fresh_password=_fresh_password(request, "pin_unlock"))
+                messages.success(request, _("Signing is unlocked."))
             else:
+                fresh = _fresh_password(request, "certificate_issue")
                 actions.do_issue_certificate(actor=request.user, pin=request.POST.get("pin", ""),
-                                             pin_confirm=request.POST.get("pin_confirm", ""))
+                                             pin_confirm=request.POST.get("pin_confirm", ""), fresh_password=fresh)
                 messages.success(request, _("Your signing certificate is ready."))
             return redirect("signing_certificate")
         except ActionError as exc:
             _error(request, exc)
-            status = 400
+            status = exc.status
     ca = installation_ca()
     return render(request, "signing/certificate.html", {
         "certificate": actions.current_certificate(request.user),
         "history": request.user.signing_certificates.order_by("-pk")[:20],
         "ca": ca,
+        "services": actions.active_signing_services(),
     }, status=status)
 
 
@@ -298,19 +330,24 @@ def crl(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def verify_page(request: HttpRequest) -> HttpResponse:
     """Public: anyone uploads a PDF and sees each signature."""
-    report, status = None, 200
+    report, status, sha256 = None, 200, ""
     if request.method == "POST":
         uploaded = request.FILES.get("file")
         if uploaded is None:
             messages.error(request, _("Choose a PDF file."))
             status = 400
-        elif uploaded.size > VERIFY_MAX_BYTES:
-            messages.error(request, _("The file is too large to verify (at most %(mb)d MB).")
-                           % {"mb": VERIFY_MAX_BYTES // (1024 * 1024)})
-            status = 413
         else:
-            report = verify_upload(uploaded.read(), uploaded.name)
-    return render(request, "signing/verify.html", {"report": report, "ca": installation_ca()}, status=status)
+            try:
+                report = verify_upload(uploaded)
+            except ActionError as exc:
+                _error(request, exc)
+                status = exc.status
+            else:
+                # shown beside the report: a stamped copy names the SHA-256 of its signed original
+                uploaded.seek(0)
+                sha256 = hashlib.file_digest(uploaded, "sha256").hexdigest()
+    return render(request, "signing/verify.html", {"report": report, "sha256": sha256, "ca": installation_ca()},
+                  status=status)
 
 
 # --- minutes of a meeting (biên bản) --------------------------------------------------------
@@ -402,6 +439,6 @@ def minutes_preview(request: HttpRequest, meeting_id: int) -> HttpResponse:
         return _minutes_error(request, exc)
     if minutes.document_id:
         return redirect("signing_document_file", minutes.document_id)
-    response = HttpResponse(preview_pdf(minutes, actor=request.user), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="bien-ban-{meeting_id}-du-thao.pdf"'
-    return response
+    return deliver_generated_pdf(request, preview_pdf(minutes, actor=request.user), inline=True,
+                                 filename=f"bien-ban-{meeting_id}-du-thao.pdf", obj=minutes.meeting,
+                                 action="minutes.preview", details={"version": minutes.version})

@@ -16,6 +16,7 @@ from ecabinet.access import is_system_admin, managed_unit_ids
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.intake import CheckedPdf, Purpose, intake_pdf
 from ecabinet.models import User
 from ecabinet.text import as_one_line, require_one_line
 from meetings.access import RUNNER_ROLES, MeetingAccess, require_runner
@@ -29,7 +30,6 @@ from meetings.models import (
     Meeting,
     Participant,
 )
-from meetings.pdfcheck import CheckedPdf, check_upload
 from meetings.serializers import serialize_document
 
 RUNNER_ROLE_NAMES = ["chair", "secretary"]
@@ -166,11 +166,9 @@ def do_upload_document(
         doc_type = DocumentType.objects.filter(pk=doc_type_id).first()
         if doc_type is None:
             raise ActionError("bad_document_type", _("Unknown document type."))
-    if upload is None:
-        raise ActionError("no_file", _("Choose a PDF file to upload."))
     # Validate before anything is written: a refused file leaves no row and no file.
     require_one_line(title)
-    checked = check_upload(upload, name=getattr(upload, "name", ""))
+    checked = intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.MEETING_DOCUMENT)
     title = (title or "").strip() or _title_from_name(getattr(upload, "name", ""))
     with FileGuard() as guard, transaction.atomic():
         document = Document.objects.create(
@@ -211,9 +209,7 @@ def do_replace_document(access: MeetingAccess, document: Document, *, actor: Use
         raise PermissionDeniedError(_("Only the meeting's secretary or the uploader may replace this document."))
     if document.status == Document.Status.WITHDRAWN:
         raise ConflictError("withdrawn", _("This document was withdrawn."))
-    if upload is None:
-        raise ActionError("no_file", _("Choose a PDF file to upload."))
-    checked = check_upload(upload, name=getattr(upload, "name", ""))
+    checked = intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.DOCUMENT_VERSION)
     with FileGuard() as guard, transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
         before = visibility(document)
@@ -342,11 +338,11 @@ def do_delete_document(access: MeetingAccess, document: Document, *, actor: User
         transaction.on_commit(remove_files, robust=True)
 
 
-def do_record_download(*, actor: User, version: DocumentVersion, mode: str, ip: str | None = None) -> None:
-    with transaction.atomic():
-        record_audit(actor=actor, action=f"document.{mode}", obj=version.document, details={
-            "version": version.number, "sha256": version.sha256, "ip": ip, "watermarked": True,
-        })
+@transaction.atomic
+def do_record_delivery(*, actor: User, obj, action: str, details: dict) -> None:
+    """The audit row of one PDF sent to someone (meetings/delivery.py is the only caller): a stored
+    document's version or attachment, or a generated report or preview."""
+    record_audit(actor=actor, action=action, obj=obj, details=details)
 
 
 # ---- folders and the document-type catalog ----------------------------------------------

@@ -16,6 +16,7 @@ from ecabinet.access import is_system_admin, managed_unit_ids
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import Unit, User
 from ecabinet.text import require_one_line
 from meetings.access import RUNNER_ROLES, meeting_access, visible_meetings
@@ -28,7 +29,6 @@ from meetings.models import (
     OpinionRound,
     PersonalNote,
 )
-from meetings.pdfcheck import check_upload
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def do_create_round(
         raise ActionError("unknown_users", _("Unknown users: %(names)s") % {"names": ", ".join(missing)})
     if upload is None:
         raise ActionError("no_file", _("Attach the draft as a PDF file."))
-    checked = check_upload(upload, name=getattr(upload, "name", ""))
+    checked = intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.OPINION_DRAFT)
     with FileGuard() as guard, transaction.atomic():
         draft = _store_document(guard, upload, checked, actor=actor, title=title)
         rnd = OpinionRound.objects.create(title=title[:500], question=question, meeting=meeting, unit=unit,
@@ -161,7 +161,8 @@ def do_answer(access: RoundAccess, *, actor: User, choice: str, comment: str = "
         raise ActionError("comment_required", _("Write your opinion in the comment."))
     if not rnd.accepts_answers:
         raise ConflictError("round_closed", _("This round is closed or past its deadline."))
-    checked = check_upload(upload, name=getattr(upload, "name", "")) if upload is not None else None
+    checked = (intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.OPINION_ATTACHMENT)
+               if upload is not None else None)
     with FileGuard() as guard, transaction.atomic():
         rnd = OpinionRound.objects.select_for_update().get(pk=rnd.pk)
         if not rnd.accepts_answers:  # closed while the file was being checked

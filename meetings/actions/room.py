@@ -4,11 +4,9 @@ Votes are in meetings/actions/room_polls.py."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 from django.core import signing
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -16,9 +14,11 @@ from django.utils.translation import gettext as _
 
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
 from ecabinet.text import require_one_line
 from meetings.access import MeetingAccess, meeting_access, require_runner
+from meetings.actions.documents import FileGuard
 from meetings.events import emit
 from meetings.live.serializers import (
     serialize_attachment,
@@ -40,7 +40,6 @@ from meetings.serializers import serialize_agenda_item, serialize_meeting
 
 CHECKIN_ROTATE_SECONDS = 45
 CHECKIN_MAX_AGE_SECONDS = 2 * CHECKIN_ROTATE_SECONDS  # the code on screen and the one before it
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_SPEAKER_MINUTES = 120
 
 
@@ -262,32 +261,29 @@ def do_set_quorum(meeting_id: int, fraction: float, *, actor: User) -> None:
     emit(meeting, "room.updated", {"room": serialize_room(room)})
 
 
-@transaction.atomic
-def do_attach_conclusion_file(meeting_id: int, *, actor: User, content: bytes, title: str,
+def do_attach_conclusion_file(meeting_id: int, *, actor: User, upload, title: str,
                               item_id: int | None = None) -> ConclusionAttachment:
-    meeting = _runner_access(actor, meeting_id).meeting
-    item = _item(meeting, item_id) if item_id is not None else None
-    if len(content) > MAX_ATTACHMENT_BYTES:
-        raise ActionError("too_large", _("The file is larger than 20 MB."), status=413)
-    if not content.startswith(b"%PDF-"):
-        raise ActionError("unsupported_type", _("Only PDF files can be attached."), status=415)
+    # Who may attach, and to which item, is settled before the (slow) PDF check, which runs
+    # outside the transaction so no lock is held while a child process reads the file.
+    access = meeting_access(actor, meeting_id)
+    require_runner(access)
+    if item_id is not None:
+        _item(access.meeting, item_id)
     require_one_line(title)
-    sha = hashlib.sha256(content).hexdigest()
-    attachment = ConclusionAttachment(meeting=meeting, item=item, title=(title or "").strip()[:255] or "PDF",
-                                      sha256=sha, size=len(content), uploaded_by=actor)
-    storage = ConclusionAttachment._meta.get_field("file").storage
-    existed = storage.exists(attachment_path(attachment, ""))
-    attachment.file.save(f"{sha}.pdf", ContentFile(content), save=False)
-    try:
+    checked = intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.CONCLUSION_ATTACHMENT)
+    with FileGuard() as guard, transaction.atomic():
+        meeting = _runner_access(actor, meeting_id).meeting
+        item = _item(meeting, item_id) if item_id is not None else None
+        attachment = ConclusionAttachment(meeting=meeting, item=item,
+                                          title=(title or "").strip()[:255] or "PDF",
+                                          sha256=checked.sha256, size=checked.size, uploaded_by=actor)
+        # The storage never overwrites: the same bytes attached twice get a second file, and a
+        # failure below deletes only the file written here.
+        attachment.file.name = guard.save(attachment_path(attachment, ""), upload)
         attachment.save()
         record_audit(actor=actor, action="meeting.conclusion_attachment", obj=attachment,
-                     details={"sha256": sha, "item": item_id})
+                     details={"sha256": checked.sha256, "item": item_id})
         upsert(meeting, "conclusion_attachment", serialize_attachment(attachment))
-    except BaseException:
-        # No orphan files: drop the file unless another attachment already had the same bytes.
-        if not existed:
-            storage.delete(attachment.file.name)
-        raise
     return attachment
 
 

@@ -1,25 +1,23 @@
 """Documents endpoints: upload (multipart), versions, approval, confidential readers, withdraw,
-delete, watermarked file, folders and types. Notes and opinions are mounted from here too."""
+delete, the file (through meetings/delivery.py), folders and types. Notes and opinions are mounted from here too."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from django.conf import settings
-from django.http import FileResponse, HttpRequest
-from django.utils import timezone
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from ecabinet.bodylimit import upload_body_limit
 from ecabinet.errors import ActionError, NotFoundError
+from ecabinet.intake import too_large_error
 from meetings.access import documents_visible_to, meeting_access
 from meetings.actions import documents as actions
 from meetings.actions.opinions import document_for_viewer
+from meetings.delivery import deliver_document
 from meetings.models import Document, DocumentFolder, DocumentVersion
-from meetings.pdfcheck import too_large_error
 from meetings.serializers import iso, serialize_document
-from meetings.watermark import watermark_pdf
 
 router = Router(tags=["documents"])
 
@@ -44,8 +42,7 @@ def check_content_length(request: HttpRequest) -> None:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    # Multipart framing adds a little; a body this much over the limit cannot hold a valid file.
-    if length > settings.MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024:
+    if length > upload_body_limit():
         raise too_large_error()
 
 
@@ -64,10 +61,8 @@ def form_bool(data, key: str) -> bool:
 
 
 def uploaded_file(request: HttpRequest, key: str = "file"):
-    upload = request.FILES.get(key)
-    if upload is not None and upload.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
-        raise too_large_error()
-    return upload
+    # Size, type and content are the intake's to judge (ecabinet/intake.py), in the action.
+    return request.FILES.get(key)
 
 
 def document_detail(document: Document, *, with_versions: bool = False) -> dict[str, Any]:
@@ -139,34 +134,11 @@ def replace_document(request: HttpRequest, document_id: int):
     return Status(201, version_detail(version))
 
 
-def watermarked_response(request: HttpRequest, document: Document, version_number: int | None,
-                         *, inline: bool) -> FileResponse:
-    versions = document.versions.all()
-    version = (versions.filter(number=version_number).first() if version_number is not None
-               else versions.order_by("-number").first())
-    if version is None:
-        raise NotFoundError(_("This version does not exist."))
-    from ecabinet.views import client_ip
-
-    actions.do_record_download(actor=request.user, version=version, mode="view" if inline else "download",
-                               ip=client_ip(request))
-    user = request.user
-    out = io.BytesIO()
-    with version.file.open("rb") as source:
-        watermark_pdf(source, full_name=user.full_name or user.username,
-                      unit=user.unit.name if user.unit_id else "", when=timezone.localtime(), out=out)
-    out.seek(0)
-    name = f"{document.pk}-v{version.number}.pdf"
-    response = FileResponse(out, content_type="application/pdf", as_attachment=not inline, filename=name)
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@router.get("/documents/{document_id}/file", summary="The PDF, watermarked for the caller (?version=N)",
+@router.get("/documents/{document_id}/file", summary="The PDF, original or watermarked for the caller (?version=N)",
             response={200: None})
 def document_file(request: HttpRequest, document_id: int, version: int | None = None, inline: bool = False):
     document = document_for_viewer(request.user, document_id)
-    return watermarked_response(request, document, version, inline=inline)
+    return deliver_document(request, document, version, inline=inline)
 
 
 class ReturnIn(Schema):

@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 from ecabinet.errors import ActionError
 from meetings.actions import opinions as actions
 from meetings.api.documents import check_content_length, form_int, multipart, uploaded_file
+from meetings.delivery import deliver_generated_pdf
 from meetings.models import OpinionAnswer, OpinionRound, PersonalNote
 from meetings.opinion_report import summary_csv, summary_pdf
 from meetings.serializers import iso
@@ -218,8 +219,8 @@ def export_response(request: HttpRequest, round_id: int, fmt: str) -> HttpRespon
     access = actions.round_access(request.user, round_id)
     actions.require_manager(access)
     data = actions.summary(access.round)
-    actions.do_record_export(actor=request.user, rnd=access.round, fmt=fmt)
     if fmt == "csv":
+        actions.do_record_export(actor=request.user, rnd=access.round, fmt=fmt)
         response = HttpResponse(summary_csv(data), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="opinion-{round_id}.csv"'
         return response
@@ -227,9 +228,9 @@ def export_response(request: HttpRequest, round_id: int, fmt: str) -> HttpRespon
     body = rnd.unit.name if rnd.unit_id else (rnd.meeting.unit.name if rnd.meeting_id and rnd.meeting.unit_id
                                               else (request.user.unit.name if request.user.unit_id else ""))
     pdf = summary_pdf(data, issuing_body=body, now=timezone.now())
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="opinion-{round_id}.pdf"'
-    return response
+    # the PDF's export row is the delivery's audit row (same action, with the SHA-256 sent)
+    return deliver_generated_pdf(request, pdf, filename=f"opinion-{round_id}.pdf", obj=rnd,
+                                 action="opinion.export", details={"format": fmt})
 
 
 @router.get("/opinions/{round_id}/export.csv", summary="Summary as CSV (UTF-8 with BOM)", response={200: None})

@@ -155,8 +155,7 @@ def quorum(request: HttpRequest, meeting_id: int, payload: QuorumIn):
 @router.post("/meetings/{meeting_id}/conclusion/attachments", summary="Attach a PDF to a conclusion")
 def conclusion_attachment(request: HttpRequest, meeting_id: int, file: File[UploadedFile],
                           item: Form[int | None] = None, title: Form[str] = ""):
-    content = file.read(actions.MAX_ATTACHMENT_BYTES + 1)
-    attachment = actions.do_attach_conclusion_file(meeting_id, actor=request.user, content=content,
+    attachment = actions.do_attach_conclusion_file(meeting_id, actor=request.user, upload=file,
                                                    title=title or file.name or "", item_id=item)
     return serialize_attachment(attachment)
 

@@ -19,15 +19,11 @@ from django.views.decorators.http import require_POST
 
 from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.redirects import safe_next
-from meetings.access import documents_visible_to, meeting_access
+from meetings.access import documents_visible_to, may_receive_original, meeting_access
 from meetings.actions import documents as actions
 from meetings.actions.opinions import do_delete_note, do_save_note, document_for_viewer, notes_of
-from meetings.api.documents import (
-    check_content_length,
-    form_int,
-    uploaded_file,
-    watermarked_response,
-)
+from meetings.api.documents import check_content_length, form_int, uploaded_file
+from meetings.delivery import copy_notice, deliver_document, error_page, parse_version
 from meetings.models import AgendaItem, DocumentFolder, Participant
 
 
@@ -187,17 +183,9 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
         "document": document, "access": access, "versions": versions, "latest": versions[0] if versions else None,
         "notes": notes_of(request.user).filter(document=document).order_by("page", "pk"),
         "may_edit": access is not None and (access.runs_meeting or document.uploaded_by_id == request.user.pk),
+        "gets_original": may_receive_original(request.user, document),
+        "copy_notice": copy_notice(request.user, document, versions[0] if versions else None),
     })
-
-
-def _version_param(request: HttpRequest) -> int | None:
-    value = request.GET.get("version")
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise NotFoundError(_("This version does not exist.")) from None
 
 
 @page
@@ -205,13 +193,19 @@ def _version_param(request: HttpRequest) -> int | None:
 @csp_replace({"frame-ancestors": [SELF]})  # shown in an iframe of the document page
 def document_view(request: HttpRequest, document_id: int) -> HttpResponse:
     document = document_for_viewer(request.user, document_id)
-    return watermarked_response(request, document, _version_param(request), inline=True)
+    try:
+        return deliver_document(request, document, parse_version(request.GET.get("version")), inline=True)
+    except ActionError as exc:
+        return error_page(request, exc)
 
 
 @page
 def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
     document = document_for_viewer(request.user, document_id)
-    return watermarked_response(request, document, _version_param(request), inline=False)
+    try:
+        return deliver_document(request, document, parse_version(request.GET.get("version")), inline=False)
+    except ActionError as exc:
+        return error_page(request, exc)
 
 
 @page

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ecabinet.access import managed_unit_ids
 from ecabinet.errors import ActionError
-from meetings.access import visible_meetings
+from meetings.access import may_receive_original, visible_meetings
 from meetings.actions import opinions as actions
 from meetings.api.documents import check_content_length, form_int, uploaded_file
 from meetings.api.opinions import _parse_deadline, export_response, usernames_from
@@ -72,7 +72,8 @@ def opinion_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     access = actions.round_access(request.user, round_id)
     rnd = access.round
     context = {"round": rnd, "access": access, "choices": OpinionAnswer.Choice.choices,
-               "my_answer": OpinionAnswer.objects.filter(round=rnd, user=request.user).first()}
+               "my_answer": OpinionAnswer.objects.filter(round=rnd, user=request.user).first(),
+               "draft_original": may_receive_original(request.user, rnd.draft)}
     if access.manages:
         context["summary"] = actions.summary(rnd)
     return render(request, "meetings/documents/opinion_detail.html", context)

@@ -9,7 +9,7 @@ import os
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -21,6 +21,7 @@ from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.exports import SafeCsvWriter
 from meetings.access import MeetingAccess, meeting_access, require_runner
 from meetings.actions import room as actions
+from meetings.delivery import deliver_attachment, deliver_generated_pdf, error_page
 from meetings.models import Attendance, ConclusionAttachment, Participant
 
 
@@ -178,9 +179,8 @@ def attendance_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
             line = table.row()
             for key in KEYS:
                 line.cell(str(row[key]))
-    response = HttpResponse(bytes(pdf.output()), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="attendance-{meeting_id}.pdf"'
-    return response
+    return deliver_generated_pdf(request, bytes(pdf.output()), filename=f"attendance-{meeting_id}.pdf",
+                                 obj=access.meeting, action="attendance.export", details={"format": "pdf"})
 
 
 @login_required
@@ -189,8 +189,10 @@ def attachment_file(request: HttpRequest, meeting_id: int, attachment_id: int) -
     attachment = ConclusionAttachment.objects.filter(meeting=access.meeting, pk=attachment_id).first()
     if attachment is None:
         raise Http404
-    return FileResponse(attachment.file.open("rb"), content_type="application/pdf",
-                        filename=f"{attachment.title.removesuffix('.pdf')}.pdf")
+    try:
+        return deliver_attachment(request, access, attachment)
+    except ActionError as exc:
+        return error_page(request, exc)
 
 
 urlpatterns = [

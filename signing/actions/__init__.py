@@ -18,7 +18,12 @@ from signing.actions.certificates import (
     unlock_key,
 )
 from signing.actions.documents import do_batch_sign, do_sign_document, do_upload_document
-from signing.actions.external import do_register_csc, do_register_pkcs11
+from signing.actions.external import (
+    active_signing_services,
+    do_register_csc,
+    do_register_pkcs11,
+    do_save_signing_service,
+)
 from signing.actions.minutes import (
     do_freeze_minutes,
     do_generate_minutes,
@@ -34,6 +39,7 @@ from signing.actions.requests import (
 )
 
 __all__ = [
+    "active_signing_services",
     "current_certificate",
     "get_minutes",
     "do_add_trust_root",
@@ -52,6 +58,7 @@ __all__ = [
     "do_reset_pin_lock",
     "do_revoke_certificate",
     "do_save_minutes",
+    "do_save_signing_service",
     "do_sign_document",
     "do_upload_document",
     "issue_certificate_for",

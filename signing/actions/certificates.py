@@ -2,6 +2,12 @@
 
 The PIN is never stored and never logged: it only ever reaches ``pki.encrypt_private_key`` /
 ``pki.decrypt_private_key``. Audit rows carry serials and counters, never the PIN.
+
+A session or an API token alone never gets a new key: issuing, importing or registering one for
+yourself, or lifting your PIN lock, needs your account password typed again
+(``ecabinet.actions.do_confirm_password`` -> ``fresh_password``), or an administrator acting for
+you (``signing.access.require_may_change_key``). The person hears of every new, replaced,
+revoked or locked certificate in the app and by e-mail.
 """
 
 from __future__ import annotations
@@ -14,11 +20,12 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ecabinet.access import can_manage_user, is_system_admin
+from ecabinet.access import FreshPassword, can_manage_user, is_system_admin
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
 from ecabinet.models import User
+from signing.access import require_may_change_key
 from signing.models import SigningCertificate, TrustRoot
 from signing.pdf import pki
 from signing.pdf.errors import CertificateProblem, InvalidPkcs12, WrongPin
@@ -57,8 +64,10 @@ def _certificate_fields(cert: x509.Certificate) -> dict:
     }
 
 
-def _supersede(user: User, now) -> None:
-    # The old key is no longer used: certificates issued here go on the CRL as superseded.
+def _supersede(user: User, now) -> list[SigningCertificate]:
+    """Retire `user`'s current certificates; returns them. The old key is no longer used:
+    certificates issued here go on the CRL as superseded."""
+    replaced = []
     for old in SigningCertificate.objects.select_for_update().filter(user=user, replaced_at__isnull=True):
         old.replaced_at = now
         fields = ["replaced_at"]
@@ -67,13 +76,39 @@ def _supersede(user: User, now) -> None:
             old.revocation_reason = "superseded"
             fields += ["revoked_at", "revocation_reason"]
         old.save(update_fields=fields)
+        replaced.append(old)
+    return replaced
 
 
-@transaction.atomic
+def announce_new_certificate(row: SigningCertificate, replaced: list[SigningCertificate], *, actor: User) -> None:
+    """Tell the holder (in the app and by e-mail) that a certificate now signs in their name:
+    if it was not them, this is how they find out."""
+    by_admin = actor.pk != row.user_id
+    if replaced:
+        title = _("Your signing certificate was replaced")
+        body = _("A new certificate (serial %(serial)s) now signs in your name; the previous one (serial "
+                 "%(old)s) can no longer be used.") % {"serial": row.serial, "old": replaced[-1].serial}
+    else:
+        title = _("A signing certificate was issued to you")
+        body = _("A certificate (serial %(serial)s) now signs in your name.") % {"serial": row.serial}
+    if by_admin:
+        body += " " + _("This was done by an administrator: %(name)s.") % {"name": actor.full_name or actor.username}
+    body += " " + _("If you did not ask for this, tell an administrator at once.")
+    notify_users([row.user], kind="signing.certificate_replaced" if replaced else "signing.certificate_issued",
+                 title=title, body=body, url="/signing/certificate/")
+
+
 def issue_certificate_for(user: User, pin: str, *, key_kind: str = "ec", days: int = 3 * 365) -> SigningCertificate:
     """Issue `user` a certificate from the installation CA, key encrypted under `pin`.
 
-    Internal (seed_demo, do_issue_certificate); the caller checks permissions and audits."""
+    Internal (seed_demo: an administrator's action; do_issue_certificate); the caller checks
+    permissions and audits."""
+    return _issue_from_ca(user, pin, key_kind=key_kind, days=days)[0]
+
+
+@transaction.atomic
+def _issue_from_ca(user: User, pin: str, *, key_kind: str = "ec", days: int = 3 * 365
+                   ) -> tuple[SigningCertificate, list[SigningCertificate]]:
     ca, _created = ensure_installation_ca()
     key = pki.generate_key(key_kind)
     unit_name = user.unit.name if user.unit_id else "eCabinet"
@@ -87,8 +122,7 @@ def issue_certificate_for(user: User, pin: str, *, key_kind: str = "ec", days: i
         crl_url=crl_url(),
     )
     now = timezone.now()
-    _supersede(user, now)
-    return SigningCertificate.objects.create(
+    row = SigningCertificate(
         user=user,
         kind=SigningCertificate.Kind.PIN_KEY,
         chain_pem=ca.cert_pem,
@@ -97,28 +131,39 @@ def issue_certificate_for(user: User, pin: str, *, key_kind: str = "ec", days: i
         created_at=now,
         **_certificate_fields(cert),
     )
+    replaced = _supersede(user, now)
+    row.save()
+    return row, replaced
 
 
 @transaction.atomic
-def do_issue_certificate(*, actor: User, pin: str, pin_confirm: str | None = None) -> SigningCertificate:
-    """The user gets a new certificate from the installation CA, protected by the PIN they chose."""
+def do_issue_certificate(*, actor: User, pin: str, pin_confirm: str | None = None,
+                         fresh_password: FreshPassword | None = None) -> SigningCertificate:
+    """The user gets a new certificate from the installation CA, protected by the PIN they chose;
+    they confirm with their account password (`fresh_password`)."""
+    require_may_change_key(actor, actor, fresh_password)
     validate_pin(pin)
     if pin_confirm is not None and pin_confirm != pin:
         raise ActionError("pin_mismatch", _("The two PINs do not match."))
-    row = issue_certificate_for(actor, pin)
+    row, replaced = _issue_from_ca(actor, pin)
     record_audit(actor=actor, action="signing.certificate_issue", obj=row,
-                 details={"serial": row.serial, "kind": row.kind, "not_after": row.not_after})
+                 details={"serial": row.serial, "kind": row.kind, "not_after": row.not_after,
+                          "replaced": [old.serial for old in replaced]})
+    announce_new_certificate(row, replaced, actor=actor)
     return row
 
 
 @transaction.atomic
-def do_import_pkcs12(*, actor: User, data: bytes, password: str, pin: str) -> SigningCertificate:
-    """Import a key and certificate from a real CA; the key is re-protected by the chosen PIN."""
+def do_import_pkcs12(*, actor: User, data: bytes, file_password: str, pin: str,
+                     fresh_password: FreshPassword | None = None) -> SigningCertificate:
+    """Import a key and certificate from a real CA; the key is re-protected by the chosen PIN.
+    The user confirms with their account password (`fresh_password`)."""
+    require_may_change_key(actor, actor, fresh_password)
     validate_pin(pin)
     if len(data) > PKCS12_MAX_BYTES:
         raise ActionError("too_large", _("The PKCS#12 file is too large."), status=413)
     try:
-        key, cert, chain = pki.load_pkcs12(data, password or "")
+        key, cert, chain = pki.load_pkcs12(data, file_password or "")
     except InvalidPkcs12:
         raise ActionError("invalid_pkcs12", _("This is not a PKCS#12 file or the password is wrong.")) from None
     try:
@@ -126,7 +171,7 @@ def do_import_pkcs12(*, actor: User, data: bytes, password: str, pin: str) -> Si
     except CertificateProblem as exc:
         raise certificate_problem_error(exc.code) from None
     now = timezone.now()
-    _supersede(actor, now)
+    replaced = _supersede(actor, now)
     row = SigningCertificate.objects.create(
         user=actor,
         kind=SigningCertificate.Kind.PKCS12,
@@ -137,7 +182,8 @@ def do_import_pkcs12(*, actor: User, data: bytes, password: str, pin: str) -> Si
         **_certificate_fields(cert),
     )
     record_audit(actor=actor, action="signing.certificate_import", obj=row,
-                 details={"serial": row.serial, "issuer": row.issuer})
+                 details={"serial": row.serial, "issuer": row.issuer, "replaced": [old.serial for old in replaced]})
+    announce_new_certificate(row, replaced, actor=actor)
     return row
 
 
@@ -184,6 +230,12 @@ def record_wrong_pin(cert_id: int, actor: User) -> int:
         cert.save(update_fields=fields)
         record_audit(actor=actor, action="signing.wrong_pin", obj=cert,
                      details={"attempts": cert.wrong_pin_count, "locked": cert.locked_at is not None})
+        if "locked_at" in fields:
+            notify_users([cert.user], kind="signing.locked", title=_("Signing with your certificate is locked"),
+                         body=_("Signing was locked after %(n)d wrong PINs. If that was not you, tell an "
+                                "administrator. To unlock, confirm with your account password on the “My "
+                                "certificate” page, or ask an administrator.") % {"n": cert.wrong_pin_count},
+                         url="/signing/certificate/")
         return max(0, limit - cert.wrong_pin_count)
 
 
@@ -247,18 +299,23 @@ def do_revoke_certificate(cert: SigningCertificate, *, actor: User, reason: str)
 
 
 @transaction.atomic
-def do_reset_pin_lock(cert: SigningCertificate, *, actor: User) -> SigningCertificate:
-    _require_manager(actor, cert)
+def do_reset_pin_lock(cert: SigningCertificate, *, actor: User,
+                      fresh_password: FreshPassword | None = None) -> SigningCertificate:
+    """Lift a PIN lockout: an administrator for someone they manage, or the holder with their
+    account password typed again (never a session alone: that would undo the lockout)."""
+    require_may_change_key(actor, cert.user, fresh_password)
     cert = SigningCertificate.objects.select_for_update().get(pk=cert.pk)
     was_locked = cert.locked_at
     cert.wrong_pin_count = 0
     cert.locked_at = None
     cert.save(update_fields=["wrong_pin_count", "locked_at"])
     record_audit(actor=actor, action="signing.pin_reset", obj=cert,
-                 details={"serial": cert.serial, "was_locked": was_locked is not None})
+                 details={"serial": cert.serial, "was_locked": was_locked is not None,
+                          "by": "holder" if actor.pk == cert.user_id else "administrator"})
     if was_locked is not None:
         notify_users([cert.user], kind="signing.unlocked", title=_("Signing is unlocked"),
-                     body=_("An administrator unlocked signing with your certificate."),
+                     body=_("An administrator unlocked signing with your certificate.") if actor.pk != cert.user_id
+                     else _("You unlocked signing with your certificate by confirming your password."),
                      url="/signing/certificate/")
     return cert
 

@@ -25,9 +25,12 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
+from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
 from ecabinet.text import as_one_line, require_one_line
+from meetings.actions.documents import FileGuard, write_version
 from meetings.models import Document, DocumentVersion
+from signing.access import require_may_fulfil
 from signing.actions.certificates import check_usable, current_certificate
 from signing.actions.requests import advance_after_signature
 from signing.backends import signer_for
@@ -45,7 +48,6 @@ BATCH_MAX = 50
 
 def pdf_error(exc: PdfSigningError) -> ActionError:
     messages = {
-        "not_a_pdf": _("The document is not a PDF file."),
         "encrypted": _("Encrypted PDF files cannot be signed."),
         "damaged": _("The PDF file is damaged and cannot be signed."),
         "page_out_of_range": _("The page chosen for the signature stamp does not exist."),
@@ -102,26 +104,18 @@ def delete_files(names: list[str]) -> None:
             logger.warning("could not delete %s after a failed signature", name, exc_info=True)
 
 
-@transaction.atomic
-def do_upload_document(*, actor: User, data: bytes, title: str, filename: str = "") -> Document:
+def do_upload_document(*, actor: User, upload, title: str) -> Document:
     """A staff member uploads a PDF of their own (outside a meeting) to sign or have signed."""
-    if len(data) > settings.MAX_UPLOAD_MB * 1024 * 1024:
-        raise ActionError("too_large", _("The file is too large."), status=413)
-    if not data.lstrip()[:5] == b"%PDF-":
-        raise ActionError("not_a_pdf", _("Only PDF files can be signed."), status=415)
+    filename = getattr(upload, "name", "") or ""
     require_one_line(title)
-    pages = count_pages(data)
+    # Checked before anything is written: a refused file leaves no row and no file.
+    checked = intake_pdf(upload, name=filename, purpose=Purpose.SIGNING_UPLOAD)
     title = (title or "").strip() or as_one_line(filename.rsplit(".", 1)[0] if filename else "") or _("Document")
-    document = Document.objects.create(title=title[:500], uploaded_by=actor, status=Document.Status.RELEASED)
-    written: list[str] = []
-    try:
-        version = store_version(document, data, actor=actor, note="upload", original_name=filename,
-                                pages=pages, written=written)
-    except BaseException:
-        delete_files(written)
-        raise
-    record_audit(actor=actor, action="signing.document_upload", obj=document,
-                 details={"sha256": version.sha256, "size": version.size})
+    with FileGuard() as guard, transaction.atomic():
+        document = Document.objects.create(title=title[:500], uploaded_by=actor, status=Document.Status.RELEASED)
+        version = write_version(guard, document, upload, checked, actor=actor, note="upload")
+        record_audit(actor=actor, action="signing.document_upload", obj=document,
+                     details={"sha256": version.sha256, "size": version.size, "pages": version.pages})
     return document
 
 
@@ -273,6 +267,8 @@ def _sign_locked(document_id: int, *, actor: User, cert_id: int, signer: Signer,
     document = _lock_document(document_id)
     entry = signer_entry(document, actor)
     cert = check_usable(SigningCertificate.objects.get(pk=cert_id))
+    if entry is not None:
+        require_may_fulfil(cert, actor)
     level = resolve_level(level)
     reason = (reason or "").strip()[:255]
     latest = document.versions.order_by("-number").first()
@@ -337,10 +333,12 @@ def do_sign_document(document: Document, *, actor: User, pin: str, reason: str =
     credential's PIN); `access_token` is the bearer token for a remote signing service.
     Not one atomic block on purpose: a wrong PIN is counted in its own transaction (see
     ``signing.backends``); the signature itself is one transaction (``_sign_locked``)."""
-    signer_entry(document, actor)  # refuse early (403/409) before asking for the PIN
+    entry = signer_entry(document, actor)  # refuse early (403/409) before asking for the PIN
     if level is not None:
         resolve_level(level)
     cert = check_usable(current_certificate(actor))
+    if entry is not None:
+        require_may_fulfil(cert, actor)  # before the PIN: an unusable certificate costs no try
     with signer_for(cert, pin, actor=actor, access_token=access_token) as signer:
         return sign_with_signer(document, actor=actor, cert=cert, signer=signer, reason=reason, page=page,
                                 level=level)

@@ -3,6 +3,9 @@
 Registering one reads the certificate from the token or the service, checks it can sign
 (``check_signing_certificate``) and makes it the person's current certificate. No PIN or access
 token is stored: they are given again at every signature (``signing.backends.signer_for``).
+For yourself it needs your account password typed again; an administrator may register for the
+people they manage. Remote services come only from the catalogue administrators keep
+(``SigningService``): a user picks one, never types an address.
 """
 
 from __future__ import annotations
@@ -14,23 +17,26 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecabinet.access import can_manage_user, is_system_admin
+from ecabinet.access import FreshPassword, can_manage_user, is_system_admin
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, NotFoundError, PermissionDeniedError
 from ecabinet.models import User
+from signing.access import require_may_change_key
 from signing.actions.certificates import (
     _certificate_fields,
     _pem,
     _supersede,
+    announce_new_certificate,
     certificate_problem_error,
 )
 from signing.backends import (
+    count_service_call,
     read_csc_certificate,
     read_token_certificate,
     remote_error,
     validate_service_url,
 )
-from signing.models import SigningCertificate
+from signing.models import SigningCertificate, SigningService
 from signing.pdf import pki
 from signing.pdf.backends import RemoteSignerError, TokenError, TokenNotFound
 from signing.pdf.errors import CertificateProblem
@@ -69,21 +75,25 @@ def _checked(cert) -> None:  # noqa: ANN001
 @transaction.atomic
 def _register(*, actor: User, holder: User, kind: str, cert, chain, config: dict) -> SigningCertificate:  # noqa: ANN001
     now = timezone.now()
-    _supersede(holder, now)
+    replaced = _supersede(holder, now)
     row = SigningCertificate.objects.create(
         user=holder, kind=kind, chain_pem="".join(_pem(c) for c in chain), key_blob=None,
         backend_config=config, issued_here=False, created_at=now, **_certificate_fields(cert),
     )
     record_audit(actor=actor, action="signing.certificate_register", obj=row, details={
         "kind": kind, "serial": row.serial, "issuer": row.issuer, "user": holder.pk, **config,
+        "replaced": [old.serial for old in replaced],
     })
+    announce_new_certificate(row, replaced, actor=actor)
     return row
 
 
 def do_register_pkcs11(*, actor: User, token_label: str, key_label: str, module_path: str | None = None,
-                       username: str | None = None) -> SigningCertificate:
+                       username: str | None = None, fresh_password: FreshPassword | None = None
+                       ) -> SigningCertificate:
     """Sign with a key on a token or HSM from now on (the certificate is read from the token)."""
     holder = _holder(actor, username)
+    require_may_change_key(actor, holder, fresh_password)
     token_label = _label(token_label, _("token label"))
     key_label = _label(key_label, _("key label"))
     default = settings.SIGNING_PKCS11_MODULE
@@ -111,25 +121,52 @@ def do_register_pkcs11(*, actor: User, token_label: str, key_label: str, module_
                      config=config)
 
 
-def do_register_csc(*, actor: User, service_url: str, credential_id: str, access_token: str,
-                    api_version: str = "v1", username: str | None = None) -> SigningCertificate:
-    """Sign through a remote signing service from now on (the certificate is read from it)."""
+def active_signing_services():  # noqa: ANN201 - QuerySet[SigningService]
+    return SigningService.objects.filter(active=True).order_by("name")
+
+
+def do_register_csc(*, actor: User, service: int | SigningService, credential_id: str, access_token: str,
+                    username: str | None = None, fresh_password: FreshPassword | None = None
+                    ) -> SigningCertificate:
+    """Sign through an approved remote signing service from now on (the certificate is read from it)."""
     holder = _holder(actor, username)
-    service_url = validate_service_url(service_url)
+    require_may_change_key(actor, holder, fresh_password)
+    service_id = service.pk if isinstance(service, SigningService) else service
+    chosen = active_signing_services().filter(pk=service_id).first() if isinstance(service_id, int) else None
+    if chosen is None:
+        raise ActionError("unknown_service", _("Choose one of the approved remote signing services."))
     credential_id = (credential_id or "").strip()
     if not credential_id or len(credential_id) > CREDENTIAL_ID_MAX:
         raise ActionError("bad_credential", _("Give the credential identifier at the signing service."))
-    if api_version not in ("v1", "v2"):
-        raise ActionError("bad_api_version", _("Unknown version of the signing service API."))
     if not access_token:
         raise ActionError("access_token_required",
                           _("Enter the access token of your account at the remote signing service."))
+    count_service_call(actor)
     try:
-        cert, chain = read_csc_certificate(service_url=service_url, credential_id=credential_id,
-                                           access_token=access_token, api_version=api_version)
+        cert, chain = read_csc_certificate(service_url=chosen.base_url, credential_id=credential_id,
+                                           access_token=access_token, api_version=chosen.api_version)
     except RemoteSignerError as exc:
         raise remote_error(exc, None, None) from None
     _checked(cert)
-    config = {"service_url": service_url, "credential_id": credential_id, "api_version": api_version}
+    config = {"service": chosen.pk, "service_name": chosen.name, "credential_id": credential_id,
+              "api_version": chosen.api_version}
     return _register(actor=actor, holder=holder, kind=SigningCertificate.Kind.CSC, cert=cert, chain=chain,
                      config=config)
+
+
+@transaction.atomic
+def do_save_signing_service(*, actor: User, service: SigningService) -> SigningService:
+    """A system administrator adds or changes a remote signing service of the catalogue."""
+    if not is_system_admin(actor):
+        raise PermissionDeniedError(_("Only an administrator may do this."))
+    service.base_url = validate_service_url(service.base_url)
+    if service.oauth_token_url:
+        service.oauth_token_url = validate_service_url(service.oauth_token_url)
+    if service.api_version not in SigningService.ApiVersion.values:
+        raise ActionError("bad_api_version", _("Unknown version of the signing service API."))
+    created = service.pk is None
+    service.save()
+    record_audit(actor=actor, action="signing.service_add" if created else "signing.service_change", obj=service,
+                 details={"name": service.name, "base_url": service.base_url, "api_version": service.api_version,
+                          "active": service.active})
+    return service

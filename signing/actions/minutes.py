@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
+from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
 from meetings.access import MeetingAccess, meeting_access, require_runner
 from meetings.actions.documents import FileGuard, announce, do_withdraw_document, write_version
 from meetings.models import Document, Meeting
-from meetings.pdfcheck import check_upload
 from signing.actions.requests import do_create_request
 from signing.minutes import build_minutes_text, place_name, signatories
 from signing.minutes_pdf import MinutesHeader, render_minutes_pdf
@@ -178,7 +178,7 @@ def do_freeze_minutes(meeting_id: int, *, actor: User, version: int | None = Non
                                   minutes.text)
         filename = f"bien-ban-{meeting.pk}.pdf"
         upload = ContentFile(data, name=filename)
-        checked = check_upload(upload, name=filename)
+        checked = intake_pdf(upload, name=filename, purpose=Purpose.MINUTES)
         document = Document.objects.create(
             meeting=meeting, title=f"Biên bản {meeting.title}"[:500], status=Document.Status.RELEASED,
             uploaded_by=actor, reviewed_by=actor, reviewed_at=timezone.now(),

@@ -17,10 +17,6 @@ class PdfSigningError(Exception):
         super().__init__(self.message)
 
 
-class NotAPdf(PdfSigningError):
-    code = "not_a_pdf"
-
-
 class EncryptedPdf(PdfSigningError):
     code = "encrypted"
 

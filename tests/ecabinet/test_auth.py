@@ -126,6 +126,28 @@ class LoginPageTests(BaseTestCase):
         self.assertTrue(self.member.check_password("Mới-rất-dài-2026"))
         self.assertFalse(ApiToken.objects.filter(user=self.member, revoked_at__isnull=True).exists())
 
+    def test_password_change_to_the_same_password_is_refused(self):
+        client = self.client_for(self.member)
+        ApiToken.objects.create(user=self.member, token_hash="y" * 64, prefix="ecb_y",
+                                expires_at=ApiToken.default_expiry())
+        same = client.post("/account/password/", {"old_password": PASSWORD, "new_password": PASSWORD})
+        self.assertEqual(same.status_code, 400)
+        self.assertContains(same, "Mật khẩu mới phải khác mật khẩu hiện tại.", status_code=400)
+        self.member.refresh_from_db()
+        self.assertTrue(self.member.check_password(PASSWORD))
+        # a refused change revokes nothing
+        self.assertTrue(ApiToken.objects.filter(user=self.member, revoked_at__isnull=True).exists())
+        self.assertFalse(AuditEvent.objects.filter(action="user.change_password").exists())
+
+    def test_wrong_current_password_is_counted_like_a_failed_sign_in(self):
+        client = self.client_for(self.member)
+        bad = client.post("/account/password/", {"old_password": "đoán-thử", "new_password": "Mới-rất-dài-2026"})
+        self.assertEqual(bad.status_code, 400)
+        self.assertContains(bad, "Mật khẩu của bạn không đúng.", status_code=400)
+        self.assertEqual(LoginRecord.objects.filter(username="member", success=False).count(), 1)
+        self.assertTrue(AuditEvent.objects.filter(action="auth.password_recheck_failed",
+                                                  details__purpose="password_change").exists())
+
     def test_pages_need_login(self):
         for url in ["/", "/account/password/", "/account/tokens/", "/notifications/"]:
             response = Client().get(url)

@@ -26,6 +26,12 @@ def run_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "0", "SECRET_KEY": "short"}, "at least 50 characters"),
         ({"DEBUG": "1", "DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be a URL"),
         ({"DEBUG": "1", "MAX_UPLOAD_MB": "lots"}, "MAX_UPLOAD_MB must be an integer"),
+        ({"DEBUG": "1", "PDF_MAX_PAGES": "5k"}, "PDF_MAX_PAGES must be an integer"),
+        ({"DEBUG": "1", "PDF_MAX_INFLATED_MB": "0"}, "PDF_MAX_INFLATED_MB must be at least 1"),
+        ({"DEBUG": "1", "PDF_CHECK_MEMORY_MB": "64"}, "PDF_CHECK_MEMORY_MB must be at least 256"),
+        ({"DEBUG": "1", "MAX_FORM_BODY_KB": "16"}, "MAX_FORM_BODY_KB must be at least 64"),
+        ({"DEBUG": "1", "TRUSTED_PROXIES": "10.0.0.1,nginx"}, "TRUSTED_PROXIES must be a comma-separated"),
+        ({"DEBUG": "1", "LOGIN_SLOWDOWN_MAX_SECONDS": "-1"}, "LOGIN_SLOWDOWN_MAX_SECONDS must be at least 0"),
         ({"DEBUG": "0", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS must be set"),
     ],
 )
@@ -46,3 +52,8 @@ def test_production_settings_pass_deploy_check(tmp_path):
     }
     result = run_check(env, "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_trusted_proxies_accept_addresses_and_networks():
+    result = run_check({"DEBUG": "1", "TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1 ,fd00::/8"})
+    assert result.returncode == 0, result.stderr

@@ -85,10 +85,11 @@ def page_count_bomb(pages: int = 200_000) -> bytes:
     kid = root_pages["/Kids"][0]
     leaves = []
     per_node = 1000
-    for _ in range(pages // per_node):
+    for start in range(0, pages, per_node):
+        in_node = min(per_node, pages - start)
         node = DictionaryObject({NameObject("/Type"): NameObject("/Pages"),
-                                 NameObject("/Kids"): ArrayObject([kid] * per_node),
-                                 NameObject("/Count"): NumberObject(per_node)})
+                                 NameObject("/Kids"): ArrayObject([kid] * in_node),
+                                 NameObject("/Count"): NumberObject(in_node)})
         leaves.append(writer._add_object(node))
     root_pages[NameObject("/Kids")] = ArrayObject(leaves)
     root_pages[NameObject("/Count")] = NumberObject(pages)

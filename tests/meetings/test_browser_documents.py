@@ -119,14 +119,20 @@ def test_upload_approve_and_read_watermarked(browser, live_server, tmp_path):
     page.wait_for_load_state()
     assert Document.objects.get(title="Tờ trình dự toán").status == "released"
 
-    # The member opens the document: an in-page viewer of the watermarked PDF.
+    # The member opens their own document: the stored original (meetings/delivery.py) ...
     mpage.goto(url)
     mpage.click("text=Tờ trình dự toán")
+    own = mctx.request.get(f"{live_server.url}{mpage.locator('[data-testid=viewer]').get_attribute('src')}")
+    assert own.status == 200 and own.headers["x-ecabinet-delivery"] == "original"
+    # ... and the secretary's: an in-page viewer of the PDF watermarked with the member's name.
+    mpage.goto(url)
+    mpage.click("text=Kế hoạch đầu tư công")
     viewer = mpage.locator("[data-testid=viewer]")
     viewer.wait_for()
     src = viewer.get_attribute("src")
     response = mctx.request.get(f"{live_server.url}{src}")
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.headers["x-ecabinet-delivery"] == "watermarked"
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-", "-"], input=response.body(), capture_output=True).stdout.decode()
         assert "Trần Thị Thành Viên" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from fpdf import FPDF
 
@@ -93,7 +94,8 @@ def test_every_event_type_converges_for_every_role():
     step(lambda: actions.do_record_item_conclusion(room.items[0].pk, "Thống nhất thông qua.", actor=chair))
     step(lambda: actions.do_record_meeting_conclusion(m.pk, "Kết luận chung của cuộc họp.", actor=chair))
     step(lambda: actions.do_set_quorum(m.pk, 0.66, actor=chair))
-    step(lambda: actions.do_attach_conclusion_file(m.pk, actor=chair, content=tiny_pdf(), title="Kết luận.pdf",
+    step(lambda: actions.do_attach_conclusion_file(m.pk, actor=chair, upload=ContentFile(tiny_pdf(), name="kl.pdf"),
+                                                   title="Kết luận.pdf",
                                                    item_id=room.items[0].pk))
     # attendance
     step(lambda: actions.do_check_in(m.pk, actor=member))

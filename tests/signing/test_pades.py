@@ -228,8 +228,8 @@ def _encrypted_pdf() -> bytes:
 @pytest.mark.parametrize(
     ("make", "code"),
     [
-        (lambda: b"hello, not a pdf", "not_a_pdf"),
-        (lambda: b"", "not_a_pdf"),
+        (lambda: b"hello, not a pdf", "damaged"),
+        (lambda: b"", "damaged"),
         (_encrypted_pdf, "encrypted"),
         (lambda: make_pdf(1)[:300], "damaged"),
     ],

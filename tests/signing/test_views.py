@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from meetings.models import Document
 from signing.models import SigningRequest
+from tests.base import PASSWORD
 from tests.signing.flow import PIN, SigningTestCase, make_pdf
 
 
@@ -101,18 +103,22 @@ class PageAccessTests(SigningTestCase):
                                                      "file": SimpleUploadedFile("cv.pdf", make_pdf(1))})
         self.assertEqual(response.status_code, 302)
         self.assertContains(client.get(response["Location"]), "Công văn số 12")
+        count = Document.objects.count()
         bad = client.post("/signing/upload/", {"file": SimpleUploadedFile("x.pdf", b"not a pdf")}, follow=True)
-        self.assertEqual(bad.status_code, 200)
+        self.assertContains(bad, "Tệp này không phải PDF")  # the intake's message, as on every upload
+        self.assertEqual(Document.objects.count(), count)
 
     def test_certificate_page(self):
         client = self.client_for(self.owner)
         self.assertContains(client.get("/signing/certificate/"), "Nguyễn Văn Chủ")
-        bad = client.post("/signing/certificate/", {"action": "issue", "pin": "123", "pin_confirm": "123"})
+        bad = client.post("/signing/certificate/", {"action": "issue", "pin": "123", "pin_confirm": "123",
+                                                    "password": PASSWORD})
         self.assertEqual(bad.status_code, 400)
         good = client.post("/signing/certificate/", {"action": "issue", "pin": "pin-moi-7777",
-                                                     "pin_confirm": "pin-moi-7777"})
+                                                     "pin_confirm": "pin-moi-7777", "password": PASSWORD})
         self.assertEqual(good.status_code, 302)
-        bad_p12 = client.post("/signing/certificate/", {"action": "import", "pin": "pin-moi-8888", "password": "x",
+        bad_p12 = client.post("/signing/certificate/", {"action": "import", "pin": "pin-moi-8888",
+                                                        "file_password": "x", "password": PASSWORD,
                                                         "file": SimpleUploadedFile("a.p12", b"garbage")})
         self.assertEqual(bad_p12.status_code, 400)
 
@@ -133,7 +139,8 @@ class PublicPagesTests(SigningTestCase):
         self.assertContains(report, "Nguyễn Văn Chủ")
         self.assertContains(report, "hợp lệ")
         garbage = self.client.post("/verify/", {"file": SimpleUploadedFile("x.pdf", b"\x00garbage")})
-        self.assertContains(garbage, 'data-status="error"')
+        self.assertContains(garbage, "Tệp này không phải PDF", status_code=415)
+        self.assertNotContains(garbage, "data-status=", status_code=415)
         self.assertEqual(self.client.post("/verify/", {}).status_code, 400)
         unsigned = self.client.post("/verify/", {"file": SimpleUploadedFile("u.pdf", make_pdf(1))})
         self.assertContains(unsigned, 'data-status="unsigned"')

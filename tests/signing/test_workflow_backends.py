@@ -16,8 +16,10 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from ecabinet.models import AuditEvent
-from signing.actions import current_certificate
-from signing.models import SignatureRecord, SigningCertificate
+from signing.actions import current_certificate, do_add_trust_root, do_save_signing_service
+from signing.backends import reset_service_calls
+from signing.models import SignatureRecord, SigningCertificate, SigningService, TrustRoot
+from tests.base import PASSWORD
 from tests.conftest import require_tool
 from tests.signing.flow import SigningTestCase
 from tests.signing.servers.csc import Credential, CSCServer, CSCService
@@ -54,7 +56,9 @@ class BackendTestCase(SigningTestCase):
         # the token holds keys issued by hsm.ca; the remote service one issued by another CA
         self.hsm = hsm
         self.remote_ca = make_ca("eCabinet Test Remote Signing CA")
-        self.remote_holder = issue(self.remote_ca, "Nguyen Van Thanh (remote)", key_type="ec")
+        # named by the chair's e-mail, so the chair's signatures may fulfil signing requests
+        self.remote_holder = issue(self.remote_ca, "Nguyen Van Thanh (remote)", key_type="ec",
+                                   email="chair@example.gov.vn")
         self.service = CSCService(credentials=[
             Credential("cred-chair", self.remote_holder, chain=(self.remote_ca,), pin=CSC_PIN, scal=1),
             Credential("cred-chair-scal2", self.remote_holder, chain=(self.remote_ca,), pin=CSC_PIN, scal=2),
@@ -64,17 +68,30 @@ class BackendTestCase(SigningTestCase):
             stack.enter_context(override_settings(SIGNING_PKCS11_MODULE=hsm.module))
             yield
 
+    def setUp(self) -> None:
+        super().setUp()
+        # (here, inside the test's transaction) the administrators approved this loopback
+        # service and trust both CAs
+        self.catalogue = do_save_signing_service(actor=self.admin, service=SigningService(
+            name="Dịch vụ ký số thử", base_url=self.csc.url, api_version="v1"))
+        for name, ca in (("CA token thử", self.hsm.ca), ("CA ký số từ xa thử", self.remote_ca)):
+            do_add_trust_root(actor=self.admin, pem=ca.cert.public_bytes(serialization.Encoding.PEM), name=name)
+        for user in (self.owner, self.member, self.chair):
+            reset_service_calls(user)
+
     # --- helpers ----------------------------------------------------------------------------
 
     def register_token(self, user, *, key_label="signer-ec", token_label=MULTI, by=None, **extra):
+        by = by or self.admin
+        password = {"password": PASSWORD} if by == user else {}
         return self.api("post", "/api/v1/signing/certificate/pkcs11",
-                        {"token_label": token_label, "key_label": key_label, "username": user.username, **extra},
-                        user=by or self.admin)
+                        {"token_label": token_label, "key_label": key_label, "username": user.username,
+                         **password, **extra}, user=by)
 
     def register_remote(self, user, *, credential_id="cred-chair", token=None, by=None):
         return self.api("post", "/api/v1/signing/certificate/csc",
-                        {"service_url": self.csc.url, "credential_id": credential_id,
-                         "access_token": self.service.token if token is None else token},
+                        {"service": self.catalogue.pk, "credential_id": credential_id,
+                         "access_token": self.service.token if token is None else token, "password": PASSWORD},
                         user=by or user)
 
     def sign_remote(self, document, user, pin=CSC_PIN, token=None, **extra):
@@ -149,6 +166,7 @@ class BackendWorkflowTests(BackendTestCase):
         self.assertEqual([s["signer"] for s in report["signatures"]],
                          ["Tran Thi B (EC token)", "Nguyen Van Thanh (remote)"])
         # without the token's and the service's roots the same file is not trusted
+        TrustRoot.objects.filter(source=TrustRoot.Source.IMPORTED).update(active=False)
         self.assertEqual(verify_with_roots(signed, [])["status"], "untrusted")
 
     def test_pdfsig_trusts_token_and_remote_signatures(self):
@@ -250,10 +268,7 @@ class BackendWorkflowTests(BackendTestCase):
         self.assert_error(self.register_remote(self.member, token="stolen"), 400, "access_token_refused")
         self.assert_error(self.register_remote(self.member, credential_id="nope"), 400, "signing_service_refused")
         self.assert_error(self.api("post", "/api/v1/signing/certificate/csc",
-                                   {"service_url": "file:///etc/passwd", "credential_id": "x", "access_token": "t"},
-                                   user=self.member), 400, "bad_service_url")
-        self.assert_error(self.api("post", "/api/v1/signing/certificate/csc",
-                                   {"service_url": self.csc.url, "credential_id": "cred-chair"},
+                                   {"service": self.catalogue.pk, "credential_id": "cred-chair", "password": PASSWORD},
                                    user=self.member), 400, "access_token_required")
         self.assertFalse(SigningCertificate.objects.filter(user=self.member, kind="csc").exists())
         self.assertEqual(self.register_remote(self.member).status_code, 201)
@@ -294,9 +309,11 @@ class BackendPagesTests(BackendTestCase):
 
     def test_admin_registers_a_remote_credential_and_the_user_signs_from_the_page(self):
         client = self.client_for(self.admin)
+        v2 = do_save_signing_service(actor=self.admin, service=SigningService(
+            name="Dịch vụ ký số thử (v2)", base_url=self.csc.url, api_version="v2"))
         response = client.post("/admin/signing/signingcertificate/register-remote/", {
-            "user": self.owner.pk, "service_url": self.csc.url, "credential_id": "cred-chair",
-            "access_token": self.service.token, "api_version": "v2"})
+            "user": self.owner.pk, "service": v2.pk, "credential_id": "cred-chair",
+            "access_token": self.service.token})
         self.assertEqual(response.status_code, 302, response.content[:2000])
         cert = current_certificate(self.owner)
         self.assertEqual((cert.kind, cert.backend_config["api_version"]), ("csc", "v2"))
@@ -310,13 +327,16 @@ class BackendPagesTests(BackendTestCase):
 
     def test_user_registers_their_remote_credential_on_my_certificate(self):
         client = self.client_for(self.member)
-        response = client.post("/signing/certificate/", {"action": "csc", "service_url": self.csc.url,
-                                                         "credential_id": "cred-chair", "access_token": "stolen"})
+        response = client.post("/signing/certificate/", {"action": "csc", "service": self.catalogue.pk,
+                                                         "credential_id": "cred-chair", "access_token": "stolen",
+                                                         "password": PASSWORD})
         self.assertEqual(response.status_code, 400)
-        response = client.post("/signing/certificate/", {"action": "csc", "service_url": self.csc.url,
+        self.assertContains(client.get("/signing/certificate/"), "Dịch vụ ký số thử")
+        response = client.post("/signing/certificate/", {"action": "csc", "service": self.catalogue.pk,
                                                          "credential_id": "cred-chair",
-                                                         "access_token": self.service.token})
+                                                         "access_token": self.service.token, "password": PASSWORD})
         self.assertEqual(response.status_code, 302)
         page = client.get("/signing/certificate/")
-        self.assertContains(page, self.csc.url)
+        self.assertContains(page, "Dịch vụ ký số thử")
+        self.assertNotContains(page, self.csc.url)
         self.assertEqual(current_certificate(self.member).kind, "csc")

@@ -16,6 +16,7 @@ from signing.actions import current_certificate, do_issue_certificate
 from signing.models import SignatureRecord, SigningCertificate
 from signing.pdf import pki
 from signing.trust import ca_private_key, installation_ca
+from tests.base import PASSWORD
 from tests.signing.flow import OTHER_PIN, PIN, SigningTestCase
 
 
@@ -44,8 +45,10 @@ class PinTests(SigningTestCase):
         cert = current_certificate(self.owner)
         self.assertEqual(cert.wrong_pin_count, 5)
         self.assertIsNotNone(cert.locked_at)
-        # the user cannot unlock themselves; an admin can
-        self.assert_error(self.api("post", f"/api/v1/signing/certificates/{cert.pk}/unlock", user=self.owner), 404)
+        # the user cannot unlock themselves with a session alone, nor can anyone else; an admin can
+        self.assert_error(self.api("post", f"/api/v1/signing/certificates/{cert.pk}/unlock", user=self.owner),
+                          403, "password_required")
+        self.assert_error(self.api("post", f"/api/v1/signing/certificates/{cert.pk}/unlock", user=self.member), 404)
         response = self.api("post", f"/api/v1/signing/certificates/{cert.pk}/unlock", user=self.admin)
         self.assertEqual(response.status_code, 200, response.content)
         self.assertEqual(self.sign(self.document, self.owner).status_code, 201)
@@ -65,7 +68,8 @@ class PinTests(SigningTestCase):
             self.sign(self.document, self.owner, pin=OTHER_PIN)
             self.assertEqual(self.sign(self.document, self.owner, pin=PIN).status_code, 201)
             new_pin = "pin-mới-bí-mật-99"
-            self.api("post", "/api/v1/signing/certificate", {"pin": new_pin, "pin_confirm": new_pin}, user=self.member)
+            self.api("post", "/api/v1/signing/certificate", {"pin": new_pin, "pin_confirm": new_pin,
+                                                             "password": PASSWORD}, user=self.member)
         finally:
             root.removeHandler(handler)
             root.setLevel(old_level)
@@ -116,12 +120,13 @@ class PinTests(SigningTestCase):
 
     def test_new_certificate_supersedes_and_revokes_the_old(self):
         old = current_certificate(self.owner)
-        self.assert_error(self.api("post", "/api/v1/signing/certificate", {"pin": "123"}, user=self.owner),
-                          400, "weak_pin")
+        self.assert_error(self.api("post", "/api/v1/signing/certificate", {"pin": "123", "password": PASSWORD},
+                                   user=self.owner), 400, "weak_pin")
         self.assert_error(self.api("post", "/api/v1/signing/certificate",
-                                   {"pin": "123456789", "pin_confirm": "987654321"}, user=self.owner),
-                          400, "pin_mismatch")
-        response = self.api("post", "/api/v1/signing/certificate", {"pin": "mã-pin-mới-1"}, user=self.owner)
+                                   {"pin": "123456789", "pin_confirm": "987654321", "password": PASSWORD},
+                                   user=self.owner), 400, "pin_mismatch")
+        response = self.api("post", "/api/v1/signing/certificate", {"pin": "mã-pin-mới-1", "password": PASSWORD},
+                            user=self.owner)
         self.assertEqual(response.status_code, 201, response.content)
         old.refresh_from_db()
         self.assertEqual(old.revocation_reason, "superseded")
@@ -140,10 +145,11 @@ class PinTests(SigningTestCase):
             b"owner", key, cert, [ca_cert], serialization.BestAvailableEncryption(b"mat-khau-p12"))
         client = self.client_for(self.owner)
         bad = client.post("/api/v1/signing/certificate/import",
-                          {"file": _upload(p12), "password": "sai", "pin": "pin-moi-1234"})
+                          {"file": _upload(p12), "file_password": "sai", "pin": "pin-moi-1234", "password": PASSWORD})
         self.assert_error(bad, 400, "invalid_pkcs12")
         response = client.post("/api/v1/signing/certificate/import",
-                               {"file": _upload(p12), "password": "mat-khau-p12", "pin": "pin-moi-1234"})
+                               {"file": _upload(p12), "file_password": "mat-khau-p12", "pin": "pin-moi-1234",
+                                "password": PASSWORD})
         self.assertEqual(response.status_code, 201, response.content)
         self.assertEqual(response.json()["certificate"]["kind"], "pkcs12")
         self.assertEqual(self.sign(self.document, self.owner, pin="pin-moi-1234").status_code, 201)

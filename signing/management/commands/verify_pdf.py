@@ -9,8 +9,11 @@ import json
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from ecabinet.errors import ActionError
+from ecabinet.intake import Purpose, intake_pdf
 from signing.pdf.verify import verify_pdf_bytes
 
 _VI_STATUS = {
@@ -21,6 +24,10 @@ _VI_STATUS = {
     "unsigned": "tài liệu không có chữ ký",
     "error": "không đọc được tệp PDF",
 }
+
+
+def _error_report(path: Path, error: str) -> dict:
+    return {"file": path.name, "status": "error", "error": error, "signatures": []}
 
 
 def _installation_roots() -> list:
@@ -58,12 +65,19 @@ class Command(BaseCommand):
         if not options["no_installation_roots"]:
             roots.extend(_installation_roots())
         try:
-            data = path.read_bytes()
+            with path.open("rb") as pdf_file:
+                # The same intake as every upload (size, pages, inflate and time limits);
+                # a refused file is an "error" verdict with the intake's message.
+                intake_pdf(pdf_file, name=path.name, purpose=Purpose.VERIFY)
+                data = pdf_file.read()
         except OSError as exc:
-            report = {"file": path.name, "status": "error", "error": str(exc), "signatures": []}
+            report = _error_report(path, str(exc))
+        except ActionError as exc:
+            report = _error_report(path, exc.message)
         else:
             report = verify_pdf_bytes(
-                data, trust_roots=roots, filename=path.name, time_limit_s=options["time_limit"]
+                data, trust_roots=roots, filename=path.name, time_limit_s=options["time_limit"],
+                max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024,
             )
         if options["json"]:
             self.stdout.write(json.dumps(report, ensure_ascii=False))

@@ -8,7 +8,10 @@ they never leak backend-library exception types.
 
 from __future__ import annotations
 
+import urllib.request
+
 __all__ = [
+    "NO_REDIRECTS",
     "RemoteSignerError",
     "SigningBackendError",
     "TokenError",
@@ -37,8 +40,8 @@ class RemoteSignerError(SigningBackendError):
     """A remote signing service refused a request or could not be reached.
 
     ``status`` is the HTTP status (``None`` when the service was unreachable), ``error``
-    and ``description`` carry the service's own CSC error code and message so they can be
-    shown to the user verbatim.
+    and ``description`` carry the service's own CSC error code and message: for the log and
+    for telling error kinds apart, never to be shown to the user (the text comes from outside).
     """
 
     def __init__(
@@ -53,3 +56,15 @@ class RemoteSignerError(SigningBackendError):
         self.status = status
         self.error = error
         self.description = description
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered as the error it is: following it would carry the user's bearer
+    token to an address nobody approved."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201, PLR0913
+        return None
+
+
+# urllib opener for calls to remote signing services (no redirects; proxies from the environment)
+NO_REDIRECTS = urllib.request.build_opener(_RefuseRedirects)

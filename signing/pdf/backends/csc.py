@@ -30,7 +30,7 @@ from pyhanko.sign.signers.csc_signer import (
     CSCSigner,
 )
 
-from . import RemoteSignerError
+from . import NO_REDIRECTS, RemoteSignerError
 
 __all__ = ["RemoteSignerError", "csc_signer"]
 
@@ -40,6 +40,7 @@ API_VERSIONS = ("v1", "v2")
 # A SAD is only worth reusing if it is still valid when signHash reaches the service.
 _SAD_SAFETY_MARGIN_SECONDS = 5
 _DIGEST_BY_LENGTH = {32: "sha256", 48: "sha384", 64: "sha512"}
+_MAX_RESPONSE_BYTES = 1024 * 1024
 
 
 def _service_error(what: str, status: int, body: bytes) -> RemoteSignerError:
@@ -85,11 +86,14 @@ class _SyncClient:
             method="POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                raw = response.read()
+            # no redirects: the bearer token must not follow the service to another address
+            with NO_REDIRECTS.open(request, timeout=self.timeout) as response:
+                raw = response.read(_MAX_RESPONSE_BYTES + 1)
+            if len(raw) > _MAX_RESPONSE_BYTES:
+                raise RemoteSignerError(f"{endpoint}: response too large", status=200, error="bad_response")
         except urllib.error.HTTPError as exc:
             with exc:
-                raise _service_error(endpoint, exc.code, exc.read()) from exc
+                raise _service_error(endpoint, exc.code, exc.read(64 * 1024)) from exc
         except (urllib.error.URLError, OSError) as exc:
             raise _unreachable(url, exc) from exc
         try:
@@ -109,25 +113,28 @@ class _ErrorMappingPost:
     exception type here is what gets the service's message to the caller.
     """
 
-    def __init__(self, url: str, kwargs: dict[str, Any]) -> None:
+    def __init__(self, url: str, kwargs: dict[str, Any], timeout: float) -> None:
         self.url = url
         self.kwargs = kwargs
+        self.timeout = timeout
         self.session: aiohttp.ClientSession | None = None
         self.response: aiohttp.ClientResponse | None = None
 
     async def __aenter__(self) -> aiohttp.ClientResponse:
         self.kwargs.pop("raise_for_status", None)
+        # never follow a redirect (the bearer token would go along), always time out
+        self.kwargs["allow_redirects"] = False
         endpoint = self.url.split("/csc/", 1)[-1].partition("/")[2] or self.url
-        self.session = aiohttp.ClientSession()
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         try:
             self.response = await self.session.post(self.url, **self.kwargs)
-            if self.response.status >= 400:
+            if self.response.status >= 300:
                 body = await self.response.read()
                 raise _service_error(endpoint, self.response.status, body)
         except RemoteSignerError:
             await self._close()
             raise
-        except (aiohttp.ClientError, OSError) as exc:
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             await self._close()
             raise _unreachable(self.url, exc) from exc
         return self.response
@@ -150,8 +157,11 @@ class _PerRequestSession:
     would break on the second signature.
     """
 
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+
     def post(self, url: str, **kwargs: Any) -> _ErrorMappingPost:
-        return _ErrorMappingPost(url, kwargs)
+        return _ErrorMappingPost(url, kwargs, self.timeout)
 
 
 def _hash_algorithm_oid(b64_hash: str) -> str:
@@ -331,7 +341,7 @@ def csc_signer(
     )
     credential = _parse_credential_info(payload, credential_id)
 
-    session = _PerRequestSession()
+    session = _PerRequestSession(timeout)
     manager = _AuthorizationManager(
         info,
         credential,

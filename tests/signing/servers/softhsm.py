@@ -132,7 +132,8 @@ def softhsm_tokens(root: Path) -> Iterator[Hsm]:
             module=module,
             ca=ca,
             rsa=issue(ca, "Nguyen Van A (RSA token)"),
-            ec=issue(ca, "Tran Thi B (EC token)", key_type="ec"),
+            # names the workflow tests' "member" by e-mail, so its signatures may fulfil requests
+            ec=issue(ca, "Tran Thi B (EC token)", key_type="ec", email="member@example.gov.vn"),
             single=issue(ca, "Le Van C (single-key token)"),
         )
         with lib.get_token(token_label=MULTI).open(rw=True, user_pin=PIN) as session:

@@ -1,21 +1,35 @@
-"""Check that an uploaded file is a real, openable, harmless PDF before anything is saved.
+"""One intake for every uploaded PDF: meeting documents and their new versions, conclusion
+attachments, opinion drafts and attachments, signing uploads, generated minutes and the public
+verification (API, page and `verify_pdf` command). Every path calls `intake_pdf` and gets the
+same limits, the same error codes and statuses and the same messages; nothing else in the
+project sniffs for "%PDF-".
 
-The cheap checks (size, office formats, magic bytes) run in-process. Parsing runs in a
-separate, short-lived Python process (`python meetings/pdfcheck.py FILE ...`) because pypdf is
-pure Python and a hostile file can keep it busy or eat memory; a thread cannot be killed, a
-process can. The child gets:
+The cheap checks (size, empty, office formats, the PDF header, the end-of-file marker) run
+in-process. Parsing runs in a separate, short-lived Python process (`python ecabinet/intake.py
+FILE ...`) because pypdf is pure Python and a hostile file can keep it busy or eat memory; a
+thread cannot be killed, a process can. The child gets:
 
-- a wall-clock limit (settings.PDF_CHECK_SECONDS, default 20 s; `subprocess.run(timeout=)`
-  kills it when exceeded) and a matching CPU limit (RLIMIT_CPU),
-- an address-space limit (settings.PDF_CHECK_MEMORY_MB, default 1024 MB, RLIMIT_AS),
-- pypdf's decompression limits lowered to settings.PDF_MAX_STREAM_MB (default 64 MB) per
-  stream, plus a total budget of settings.PDF_MAX_INFLATED_MB (default 512 MB) over all page
-  content streams (deflate bombs),
-- a page limit settings.PDF_MAX_PAGES (default 5000), checked on the declared /Count before
-  the page tree is walked and again on the real count (page-count bombs).
+- a wall-clock limit (settings.PDF_CHECK_SECONDS; `subprocess.run(timeout=)` kills it when
+  exceeded) and a matching CPU limit (RLIMIT_CPU),
+- an address-space limit (settings.PDF_CHECK_MEMORY_MB, RLIMIT_AS),
+- pypdf's decompression limits lowered to settings.PDF_MAX_STREAM_MB per stream, plus a total
+  budget of settings.PDF_MAX_INFLATED_MB over all page content streams (deflate bombs),
+- a page limit settings.PDF_MAX_PAGES, checked on the declared /Count before the page tree is
+  walked and again on the real count (page-count bombs).
 
-Every refusal is a 4xx ActionError with a message in the user's language; nothing is written
-to MEDIA_ROOT by this module (the child only reads a temporary copy outside it).
+Refusals are ActionErrors: 413 `too_large`, `pdf_too_many_pages`, `pdf_bomb`, `pdf_timeout`;
+415 `unsupported_type` (not a PDF, office formats); 400 `pdf_empty`, `pdf_damaged`,
+`pdf_encrypted`, `pdf_no_pages`. Nothing is written to MEDIA_ROOT here (the child only reads a
+temporary copy outside it), so a refusal leaves no file behind.
+
+Verification (purpose VERIFY) differs in one point only. An encrypted PDF is not refused: the
+verifier reports it (DESIGN.md's `verify_pdf` report, status "error", "encrypted PDF (password
+required)"), and a signed PDF encrypted with an empty user password (permissions only, common
+for signed originals) is readable and must be verifiable. Such a file is still opened with the
+empty password in the child and held to the same page and inflate limits; one that needs a real
+password cannot be decrypted by the verifier either, so none of its streams is ever inflated.
+Every other refusal (size, empty, not a PDF, truncated, pages, bombs, time) applies to
+verification exactly as to uploads.
 """
 
 from __future__ import annotations
@@ -28,6 +42,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import IO
 
 OFFICE_EXTENSIONS = {
@@ -36,6 +51,21 @@ OFFICE_EXTENSIONS = {
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 RTF_MAGIC = b"{\\rtf"
+PDF_HEADER = b"%PDF-"
+# PDF readers accept the header anywhere in the first 1024 bytes (ISO 32000-2, 7.5.2 note).
+HEADER_WINDOW = 1024
+TRAILER_WINDOW = 2048
+
+
+class Purpose(StrEnum):
+    MEETING_DOCUMENT = "meeting_document"
+    DOCUMENT_VERSION = "document_version"
+    CONCLUSION_ATTACHMENT = "conclusion_attachment"
+    OPINION_DRAFT = "opinion_draft"
+    OPINION_ATTACHMENT = "opinion_attachment"
+    SIGNING_UPLOAD = "signing_upload"
+    MINUTES = "minutes"
+    VERIFY = "verify"
 
 
 @dataclass(frozen=True)
@@ -44,6 +74,8 @@ class CheckedPdf:
     size: int
     pages: int
     seconds: float
+    # Only ever True for Purpose.VERIFY: the verifier reports what encryption means for it.
+    encrypted: bool = False
 
 
 def limits() -> dict:
@@ -51,11 +83,11 @@ def limits() -> dict:
 
     return {
         "max_bytes": settings.MAX_UPLOAD_MB * 1024 * 1024,
-        "max_pages": getattr(settings, "PDF_MAX_PAGES", 5000),
-        "max_stream": getattr(settings, "PDF_MAX_STREAM_MB", 64) * 1024 * 1024,
-        "max_inflated": getattr(settings, "PDF_MAX_INFLATED_MB", 512) * 1024 * 1024,
-        "seconds": getattr(settings, "PDF_CHECK_SECONDS", 20),
-        "memory": getattr(settings, "PDF_CHECK_MEMORY_MB", 1024) * 1024 * 1024,
+        "max_pages": settings.PDF_MAX_PAGES,
+        "max_stream": settings.PDF_MAX_STREAM_MB * 1024 * 1024,
+        "max_inflated": settings.PDF_MAX_INFLATED_MB * 1024 * 1024,
+        "seconds": settings.PDF_CHECK_SECONDS,
+        "memory": settings.PDF_CHECK_MEMORY_MB * 1024 * 1024,
     }
 
 
@@ -96,11 +128,20 @@ def _refuse(code: str, **params):
     return ActionError(api_code, message % params if params else message, status=status)
 
 
-def check_upload(uploaded: IO[bytes], *, name: str = "") -> CheckedPdf:
-    """Validate an uploaded file (Django UploadedFile or any binary file object).
+def intake_pdf(uploaded: IO[bytes] | None, *, name: str = "", purpose: Purpose | str) -> CheckedPdf:
+    """Check an uploaded PDF (a Django UploadedFile or any seekable binary file object) before
+    anything is stored or parsed in this process.
 
     Raises ActionError (400/413/415) with a translated message; returns hash, size and pages.
+    The file object is left at position 0.
     """
+    from django.utils.translation import gettext as _
+
+    from ecabinet.errors import ActionError
+
+    purpose = Purpose(purpose)
+    if uploaded is None:
+        raise ActionError("no_file", _("Choose a PDF file to upload."))
     started = time.monotonic()
     lim = limits()
     size = getattr(uploaded, "size", None)
@@ -112,10 +153,10 @@ def check_upload(uploaded: IO[bytes], *, name: str = "") -> CheckedPdf:
     if size == 0:
         raise _refuse("empty")
     uploaded.seek(0)
-    head = uploaded.read(1024)
+    head = uploaded.read(HEADER_WINDOW)
     uploaded.seek(0)
     extension = os.path.splitext(name or getattr(uploaded, "name", "") or "")[1].lower()
-    if b"%PDF-" not in head:
+    if PDF_HEADER not in head:
         if extension in OFFICE_EXTENSIONS or head.startswith((ZIP_MAGIC, OLE_MAGIC, RTF_MAGIC)):
             raise _refuse("office")
         raise _refuse("not_pdf")
@@ -123,8 +164,8 @@ def check_upload(uploaded: IO[bytes], *, name: str = "") -> CheckedPdf:
         raise _refuse("office")
     # A complete PDF ends with %%EOF (give or take trailing whitespace or junk); a cut-off
     # upload does not, even when pypdf could rebuild some of its objects.
-    uploaded.seek(max(0, size - 2048))
-    tail = uploaded.read(2048)
+    uploaded.seek(max(0, size - TRAILER_WINDOW))
+    tail = uploaded.read(TRAILER_WINDOW)
     uploaded.seek(0)
     if b"%%EOF" not in tail:
         raise _refuse("damaged")
@@ -136,7 +177,7 @@ def check_upload(uploaded: IO[bytes], *, name: str = "") -> CheckedPdf:
     try:
         if path is None:
             # In-memory uploads get a private temporary copy outside MEDIA_ROOT for the child.
-            fd, made_temp = tempfile.mkstemp(prefix="ecb-pdfcheck-", suffix=".pdf")
+            fd, made_temp = tempfile.mkstemp(prefix="ecb-intake-", suffix=".pdf")
             with os.fdopen(fd, "wb") as out:
                 for chunk in _chunks(uploaded):
                     digest.update(chunk)
@@ -150,10 +191,19 @@ def check_upload(uploaded: IO[bytes], *, name: str = "") -> CheckedPdf:
         if made_temp:
             os.unlink(made_temp)
         uploaded.seek(0)
+    seconds = time.monotonic() - started
     if not result.get("ok"):
         code = result.get("code", "damaged")
+        if code == "encrypted" and purpose == Purpose.VERIFY:
+            # Needs a password: nothing in it can be read, the verifier says so in its report.
+            return CheckedPdf(digest.hexdigest(), size, 0, seconds, encrypted=True)
         raise _refuse(code, limit=lim["max_pages"])
-    return CheckedPdf(digest.hexdigest(), size, int(result["pages"]), time.monotonic() - started)
+    encrypted = bool(result.get("encrypted"))
+    if encrypted and purpose != Purpose.VERIFY:
+        # Stored documents are watermarked, merged and signed: none of that works on an
+        # encrypted file, even one that opens without a password.
+        raise _refuse("encrypted")
+    return CheckedPdf(digest.hexdigest(), size, int(result["pages"]), seconds, encrypted=encrypted)
 
 
 def _chunks(fileobj: IO[bytes], size: int = 1024 * 1024):
@@ -196,7 +246,7 @@ def _run_child(path: str, lim: dict) -> dict:
 # ---- the child process: pypdf only, no Django --------------------------------------------
 
 def inspect_pdf(path: str, max_pages: int, max_stream: int, max_inflated: int) -> dict:
-    from pypdf import PdfReader, apply_configuration, get_configuration
+    from pypdf import PasswordType, PdfReader, apply_configuration, get_configuration
     from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
     from pypdf.generic import IndirectObject
 
@@ -212,7 +262,8 @@ def inspect_pdf(path: str, max_pages: int, max_stream: int, max_inflated: int) -
     try:
         with apply_configuration(config):
             reader = PdfReader(path, strict=False)
-            if reader.is_encrypted:
+            encrypted = reader.is_encrypted
+            if encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
                 return {"ok": False, "code": "encrypted"}
             root = reader.trailer["/Root"]
             if isinstance(root, IndirectObject):
@@ -233,7 +284,7 @@ def inspect_pdf(path: str, max_pages: int, max_stream: int, max_inflated: int) -
                     inflated += len(contents.get_data())
                     if inflated > max_inflated:
                         return {"ok": False, "code": "bomb"}
-            return {"ok": True, "pages": count}
+            return {"ok": True, "pages": count, "encrypted": encrypted}
     except LimitReachedError:
         return {"ok": False, "code": "bomb"}
     except MemoryError:
@@ -241,7 +292,7 @@ def inspect_pdf(path: str, max_pages: int, max_stream: int, max_inflated: int) -
     except FileNotDecryptedError:
         return {"ok": False, "code": "encrypted"}
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError,
-            RecursionError, AssertionError, UnicodeError, EOFError):
+            RecursionError, AssertionError, UnicodeError, EOFError, NotImplementedError):
         return {"ok": False, "code": "damaged"}
 
 
