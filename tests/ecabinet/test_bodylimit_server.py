@@ -56,11 +56,12 @@ def test_huge_bodies_never_reach_the_servers_memory(tmp_path, capsys):
         assert "Yêu cầu quá lớn" in login.body.decode()
         assert login.sent_bytes < 40 * MB  # what the socket buffers took before the server hung up
 
-    # Within the upload bound the body streams to disk and the endpoint's own check answers
-    # (verification takes at most 50 MB); a chunked multipart body has no length for Django's parser.
+    # Within the upload bound the body streams to disk and the one PDF intake judges it: the
+    # junk bytes are refused as a damaged PDF; a chunked multipart body has no length for
+    # Django's parser and is refused as a bad request. Neither is a server error.
     declared = outcomes["/api/v1/verify", False]
-    assert declared.status == 413
-    assert json.loads(declared.body)["error"]["code"] == "too_large"
+    assert declared.status == 400
+    assert json.loads(declared.body)["error"]["code"] == "pdf_damaged"
     assert outcomes["/api/v1/verify", True].status in {400, 413}
 
     for key in ["over", "over-chunked"]:

@@ -118,7 +118,7 @@ NON_PDF_API_OPERATIONS = {
     "GET /api/v1/signing/certificate", "POST /api/v1/signing/certificate", "POST /api/v1/signing/certificate/import",
     "POST /api/v1/signing/certificate/pkcs11", "POST /api/v1/signing/certificate/csc",
     "POST /api/v1/signing/certificates/{cert_id}/revoke", "POST /api/v1/signing/certificates/{cert_id}/unlock",
-    "GET /api/v1/signing/trust-roots", "POST /api/v1/verify",
+    "GET /api/v1/signing/trust-roots", "GET /api/v1/signing/services", "POST /api/v1/verify",
 }
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
