@@ -42,9 +42,16 @@ def browser(monkeypatch):
         instance = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def own_connection():
+    # Playwright's sync API runs the test in a greenlet with its own context, hence its own DB
+    # connection: close it, or PostgreSQL refuses to drop the test database.
+    yield
     from django.db import connections
 
-    connections.close_all()  # the greenlet's own connection, or PostgreSQL keeps the test DB busy
+    connections.close_all()
 
 
 class Visitor:
@@ -69,7 +76,7 @@ class Visitor:
         assert violations == [] and reported == [], (where, violations, reported)
 
 
-def test_pages_and_admin_run_without_a_policy_violation(server, browser):
+def test_pages_and_admin_run_without_a_policy_violation(server, browser, own_connection):
     room = make_room(prefix="csp")
     chair = Visitor(browser, server, room.chair)
     chair.visit(f"/meetings/{room.meeting.pk}/room/", "#conn[data-state=online]")  # room.js + websocket
