@@ -18,6 +18,7 @@ from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, PermissionDeniedError
 from ecabinet.events import publish_on_commit
 from ecabinet.models import ApiToken, LoginRecord, Notification, User, hash_token
+from ecabinet.text import as_one_line
 
 
 @transaction.atomic
@@ -114,7 +115,9 @@ def _send_notification_email(user: User, title: str, body: str, url: str) -> Non
         return
     with translation.override(user.preferred_language):
         link = f"{settings.PUBLIC_BASE_URL}{url}" if url else ""
-        send_mail(title, f"{body}\n\n{link}".strip(), None, [user.email], fail_silently=True)
+        # The last guard for a subject: a line break would make the mail library refuse the
+        # whole message (titles are refused earlier; names and older rows are not).
+        send_mail(as_one_line(title), f"{body}\n\n{link}".strip(), None, [user.email], fail_silently=True)
 
 
 def notify_users(

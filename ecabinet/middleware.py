@@ -15,6 +15,27 @@ from ecabinet.loginguard import address_failures, slowdown_seconds
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
+class PermissionsPolicyMiddleware:
+    """Sends settings.PERMISSIONS_POLICY ({feature: allowlist}) as the Permissions-Policy header
+    on every response: [] switches the feature off, "self" allows this site only."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(_allowlist_item(v) for v in allowlist)})"
+            for feature, allowlist in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+def _allowlist_item(value: str) -> str:
+    return value if value in ("self", "*") else f'"{value}"'
+
+
 class LanguageMiddleware:
     """Vietnamese first. Order: the language chosen with the switcher (cookie), then the
     signed-in user's preference, then — for API clients only — Accept-Language, then Vietnamese.

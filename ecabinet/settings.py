@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -126,6 +127,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
     "axes",
     "ninja",
     "ecabinet",
@@ -137,6 +139,8 @@ MIDDLEWARE = [
     # First and async only: a slowed sign-in waits in the event loop, before the sync middleware.
     "ecabinet.middleware.LoginSlowdownMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "ecabinet.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -192,7 +196,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # secure_delete: a deleted row is overwritten, not left in a free page (secret
+            # ballots: see meetings.models.Poll).
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;",
         }
     )
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
@@ -360,6 +366,36 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp). Scripts only from this site's static files (every
+# <script> also carries the per-response nonce; no inline script, no event handler attributes,
+# no 'unsafe-inline' or eval); styles only from stylesheets. Pages may not be framed, except the
+# document viewer by its own page (meetings.views.documents.document_view). When the room embeds
+# a video conference, add its origin to frame-src (and see PERMISSIONS_POLICY).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # fetch to /api/ and the live websocket, same origin
+        "frame-src": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Permissions-Policy on every response (ecabinet.middleware.PermissionsPolicyMiddleware): the
+# product uses none of these browser features. A conference embedded in the room later needs
+# camera, microphone and display-capture for its origin, e.g. camera=(self "https://hop...").
+PERMISSIONS_POLICY = {
+    "accelerometer": [], "ambient-light-sensor": [], "autoplay": [], "bluetooth": [], "camera": [],
+    "display-capture": [], "geolocation": [], "gyroscope": [], "hid": [], "magnetometer": [],
+    "microphone": [], "midi": [], "payment": [], "publickey-credentials-get": [], "serial": [],
+    "usb": [], "xr-spatial-tracking": [], "fullscreen": ["self"], "browsing-topics": [],
+}
 
 LOGGING = {
     "version": 1,

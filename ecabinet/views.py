@@ -24,6 +24,7 @@ from ecabinet.actions import (
 from ecabinet.errors import ActionError
 from ecabinet.loginguard import lockout_remaining, retry_after_seconds
 from ecabinet.models import ApiToken
+from ecabinet.redirects import safe_next
 
 
 def lockout_response(request: HttpRequest, response: HttpResponse | None = None,
@@ -65,6 +66,9 @@ def lockout_response(request: HttpRequest, response: HttpResponse | None = None,
 class LoginView(auth_views.LoginView):
     template_name = "ecabinet/login.html"
     redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        return safe_next(self.request, "")
 
 
 @login_required

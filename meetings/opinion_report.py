@@ -3,13 +3,13 @@ and as a PDF report in the usual Vietnamese administrative layout (fpdf2 + Robot
 
 from __future__ import annotations
 
-import csv
 import io
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 from fpdf.fonts import FontFace
 
+from ecabinet.exports import SafeCsvWriter
 from ecabinet.paper import national_header, new_document, nfc
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -25,7 +25,7 @@ def choice_label(answer) -> str:
 
 def summary_csv(data: dict) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     rnd = data["round"]
     writer.writerow([_("Title"), rnd.title])
     writer.writerow([_("Question"), rnd.question])

@@ -141,18 +141,19 @@ def _poll_lines(poll: Poll, voters_by_option: dict[int, list[str]]) -> list[str]
 
 
 def _open_voters(polls: list[Poll]) -> dict[int, list[str]]:
-    """option id -> names of the seats that chose it, for OPEN polls only (never secret ones)."""
+    """option id -> names of the seats that chose it, for OPEN polls only (never secret ones), in
+    the order of the participant list: the voting order is not stored."""
     open_ids = [p.pk for p in polls if not p.secret]
     by_option: dict[int, list[str]] = defaultdict(list)
     if not open_ids:
         return by_option
-    voters = (PollVoter.objects.filter(poll_id__in=open_ids, poll__secret=False, ballot__isnull=False)
-              .select_related("seat__user", "cast_by", "ballot").order_by("pk"))
+    voters = (PollVoter.objects.filter(poll_id__in=open_ids, poll__secret=False, option__isnull=False)
+              .select_related("seat__user", "cast_by").order_by("seat_id"))
     for voter in voters:
         name = _plain(voter.seat.user.full_name or voter.seat.user.username)
         if voter.cast_by_id != voter.seat.user_id:
             name += f" do {_plain(voter.cast_by.full_name or voter.cast_by.username)} biểu quyết thay"
-        by_option[voter.ballot.option_id].append(name)
+        by_option[voter.option_id].append(name)
     return by_option
 
 

@@ -19,6 +19,7 @@ from ecabinet.actions import do_confirm_password
 from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.inputs import parse_datetime
 from ecabinet.models import User
+from ecabinet.redirects import safe_next
 from meetings.access import may_receive_original
 from meetings.delivery import (
     copy_notice,
@@ -47,10 +48,7 @@ def _error(request: HttpRequest, exc: ActionError) -> None:
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(fallback)
+    return redirect(safe_next(request, fallback))
 
 
 @login_required

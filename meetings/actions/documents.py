@@ -19,6 +19,7 @@ from ecabinet.errors import ActionError, ConflictError, NotFoundError, Permissio
 from ecabinet.inputs import clean_file_name
 from ecabinet.intake import CheckedPdf, Purpose, intake_pdf
 from ecabinet.models import User
+from ecabinet.text import as_one_line, require_one_line
 from meetings.access import (
     RUNNER_ROLES,
     MeetingAccess,
@@ -169,6 +170,7 @@ def do_upload_document(
         if doc_type is None:
             raise ActionError("bad_document_type", _("Unknown document type."))
     # Validate before anything is written: a refused file leaves no row and no file.
+    require_one_line(title)
     checked = intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.MEETING_DOCUMENT)
     title = (title or "").strip() or _title_from_name(getattr(upload, "name", ""))
     with FileGuard() as guard, transaction.atomic():
@@ -196,7 +198,7 @@ def _title_from_name(name: str) -> str:
     base = (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     if base.lower().endswith(".pdf"):
         base = base[:-4]
-    return base.strip() or _("Document")
+    return as_one_line(base) or _("Document")
 
 
 def _may_edit(access: MeetingAccess, document: Document, actor: User) -> bool:
@@ -380,6 +382,7 @@ def do_move_document(access: MeetingAccess, document: Document, *, actor: User, 
         if document.agenda_item is None:
             raise ActionError("bad_agenda_item", _("This agenda item does not belong to the meeting."))
     if title is not None and title.strip():
+        require_one_line(title)
         document.title = title.strip()[:500]
     document.save()
     record_audit(actor=actor, action="document.update", obj=document, details={

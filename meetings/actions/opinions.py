@@ -16,6 +16,7 @@ from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import Unit, User
+from ecabinet.text import require_one_line
 from meetings.access import (  # noqa: F401  (RoundAccess and round_access: the names views use)
     RoundAccess,
     manages_round,
@@ -65,6 +66,7 @@ def do_create_round(
     title, question = (title or "").strip(), (question or "").strip()
     if not title or not question:
         raise ActionError("bad_request", _("Give a title and the question to answer."))
+    require_one_line(title)
     if deadline is None:
         raise ActionError("bad_deadline", _("Give a deadline."))
     if timezone.is_naive(deadline):

@@ -22,6 +22,7 @@ from ecabinet.audit import record_audit
 from ecabinet.errors import ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.inputs import field_error, parse_datetime
 from ecabinet.models import Unit, User
+from ecabinet.text import require_one_line
 from meetings.access import MeetingAccess, meeting_access, require_runner
 from meetings.events import emit
 from meetings.models import AgendaItem, CalendarFeed, Meeting, MeetingRoom, MeetingType, Participant
@@ -57,6 +58,7 @@ def _check_fields(actor: User, fields: dict[str, Any]) -> None:
         raise field_error("title", _("Enter a title."))
     if title is not None and len(title.strip()) > 500:
         raise field_error("title", _("The title may have at most 500 characters."))
+    require_one_line(title)
     starts, ends = fields.get("starts_at"), fields.get("ends_at")
     if starts is not None and ends is not None and ends <= starts:
         raise field_error("ends_at", _("The end must be after the start."))

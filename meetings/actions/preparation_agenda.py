@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ecabinet.audit import record_audit
 from ecabinet.errors import ConflictError, NotFoundError
 from ecabinet.models import Unit, User
+from ecabinet.text import require_one_line
 from meetings.access import require_runner
 from meetings.actions.preparation import field_error, locked_access, require_open
 from meetings.events import emit
@@ -48,6 +49,7 @@ def _bump(meeting: Meeting) -> None:
 def _clean(title: str | None, duration_minutes: int | None) -> None:
     if title is not None and not title.strip():
         raise field_error("title", _("Enter a title."))
+    require_one_line(title)
     if duration_minutes is not None and not (0 <= duration_minutes <= MAX_DURATION):
         raise field_error("duration_minutes", _("The planned duration must be between 0 and 1440 minutes."))
 

@@ -16,6 +16,7 @@ from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
+from ecabinet.text import require_one_line
 from meetings.access import (
     MeetingAccess,
     may_withdraw_floor,
@@ -139,6 +140,7 @@ def _clean_title(title: str) -> str:
     title = (title or "").strip()
     if not title or len(title) > 500:
         raise ActionError("bad_request", _("A title of 1 to 500 characters is required."))
+    require_one_line(title)
     return title
 
 
@@ -273,6 +275,7 @@ def do_attach_conclusion_file(meeting_id: int, *, actor: User, upload, title: st
     require_runner(access)
     if item_id is not None:
         _item(access.meeting, item_id)
+    require_one_line(title)
     checked = intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.CONCLUSION_ATTACHMENT)
     with FileGuard() as guard, transaction.atomic():
         meeting = _runner_access(actor, meeting_id).meeting

@@ -1,15 +1,19 @@
 """Votes: create, open, cast a ballot, close (results computed once, at close, and stored).
 
-Secret polls: the choice never meets the voter. The ballot row has no voter and no time, the
-event after a secret ballot carries only the number of votes cast (never per-option counts,
-which would move right after a known person voted), and the audit row says that someone
-voted, not what.
+Secret polls: the choice never meets the voter. A ballot only adds one to its option's tally;
+the voter row says that the seat voted, not what; the event after a secret ballot carries only
+the number of votes cast (never per-option counts, which would move right after a known person
+voted); the audit row says that someone voted, not what. Closing rewrites the voter and tally
+rows so that no stored order or transaction id survives (threat model: `meetings.models.Poll`).
 """
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+import secrets
+import uuid
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +35,6 @@ from meetings.live.snapshot import live_counts, room_state_for
 from meetings.models import (
     AgendaItem,
     Attendance,
-    Ballot,
     Meeting,
     Participant,
     Poll,
@@ -147,10 +150,11 @@ def do_cast_ballot(poll_id: int, choice, *, actor: User) -> None:
     try:
         # The database, not this code, guarantees one ballot per seat (burst-tested).
         with transaction.atomic():
-            voter = PollVoter.objects.create(poll=poll, seat=seat, cast_by=actor)
+            voter = PollVoter.objects.create(poll=poll, seat=seat, cast_by=actor,
+                                             option=None if poll.secret else option)
     except IntegrityError:
         raise ConflictError("already_voted", _("This vote has already been cast.")) from None
-    Ballot.objects.create(poll=poll, option=option, voter=None if poll.secret else voter)
+    PollOption.objects.filter(pk=option.pk).update(tally=F("tally") + 1)
     Poll.objects.filter(pk=poll.pk).update(votes_cast=F("votes_cast") + 1)
     poll.refresh_from_db(fields=["votes_cast"])
     record_audit(actor=actor, action="poll.ballot", obj=poll,
@@ -169,9 +173,8 @@ def do_close_poll(poll_id: int, *, actor: User) -> Poll:
     if poll.status != Poll.Status.OPEN:
         raise ConflictError("poll_not_open", _("This poll is not open."))
     meeting = access.meeting
-    counts_by_option = dict(Ballot.objects.filter(poll=poll).values_list("option_id").annotate(n=Count("pk")))
     options = list(poll.options.all())
-    counts = {o.key: counts_by_option.get(o.pk, 0) for o in options}
+    counts = {o.key: o.tally for o in options}
     cast = sum(counts.values())
     eligible = len(voting_seats(meeting))
     present = len(present_seats(meeting))
@@ -185,6 +188,31 @@ def do_close_poll(poll_id: int, *, actor: User) -> Poll:
                    "quorum_fraction": fraction, "quorum": quorum, "majority": poll.majority,
                    "passed": passed}
     poll.save(update_fields=["status", "closed_at", "result"])
+    if poll.secret:
+        _forget_voting_order(poll)
     record_audit(actor=actor, action="poll.close", obj=poll, details=poll.result)
     upsert(meeting, "poll", poll_dict(poll))
     return poll
+
+
+def _forget_voting_order(poll: Poll) -> None:
+    """Inside the closing transaction: leave no stored order or transaction id that follows the
+    voting. Voter rows are re-inserted in a random order under new random keys (rowid, heap and
+    dump order become random); tally rows are rewritten so their PostgreSQL xmin is this
+    transaction's instead of the last voter's for each option."""
+    seats = list(PollVoter.objects.filter(poll=poll).values_list("seat_id", "cast_by_id"))
+    secrets.SystemRandom().shuffle(seats)
+    PollVoter.objects.filter(poll=poll).delete()
+    PollVoter.objects.bulk_create([PollVoter(id=uuid.uuid4(), poll=poll, seat_id=seat_id, cast_by_id=cast_by_id)
+                                   for seat_id, cast_by_id in seats])
+    PollOption.objects.filter(poll=poll).update(tally=F("tally"))
+    if connection.vendor == "sqlite":
+        transaction.on_commit(_truncate_sqlite_wal, robust=True)
+
+
+def _truncate_sqlite_wal() -> None:
+    # The WAL file keeps every page written during the vote, in order, until it is checkpointed;
+    # TRUNCATE copies them into the database (where secure_delete has zeroed the old rows) and
+    # empties the file. Best effort: a long-running reader can make it stop early.
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -88,10 +88,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                     return await self._fail("bad_request", _("`since` must be a revision number."))
                 since = int(raw)
             access = await database_sync_to_async(self._access)(user)
-            if access == "not_found":
+            if access is None:
+                # A meeting that does not exist and one this user may not see get the same frame
+                # and close code after the same work: a socket must not confirm that a meeting exists.
                 return await self._fail("not_found", _("Meeting not found."))
-            if access == "forbidden":
-                return await self._fail("forbidden", _("You are not a participant of this meeting."))
         self.access = access
         self.viewer = {"user_id": user.pk, "role": access.role, "runs_meeting": access.runs_meeting}
         self.raw_send = _unwrapped(self.base_send)
@@ -105,7 +105,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         try:
             return meeting_access(user, self.meeting_id)
         except NotFoundError:
-            return "not_found" if not Meeting.objects.filter(pk=self.meeting_id).exists() else "forbidden"
+            return None
 
     async def disconnect(self, code) -> None:
         if self.outbox is not None:
@@ -156,7 +156,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     async def _recheck(self) -> None:
         access = await database_sync_to_async(self._access)(self.scope["user"])
-        if isinstance(access, str):
+        if access is None:
             self.joined = False
             await get_hub().leave(self)
             if self.outbox is not None:

@@ -91,7 +91,7 @@ def serialize_poll(poll: Poll, counts: dict[int, int] | None = None) -> dict[str
 
 def serialize_poll_voter(voter: PollVoter) -> dict[str, Any]:
     # Who has voted in an open (not secret) poll; never what. Runners only.
-    return {"id": voter.pk, "poll": voter.poll_id, "participant": voter.seat_id}
+    return {"id": str(voter.pk), "poll": voter.poll_id, "participant": voter.seat_id}
 
 
 def serialize_my_vote(poll_id: int, seat_id: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from meetings.access import MeetingAccess, documents_visible_to, room_permissions
@@ -24,7 +24,6 @@ from meetings.live.serializers import (
 from meetings.models import (
     AgendaItem,
     Attendance,
-    Ballot,
     ConclusionAttachment,
     DocumentVersion,
     Meeting,
@@ -51,9 +50,9 @@ def room_state_for(meeting: Meeting) -> RoomState:
 def live_counts(poll_ids: list[int]) -> dict[int, dict[int, int]]:
     counts: dict[int, dict[int, int]] = defaultdict(dict)
     if poll_ids:
-        rows = Ballot.objects.filter(poll_id__in=poll_ids).values("poll_id", "option_id").annotate(n=Count("id"))
-        for row in rows:
-            counts[row["poll_id"]][row["option_id"]] = row["n"]
+        for poll_id, option_id, tally in PollOption.objects.filter(poll_id__in=poll_ids).values_list(
+                "poll_id", "pk", "tally"):
+            counts[poll_id][option_id] = tally
     return counts
 
 

@@ -1,13 +1,7 @@
 """The live room: attendance, the floor, votes and conclusions.
 
-Secret ballots: a `PollVoter` row (poll, seat) enforces one vote per seat in the database, and
-the choice goes into a `Ballot` row with a random UUID key, no voter reference and no
-timestamp, so nothing stored (no column, no key order, no time) ties a choice to a voter.
-Open ballots carry the voter on the Ballot, because an open vote is public by definition.
-No event, audit row or API answer of a secret poll carries a per-option count before close.
-Limit: PostgreSQL's system columns (xmin) and its WAL record which rows one transaction wrote;
-someone with raw access to the database server (not the app's admin, API or logs) could pair
-a PollVoter with its Ballot that way.
+Secret ballots keep no per-ballot choice at all: a vote adds one to its option's `tally` and
+writes a `PollVoter` row (that the seat voted, never what). The threat model is in `Poll`.
 """
 
 from __future__ import annotations
@@ -21,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
-    "RoomState", "Attendance", "SpeakerRequest", "Poll", "PollOption", "PollVoter", "Ballot",
+    "RoomState", "Attendance", "SpeakerRequest", "Poll", "PollOption", "PollVoter",
     "ConclusionAttachment",
 ]
 
@@ -102,6 +96,44 @@ class SpeakerRequest(models.Model):
 
 
 class Poll(models.Model):
+    """A vote on a question. Results are computed once, at close, and stored in `result`.
+
+    Open (not secret) polls are public: each `PollVoter` row carries the seat's option.
+
+    Secret polls - threat model. The asset is the link between a voter and a choice; who voted
+    and the totals are not secret (the minutes publish both).
+
+    What is stored: per option a `tally` (incremented with F() by each ballot); per seat a
+    `PollVoter` row (random UUID key, poll, seat, who cast it; no option, no timestamp); one
+    audit row `poll.ballot` per ballot (actor, time, empty details); per ballot a `poll` event
+    carrying only the number of ballots cast (option counts stay null until close) and a
+    `my_vote` event to the voter saying THAT the seat voted, never what (the voter's own screen
+    may remember the choice in the browser only). So the audit chain and the event log give the
+    order in which people voted, but nothing next to that order moves per option.
+
+    When the poll closes, in the closing transaction, the poll's voter rows are deleted and
+    re-inserted in a random order under new random keys, and every tally row is rewritten, so
+    the physical order of the rows (SQLite rowid, PostgreSQL heap/ctid order, dump order) is
+    random and every row's PostgreSQL xmin is the closing transaction's. SQLite runs with
+    `PRAGMA secure_delete=ON` (freed pages keep no old rows) and its WAL is checkpointed and
+    truncated after the close commits.
+
+    Covered, after the poll is closed: anyone holding a logical dump (dumpdata, pg_dump, the
+    admin, the API), a copy of the SQLite file with its WAL, the audit chain or the event log,
+    and an ordinary SQL login to PostgreSQL (system columns included) can count votes and list
+    voters but cannot pair a voter with a choice.
+
+    Not covered: (1) copies taken WHILE the poll is open: two copies on either side of one
+    known ballot differ by one in one tally, and a live PostgreSQL's xmin of a tally row points
+    at the transaction of the last ballot for that option (no scheme that counts ballots as they
+    arrive can hide this: do not take backups during a secret vote); (2) PostgreSQL's WAL and
+    WAL archives (PITR) and statement logging (`log_statement`), which record every ballot's
+    transaction with its option, and dead row versions left in the heap until VACUUM;
+    (3) raw access to the server's disks or memory (freed SQLite pages after a crash before the
+    checkpoint, filesystem journals, swap). Those are for the operator: keep WAL archives and
+    server access to the people trusted with the count, and run VACUUM after a secret vote.
+    """
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("not opened")
         OPEN = "open", _("open")
@@ -138,6 +170,9 @@ class PollOption(models.Model):
     key = models.CharField(max_length=32)
     label = models.CharField(max_length=200)
     position = models.PositiveIntegerField(default=0)
+    # Ballots for this option, incremented with F() in the ballot's transaction (secret and
+    # open polls alike): the count is the only stored trace of a secret choice.
+    tally = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -148,36 +183,26 @@ class PollOption(models.Model):
 
 
 class PollVoter(models.Model):
-    """That a seat has voted (never what). `seat` is the member whose vote it is; a delegate
-    votes in place of its principal, so the principal's seat is used up."""
+    """That a seat has voted; what it chose only for an open poll (an open vote is public).
 
+    `seat` is the member whose vote it is; a delegate votes in place of its principal, so the
+    principal's seat is used up. The key is a random UUID and there is no timestamp, so the
+    key carries no voting order; the physical order of a secret poll's rows is destroyed when
+    the poll closes (see the module docstring for the whole threat model).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="voters")
     seat = models.ForeignKey("meetings.Participant", on_delete=models.CASCADE, related_name="+")
     cast_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Open polls only; always NULL for a secret poll.
+    option = models.ForeignKey(PollOption, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["poll", "seat"], name="one_ballot_per_seat")]
 
     def __str__(self) -> str:
         return f"voter {self.pk}"
-
-
-class Ballot(models.Model):
-    """A choice. Random key and no timestamp; `voter` is set for open polls only."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="ballots")
-    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="ballots")
-    voter = models.OneToOneField(PollVoter, null=True, blank=True, on_delete=models.CASCADE, related_name="ballot")
-
-    class Meta:
-        constraints = [
-            # Open polls: at most one ballot per voter row (the PollVoter constraint does the rest).
-            models.UniqueConstraint(fields=["poll", "voter"], name="one_open_ballot_per_voter"),
-        ]
-
-    def __str__(self) -> str:
-        return "ballot"
 
 
 def attachment_path(instance: ConclusionAttachment, filename: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from functools import wraps
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from ecabinet.errors import ActionError, NotFoundError
+from ecabinet.redirects import safe_next
 from meetings.access import (
     documents_visible_to,
     may_edit_document,
@@ -196,6 +199,7 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
 
 @page
 @xframe_options_sameorigin
+@csp_replace({"frame-ancestors": [SELF]})  # shown in an iframe of the document page
 def document_view(request: HttpRequest, document_id: int) -> HttpResponse:
     document = document_for_viewer(request.user, document_id)
     try:
@@ -230,8 +234,7 @@ def my_notes(request: HttpRequest) -> HttpResponse:
             raise Http404(exc.message) from None
         except ActionError as exc:
             messages.error(request, exc.message)
-        return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/")
-                        else reverse("my_notes"))
+        return redirect(safe_next(request, reverse("my_notes")))
     notes = notes_of(request.user).select_related("meeting", "document")
     return render(request, "meetings/documents/my_notes.html", {"notes": notes})
 

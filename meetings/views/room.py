@@ -3,7 +3,6 @@ check-in QR code, QR check-in, attendance exports and conclusion attachments."""
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 
@@ -19,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from ecabinet.errors import ActionError, NotFoundError
+from ecabinet.exports import SafeCsvWriter
 from meetings.access import MeetingAccess, meeting_access, meeting_permissions, require_runner
 from meetings.actions import room as actions
 from meetings.delivery import deliver_attachment, deliver_generated_pdf, error_page
@@ -147,7 +147,7 @@ def attendance_csv(request: HttpRequest, meeting_id: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="attendance-{meeting_id}.csv"'
     response.write("\ufeff")  # Excel reads UTF-8 (Vietnamese names) only with the BOM
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)
     writer.writerow(HEADERS())
     for row in _attendance_rows(access):
         writer.writerow([row[k] for k in KEYS])

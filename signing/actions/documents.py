@@ -28,6 +28,7 @@ from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
 from ecabinet.inputs import clean_file_name
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
+from ecabinet.text import as_one_line, require_one_line
 from meetings.actions.documents import FileGuard, write_version
 from meetings.models import Document, DocumentVersion
 from signing.access import require_may_fulfil
@@ -107,9 +108,10 @@ def delete_files(names: list[str]) -> None:
 def do_upload_document(*, actor: User, upload, title: str) -> Document:
     """A staff member uploads a PDF of their own (outside a meeting) to sign or have signed."""
     filename = getattr(upload, "name", "") or ""
+    require_one_line(title)
     # Checked before anything is written: a refused file leaves no row and no file.
     checked = intake_pdf(upload, name=filename, purpose=Purpose.SIGNING_UPLOAD)
-    title = (title or "").strip() or (filename.rsplit(".", 1)[0] if filename else "") or _("Document")
+    title = (title or "").strip() or as_one_line(filename.rsplit(".", 1)[0] if filename else "") or _("Document")
     with FileGuard() as guard, transaction.atomic():
         document = Document.objects.create(title=title[:500], uploaded_by=actor, status=Document.Status.RELEASED)
         version = write_version(guard, document, upload, checked, actor=actor, note="upload")

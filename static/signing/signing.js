@@ -13,7 +13,8 @@
       body: JSON.stringify(body),
     }).then(function (r) { return r.json().then(function (data) { return { status: r.status, data: data }; }); });
   }
-  var t = window.SIGNING_I18N || {};
+  var i18n = document.getElementById("signing-i18n");
+  var t = i18n ? i18n.dataset : {};
 
   var form = document.getElementById("batch-form");
   if (form) {

@@ -87,7 +87,8 @@ def test_chair_and_two_members(server, browser, own_connection):
     # check in, ask for the floor, then a secret vote runs to a result
     for page in (one, two, chair):
         page.click("[data-testid=checkin]")
-    chair.wait_for_function("document.querySelector('[data-testid=counts]').textContent.includes('3/3')")
+    # Functions, not expressions: Playwright evals an expression in the page, which its CSP refuses.
+    chair.wait_for_function("() => document.querySelector('[data-testid=counts]').textContent.includes('3/3')")
     one.click("[data-testid=ask-speak]")
     chair.wait_for_selector("#queue-speak li")
     chair.fill("[data-testid=poll-question]", "Thông qua tờ trình (bỏ phiếu kín)?")
@@ -99,7 +100,7 @@ def test_chair_and_two_members(server, browser, own_connection):
     one.click(f"[data-testid=vote-{poll_id}-agree]")
     two.click(f"[data-testid=vote-{poll_id}-agree]")
     chair.click(f"[data-testid=vote-{poll_id}-disagree]")
-    chair.wait_for_function(f"document.querySelector('[data-testid=poll-{poll_id}]').textContent.includes('3 ')")
+    chair.wait_for_function(f"() => document.querySelector('[data-testid=poll-{poll_id}]').textContent.includes('3 ')")
     chair.click(f"[data-testid=close-{poll_id}]")
     for page in (one, two, chair):
         result = page.wait_for_selector(f"[data-testid=result-{poll_id}]")
@@ -141,8 +142,8 @@ def test_speaking_time_limit_counts_down_for_everyone(server, browser, own_conne
     chair.click("[data-testid^=grant-]")
     for page in (chair, member):
         countdown = page.wait_for_selector("[data-testid=speaker-countdown][data-over='0']")
-        page.wait_for_function("/[12]:[0-5][0-9]/.test(document.querySelector('[data-testid=speaker-countdown]').textContent)")
+        page.wait_for_function("() => /[12]:[0-5][0-9]/.test(document.querySelector('[data-testid=speaker-countdown]').textContent)")
     text = countdown.text_content()
-    member.wait_for_function(f"document.querySelector('[data-testid=speaker-countdown]').textContent !== {text!r}")
+    member.wait_for_function(f"() => document.querySelector('[data-testid=speaker-countdown]').textContent !== {text!r}")
     speaker = SpeakerRequest.objects.get(meeting=m, status="speaking")
     assert speaker.time_limit_minutes == 2

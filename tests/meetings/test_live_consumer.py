@@ -4,6 +4,7 @@ gaps, ping/resync, bad input."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -118,20 +119,38 @@ async def test_ping_resync_and_junk(room):
 
 
 async def test_outsider_anonymous_and_unknown_meeting_are_refused(room):
-    for user, code in ((room.outsider, "forbidden"), (None, "forbidden")):
-        ws = await connect(room.meeting.pk, user)
-        frame = await expect(ws, type="error", code=code)
-        assert room.meeting.title not in frame["message"]
-        assert (await ws.receive_output(1))["type"] == "websocket.close"
-    ws = await connect(987654, room.member)
-    await expect(ws, type="error", code="not_found")
+    ws = await connect(room.meeting.pk, None)
+    frame = await expect(ws, type="error", code="forbidden")  # sign in first, whatever the meeting
+    assert room.meeting.title not in frame["message"]
     assert (await ws.receive_output(1))["type"] == "websocket.close"
+
+
+async def _refusal(meeting_id: int, user) -> tuple[str, dict]:
+    ws = await connect(meeting_id, user)
+    frame = await ws.receive_output(3)
+    close = await ws.receive_output(3)
+    return frame["text"], close
+
+
+async def test_forbidden_and_unknown_meeting_are_indistinguishable(room):
+    """An outsider cannot tell an existing meeting from a missing one: same frame, same close code."""
+    forbidden = await _refusal(room.meeting.pk, room.outsider)
+    unknown = await _refusal(987654, room.outsider)
+    also_unknown = await _refusal(987654, room.member)
+    assert forbidden == unknown == also_unknown
+    text, close = forbidden
+    assert json.loads(text)["code"] == "not_found" and close == {"type": "websocket.close", "code": 4404}
+    assert room.meeting.title not in text
+    # the participant of the same meeting is let in (the allowed path beside the refusals)
+    ws = await connect(room.meeting.pk, room.member)
+    await expect(ws, type="snapshot")
+    await ws.disconnect()
 
 
 async def test_draft_meeting_is_hidden_from_members_but_not_secretary(room):
     await sync_to_async(Meeting.objects.filter(pk=room.meeting.pk).update)(status="draft")
     ws = await connect(room.meeting.pk, room.member)
-    await expect(ws, type="error", code="forbidden")
+    await expect(ws, type="error", code="not_found")
     ws = await connect(room.meeting.pk, room.secretary)
     await expect(ws, type="snapshot")
     await ws.disconnect()

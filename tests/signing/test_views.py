@@ -74,6 +74,14 @@ class PageAccessTests(SigningTestCase):
         self.assertEqual(SigningRequest.objects.get(pk=self.request_id).status, "declined")
         self.assertEqual(member.post(f"/signing/requests/{self.request_id}/bogus/").status_code, 404)
 
+    def test_request_form_next_stays_on_site(self):
+        secretary = self.client_for(self.secretary)
+        for target in ("//evil.example", "https://evil.example/", "/\\evil.example"):
+            response = secretary.post(f"/signing/requests/{self.request_id}/remind/", {"next": target})
+            self.assertEqual(response["Location"], f"/signing/requests/{self.request_id}/")
+        response = secretary.post(f"/signing/requests/{self.request_id}/remind/", {"next": "/signing/"})
+        self.assertEqual(response["Location"], "/signing/")
+
     def test_runner_creates_request_from_document_page(self):
         SigningRequest.objects.filter(pk=self.request_id).update(status="cancelled")
         client = self.client_for(self.secretary)
