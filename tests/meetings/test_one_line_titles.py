@@ -35,11 +35,14 @@ class OneLineTitleTests(PrepTestCase):
         before = self.counts()
         for title in BAD_TITLES:
             with self.subTest(title=title):
+                # NUL never reaches an action: the API's input layer refuses it in any field.
+                code = "bad_request" if "\x00" in title else "invalid"
                 error = self.assert_error(self.api("post", "/api/v1/meetings", {
-                    "title": title, "starts_at": when(), "ends_at": when(hours=2)}, user=self.owner), 400, "invalid")
-                self.assertIn(VIETNAMESE, error["message"])
-                self.assertEqual(error["fields"][0]["field"], "title")
-                self.assert_error(self.api("patch", self.url(), {"title": title}, user=self.owner), 400, "invalid")
+                    "title": title, "starts_at": when(), "ends_at": when(hours=2)}, user=self.owner), 400, code)
+                if code == "invalid":
+                    self.assertIn(VIETNAMESE, error["message"])
+                    self.assertEqual(error["fields"][0]["field"], "title")
+                self.assert_error(self.api("patch", self.url(), {"title": title}, user=self.owner), 400, code)
         self.assertEqual(self.counts(), before)
         self.meeting.refresh_from_db()
         self.assertEqual(self.meeting.title, "Phiên họp thường kỳ tháng 11")
@@ -50,7 +53,7 @@ class OneLineTitleTests(PrepTestCase):
         self.assertEqual(ok.json()["title"], "Họp giao ban tuần")
 
     def test_meeting_title_page(self):
-        client = self.client_for(self.member)
+        client = self.client_for(self.owner)
         start = timezone.now() + timedelta(days=2)
         before = self.counts()
         response = client.post("/meetings/new/", {"title": "Họp\nBcc: ai@evil.example", "starts_at": local(start),
