@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from ecabinet.access import is_system_admin, may_manage_users, users_managed_by
+from ecabinet.admin import SystemAdminOnly
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError
 from signing import actions
@@ -127,25 +128,13 @@ class SigningServiceForm(forms.ModelForm):
 
 
 @admin.register(SigningService)
-class SigningServiceAdmin(admin.ModelAdmin):
+class SigningServiceAdmin(SystemAdminOnly, admin.ModelAdmin):
     """The catalogue of remote signing services: only system administrators choose the addresses
     the server may call. Switched off rather than deleted (certificates refer to them)."""
 
     form = SigningServiceForm
     list_display = ["name", "base_url", "api_version", "active", "created_at"]
     list_filter = ["active", "api_version"]
-
-    def has_module_permission(self, request):
-        return is_system_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_system_admin(request.user)
-
-    def has_add_permission(self, request):
-        return is_system_admin(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return is_system_admin(request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False

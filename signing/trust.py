@@ -11,8 +11,6 @@ SECRET_KEY: put the old value in ``SECRET_KEY_FALLBACKS``; the CA key is still r
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import hashlib
 import os
 import threading
@@ -29,6 +27,7 @@ from django.urls import reverse
 
 from signing.models import InstallationCA, SigningCertificate, TrustRoot
 from signing.pdf import pki
+from signing.pdf.pades import run_sync
 
 __all__ = [
     "build_crl_der",
@@ -188,19 +187,10 @@ def chains_to_trusted_root(cert: x509.Certificate, intermediates: list[x509.Cert
     validator = CertificateValidator(asn1(cert), intermediate_certs=[asn1(c) for c in intermediates],
                                      validation_context=context)
     try:
-        _run(validator.async_validate_path())
+        run_sync(validator.async_validate_path())
     except (PathBuildingError, PathValidationError, ValidationError):
         return False
     return True
-
-
-def _run(coro):  # noqa: ANN001, ANN202
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 def _plain_name(value: str) -> str:

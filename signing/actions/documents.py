@@ -8,8 +8,6 @@ rows back and deletes the file already written, so the document is exactly as it
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import hashlib
 import io
 import logging
@@ -203,7 +201,7 @@ def _sign_bytes(data: bytes, *, actor: User, cert: SigningCertificate, signer: S
             data, signer, reason=reason, stamp=stamp, level=level, timestamper=timestamper,
             validation_context=_validation_context(cert) if level == "B-LT" else None,
         )
-        raw = _run_sync(signer.async_sign_raw(prepared.to_be_signed, prepared.digest_algorithm))
+        raw = pades.run_sync(signer.async_sign_raw(prepared.to_be_signed, prepared.digest_algorithm))
         out = pades.finish_signature(prepared, raw)
     except PdfSigningError as exc:
         raise pdf_error(exc) from None
@@ -222,17 +220,6 @@ def _sign_bytes(data: bytes, *, actor: User, cert: SigningCertificate, signer: S
         raise ActionError("signing_failed", _("The document could not be signed: a signing service "
                                               "did not answer. Try again later.")) from None
     return out, prepared.field_name, signed_at
-
-
-def _run_sync(coro):  # noqa: ANN001, ANN202
-    """Run a backend's coroutine to completion in a loop of its own (this thread has none in a
-    sync view; if it has, run it in a helper thread)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 def sign_with_signer(document: Document, *, actor: User, cert: SigningCertificate, signer: Signer,

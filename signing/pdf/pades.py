@@ -97,7 +97,7 @@ async def _boxed(coro: Coroutine[Any, Any, T]) -> _Box:
     return _Box(await coro)
 
 
-def _run(coro: Coroutine[Any, Any, T]) -> T:
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine from sync code, also when called inside a running event loop
     (an async Django view calling through sync_to_async with thread_sensitive=False)."""
     try:
@@ -426,7 +426,7 @@ def prepare_signature(
     ``signer`` only has to know its certificate (``signing_cert``, ``cert_registry``);
     for a remote service use ``pyhanko.sign.signers.ExternalSigner`` with a placeholder
     signature value."""
-    return _run(
+    return run_sync(
         _aprepare(
             data,
             signer,
@@ -444,7 +444,7 @@ def prepare_signature(
 
 def finish_signature(prepared: PreparedSignature, raw_signature: bytes) -> bytes:
     """Embed the raw signature over ``prepared.to_be_signed`` and return the signed PDF."""
-    return _run(_afinish(prepared, raw_signature))
+    return run_sync(_afinish(prepared, raw_signature))
 
 
 def sign_pdf(
@@ -481,7 +481,7 @@ def sign_pdf(
         raw = await signer.async_sign_raw(prepared.to_be_signed, prepared.digest_algorithm)
         return await _afinish(prepared, raw)
 
-    return _run(flow())
+    return run_sync(flow())
 
 
 def verify_raw_signature(prepared: PreparedSignature, raw_signature: bytes) -> bool:
