@@ -130,8 +130,45 @@ def documents_visible_to(access: MeetingAccess) -> QuerySet:
     return docs.filter(pk__in=ids.values("pk"))
 
 
-# The name meetings/selectors.py looks for (same rule, one implementation).
-visible_documents = documents_visible_to
+def document_for_reader(user: User, document_id: int):
+    """A document by id as `user` may read it, or NotFoundError (an outsider learns nothing):
+    the one rule behind every page, API endpoint and file response that shows a document.
+
+    Anyone asked to sign a document may read it, whatever its meeting says (signing requests
+    point at meetings.Document; the reverse accessor keeps this app free of an import of
+    signing); system administrators read everything. Otherwise a meeting document follows its
+    meeting (`documents_visible_to`), an opinion round's draft follows the round, an answer's
+    attachment belongs to the answerer and the round's managers, and a document outside
+    meetings and rounds (a signing upload) to its uploader."""
+    from meetings.models import Document, OpinionAnswer
+
+    not_found = NotFoundError(_("Document not found."))
+    if not user.is_authenticated:
+        raise not_found
+    document = Document.objects.select_related("meeting", "agenda_item").filter(pk=document_id).first()
+    if document is None:
+        raise not_found
+    if is_system_admin(user) or document.signing_requests.filter(signers__user=user).exists():
+        return document
+    if document.meeting_id:
+        access = meeting_access(user, document.meeting_id)
+        if documents_visible_to(access).filter(pk=document.pk).exists():
+            return document
+        raise not_found
+    rounds = rounds_visible_to(user)
+    if OpinionRound.objects.filter(draft=document).exists():
+        if rounds.filter(draft=document).exists():
+            return document
+        raise not_found
+    answer = OpinionAnswer.objects.filter(attachment=document).select_related("round").first()
+    if answer is not None:
+        if answer.user_id == user.pk or (rounds.filter(pk=answer.round_id).exists()
+                                         and manages_round(user, answer.round)):
+            return document
+        raise not_found
+    if document.uploaded_by_id == user.pk:
+        return document
+    raise not_found
 
 
 # --- taking part: check-in, floor, votes ---------------------------------------------------------

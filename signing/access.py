@@ -9,9 +9,9 @@ from ecabinet import access as ecabinet_access
 from ecabinet.access import FreshPassword, can_manage_user, has_fresh_password, is_system_admin
 from ecabinet.errors import NotFoundError, PermissionDeniedError
 from ecabinet.models import User
-from meetings.access import run_meeting_ids, visible_meetings
+from meetings.access import run_meeting_ids
 from meetings.models import Document
-from signing.models import SigningCertificate, SigningRequest, SigningRequestSigner
+from signing.models import SigningCertificate, SigningRequest
 
 
 def _runner_meeting_ids(user: User) -> QuerySet:
@@ -21,36 +21,6 @@ def _runner_meeting_ids(user: User) -> QuerySet:
 def may_issue_certificates(user: User) -> bool:
     """The `issue_certificates` right (unit and system administrators by default)."""
     return ecabinet_access.may_issue_certificates(user)
-
-
-def visible_documents(user: User) -> QuerySet[Document]:
-    """Documents `user` may open for signing purposes.
-
-    Meeting documents: those running the meeting see all of them; other participants see
-    released documents (confidential ones only when listed as readers). Everyone sees what they
-    uploaded and what they were asked to sign."""
-    if not user.is_authenticated:
-        return Document.objects.none()
-    if is_system_admin(user):
-        return Document.objects.all()
-    asked = SigningRequestSigner.objects.filter(user=user).values("request__document_id")
-    released = Q(status=Document.Status.RELEASED, meeting_id__in=visible_meetings(user).values("pk"))
-    readable = released & (Q(confidential=False) | Q(readers=user))
-    condition = (
-        Q(uploaded_by=user)
-        | Q(pk__in=asked)
-        | Q(meeting_id__in=_runner_meeting_ids(user))
-        | readable
-    )
-    ids = Document.objects.filter(condition).values("pk")
-    return Document.objects.filter(pk__in=ids)
-
-
-def document_for(user: User, document_id: int) -> Document:
-    document = visible_documents(user).select_related("meeting").filter(pk=document_id).first()
-    if document is None:
-        raise NotFoundError(_("Document not found."))
-    return document
 
 
 def runs_document_meeting(user: User, document: Document) -> bool:

@@ -17,9 +17,10 @@ from ecabinet.actions import do_confirm_password
 from ecabinet.api_docs import file_response
 from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.inputs import DateTime, Id, Int64
+from meetings.access import document_for_reader
 from meetings.models import OpinionAnswer
 from signing import actions
-from signing.access import document_for, request_for, visible_requests
+from signing.access import request_for, visible_requests
 from signing.models import SignatureRecord, SigningCertificate, SigningRequestSigner
 from signing.schemas import (
     AnswerSignatureOut,
@@ -133,7 +134,7 @@ def _aware(value: datetime | None) -> datetime | None:
 
 @router.post("/signing/requests", response={201: SigningRequestOut}, summary="Ask people to sign a document")
 def create_request(request: HttpRequest, payload: RequestIn):
-    document = document_for(request.user, payload.document)
+    document = document_for_reader(request.user, payload.document)
     signing_request = actions.do_create_request(
         actor=request.user, document=document, signers=payload.signers, sequential=payload.sequential,
         due=_aware(payload.due), message=payload.message,
@@ -228,7 +229,7 @@ def reopen_minutes(request: HttpRequest, meeting_id: Id):
 @router.post("/documents/{document_id}/signatures", response={201: SignatureOut},
              summary="Sign the latest version of a document with the caller's certificate and PIN")
 def sign_document(request: HttpRequest, document_id: Id, payload: SignIn):
-    document = document_for(request.user, document_id)
+    document = document_for_reader(request.user, document_id)
     record = actions.do_sign_document(document, actor=request.user, pin=payload.pin, reason=payload.reason,
                                       page=payload.page, level=payload.level, access_token=payload.access_token)
     return Status(201, serialize_signature(record))
@@ -236,7 +237,7 @@ def sign_document(request: HttpRequest, document_id: Id, payload: SignIn):
 
 @router.get("/documents/{document_id}/signatures", response=list[SignatureOut], summary="Signatures made here")
 def list_signatures(request: HttpRequest, document_id: Id):
-    document = document_for(request.user, document_id)
+    document = document_for_reader(request.user, document_id)
     records = SignatureRecord.objects.filter(document=document).select_related("version", "signer", "certificate")
     return [serialize_signature(r) for r in records]
 
@@ -262,7 +263,7 @@ def batch_sign(request: HttpRequest, payload: BatchIn):
     documents, missing = [], []
     for document_id in payload.documents:
         try:
-            documents.append(document_for(request.user, document_id))
+            documents.append(document_for_reader(request.user, document_id))
         except NotFoundError:
             missing.append(document_id)
     results = actions.do_batch_sign(documents, actor=request.user, pin=payload.pin, reason=payload.reason,

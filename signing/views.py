@@ -20,7 +20,7 @@ from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.inputs import parse_datetime
 from ecabinet.models import User
 from ecabinet.redirects import safe_next
-from meetings.access import may_receive_original
+from meetings.access import document_for_reader, may_receive_original
 from meetings.delivery import (
     copy_notice,
     deliver_document,
@@ -31,7 +31,6 @@ from meetings.delivery import (
 from meetings.models import Document
 from signing import actions
 from signing.access import (
-    document_for,
     may_manage_request,
     request_for,
     require_may_request,
@@ -91,7 +90,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 def _document_or_404(request: HttpRequest, document_id: int) -> Document:
     try:
-        return document_for(request.user, document_id)
+        return document_for_reader(request.user, document_id)
     except NotFoundError:
         raise Http404 from None
 

@@ -17,8 +17,9 @@ from ecabinet.errors import ActionError, ConflictError, NotFoundError, Permissio
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import Unit, User
 from ecabinet.text import require_one_line
-from meetings.access import (  # noqa: F401  (RoundAccess and round_access: the names views use)
+from meetings.access import (  # noqa: F401  (RoundAccess, round_access, rounds_visible_to: the names views use)
     RoundAccess,
+    document_for_reader,
     manages_round,
     meeting_access,
     opinion_unit_ids,
@@ -27,7 +28,7 @@ from meetings.access import (  # noqa: F401  (RoundAccess and round_access: the 
     rounds_visible_to,
     visible_meetings,
 )
-from meetings.actions.documents import FileGuard, find_document, write_version
+from meetings.actions.documents import FileGuard, write_version
 from meetings.models import (
     Document,
     OpinionAnswer,
@@ -184,27 +185,6 @@ def summary(rnd: OpinionRound) -> dict:
             "answered": len(answers), "not_answered": len(recipients) - len(answers)}
 
 
-def document_for_viewer(user: User, document_id: int) -> Document:
-    """A document by id as `user` may see it: meeting documents through the meeting's rules,
-    drafts of opinion rounds through the round, attachments to the answerer and the secretary."""
-    document = Document.objects.filter(pk=document_id).first() if user.is_authenticated else None
-    if document is None:
-        raise NotFoundError(_("Document not found."))
-    if document.meeting_id:
-        if document.meeting_id not in set(visible_meetings(user).filter(pk=document.meeting_id)
-                                           .values_list("pk", flat=True)):
-            raise NotFoundError(_("Document not found."))
-        return find_document(meeting_access(user, document.meeting_id), document.pk)
-    visible = rounds_visible_to(user)
-    if visible.filter(draft=document).exists():
-        return document
-    answer = OpinionAnswer.objects.filter(attachment=document).select_related("round").first()
-    if answer is not None and (answer.user_id == user.pk
-                               or (visible.filter(pk=answer.round_id).exists() and manages_round(user, answer.round))):
-        return document
-    raise NotFoundError(_("Document not found."))
-
-
 # ---- personal notes ----------------------------------------------------------------------
 
 def notes_of(user: User) -> QuerySet[PersonalNote]:
@@ -215,7 +195,7 @@ def notes_of(user: User) -> QuerySet[PersonalNote]:
 def _note_target(actor: User, meeting_id: int | None, document_id: int | None, page: int | None):
     meeting = document = None
     if document_id is not None:
-        document = document_for_viewer(actor, document_id)
+        document = document_for_reader(actor, document_id)
         meeting = document.meeting
         if page is not None:
             latest = document.versions.order_by("-number").first()

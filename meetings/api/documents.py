@@ -14,9 +14,8 @@ from ecabinet.bodylimit import upload_body_limit
 from ecabinet.errors import NotFoundError
 from ecabinet.inputs import Id, Int64, parse_int, refuse_nul
 from ecabinet.intake import too_large_error
-from meetings.access import documents_visible_to, meeting_access
+from meetings.access import document_for_reader, documents_visible_to, meeting_access
 from meetings.actions import documents as actions
-from meetings.actions.opinions import document_for_viewer
 from meetings.delivery import deliver_document
 from meetings.models import Document, DocumentFolder, DocumentVersion
 from meetings.schemas import (
@@ -93,7 +92,7 @@ def version_detail(version: DocumentVersion) -> dict[str, Any]:
 
 
 def _doc_access(request: HttpRequest, document_id: Id):
-    document = document_for_viewer(request.user, document_id)
+    document = document_for_reader(request.user, document_id)
     if document.meeting_id is None:
         raise NotFoundError(_("Document not found."))
     return meeting_access(request.user, document.meeting_id), document
@@ -122,12 +121,12 @@ def upload_document(request: HttpRequest, meeting_id: Id):
 
 @router.get("/documents/{document_id}", response=DocumentDetailOut, summary="A document with its versions")
 def get_document(request: HttpRequest, document_id: Id):
-    return document_detail(document_for_viewer(request.user, document_id), with_versions=True)
+    return document_detail(document_for_reader(request.user, document_id), with_versions=True)
 
 
 @router.get("/documents/{document_id}/versions", response=VersionListOut, summary="Every version of a document")
 def list_versions(request: HttpRequest, document_id: Id):
-    document = document_for_viewer(request.user, document_id)
+    document = document_for_reader(request.user, document_id)
     return {"versions": [version_detail(v) for v in document.versions.order_by("number")]}
 
 
@@ -146,7 +145,7 @@ def replace_document(request: HttpRequest, document_id: Id):
             response={200: None},
             openapi_extra=file_response("application/pdf", "The PDF: the signed original or a watermarked copy"))
 def document_file(request: HttpRequest, document_id: Id, version: Int64 | None = None, inline: bool = False):
-    document = document_for_viewer(request.user, document_id)
+    document = document_for_reader(request.user, document_id)
     return deliver_document(request, document, version, inline=inline)
 
 

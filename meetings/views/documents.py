@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.redirects import safe_next
 from meetings.access import (
+    document_for_reader,
     documents_visible_to,
     may_edit_document,
     may_manage_document_types,
@@ -29,7 +30,7 @@ from meetings.access import (
     upload_item_ids,
 )
 from meetings.actions import documents as actions
-from meetings.actions.opinions import do_delete_note, do_save_note, document_for_viewer, notes_of
+from meetings.actions.opinions import do_delete_note, do_save_note, notes_of
 from meetings.api.documents import check_content_length, form_int, uploaded_file
 from meetings.delivery import copy_notice, deliver_document, error_page, parse_version
 from meetings.models import AgendaItem, DocumentFolder, Participant
@@ -107,7 +108,7 @@ def meeting_documents(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 
 def _document_and_access(request: HttpRequest, document_id: int):
-    document = document_for_viewer(request.user, document_id)
+    document = document_for_reader(request.user, document_id)
     if document.meeting_id is None:
         raise NotFoundError(_("Document not found."))
     return meeting_access(request.user, document.meeting_id), document
@@ -185,7 +186,7 @@ def document_types(request: HttpRequest) -> HttpResponse:
 
 @page
 def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = document_for_viewer(request.user, document_id)
+    document = document_for_reader(request.user, document_id)
     access = meeting_access(request.user, document.meeting_id) if document.meeting_id else None
     versions = list(document.versions.order_by("-number"))
     return render(request, "meetings/documents/document_detail.html", {
@@ -201,7 +202,7 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
 @xframe_options_sameorigin
 @csp_replace({"frame-ancestors": [SELF]})  # shown in an iframe of the document page
 def document_view(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = document_for_viewer(request.user, document_id)
+    document = document_for_reader(request.user, document_id)
     try:
         return deliver_document(request, document, parse_version(request.GET.get("version")), inline=True)
     except ActionError as exc:
@@ -210,7 +211,7 @@ def document_view(request: HttpRequest, document_id: int) -> HttpResponse:
 
 @page
 def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = document_for_viewer(request.user, document_id)
+    document = document_for_reader(request.user, document_id)
     try:
         return deliver_document(request, document, parse_version(request.GET.get("version")), inline=False)
     except ActionError as exc:
