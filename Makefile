@@ -36,7 +36,8 @@ run: messages
 	fi
 	@# uvicorn reads a request body only as the app asks for it, so the body bound holds
 	@# (ecabinet/bodylimit.py); client addresses come from TRUSTED_PROXIES, not uvicorn.
-	DEBUG=$${DEBUG:-1} $(BIN)/uvicorn ecabinet.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --no-proxy-headers
+	@# Clients send the room only pings and resyncs: 64 KiB websocket messages are plenty.
+	DEBUG=$${DEBUG:-1} $(BIN)/uvicorn ecabinet.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --no-proxy-headers
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

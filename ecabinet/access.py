@@ -144,6 +144,23 @@ def may_issue_certificates(user: User) -> bool:
     return has_right(user, "issue_certificates")
 
 
+def certificate_holders_for(user: User) -> QuerySet[User]:
+    """People whose signing certificates `user` administers (issue, register a token or remote
+    credential, revoke, lift a PIN lock): the `issue_certificates` right, over the units in its
+    scope; system administrators' own certificates only by system administrators."""
+    if is_system_admin(user):
+        return User.objects.all()
+    return User.objects.filter(unit_id__in=_scope(user, "issue_certificates"), is_superuser=False)
+
+
+def may_administer_certificate_of(actor: User, holder: User) -> bool:
+    if is_system_admin(actor):
+        return True
+    if holder.is_superuser or not may_issue_certificates(actor):
+        return False
+    return holder.unit_id is not None and holder.unit_id in _scope(actor, "issue_certificates")
+
+
 def may_administer(user: User) -> bool:
     """Whether the administration area has anything for `user`."""
     return is_system_admin(user) or may_manage_users(user) or may_manage_catalogs(user)

@@ -108,6 +108,15 @@ def parse_int(value: object, field: str, *, minimum: int = BIGINT_MIN, maximum: 
     return number
 
 
+def whole_number(value: str | None, *, max_digits: int = 18) -> int | None:
+    """A whole number typed by someone (a header, a hidden form field, a query), or None when it
+    is not one. ASCII digits only: `str.isdigit()` accepts "²", which `int()` refuses."""
+    value = (value or "").strip()
+    if not value or not value.isascii() or not value.isdigit() or len(value) > max_digits:
+        return None
+    return int(value)
+
+
 def parse_id(value: object, field: str) -> int | None:
     return parse_int(value, field, minimum=1)
 

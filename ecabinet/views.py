@@ -48,7 +48,8 @@ def lockout_response(request: HttpRequest, response: HttpResponse | None = None,
         "or ask an administrator.",
         minutes,
     ) % {"minutes": minutes}
-    if request.path.startswith("/api/"):
+    # path_info: the path inside the application, also when it is served under a URL prefix.
+    if request.path_info.startswith("/api/"):
         from ecabinet.api import error_response
 
         locked = error_response(403, "locked_out", message, retry_after=retry_after)

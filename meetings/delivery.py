@@ -40,6 +40,7 @@ from pypdf import PdfReader
 
 from ecabinet.clientip import client_ip
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
+from ecabinet.inputs import whole_number
 from ecabinet.models import User
 from meetings.access import MeetingAccess, may_receive_original, may_receive_original_attachment
 from meetings.actions.documents import do_record_delivery
@@ -126,9 +127,10 @@ def parse_version(value: str | None) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    if not value.isascii() or not value.isdigit() or len(value) > 10:
+    number = whole_number(value, max_digits=10)
+    if number is None:
         raise NotFoundError(_("This version does not exist."))
-    return int(value)
+    return number
 
 
 def copy_notice(user: User, document: Document, version: DocumentVersion | None) -> dict | None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from ecabinet import access as ecabinet_access
-from ecabinet.access import FreshPassword, can_manage_user, has_fresh_password, is_system_admin
+from ecabinet.access import (
+    FreshPassword,
+    has_fresh_password,
+    is_system_admin,
+    may_administer_certificate_of,
+)
 from ecabinet.errors import NotFoundError, PermissionDeniedError
 from ecabinet.models import User
 from meetings.access import run_meeting_ids
@@ -16,11 +20,6 @@ from signing.models import SigningCertificate, SigningRequest
 
 def _runner_meeting_ids(user: User) -> QuerySet:
     return run_meeting_ids(user)
-
-
-def may_issue_certificates(user: User) -> bool:
-    """The `issue_certificates` right (unit and system administrators by default)."""
-    return ecabinet_access.may_issue_certificates(user)
 
 
 def runs_document_meeting(user: User, document: Document) -> bool:
@@ -77,7 +76,7 @@ def require_may_change_key(actor: User, holder: User, fresh_password: FreshPassw
     PIN lock: the holder with their password typed again (a session or token alone never does),
     or an administrator who manages the holder acting for them."""
     if holder.pk != actor.pk:
-        if not can_manage_user(actor, holder):
+        if not may_administer_certificate_of(actor, holder):
             raise NotFoundError(_("User not found."))
         return
     if not has_fresh_password(actor, fresh_password):

@@ -9,7 +9,11 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from ecabinet.access import is_system_admin, may_manage_users, users_managed_by
+from ecabinet.access import (
+    certificate_holders_for,
+    is_system_admin,
+    may_issue_certificates,
+)
 from ecabinet.admin import SystemAdminOnly
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError
@@ -159,10 +163,10 @@ class SigningCertificateAdmin(admin.ModelAdmin):
     actions = ["revoke", "reset_lock"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(user__in=users_managed_by(request.user))
+        return super().get_queryset(request).filter(user__in=certificate_holders_for(request.user))
 
     def has_module_permission(self, request):
-        return may_manage_users(request.user)
+        return may_issue_certificates(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
@@ -207,7 +211,7 @@ class SigningCertificateAdmin(admin.ModelAdmin):
 
         if not self.has_module_permission(request):
             raise PermissionDenied
-        managed = users_managed_by(request.user)
+        managed = certificate_holders_for(request.user)
         form = form_class(request.POST or None, managed=managed)
         if request.method == "POST" and form.is_valid():
             try:

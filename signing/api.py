@@ -16,7 +16,7 @@ from ecabinet.access import FreshPassword, require_session_login
 from ecabinet.actions import do_confirm_password
 from ecabinet.api_docs import file_response
 from ecabinet.errors import ActionError, NotFoundError
-from ecabinet.inputs import DateTime, Id, Int64
+from ecabinet.inputs import DateTime, Id, Int64, whole_number
 from meetings.access import document_for_reader
 from meetings.models import OpinionAnswer
 from signing import actions
@@ -183,7 +183,7 @@ def remind_request(request: HttpRequest, request_id: Id):
 
 def _if_match(request: HttpRequest) -> int | None:
     value = request.headers.get("If-Match", "").strip().strip('"').removeprefix("W/").strip('"')
-    return int(value) if value.isdigit() else None
+    return whole_number(value)
 
 
 @router.get("/meetings/{meeting_id}/minutes", response=MinutesOut, summary="The minutes of an ended meeting (runners)")
@@ -362,10 +362,10 @@ def unlock_certificate(request: HttpRequest, cert_id: Id, payload: PasswordIn | 
 
 
 def _managed_certificate(request: HttpRequest, cert_id: Id, *, own_too: bool = False) -> SigningCertificate:
-    from ecabinet.access import can_manage_user
+    from ecabinet.access import may_administer_certificate_of
 
     cert = get_object_or_404(SigningCertificate.objects.select_related("user"), pk=cert_id)
-    if not (can_manage_user(request.user, cert.user) or (own_too and cert.user_id == request.user.pk)):
+    if not (may_administer_certificate_of(request.user, cert.user) or (own_too and cert.user_id == request.user.pk)):
         # do not confirm that the certificate exists
         raise NotFoundError(_("Certificate not found."))
     return cert

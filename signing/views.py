@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecabinet.actions import do_confirm_password
 from ecabinet.errors import ActionError, NotFoundError
-from ecabinet.inputs import parse_datetime
+from ecabinet.inputs import parse_datetime, whole_number
 from ecabinet.models import User
 from ecabinet.redirects import safe_next
 from meetings.access import document_for_reader, may_receive_original
@@ -172,7 +172,7 @@ def sign(request: HttpRequest, document_id: int) -> HttpResponse:
     try:
         actions.do_sign_document(
             document, actor=request.user, pin=request.POST.get("pin", ""),
-            reason=request.POST.get("reason", ""), page=int(page) if page.isdigit() else None,
+            reason=request.POST.get("reason", ""), page=whole_number(page),
             level=request.POST.get("level") or None, access_token=request.POST.get("access_token") or None,
         )
     except ActionError as exc:
@@ -272,7 +272,7 @@ def certificate(request: HttpRequest) -> HttpResponse:
         try:
             if action == "csc":
                 service = request.POST.get("service", "")
-                actions.do_register_csc(actor=request.user, service=int(service) if service.isdigit() else None,
+                actions.do_register_csc(actor=request.user, service=whole_number(service),
                                         credential_id=request.POST.get("credential_id", ""),
                                         access_token=request.POST.get("access_token", ""),
                                         fresh_password=_fresh_password(request, "certificate_register"))
@@ -381,8 +381,7 @@ def minutes_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 
 def _posted_version(request: HttpRequest) -> int | None:
-    value = request.POST.get("version", "").strip()
-    return int(value) if value.isdigit() else None
+    return whole_number(request.POST.get("version"))
 
 
 @login_required

@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ecabinet.errors import NotFoundError
+from ecabinet.inputs import whole_number
 from meetings.access import meeting_access, room_permissions
 from meetings.events import dumps, event_frame, hidden_frame, may_see
 from meetings.live.fanout import get_hub
@@ -84,9 +85,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             since = None
             raw = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("since", [""])[0]
             if raw != "":
-                if not raw.isdigit() or len(raw) > 18:
+                since = whole_number(raw)
+                if since is None:
                     return await self._fail("bad_request", _("`since` must be a revision number."))
-                since = int(raw)
             access = await database_sync_to_async(self._access)(user)
             if access is None:
                 # A meeting that does not exist and one this user may not see get the same frame

@@ -71,7 +71,7 @@ class MeetingRoom(models.Model):
         if not seat or seat[0] not in string.ascii_uppercase[: self.seat_rows]:
             return False
         number = seat[1:]
-        return number.isdigit() and str(int(number)) == number and 1 <= int(number) <= self.seats_per_row
+        return number.isascii() and number.isdigit() and len(number) <= 4 and str(int(number)) == number and 1 <= int(number) <= self.seats_per_row
 
 
 class IssuingBody(models.Model):

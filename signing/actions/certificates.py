@@ -20,7 +20,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ecabinet.access import FreshPassword, can_manage_user, is_system_admin
+from ecabinet.access import FreshPassword, is_system_admin, may_administer_certificate_of
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
@@ -273,7 +273,7 @@ def unlock_key(cert: SigningCertificate, pin: str, *, actor: User) -> pki.Privat
 
 
 def _require_manager(actor: User, cert: SigningCertificate) -> None:
-    if not can_manage_user(actor, cert.user):
+    if not may_administer_certificate_of(actor, cert.user):
         raise PermissionDeniedError(_("Only an administrator may do this."))
 
 

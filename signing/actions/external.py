@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecabinet.access import FreshPassword, can_manage_user, is_system_admin
+from ecabinet.access import FreshPassword, is_system_admin, may_administer_certificate_of
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, NotFoundError, PermissionDeniedError
 from ecabinet.models import User
@@ -48,11 +48,11 @@ CREDENTIAL_ID_MAX = 255
 
 
 def _holder(actor: User, username: str | None) -> User:
-    """The person the certificate is for: the caller, or (administrators) someone they manage."""
+    """The person the certificate is for: the caller, or someone whose certificates the caller administers."""
     if not username or username == actor.username:
         return actor
     holder = User.objects.filter(username=username, is_active=True).first()
-    if holder is None or not can_manage_user(actor, holder):
+    if holder is None or not may_administer_certificate_of(actor, holder):
         raise NotFoundError(_("User not found."))
     return holder
 
