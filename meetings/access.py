@@ -106,6 +106,16 @@ def _runs(user: User, meeting: Meeting, participant: Participant | None) -> bool
     return bool(meeting.unit_id and meeting.unit_id in running_unit_ids(user))
 
 
+def runs_meeting_of(user: User, meeting_id: int | None) -> bool:
+    """Whether `user` runs that meeting; False for no meeting or one they may not see."""
+    if meeting_id is None:
+        return False
+    try:
+        return meeting_access(user, meeting_id).runs_meeting
+    except NotFoundError:
+        return False
+
+
 def require_runner(access: MeetingAccess) -> None:
     if not access.runs_meeting:
         raise PermissionDeniedError(_("Only the meeting's chair or secretary may do this."))
@@ -359,12 +369,7 @@ def manages_round(user: User, rnd: OpinionRound) -> bool:
         return True
     if rnd.unit_id and rnd.unit_id in opinion_unit_ids(user):
         return True
-    if rnd.meeting_id:
-        try:
-            return meeting_access(user, rnd.meeting_id).runs_meeting
-        except NotFoundError:
-            return False
-    return False
+    return runs_meeting_of(user, rnd.meeting_id)
 
 
 def round_access(user: User, round_id: int) -> RoundAccess:
@@ -400,10 +405,7 @@ def may_receive_original(user: User, document) -> bool:
     if document.signing_requests.filter(signers__user=user).exists():
         return True
     if document.meeting_id:
-        try:
-            return meeting_access(user, document.meeting_id).runs_meeting
-        except NotFoundError:
-            return False
+        return runs_meeting_of(user, document.meeting_id)
     return _manages_round_of(user, document)
 
 

@@ -13,7 +13,7 @@ from ecabinet.access import (
 )
 from ecabinet.errors import NotFoundError, PermissionDeniedError
 from ecabinet.models import User
-from meetings.access import run_meeting_ids
+from meetings.access import run_meeting_ids, runs_meeting_of
 from meetings.models import Document
 from signing.models import SigningCertificate, SigningRequest
 
@@ -23,14 +23,7 @@ def _runner_meeting_ids(user: User) -> QuerySet:
 
 
 def runs_document_meeting(user: User, document: Document) -> bool:
-    if document.meeting_id is None:
-        return False
-    from meetings.access import meeting_access
-
-    try:
-        return meeting_access(user, document.meeting_id).runs_meeting
-    except NotFoundError:
-        return False
+    return runs_meeting_of(user, document.meeting_id)
 
 
 def require_may_request(user: User, document: Document) -> None:
