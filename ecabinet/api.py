@@ -22,7 +22,8 @@ from ecabinet.api_docs import EcabinetAPI, ErrorEnvelope
 from ecabinet.auth import API_AUTH
 from ecabinet.clientip import client_ip
 from ecabinet.errors import ActionError
-from ecabinet.inputs import refuse_nul
+from ecabinet.inputs import refuse_nul, validation_fields
+from ecabinet.refusals import error_envelope
 
 
 class InputParser(Parser):
@@ -51,8 +52,7 @@ api = EcabinetAPI(
 
 
 def error_response(status: int, code: str, message: str, **extra) -> JsonResponse:
-    body = {"error": {"code": code, "message": str(message), **extra}}
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    return error_envelope(status, code, message, **extra)
 
 
 @api.exception_handler(ActionError)
@@ -62,11 +62,8 @@ def on_action_error(request: HttpRequest, exc: ActionError) -> JsonResponse:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> JsonResponse:
-    fields = []
-    for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "form")]
-        fields.append({"field": ".".join(loc), "message": err.get("msg", "")})
-    return error_response(400, "bad_request", _("The request is not valid."), fields=fields)
+    return error_response(400, "bad_request", _("The request is not valid."),
+                          fields=validation_fields(list(exc.errors)))
 
 
 @api.exception_handler(AuthenticationError)

@@ -9,14 +9,17 @@ naming the field.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
-from typing import Annotated
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date as django_parse_date
 from django.utils.dateparse import parse_datetime as django_parse_datetime
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from ecabinet.errors import ActionError
 
@@ -27,6 +30,8 @@ BIGINT_MIN = -(2**63)
 # an attack, and refusing it keeps every +/- a few days away from date.min and date.max.
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
+
+S = TypeVar("S", bound=BaseModel)
 
 MAX_FILE_NAME = 255  # the CharField length of every stored original name
 
@@ -196,3 +201,80 @@ def clean_file_name(name: str | None, *, default: str = "", max_length: int = MA
     if len(ext) > 10:  # not an extension worth keeping: cut the name as a whole
         stem, ext = base, ""
     return stem[: max_length - len(ext)] + ext
+
+
+# --- one parser for a change, whether it comes from a page form or the API ---------------------
+
+_MESSAGES_BY_ERROR_TYPE = {
+    "missing": lambda ctx: _("This field is required."),
+    "string_too_short": lambda ctx: _("This field is required.") if ctx.get("min_length") == 1
+    else _("Enter at least %(n)s characters.") % {"n": ctx.get("min_length")},
+    "string_too_long": lambda ctx: _("Enter at most %(n)s characters.") % {"n": ctx.get("max_length")},
+    "int_parsing": lambda ctx: _("Enter a whole number."),
+    "int_type": lambda ctx: _("Enter a whole number."),
+    "int_from_float": lambda ctx: _("Enter a whole number."),
+    "float_parsing": lambda ctx: _("Enter a number."),
+    "bool_parsing": lambda ctx: _("Choose yes or no."),
+    "greater_than_equal": lambda ctx: _("Enter a value of at least %(n)s.") % {"n": ctx.get("ge")},
+    "greater_than": lambda ctx: _("Enter a value above %(n)s.") % {"n": ctx.get("gt")},
+    "less_than_equal": lambda ctx: _("Enter a value of at most %(n)s.") % {"n": ctx.get("le")},
+    "less_than": lambda ctx: _("Enter a value below %(n)s.") % {"n": ctx.get("lt")},
+    "date_from_datetime_parsing": lambda ctx: _("Enter a date (YYYY-MM-DD)."),
+    "date_parsing": lambda ctx: _("Enter a date (YYYY-MM-DD)."),
+    "datetime_parsing": lambda ctx: _("Enter a date and time."),
+    "datetime_from_date_parsing": lambda ctx: _("Enter a date and time."),
+    "enum": lambda ctx: _("Choose one of the offered values."),
+    "literal_error": lambda ctx: _("Choose one of the offered values."),
+    "list_type": lambda ctx: _("Enter a list of values."),
+}
+
+
+def validation_fields(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Pydantic's errors as `[{"field", "message"}]` in the user's language: the same words
+    on a page and in the API's envelope. Our own validators raise translated `ValueError`s,
+    whose text is kept."""
+    fields = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "form")]
+        kind = err.get("type", "")
+        ctx = err.get("ctx") or {}
+        if kind == "value_error" and "error" in ctx:
+            message = str(ctx["error"])
+        elif kind in _MESSAGES_BY_ERROR_TYPE:
+            message = str(_MESSAGES_BY_ERROR_TYPE[kind](ctx))
+        else:
+            message = _("This value is not valid.")
+        fields.append({"field": ".".join(loc), "message": message})
+    return fields
+
+
+def _is_list(annotation: Any) -> bool:
+    if get_origin(annotation) in (list, tuple, set):
+        return True
+    return any(_is_list(arg) for arg in get_args(annotation)) if get_origin(annotation) in (Union, UnionType) else False
+
+
+def parse_input(schema: type[S], data: Mapping[str, Any]) -> S:
+    """Parse a change with the schema its API endpoint uses. A form's `QueryDict` gives lists
+    for list fields and the last value otherwise; empty optional fields count as absent.
+    Refusal: a 400 `ActionError` naming each field, like the API's validation errors."""
+    if isinstance(data, QueryDict):
+        values: dict[str, Any] = {}
+        for key in data:
+            if key in ("csrfmiddlewaretoken", "next"):
+                continue
+            info = schema.model_fields.get(key)
+            if info is not None and _is_list(info.annotation):
+                values[key] = data.getlist(key)
+            else:
+                value = data.get(key)
+                if value == "" and info is not None and not info.is_required():
+                    continue
+                values[key] = value
+    else:
+        values = dict(data)
+    try:
+        return schema.model_validate(values)
+    except ValidationError as exc:
+        raise ActionError("bad_request", _("The request is not valid."), status=400,
+                          extra={"fields": validation_fields(exc.errors())}) from None

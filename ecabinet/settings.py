@@ -151,6 +151,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so it is the first to see an ActionError escaping a page view (ecabinet/refusals.py).
+    "ecabinet.refusals.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "ecabinet.urls"

@@ -96,6 +96,12 @@ def meeting_access(user: User, meeting_id: int, *, for_update: bool = False) -> 
     return MeetingAccess(meeting, participant, _runs(user, meeting, participant))
 
 
+def lock_meeting(meeting: Meeting, *, actor: User) -> MeetingAccess:
+    """Inside an action: the meeting row re-read FOR UPDATE (changes to one meeting queue up
+    here) and what `actor` may do in it; NotFoundError if they may not see it."""
+    return meeting_access(actor, meeting.pk, for_update=True)
+
+
 def _runs(user: User, meeting: Meeting, participant: Participant | None) -> bool:
     if is_system_admin(user):
         return True
