@@ -11,6 +11,7 @@ from django.db.models import F
 
 from ecabinet.events import send_to_group
 from meetings.access import may_see  # noqa: F401  (the consumer and tests import it from here)
+from meetings.event_types import check_event
 from meetings.models import Meeting, MeetingEvent
 
 # Audience shortcuts. None = everyone in the meeting.
@@ -34,9 +35,12 @@ def hidden_frame(revision: int) -> str:
 
 
 def emit(meeting: Meeting, event_type: str, data: dict, *, audience: dict | None = None) -> MeetingEvent:
-    """Append one event at the meeting's next revision. Call inside the action's transaction."""
+    """Append one event at the meeting's next revision. Call inside the action's transaction.
+    `event_type` and the shape of `data` are declared in meetings/event_types.py."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("emit() must run inside the action's transaction")
+    # Before any write: an undeclared event or a malformed payload fails the action, whole.
+    check_event(event_type, data)
     # The UPDATE takes the row lock, so concurrent changes to one meeting get consecutive revisions.
     Meeting.objects.filter(pk=meeting.pk).update(revision=F("revision") + 1)
     revision = Meeting.objects.values_list("revision", flat=True).get(pk=meeting.pk)

@@ -67,15 +67,16 @@ async def test_hidden_events_keep_the_revision_sequence(room):
         from django.db import transaction
 
         with transaction.atomic():
-            emit(room.meeting, "note.upserted", {"note": {"id": 1, "text": "runners only"}}, audience=RUNNERS)
+            emit(room.meeting, "room.updated", {"room": {"quorum_fraction": 0.5, "conclusion": "runners only"}},
+                 audience=RUNNERS)
 
     member = await connect(room.meeting.pk, room.member, since=0)
     chair = await connect(room.meeting.pk, room.chair, since=0)
     await sync_to_async(secret_change)()
     hidden = await expect(member, type="event", revision=1, event="hidden")
     assert hidden["data"] is None
-    seen = await expect(chair, type="event", revision=1, event="note.upserted")
-    assert seen["data"]["note"]["text"] == "runners only"
+    seen = await expect(chair, type="event", revision=1, event="room.updated")
+    assert seen["data"]["room"]["conclusion"] == "runners only"
     await member.disconnect()
     # replayed from the log, the placeholder is the same
     member = await connect(room.meeting.pk, room.member, since=0)
@@ -243,7 +244,8 @@ async def test_removed_participant_is_cut_off_and_role_changes_apply(room):
             p.role = "member"
             p.save()
             emit(room.meeting, "participant.upserted", {"participant": serialize_participant(p)})
-            emit(room.meeting, "note.upserted", {"note": {"id": 1}}, audience={"roles": ["member"]})
+            emit(room.meeting, "room.updated", {"room": {"quorum_fraction": 0.5, "conclusion": "1"}},
+                 audience={"roles": ["member"]})
 
     await sync_to_async(promote_guest)()
     await expect(guest, type="event", revision=1, event="participant.upserted")
@@ -255,10 +257,11 @@ async def test_removed_participant_is_cut_off_and_role_changes_apply(room):
 
     def members_only():
         with transaction.atomic():
-            emit(room.meeting, "note.upserted", {"note": {"id": 2}}, audience={"roles": ["member"]})
+            emit(room.meeting, "room.updated", {"room": {"quorum_fraction": 0.5, "conclusion": "2"}},
+                 audience={"roles": ["member"]})
 
     await sync_to_async(members_only)()
-    await expect(guest, type="event", revision=3, event="note.upserted")
+    await expect(guest, type="event", revision=3, event="room.updated")
 
     def remove_member():
         with transaction.atomic():

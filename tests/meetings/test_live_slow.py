@@ -62,7 +62,7 @@ async def connect_stuck(server: StuckServer, meeting_id: int, user) -> Websocket
 def make_changes(meeting, count: int, start: int = 0) -> None:
     for n in range(start, start + count):
         with transaction.atomic():
-            emit(meeting, "note.upserted", {"note": {"id": n, "text": f"Ghi chú {n}"}})
+            emit(meeting, "room.updated", {"room": {"quorum_fraction": 0.5, "conclusion": f"Ghi chú {n}"}})
 
 
 @pytest.fixture
@@ -101,7 +101,7 @@ async def test_stuck_socket_does_not_delay_others_and_catches_up_after_overflow(
     again = await connect(room.meeting.pk, room.members[1], since=0)
     frames = [await next_frame(again, timeout=2) for _ in range(25)]
     assert [f["revision"] for f in frames] == list(range(1, 26))
-    assert frames[0]["data"]["note"]["text"] == "Ghi chú 0"
+    assert frames[0]["data"]["room"]["conclusion"] == "Ghi chú 0"
     assert await again.receive_nothing(0.1)
     await sync_to_async(make_changes)(room.meeting, 1, start=25)
     await expect(again, type="event", revision=26)

@@ -1,0 +1,265 @@
+"""Every live event a meeting can emit, declared once: its name, the shape of its data and
+what it does to a client's state.
+
+`emit()` refuses a name that is not declared here and data that does not match its schema, so
+the room's clients (static/meetings/room/, the Python reference reducer in the tests) can rely
+on this file as the protocol. Adding an event: declare its object schema, add it to EVENTS
+with its effect, emit it from an action, and run it in tests/meetings/test_event_registry.py.
+
+Effects (how a client applies `data` to the snapshot's `state`):
+- "replace": `state[key] = data[kind]` (one object: the meeting, the room);
+- "upsert": the object `data[kind]` replaces the one with its id in the list `state[key]`,
+  or is appended;
+- "remove": the object with id `data["id"]` leaves the list `state[key]`;
+- "reorder": `data["order"]` (agenda item ids) gives the items' positions, 1-based.
+A "hidden" frame (an event this viewer may not see) carries no data and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class _Object(BaseModel):
+    # A field added to a serializer must be declared here too: clients depend on the shape.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+Stamp = str | None  # ISO 8601, or not yet
+
+
+class MeetingObject(_Object):
+    id: int
+    title: str
+    description: str
+    unit: int | None
+    starts_at: Stamp
+    ends_at: Stamp
+    location: str
+    online_url: str
+    status: str
+    cancel_reason: str
+    meeting_type: int | None
+    room: int | None
+    started_at: Stamp
+    ended_at: Stamp
+    current_item: int | None
+    agenda_version: int
+
+
+class RoomObject(_Object):
+    quorum_fraction: float
+    conclusion: str
+
+
+class AgendaItemObject(_Object):
+    id: int
+    position: int
+    title: str
+    presenter: int | None
+    presenting_unit: int | None
+    duration_minutes: int | None
+    status: str
+    conclusion: str
+    started_at: Stamp
+    ended_at: Stamp
+
+
+class ParticipantObject(_Object):
+    id: int
+    user: int
+    username: str
+    full_name: str
+    role: str
+    response: str
+    response_reason: str
+    delegate_for: int | None
+    seat: str
+    voting_seat: bool
+    counted_as: str | None
+
+
+class DocumentObject(_Object):
+    id: int
+    title: str
+    agenda_item: int | None
+    status: str
+    confidential: bool
+    version: int | None
+    sha256: str | None
+    pages: int | None
+    size: int | None
+
+
+class AttendanceObject(_Object):
+    id: int
+    participant: int
+    checked_in_at: Stamp
+    method: str
+    remote: bool
+
+
+class SpeakerObject(_Object):
+    id: int
+    participant: int
+    item: int | None
+    kind: str
+    status: str
+    requested_at: Stamp
+    started_at: Stamp
+    ended_at: Stamp
+    time_limit_minutes: int | None
+
+
+class PollOptionObject(_Object):
+    id: int
+    key: str
+    label: str
+    count: int | None
+
+
+class PollObject(_Object):
+    id: int
+    item: int | None
+    question: str
+    secret: bool
+    majority: str
+    show_live: bool
+    status: str
+    options: list[PollOptionObject]
+    votes_cast: int
+    opened_at: Stamp
+    closed_at: Stamp
+    result: dict[str, Any] | None
+
+
+class PollVoterObject(_Object):
+    id: str
+    poll: int
+    participant: int
+
+
+class MyVoteObject(_Object):
+    id: int
+    poll: int
+    seat: int
+
+
+class ConclusionAttachmentObject(_Object):
+    id: int
+    item: int | None
+    title: str
+    size: int
+    sha256: str
+    url: str
+
+
+class Removed(_Object):
+    id: int
+
+
+class Reordered(_Object):
+    order: list[int]
+
+
+Effect = Literal["replace", "upsert", "remove", "reorder"]
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    effect: Effect
+    state_key: str  # the key of the snapshot's state this event changes
+    schema: type[BaseModel]  # the shape of `data`
+
+    def validate(self, data: Any) -> None:
+        self.schema.model_validate(data)
+
+
+def _wrapped(kind: str, obj: type[_Object]) -> type[BaseModel]:
+    """The data of `<kind>.updated` / `<kind>.upserted`: `{kind: object}`."""
+    from pydantic import create_model
+
+    return create_model(f"{obj.__name__}Data", __config__=ConfigDict(extra="forbid"), **{kind: (obj, ...)})
+
+
+def _declare(*types: EventType) -> dict[str, EventType]:
+    return {t.name: t for t in types}
+
+
+_OBJECTS: dict[str, tuple[type[_Object], str]] = {
+    # kind: (schema, state key of its list)
+    "agenda_item": (AgendaItemObject, "agenda_items"),
+    "participant": (ParticipantObject, "participants"),
+    "document": (DocumentObject, "documents"),
+    "attendance": (AttendanceObject, "attendances"),
+    "speaker": (SpeakerObject, "speakers"),
+    "poll": (PollObject, "polls"),
+    "poll_voter": (PollVoterObject, "poll_voters"),
+    "my_vote": (MyVoteObject, "my_votes"),
+    "conclusion_attachment": (ConclusionAttachmentObject, "conclusion_attachments"),
+}
+
+EVENTS: dict[str, EventType] = _declare(
+    EventType("meeting.updated", "replace", "meeting", _wrapped("meeting", MeetingObject)),
+    EventType("room.updated", "replace", "room", _wrapped("room", RoomObject)),
+    *(EventType(f"{kind}.upserted", "upsert", key, _wrapped(kind, schema)) for kind, (schema, key) in _OBJECTS.items()),
+    EventType("agenda_item.removed", "remove", "agenda_items", Removed),
+    EventType("participant.removed", "remove", "participants", Removed),
+    EventType("document.removed", "remove", "documents", Removed),
+    EventType("attendance.removed", "remove", "attendances", Removed),
+    EventType("agenda.reordered", "reorder", "agenda_items", Reordered),
+)
+
+
+class UndeclaredEvent(Exception):
+    """A programming error: an action emitted an event the protocol does not declare."""
+
+
+def check_event(name: str, data: Any) -> EventType:
+    event_type = EVENTS.get(name)
+    if event_type is None:
+        raise UndeclaredEvent(f"event {name!r} is not declared in meetings/event_types.py")
+    try:
+        event_type.validate(data)
+    except ValidationError as exc:
+        raise UndeclaredEvent(f"event {name!r} does not match its schema: {exc}") from exc
+    return event_type
+
+
+def apply_event(state: dict[str, Any], name: str, data: Any) -> dict[str, Any]:
+    """The reference reducer: `state` after the event, as every client must compute it.
+    Pure (returns a new dict); the room's JavaScript reducer implements the same effects."""
+    if name == "hidden":
+        return state
+    event_type = EVENTS[name]
+    key = event_type.state_key
+    state = dict(state)
+    if event_type.effect == "replace":
+        kind = name.rsplit(".", 1)[0]
+        state[key] = data[kind]
+    elif event_type.effect == "upsert":
+        kind = name.rsplit(".", 1)[0]
+        obj = data[kind]
+        rows = list(state.get(key, []))
+        for index, row in enumerate(rows):
+            if row["id"] == obj["id"]:
+                rows[index] = obj
+                break
+        else:
+            rows.append(obj)
+        state[key] = rows
+    elif event_type.effect == "remove":
+        state[key] = [row for row in state.get(key, []) if row["id"] != data["id"]]
+    else:  # reorder
+        position = {pk: index for index, pk in enumerate(data["order"], start=1)}
+        state[key] = [{**row, "position": position.get(row["id"], row["position"])} for row in state.get(key, [])]
+    return state
+
+
+def protocol() -> dict[str, dict[str, str]]:
+    """The registry as clients read it (name → effect and state key), served with the room page."""
+    return {name: {"effect": t.effect, "key": t.state_key} for name, t in EVENTS.items()}

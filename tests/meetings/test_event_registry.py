@@ -1,0 +1,174 @@
+"""The declared live protocol (meetings/event_types.py): every declared event type is emitted by
+a real action, with data of its declared shape, and snapshot(r) + events(r..s) == snapshot(s)
+for every role when the registry's own reducer applies them. Undeclared or malformed events are
+refused before anything is written."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from meetings.access import meeting_access
+from meetings.actions import documents as document_actions
+from meetings.actions import preparation as preparation_actions
+from meetings.actions import preparation_agenda as agenda_actions
+from meetings.actions import room as actions
+from meetings.actions import room_polls as polls
+from meetings.event_types import EVENTS, UndeclaredEvent, apply_event, check_event
+from meetings.events import emit, may_see
+from meetings.live.snapshot import build_snapshot
+from meetings.models import Meeting, MeetingEvent
+from tests.base import make_user
+from tests.meetings.docs_helpers import pdf_bytes
+from tests.meetings.roomkit import make_room, normalized
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("member", "voter", "guest", "chair")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Checker:
+    """Takes each role's snapshot, runs one change, applies the role's events to the old
+    snapshot with the registry's reducer and compares with a new snapshot."""
+
+    def __init__(self, room):
+        self.room = room
+        self.viewers = {"member": room.member, "voter": room.members[1], "guest": room.guest, "chair": room.chair}
+        self.snaps = {role: build_snapshot(self._access(role)) for role in ROLES}
+        self.seen: set[str] = set()
+        self.hidden_for: set[str] = set()
+
+    def _access(self, role):
+        return meeting_access(self.viewers[role], self.room.meeting.pk)
+
+    def step(self, change):
+        result = change()
+        for role in ROLES:
+            access = self._access(role)
+            before = self.snaps[role]
+            state = before["state"]
+            rows = MeetingEvent.objects.filter(meeting_id=self.room.meeting.pk,
+                                               revision__gt=before["revision"]).order_by("revision")
+            count = 0
+            for event in rows:
+                count += 1
+                check_event(event.type, event.data)  # what was stored has the declared shape
+                if may_see(event.audience, user_id=access.user_id, role=access.role,
+                           runs_meeting=access.runs_meeting):
+                    state = apply_event(state, event.type, event.data)
+                    self.seen.add(event.type)
+                else:
+                    state = apply_event(state, "hidden", None)
+                    self.hidden_for.add(role)
+            after = build_snapshot(access)
+            assert after["revision"] == before["revision"] + count
+            assert normalized(state) == normalized(after["state"]), (role, change)
+            self.snaps[role] = after
+        return result
+
+
+def _agenda_version(meeting: Meeting) -> int:
+    return Meeting.objects.values_list("agenda_version", flat=True).get(pk=meeting.pk)
+
+
+def test_every_declared_event_comes_from_a_real_action_and_converges_for_every_role():
+    room = make_room(status="scheduled")
+    m, chair, secretary, member, guest = room.meeting, room.chair, room.secretary, room.member, room.guest
+    member2 = room.members[1]
+    check = Checker(room)
+    step = check.step
+
+    # preparation: participants and the agenda
+    late = step(lambda: preparation_actions.do_add_participant(m.pk, actor=secretary, user=make_user("late")))
+    step(lambda: preparation_actions.do_remove_participant(m.pk, late.pk, actor=secretary))
+    extra = step(lambda: agenda_actions.do_add_agenda_item(m.pk, actor=secretary, title="Nội dung bổ sung",
+                                                           agenda_version=_agenda_version(m)))
+    step(lambda: agenda_actions.do_remove_agenda_item(m.pk, extra.pk, actor=secretary,
+                                                      agenda_version=_agenda_version(m)))
+    step(lambda: agenda_actions.do_reorder_agenda(m.pk, actor=secretary, agenda_version=_agenda_version(m),
+                                                  order=[room.items[2].pk, room.items[0].pk, room.items[1].pk]))
+    # documents: one for everyone, one confidential (runners only: hidden for the others), one removed
+    access = meeting_access(secretary, m.pk)
+    open_doc = step(lambda: document_actions.do_upload_document(
+        access, actor=secretary, upload=ContentFile(pdf_bytes(1), name="to-trinh.pdf"), title="Tờ trình"))
+    step(lambda: document_actions.do_upload_document(
+        access, actor=secretary, upload=ContentFile(pdf_bytes(1), name="mat.pdf"), title="Tài liệu mật",
+        confidential=True))
+    step(lambda: document_actions.do_delete_document(meeting_access(secretary, m.pk), open_doc, actor=secretary))
+
+    # the room
+    step(lambda: actions.do_start_meeting(m.pk, actor=secretary))
+    step(lambda: actions.do_set_current_item(m.pk, room.items[0].pk, actor=chair))
+    step(lambda: actions.do_record_item_conclusion(room.items[0].pk, "Thống nhất thông qua.", actor=chair))
+    step(lambda: actions.do_set_quorum(m.pk, 0.66, actor=chair))
+    step(lambda: actions.do_attach_conclusion_file(m.pk, actor=chair, title="Kết luận.pdf",
+                                                   upload=ContentFile(pdf_bytes(1), name="kl.pdf"),
+                                                   item_id=room.items[0].pk))
+    step(lambda: actions.do_check_in(m.pk, actor=member))
+    step(lambda: actions.do_check_in(m.pk, actor=guest))
+    step(lambda: actions.do_secretary_check_in(m.pk, room.parts["guest"].pk, actor=secretary, present=False))
+    speech = step(lambda: actions.do_request_floor(m.pk, actor=member))
+    step(lambda: actions.do_grant_floor(speech.pk, actor=chair))
+    poll = step(lambda: polls.do_create_poll(m.pk, actor=chair, question="Thông qua?", show_live=True))
+    step(lambda: polls.do_open_poll(poll.pk, actor=chair))
+    step(lambda: actions.do_check_in(m.pk, actor=member2))
+    step(lambda: polls.do_cast_ballot(poll.pk, "agree", actor=member2))
+    step(lambda: polls.do_close_poll(poll.pk, actor=chair))
+    step(lambda: actions.do_end_meeting(m.pk, actor=chair))
+
+    assert check.seen == set(EVENTS), f"declared but never emitted: {set(EVENTS) - check.seen}"
+    # the confidential document and another member's vote are hidden from someone
+    assert {"member", "guest"} <= check.hidden_for
+
+
+def test_an_undeclared_event_is_refused_and_nothing_is_written():
+    room = make_room()
+    before = MeetingEvent.objects.filter(meeting=room.meeting).count()
+    with pytest.raises(UndeclaredEvent), transaction.atomic():
+        emit(room.meeting, "note.upserted", {"note": {"id": 1}})
+    assert MeetingEvent.objects.filter(meeting=room.meeting).count() == before
+    assert Meeting.objects.get(pk=room.meeting.pk).revision == room.meeting.revision
+
+
+@pytest.mark.parametrize("data", [
+    {},  # the object is missing
+    {"room": {"quorum_fraction": 0.5}},  # a field is missing
+    {"room": {"quorum_fraction": 0.5, "conclusion": "x", "secret": "leak"}},  # an undeclared field
+    {"room": {"quorum_fraction": "half", "conclusion": "x"}},  # a field of the wrong type
+])
+def test_data_that_does_not_match_its_schema_is_refused(data):
+    room = make_room()
+    with pytest.raises(UndeclaredEvent), transaction.atomic():
+        emit(room.meeting, "room.updated", data)
+    assert not MeetingEvent.objects.filter(meeting=room.meeting).exists()
+
+
+def _emitted_names() -> set[str]:
+    """Event names written literally in `emit(meeting, "<name>", …)` calls of the app code."""
+    names = set()
+    for path in (ROOT / "meetings").rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "emit" and len(node.args) >= 2
+                    and isinstance(node.args[1], ast.Constant)):
+                names.add(node.args[1].value)
+    for path in (ROOT / "signing").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if "emit(" in text:
+            for node in ast.walk(ast.parse(text)):
+                if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "emit"
+                        and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)):
+                    names.add(node.args[1].value)
+    return names
+
+
+def test_every_event_name_in_the_code_is_declared():
+    names = _emitted_names()
+    assert names, "no emit() call found: the scan is broken"
+    assert names <= set(EVENTS), names - set(EVENTS)
