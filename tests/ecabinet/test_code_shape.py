@@ -89,19 +89,24 @@ def guarded_own_imports(tree: ast.AST) -> Iterator[tuple[int, str]]:
         names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
         return any(isinstance(n, ast.Name) and n.id in {"ImportError", "ModuleNotFoundError"} for n in names)
 
-    def own(node: ast.stmt) -> bool:
+    def own(node: ast.AST) -> bool:
         if isinstance(node, ast.ImportFrom):
             return (node.module or "").split(".")[0] in APPS
         if isinstance(node, ast.Import):
             return any(alias.name.split(".")[0] in APPS for alias in node.names)
+        # import_module(name) under such a guard: the name is not known here, so it counts too
+        if isinstance(node, ast.Call):
+            func = node.func
+            return (isinstance(func, ast.Name) and func.id in {"import_module", "__import__"}) or (
+                isinstance(func, ast.Attribute) and func.attr == "import_module")
         return False
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Try) and any(catches_import_error(h) for h in node.handlers):
             for statement in node.body:
                 for inner in ast.walk(statement):
-                    if isinstance(inner, ast.stmt) and own(inner):
-                        yield inner.lineno, ast.unparse(inner)
+                    if own(inner):
+                        yield getattr(inner, "lineno", node.lineno), ast.unparse(inner)
 
 
 def arity_reads(tree: ast.AST) -> Iterator[tuple[int, str]]:
@@ -129,10 +134,11 @@ def test_the_checks_see_what_they_look_for():
         "os.environ.get('X')\n"
         "try:\n    from meetings.selectors import home_meetings\nexcept ImportError:\n    pass\n"
         "rule.__code__.co_argcount\n"
+        "try:\n    module = import_module(name)\nexcept ModuleNotFoundError:\n    pass\n"
     )
     assert [line for line, _ in model_writes(sample)] == [2, 4, 6]
     assert [line for line, _ in environment_reads(sample)] == [7]
-    assert [line for line, _ in guarded_own_imports(sample)] == [9]
+    assert [line for line, _ in guarded_own_imports(sample)] == [9, 14]
     assert [line for line, _ in arity_reads(sample)] == [12, 12]
     assert is_entry_module("meetings/views/room.py") and is_entry_module("signing/api.py")
     assert is_entry_module("meetings/live/consumers.py") and is_entry_module("meetings/api/room.py")
