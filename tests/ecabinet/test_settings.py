@@ -160,7 +160,8 @@ def test_make_run_serves_with_debug_off(fresh_var):
     Django's technical page; static files are served; an unknown Host is refused."""
     port = free_port()
     server = subprocess.Popen(
-        ["make", "--no-print-directory", "-o", "messages", "run", f"PORT={port}", f"VAR_DIR={fresh_var}"],
+        ["make", "--no-print-directory", "-o", "messages", "run", f"PORT={port}", f"VAR_DIR={fresh_var}",
+         f"BIN={Path(sys.executable).parent}"],
         cwd=ROOT, env=bare_environment(fresh_var), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,  # make and its uvicorn child are stopped together below
     )
