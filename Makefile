@@ -1,14 +1,17 @@
 SHELL := /bin/bash
-# eCabinet: `make run` serves the app, `make test` runs every check. Both bootstrap .venv.
+# eCabinet: `make run` serves the app, `make dev` is the developer's server, `make test` runs
+# every check. All bootstrap .venv.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PASSWORD ?= ecabinet2026
+# Where the database, media, the generated secret key and the demo marker live (settings.VAR_DIR).
+VAR_DIR ?= var
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
 
-.PHONY: run test lint messages migrate bench clean
+.PHONY: install run dev test lint messages migrate bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,29 +29,51 @@ messages: $(STAMP)
 	done
 
 migrate: messages
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py migrate --noinput
 
-run: messages
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py init_ca
-	@if [ ! -f var/.demo-seeded ]; then \
-	  DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)" && touch var/.demo-seeded && echo "Demo password (and signing PIN): $(DEMO_PASSWORD)"; \
+# The database, the installation CA and (once) the demo body, for `run` and `dev`.
+define prepare
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py init_ca
+	@if [ ! -f $(VAR_DIR)/.demo-seeded ]; then \
+	  $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)" && touch $(VAR_DIR)/.demo-seeded && echo "Demo password (and signing PIN): $(DEMO_PASSWORD)"; \
 	fi
+endef
+
+# `run` serves the app as it runs for real: DEBUG off (a wrong address gets the Vietnamese 404
+# page), the secret key generated once into $(VAR_DIR)/secret_key, static files served by
+# WhiteNoise. It speaks plain HTTP on this machine, so HTTPS_ONLY is off unless set; behind a
+# TLS proxy set HTTPS_ONLY=1 (README, "Deploying"). Set ALLOWED_HOSTS to serve other names.
+run: export DEBUG := 0
+run: export HTTPS_ONLY ?= 0
+run: export ALLOWED_HOSTS ?= 127.0.0.1,localhost,$(HOST)
+run: messages
+	$(prepare)
 	@# uvicorn reads a request body only as the app asks for it, so the body bound holds
 	@# (ecabinet/bodylimit.py); client addresses come from TRUSTED_PROXIES, not uvicorn.
 	@# Clients send the room only pings and resyncs: 64 KiB websocket messages are plenty.
-	DEBUG=$${DEBUG:-1} $(BIN)/uvicorn ecabinet.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --no-proxy-headers
+	$(BIN)/uvicorn ecabinet.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --no-proxy-headers
 
+# `dev`: the same server with DEBUG on (Django's technical error pages, mail printed to the
+# console) and reloading when a Python file changes. Never expose it to a network.
+dev: export DEBUG := 1
+dev: messages
+	$(prepare)
+	$(BIN)/uvicorn ecabinet.asgi:application --reload --reload-dir ecabinet --reload-dir meetings --reload-dir signing --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --no-proxy-headers
+
+# The shape checks: style, types (mypy + django-stubs, [tool.mypy] in pyproject.toml) and the
+# import contracts (.importlinter). The pre-commit hooks run the same three.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
-test: messages
+test: messages lint
 	@$(BIN)/python scripts/test_environment.py
-	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
 bench: messages
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(VAR_DIR)

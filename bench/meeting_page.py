@@ -39,7 +39,7 @@ def free_port() -> int:
 def configure(tmp: Path) -> dict[str, str]:
     env = {
         "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0", "VAR_DIR": str(tmp), "LOG_LEVEL": "ERROR",
+        "HTTPS_ONLY": "0", "VAR_DIR": str(tmp), "LOG_LEVEL": "ERROR",  # plain HTTP, like make run
         "DJANGO_SETTINGS_MODULE": "ecabinet.settings",
     }
     if not os.environ.get("DATABASE_URL"):

@@ -13,6 +13,10 @@ from ninja.security import HttpBearer, SessionAuth
 
 from ecabinet.models import ApiToken, User, hash_token
 
+# The request attribute that says the user came with an API token, not a signed-in session
+# (HttpRequest declares no such attribute; ecabinet.access reads it with getattr).
+TOKEN_MARK = "authenticated_by_token"
+
 # last_used_at is for people reading the token list, not for security: a write per request
 # would turn every API read into a write, so it is refreshed at most once a minute.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -41,7 +45,7 @@ class BearerTokenAuth(HttpBearer):
             request.user = user
             # Some changes need the person at the keyboard, not just a credential they handed
             # out: ecabinet.access.require_session_login reads this mark.
-            request.authenticated_by_token = True
+            setattr(request, TOKEN_MARK, True)
         return user
 
 

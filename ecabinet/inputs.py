@@ -9,7 +9,7 @@ naming the field.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from types import UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
@@ -76,6 +76,7 @@ def find_nul(data: object, field: str = "") -> str | None:
     """The field holding a NUL character, if any (PostgreSQL text cannot store one)."""
     if isinstance(data, str):
         return field if "\x00" in data else None
+    items: Iterable[tuple[object, object]]
     if isinstance(data, dict):
         items = data.items()
     elif hasattr(data, "lists"):  # a QueryDict: every value of every key
@@ -229,7 +230,7 @@ _MESSAGES_BY_ERROR_TYPE = {
 }
 
 
-def validation_fields(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+def validation_fields(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     """Pydantic's errors as `[{"field", "message"}]` in the user's language: the same words
     on a page and in the API's envelope. Our own validators raise translated `ValueError`s,
     whose text is kept."""

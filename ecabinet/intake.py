@@ -248,7 +248,7 @@ def _run_child(path: str, lim: dict) -> dict:
 def inspect_pdf(path: str, max_pages: int, max_stream: int, max_inflated: int) -> dict:
     from pypdf import PasswordType, PdfReader, apply_configuration, get_configuration
     from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
-    from pypdf.generic import IndirectObject
+    from pypdf.generic import DictionaryObject
 
     config = get_configuration().with_overwrites(
         zlib_maximum_output_length=max_stream,
@@ -265,10 +265,10 @@ def inspect_pdf(path: str, max_pages: int, max_stream: int, max_inflated: int) -
             encrypted = reader.is_encrypted
             if encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
                 return {"ok": False, "code": "encrypted"}
-            root = reader.trailer["/Root"]
-            if isinstance(root, IndirectObject):
-                root = root.get_object()
-            pages_root = root["/Pages"].get_object()
+            root = reader.trailer["/Root"].get_object()
+            pages_root = root["/Pages"].get_object() if isinstance(root, DictionaryObject) else None
+            if not isinstance(pages_root, DictionaryObject):
+                return {"ok": False, "code": "damaged"}
             declared = int(pages_root.get("/Count", 0))
             if declared > max_pages:
                 return {"ok": False, "code": "too_many_pages"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -205,7 +205,7 @@ class ApiToken(models.Model):
         return "ecb_" + secrets.token_urlsafe(32)
 
     @staticmethod
-    def default_expiry() -> timezone.datetime:
+    def default_expiry() -> datetime:
         return timezone.now() + timedelta(hours=settings.API_TOKEN_LIFETIME_HOURS)
 
     @property

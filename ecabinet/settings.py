@@ -10,6 +10,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
+from typing import overload
 from urllib.parse import urlparse
 
 import dj_database_url
@@ -20,6 +21,10 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+@overload
+def env_str(name: str) -> str | None: ...
+@overload
+def env_str(name: str, default: str) -> str: ...
 def env_str(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -87,32 +92,56 @@ DEBUG = env_bool("DEBUG", False)
 # pytest (8.2+) sets PYTEST_VERSION for the whole session.
 TESTING = env_bool("ECABINET_TESTING", "PYTEST_VERSION" in os.environ)
 
-VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+SECRET_KEY_MIN_LENGTH = 50
 
 
-def _development_secret_key() -> str:
-    # Generated once so sessions survive restarts in development; production must set it.
-    key_file = VAR_DIR / "secret_key"
+def _generated_secret_key(key_file: Path) -> str:
+    """The key in `key_file`, generated there once if there is none.
+
+    Created atomically and never overwritten: the key is written to a private temporary file and
+    hard-linked into place, so a reader never sees half a key, and of two processes starting at
+    once (migrate and the server, several workers) the second links nothing and reads the first's.
+    """
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+        temporary = key_file.with_name(f".{key_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as stream:
+                stream.write(secrets.token_urlsafe(SECRET_KEY_MIN_LENGTH))
+                stream.flush()
+                os.fsync(stream.fileno())
+            try:
+                os.link(temporary, key_file)
+            except FileExistsError:
+                pass  # another process made it first: theirs is the key
+        finally:
+            temporary.unlink(missing_ok=True)
+    key = key_file.read_text().strip()
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        raise ImproperlyConfigured(
+            f"{key_file} must hold a key of at least {SECRET_KEY_MIN_LENGTH} characters; "
+            "delete it to have a new one generated (signed-in sessions end)"
+        )
+    return key
 
 
-SECRET_KEY = env_str("SECRET_KEY")
-if SECRET_KEY is None:
-    if not (DEBUG or TESTING):
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = _development_secret_key()
-elif len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long")
+# Unset: a key generated once under VAR_DIR, so `manage.py` and `make run` work in a fresh
+# checkout and sessions survive restarts. Several hosts serving one site must share one key:
+# set SECRET_KEY (or share VAR_DIR).
+_secret_key = env_str("SECRET_KEY")
+if _secret_key is None:
+    _secret_key = _generated_secret_key(VAR_DIR / "secret_key")
+elif len(_secret_key) < SECRET_KEY_MIN_LENGTH:
+    raise ImproperlyConfigured(f"SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters long")
+SECRET_KEY: str = _secret_key
 
+# Only the names this machine answers to locally unless told: a deployment names its site, and a
+# request for any other host is refused (400), never served.
 ALLOWED_HOSTS = env_list(
-    "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG or TESTING else []
+    "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", *(["testserver"] if TESTING else [])]
 )
-if not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 for origin in CSRF_TRUSTED_ORIGINS:
     if urlparse(origin).scheme not in {"http", "https"}:
@@ -187,7 +216,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "ecabinet.sqlite3",
+            "NAME": str(VAR_DIR / "ecabinet.sqlite3"),
             "OPTIONS": {},
         }
     }
@@ -303,7 +332,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 200, minimum=1)
 # The PDF intake (ecabinet/intake.py) checks every uploaded PDF in a sandboxed child process.
@@ -360,7 +389,10 @@ SESSION_COOKIE_AGE = 12 * 3600
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG and not TESTING:
+# Served only over HTTPS (a TLS-terminating proxy in front): secure cookies, redirect to https,
+# HSTS. `make run` serves plain HTTP on this machine and turns it off (HTTPS_ONLY=0).
+HTTPS_ONLY = env_bool("HTTPS_ONLY", not (DEBUG or TESTING))
+if HTTPS_ONLY:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

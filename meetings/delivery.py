@@ -25,21 +25,24 @@ import io
 import logging
 import unicodedata
 from functools import lru_cache
-from typing import IO
+from typing import IO, TypeVar
 
 from django.conf import settings
 from django.db.models import Model
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from ecabinet.clientip import client_ip
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
+from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import whole_number
 from ecabinet.models import User
 from meetings.access import MeetingAccess, may_receive_original, may_receive_original_attachment
@@ -48,6 +51,7 @@ from meetings.models import ConclusionAttachment, Document, DocumentVersion
 from meetings.watermark import watermark_pdf
 
 logger = logging.getLogger(__name__)
+_Response = TypeVar("_Response", bound=HttpResponseBase)
 
 DELIVERY_HEADER = "X-Ecabinet-Delivery"
 SIGNED_ORIGINAL_HEADER = "X-Signed-Original-SHA256"
@@ -60,8 +64,8 @@ _MAX_SIG_FIELD_NODES = 2000
 
 # ---- the public functions -----------------------------------------------------------------
 
-def deliver_document(request: HttpRequest, document: Document, version: int | None = None, *,
-                     inline: bool, filename: str | None = None) -> HttpResponse:
+def deliver_document(request: AuthenticatedHttpRequest, document: Document, version: int | None = None, *,
+                     inline: bool, filename: str | None = None) -> FileResponse:
     """Send version `version` (default: the latest) of `document`, which the caller has already
     looked up through the access rules for ``request.user``.
 
@@ -83,8 +87,8 @@ def deliver_document(request: HttpRequest, document: Document, version: int | No
     )
 
 
-def deliver_attachment(request: HttpRequest, access: MeetingAccess, attachment: ConclusionAttachment, *,
-                       inline: bool = False) -> HttpResponse:
+def deliver_attachment(request: AuthenticatedHttpRequest, access: MeetingAccess, attachment: ConclusionAttachment,
+                       *, inline: bool = False) -> FileResponse:
     """A conclusion attachment, by the same rule as a document (its uploader and the meeting's
     runners get the stored bytes, other participants a watermarked copy); audited as
     ``conclusion_attachment.download``."""
@@ -96,7 +100,7 @@ def deliver_attachment(request: HttpRequest, access: MeetingAccess, attachment: 
     )
 
 
-def deliver_generated_pdf(request: HttpRequest, data: bytes, *, filename: str, obj: Model, action: str,
+def deliver_generated_pdf(request: AuthenticatedHttpRequest, data: bytes, *, filename: str, obj: Model, action: str,
                           inline: bool = False, details: dict | None = None) -> HttpResponse:
     """A PDF made for this request (a report or a preview): the same headers as a document, and
     one audit row `action` on `obj` with the SHA-256 and size of what was sent."""
@@ -170,8 +174,8 @@ def version_is_signed(version: DocumentVersion) -> bool:
 
 # ---- the one core ------------------------------------------------------------------------
 
-def _deliver_stored(request: HttpRequest, *, field: FieldFile, sha256: str, original: bool, filename: str,
-                    inline: bool, obj: Model, action: str, details: dict) -> HttpResponse:
+def _deliver_stored(request: AuthenticatedHttpRequest, *, field: FieldFile, sha256: str, original: bool,
+                    filename: str, inline: bool, obj: Model, action: str, details: dict) -> FileResponse:
     data = _read_checked(field, sha256)
     signed = _is_signed(data)
     if original:
@@ -217,7 +221,7 @@ def _watermarked(data: bytes, user: User, signed_original_sha256: str | None) ->
     out = io.BytesIO()
     try:
         watermark_pdf(io.BytesIO(data), full_name=user.full_name or user.username,
-                      unit=user.unit.name if user.unit_id else "", when=timezone.localtime(), out=out,
+                      unit=user.unit.name if user.unit is not None else "", when=timezone.localtime(), out=out,
                       notice=notice)
     except Exception:  # noqa: BLE001 - an unreadable file is refused, never sent unstamped
         logger.warning("could not watermark a stored PDF", exc_info=True)
@@ -226,8 +230,10 @@ def _watermarked(data: bytes, user: User, signed_original_sha256: str | None) ->
     return out.getvalue()
 
 
-def _pdf_response(response: HttpResponse, *, filename: str, inline: bool, mode: str) -> HttpResponse:
-    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+def _pdf_response(response: _Response, *, filename: str, inline: bool, mode: str) -> _Response:
+    disposition = content_disposition_header(not inline, filename)
+    if disposition:  # None only for an inline response without a name
+        response["Content-Disposition"] = disposition
     response["Cache-Control"] = "no-store, private"
     response["Pragma"] = "no-cache"
     response["X-Content-Type-Options"] = "nosniff"
@@ -259,7 +265,10 @@ def _is_signed(source: bytes | IO[bytes]) -> bool:
     """A filled signature field (/FT /Sig with a /V value) in the AcroForm, walked with a bound."""
     try:
         reader = PdfReader(io.BytesIO(source) if isinstance(source, bytes) else source, strict=False)
-        form = reader.trailer["/Root"].get_object().get("/AcroForm")
+        root = reader.trailer["/Root"].get_object()
+        if not isinstance(root, DictionaryObject):
+            return False
+        form = root.get("/AcroForm")
         if form is None:
             return False
         todo = [(field, None) for field in form.get_object().get("/Fields", [])]

@@ -14,7 +14,7 @@ from meetings.selectors import search_meetings
 
 PAST_DAYS = 90
 
-ICAL_STATUS = {
+ICAL_STATUS: dict[str, str] = {
     Meeting.Status.DRAFT: "TENTATIVE",
     Meeting.Status.SCHEDULED: "CONFIRMED",
     Meeting.Status.IN_PROGRESS: "CONFIRMED",
@@ -37,7 +37,7 @@ def build_calendar(meetings: list[Meeting]) -> bytes:
         event.add("dtend", meeting.ends_at)
         event.add("dtstamp", timezone.now())
         event.add("status", ICAL_STATUS.get(meeting.status, "CONFIRMED"))
-        place = meeting.room.name if meeting.room_id else meeting.location
+        place = meeting.room.name if meeting.room is not None else meeting.location
         if place:
             event.add("location", place)
         description = meeting.description

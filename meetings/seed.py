@@ -3,6 +3,7 @@ meeting with the same title is left as it is."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
@@ -49,7 +50,7 @@ def _at(day, hour: int, minute: int = 0) -> datetime:
 
 def _make(users: dict[str, User], *, title: str, start: datetime, hours: int, agenda, members: list[str],
           kind: MeetingType, room: MeetingRoom | None, unit: Unit | None, online_url: str = "",
-          guests: list[str] = (), description: str = "") -> Meeting | None:
+          guests: Sequence[str] = (), description: str = "") -> Meeting | None:
     if Meeting.objects.filter(title=title).exists():
         return None
     secretary, chair = users["secretary"], users["chair"]

@@ -10,9 +10,10 @@ costs little more than copying it. The stored original is only read.
 from __future__ import annotations
 
 import io
-import os
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
+from typing import IO
 
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
@@ -90,7 +91,7 @@ def _form_xobject(writer: PdfWriter, overlay: bytes):
     form[NameObject("/BBox")] = ArrayObject([FloatObject(0), FloatObject(0), FloatObject(CANVAS_W),
                                              FloatObject(CANVAS_H)])
     resources = page["/Resources"].get_object()
-    form[NameObject("/Resources")] = resources.clone(writer) if hasattr(resources, "clone") else resources
+    form[NameObject("/Resources")] = resources.clone(writer) if resources is not None else DictionaryObject()
     return writer._add_object(form)
 
 
@@ -106,8 +107,8 @@ def _page_resources(page) -> DictionaryObject:
     return resources
 
 
-def watermark_pdf(source: str | os.PathLike | io.IOBase, *, full_name: str, unit: str, when: datetime,
-                  out: io.IOBase, notice: tuple[str, ...] = ()) -> int:
+def watermark_pdf(source: str | Path | IO[bytes], *, full_name: str, unit: str, when: datetime,
+                  out: IO[bytes], notice: tuple[str, ...] = ()) -> int:
     """Write a stamped copy of `source` to `out`; returns the number of pages.
 
     `notice`: extra lines printed on every page above the footer (meetings/delivery.py uses them
@@ -121,11 +122,11 @@ def watermark_pdf(source: str | os.PathLike | io.IOBase, *, full_name: str, unit
     open_q = writer._add_object(_stream(b"q\n"))
     for page in writer.pages:
         resources = _page_resources(page)
-        xobjects = resources.get("/XObject")
-        if xobjects is None:
+        found = resources.get("/XObject")
+        xobjects = found.get_object() if found is not None else None
+        if not isinstance(xobjects, DictionaryObject):  # none yet (or a damaged one): a new one
             xobjects = DictionaryObject()
             resources[NameObject("/XObject")] = xobjects
-        xobjects = xobjects.get_object()
         xobjects[NameObject(XOBJECT_NAME)] = form_ref
         box = page.mediabox
         width, height = float(box.width), float(box.height)

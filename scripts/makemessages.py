@@ -20,7 +20,6 @@ def main(app: str) -> None:
         raise SystemExit(f"usage: makemessages.py {{{'|'.join(APPS)}}}")
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
-    os.environ["DEBUG"] = "1"
     os.environ["ECABINET_LOCALE_APP"] = app
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecabinet.settings")
     (ROOT / app / "locale").mkdir(exist_ok=True)

@@ -270,8 +270,9 @@ def reset_service_calls(user: User) -> None:
 def service_for(config: dict) -> SigningService:
     """The approved service a remote credential was registered with; refused once the
     administrators withdrew it (and for credentials registered before the catalogue existed)."""
-    service = SigningService.objects.filter(pk=config.get("service"), active=True).first() \
-        if isinstance(config.get("service"), int) else None
+    service_id = config.get("service")
+    service = (SigningService.objects.filter(pk=service_id, active=True).first()
+               if isinstance(service_id, int) else None)
     if service is None:
         raise ActionError("signing_service_withdrawn",
                           _("The remote signing service of this certificate is no longer approved here. "

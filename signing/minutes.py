@@ -150,6 +150,8 @@ def _open_voters(polls: list[Poll]) -> dict[int, list[str]]:
     voters = (PollVoter.objects.filter(poll_id__in=open_ids, poll__secret=False, option__isnull=False)
               .select_related("seat__user", "cast_by").order_by("seat_id"))
     for voter in voters:
+        if voter.option_id is None:  # filtered out above; says so to the type checker
+            continue
         name = _plain(voter.seat.user.full_name or voter.seat.user.username)
         if voter.cast_by_id != voter.seat.user_id:
             name += f" do {_plain(voter.cast_by.full_name or voter.cast_by.username)} biểu quyết thay"
@@ -160,6 +162,8 @@ def _open_voters(polls: list[Poll]) -> dict[int, list[str]]:
 def _speech_lines(turns: list[SpeakerRequest]) -> list[str]:
     lines = []
     for turn in turns:
+        if turn.started_at is None:  # only turns that were given the floor are listed
+            continue
         what = "đặt câu hỏi" if turn.kind == SpeakerRequest.Kind.QUESTION else "phát biểu"
         seconds = ((turn.ended_at or turn.started_at) - turn.started_at).total_seconds()
         lines.append(f"- {person(turn.participant.user)}: {what} lúc {clock(turn.started_at)}, "
@@ -175,14 +179,14 @@ def _attendance_lines(meeting: Meeting) -> list[str]:
     for p in participants:
         if p.delegate_for_id:
             delegates[p.delegate_for_id].append(p)
-    rank = {Participant.Role.CHAIR: 0, Participant.Role.SECRETARY: 1, Participant.Role.MEMBER: 2,
+    rank: dict[str, int] = {Participant.Role.CHAIR: 0, Participant.Role.SECRETARY: 1, Participant.Role.MEMBER: 2,
             Participant.Role.GUEST: 3}
     participants.sort(key=lambda p: (rank.get(p.role, 9), p.pk))
 
     def present_line(p: Participant) -> str:
         line = f"- {person(p.user)}"
         notes = []
-        if p.delegate_for_id:
+        if p.delegate_for is not None:
             notes.append(f"dự thay {_plain(p.delegate_for.user.full_name or p.delegate_for.user.username)}")
         if present[p.pk].remote:
             notes.append("tham dự trực tuyến")
@@ -221,9 +225,10 @@ def build_minutes_text(meeting: Meeting) -> str:
     who = signatories(meeting)
     started = meeting.started_at or meeting.starts_at
     ended = meeting.ended_at or meeting.ends_at
-    place = meeting.room.name if meeting.room_id else meeting.location
-    if meeting.room_id and meeting.room.address:
-        place = f"{place}, {meeting.room.address}"
+    room = meeting.room
+    place = room.name if room is not None else meeting.location
+    if room is not None and room.address:
+        place = f"{place}, {room.address}"
 
     lines = [f"Cuộc họp: **{_plain(meeting.title)}**", ""]
     lines += ["## I. THỜI GIAN, ĐỊA ĐIỂM VÀ THÀNH PHẦN", ""]
@@ -260,9 +265,9 @@ def build_minutes_text(meeting: Meeting) -> str:
             heading += " (hoãn thảo luận)"
         lines.append(heading)
         presenter = []
-        if item.presenter_id:
+        if item.presenter is not None:
             presenter.append(_plain(item.presenter.full_name or item.presenter.username))
-        if item.presenting_unit_id:
+        if item.presenting_unit is not None:
             presenter.append(_plain(item.presenting_unit.name))
         if presenter:
             lines.append(f"Trình bày: {', '.join(presenter)}.")
@@ -292,10 +297,10 @@ def build_minutes_text(meeting: Meeting) -> str:
             lines += _poll_lines(poll, voters)
         lines.append("")
 
-    room = RoomState.objects.filter(meeting=meeting).first()
-    conclusion = (room.conclusion if room else "").strip()
+    room_state = RoomState.objects.filter(meeting=meeting).first()
+    closing = (room_state.conclusion if room_state else "").strip()
     lines += ["## III. KẾT LUẬN CỦA CHỦ TRÌ CUỘC HỌP", ""]
-    lines += [line.rstrip() for line in conclusion.splitlines()] if conclusion else ["(Chưa ghi nhận kết luận.)"]
+    lines += [line.rstrip() for line in closing.splitlines()] if closing else ["(Chưa ghi nhận kết luận.)"]
     lines += ["", f"Cuộc họp kết thúc lúc {clock(ended)} {day(ended)}."]
     if started and ended and ended > started:
         lines[-1] = lines[-1][:-1] + f", tổng thời gian {duration((ended - started).total_seconds())}."

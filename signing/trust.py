@@ -117,7 +117,7 @@ def _ensure_root(ca: InstallationCA) -> None:
 def rewrap_ca_key() -> None:
     """Re-encrypt the CA key under the current SECRET_KEY (after a rotation)."""
     ca = InstallationCA.objects.get(pk=1)
-    ca.key_blob = _wrap(_unwrap(ca.key_blob))
+    ca.key_blob = _wrap(_unwrap(bytes(ca.key_blob)))
     ca.save(update_fields=["key_blob"])
 
 
@@ -160,6 +160,7 @@ def build_crl_der() -> bytes:
     revoked = [
         (int(c.serial, 16), c.revoked_at)
         for c in SigningCertificate.objects.filter(issued_here=True, revoked_at__isnull=False)
+        if c.revoked_at is not None  # as filtered: says so to the type checker
     ]
     # The CRL number must grow with every change: a hash-free monotonic choice is the count
     # of revocations plus the newest revocation time.

@@ -185,6 +185,6 @@ def install() -> None:
             generic.read_hex_string_from_stream = read_hex_string_from_stream
             generic.NameObject.read_from_stream = staticmethod(read_name_from_stream)  # type: ignore[method-assign]
             pdf_embedded.byte_range_digest = byte_range_digest
-            asn1_x509.Name.__eq__ = name_eq  # type: ignore[method-assign,assignment]
-            asn1_x509.Name.hashable = property(name_hashable)  # type: ignore[method-assign,assignment]
+            asn1_x509.Name.__eq__ = name_eq
+            asn1_x509.Name.hashable = property(name_hashable)
             _installed = True

@@ -181,7 +181,7 @@ class StampFontEngine(FontEngine):
     used; ``prepare_write`` embeds the (cached) subset with widths and a ToUnicode map."""
 
     def __init__(
-        self, writer: Any, program: FontProgram, full: bool, font_size: float, obj_stream: Any
+        self, writer: Any, program: FontProgram, full: bool, font_size: int, obj_stream: Any
     ) -> None:
         super().__init__(
             writer,
@@ -226,7 +226,7 @@ class StampFontEngine(FontEngine):
             relevant = {ord(c) for c in chars}
             for gid in glyph_ids:
                 if gid and gid not in self._cid_to_unicode:
-                    for cp in sorted(self._program.glyph_codepoints.get(gid, ()) & relevant):
+                    for cp in sorted(self._program.glyph_codepoints.get(gid, frozenset()) & relevant):
                         self._cid_to_unicode[gid] = chr(cp)
         if with_actual_text:
             props = generic.DictionaryObject({pdf_name("/ActualText"): pdf_string(txt)})
@@ -244,7 +244,7 @@ class StampFontEngine(FontEngine):
     def _widths(self) -> generic.ArrayObject:
         out = generic.ArrayObject()
         run: list[generic.NumberObject] = []
-        start = prev = None
+        start = prev = -1  # set by the first glyph of each run before they are read
         for gid in sorted(self._used):
             if run and gid != prev + 1:
                 out += [generic.NumberObject(start), generic.ArrayObject(run)]
@@ -320,7 +320,7 @@ class StampFontEngine(FontEngine):
 @dataclass(frozen=True)
 class StampFontFactory(FontEngineFactory):
     full: bool = False
-    font_size: float = 8
+    font_size: int = 8  # pyHanko's text style sizes are whole points
     create_objstream_if_needed: bool = True
 
     def create_font_engine(self, writer: Any, obj_stream: Any = None) -> StampFontEngine:

@@ -26,6 +26,7 @@ import asyncio
 import functools
 import logging
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
@@ -46,7 +47,7 @@ def _report(filename: str, status: str, error: str | None = None, sigs: list | N
     return {"file": filename, "status": status, "error": error, "signatures": sigs or []}
 
 
-def _roots_to_der(trust_roots: list[x509.Certificate | bytes | str]) -> list[bytes]:
+def _roots_to_der(trust_roots: Sequence[x509.Certificate | bytes | str]) -> list[bytes]:
     out = []
     for root in trust_roots:
         if isinstance(root, x509.Certificate):
@@ -66,7 +67,7 @@ def _roots_to_der(trust_roots: list[x509.Certificate | bytes | str]) -> list[byt
 def verify_pdf_bytes(
     data: bytes,
     *,
-    trust_roots: list[x509.Certificate | bytes | str],
+    trust_roots: Sequence[x509.Certificate | bytes | str],
     filename: str = "x.pdf",
     max_bytes: int = 100 * 1024 * 1024,
     time_limit_s: float = 30,

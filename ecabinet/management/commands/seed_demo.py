@@ -5,9 +5,14 @@ and resets the demo users' passwords."""
 from __future__ import annotations
 
 from importlib import import_module
+from pathlib import Path
+from types import ModuleType
 
+from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from ecabinet.audit import record_audit
 from ecabinet.models import Position, Unit, User
@@ -60,8 +65,17 @@ PEOPLE = [
     ("guest", "Trịnh Minh Đức", "Phóng viên", "vp-ubnd", {}, (GUEST,)),
 ]
 
-# Other apps add their part of the demo through a `seed_demo(users, password, stdout)` function.
-APP_HOOKS = ["signing.seed", "meetings.seed"]
+
+
+def app_seed_modules() -> list[ModuleType]:
+    """The `seed` module of each of this project's installed apps, in INSTALLED_APPS order: an
+    app adds its part of the demo with a `seed_demo(users, password, stdout)` function there.
+    Found the way Django finds `admin` modules, so the core names no feature app."""
+    modules = []
+    for config in apps.get_app_configs():
+        if Path(config.path).is_relative_to(settings.BASE_DIR) and module_has_submodule(config.module, "seed"):
+            modules.append(import_module(f"{config.name}.seed"))
+    return modules
 
 
 class Command(BaseCommand):
@@ -76,13 +90,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self._seed_people(password)
             record_audit(actor=None, action="demo.seed", details={"users": sorted(users)})
-        for module_name in APP_HOOKS:
-            try:
-                module = import_module(module_name)
-            except ModuleNotFoundError as exc:
-                if exc.name != module_name:
-                    raise
-                continue
+        for module in app_seed_modules():
             module.seed_demo(users=users, password=password, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo logins (password as given):"))
         for username, full_name, position, _unit, _flags, _roles in PEOPLE:
