@@ -11,4 +11,4 @@ class AuthenticatedHttpRequest(HttpRequest):
     """An `HttpRequest` whose user is signed in (views behind `login_required`, API endpoints
     behind session or token auth). Only for type checking: Django builds the request."""
 
-    user: User  # type: ignore[assignment]
+    user: User
