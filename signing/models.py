@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = [
     "InstallationCA",
@@ -176,7 +177,7 @@ class SigningRequest(models.Model):
         OPEN = "open", _("waiting for signatures")
         COMPLETED = "completed", _("completed")
         CANCELLED = "cancelled", _("cancelled")
-        DECLINED = "declined", _("declined")
+        DECLINED = "declined", pgettext_lazy("signature", "declined")
 
     document = models.ForeignKey("meetings.Document", on_delete=models.CASCADE, related_name="signing_requests")
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -200,9 +201,9 @@ class SigningRequest(models.Model):
 
 class SigningRequestSigner(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("waiting")
+        PENDING = "pending", pgettext_lazy("signature", "waiting")
         SIGNED = "signed", _("signed")
-        DECLINED = "declined", _("declined")
+        DECLINED = "declined", pgettext_lazy("signature", "declined")
 
     request = models.ForeignKey(SigningRequest, on_delete=models.CASCADE, related_name="signers")
     order = models.PositiveSmallIntegerField()

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = [
     "RoomState", "Attendance", "SpeakerRequest", "Poll", "PollOption", "PollVoter",
@@ -64,7 +65,7 @@ class SpeakerRequest(models.Model):
         QUESTION = "question", _("to ask a question")
 
     class Status(models.TextChoices):
-        WAITING = "waiting", _("waiting")
+        WAITING = "waiting", pgettext_lazy("speaking queue", "waiting")
         SPEAKING = "speaking", _("speaking")
         DONE = "done", _("has spoken")
         WITHDRAWN = "withdrawn", _("withdrawn")
