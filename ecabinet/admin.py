@@ -249,7 +249,15 @@ class LoginRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("seq", "at", "actor_label", "action_code", "object_type", "object_id")
+    list_display = ("seq", "at", "actor_name", "action_code", "object_type", "object_id")
+    fields = ("seq", "at", "actor", "actor_name", "action", "object_type", "object_id", "details", "prev_hash",
+              "row_hash")
+    readonly_fields = ("actor_name",)
+
+    # record_audit stores "system" for rows no person caused; people read it in their language.
+    @admin.display(description=_("actor name"), ordering="actor_label")
+    def actor_name(self, obj: AuditEvent) -> str:
+        return str(_("system")) if obj.actor_id is None and obj.actor_label == "system" else obj.actor_label
 
     # The action is an identifier people search and filter by, shown as code, not as prose.
     @admin.display(description=_("action"), ordering="action")

@@ -174,7 +174,8 @@ class LoginRecord(models.Model):
         verbose_name_plural = _("login log")
 
     def __str__(self) -> str:
-        return f"{self.username} {self.at:%Y-%m-%d %H:%M} {'ok' if self.success else 'failed'}"
+        outcome = _("succeeded") if self.success else _("failed")
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M} {outcome}"
 
 
 def hash_token(raw: str) -> str:
