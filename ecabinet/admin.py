@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -25,6 +27,12 @@ from ecabinet.models import ApiToken, AuditEvent, LoginRecord, Notification, Pos
 
 # django-axes names its admin section after the app label ("Axes"); people see what it is for.
 apps.get_app_config("axes").verbose_name = _("Sign-in lockout")
+# axes' log rows describe themselves in English ("Access Log for … @ …"), which the admin reads
+# out as each row's checkbox label; the logs need no bulk actions, so no checkboxes.
+for _axes_log in ("AccessLog", "AccessFailureLog"):
+    _log_model = apps.get_model("axes", _axes_log)
+    if admin.site.is_registered(_log_model):
+        admin.site._registry[_log_model].actions = None
 
 _PERMISSION_VERBS = {
     "add": _("Can add %(model)s"),
@@ -250,9 +258,14 @@ class LoginRecordAdmin(ReadOnlyAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("seq", "at", "actor_name", "action_code", "object_type", "object_id")
-    fields = ("seq", "at", "actor", "actor_name", "action", "object_type", "object_id", "details", "prev_hash",
-              "row_hash")
-    readonly_fields = ("actor_name",)
+    fields = ("seq", "at", "actor", "actor_name", "action", "object_type", "object_id", "details_code",
+              "prev_hash", "row_hash")
+    readonly_fields = ("actor_name", "details_code")
+
+    # The details are machine data (keys, hashes, serials), shown as code.
+    @admin.display(description=_("details"))
+    def details_code(self, obj: AuditEvent):
+        return format_html("<pre><code>{}</code></pre>", json.dumps(obj.details, ensure_ascii=False, indent=2))
 
     # record_audit stores "system" for rows no person caused; people read it in their language.
     @admin.display(description=_("actor name"), ordering="actor_label")

@@ -271,5 +271,9 @@ class AuditHead(models.Model):
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
+
     def __str__(self) -> str:
         return f"audit head #{self.last_seq}"

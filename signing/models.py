@@ -216,6 +216,8 @@ class SigningRequestSigner(models.Model):
                                   on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
+        verbose_name = _("signer of a request")
+        verbose_name_plural = _("signers of a request")
         ordering = ["request", "order"]
         constraints = [
             models.UniqueConstraint(fields=["request", "user"], name="one_entry_per_signer"),

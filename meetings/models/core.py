@@ -156,6 +156,8 @@ class MeetingEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("meeting event")
+        verbose_name_plural = _("meeting events")
         ordering = ["meeting", "revision"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "revision"], name="one_event_per_revision"),

@@ -62,8 +62,9 @@ ALLOWED = {
     "control", "command", "mac",  # key names inside Django's own Vietnamese help text
 }
 # Identifiers, not prose: dotted codes (audit actions "minutes.freeze", notification kinds,
-# object types "meetings.meeting") and PEM blocks of certificates.
-IDENTIFIERS = re.compile(r"\b[a-z_]+(?:\.[a-z_]+)+\b|-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----", re.S)
+# object types "meetings.meeting"), PEM blocks of certificates, addresses and paths.
+IDENTIFIERS = re.compile(r"\b[a-z_]+(?:\.[a-z_]+)+\b|-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----"
+                         r"|https?://\S+|(?<![\w/])/[\w.-]+/[\w./?=&-]*", re.S)
 WORD = re.compile(r"[A-Za-zÀ-ỹĐđ]+(?:_[A-Za-z]+)*")
 RAW_CODE = re.compile(r"^[a-z]+(?:_[a-z]+)+$")
 # <code> holds identifiers (audit action codes, fingerprints), shown as such, not prose.
