@@ -241,12 +241,6 @@ class PagesInVietnameseTests(SigningTestCase):
             if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
                 continue
             rendered += 1
-            import os
-            if os.environ.get("DUMP_PAGES"):
-                parser = VisibleText()
-                parser.feed(response.content.decode())
-                name = (url.strip("/").replace("/", "_") or "home") + "." + role + ".txt"
-                Path(os.environ["DUMP_PAGES"], name).write_text(" | ".join(x.strip() for x in parser.parts if x.strip()))
             for word in self.english_left(response.content.decode(), data_words):
                 found.setdefault(word, set()).add(f"{url} ({role})")
         self.assertGreater(rendered, 100)
