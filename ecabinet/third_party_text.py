@@ -5,9 +5,22 @@ which ranks above theirs (settings.LOCALE_PATHS). Nothing imports this module.""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_noop, pgettext_noop  # noqa: F401
+from django.utils.translation import gettext_noop
 
 THIRD_PARTY_TEXT = [
+    gettext_noop("Convene meetings for the units in one's scope"),
+    gettext_noop("Run the meetings of the units in one's scope (secretary staff)"),
+    gettext_noop('Manage catalogs (meeting types, rooms, document types)'),
+    gettext_noop('Issue and revoke signing certificates'),
+    gettext_noop('See statistics'),
+    gettext_noop("Manage the people of one's unit (unit administrator)"),
+    gettext_noop('Manages the users of their own unit.'),
+    gettext_noop('unit admin'),
+    gettext_noop('algorithm'),
+    gettext_noop('hash'),
+    gettext_noop('version'),
+    gettext_noop('yes'),
+    gettext_noop('no'),
     gettext_noop('Models in the %(name)s application'),
     gettext_noop('Breadcrumbs'),
     gettext_noop('Model name'),
