@@ -65,7 +65,8 @@ ALLOWED = {
 # object types "meetings.meeting"), PEM blocks of certificates, addresses and paths.
 IDENTIFIERS = re.compile(r"\b[a-z_]+(?:\.[a-z_]+)+\b|-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----"
                          r"|https?://\S+|(?<![\w/])/[\w.-]+/[\w./?=&-]*", re.S)
-WORD = re.compile(r"[A-Za-zÀ-ỹĐđ]+(?:_[A-Za-z]+)*")
+# Whole words only: letters inside a hex serial or hash ("3a4dec9f") are not words.
+WORD = re.compile(r"(?<!\w)[A-Za-zÀ-ỹĐđ]+(?:_[A-Za-z]+)*(?!\w)")
 RAW_CODE = re.compile(r"^[a-z]+(?:_[a-z]+)+$")
 # <code> holds identifiers (audit action codes, fingerprints), shown as such, not prose.
 SKIPPED_TAGS = {"script", "style", "template", "noscript", "code"}
