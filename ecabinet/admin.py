@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ecabinet.access import (
@@ -17,6 +24,46 @@ from ecabinet.access import (
 )
 from ecabinet.audit import record_audit
 from ecabinet.models import ApiToken, AuditEvent, LoginRecord, Notification, Position, Unit, User
+
+# django-axes names its admin section after the app label ("Axes"); people see what it is for.
+apps.get_app_config("axes").verbose_name = _("Sign-in lockout")
+# axes' log rows describe themselves in English ("Access Log for … @ …"), which the admin reads
+# out as each row's checkbox label; the logs need no bulk actions, so no checkboxes.
+for _axes_log in ("AccessLog", "AccessFailureLog"):
+    _log_model = apps.get_model("axes", _axes_log)
+    if admin.site.is_registered(_log_model):
+        admin.site._registry[_log_model].actions = None
+
+_PERMISSION_VERBS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission in Vietnamese: Django stores its name in English ("Can add meeting") in the
+    database, so the label is rebuilt from the model's translated name, or, for our own
+    permissions, from the (translatable) name declared in the model's Meta."""
+    model = permission.content_type.model_class()
+    if model is None:
+        return permission.name
+    verb, _sep, model_name = permission.codename.partition("_")
+    if verb in _PERMISSION_VERBS and model_name == model._meta.model_name:
+        return _PERMISSION_VERBS[verb] % {"model": model._meta.verbose_name}
+    declared = dict(model._meta.permissions)
+    return gettext(str(declared.get(permission.codename, permission.name)))
+
+
+class PermissionLabels:
+    """Admin forms listing permissions show them in Vietnamese (see permission_label)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -84,7 +131,7 @@ class PositionAdmin(SystemAdminOnly, AuditedAdmin):
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+class UserAdmin(PermissionLabels, AuditedAdmin, DjangoUserAdmin):
     list_display = ("username", "full_name", "position", "unit", "is_active", "role_names")
     list_filter = ("is_active", "groups", "is_superuser", "unit")
     search_fields = ("username", "full_name", "email", "phone")
@@ -156,12 +203,44 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     has_delete_permission = has_change_permission
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionLabels, DjangoGroupAdmin):
+    pass
+
+
+# Codes written by ecabinet/signals.py; the log shows people what happened, not the code.
+LOGIN_REASONS = {
+    "invalid_credentials": _("wrong username or password"),
+    "locked_out": _("locked out after too many failed sign-ins"),
+}
+
+
+class LoginReasonFilter(admin.SimpleListFilter):
+    title = _("reason")
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return list(LOGIN_REASONS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(reason=self.value()) if self.value() else queryset
+
+
 @admin.register(LoginRecord)
 class LoginRecordAdmin(ReadOnlyAdmin):
-    list_display = ("at", "username", "user", "success", "ip_address", "channel", "reason")
-    list_filter = ("success", "channel", "reason", ("at", admin.DateFieldListFilter))
+    list_display = ("at", "username", "user", "success", "ip_address", "channel", "reason_label")
+    list_filter = ("success", "channel", LoginReasonFilter, ("at", admin.DateFieldListFilter))
     search_fields = ("username", "ip_address", "user__full_name")
     date_hierarchy = "at"
+    fields = ("at", "username", "user", "success", "ip_address", "user_agent", "channel", "reason_label")
+    readonly_fields = ("reason_label",)
+
+    @admin.display(description=_("reason"), ordering="reason")
+    def reason_label(self, obj: LoginRecord) -> str:
+        return str(LOGIN_REASONS.get(obj.reason, obj.reason))
 
     def has_module_permission(self, request):
         return may_manage_users(request.user)
@@ -178,7 +257,25 @@ class LoginRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("seq", "at", "actor_label", "action", "object_type", "object_id")
+    list_display = ("seq", "at", "actor_name", "action_code", "object_type", "object_id")
+    fields = ("seq", "at", "actor", "actor_name", "action", "object_type", "object_id", "details_code",
+              "prev_hash", "row_hash")
+    readonly_fields = ("actor_name", "details_code")
+
+    # The details are machine data (keys, hashes, serials), shown as code.
+    @admin.display(description=_("details"))
+    def details_code(self, obj: AuditEvent):
+        return format_html("<pre><code>{}</code></pre>", json.dumps(obj.details, ensure_ascii=False, indent=2))
+
+    # record_audit stores "system" for rows no person caused; people read it in their language.
+    @admin.display(description=_("actor name"), ordering="actor_label")
+    def actor_name(self, obj: AuditEvent) -> str:
+        return str(_("system")) if obj.actor_id is None and obj.actor_label == "system" else obj.actor_label
+
+    # The action is an identifier people search and filter by, shown as code, not as prose.
+    @admin.display(description=_("action"), ordering="action")
+    def action_code(self, obj: AuditEvent):
+        return format_html("<code>{}</code>", obj.action)
     list_filter = ("action",)
     search_fields = ("actor_label", "action", "object_id")
 

@@ -174,7 +174,8 @@ class LoginRecord(models.Model):
         verbose_name_plural = _("login log")
 
     def __str__(self) -> str:
-        return f"{self.username} {self.at:%Y-%m-%d %H:%M} {'ok' if self.success else 'failed'}"
+        outcome = _("succeeded") if self.success else _("failed")
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M} {outcome}"
 
 
 def hash_token(raw: str) -> str:
@@ -184,13 +185,13 @@ def hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A bearer token; only its SHA-256 is stored, the raw value is shown once."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    token_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=12, help_text=_("First characters, to recognise a token."))
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    token_hash = models.CharField(verbose_name=_("token hash"), max_length=64, unique=True)
+    prefix = models.CharField(verbose_name=_("prefix"), max_length=12, help_text=_("First characters, to recognise a token."))
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    revoked_at = models.DateTimeField(verbose_name=_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(verbose_name=_("last used at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -216,13 +217,13 @@ class ApiToken(models.Model):
 class Notification(models.Model):
     """An in-app notification; email goes out beside it where the user has an address."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=48)
-    title = models.CharField(max_length=300)
-    body = models.TextField(blank=True)
-    url = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(verbose_name=_("kind"), max_length=48)
+    title = models.CharField(verbose_name=_("title"), max_length=300)
+    body = models.TextField(verbose_name=_("content"), blank=True)
+    url = models.CharField(verbose_name=_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(verbose_name=_("read at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -241,18 +242,18 @@ class AuditEvent(models.Model):
     are checked; `AuditHead` remembers the last row so deleting the tail is caught too.
     """
 
-    seq = models.PositiveBigIntegerField(unique=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    seq = models.PositiveBigIntegerField(verbose_name=_("sequence number"), unique=True)
+    at = models.DateTimeField(verbose_name=_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_label = models.CharField(max_length=255, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
-    object_type = models.CharField(max_length=64, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    details = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    row_hash = models.CharField(max_length=64)
+    actor_label = models.CharField(verbose_name=_("actor name"), max_length=255, blank=True)
+    action = models.CharField(verbose_name=_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(verbose_name=_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(verbose_name=_("object ID"), max_length=64, blank=True)
+    details = models.JSONField(verbose_name=_("details"), default=dict, blank=True)
+    prev_hash = models.CharField(verbose_name=_("previous row hash"), max_length=64)
+    row_hash = models.CharField(verbose_name=_("row hash"), max_length=64)
 
     class Meta:
         ordering = ["seq"]
@@ -269,6 +270,10 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
 
     def __str__(self) -> str:
         return f"audit head #{self.last_seq}"

@@ -317,9 +317,13 @@ API_TOKEN_LIFETIME_HOURS = env_int("API_TOKEN_LIFETIME_HOURS", 24 * 30, minimum=
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
-# Each app has its own catalog (<app>/locale); scripts/makemessages.py points this at the app
-# being extracted so its top-level templates land in its own catalog.
-LOCALE_PATHS = [BASE_DIR / env_str("ECABINET_LOCALE_APP", "ecabinet") / "locale"]
+# Each app has its own catalog (<app>/locale); scripts/makemessages.py puts the app being
+# extracted first so its top-level templates land in its own catalog. All three are listed so
+# our words beat Django's and third-party catalogs (installed apps rank below LOCALE_PATHS);
+# between our apps a word with two senses takes a message context (tests/ecabinet/test_translations.py).
+_LOCALE_APP = env_str("ECABINET_LOCALE_APP", "ecabinet")
+LOCALE_PATHS = [BASE_DIR / app / "locale"
+                for app in dict.fromkeys([_LOCALE_APP, "ecabinet", "meetings", "signing"])]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -36,7 +36,9 @@ class TrustRootForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cert_pem"].required = False
+        # On the change form the certificate is read-only and not a form field at all.
+        if "cert_pem" in self.fields:
+            self.fields["cert_pem"].required = False
 
 
 @admin.register(TrustRoot)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = [
     "InstallationCA",
@@ -64,7 +65,7 @@ class TrustRoot(models.Model):
     fingerprint = models.CharField(_("SHA-256 fingerprint"), max_length=64, unique=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.IMPORTED)
     active = models.BooleanField(_("trusted"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["pk"]
@@ -96,7 +97,7 @@ class SigningService(models.Model):
     oauth_token_url = models.URLField(_("OAuth token address"), max_length=500, blank=True)
     oauth_client_id = models.CharField(_("OAuth client ID"), max_length=255, blank=True)
     active = models.BooleanField(_("available to users"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["name"]
@@ -114,27 +115,27 @@ class SigningCertificate(models.Model):
         PKCS11 = "pkcs11", _("PKCS#11 token")
         CSC = "csc", _("remote signing service (CSC)")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("holder"), on_delete=models.CASCADE,
                              related_name="signing_certificates")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PIN_KEY)
-    cert_pem = models.TextField()
-    chain_pem = models.TextField(blank=True)
-    key_blob = models.BinaryField(null=True, blank=True)
+    cert_pem = models.TextField(verbose_name=_("certificate (PEM)"))
+    chain_pem = models.TextField(verbose_name=_("certificate chain (PEM)"), blank=True)
+    key_blob = models.BinaryField(verbose_name=_("encrypted key"), null=True, blank=True)
     # token label / CSC service details for the kinds whose key lives elsewhere
-    backend_config = models.JSONField(default=dict, blank=True)
+    backend_config = models.JSONField(verbose_name=_("signing device settings"), default=dict, blank=True)
     serial = models.CharField(_("serial number"), max_length=64, db_index=True)
     subject = models.CharField(_("subject"), max_length=500)
     issuer = models.CharField(_("issuer"), max_length=500)
-    issued_here = models.BooleanField(default=False)
+    issued_here = models.BooleanField(verbose_name=_("issued by this installation"), default=False)
     not_before = models.DateTimeField(_("valid from"))
     not_after = models.DateTimeField(_("valid until"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revocation_reason = models.CharField(_("reason for revoking"), max_length=255, blank=True)
-    wrong_pin_count = models.PositiveSmallIntegerField(default=0)
+    wrong_pin_count = models.PositiveSmallIntegerField(verbose_name=_("wrong PINs entered"), default=0)
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
     # A newer certificate replaces this one for signing; the old one stays for history.
-    replaced_at = models.DateTimeField(null=True, blank=True)
+    replaced_at = models.DateTimeField(verbose_name=_("replaced at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]
@@ -176,18 +177,18 @@ class SigningRequest(models.Model):
         OPEN = "open", _("waiting for signatures")
         COMPLETED = "completed", _("completed")
         CANCELLED = "cancelled", _("cancelled")
-        DECLINED = "declined", _("declined")
+        DECLINED = "declined", pgettext_lazy("signature", "declined")
 
-    document = models.ForeignKey("meetings.Document", on_delete=models.CASCADE, related_name="signing_requests")
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    document = models.ForeignKey("meetings.Document", verbose_name=_("document"), on_delete=models.CASCADE, related_name="signing_requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+")
     sequential = models.BooleanField(_("in order"), default=True)
     due = models.DateTimeField(_("due"), null=True, blank=True)
     message = models.TextField(_("message"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN,
                               db_index=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    cancel_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    closed_at = models.DateTimeField(verbose_name=_("closed at"), null=True, blank=True)
+    cancel_reason = models.TextField(verbose_name=_("reason for cancelling"), blank=True)
 
     class Meta:
         ordering = ["-pk"]
@@ -200,9 +201,9 @@ class SigningRequest(models.Model):
 
 class SigningRequestSigner(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("waiting")
+        PENDING = "pending", pgettext_lazy("signature", "waiting")
         SIGNED = "signed", _("signed")
-        DECLINED = "declined", _("declined")
+        DECLINED = "declined", pgettext_lazy("signature", "declined")
 
     request = models.ForeignKey(SigningRequest, on_delete=models.CASCADE, related_name="signers")
     order = models.PositiveSmallIntegerField()
@@ -215,6 +216,8 @@ class SigningRequestSigner(models.Model):
                                   on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
+        verbose_name = _("signer of a request")
+        verbose_name_plural = _("signers of a request")
         ordering = ["request", "order"]
         constraints = [
             models.UniqueConstraint(fields=["request", "user"], name="one_entry_per_signer"),
@@ -226,17 +229,17 @@ class SigningRequestSigner(models.Model):
 
 
 class SignatureRecord(models.Model):
-    document = models.ForeignKey("meetings.Document", on_delete=models.CASCADE, related_name="signatures")
+    document = models.ForeignKey("meetings.Document", verbose_name=_("document"), on_delete=models.CASCADE, related_name="signatures")
     # the version this signature produced (the signed bytes); the previous one is kept
-    version = models.ForeignKey("meetings.DocumentVersion", on_delete=models.PROTECT, related_name="+")
-    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    certificate = models.ForeignKey(SigningCertificate, on_delete=models.PROTECT, related_name="signatures")
-    request = models.ForeignKey(SigningRequest, null=True, blank=True, on_delete=models.SET_NULL,
+    version = models.ForeignKey("meetings.DocumentVersion", verbose_name=pgettext_lazy("document", "version"), on_delete=models.PROTECT, related_name="+")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("signer"), on_delete=models.PROTECT, related_name="+")
+    certificate = models.ForeignKey(SigningCertificate, verbose_name=_("certificate"), on_delete=models.PROTECT, related_name="signatures")
+    request = models.ForeignKey(SigningRequest, verbose_name=_("signing request"), null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="signatures")
-    field_name = models.CharField(max_length=64)
-    signed_at = models.DateTimeField(default=timezone.now)
-    reason = models.CharField(max_length=255, blank=True)
-    level = models.CharField(max_length=8, default="B-B")
+    field_name = models.CharField(verbose_name=_("signature field"), max_length=64)
+    signed_at = models.DateTimeField(verbose_name=_("signed at"), default=timezone.now)
+    reason = models.CharField(verbose_name=_("reason"), max_length=255, blank=True)
+    level = models.CharField(verbose_name=_("signature level"), max_length=8, default="B-B")
 
     class Meta:
         ordering = ["pk"]

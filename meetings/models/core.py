@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = ["Meeting", "Participant", "AgendaItem", "MeetingEvent"]
 
@@ -78,7 +79,7 @@ class Participant(models.Model):
     class Response(models.TextChoices):
         PENDING = "pending", _("not answered")
         ATTEND = "attend", _("will attend")
-        DECLINE = "decline", _("declined")
+        DECLINE = "decline", pgettext_lazy("attendance", "declined")
         DELEGATE = "delegate", _("delegated")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
@@ -155,6 +156,8 @@ class MeetingEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("meeting event")
+        verbose_name_plural = _("meeting events")
         ordering = ["meeting", "revision"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "revision"], name="one_event_per_revision"),

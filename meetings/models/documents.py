@@ -108,6 +108,8 @@ class DocumentVersion(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("document version")
+        verbose_name_plural = _("document versions")
         ordering = ["document", "number"]
         constraints = [
             models.UniqueConstraint(fields=["document", "number"], name="one_version_number_per_document"),
@@ -177,6 +179,8 @@ class OpinionRecipient(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("opinion recipient")
+        verbose_name_plural = _("opinion recipients")
         ordering = ["pk"]
         constraints = [models.UniqueConstraint(fields=["round", "user"], name="one_recipient_per_round")]
 
@@ -204,6 +208,8 @@ class OpinionAnswer(models.Model):
     signed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("written opinion")
+        verbose_name_plural = _("written opinions")
         ordering = ["pk"]
         constraints = [models.UniqueConstraint(fields=["round", "user"], name="one_answer_per_person")]
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = [
     "RoomState", "Attendance", "SpeakerRequest", "Poll", "PollOption", "PollVoter",
@@ -34,6 +35,10 @@ class RoomState(models.Model):
     # Mixed into the rotating check-in QR token; replacing it revokes every printed code.
     checkin_secret = models.CharField(max_length=64, default=_new_secret)
 
+    class Meta:
+        verbose_name = _("room state")
+        verbose_name_plural = _("room states")
+
     def __str__(self) -> str:
         return f"room of {self.meeting_id}"
 
@@ -52,6 +57,8 @@ class Attendance(models.Model):
     checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
+        verbose_name = _("attendance record")
+        verbose_name_plural = _("attendance records")
         ordering = ["pk"]
 
     def __str__(self) -> str:
@@ -64,7 +71,7 @@ class SpeakerRequest(models.Model):
         QUESTION = "question", _("to ask a question")
 
     class Status(models.TextChoices):
-        WAITING = "waiting", _("waiting")
+        WAITING = "waiting", pgettext_lazy("speaking queue", "waiting")
         SPEAKING = "speaking", _("speaking")
         DONE = "done", _("has spoken")
         WITHDRAWN = "withdrawn", _("withdrawn")
@@ -82,6 +89,8 @@ class SpeakerRequest(models.Model):
     time_limit_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("request to speak")
+        verbose_name_plural = _("requests to speak")
         ordering = ["requested_at", "pk"]
         constraints = [
             # One live request per person and queue: a second "raise hand" is refused by the DB.
@@ -159,6 +168,8 @@ class Poll(models.Model):
     result = models.JSONField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
         ordering = ["pk"]
 
     def __str__(self) -> str:
@@ -175,6 +186,8 @@ class PollOption(models.Model):
     tally = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("vote option")
+        verbose_name_plural = _("vote options")
         ordering = ["position", "pk"]
         constraints = [models.UniqueConstraint(fields=["poll", "key"], name="one_option_key_per_poll")]
 
@@ -199,6 +212,8 @@ class PollVoter(models.Model):
     option = models.ForeignKey(PollOption, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        verbose_name = _("voter")
+        verbose_name_plural = _("voters")
         constraints = [models.UniqueConstraint(fields=["poll", "seat"], name="one_ballot_per_seat")]
 
     def __str__(self) -> str:
@@ -220,6 +235,8 @@ class ConclusionAttachment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("conclusion attachment")
+        verbose_name_plural = _("conclusion attachments")
         ordering = ["pk"]
 
     def __str__(self) -> str:
