@@ -22,6 +22,7 @@ from meetings.access import (
     visible_meetings,
 )
 from meetings.models import AgendaItem, Document, DocumentVersion, Meeting, Participant
+from meetings.selectors_room import polls_for
 from meetings.serializers import (
     serialize_agenda_item,
     serialize_document,
@@ -100,16 +101,6 @@ def _documents(access: MeetingAccess, user: User) -> list[Document]:
     return list(documents_visible_to(access).prefetch_related(versions).order_by("pk"))
 
 
-def _polls(access: MeetingAccess, user: User) -> list[dict]:
-    # The live-room engineer provides polls; until then the detail has an empty list.
-    try:
-        from meetings import selectors_room
-    except ImportError:
-        return []
-    getter = getattr(selectors_room, "polls_for", None)
-    return getter(access, user) if getter is not None else []
-
-
 def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
     """Everything the meeting page shows, each list in one query."""
     meeting = (
@@ -158,7 +149,7 @@ def meeting_detail(access: MeetingAccess, user: User) -> dict[str, Any]:
         "agenda": [serialize_agenda_item(i) for i in items],
         "participants": [serialize_participant(p) for p in participants],
         "documents": [serialize_document(d) for d in _documents(access, user)],
-        "polls": _polls(access, user),
+        "polls": polls_for(access, user),
         "my_role": access.role,
         "runs_meeting": access.runs_meeting,
         "permissions": meeting_permissions(access, user),
