@@ -320,6 +320,39 @@ class AttachmentOut(Out):
     url: str
 
 
+# --- preparation: what the meeting endpoints answer ------------------------------------------
+
+class MeetingOut(Schema):
+    """serialize_meeting as the preparation endpoints answer it: exactly these keys (not `Out`,
+    whose extra keys would add the room's fields to every meeting in a list)."""
+
+    id: int
+    title: str
+    description: str
+    unit: int | None
+    meeting_type: int | None
+    room: int | None
+    starts_at: str
+    ends_at: str
+    location: str
+    online_url: str
+    status: str
+    cancel_reason: str
+    agenda_version: Int64
+
+
+class MeetingDetailOut(MeetingOut):
+    revision: int
+    current_item: int | None
+    agenda: list[dict]
+    participants: list[dict]
+    documents: list[dict]
+    polls: list[dict]
+    my_role: str | None
+    runs_meeting: bool
+    permissions: dict[str, bool]
+
+
 # --- preparation: the changes a page form and an API call both send --------------------------
 # One schema per change, parsed by the API endpoint (ninja) and by the page view
 # (`ecabinet.inputs.parse_input(Schema, request.POST)`); `.changes()` turns the parsed values

@@ -122,10 +122,12 @@ _UNSET: Any = object()
 
 @transaction.atomic(durable=True)
 def do_update_agenda_item(
-    item: AgendaItem, *, actor: User, agenda_version: int | None = None, title: str = _UNSET,
+    item: AgendaItem, *, actor: User, agenda_version: int | None = None, title: str | None = _UNSET,
     presenter: User | None = _UNSET, presenting_unit: Unit | None = _UNSET, duration_minutes: int | None = _UNSET,
 ) -> AgendaItem:
-    """Change the given fields (those not passed stay as they are)."""
+    """Change the given fields; those not passed stay as they are, and so do a title or a
+    duration given as None (the room's edit sends only what changed). A presenter or presenting
+    unit given as None is removed."""
     meeting = _lock_agenda(item.meeting, actor=actor, agenda_version=agenda_version)
     item = _locked_item(meeting, item)
     changes: dict[str, Any] = {}

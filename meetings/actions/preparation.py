@@ -93,7 +93,7 @@ def _invite(meeting: Meeting, participants: list[Participant], *, actor: User, c
     now = timezone.now()
     Participant.objects.filter(pk__in=[p.pk for p in people], invited_at__isnull=True).update(invited_at=now)
     when = timezone.localtime(meeting.starts_at).strftime("%H:%M %d/%m/%Y")
-    place = meeting.room.name if meeting.room_id else meeting.location
+    place = meeting.room.name if meeting.room is not None else meeting.location
     if changed:
         title = _("Meeting changed: %(title)s") % {"title": meeting.title}
     else:
@@ -280,11 +280,14 @@ def _check_seat(meeting: Meeting, seat: str, *, exclude: int | None = None) -> s
     seat = (seat or "").strip().upper()
     if not seat:
         return ""
-    if meeting.room_id is None:
+    if meeting.room is None:
         raise field_error("seat", _("Choose a meeting room before assigning seats."))
     if not meeting.room.has_seat(seat):
         raise field_error("seat", _("Seat %(seat)s is not in the room's seat map.") % {"seat": seat})
-    taken = meeting.participants.filter(seat=seat).exclude(pk=exclude).select_related("user").first()
+    holders = meeting.participants.filter(seat=seat).select_related("user")
+    if exclude is not None:
+        holders = holders.exclude(pk=exclude)
+    taken = holders.first()
     if taken is not None:
         raise ConflictError("seat_taken", _("Seat %(seat)s is already assigned to %(name)s.")
                             % {"seat": seat, "name": taken.user.full_name or taken.user.username})
@@ -417,7 +420,7 @@ def do_answer_invitation(meeting: Meeting, *, actor: User, response: str, reason
     # A changed answer withdraws an earlier delegation (unless it names the same person again).
     kept: Participant | None = None
     for old in participant.delegates.select_related("user"):
-        if response == Answer.DELEGATE and old.user_id == delegate.pk:
+        if delegate is not None and response == Answer.DELEGATE and old.user_id == delegate.pk:
             kept = old
         else:
             _remove(meeting, old)
@@ -426,7 +429,7 @@ def do_answer_invitation(meeting: Meeting, *, actor: User, response: str, reason
     participant.responded_at = timezone.now()
     participant.save(update_fields=["response", "response_reason", "responded_at"])
     emit(meeting, "participant.upserted", {"participant": serialize_participant(participant)})
-    if response == Answer.DELEGATE and kept is None:
+    if delegate is not None and response == Answer.DELEGATE and kept is None:
         role = participant.role if participant.role in (Role.MEMBER, Role.GUEST) else Role.MEMBER
         kept = Participant.objects.create(meeting=meeting, user=delegate, role=role, delegate_for=participant)
         emit(meeting, "participant.upserted", {"participant": serialize_participant(kept)})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import Count, Id, Int64, field_error, parse_day_or_time
@@ -21,7 +21,9 @@ from meetings.schemas import (
     CancelIn,
     CopyIn,
     IssuingBodyOut,
+    MeetingDetailOut,
     MeetingIn,
+    MeetingOut,
     MeetingPatch,
     MeetingRoomOut,
     MeetingTypeOut,
@@ -36,38 +38,6 @@ from meetings.selectors import SCOPES, meeting_detail, search_meetings
 from meetings.serializers import serialize_agenda_item, serialize_meeting, serialize_participant
 
 router = Router(tags=["preparation"])
-
-
-class Error(Schema):
-    error: dict
-
-
-class MeetingOut(Schema):
-    id: int
-    title: str
-    description: str
-    unit: int | None
-    meeting_type: int | None
-    room: int | None
-    starts_at: str
-    ends_at: str
-    location: str
-    online_url: str
-    status: str
-    cancel_reason: str
-    agenda_version: Int64
-
-
-class MeetingDetailOut(MeetingOut):
-    revision: int
-    current_item: int | None
-    agenda: list[dict]
-    participants: list[dict]
-    documents: list[dict]
-    polls: list[dict]
-    my_role: str | None
-    runs_meeting: bool
-    permissions: dict[str, bool]
 
 
 def _detail(request: AuthenticatedHttpRequest, meeting_id: Id) -> dict:

@@ -71,7 +71,8 @@ def _lenient_date(value: str | None) -> date | None:
 @login_required
 def meeting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     get = request.GET
-    scope = get.get("scope") if get.get("scope") in SCOPES else "mine"
+    scope = get.get("scope") or "mine"
+    scope = scope if scope in SCOPES else "mine"
     when = get.get("when") if get.get("when") in ("upcoming", "past", "any") else "upcoming"
     status = get.get("status") if get.get("status") in Meeting.Status.values else None
     start, end = _lenient_date(get.get("from")), _lenient_date(get.get("to"))
