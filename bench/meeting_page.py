@@ -86,7 +86,7 @@ def seed() -> tuple[int, str]:
         Participant.objects.bulk_create([
             Participant(meeting=meeting, user=u, seat=f"{'ABCDEFGHIJ'[n // 10]}{n % 10 + 1}")
             for n, u in enumerate(people)])
-    do_schedule_meeting(meeting.pk, actor=secretary)
+    do_schedule_meeting(meeting, actor=secretary)
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(secretary.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"

@@ -17,7 +17,7 @@ from ecabinet.access import (
 )
 from ecabinet.errors import NotFoundError, PermissionDeniedError
 from ecabinet.models import User
-from meetings.models import Meeting, OpinionRecipient, OpinionRound, Participant
+from meetings.models import AgendaItem, Meeting, OpinionRecipient, OpinionRound, Participant
 
 RUNNER_ROLES = (Participant.Role.CHAIR, Participant.Role.SECRETARY)
 VOTING_ROLES = (Participant.Role.CHAIR, Participant.Role.MEMBER)
@@ -434,3 +434,26 @@ def may_receive_original_attachment(access: MeetingAccess, attachment) -> bool:
     """A conclusion attachment follows the same rule as a document: its uploader and those
     running the meeting get the stored bytes, every other participant a watermarked copy."""
     return access.runs_meeting or (access.user_id is not None and attachment.uploaded_by_id == access.user_id)
+
+
+# --- the agenda and the participant list (preparation and the room) -----------------------------
+
+def agenda_item_for(user: User, item_id: int, *, meeting: Meeting | None = None) -> AgendaItem:
+    """An agenda item of a meeting `user` may see (of `meeting`, when given), or NotFoundError."""
+    items = AgendaItem.objects.select_related("meeting")
+    if meeting is not None:
+        items = items.filter(meeting=meeting)
+    else:
+        items = items.filter(meeting__in=visible_meetings(user))
+    item = items.filter(pk=item_id).first()
+    if item is None:
+        raise NotFoundError(_("Agenda item not found."))
+    return item
+
+
+def participant_in(meeting: Meeting, participant_id: int) -> Participant:
+    """A participant of `meeting` (one the caller may see), or NotFoundError."""
+    participant = meeting.participants.select_related("user").filter(pk=participant_id).first()
+    if participant is None:
+        raise NotFoundError(_("Participant not found."))
+    return participant

@@ -7,10 +7,19 @@ so declaring a response can never change it.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
+from django.db.models import Model
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import ConfigDict
+
+from ecabinet.inputs import DateTime, Id, Int64, field_error, parse_datetime
+from ecabinet.models import Unit, User
+from meetings.models import MeetingRoom, MeetingType
+
+M = TypeVar("M", bound=Model)
 
 
 class Out(Schema):
@@ -309,3 +318,221 @@ class AttachmentOut(Out):
     size: int
     sha256: str
     url: str
+
+
+# --- preparation: what the meeting endpoints answer ------------------------------------------
+
+class MeetingOut(Schema):
+    """serialize_meeting as the preparation endpoints answer it: exactly these keys (not `Out`,
+    whose extra keys would add the room's fields to every meeting in a list)."""
+
+    id: int
+    title: str
+    description: str
+    unit: int | None
+    meeting_type: int | None
+    room: int | None
+    starts_at: str
+    ends_at: str
+    location: str
+    online_url: str
+    status: str
+    cancel_reason: str
+    agenda_version: Int64
+
+
+class MeetingDetailOut(MeetingOut):
+    revision: int
+    current_item: int | None
+    agenda: list[dict]
+    participants: list[dict]
+    documents: list[dict]
+    polls: list[dict]
+    my_role: str | None
+    runs_meeting: bool
+    permissions: dict[str, bool]
+
+
+# --- preparation: the changes a page form and an API call both send --------------------------
+# One schema per change, parsed by the API endpoint (ninja) and by the page view
+# (`ecabinet.inputs.parse_input(Schema, request.POST)`); `.changes()` turns the parsed values
+# into the action's keyword arguments, looking people, units and catalog rows up in one place.
+
+class MeetingIn(Schema):
+    title: str
+    starts_at: DateTime
+    ends_at: DateTime
+    location: str = ""
+    online_url: str = ""
+    description: str = ""
+    unit: Id | None = None
+    meeting_type: Id | None = None
+    room: Id | None = None
+    chair: str | None = None
+    secretary: str | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """Every field (a page's whole form, an API create); absent people are left as they are."""
+        return _meeting_changes(self.model_dump())
+
+
+class MeetingPatch(Schema):
+    title: str | None = None
+    starts_at: DateTime | None = None
+    ends_at: DateTime | None = None
+    location: str | None = None
+    online_url: str | None = None
+    description: str | None = None
+    unit: Id | None = None
+    meeting_type: Id | None = None
+    room: Id | None = None
+    chair: str | None = None
+    secretary: str | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the caller sent."""
+        return _meeting_changes(self.model_dump(exclude_unset=True))
+
+
+def _meeting_changes(data: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name in ("title", "location", "online_url", "description"):
+        if data.get(name) is not None:
+            fields[name] = data[name].strip() if name in ("location", "online_url") else data[name]
+    for name in ("starts_at", "ends_at"):
+        if data.get(name) is not None:
+            fields[name] = parse_when(data[name], name)
+    for name, model in (("unit", Unit), ("meeting_type", MeetingType), ("room", MeetingRoom)):
+        if name in data:
+            fields[name] = resolve(model, data[name], name)
+    for name in ("chair", "secretary"):
+        if data.get(name):
+            fields[name] = resolve_user(data[name], name)
+    return fields
+
+
+class CancelIn(Schema):
+    reason: str
+
+
+class CopyIn(Schema):
+    starts_at: DateTime
+    ends_at: DateTime
+    title: str | None = None
+
+    def changes(self) -> dict[str, Any]:
+        return {"starts_at": parse_when(self.starts_at, "starts_at"), "ends_at": parse_when(self.ends_at, "ends_at"),
+                "title": self.title or None}
+
+
+class ParticipantIn(Schema):
+    username: str
+    role: str = "member"
+    seat: str = ""
+
+    def changes(self) -> dict[str, Any]:
+        return {"user": resolve_user(self.username, "username", required=True), "role": self.role, "seat": self.seat}
+
+
+class ParticipantPatch(Schema):
+    role: str | None = None
+    seat: str | None = None
+
+
+class UnitIn(Schema):
+    unit: Id
+    role: str = "member"
+
+    def changes(self) -> dict[str, Any]:
+        return {"unit": resolve(Unit, self.unit, "unit", required=True), "role": self.role}
+
+
+class AnswerIn(Schema):
+    response: str
+    reason: str = ""
+    delegate: str | None = None
+
+    def changes(self) -> dict[str, Any]:
+        delegate = resolve_user(self.delegate, "delegate") if self.response == "delegate" else None
+        return {"response": self.response, "reason": self.reason, "delegate": delegate}
+
+
+class AgendaIn(Schema):
+    title: str
+    presenter: str | Id | None = None
+    presenting_unit: Id | None = None
+    duration_minutes: Int64 = 0
+    agenda_version: Int64 | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The item's fields; the presenting unit only when sent (the page's inline edit form
+        has no list of every unit and leaves it as it is)."""
+        fields: dict[str, Any] = {
+            "title": self.title, "presenter": resolve_user(self.presenter, "presenter"),
+            "duration_minutes": self.duration_minutes,
+        }
+        if "presenting_unit" in self.model_fields_set:
+            fields["presenting_unit"] = resolve(Unit, self.presenting_unit, "presenting_unit")
+        return fields
+
+
+class AgendaPatch(Schema):
+    agenda_version: Int64
+    title: str | None = None
+    presenter: str | Id | None = None
+    presenting_unit: Id | None = None
+    duration_minutes: Int64 | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the caller sent; a null title or duration leaves it as it is."""
+        data = self.model_dump(exclude_unset=True)
+        fields: dict[str, Any] = {}
+        for name in ("title", "duration_minutes"):
+            if data.get(name) is not None:
+                fields[name] = data[name]
+        if "presenter" in data:
+            fields["presenter"] = resolve_user(data["presenter"], "presenter")
+        if "presenting_unit" in data:
+            fields["presenting_unit"] = resolve(Unit, data["presenting_unit"], "presenting_unit")
+        return fields
+
+
+class ReorderIn(Schema):
+    order: list[Id]
+    agenda_version: Int64 | None = None
+
+
+# --- input lookups: a person, a unit or a catalog row named by the caller ---------------------
+
+def resolve_user(value: str | int | None, field: str, *, required: bool = False) -> User | None:
+    """A person by username (or id); unknown people are a 400 naming the field."""
+    if value in (None, ""):
+        if required:
+            raise field_error(field, _("Choose a person."))
+        return None
+    qs = User.objects.filter(is_active=True)
+    user = qs.filter(pk=value).first() if isinstance(value, int) else qs.filter(username=str(value).strip()).first()
+    if user is None:
+        raise field_error(field, _("No active user %(name)s.") % {"name": value}, code="unknown_user")
+    return user
+
+
+def resolve(model: type[M], value: int | str | None, field: str, *, required: bool = False) -> M | None:
+    """A catalog row or unit by id; unknown ids are a 400 naming the field."""
+    if value in (None, ""):
+        if required:
+            raise field_error(field, _("This field is required."))
+        return None
+    try:
+        pk = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise field_error(field, _("Unknown value.")) from None
+    row = model._default_manager.filter(pk=pk).first()
+    if row is None:
+        raise field_error(field, _("Unknown value."))
+    return row
+
+
+def parse_when(value: str | datetime | None, field: str, *, required: bool = True) -> datetime | None:
+    """An ISO date-time (the page's datetime-local or an API string); naive means local time."""
+    return parse_datetime(value, field, required=required)

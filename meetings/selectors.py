@@ -117,12 +117,12 @@ def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
     for doc in documents:
         docs_by_item[doc.agenda_item_id].append(serialize_document(doc))
     for item in items:
-        # Read by the template (meetings/detail.html) next to the item's own fields.
+        # The template reads each item's documents from the item itself.
         item.document_list = docs_by_item.get(item.pk, [])  # type: ignore[attr-defined]
     order: dict[str, int] = {Participant.Role.CHAIR: 0, Participant.Role.SECRETARY: 1, Participant.Role.MEMBER: 2,
              Participant.Role.GUEST: 3}
     participants.sort(key=lambda p: (order.get(p.role, 9), p.pk))
-    answers: dict[str, int] = defaultdict(int)
+    answers: defaultdict[str, int] = defaultdict(int)
     for p in participants:
         answers[p.response] += 1
     return {

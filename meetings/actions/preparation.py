@@ -2,7 +2,7 @@
 
 Each `do_*` re-reads the meeting through access.py *inside* its transaction with a row lock,
 so the permission check and the change see the same state. Agenda actions live in
-meetings.actions.preparation_agenda.
+meetings.actions.agenda.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from ecabinet.access import may_convene_for, may_create_meetings
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
-from ecabinet.errors import ConflictError, NotFoundError, PermissionDeniedError
-from ecabinet.inputs import field_error, parse_datetime
+from ecabinet.errors import ConflictError, PermissionDeniedError
+from ecabinet.inputs import field_error
 from ecabinet.models import Unit, User
 from ecabinet.text import require_one_line
-from meetings.access import MeetingAccess, meeting_access, require_runner
+from meetings.access import lock_meeting, meeting_access, participant_in, require_runner
+from meetings.actions.agenda import OPEN_STATUSES
 from meetings.events import emit
 from meetings.models import AgendaItem, CalendarFeed, Meeting, MeetingRoom, MeetingType, Participant
 from meetings.models.preparation import new_feed_token
@@ -33,15 +34,15 @@ Status = Meeting.Status
 Role = Participant.Role
 Answer = Participant.Response
 
-OPEN_STATUSES = (Status.DRAFT, Status.SCHEDULED, Status.IN_PROGRESS)
 # Fields whose change is worth telling the invitees about again.
 NOTIFY_FIELDS = ("title", "starts_at", "ends_at", "location", "online_url", "room")
 
 
-
-
-def locked_access(actor: User, meeting_id: int) -> MeetingAccess:
-    return meeting_access(actor, meeting_id, for_update=True)
+def _runner_meeting(meeting: Meeting, *, actor: User) -> Meeting:
+    """The meeting locked for a change only its runners make."""
+    access = lock_meeting(meeting, actor=actor)
+    require_runner(access)
+    return access.meeting
 
 
 def require_open(meeting: Meeting) -> None:
@@ -92,7 +93,7 @@ def _invite(meeting: Meeting, participants: list[Participant], *, actor: User, c
     now = timezone.now()
     Participant.objects.filter(pk__in=[p.pk for p in people], invited_at__isnull=True).update(invited_at=now)
     when = timezone.localtime(meeting.starts_at).strftime("%H:%M %d/%m/%Y")
-    place = meeting.room.name if meeting.room_id else meeting.location
+    place = meeting.room.name if meeting.room is not None else meeting.location
     if changed:
         title = _("Meeting changed: %(title)s") % {"title": meeting.title}
     else:
@@ -110,13 +111,25 @@ def _invited(meeting: Meeting) -> list[Participant]:
 
 # --- meetings -------------------------------------------------------------------------------
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_create_meeting(
     *, actor: User, title: str, starts_at: datetime, ends_at: datetime, description: str = "",
     unit: Unit | None = None, meeting_type: MeetingType | None = None, room: MeetingRoom | None = None,
     location: str = "", online_url: str = "", chair: User | None = None, secretary: User | None = None,
 ) -> Meeting:
     """A new draft. The creator becomes its secretary; the chair and another secretary may be named."""
+    return _create_meeting(
+        actor=actor, title=title, starts_at=starts_at, ends_at=ends_at, description=description, unit=unit,
+        meeting_type=meeting_type, room=room, location=location, online_url=online_url, chair=chair,
+        secretary=secretary,
+    )
+
+
+def _create_meeting(
+    *, actor: User, title: str, starts_at: datetime, ends_at: datetime, description: str = "",
+    unit: Unit | None = None, meeting_type: MeetingType | None = None, room: MeetingRoom | None = None,
+    location: str = "", online_url: str = "", chair: User | None = None, secretary: User | None = None,
+) -> Meeting:
     if not may_create_meetings(actor):
         raise PermissionDeniedError(_("Your role does not allow convening meetings."), code="no_create_right")
     unit = unit if unit is not None else actor.unit
@@ -140,15 +153,13 @@ def do_create_meeting(
     return meeting
 
 
-@transaction.atomic
-def do_update_meeting(meeting_id: int, *, actor: User, **changes: Any) -> Meeting:
+@transaction.atomic(durable=True)
+def do_update_meeting(meeting: Meeting, *, actor: User, **changes: Any) -> Meeting:
     """Change the meeting's fields; `chair` and `secretary` (users) set those roles.
 
     Invitees of a scheduled meeting hear about changes of time, place or title.
     """
-    access = locked_access(actor, meeting_id)
-    require_runner(access)
-    meeting = access.meeting
+    meeting = _runner_meeting(meeting, actor=actor)
     require_open(meeting)
     chair = changes.pop("chair", None)
     secretary = changes.pop("secretary", None)
@@ -190,12 +201,10 @@ def do_update_meeting(meeting_id: int, *, actor: User, **changes: Any) -> Meetin
     return meeting
 
 
-@transaction.atomic
-def do_schedule_meeting(meeting_id: int, *, actor: User) -> Meeting:
+@transaction.atomic(durable=True)
+def do_schedule_meeting(meeting: Meeting, *, actor: User) -> Meeting:
     """draft -> scheduled: the invitations go out to everyone on the list."""
-    access = locked_access(actor, meeting_id)
-    require_runner(access)
-    meeting = access.meeting
+    meeting = _runner_meeting(meeting, actor=actor)
     if meeting.status != Status.DRAFT:
         raise ConflictError(
             "not_draft",
@@ -210,11 +219,9 @@ def do_schedule_meeting(meeting_id: int, *, actor: User) -> Meeting:
     return meeting
 
 
-@transaction.atomic
-def do_cancel_meeting(meeting_id: int, *, actor: User, reason: str) -> Meeting:
-    access = locked_access(actor, meeting_id)
-    require_runner(access)
-    meeting = access.meeting
+@transaction.atomic(durable=True)
+def do_cancel_meeting(meeting: Meeting, *, actor: User, reason: str) -> Meeting:
+    meeting = _runner_meeting(meeting, actor=actor)
     if meeting.status not in (Status.DRAFT, Status.SCHEDULED):
         raise ConflictError(
             "not_cancellable",
@@ -237,15 +244,15 @@ def do_cancel_meeting(meeting_id: int, *, actor: User, reason: str) -> Meeting:
     return meeting
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_copy_meeting(
-    meeting_id: int, *, actor: User, starts_at: datetime, ends_at: datetime, title: str | None = None
+    meeting: Meeting, *, actor: User, starts_at: datetime, ends_at: datetime, title: str | None = None
 ) -> Meeting:
     """A new draft from a past meeting: same fields, agenda and participants, new dates, no answers."""
-    source = meeting_access(actor, meeting_id)
+    source = meeting_access(actor, meeting.pk)  # read only: the source is not changed
     require_runner(source)
     old = source.meeting
-    copy = do_create_meeting(
+    copy = _create_meeting(
         actor=actor, title=(title or old.title), starts_at=starts_at, ends_at=ends_at,
         description=old.description, unit=old.unit if may_convene_for(actor, old.unit) else None,
         meeting_type=old.meeting_type, room=old.room, location=old.location, online_url=old.online_url,
@@ -273,11 +280,14 @@ def _check_seat(meeting: Meeting, seat: str, *, exclude: int | None = None) -> s
     seat = (seat or "").strip().upper()
     if not seat:
         return ""
-    if meeting.room_id is None:
+    if meeting.room is None:
         raise field_error("seat", _("Choose a meeting room before assigning seats."))
     if not meeting.room.has_seat(seat):
         raise field_error("seat", _("Seat %(seat)s is not in the room's seat map.") % {"seat": seat})
-    taken = meeting.participants.filter(seat=seat).exclude(pk=exclude).select_related("user").first()
+    holders = meeting.participants.filter(seat=seat).select_related("user")
+    if exclude is not None:
+        holders = holders.exclude(pk=exclude)
+    taken = holders.first()
     if taken is not None:
         raise ConflictError("seat_taken", _("Seat %(seat)s is already assigned to %(name)s.")
                             % {"seat": seat, "name": taken.user.full_name or taken.user.username})
@@ -290,12 +300,10 @@ def _check_role(role: str) -> str:
     return role
 
 
-@transaction.atomic
-def do_add_participant(meeting_id: int, *, actor: User, user: User, role: str = Role.MEMBER,
+@transaction.atomic(durable=True)
+def do_add_participant(meeting: Meeting, *, actor: User, user: User, role: str = Role.MEMBER,
                        seat: str = "") -> Participant:
-    access = locked_access(actor, meeting_id)
-    require_runner(access)
-    meeting = access.meeting
+    meeting = _runner_meeting(meeting, actor=actor)
     require_open(meeting)
     _check_role(role)
     if not user.is_active:
@@ -314,12 +322,10 @@ def do_add_participant(meeting_id: int, *, actor: User, user: User, role: str = 
     return participant
 
 
-@transaction.atomic
-def do_add_unit(meeting_id: int, *, actor: User, unit: Unit, role: str = Role.MEMBER) -> list[Participant]:
+@transaction.atomic(durable=True)
+def do_add_unit(meeting: Meeting, *, actor: User, unit: Unit, role: str = Role.MEMBER) -> list[Participant]:
     """Every active person of the unit (not its sub-units) not yet on the list."""
-    access = locked_access(actor, meeting_id)
-    require_runner(access)
-    meeting = access.meeting
+    meeting = _runner_meeting(meeting, actor=actor)
     require_open(meeting)
     _check_role(role)
     present = set(meeting.participants.values_list("user_id", flat=True))
@@ -334,21 +340,18 @@ def do_add_unit(meeting_id: int, *, actor: User, unit: Unit, role: str = Role.ME
     return added
 
 
-def _participant_in(meeting: Meeting, participant_id: int) -> Participant:
-    participant = meeting.participants.select_related("user").filter(pk=participant_id).first()
-    if participant is None:
-        raise NotFoundError(_("Participant not found."))
-    return participant
-
-
-@transaction.atomic
-def do_update_participant(meeting_id: int, participant_id: int, *, actor: User, role: str | None = None,
-                          seat: str | None = None) -> Participant:
-    access = locked_access(actor, meeting_id)
-    require_runner(access)
-    meeting = access.meeting
+def _locked_participant(participant: Participant, *, actor: User) -> tuple[Meeting, Participant]:
+    """The meeting locked for a runner's change of `participant`, and the participant re-read
+    under that lock (removed meanwhile: NotFoundError)."""
+    meeting = _runner_meeting(participant.meeting, actor=actor)
     require_open(meeting)
-    participant = _participant_in(meeting, participant_id)
+    return meeting, participant_in(meeting, participant.pk)
+
+
+@transaction.atomic(durable=True)
+def do_update_participant(participant: Participant, *, actor: User, role: str | None = None,
+                          seat: str | None = None) -> Participant:
+    meeting, participant = _locked_participant(participant, actor=actor)
     fields = []
     if role is not None and role != participant.role:
         participant.role = _check_role(role)
@@ -372,13 +375,9 @@ def _remove(meeting: Meeting, participant: Participant) -> None:
     emit(meeting, "participant.removed", {"id": pk})
 
 
-@transaction.atomic
-def do_remove_participant(meeting_id: int, participant_id: int, *, actor: User) -> None:
-    access = locked_access(actor, meeting_id)
-    require_runner(access)
-    meeting = access.meeting
-    require_open(meeting)
-    participant = _participant_in(meeting, participant_id)
+@transaction.atomic(durable=True)
+def do_remove_participant(participant: Participant, *, actor: User) -> None:
+    meeting, participant = _locked_participant(participant, actor=actor)
     if participant.role == Role.SECRETARY and not meeting.participants.filter(
         role=Role.SECRETARY).exclude(pk=participant.pk).exists():
         raise ConflictError("last_secretary", _("A meeting needs at least one secretary."))
@@ -387,11 +386,11 @@ def do_remove_participant(meeting_id: int, participant_id: int, *, actor: User) 
     _remove(meeting, participant)
 
 
-@transaction.atomic
-def do_answer_invitation(meeting_id: int, *, actor: User, response: str, reason: str = "",
+@transaction.atomic(durable=True)
+def do_answer_invitation(meeting: Meeting, *, actor: User, response: str, reason: str = "",
                          delegate: User | None = None) -> Participant:
     """The invitee's answer: attend, decline (a reason is required) or delegate to another person."""
-    access = locked_access(actor, meeting_id)
+    access = lock_meeting(meeting, actor=actor)
     meeting = access.meeting
     participant = access.participant
     if participant is None:
@@ -421,7 +420,7 @@ def do_answer_invitation(meeting_id: int, *, actor: User, response: str, reason:
     # A changed answer withdraws an earlier delegation (unless it names the same person again).
     kept: Participant | None = None
     for old in participant.delegates.select_related("user"):
-        if response == Answer.DELEGATE and old.user_id == delegate.pk:
+        if delegate is not None and response == Answer.DELEGATE and old.user_id == delegate.pk:
             kept = old
         else:
             _remove(meeting, old)
@@ -430,7 +429,7 @@ def do_answer_invitation(meeting_id: int, *, actor: User, response: str, reason:
     participant.responded_at = timezone.now()
     participant.save(update_fields=["response", "response_reason", "responded_at"])
     emit(meeting, "participant.upserted", {"participant": serialize_participant(participant)})
-    if response == Answer.DELEGATE and kept is None:
+    if delegate is not None and response == Answer.DELEGATE and kept is None:
         role = participant.role if participant.role in (Role.MEMBER, Role.GUEST) else Role.MEMBER
         kept = Participant.objects.create(meeting=meeting, user=delegate, role=role, delegate_for=participant)
         emit(meeting, "participant.upserted", {"participant": serialize_participant(kept)})
@@ -443,7 +442,7 @@ def do_answer_invitation(meeting_id: int, *, actor: User, response: str, reason:
 
 # --- calendar feed --------------------------------------------------------------------------
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_regenerate_calendar_feed(*, actor: User) -> CalendarFeed:
     """A new secret for the person's iCalendar URL; the old URL stops working at once."""
     feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=actor)
@@ -458,39 +457,3 @@ def do_regenerate_calendar_feed(*, actor: User) -> CalendarFeed:
 def calendar_feed_for(user: User) -> CalendarFeed:
     feed = CalendarFeed.objects.filter(user=user).first()
     return feed if feed is not None else do_regenerate_calendar_feed(actor=user)
-
-
-# --- input lookups shared by the pages and the API ------------------------------------------
-
-def resolve_user(value: str | int | None, field: str, *, required: bool = False) -> User | None:
-    """A person by username (or id); unknown people are a 400 naming the field."""
-    if value in (None, ""):
-        if required:
-            raise field_error(field, _("Choose a person."))
-        return None
-    qs = User.objects.filter(is_active=True)
-    user = qs.filter(pk=value).first() if isinstance(value, int) else qs.filter(username=str(value).strip()).first()
-    if user is None:
-        raise field_error(field, _("No active user %(name)s.") % {"name": value}, code="unknown_user")
-    return user
-
-
-def resolve(model: type, value: int | str | None, field: str, *, required: bool = False):
-    """A catalog row or unit by id; unknown ids are a 400 naming the field."""
-    if value in (None, ""):
-        if required:
-            raise field_error(field, _("This field is required."))
-        return None
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        raise field_error(field, _("Unknown value.")) from None
-    row = model.objects.filter(pk=pk).first()
-    if row is None:
-        raise field_error(field, _("Unknown value."))
-    return row
-
-
-def parse_when(value: str | datetime | None, field: str, *, required: bool = True) -> datetime | None:
-    """An ISO date-time (the page's datetime-local or an API string); naive means local time."""
-    return parse_datetime(value, field, required=required)

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -133,95 +132,7 @@ def do_set_current_item(meeting_id: int, item_id: int | None, *, actor: User) ->
     return meeting
 
 
-# --- the agenda, live (room-side edits while the meeting runs) ---------------------------
-
-
-def _clean_title(title: str) -> str:
-    title = (title or "").strip()
-    if not title or len(title) > 500:
-        raise ActionError("bad_request", _("A title of 1 to 500 characters is required."))
-    require_one_line(title)
-    return title
-
-
-def _clean_minutes(minutes: int | None) -> int:
-    if minutes is None:
-        return 0
-    if not isinstance(minutes, int) or minutes < 0 or minutes > 24 * 60:
-        raise ActionError("bad_request", _("Planned minutes must be between 0 and 1440."))
-    return minutes
-
-
-def _bump_agenda(meeting: Meeting) -> None:
-    meeting.agenda_version += 1
-    meeting.save(update_fields=["agenda_version"])
-    emit(meeting, "meeting.updated", {"meeting": serialize_meeting(meeting)})
-
-
-@transaction.atomic
-def do_room_add_item(meeting_id: int, *, actor: User, title: str, duration_minutes: int | None = None) -> AgendaItem:
-    meeting = _runner_access(actor, meeting_id).meeting
-    last = AgendaItem.objects.filter(meeting=meeting).aggregate(m=Max("position"))["m"] or 0
-    item = AgendaItem.objects.create(meeting=meeting, title=_clean_title(title), position=last + 1,
-                                     duration_minutes=_clean_minutes(duration_minutes))
-    record_audit(actor=actor, action="agenda.room_add", obj=item, details={"title": item.title})
-    upsert(meeting, "agenda_item", serialize_agenda_item(item))
-    _bump_agenda(meeting)
-    return item
-
-
-@transaction.atomic
-def do_room_edit_item(item_id: int, *, actor: User, title: str | None = None,
-                      duration_minutes: int | None = None) -> AgendaItem:
-    item = AgendaItem.objects.filter(pk=item_id).first()
-    if item is None:
-        raise NotFoundError(_("Agenda item not found."))
-    meeting = _runner_access(actor, item.meeting_id).meeting
-    if title is not None:
-        item.title = _clean_title(title)
-    if duration_minutes is not None:
-        item.duration_minutes = _clean_minutes(duration_minutes)
-    item.save(update_fields=["title", "duration_minutes"])
-    record_audit(actor=actor, action="agenda.room_edit", obj=item)
-    upsert(meeting, "agenda_item", serialize_agenda_item(item))
-    _bump_agenda(meeting)
-    return item
-
-
-@transaction.atomic
-def do_room_postpone_item(item_id: int, *, actor: User) -> AgendaItem:
-    item = AgendaItem.objects.filter(pk=item_id).first()
-    if item is None:
-        raise NotFoundError(_("Agenda item not found."))
-    meeting = _runner_access(actor, item.meeting_id).meeting
-    if item.status == AgendaItem.Status.DONE:
-        raise ConflictError("bad_status", _("A finished item cannot be postponed."))
-    item.status, item.ended_at = AgendaItem.Status.POSTPONED, None
-    item.save(update_fields=["status", "ended_at"])
-    upsert(meeting, "agenda_item", serialize_agenda_item(item))
-    if meeting.current_item_id == item.pk:
-        meeting.current_item = None
-        meeting.save(update_fields=["current_item"])
-        emit(meeting, "meeting.updated", {"meeting": serialize_meeting(meeting)})
-    record_audit(actor=actor, action="agenda.postpone", obj=item)
-    return item
-
-
-@transaction.atomic
-def do_room_reorder(meeting_id: int, order: list[int], *, actor: User) -> None:
-    meeting = _runner_access(actor, meeting_id).meeting
-    items = {i.pk: i for i in AgendaItem.objects.filter(meeting=meeting)}
-    if sorted(order) != sorted(items) or len(set(order)) != len(order):
-        raise ActionError("bad_request", _("The new order must list every agenda item once."))
-    for position, pk in enumerate(order, start=1):
-        item = items[pk]
-        if item.position != position:
-            item.position = position
-            item.save(update_fields=["position"])
-            # Whole objects, not a bare order list: the client reducer only upserts.
-            upsert(meeting, "agenda_item", serialize_agenda_item(item))
-    record_audit(actor=actor, action="agenda.reorder", obj=meeting, details={"order": order})
-    _bump_agenda(meeting)
+# The agenda's changes, in the room as on the preparation page: meetings/actions/agenda.py.
 
 
 # --- conclusions --------------------------------------------------------------------------

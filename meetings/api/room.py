@@ -12,7 +12,8 @@ from pydantic import Field, StrictInt
 
 from ecabinet.errors import ActionError
 from ecabinet.inputs import BIGINT_MAX, BIGINT_MIN, Id, Int64
-from meetings.access import meeting_access
+from meetings.access import agenda_item_for, meeting_access
+from meetings.actions import agenda as agenda_actions
 from meetings.actions import room as actions
 from meetings.actions import room_polls
 from meetings.live.serializers import serialize_attachment, serialize_attendance, serialize_speaker
@@ -126,20 +127,23 @@ def current(request: HttpRequest, meeting_id: Id, payload: CurrentIn):
 
 @router.post("/meetings/{meeting_id}/live/items", response=AgendaItemOut, summary="Add an agenda item during the meeting")
 def live_add_item(request: HttpRequest, meeting_id: Id, payload: ItemIn):
-    item = actions.do_room_add_item(meeting_id, actor=request.user, title=payload.title,
-                                    duration_minutes=payload.duration_minutes)
+    meeting = meeting_access(request.user, meeting_id).meeting
+    item = agenda_actions.do_add_agenda_item(meeting, actor=request.user, title=payload.title,
+                                             duration_minutes=payload.duration_minutes)
     return serialize_agenda_item(item)
 
 
 @router.post("/live/items/{item_id}", response=AgendaItemOut, summary="Edit an agenda item during the meeting")
 def live_edit_item(request: HttpRequest, item_id: Id, payload: ItemEditIn):
-    return serialize_agenda_item(actions.do_room_edit_item(
-        item_id, actor=request.user, title=payload.title, duration_minutes=payload.duration_minutes))
+    return serialize_agenda_item(agenda_actions.do_update_agenda_item(
+        agenda_item_for(request.user, item_id), actor=request.user, title=payload.title,
+        duration_minutes=payload.duration_minutes))
 
 
 @router.post("/live/items/{item_id}/postpone", response=AgendaItemOut, summary="Postpone an agenda item")
 def live_postpone_item(request: HttpRequest, item_id: Id):
-    return serialize_agenda_item(actions.do_room_postpone_item(item_id, actor=request.user))
+    item = agenda_item_for(request.user, item_id)
+    return serialize_agenda_item(agenda_actions.do_postpone_agenda_item(item, actor=request.user))
 
 
 @router.post("/live/items/{item_id}/conclusion", response=AgendaItemOut, summary="Record the conclusion of an item")
@@ -149,7 +153,8 @@ def item_conclusion(request: HttpRequest, item_id: Id, payload: TextIn):
 
 @router.post("/meetings/{meeting_id}/live/reorder", response=OkOut, summary="Reorder the agenda during the meeting")
 def live_reorder(request: HttpRequest, meeting_id: Id, payload: OrderIn):
-    actions.do_room_reorder(meeting_id, payload.order, actor=request.user)
+    meeting = meeting_access(request.user, meeting_id).meeting
+    agenda_actions.do_reorder_agenda(meeting, actor=request.user, order=payload.order)
     return {"ok": True}
 
 

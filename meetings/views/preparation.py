@@ -3,12 +3,14 @@ with its agenda, participants and invitation answers, and the personal iCalendar
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,27 +19,35 @@ from django.views.decorators.http import require_POST
 
 from ecabinet.access import convening_unit_ids, may_create_meetings
 from ecabinet.errors import ActionError, PermissionDeniedError
-from ecabinet.inputs import parse_date, parse_int
+from ecabinet.http import AuthenticatedHttpRequest
+from ecabinet.inputs import field_error, parse_date, parse_input, parse_int
 from ecabinet.models import Unit, User
-from meetings.access import meeting_access, meeting_permissions, require_runner
+from ecabinet.refusals import FormPage, refusal_response
+from meetings.access import (
+    MeetingAccess,
+    agenda_item_for,
+    meeting_access,
+    meeting_permissions,
+    participant_in,
+    require_runner,
+)
+from meetings.actions import agenda as agenda_act
 from meetings.actions import preparation as act
-from meetings.actions import preparation_agenda as agenda_act
-from meetings.actions.preparation import parse_when, resolve, resolve_user
 from meetings.ical import feed_response
 from meetings.models import Meeting, MeetingRoom, MeetingType, Participant
+from meetings.schemas import (
+    AgendaIn,
+    AnswerIn,
+    CancelIn,
+    CopyIn,
+    MeetingIn,
+    ParticipantIn,
+    ParticipantPatch,
+    UnitIn,
+)
 from meetings.selectors import SCOPES, meeting_page, search_meetings, week_days
 
 PAGE_SIZE = 50
-
-
-def _error_page(request: HttpRequest, exc: ActionError) -> HttpResponse:
-    if exc.status == 404:
-        raise Http404(exc.message)
-    return render(request, "meetings/error.html", {"message": exc.message}, status=exc.status)
-
-
-def _field_errors(exc: ActionError) -> dict[str, str]:
-    return {f["field"]: f["message"] for f in exc.extra.get("fields", [])}
 
 
 def _int(value: str | None) -> int | None:
@@ -48,7 +58,7 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _lenient_date(value: str | None):
+def _lenient_date(value: str | None) -> date | None:
     """A list filter: a date that is not one, or outside the calendar this system keeps, is ignored."""
     try:
         return parse_date(value, "date")
@@ -59,9 +69,10 @@ def _lenient_date(value: str | None):
 # --- lists and calendars ----------------------------------------------------------------------
 
 @login_required
-def meeting_list(request: HttpRequest) -> HttpResponse:
+def meeting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     get = request.GET
-    scope = get.get("scope") if get.get("scope") in SCOPES else "mine"
+    scope = get.get("scope") or "mine"
+    scope = scope if scope in SCOPES else "mine"
     when = get.get("when") if get.get("when") in ("upcoming", "past", "any") else "upcoming"
     status = get.get("status") if get.get("status") in Meeting.Status.values else None
     start, end = _lenient_date(get.get("from")), _lenient_date(get.get("to"))
@@ -87,12 +98,12 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def meeting_week(request: HttpRequest) -> HttpResponse:
+def meeting_week(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         day = parse_date(request.GET.get("d"), "d") or timezone.localdate()
     except ActionError as exc:
         if exc.code == "out_of_range":  # 9999-12-31: a week past it does not exist
-            return _error_page(request, exc)
+            raise
         day = timezone.localdate()  # not a date at all: this week, as always
     monday = day - timedelta(days=day.weekday())
     return render(request, "meetings/week.html", {
@@ -103,7 +114,7 @@ def meeting_week(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def meeting_calendar(request: HttpRequest) -> HttpResponse:
+def meeting_calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         act.do_regenerate_calendar_feed(actor=request.user)
         messages.success(request, _("A new calendar address was made; the old one no longer works."))
@@ -120,7 +131,7 @@ def meeting_ical_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 # --- create, edit, copy ------------------------------------------------------------------------
 
-def _form_context(request: HttpRequest, **extra) -> dict:
+def _form_context(request: AuthenticatedHttpRequest, **extra: Any) -> dict[str, Any]:
     user = request.user
     meeting = extra.get("meeting")
     unit_ids = convening_unit_ids(user) | ({meeting.unit_id} if meeting is not None and meeting.unit_id else set())
@@ -133,43 +144,25 @@ def _form_context(request: HttpRequest, **extra) -> dict:
     }
 
 
-def _meeting_fields(post) -> dict:
-    fields = {
-        "title": post.get("title", ""),
-        "description": post.get("description", ""),
-        "location": post.get("location", "").strip(),
-        "online_url": post.get("online_url", "").strip(),
-        "starts_at": parse_when(post.get("starts_at"), "starts_at"),
-        "ends_at": parse_when(post.get("ends_at"), "ends_at"),
-        "unit": resolve(Unit, post.get("unit"), "unit"),
-        "meeting_type": resolve(MeetingType, post.get("meeting_type"), "meeting_type"),
-        "room": resolve(MeetingRoom, post.get("room"), "room"),
-    }
-    for name in ("chair", "secretary"):
-        person = resolve_user(post.get(name), name)
-        if person is not None:
-            fields[name] = person
-    return fields
-
-
 @login_required
-def meeting_create(request: HttpRequest) -> HttpResponse:
+def meeting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not may_create_meetings(request.user):
-        return _error_page(request, PermissionDeniedError(_("Your role does not allow convening meetings.")))
-    values: dict = {"unit": request.user.unit_id}
+        raise PermissionDeniedError(_("Your role does not allow convening meetings."))
+    values: dict[str, Any] = {"unit": request.user.unit_id}
     if request.method == "POST":
         values = request.POST.dict()
         try:
-            meeting = act.do_create_meeting(actor=request.user, **_meeting_fields(request.POST))
+            data = parse_input(MeetingIn, request.POST)
+            meeting = act.do_create_meeting(actor=request.user, **data.changes())
         except ActionError as exc:
-            return render(request, "meetings/form.html", _form_context(
-                request, values=values, error=exc.message, errors=_field_errors(exc)), status=exc.status)
+            return refusal_response(request, exc, form=FormPage("meetings/form.html", _form_context(
+                request, values=values)))
         messages.success(request, _("The meeting was created as a draft."))
         return redirect(meeting)
     return render(request, "meetings/form.html", _form_context(request, values=values))
 
 
-def _values_of(meeting: Meeting, page: dict) -> dict:
+def _values_of(meeting: Meeting, page: dict[str, Any]) -> dict[str, Any]:
     local = timezone.localtime
     return {
         "title": meeting.title, "description": meeting.description, "location": meeting.location,
@@ -180,22 +173,26 @@ def _values_of(meeting: Meeting, page: dict) -> dict:
     }
 
 
+def _runner_access(request: AuthenticatedHttpRequest, meeting_id: int) -> MeetingAccess:
+    """A runner's form page: 404 for a meeting the user may not see, 403 for one they only attend."""
+    access = meeting_access(request.user, meeting_id)
+    require_runner(access)
+    return access
+
+
 @login_required
-def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    try:
-        access = meeting_access(request.user, meeting_id)
-        require_runner(access)
-    except ActionError as exc:
-        return _error_page(request, exc)
+def meeting_edit(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    access = _runner_access(request, meeting_id)
     meeting = access.meeting
     if request.method == "POST":
         values = request.POST.dict()
         try:
-            act.do_update_meeting(meeting_id, actor=request.user, **_meeting_fields(request.POST))
+            # The page's form holds every field: parsed as a whole, like the API's create.
+            data = parse_input(MeetingIn, request.POST)
+            act.do_update_meeting(meeting, actor=request.user, **data.changes())
         except ActionError as exc:
-            return render(request, "meetings/form.html", _form_context(
-                request, meeting=meeting, values=values, error=exc.message, errors=_field_errors(exc)),
-                status=exc.status)
+            return refusal_response(request, exc, form=FormPage("meetings/form.html", _form_context(
+                request, meeting=meeting, values=values)))
         messages.success(request, _("The meeting was saved."))
         return redirect(meeting)
     values = _values_of(meeting, meeting_page(access, request.user))
@@ -203,24 +200,16 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 
 @login_required
-def meeting_copy(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    try:
-        access = meeting_access(request.user, meeting_id)
-        require_runner(access)
-    except ActionError as exc:
-        return _error_page(request, exc)
-    source = access.meeting
+def meeting_copy(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    source = _runner_access(request, meeting_id).meeting
     if request.method == "POST":
         values = request.POST.dict()
         try:
-            copy = act.do_copy_meeting(
-                meeting_id, actor=request.user, title=request.POST.get("title") or None,
-                starts_at=parse_when(request.POST.get("starts_at"), "starts_at"),
-                ends_at=parse_when(request.POST.get("ends_at"), "ends_at"),
-            )
+            data = parse_input(CopyIn, request.POST)
+            copy = act.do_copy_meeting(source, actor=request.user, **data.changes())
         except ActionError as exc:
-            return render(request, "meetings/copy.html", {"source": source, "values": values,
-                          "error": exc.message, "errors": _field_errors(exc)}, status=exc.status)
+            return refusal_response(request, exc, form=FormPage("meetings/copy.html", {
+                "source": source, "values": values}))
         messages.success(request, _("A copy was made as a new draft. Check the dates and the agenda."))
         return redirect(copy)
     return render(request, "meetings/copy.html", {"source": source, "values": {"title": source.title}})
@@ -228,12 +217,8 @@ def meeting_copy(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 # --- the meeting page and its forms ----------------------------------------------------------
 
-def _render_detail(request: HttpRequest, meeting_id: int, *, error: str | None = None,
-                   status: int = 200) -> HttpResponse:
-    try:
-        access = meeting_access(request.user, meeting_id)
-    except ActionError as exc:
-        return _error_page(request, exc)
+def _detail_context(request: AuthenticatedHttpRequest, meeting_id: int) -> dict[str, Any]:
+    access = meeting_access(request.user, meeting_id)
     context = meeting_page(access, request.user)
     meeting = context["meeting"]
     perms = meeting_permissions(access, request.user)
@@ -243,8 +228,7 @@ def _render_detail(request: HttpRequest, meeting_id: int, *, error: str | None =
         # Row forms build their URLs from this prefix: one reverse() instead of one per row.
         "base": reverse("meeting_detail", args=[meeting.pk]),
         "me": access.participant,
-        "editable": perms["run"] and meeting.status in act.OPEN_STATUSES,
-        "error": error,
+        "editable": perms["run"] and meeting.status in agenda_act.OPEN_STATUSES,
         "roles": Participant.Role.choices,
         "answer_labels": dict(Participant.Response.choices),
         "can_answer": perms["answer"] and meeting.status in (Meeting.Status.SCHEDULED, Meeting.Status.IN_PROGRESS),
@@ -257,28 +241,35 @@ def _render_detail(request: HttpRequest, meeting_id: int, *, error: str | None =
         context["seat_rows"] = [[(seat, taken.get(seat)) for seat in row] for row in meeting.room.seat_grid()]
     elif context["can_answer"]:
         context["people"] = User.objects.filter(is_active=True).select_related("unit").order_by("full_name")[:2000]
-    return render(request, "meetings/detail.html", context, status=status)
+    return context
 
 
 @login_required
-def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    return _render_detail(request, meeting_id)
+def meeting_detail(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    return render(request, "meetings/detail.html", _detail_context(request, meeting_id))
 
 
-def meeting_post(view):
-    """A POST form on the meeting page: run the action, then back to the page; a refusal shows
-    its message on the page with the matching status (409 shows the agenda as it now is)."""
+MeetingForm = Callable[..., str | None]
+
+
+def meeting_post(view: MeetingForm) -> Callable[..., HttpResponse]:
+    """A POST form on the meeting page: the meeting as the user may see it (404 otherwise) goes
+    to the form's action, then back to the page. A refused change (400, 409) shows the page
+    again with its message and the matching status (a 409 shows the agenda as it now is);
+    other refusals go to the one refusal handler."""
 
     @login_required
     @require_POST
     @wraps(view)
-    def wrapper(request: HttpRequest, meeting_id: int, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, meeting_id: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        meeting = meeting_access(request.user, meeting_id).meeting
         try:
-            message = view(request, meeting_id, *args, **kwargs)
+            message = view(request, meeting, *args, **kwargs)
         except ActionError as exc:
-            if exc.status in (403, 404):
-                return _error_page(request, exc)
-            return _render_detail(request, meeting_id, error=exc.message, status=exc.status)
+            if exc.status not in (400, 409):
+                raise
+            return refusal_response(request, exc, form=FormPage("meetings/detail.html",
+                                                                  _detail_context(request, meeting_id)))
         if message:
             messages.success(request, message)
         return redirect(reverse("meeting_detail", args=[meeting_id]))
@@ -286,99 +277,90 @@ def meeting_post(view):
     return wrapper
 
 
-def _version(request: HttpRequest) -> int:
-    version = _int(request.POST.get("agenda_version"))
-    if version is None:
-        raise act.field_error("agenda_version", _("The page is out of date; reload it."))
-    return version
-
-
 @meeting_post
-def meeting_schedule(request, meeting_id):
-    act.do_schedule_meeting(meeting_id, actor=request.user)
+def meeting_schedule(request: AuthenticatedHttpRequest, meeting: Meeting) -> str:
+    act.do_schedule_meeting(meeting, actor=request.user)
     return _("The meeting is scheduled and the invitations were sent.")
 
 
 @meeting_post
-def meeting_cancel(request, meeting_id):
-    act.do_cancel_meeting(meeting_id, actor=request.user, reason=request.POST.get("reason", ""))
+def meeting_cancel(request: AuthenticatedHttpRequest, meeting: Meeting) -> str:
+    data = parse_input(CancelIn, request.POST)
+    act.do_cancel_meeting(meeting, actor=request.user, reason=data.reason)
     return _("The meeting was cancelled.")
 
 
 @meeting_post
-def meeting_participant_add(request, meeting_id):
-    role = request.POST.get("role", Participant.Role.MEMBER)
+def meeting_participant_add(request: AuthenticatedHttpRequest, meeting: Meeting) -> str:
     if request.POST.get("unit"):
-        unit = resolve(Unit, request.POST.get("unit"), "unit", required=True)
-        added = act.do_add_unit(meeting_id, actor=request.user, unit=unit, role=role)
-        return _("%(count)d people of %(unit)s were added.") % {"count": len(added), "unit": unit.name}
-    user = resolve_user(request.POST.get("username"), "username", required=True)
-    act.do_add_participant(meeting_id, actor=request.user, user=user, role=role, seat=request.POST.get("seat", ""))
-    return _("%(name)s was added.") % {"name": user.full_name or user.username}
+        changes = parse_input(UnitIn, request.POST).changes()
+        added = act.do_add_unit(meeting, actor=request.user, **changes)
+        return _("%(count)d people of %(unit)s were added.") % {"count": len(added), "unit": changes["unit"].name}
+    changes = parse_input(ParticipantIn, request.POST).changes()
+    act.do_add_participant(meeting, actor=request.user, **changes)
+    return _("%(name)s was added.") % {"name": changes["user"].full_name or changes["user"].username}
 
 
 @meeting_post
-def meeting_participant_update(request, meeting_id, participant_id):
-    act.do_update_participant(meeting_id, participant_id, actor=request.user,
-                              role=request.POST.get("role") or None, seat=request.POST.get("seat"))
+def meeting_participant_update(request: AuthenticatedHttpRequest, meeting: Meeting, participant_id: int) -> str:
+    data = parse_input(ParticipantPatch, request.POST)
+    # The row's form always sends the seat: left empty, it frees the seat (the API omits it to keep it).
+    seat = data.seat if data.seat is not None else ("" if "seat" in request.POST else None)
+    act.do_update_participant(participant_in(meeting, participant_id), actor=request.user, role=data.role, seat=seat)
     return _("The participant was updated.")
 
 
 @meeting_post
-def meeting_participant_remove(request, meeting_id, participant_id):
-    act.do_remove_participant(meeting_id, participant_id, actor=request.user)
+def meeting_participant_remove(request: AuthenticatedHttpRequest, meeting: Meeting, participant_id: int) -> str:
+    act.do_remove_participant(participant_in(meeting, participant_id), actor=request.user)
     return _("The participant was removed.")
 
 
 @meeting_post
-def meeting_answer(request, meeting_id):
-    response = request.POST.get("response", "")
-    delegate = resolve_user(request.POST.get("delegate"), "delegate") if response == "delegate" else None
-    act.do_answer_invitation(meeting_id, actor=request.user, response=response,
-                             reason=request.POST.get("reason", ""), delegate=delegate)
+def meeting_answer(request: AuthenticatedHttpRequest, meeting: Meeting) -> str:
+    data = parse_input(AnswerIn, request.POST)
+    act.do_answer_invitation(meeting, actor=request.user, **data.changes())
     return _("Your answer was recorded.")
 
 
-def _agenda_fields(post) -> dict:
-    duration = _int(post.get("duration_minutes"))
-    if post.get("duration_minutes") not in (None, "") and duration is None:
-        raise act.field_error("duration_minutes", _("Enter the planned minutes as a number."))
-    fields = {
-        "title": post.get("title", ""),
-        "presenter": resolve_user(post.get("presenter"), "presenter"),
-        "duration_minutes": duration or 0,
-    }
-    # The inline edit form leaves the presenting unit as it is (no per-row list of every unit).
-    if "presenting_unit" in post:
-        fields["presenting_unit"] = resolve(Unit, post.get("presenting_unit"), "presenting_unit")
-    return fields
+def _version(request: AuthenticatedHttpRequest) -> int:
+    """The agenda version the page showed: every agenda form carries it."""
+    version = _int(request.POST.get("agenda_version"))
+    if version is None:
+        raise field_error("agenda_version", _("The page is out of date; reload it."))
+    return version
 
 
 @meeting_post
-def meeting_agenda_add(request, meeting_id):
-    agenda_act.do_add_agenda_item(meeting_id, actor=request.user, agenda_version=_version(request),
-                                  **_agenda_fields(request.POST))
+def meeting_agenda_add(request: AuthenticatedHttpRequest, meeting: Meeting) -> str:
+    version = _version(request)
+    data = parse_input(AgendaIn, request.POST)
+    agenda_act.do_add_agenda_item(meeting, actor=request.user, agenda_version=version, **data.changes())
     return _("The agenda item was added.")
 
 
 @meeting_post
-def meeting_agenda_update(request, meeting_id, item_id):
-    agenda_act.do_update_agenda_item(meeting_id, item_id, actor=request.user, agenda_version=_version(request),
-                                     **_agenda_fields(request.POST))
+def meeting_agenda_update(request: AuthenticatedHttpRequest, meeting: Meeting, item_id: int) -> str:
+    version = _version(request)
+    # The row's form holds the whole item (an empty presenter removes the presenter).
+    data = parse_input(AgendaIn, request.POST)
+    agenda_act.do_update_agenda_item(agenda_item_for(request.user, item_id, meeting=meeting), actor=request.user,
+                                     agenda_version=version, **data.changes())
     return _("The agenda item was saved.")
 
 
 @meeting_post
-def meeting_agenda_remove(request, meeting_id, item_id):
-    agenda_act.do_remove_agenda_item(meeting_id, item_id, actor=request.user, agenda_version=_version(request))
+def meeting_agenda_remove(request: AuthenticatedHttpRequest, meeting: Meeting, item_id: int) -> str:
+    agenda_act.do_remove_agenda_item(agenda_item_for(request.user, item_id, meeting=meeting), actor=request.user,
+                                     agenda_version=_version(request))
     return _("The agenda item was removed.")
 
 
 @meeting_post
-def meeting_agenda_move(request, meeting_id, item_id):
+def meeting_agenda_move(request: AuthenticatedHttpRequest, meeting: Meeting, item_id: int) -> None:
     step = -1 if request.POST.get("direction") == "up" else 1
-    agenda_act.do_move_agenda_item(meeting_id, item_id, actor=request.user, agenda_version=_version(request),
-                                   step=step)
+    agenda_act.do_move_agenda_item(agenda_item_for(request.user, item_id, meeting=meeting), actor=request.user,
+                                   agenda_version=_version(request), step=step)
     return None
 
 

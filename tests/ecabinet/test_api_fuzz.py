@@ -29,8 +29,8 @@ from schemathesis.checks import (
 from ecabinet.actions import do_issue_api_token
 from ecabinet.models import Unit
 from ecabinet.roles import ORGANISER
+from meetings.actions.agenda import do_add_agenda_item
 from meetings.actions.preparation import do_add_participant, do_create_meeting
-from meetings.actions.preparation_agenda import do_add_agenda_item
 from tests.base import make_user
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -91,8 +91,8 @@ def fuzz_token(db) -> str:
     start = timezone.now().replace(microsecond=0) + timedelta(days=2)
     meeting = do_create_meeting(actor=secretary, title="Phiên họp thường kỳ", starts_at=start,
                                 ends_at=start + timedelta(hours=2), unit=unit)
-    do_add_participant(meeting.pk, actor=secretary, user=member)
-    do_add_agenda_item(meeting.pk, actor=secretary, title="Báo cáo kinh tế - xã hội", duration_minutes=20)
+    do_add_participant(meeting, actor=secretary, user=member)
+    do_add_agenda_item(meeting, actor=secretary, title="Báo cáo kinh tế - xã hội", duration_minutes=20)
     return do_issue_api_token(actor=secretary)[1]
 
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ecabinet.models import User
+from meetings.actions.agenda import do_add_agenda_item
 from meetings.actions.preparation import do_add_participant, do_create_meeting, do_schedule_meeting
-from meetings.actions.preparation_agenda import do_add_agenda_item
 from meetings.models import Meeting, MeetingRoom, MeetingType
 from tests.base import BaseTestCase, make_user
 
@@ -38,16 +38,16 @@ class PrepTestCase(BaseTestCase):
         actor = actor or self.owner
         meeting = do_create_meeting(actor=actor, title=title, starts_at=start, ends_at=start + timedelta(hours=3),
                                     unit=self.department, meeting_type=self.kind, room=self.room, chair=self.chair)
-        do_add_participant(meeting.pk, actor=actor, user=self.member)
-        do_add_agenda_item(meeting.pk, actor=actor, title="Báo cáo tình hình kinh tế - xã hội", duration_minutes=30)
+        do_add_participant(meeting, actor=actor, user=self.member)
+        do_add_agenda_item(meeting, actor=actor, title="Báo cáo tình hình kinh tế - xã hội", duration_minutes=30)
         if scheduled:
-            do_schedule_meeting(meeting.pk, actor=actor)
+            do_schedule_meeting(meeting, actor=actor)
         meeting.refresh_from_db()
         return meeting
 
     def schedule(self, meeting: Meeting | None = None) -> Meeting:
         meeting = meeting or self.meeting
-        do_schedule_meeting(meeting.pk, actor=self.owner)
+        do_schedule_meeting(meeting, actor=self.owner)
         meeting.refresh_from_db()
         return meeting
 

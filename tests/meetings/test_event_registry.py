@@ -13,9 +13,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from meetings.access import meeting_access
+from meetings.actions import agenda as agenda_actions
 from meetings.actions import documents as document_actions
 from meetings.actions import preparation as preparation_actions
-from meetings.actions import preparation_agenda as agenda_actions
 from meetings.actions import room as actions
 from meetings.actions import room_polls as polls
 from meetings.event_types import EVENTS, UndeclaredEvent, apply_event, check_event
@@ -84,13 +84,12 @@ def test_every_declared_event_comes_from_a_real_action_and_converges_for_every_r
     step = check.step
 
     # preparation: participants and the agenda
-    late = step(lambda: preparation_actions.do_add_participant(m.pk, actor=secretary, user=make_user("late")))
-    step(lambda: preparation_actions.do_remove_participant(m.pk, late.pk, actor=secretary))
-    extra = step(lambda: agenda_actions.do_add_agenda_item(m.pk, actor=secretary, title="Nội dung bổ sung",
+    late = step(lambda: preparation_actions.do_add_participant(m, actor=secretary, user=make_user("late")))
+    step(lambda: preparation_actions.do_remove_participant(late, actor=secretary))
+    extra = step(lambda: agenda_actions.do_add_agenda_item(m, actor=secretary, title="Nội dung bổ sung",
                                                            agenda_version=_agenda_version(m)))
-    step(lambda: agenda_actions.do_remove_agenda_item(m.pk, extra.pk, actor=secretary,
-                                                      agenda_version=_agenda_version(m)))
-    step(lambda: agenda_actions.do_reorder_agenda(m.pk, actor=secretary, agenda_version=_agenda_version(m),
+    step(lambda: agenda_actions.do_remove_agenda_item(extra, actor=secretary, agenda_version=_agenda_version(m)))
+    step(lambda: agenda_actions.do_reorder_agenda(m, actor=secretary, agenda_version=_agenda_version(m),
                                                   order=[room.items[2].pk, room.items[0].pk, room.items[1].pk]))
     # documents: one for everyone, one confidential (runners only: hidden for the others), one removed
     access = meeting_access(secretary, m.pk)

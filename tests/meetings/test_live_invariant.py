@@ -10,6 +10,7 @@ from django.db import transaction
 from fpdf import FPDF
 
 from meetings.access import meeting_access
+from meetings.actions import agenda as agenda_actions
 from meetings.actions import room as actions
 from meetings.actions import room_polls as polls
 from meetings.events import RUNNERS, emit, may_see
@@ -86,11 +87,11 @@ def test_every_event_type_converges_for_every_role():
     step = check.step
     step(lambda: actions.do_start_meeting(m.pk, actor=room.secretary))
     step(lambda: actions.do_set_current_item(m.pk, room.items[0].pk, actor=chair))
-    step(lambda: actions.do_room_add_item(m.pk, actor=chair, title="Nội dung phát sinh", duration_minutes=10))
-    step(lambda: actions.do_room_edit_item(room.items[2].pk, actor=chair, title="Nội dung 3 (sửa)"))
-    step(lambda: actions.do_room_reorder(m.pk, [room.items[2].pk, room.items[0].pk, room.items[1].pk,
-                                                *[i.pk for i in m.agenda_items.order_by("pk")][3:]], actor=chair))
-    step(lambda: actions.do_room_postpone_item(room.items[1].pk, actor=chair))
+    step(lambda: agenda_actions.do_add_agenda_item(m, actor=chair, title="Nội dung phát sinh", duration_minutes=10))
+    step(lambda: agenda_actions.do_update_agenda_item(room.items[2], actor=chair, title="Nội dung 3 (sửa)"))
+    step(lambda: agenda_actions.do_reorder_agenda(m, actor=chair, order=[
+        room.items[2].pk, room.items[0].pk, room.items[1].pk, *[i.pk for i in m.agenda_items.order_by("pk")][3:]]))
+    step(lambda: agenda_actions.do_postpone_agenda_item(room.items[1], actor=chair))
     step(lambda: actions.do_record_item_conclusion(room.items[0].pk, "Thống nhất thông qua.", actor=chair))
     step(lambda: actions.do_record_meeting_conclusion(m.pk, "Kết luận chung của cuộc họp.", actor=chair))
     step(lambda: actions.do_set_quorum(m.pk, 0.66, actor=chair))

@@ -159,8 +159,12 @@ class _Rollback(Exception):
 def attempt(action) -> bool:
     """Whether the action lets this person through (it is then undone). A refusal because of the
     state of things (409, bad input) still means the person was allowed to ask."""
+    # The rollback block plays the part of the test case's own transaction (as Django's TestCase
+    # marks its blocks), so durable actions may run inside it and be undone.
+    undo = transaction.atomic()
+    undo._from_testcase = True
     try:
-        with transaction.atomic():
+        with undo:
             action()
             raise _Rollback
     except _Rollback:
@@ -184,7 +188,7 @@ class AdvertisedPermissionsMatchTheActions(PrepTestCase):
     def setUp(self) -> None:
         super().setUp()
         meeting = self.meeting
-        prep.do_add_participant(meeting.pk, actor=self.owner, user=self.guest, role=Participant.Role.GUEST)
+        prep.do_add_participant(meeting, actor=self.owner, user=self.guest, role=Participant.Role.GUEST)
         self.item = AgendaItem.objects.filter(meeting=meeting).get()
         AgendaItem.objects.filter(pk=self.item.pk).update(presenting_unit=self.department)
         self.schedule()
@@ -200,7 +204,8 @@ class AdvertisedPermissionsMatchTheActions(PrepTestCase):
         self.assertEqual(status, 200)
 
     def actions_for(self, user):
-        m = self.meeting.pk
+        meeting = self.meeting
+        m = meeting.pk
 
         def part(person):
             return Participant.objects.filter(meeting_id=m, user=person).first()
@@ -212,9 +217,9 @@ class AdvertisedPermissionsMatchTheActions(PrepTestCase):
             room_polls.do_cast_ballot(self.poll.pk, "agree", actor=user)
 
         return {
-            "run": lambda: prep.do_update_meeting(m, actor=user, title="Phiên họp (đổi tên)"),
-            "schedule": lambda: prep.do_schedule_meeting(m, actor=user),
-            "invite": lambda: prep.do_add_participant(m, actor=user, user=self.member2),
+            "run": lambda: prep.do_update_meeting(meeting, actor=user, title="Phiên họp (đổi tên)"),
+            "schedule": lambda: prep.do_schedule_meeting(meeting, actor=user),
+            "invite": lambda: prep.do_add_participant(meeting, actor=user, user=self.member2),
             "open_poll": lambda: room_polls.do_create_poll(m, actor=user, question="Biểu quyết thêm?"),
             "give_floor": lambda: room_actions.do_grant_floor(self.floor.pk, actor=user),
             "check_in_others": lambda: room_actions.do_secretary_check_in(m, part(self.member).pk, actor=user),
@@ -223,12 +228,12 @@ class AdvertisedPermissionsMatchTheActions(PrepTestCase):
                 usernames=["member2"], upload=upload(pdf_bytes(1)), meeting_id=m),
             "check_in": lambda: room_actions.do_check_in(m, actor=user),
             "speak": lambda: room_actions.do_request_floor(m, actor=user, kind="question"),
-            "answer": lambda: prep.do_answer_invitation(m, actor=user, response="attend"),
+            "answer": lambda: prep.do_answer_invitation(meeting, actor=user, response="attend"),
             "vote": vote,
             "upload": lambda: do_upload_document(meeting_access(user, m), actor=user, upload=upload(pdf_bytes(1)),
                                                  agenda_item_id=self.item.pk),
             "export_attendance": lambda: self.export(user),
-            "copy": lambda: prep.do_copy_meeting(m, actor=user, starts_at=timezone.now() + timedelta(days=9),
+            "copy": lambda: prep.do_copy_meeting(meeting, actor=user, starts_at=timezone.now() + timedelta(days=9),
                                                  ends_at=timezone.now() + timedelta(days=9, hours=2)),
         }
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from meetings.actions import preparation as prep
 from meetings.actions import room as room_actions
 from meetings.actions import room_polls
-from meetings.actions.preparation_agenda import do_add_agenda_item
+from meetings.actions.agenda import do_add_agenda_item
 from meetings.models import Participant, SpeakerRequest
 from tests.base import make_user
 
@@ -39,15 +39,15 @@ def run_meeting(case, *, title: str = "Phiên họp UBND tỉnh thường kỳ t
         online_url="https://hop.example.gov.vn/ubnd-11",
     )
     for user in (case.member, case.owner, absent1, absent2):
-        prep.do_add_participant(meeting.pk, actor=secretary, user=user, role=Participant.Role.MEMBER)
-    prep.do_add_participant(meeting.pk, actor=secretary, user=case.guest, role=Participant.Role.GUEST)
-    item1 = do_add_agenda_item(meeting.pk, actor=secretary, title="Phân bổ vốn đầu tư công năm 2027",
+        prep.do_add_participant(meeting, actor=secretary, user=user, role=Participant.Role.MEMBER)
+    prep.do_add_participant(meeting, actor=secretary, user=case.guest, role=Participant.Role.GUEST)
+    item1 = do_add_agenda_item(meeting, actor=secretary, title="Phân bổ vốn đầu tư công năm 2027",
                                presenter=case.owner, duration_minutes=30)
-    item2 = do_add_agenda_item(meeting.pk, actor=secretary, title="Đề án phát triển y tế cơ sở",
+    item2 = do_add_agenda_item(meeting, actor=secretary, title="Đề án phát triển y tế cơ sở",
                                duration_minutes=20)
-    prep.do_schedule_meeting(meeting.pk, actor=secretary)
-    prep.do_answer_invitation(meeting.pk, actor=absent1, response="decline", reason="Đi công tác tại Hà Nội")
-    prep.do_answer_invitation(meeting.pk, actor=absent2, response="delegate", delegate=deputy)
+    prep.do_schedule_meeting(meeting, actor=secretary)
+    prep.do_answer_invitation(meeting, actor=absent1, response="decline", reason="Đi công tác tại Hà Nội")
+    prep.do_answer_invitation(meeting, actor=absent2, response="delegate", delegate=deputy)
 
     room_actions.do_start_meeting(meeting.pk, actor=secretary)
     for user in (chair, secretary, case.member, deputy):
