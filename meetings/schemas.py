@@ -7,10 +7,12 @@ so declaring a response can never change it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, StrictInt
+
+from ecabinet.inputs import BIGINT_MAX, BIGINT_MIN, Id, Int64
 
 
 class Out(Schema):
@@ -309,3 +311,52 @@ class AttachmentOut(Out):
     size: int
     sha256: str
     url: str
+
+
+# --- changes in the room: one schema each, for the API endpoint and the page alike -------------
+
+class CurrentIn(Schema):
+    item: Id | None = None
+
+
+class CheckinIn(Schema):
+    """The caller checks in; with the room QR code's `token`, as present in the room."""
+
+    remote: bool = False
+    token: str | None = None
+
+
+class AttendanceIn(Schema):
+    participant: Id
+    present: bool = True
+    remote: bool = False
+
+
+class FloorIn(Schema):
+    kind: str = "speak"
+
+
+class PollIn(Schema):
+    question: str
+    options: list[str] | None = None
+    secret: bool = False
+    item: Id | None = None
+    majority: str = "cast"
+    show_live: bool = False
+
+
+class BallotIn(Schema):
+    choice: str | Int64
+
+
+class TextIn(Schema):
+    text: str = ""
+
+
+class GrantIn(Schema):
+    # Strict: `true` or "5" is a mistake, not a number of minutes.
+    time_limit_minutes: Annotated[StrictInt, Field(ge=BIGINT_MIN, le=BIGINT_MAX)] | None = None
+
+
+class QuorumIn(Schema):
+    fraction: float
