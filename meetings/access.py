@@ -334,8 +334,10 @@ def lock_in_meeting(obj: M, *, actor: User) -> tuple[M, MeetingAccess]:
     meeting_id: int = obj.meeting_id  # type: ignore[attr-defined]  # every model passed here has one
     access = meeting_access(actor, meeting_id, for_update=True)
     fresh = type(obj)._default_manager.filter(pk=obj.pk, meeting_id=access.meeting.pk).first()
-    if fresh is None:
-        raise NotFoundError(_("Not found."))
+    if fresh is None:  # removed since the view resolved it
+        gone = {"speakerrequest": _("Request not found."), "poll": _("Poll not found."),
+                "agendaitem": _("Agenda item not found."), "participant": _("Participant not found.")}
+        raise NotFoundError(gone.get(obj._meta.model_name or "", _("Meeting not found.")))
     return fresh, access
 
 

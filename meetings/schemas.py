@@ -254,7 +254,7 @@ class RemindedOut(Out):
 # --- the room ----------------------------------------------------------------------------------
 
 class SnapshotOut(Out):
-    """The live snapshot (DESIGN.md "Live protocol"): the room as this caller may see it."""
+    """The live snapshot (docs/architecture.md, "Stable interfaces"): the room as this caller may see it."""
 
     type: str
     revision: int

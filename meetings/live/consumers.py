@@ -1,6 +1,6 @@
 """The live room socket: deliver only (changes go through HTTP actions).
 
-Protocol (DESIGN.md, "Live protocol"): snapshot / event / error frames; `since` picks replay or
+Protocol (docs/architecture.md, "Stable interfaces"): snapshot / event / error frames; `since` picks replay or
 snapshot; ping -> pong; resync -> snapshot. Delivery comes from the per-process hub
 (meetings/live/fanout.py), never from a per-consumer channel-layer subscription.
 """

@@ -18,7 +18,7 @@ from meetings.actions import room_polls
 from meetings.actions.documents import do_upload_document
 from meetings.actions.opinions import do_create_round
 from meetings.live.snapshot import build_snapshot
-from meetings.models import AgendaItem, Meeting, Participant
+from meetings.models import AgendaItem, Meeting, Participant, SpeakerRequest
 from tests.base import make_user
 from tests.meetings.docs_helpers import pdf_bytes, upload
 from tests.meetings.prep_helpers import PrepTestCase
@@ -252,6 +252,22 @@ class AdvertisedPermissionsMatchTheActions(PrepTestCase):
                 self.assertEqual(set(actions), set(flags))
                 for flag, action in actions.items():
                     self.assertEqual(attempt(action), flags[flag], (user.username, flag))
+
+    def test_the_snapshot_says_which_floor_requests_the_viewer_may_withdraw(self):
+        """A speaker event is the same for every viewer, so the snapshot carries the viewer's own
+        participant id and `withdraw_any_floor`; together they give exactly the action's rule."""
+        for user in (self.owner, self.chair, self.member, self.guest, self.admin):
+            with self.subTest(user=user.username):
+                state = build_snapshot(meeting_access(user, self.meeting.pk))["state"]
+                mine = Participant.objects.filter(meeting=self.meeting, user=user).first()
+                self.assertEqual(state["viewer"]["participant"], mine.pk if mine else None)
+                for speaker in state["speakers"]:
+                    offered = state["permissions"]["withdraw_any_floor"] or \
+                        speaker["participant"] == state["viewer"]["participant"]
+                    request = SpeakerRequest.objects.get(pk=speaker["id"])
+                    self.assertEqual(attempt(lambda r=request, u=user: room_actions.do_withdraw_floor(r, actor=u)),
+                                     offered, (user.username, speaker["participant"]))
+        self.assertEqual(len(state["speakers"]), 2)  # the member's and the guest's
 
     def test_the_drift_is_gone_and_guests_do_not_vote(self):
         member = meeting_permissions(meeting_access(self.member, self.meeting.pk), self.member)
