@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from ecabinet.access import (
@@ -18,6 +19,8 @@ from ecabinet.access import (
 from ecabinet.errors import NotFoundError, PermissionDeniedError
 from ecabinet.models import User
 from meetings.models import AgendaItem, Meeting, OpinionRecipient, OpinionRound, Participant
+
+M = TypeVar("M", bound=Model)
 
 RUNNER_ROLES = (Participant.Role.CHAIR, Participant.Role.SECRETARY)
 VOTING_ROLES = (Participant.Role.CHAIR, Participant.Role.MEMBER)
@@ -231,7 +234,111 @@ def require_present(participant: Participant) -> None:
 
 
 def may_withdraw_floor(access: MeetingAccess, request_participant_id: int) -> bool:
+    """The asker withdraws their own request; those running the meeting may drop any. The room
+    script applies the same rule from `state.permissions.withdraw_any_floor` and
+    `state.viewer.participant` in its snapshot (a speaker event is the same for every viewer)."""
     return access.runs_meeting or (access.participant is not None and access.participant.pk == request_participant_id)
+
+
+def require_withdraw_floor(access: MeetingAccess, request_participant_id: int) -> None:
+    if not may_withdraw_floor(access, request_participant_id):
+        raise PermissionDeniedError(_("Only the person who asked can withdraw this request."))
+
+
+def sees_poll_voters(access: MeetingAccess) -> bool:
+    """Who has voted in an open (not secret) poll, never what: those running the meeting."""
+    return access.runs_meeting
+
+
+# --- the room's objects, resolved for a view or the API (404 for what the user cannot see) -------
+
+def runner_access(user: User, meeting_id: int) -> MeetingAccess:
+    """The console's own pages (check-in QR code, attendance exports): for everyone else they do
+    not exist, so a participant and an outsider both get a 404."""
+    access = meeting_access(user, meeting_id)
+    if not access.runs_meeting:
+        raise NotFoundError(_("Meeting not found."))
+    return access
+
+
+def item_in_meeting(access: MeetingAccess, item_id: int):
+    """An agenda item of the meeting `access` is about, or NotFoundError."""
+    from meetings.models import AgendaItem
+
+    item = AgendaItem.objects.filter(meeting=access.meeting, pk=item_id).first()
+    if item is None:
+        raise NotFoundError(_("Agenda item not found."))
+    return item
+
+
+def item_access(user: User, item_id: int):
+    """An agenda item and the meeting as `user` may see it; NotFoundError otherwise."""
+    from meetings.models import AgendaItem
+
+    meeting_id = AgendaItem.objects.filter(pk=item_id).values_list("meeting_id", flat=True).first()
+    if meeting_id is None:
+        raise NotFoundError(_("Agenda item not found."))
+    access = meeting_access(user, meeting_id)
+    return item_in_meeting(access, item_id), access
+
+
+def participant_in_meeting(access: MeetingAccess, participant_id: int) -> Participant:
+    participant = Participant.objects.filter(meeting=access.meeting, pk=participant_id).first()
+    if participant is None:
+        raise NotFoundError(_("Participant not found."))
+    return participant
+
+
+def speaker_request_for(user: User, request_id: int):
+    """A request for the floor in a meeting `user` may see, or NotFoundError."""
+    from meetings.models import SpeakerRequest
+
+    request = SpeakerRequest.objects.filter(pk=request_id).first()
+    if request is None:
+        raise NotFoundError(_("Request not found."))
+    try:
+        meeting_access(user, request.meeting_id)
+    except NotFoundError:
+        raise NotFoundError(_("Request not found.")) from None
+    return request
+
+
+def poll_for(user: User, poll_id: int):
+    """A poll of a meeting `user` may see, or NotFoundError."""
+    from meetings.models import Poll
+
+    poll = Poll.objects.filter(pk=poll_id).first()
+    if poll is None:
+        raise NotFoundError(_("Poll not found."))
+    try:
+        meeting_access(user, poll.meeting_id)
+    except NotFoundError:
+        raise NotFoundError(_("Poll not found.")) from None
+    return poll
+
+
+def conclusion_attachment_in(access: MeetingAccess, attachment_id: int):
+    from meetings.models import ConclusionAttachment
+
+    attachment = ConclusionAttachment.objects.filter(meeting=access.meeting, pk=attachment_id).first()
+    if attachment is None:
+        raise NotFoundError(_("Attachment not found."))
+    return attachment
+
+
+def lock_in_meeting(obj: M, *, actor: User) -> tuple[M, MeetingAccess]:
+    """Inside an action, for a row of a meeting (a floor request, a poll, an agenda item, a
+    participant): the meeting locked (`lock_meeting`), then the row re-read under that lock.
+    Every change to these rows takes the meeting's lock first, so the row read here is current
+    until the action commits."""
+    meeting_id: int = obj.meeting_id  # type: ignore[attr-defined]  # every model passed here has one
+    access = meeting_access(actor, meeting_id, for_update=True)
+    fresh = type(obj)._default_manager.filter(pk=obj.pk, meeting_id=access.meeting.pk).first()
+    if fresh is None:  # removed since the view resolved it
+        gone = {"speakerrequest": _("Request not found."), "poll": _("Poll not found."),
+                "agendaitem": _("Agenda item not found."), "participant": _("Participant not found.")}
+        raise NotFoundError(gone.get(obj._meta.model_name or "", _("Meeting not found.")))
+    return fresh, access
 
 
 def _may_vote(access: MeetingAccess) -> bool:
@@ -325,6 +432,7 @@ def room_permissions(access: MeetingAccess) -> dict[str, bool]:
     return {
         "run": runs,
         "schedule": runs,
+        "withdraw_any_floor": runs,
         "invite": runs,
         "open_poll": runs,
         "give_floor": runs,

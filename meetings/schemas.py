@@ -8,14 +8,14 @@ so declaring a response can never change it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from django.db.models import Model
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, StrictInt
 
-from ecabinet.inputs import DateTime, Id, Int64, field_error, parse_datetime
+from ecabinet.inputs import BIGINT_MAX, BIGINT_MIN, DateTime, Id, Int64, field_error, parse_datetime
 from ecabinet.models import Unit, User
 from meetings.models import MeetingRoom, MeetingType
 
@@ -261,7 +261,7 @@ class RemindedOut(Out):
 # --- the room ----------------------------------------------------------------------------------
 
 class SnapshotOut(Out):
-    """The live snapshot (DESIGN.md "Live protocol"): the room as this caller may see it."""
+    """The live snapshot (docs/architecture.md, "Stable interfaces"): the room as this caller may see it."""
 
     type: str
     revision: int
@@ -536,3 +536,50 @@ def resolve(model: type[M], value: int | str | None, field: str, *, required: bo
 def parse_when(value: str | datetime | None, field: str, *, required: bool = True) -> datetime | None:
     """An ISO date-time (the page's datetime-local or an API string); naive means local time."""
     return parse_datetime(value, field, required=required)
+# --- changes in the room: one schema each, for the API endpoint and the page alike -------------
+
+class CurrentIn(Schema):
+    item: Id | None = None
+
+
+class CheckinIn(Schema):
+    """The caller checks in; with the room QR code's `token`, as present in the room."""
+
+    remote: bool = False
+    token: str | None = None
+
+
+class AttendanceIn(Schema):
+    participant: Id
+    present: bool = True
+    remote: bool = False
+
+
+class FloorIn(Schema):
+    kind: str = "speak"
+
+
+class PollIn(Schema):
+    question: str
+    options: list[str] | None = None
+    secret: bool = False
+    item: Id | None = None
+    majority: str = "cast"
+    show_live: bool = False
+
+
+class BallotIn(Schema):
+    choice: str | Int64
+
+
+class TextIn(Schema):
+    text: str = ""
+
+
+class GrantIn(Schema):
+    # Strict: `true` or "5" is a mistake, not a number of minutes.
+    time_limit_minutes: Annotated[StrictInt, Field(ge=BIGINT_MIN, le=BIGINT_MAX)] | None = None
+
+
+class QuorumIn(Schema):
+    fraction: float

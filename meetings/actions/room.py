@@ -4,24 +4,27 @@ Votes are in meetings/actions/room_polls.py."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core import signing
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecabinet.audit import record_audit
-from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
 from ecabinet.text import require_one_line
 from meetings.access import (
     MeetingAccess,
-    may_withdraw_floor,
+    lock_in_meeting,
+    lock_meeting,
     meeting_access,
     require_participant,
     require_runner,
+    require_withdraw_floor,
 )
 from meetings.actions.documents import FileGuard
 from meetings.events import emit
@@ -31,13 +34,13 @@ from meetings.live.serializers import (
     serialize_room,
     serialize_speaker,
 )
-from meetings.live.snapshot import room_state_for
 from meetings.models import (
     AgendaItem,
     Attendance,
     ConclusionAttachment,
     Meeting,
     Participant,
+    RoomState,
     SpeakerRequest,
 )
 from meetings.models.room import attachment_path
@@ -52,10 +55,25 @@ def upsert(meeting: Meeting, kind: str, obj: dict, audience: dict | None = None)
     emit(meeting, f"{kind}.upserted", {kind: obj}, audience=audience)
 
 
+# Only the live agenda functions below still take ids (they move to meetings/actions/agenda.py).
 def _runner_access(actor: User, meeting_id: int) -> MeetingAccess:
     access = meeting_access(actor, meeting_id, for_update=True)
     require_runner(access)
     return access
+
+
+def _lock_as_runner(meeting: Meeting, actor: User) -> Meeting:
+    """The meeting locked for this change, or a refusal if `actor` does not run it."""
+    access = lock_meeting(meeting, actor=actor)
+    require_runner(access)
+    return access.meeting
+
+
+def room_state_for(meeting: Meeting) -> RoomState:
+    """The meeting's room row, created by the first action that needs it (the live snapshot
+    only reads: a missing row shows the defaults)."""
+    room, _created = RoomState.objects.get_or_create(meeting_id=meeting.pk)
+    return room
 
 
 def _require_in_progress(meeting: Meeting) -> None:
@@ -63,35 +81,37 @@ def _require_in_progress(meeting: Meeting) -> None:
         raise ConflictError("not_in_progress", _("The meeting is not in progress."))
 
 
-def _item(meeting: Meeting, item_id: int) -> AgendaItem:
-    item = AgendaItem.objects.filter(meeting=meeting, pk=item_id).first() if isinstance(item_id, int) else None
-    if item is None:
+def _item(meeting: Meeting, item: AgendaItem) -> AgendaItem:
+    """`item` re-read under the meeting's lock; it must belong to that meeting."""
+    fresh = AgendaItem.objects.filter(meeting=meeting, pk=item.pk).first()
+    if fresh is None:
         raise NotFoundError(_("Agenda item not found."))
-    return item
+    return fresh
 
 
 # --- the meeting -------------------------------------------------------------------------
 
 
-@transaction.atomic
-def do_start_meeting(meeting_id: int, *, actor: User) -> Meeting:
-    meeting = _runner_access(actor, meeting_id).meeting
+@transaction.atomic(durable=True)
+def do_start_meeting(meeting: Meeting, *, actor: User) -> Meeting:
+    meeting = _lock_as_runner(meeting, actor)
     if meeting.status not in (Meeting.Status.DRAFT, Meeting.Status.SCHEDULED):
         raise ConflictError("bad_status", _("Only a draft or scheduled meeting can be started."))
     meeting.status = Meeting.Status.IN_PROGRESS
     meeting.started_at = timezone.now()
     meeting.save(update_fields=["status", "started_at"])
+    room_state_for(meeting)  # the room's row (check-in secret, quorum) exists while it runs
     record_audit(actor=actor, action="meeting.start", obj=meeting)
     emit(meeting, "meeting.updated", {"meeting": serialize_meeting(meeting)})
     return meeting
 
 
-@transaction.atomic
-def do_end_meeting(meeting_id: int, *, actor: User) -> Meeting:
-    meeting = _runner_access(actor, meeting_id).meeting
+@transaction.atomic(durable=True)
+def do_end_meeting(meeting: Meeting, *, actor: User) -> Meeting:
+    meeting = _lock_as_runner(meeting, actor)
     _require_in_progress(meeting)
     now = timezone.now()
-    if meeting.current_item_id:
+    if meeting.current_item is not None:
         _finish_item(meeting, meeting.current_item, now)
     for request in SpeakerRequest.objects.filter(meeting=meeting, status=SpeakerRequest.Status.SPEAKING):
         request.status, request.ended_at = SpeakerRequest.Status.DONE, now
@@ -104,22 +124,23 @@ def do_end_meeting(meeting_id: int, *, actor: User) -> Meeting:
     return meeting
 
 
-def _finish_item(meeting: Meeting, item: AgendaItem, now) -> None:
+def _finish_item(meeting: Meeting, item: AgendaItem, now: datetime) -> None:
     if item.status == AgendaItem.Status.CURRENT:
         item.status, item.ended_at = AgendaItem.Status.DONE, now
         item.save(update_fields=["status", "ended_at"])
         upsert(meeting, "agenda_item", serialize_agenda_item(item))
 
 
-@transaction.atomic
-def do_set_current_item(meeting_id: int, item_id: int | None, *, actor: User) -> Meeting:
-    meeting = _runner_access(actor, meeting_id).meeting
+@transaction.atomic(durable=True)
+def do_set_current_item(meeting: Meeting, item: AgendaItem | None, *, actor: User) -> Meeting:
+    """Discuss `item` now (None: no item under discussion)."""
+    meeting = _lock_as_runner(meeting, actor)
     _require_in_progress(meeting)
     now = timezone.now()
-    item = _item(meeting, item_id) if item_id is not None else None
+    item = _item(meeting, item) if item is not None else None
     if item is not None and item.pk == meeting.current_item_id:
         return meeting
-    if meeting.current_item_id:
+    if meeting.current_item is not None:
         _finish_item(meeting, meeting.current_item, now)
     if item is not None:
         item.status, item.started_at, item.ended_at = AgendaItem.Status.CURRENT, now, None
@@ -127,7 +148,7 @@ def do_set_current_item(meeting_id: int, item_id: int | None, *, actor: User) ->
         upsert(meeting, "agenda_item", serialize_agenda_item(item))
     meeting.current_item = item
     meeting.save(update_fields=["current_item"])
-    record_audit(actor=actor, action="meeting.current_item", obj=meeting, details={"item": item_id})
+    record_audit(actor=actor, action="meeting.current_item", obj=meeting, details={"item": item.pk if item else None})
     emit(meeting, "meeting.updated", {"meeting": serialize_meeting(meeting)})
     return meeting
 
@@ -138,12 +159,11 @@ def do_set_current_item(meeting_id: int, item_id: int | None, *, actor: User) ->
 # --- conclusions --------------------------------------------------------------------------
 
 
-@transaction.atomic
-def do_record_item_conclusion(item_id: int, text: str, *, actor: User) -> AgendaItem:
-    item = AgendaItem.objects.filter(pk=item_id).first()
-    if item is None:
-        raise NotFoundError(_("Agenda item not found."))
-    meeting = _runner_access(actor, item.meeting_id).meeting
+@transaction.atomic(durable=True)
+def do_record_item_conclusion(item: AgendaItem, *, actor: User, text: str) -> AgendaItem:
+    item, access = lock_in_meeting(item, actor=actor)
+    require_runner(access)
+    meeting = access.meeting
     if len(text or "") > 20000:
         raise ActionError("bad_request", _("The conclusion is too long."))
     item.conclusion = (text or "").strip()
@@ -153,9 +173,9 @@ def do_record_item_conclusion(item_id: int, text: str, *, actor: User) -> Agenda
     return item
 
 
-@transaction.atomic
-def do_record_meeting_conclusion(meeting_id: int, text: str, *, actor: User) -> None:
-    meeting = _runner_access(actor, meeting_id).meeting
+@transaction.atomic(durable=True)
+def do_record_meeting_conclusion(meeting: Meeting, *, actor: User, text: str) -> RoomState:
+    meeting = _lock_as_runner(meeting, actor)
     if len(text or "") > 50000:
         raise ActionError("bad_request", _("The conclusion is too long."))
     room = room_state_for(meeting)
@@ -163,11 +183,12 @@ def do_record_meeting_conclusion(meeting_id: int, text: str, *, actor: User) -> 
     room.save(update_fields=["conclusion"])
     record_audit(actor=actor, action="meeting.conclusion", obj=meeting)
     emit(meeting, "room.updated", {"room": serialize_room(room)})
+    return room
 
 
-@transaction.atomic
-def do_set_quorum(meeting_id: int, fraction: float, *, actor: User) -> None:
-    meeting = _runner_access(actor, meeting_id).meeting
+@transaction.atomic(durable=True)
+def do_set_quorum(meeting: Meeting, *, actor: User, fraction: float) -> RoomState:
+    meeting = _lock_as_runner(meeting, actor)
     if not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
         raise ActionError("bad_request", _("The quorum must be a fraction between 0 and 1."))
     room = room_state_for(meeting)
@@ -176,21 +197,25 @@ def do_set_quorum(meeting_id: int, fraction: float, *, actor: User) -> None:
     room.refresh_from_db()
     record_audit(actor=actor, action="meeting.quorum", obj=meeting, details={"fraction": fraction})
     emit(meeting, "room.updated", {"room": serialize_room(room)})
+    return room
 
 
-def do_attach_conclusion_file(meeting_id: int, *, actor: User, upload, title: str,
-                              item_id: int | None = None) -> ConclusionAttachment:
-    # Who may attach, and to which item, is settled before the (slow) PDF check, which runs
-    # outside the transaction so no lock is held while a child process reads the file.
-    access = meeting_access(actor, meeting_id)
+def do_attach_conclusion_file(meeting: Meeting, item: AgendaItem | None = None, *, actor: User,
+                              upload: UploadedFile, title: str) -> ConclusionAttachment:
+    """Attach a PDF to the meeting's conclusion (or to `item`'s).
+
+    Not one durable block around everything: who may attach, and to which item, is settled
+    before the (slow) PDF check, which runs outside any transaction so no lock is held while a
+    child process reads the file; the change itself is then one durable block."""
+    access = meeting_access(actor, meeting.pk)
     require_runner(access)
-    if item_id is not None:
-        _item(access.meeting, item_id)
+    if item is not None:
+        _item(access.meeting, item)
     require_one_line(title)
     checked = intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.CONCLUSION_ATTACHMENT)
-    with FileGuard() as guard, transaction.atomic():
-        meeting = _runner_access(actor, meeting_id).meeting
-        item = _item(meeting, item_id) if item_id is not None else None
+    with FileGuard() as guard, transaction.atomic(durable=True):
+        meeting = _lock_as_runner(meeting, actor)
+        item = _item(meeting, item) if item is not None else None
         attachment = ConclusionAttachment(meeting=meeting, item=item,
                                           title=(title or "").strip()[:255] or "PDF",
                                           sha256=checked.sha256, size=checked.size, uploaded_by=actor)
@@ -199,7 +224,7 @@ def do_attach_conclusion_file(meeting_id: int, *, actor: User, upload, title: st
         attachment.file.name = guard.save(attachment_path(attachment, ""), upload)
         attachment.save()
         record_audit(actor=actor, action="meeting.conclusion_attachment", obj=attachment,
-                     details={"sha256": checked.sha256, "item": item_id})
+                     details={"sha256": checked.sha256, "item": item.pk if item else None})
         upsert(meeting, "conclusion_attachment", serialize_attachment(attachment))
     return attachment
 
@@ -207,15 +232,26 @@ def do_attach_conclusion_file(meeting_id: int, *, actor: User, upload, title: st
 # --- attendance --------------------------------------------------------------------------
 
 
-def checkin_token(meeting: Meeting) -> str:
-    """The token in the room's QR code; a new one every CHECKIN_ROTATE_SECONDS."""
-    room = room_state_for(meeting)
+def _checkin_token(room: RoomState) -> str:
     signer = signing.TimestampSigner(salt=f"meetings.checkin.{room.checkin_secret}")
-    return signer.sign(str(meeting.pk))
+    return signer.sign(str(room.meeting_id))
+
+
+@transaction.atomic(durable=True)
+def do_issue_checkin_code(meeting: Meeting, *, actor: User) -> str:
+    """The token in the room's QR code; a new one every CHECKIN_ROTATE_SECONDS. Changes nothing
+    once the room's row (its check-in secret) exists, so nothing is audited. No meeting lock:
+    each console asks every CHECKIN_ROTATE_SECONDS and must not queue behind a vote, and the
+    row's creation is race-safe on its own (one row per meeting, get_or_create)."""
+    access = meeting_access(actor, meeting.pk)
+    require_runner(access)
+    return _checkin_token(room_state_for(access.meeting))
 
 
 def check_checkin_token(meeting: Meeting, token: str) -> bool:
-    room = room_state_for(meeting)
+    room = RoomState.objects.filter(meeting_id=meeting.pk).first()
+    if room is None:
+        return False  # no code was ever issued for this meeting
     signer = signing.TimestampSigner(salt=f"meetings.checkin.{room.checkin_secret}")
     try:
         return signer.unsign(token, max_age=timedelta(seconds=CHECKIN_MAX_AGE_SECONDS)) == str(meeting.pk)
@@ -239,27 +275,28 @@ def _check_in(meeting: Meeting, participant: Participant, *, actor: User, method
     return attendance
 
 
-@transaction.atomic
-def do_check_in(meeting_id: int, *, actor: User, remote: bool = False, token: str | None = None) -> Attendance:
-    access = meeting_access(actor, meeting_id, for_update=True)
+@transaction.atomic(durable=True)
+def do_check_in(meeting: Meeting, *, actor: User, remote: bool = False, token: str | None = None) -> Attendance:
+    """The actor checks in (with `token`: by the room's QR code, which means in the room)."""
+    access = lock_meeting(meeting, actor=actor)
     meeting = access.meeting
-    require_participant(access, _("Only invited participants can check in."))
+    participant = require_participant(access, _("Only invited participants can check in."))
     _require_in_progress(meeting)
     method = Attendance.Method.SELF
     if token is not None:
         if not check_checkin_token(meeting, token):
             raise ActionError("expired_code", _("This check-in code has expired. Scan the code on screen again."))
         method, remote = Attendance.Method.QR, False
-    return _check_in(meeting, access.participant, actor=actor, method=method, remote=remote)
+    return _check_in(meeting, participant, actor=actor, method=method, remote=remote)
 
 
-@transaction.atomic
-def do_secretary_check_in(meeting_id: int, participant_id: int, *, actor: User, present: bool = True,
+@transaction.atomic(durable=True)
+def do_secretary_check_in(participant: Participant, *, actor: User, present: bool = True,
                           remote: bool = False) -> None:
-    meeting = _runner_access(actor, meeting_id).meeting
-    participant = Participant.objects.filter(meeting=meeting, pk=participant_id).first()
-    if participant is None:
-        raise NotFoundError(_("Participant not found."))
+    """Those running the meeting check `participant` in (or, `present=False`, undo it)."""
+    participant, access = lock_in_meeting(participant, actor=actor)
+    require_runner(access)
+    meeting = access.meeting
     if present:
         _require_in_progress(meeting)
         _check_in(meeting, participant, actor=actor, method=Attendance.Method.SECRETARY, remote=remote)
@@ -273,17 +310,17 @@ def do_secretary_check_in(meeting_id: int, participant_id: int, *, actor: User, 
 # --- the floor ----------------------------------------------------------------------------
 
 
-@transaction.atomic
-def do_request_floor(meeting_id: int, *, actor: User, kind: str = "speak") -> SpeakerRequest:
-    access = meeting_access(actor, meeting_id, for_update=True)
+@transaction.atomic(durable=True)
+def do_request_floor(meeting: Meeting, *, actor: User, kind: str = "speak") -> SpeakerRequest:
+    access = lock_meeting(meeting, actor=actor)
     meeting = access.meeting
     if kind not in SpeakerRequest.Kind.values:
         raise ActionError("bad_request", _("Ask to speak or to ask a question."))
-    require_participant(access, _("Only invited participants can ask for the floor."))
+    participant = require_participant(access, _("Only invited participants can ask for the floor."))
     _require_in_progress(meeting)
     try:
         with transaction.atomic():
-            request = SpeakerRequest.objects.create(meeting=meeting, participant=access.participant, kind=kind,
+            request = SpeakerRequest.objects.create(meeting=meeting, participant=participant, kind=kind,
                                                     item_id=meeting.current_item_id)
     except IntegrityError:
         raise ConflictError("already_waiting", _("You are already in this queue.")) from None
@@ -292,20 +329,11 @@ def do_request_floor(meeting_id: int, *, actor: User, kind: str = "speak") -> Sp
     return request
 
 
-def _speaker_request(request_id: int, actor: User) -> tuple[SpeakerRequest, MeetingAccess]:
-    request = SpeakerRequest.objects.filter(pk=request_id).first()
-    if request is None:
-        raise NotFoundError(_("Request not found."))
-    access = meeting_access(actor, request.meeting_id, for_update=True)
-    request.refresh_from_db()
-    return request, access
-
-
-@transaction.atomic
-def do_grant_floor(request_id: int, *, actor: User, time_limit_minutes: int | None = None) -> SpeakerRequest:
+@transaction.atomic(durable=True)
+def do_grant_floor(request: SpeakerRequest, *, actor: User, time_limit_minutes: int | None = None) -> SpeakerRequest:
     """Give the floor (the speaker's timer starts now, optionally with a time limit shown as a
     countdown); whoever was speaking is finished."""
-    request, access = _speaker_request(request_id, actor)
+    request, access = lock_in_meeting(request, actor=actor)
     require_runner(access)
     meeting = access.meeting
     _require_in_progress(meeting)
@@ -330,9 +358,9 @@ def do_grant_floor(request_id: int, *, actor: User, time_limit_minutes: int | No
     return request
 
 
-@transaction.atomic
-def do_finish_floor(request_id: int, *, actor: User) -> SpeakerRequest:
-    request, access = _speaker_request(request_id, actor)
+@transaction.atomic(durable=True)
+def do_finish_floor(request: SpeakerRequest, *, actor: User) -> SpeakerRequest:
+    request, access = lock_in_meeting(request, actor=actor)
     require_runner(access)
     if request.status != SpeakerRequest.Status.SPEAKING:
         raise ConflictError("bad_status", _("This person is not speaking."))
@@ -343,12 +371,11 @@ def do_finish_floor(request_id: int, *, actor: User) -> SpeakerRequest:
     return request
 
 
-@transaction.atomic
-def do_withdraw_floor(request_id: int, *, actor: User) -> SpeakerRequest:
+@transaction.atomic(durable=True)
+def do_withdraw_floor(request: SpeakerRequest, *, actor: User) -> SpeakerRequest:
     """The asker withdraws; the chair may also drop a request from the queue."""
-    request, access = _speaker_request(request_id, actor)
-    if not may_withdraw_floor(access, request.participant_id):
-        raise PermissionDeniedError(_("Only the person who asked can withdraw this request."))
+    request, access = lock_in_meeting(request, actor=actor)
+    require_withdraw_floor(access, request.participant_id)
     if request.status != SpeakerRequest.Status.WAITING:
         raise ConflictError("bad_status", _("This request is no longer waiting."))
     request.status, request.ended_at = SpeakerRequest.Status.WITHDRAWN, timezone.now()

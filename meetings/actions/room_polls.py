@@ -23,15 +23,16 @@ from ecabinet.models import User
 from meetings.access import (
     VOTING_ROLES,
     MeetingAccess,
-    meeting_access,
+    lock_in_meeting,
+    lock_meeting,
     require_present,
     require_runner,
     vote_seat,
 )
-from meetings.actions.room import upsert
+from meetings.actions.room import room_state_for, upsert
 from meetings.events import audience_for
 from meetings.live.serializers import serialize_my_vote, serialize_poll, serialize_poll_voter
-from meetings.live.snapshot import live_counts, room_state_for
+from meetings.live.snapshot import live_counts
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -56,20 +57,12 @@ def poll_dict(poll: Poll) -> dict:
     return serialize_poll(poll, counts)
 
 
-def _poll_access(poll_id: int, actor: User) -> tuple[Poll, MeetingAccess]:
-    poll = Poll.objects.filter(pk=poll_id).first() if isinstance(poll_id, int) else None
-    if poll is None:
-        raise NotFoundError(_("Poll not found."))
-    access = meeting_access(actor, poll.meeting_id, for_update=True)
-    poll.refresh_from_db()
-    return poll, access
-
-
-@transaction.atomic
-def do_create_poll(meeting_id: int, *, actor: User, question: str, options: list[str] | None = None,
-                   secret: bool = False, item_id: int | None = None, majority: str = "cast",
+@transaction.atomic(durable=True)
+def do_create_poll(meeting: Meeting, item: AgendaItem | None = None, *, actor: User, question: str,
+                   options: list[str] | None = None, secret: bool = False, majority: str = "cast",
                    show_live: bool = False) -> Poll:
-    access = meeting_access(actor, meeting_id, for_update=True)
+    """A draft poll on `item` (default: the item under discussion)."""
+    access = lock_meeting(meeting, actor=actor)
     require_runner(access)
     meeting = access.meeting
     question = (question or "").strip()
@@ -77,8 +70,8 @@ def do_create_poll(meeting_id: int, *, actor: User, question: str, options: list
         raise ActionError("bad_request", _("A question of 1 to 1000 characters is required."))
     if majority not in Poll.Majority.values:
         raise ActionError("bad_request", _("The majority rule must be 'cast' or 'present'."))
-    if item_id is not None:
-        item = AgendaItem.objects.filter(meeting=meeting, pk=item_id).first()
+    if item is not None:
+        item = AgendaItem.objects.filter(meeting=meeting, pk=item.pk).first()
         if item is None:
             raise NotFoundError(_("Agenda item not found."))
     else:
@@ -100,9 +93,9 @@ def do_create_poll(meeting_id: int, *, actor: User, question: str, options: list
     return poll
 
 
-@transaction.atomic
-def do_open_poll(poll_id: int, *, actor: User) -> Poll:
-    poll, access = _poll_access(poll_id, actor)
+@transaction.atomic(durable=True)
+def do_open_poll(poll: Poll, *, actor: User) -> Poll:
+    poll, access = lock_in_meeting(poll, actor=actor)
     require_runner(access)
     if access.meeting.status != Meeting.Status.IN_PROGRESS:
         raise ConflictError("not_in_progress", _("The meeting is not in progress."))
@@ -133,13 +126,15 @@ def present_seats(meeting: Meeting) -> set[int]:
 
 def _seat_for(access: MeetingAccess) -> Participant:
     seat = vote_seat(access.participant)
+    assert access.participant is not None  # vote_seat refuses everyone without a participant row
     require_present(access.participant)
     return seat
 
 
-@transaction.atomic
-def do_cast_ballot(poll_id: int, choice, *, actor: User) -> None:
-    poll, access = _poll_access(poll_id, actor)
+@transaction.atomic(durable=True)
+def do_cast_ballot(poll: Poll, *, actor: User, choice: str | int) -> None:
+    """`choice`: an option's key, or its id."""
+    poll, access = lock_in_meeting(poll, actor=actor)
     if poll.status != Poll.Status.OPEN:
         raise ConflictError("poll_not_open", _("This poll is not open."))
     seat = _seat_for(access)
@@ -166,9 +161,9 @@ def do_cast_ballot(poll_id: int, choice, *, actor: User) -> None:
     upsert(meeting, "my_vote", serialize_my_vote(poll.pk, seat.pk), audience=audience_for(users=[actor.pk]))
 
 
-@transaction.atomic
-def do_close_poll(poll_id: int, *, actor: User) -> Poll:
-    poll, access = _poll_access(poll_id, actor)
+@transaction.atomic(durable=True)
+def do_close_poll(poll: Poll, *, actor: User) -> Poll:
+    poll, access = lock_in_meeting(poll, actor=actor)
     require_runner(access)
     if poll.status != Poll.Status.OPEN:
         raise ConflictError("poll_not_open", _("This poll is not open."))

@@ -1,6 +1,6 @@
 """The live room socket: deliver only (changes go through HTTP actions).
 
-Protocol (DESIGN.md, "Live protocol"): snapshot / event / error frames; `since` picks replay or
+Protocol (docs/architecture.md, "Stable interfaces"): snapshot / event / error frames; `since` picks replay or
 snapshot; ping -> pong; resync -> snapshot. Delivery comes from the per-process hub
 (meetings/live/fanout.py), never from a per-consumer channel-layer subscription.
 """
@@ -53,7 +53,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = "__ecabinet_no_layer__"
 
     meeting_id: int
-    last: int | None = None
+    # The last revision this socket was brought to; set by the first catch-up, before any
+    # frame from the hub is delivered (they wait in `buffer` until then).
+    last: int = 0
     # While catching up (connect, gap, resync) frames from the hub wait here; None otherwise.
     buffer: list[dict[str, Any]] | None = None
     joined = False
@@ -189,6 +191,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if self.buffer is not None:
             self.buffer.extend(events)
             return
+        if self.outbox is None:
+            return
         put = self.outbox.put
         for index, event in enumerate(events):
             revision = event["revision"]
@@ -223,12 +227,14 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                     for event in fresh:
                         if event["revision"] == self.last + 1:
                             self.last = event["revision"]
-                            if not self.outbox.put(self._frame(event)):
+                            if not self._put_all([self._frame(event)]):
                                 return
             finally:
                 self.buffer = None
 
     def _put_all(self, frames: list[str]) -> bool:
+        if self.outbox is None:
+            return False
         put = self.outbox.put
         return all(put(text) for text in frames)
 

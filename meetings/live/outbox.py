@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class Outbox:
 
     __slots__ = ("send", "frames", "wakeup", "task", "sending_since", "closed", "on_overflow", "loop", "inflight")
 
-    def __init__(self, send: Callable[[dict[str, Any]], Awaitable[None]], on_overflow: Callable[[], None]):
+    def __init__(self, send: Callable[[dict[str, Any]], Coroutine[Any, Any, None]], on_overflow: Callable[[], None]):
         self.send = send
         self.on_overflow = on_overflow
         self.frames: deque[str] = deque()

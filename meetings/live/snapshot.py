@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from meetings.access import MeetingAccess, documents_visible_to, room_permissions
+from meetings.access import MeetingAccess, documents_visible_to, room_permissions, sees_poll_voters
 from meetings.live.serializers import (
     serialize_attachment,
     serialize_attendance,
@@ -40,11 +40,6 @@ from meetings.serializers import (
     serialize_meeting,
     serialize_participant,
 )
-
-
-def room_state_for(meeting: Meeting) -> RoomState:
-    room, _ = RoomState.objects.get_or_create(meeting_id=meeting.pk)
-    return room
 
 
 def live_counts(poll_ids: list[int]) -> dict[int, dict[int, int]]:
@@ -79,7 +74,7 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
     docs = list(documents_visible_to(access).prefetch_related(
         Prefetch("versions", queryset=DocumentVersion.objects.order_by("number"))))
     voters = []
-    if access.runs_meeting:
+    if sees_poll_voters(access):
         voters = [serialize_poll_voter(v) for v in PollVoter.objects.filter(
             poll__meeting_id=meeting.pk, poll__secret=False)]
     mine = []
@@ -99,5 +94,8 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
         "documents": [serialize_document(d) for d in docs],
         "conclusion_attachments": [serialize_attachment(a) for a in ConclusionAttachment.objects.filter(meeting_id=meeting.pk)],
         "permissions": room_permissions(access),
+        # Whose requests for the floor are this viewer's own (withdrawing one needs
+        # permissions.withdraw_any_floor or this id): a speaker event is the same for everyone.
+        "viewer": {"participant": access.participant.pk if access.participant else None},
     }
     return {"type": "snapshot", "revision": revision, "state": state, "server_time": timezone.now().isoformat()}

@@ -9,7 +9,7 @@ import os
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -17,12 +17,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from ecabinet.errors import ActionError, NotFoundError
+from ecabinet.errors import ActionError
 from ecabinet.exports import SafeCsvWriter
-from meetings.access import MeetingAccess, meeting_access, meeting_permissions, require_runner
+from ecabinet.http import AuthenticatedHttpRequest
+from ecabinet.inputs import parse_input
+from ecabinet.refusals import FormPage, refusal_response
+from meetings.access import (
+    MeetingAccess,
+    conclusion_attachment_in,
+    meeting_access,
+    meeting_permissions,
+    runner_access,
+)
 from meetings.actions import room as actions
-from meetings.delivery import deliver_attachment, deliver_generated_pdf, error_page
-from meetings.models import Attendance, ConclusionAttachment, Participant
+from meetings.delivery import deliver_attachment, deliver_generated_pdf
+from meetings.models import Attendance, Participant
+from meetings.schemas import CheckinIn
 
 
 def ui_strings() -> dict[str, str]:
@@ -49,17 +59,10 @@ def ui_strings() -> dict[str, str]:
     }
 
 
-def _access(request: HttpRequest, meeting_id: int) -> MeetingAccess:
-    try:
-        return meeting_access(request.user, meeting_id)
-    except NotFoundError:
-        raise Http404(_("Meeting not found.")) from None
-
-
 @login_required
 @never_cache
-def room_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    access = _access(request, meeting_id)
+def room_page(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    access = meeting_access(request.user, meeting_id)
     perms = meeting_permissions(access, request.user)
     config = {
         "meeting": access.meeting.pk,
@@ -79,14 +82,11 @@ def room_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 @login_required
 @never_cache
-def checkin_qr(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def checkin_qr(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
     """The QR code on the secretary's console; the page reloads it every CHECKIN_ROTATE_SECONDS."""
-    access = _access(request, meeting_id)
-    try:
-        require_runner(access)
-    except ActionError:
-        raise Http404 from None
-    url = request.build_absolute_uri(f"/meetings/{meeting_id}/room/checkin/?t={actions.checkin_token(access.meeting)}")
+    access = runner_access(request.user, meeting_id)
+    token = actions.do_issue_checkin_code(access.meeting, actor=request.user)
+    url = request.build_absolute_uri(f"/meetings/{meeting_id}/room/checkin/?t={token}")
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=6, border=2)
     return HttpResponse(out.getvalue(), content_type="image/svg+xml")
@@ -94,19 +94,21 @@ def checkin_qr(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def checkin_by_qr(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    access = _access(request, meeting_id)
-    token = request.GET.get("t") or request.POST.get("t") or ""
+def checkin_by_qr(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    """The page the room's QR code opens (`?t=` the code); its form posts the code as `token`,
+    the field the API's check-in takes."""
+    access = meeting_access(request.user, meeting_id)
     if request.method == "POST":
+        data = parse_input(CheckinIn, request.POST)
         try:
-            actions.do_check_in(meeting_id, actor=request.user, token=token)
-        except ActionError as error:
-            messages.error(request, error.message)
-            return render(request, "meetings/room/checkin.html", {"meeting": access.meeting, "token": token,
-                                                                  "failed": True}, status=error.status)
+            # Always by the code: an empty one is refused as expired, never a plain self check-in.
+            actions.do_check_in(access.meeting, actor=request.user, token=data.token or "")
+        except ActionError as exc:
+            return refusal_response(request, exc, form=FormPage(
+                "meetings/room/checkin.html", {"meeting": access.meeting, "token": data.token, "failed": True}))
         messages.success(request, _("You are checked in."))
         return redirect("meeting_room", meeting_id=meeting_id)
-    return render(request, "meetings/room/checkin.html", {"meeting": access.meeting, "token": token})
+    return render(request, "meetings/room/checkin.html", {"meeting": access.meeting, "token": request.GET.get("t", "")})
 
 
 def _attendance_rows(access: MeetingAccess) -> list[dict]:
@@ -122,18 +124,10 @@ def _attendance_rows(access: MeetingAccess) -> list[dict]:
             "checked_in_at": timezone.localtime(attendance.checked_in_at).strftime("%H:%M %d/%m/%Y") if attendance else "",
             "how": (attendance.get_method_display() + (" · " + _("remote") if attendance.remote else "")) if attendance else "",
             "reason": p.response_reason if (not attendance and p.response in ("decline", "delegate")) else "",
-            "delegation": (_("on behalf of %(name)s") % {"name": p.delegate_for.user.full_name}) if p.delegate_for_id else "",
+            "delegation": (_("on behalf of %(name)s") % {"name": p.delegate_for.user.full_name})
+            if p.delegate_for is not None else "",
         })
     return rows
-
-
-def _export_access(request: HttpRequest, meeting_id: int) -> MeetingAccess:
-    access = _access(request, meeting_id)
-    try:
-        require_runner(access)
-    except ActionError:
-        raise Http404 from None
-    return access
 
 
 HEADERS = lambda: [_("Name"), _("Role"), _("Attendance"), _("Checked in at"), _("How"),  # noqa: E731
@@ -142,8 +136,8 @@ KEYS = ["name", "role", "present", "checked_in_at", "how", "reason", "delegation
 
 
 @login_required
-def attendance_csv(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    access = _export_access(request, meeting_id)
+def attendance_csv(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
+    access = runner_access(request.user, meeting_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="attendance-{meeting_id}.csv"'
     response.write("\ufeff")  # Excel reads UTF-8 (Vietnamese names) only with the BOM
@@ -155,11 +149,11 @@ def attendance_csv(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 
 @login_required
-def attendance_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def attendance_pdf(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
     import font_roboto
     from fpdf import FPDF
 
-    access = _export_access(request, meeting_id)
+    access = runner_access(request.user, meeting_id)
     fonts = os.path.join(os.path.dirname(font_roboto.__file__), "files")
     pdf = FPDF(orientation="L")
     pdf.add_font("Roboto", "", os.path.join(fonts, "Roboto-Regular.ttf"))
@@ -185,15 +179,9 @@ def attendance_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 
 @login_required
-def attachment_file(request: HttpRequest, meeting_id: int, attachment_id: int) -> HttpResponse:
-    access = _access(request, meeting_id)
-    attachment = ConclusionAttachment.objects.filter(meeting=access.meeting, pk=attachment_id).first()
-    if attachment is None:
-        raise Http404
-    try:
-        return deliver_attachment(request, access, attachment)
-    except ActionError as exc:
-        return error_page(request, exc)
+def attachment_file(request: AuthenticatedHttpRequest, meeting_id: int, attachment_id: int) -> HttpResponse:
+    access = meeting_access(request.user, meeting_id)
+    return deliver_attachment(request, access, conclusion_attachment_in(access, attachment_id))
 
 
 urlpatterns = [

@@ -101,24 +101,24 @@ def test_every_declared_event_comes_from_a_real_action_and_converges_for_every_r
     step(lambda: document_actions.do_delete_document(meeting_access(secretary, m.pk), open_doc, actor=secretary))
 
     # the room
-    step(lambda: actions.do_start_meeting(m.pk, actor=secretary))
-    step(lambda: actions.do_set_current_item(m.pk, room.items[0].pk, actor=chair))
-    step(lambda: actions.do_record_item_conclusion(room.items[0].pk, "Thống nhất thông qua.", actor=chair))
-    step(lambda: actions.do_set_quorum(m.pk, 0.66, actor=chair))
-    step(lambda: actions.do_attach_conclusion_file(m.pk, actor=chair, title="Kết luận.pdf",
+    step(lambda: actions.do_start_meeting(m, actor=secretary))
+    step(lambda: actions.do_set_current_item(m, room.items[0], actor=chair))
+    step(lambda: actions.do_record_item_conclusion(room.items[0], actor=chair, text="Thống nhất thông qua."))
+    step(lambda: actions.do_set_quorum(m, actor=chair, fraction=0.66))
+    step(lambda: actions.do_attach_conclusion_file(m, actor=chair, title="Kết luận.pdf",
                                                    upload=ContentFile(pdf_bytes(1), name="kl.pdf"),
-                                                   item_id=room.items[0].pk))
-    step(lambda: actions.do_check_in(m.pk, actor=member))
-    step(lambda: actions.do_check_in(m.pk, actor=guest))
-    step(lambda: actions.do_secretary_check_in(m.pk, room.parts["guest"].pk, actor=secretary, present=False))
-    speech = step(lambda: actions.do_request_floor(m.pk, actor=member))
-    step(lambda: actions.do_grant_floor(speech.pk, actor=chair))
-    poll = step(lambda: polls.do_create_poll(m.pk, actor=chair, question="Thông qua?", show_live=True))
-    step(lambda: polls.do_open_poll(poll.pk, actor=chair))
-    step(lambda: actions.do_check_in(m.pk, actor=member2))
-    step(lambda: polls.do_cast_ballot(poll.pk, "agree", actor=member2))
-    step(lambda: polls.do_close_poll(poll.pk, actor=chair))
-    step(lambda: actions.do_end_meeting(m.pk, actor=chair))
+                                                   item=room.items[0]))
+    step(lambda: actions.do_check_in(m, actor=member))
+    step(lambda: actions.do_check_in(m, actor=guest))
+    step(lambda: actions.do_secretary_check_in(room.parts["guest"], actor=secretary, present=False))
+    speech = step(lambda: actions.do_request_floor(m, actor=member))
+    step(lambda: actions.do_grant_floor(speech, actor=chair))
+    poll = step(lambda: polls.do_create_poll(m, actor=chair, question="Thông qua?", show_live=True))
+    step(lambda: polls.do_open_poll(poll, actor=chair))
+    step(lambda: actions.do_check_in(m, actor=member2))
+    step(lambda: polls.do_cast_ballot(poll, actor=member2, choice="agree"))
+    step(lambda: polls.do_close_poll(poll, actor=chair))
+    step(lambda: actions.do_end_meeting(m, actor=chair))
 
     assert check.seen == set(EVENTS), f"declared but never emitted: {set(EVENTS) - check.seen}"
     # the confidential document and another member's vote are hidden from someone

@@ -38,7 +38,7 @@ async def test_first_connect_gets_snapshot_then_live_events(room):
     assert state["meeting"]["title"] == room.meeting.title
     assert [i["title"] for i in state["agenda_items"]] == ["Nội dung 1", "Nội dung 2", "Nội dung 3"]
     assert len(state["participants"]) == 5
-    await sync_to_async(actions.do_set_current_item)(room.meeting.pk, room.items[0].pk, actor=room.chair)
+    await sync_to_async(actions.do_set_current_item)(room.meeting, room.items[0], actor=room.chair)
     first, second = await expect_events(ws, 2)
     assert (first["revision"], first["event"]) == (1, "agenda_item.upserted")
     assert first["data"]["agenda_item"]["status"] == "current"
@@ -49,8 +49,8 @@ async def test_first_connect_gets_snapshot_then_live_events(room):
 
 
 async def test_since_current_replays_nothing_and_older_replays_in_order(room):
-    await sync_to_async(actions.do_set_current_item)(room.meeting.pk, room.items[0].pk, actor=room.chair)
-    await sync_to_async(actions.do_request_floor)(room.meeting.pk, actor=room.member)
+    await sync_to_async(actions.do_set_current_item)(room.meeting, room.items[0], actor=room.chair)
+    await sync_to_async(actions.do_request_floor)(room.meeting, actor=room.member)
     ws = await connect(room.meeting.pk, room.member, since=3)
     assert await ws.receive_nothing(0.2)
     await ws.disconnect()
@@ -86,7 +86,7 @@ async def test_hidden_events_keep_the_revision_sequence(room):
 
 
 async def test_since_too_old_or_ahead_or_bad(room):
-    await sync_to_async(actions.do_set_current_item)(room.meeting.pk, room.items[0].pk, actor=room.chair)
+    await sync_to_async(actions.do_set_current_item)(room.meeting, room.items[0], actor=room.chair)
     # the log lost its start: a snapshot, not a partial replay
     await sync_to_async(MeetingEvent.objects.filter(revision=1).delete)()
     ws = await connect(room.meeting.pk, room.member, since=0)
@@ -204,7 +204,7 @@ async def test_lost_notice_is_recovered_from_the_log(room):
     assert await settle(ws) == []
     await sync_to_async(silent_change)()
     assert await ws.receive_nothing(0.2)
-    await sync_to_async(actions.do_request_floor)(room.meeting.pk, actor=room.member)
+    await sync_to_async(actions.do_request_floor)(room.meeting, actor=room.member)
     frames = await expect_events(ws, 2)
     assert [(f["revision"], f["event"]) for f in frames] == [(1, "room.updated"), (2, "speaker.upserted")]
     await ws.disconnect()
@@ -218,7 +218,7 @@ async def test_many_sockets_share_one_subscription(room):
         assert await settle(ws) == []
     hub = get_hub()
     assert len(hub.feeds) == 1 and len(hub.feeds[room.meeting.pk].connections) == 9
-    await sync_to_async(actions.do_request_floor)(room.meeting.pk, actor=room.member)
+    await sync_to_async(actions.do_request_floor)(room.meeting, actor=room.member)
     for ws in sockets:
         await expect(ws, type="event", revision=1, event="speaker.upserted")
     for ws in sockets:

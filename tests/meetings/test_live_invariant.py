@@ -85,45 +85,45 @@ def test_every_event_type_converges_for_every_role():
     member2 = room.members[1]
     check = Checker(room)
     step = check.step
-    step(lambda: actions.do_start_meeting(m.pk, actor=room.secretary))
-    step(lambda: actions.do_set_current_item(m.pk, room.items[0].pk, actor=chair))
+    step(lambda: actions.do_start_meeting(m, actor=room.secretary))
+    step(lambda: actions.do_set_current_item(m, room.items[0], actor=chair))
     step(lambda: agenda_actions.do_add_agenda_item(m, actor=chair, title="Nội dung phát sinh", duration_minutes=10))
     step(lambda: agenda_actions.do_update_agenda_item(room.items[2], actor=chair, title="Nội dung 3 (sửa)"))
     step(lambda: agenda_actions.do_reorder_agenda(m, actor=chair, order=[
         room.items[2].pk, room.items[0].pk, room.items[1].pk, *[i.pk for i in m.agenda_items.order_by("pk")][3:]]))
     step(lambda: agenda_actions.do_postpone_agenda_item(room.items[1], actor=chair))
-    step(lambda: actions.do_record_item_conclusion(room.items[0].pk, "Thống nhất thông qua.", actor=chair))
-    step(lambda: actions.do_record_meeting_conclusion(m.pk, "Kết luận chung của cuộc họp.", actor=chair))
-    step(lambda: actions.do_set_quorum(m.pk, 0.66, actor=chair))
-    step(lambda: actions.do_attach_conclusion_file(m.pk, actor=chair, upload=ContentFile(tiny_pdf(), name="kl.pdf"),
+    step(lambda: actions.do_record_item_conclusion(room.items[0], actor=chair, text="Thống nhất thông qua."))
+    step(lambda: actions.do_record_meeting_conclusion(m, actor=chair, text="Kết luận chung của cuộc họp."))
+    step(lambda: actions.do_set_quorum(m, actor=chair, fraction=0.66))
+    step(lambda: actions.do_attach_conclusion_file(m, actor=chair, upload=ContentFile(tiny_pdf(), name="kl.pdf"),
                                                    title="Kết luận.pdf",
-                                                   item_id=room.items[0].pk))
+                                                   item=room.items[0]))
     # attendance
-    step(lambda: actions.do_check_in(m.pk, actor=member))
-    step(lambda: actions.do_check_in(m.pk, actor=member2, remote=True))
-    step(lambda: actions.do_check_in(m.pk, actor=guest))
-    step(lambda: actions.do_secretary_check_in(m.pk, room.parts["chair"].pk, actor=room.secretary))
-    step(lambda: actions.do_secretary_check_in(m.pk, room.parts["guest"].pk, actor=room.secretary, present=False))
+    step(lambda: actions.do_check_in(m, actor=member))
+    step(lambda: actions.do_check_in(m, actor=member2, remote=True))
+    step(lambda: actions.do_check_in(m, actor=guest))
+    step(lambda: actions.do_secretary_check_in(room.parts["chair"], actor=room.secretary))
+    step(lambda: actions.do_secretary_check_in(room.parts["guest"], actor=room.secretary, present=False))
     # the floor
     req = {}
-    step(lambda: req.setdefault("a", actions.do_request_floor(m.pk, actor=member)))
-    step(lambda: req.setdefault("b", actions.do_request_floor(m.pk, actor=member2, kind="question")))
-    step(lambda: actions.do_grant_floor(req["a"].pk, actor=chair))
-    step(lambda: actions.do_finish_floor(req["a"].pk, actor=chair))
-    step(lambda: actions.do_withdraw_floor(req["b"].pk, actor=member2))
+    step(lambda: req.setdefault("a", actions.do_request_floor(m, actor=member)))
+    step(lambda: req.setdefault("b", actions.do_request_floor(m, actor=member2, kind="question")))
+    step(lambda: actions.do_grant_floor(req["a"], actor=chair))
+    step(lambda: actions.do_finish_floor(req["a"], actor=chair))
+    step(lambda: actions.do_withdraw_floor(req["b"], actor=member2))
     # an open poll with live counts, then a secret poll
     poll = {}
-    step(lambda: poll.setdefault("open", polls.do_create_poll(m.pk, actor=chair, question="Thông qua?",
+    step(lambda: poll.setdefault("open", polls.do_create_poll(m, actor=chair, question="Thông qua?",
                                                               show_live=True)))
-    step(lambda: polls.do_open_poll(poll["open"].pk, actor=chair))
-    step(lambda: polls.do_cast_ballot(poll["open"].pk, "agree", actor=member))
-    step(lambda: polls.do_cast_ballot(poll["open"].pk, "disagree", actor=chair))
-    step(lambda: polls.do_close_poll(poll["open"].pk, actor=chair))
-    step(lambda: poll.setdefault("secret", polls.do_create_poll(m.pk, actor=chair, question="Bỏ phiếu kín?",
+    step(lambda: polls.do_open_poll(poll["open"], actor=chair))
+    step(lambda: polls.do_cast_ballot(poll["open"], actor=member, choice="agree"))
+    step(lambda: polls.do_cast_ballot(poll["open"], actor=chair, choice="disagree"))
+    step(lambda: polls.do_close_poll(poll["open"], actor=chair))
+    step(lambda: poll.setdefault("secret", polls.do_create_poll(m, actor=chair, question="Bỏ phiếu kín?",
                                                                 secret=True, options=["Có", "Không"])))
-    step(lambda: polls.do_open_poll(poll["secret"].pk, actor=chair))
-    step(lambda: polls.do_cast_ballot(poll["secret"].pk, "o1", actor=member2))
-    step(lambda: polls.do_close_poll(poll["secret"].pk, actor=chair))
+    step(lambda: polls.do_open_poll(poll["secret"], actor=chair))
+    step(lambda: polls.do_cast_ballot(poll["secret"], actor=member2, choice="o1"))
+    step(lambda: polls.do_close_poll(poll["secret"], actor=chair))
 
     # the preparation and documents parts' events, emitted as their actions will emit them
     def add_participant():
@@ -150,7 +150,7 @@ def test_every_event_type_converges_for_every_role():
                   emit_now(m, "document.removed", {"id": late["doc"].pk})))
     removed_item = room.items[1].pk
     step(lambda: (room.items[1].delete(), emit_now(m, "agenda_item.removed", {"id": removed_item})))
-    step(lambda: actions.do_end_meeting(m.pk, actor=chair))
+    step(lambda: actions.do_end_meeting(m, actor=chair))
 
     assert check.seen_types >= {
         "meeting.updated", "agenda_item.upserted", "agenda_item.removed", "room.updated",
@@ -169,12 +169,12 @@ def test_secret_poll_stores_nothing_that_links_choice_to_voter():
     room = make_room()
     m = room.meeting
     for user in room.members:
-        actions.do_check_in(m.pk, actor=user)
-    poll = polls.do_create_poll(m.pk, actor=room.chair, question="Kín", secret=True, show_live=True)
+        actions.do_check_in(m, actor=user)
+    poll = polls.do_create_poll(m, actor=room.chair, question="Kín", secret=True, show_live=True)
     assert poll.show_live is False  # never live counts for a secret poll
-    polls.do_open_poll(poll.pk, actor=room.chair)
-    polls.do_cast_ballot(poll.pk, "agree", actor=room.members[0])
-    polls.do_cast_ballot(poll.pk, "disagree", actor=room.members[1])
+    polls.do_open_poll(poll, actor=room.chair)
+    polls.do_cast_ballot(poll, actor=room.members[0], choice="agree")
+    polls.do_cast_ballot(poll, actor=room.members[1], choice="disagree")
     assert not PollVoter.objects.filter(poll=poll, option__isnull=False).exists()
     assert set(PollVoter.objects.filter(poll=poll).values_list("cast_by", flat=True)) == {u.pk for u in room.members}
     # no event and no audit row carries a choice for the secret poll
@@ -185,18 +185,18 @@ def test_secret_poll_stores_nothing_that_links_choice_to_voter():
         assert row.details == {}
     snapshot = build_snapshot(meeting_access(room.chair, m.pk))
     assert snapshot["state"]["poll_voters"] == []
-    closed = polls.do_close_poll(poll.pk, actor=room.chair)
+    closed = polls.do_close_poll(poll, actor=room.chair)
     assert closed.result["counts"] == {"agree": 1, "disagree": 1, "other": 0}
 
 
 def test_snapshot_query_count_is_fixed(django_assert_num_queries):
     room = make_room(members=3)
     for user in room.members:
-        actions.do_check_in(room.meeting.pk, actor=user)
-    p = polls.do_create_poll(room.meeting.pk, actor=room.chair, question="Q", show_live=True)
-    polls.do_open_poll(p.pk, actor=room.chair)
-    polls.do_cast_ballot(p.pk, "agree", actor=room.member)
-    actions.do_request_floor(room.meeting.pk, actor=room.member)
+        actions.do_check_in(room.meeting, actor=user)
+    p = polls.do_create_poll(room.meeting, actor=room.chair, question="Q", show_live=True)
+    polls.do_open_poll(p, actor=room.chair)
+    polls.do_cast_ballot(p, actor=room.member, choice="agree")
+    actions.do_request_floor(room.meeting, actor=room.member)
     for i in range(3):
         Document.objects.create(meeting=room.meeting, title=f"D{i}", uploaded_by=room.chair, status="released")
     chair_access = meeting_access(room.chair, room.meeting.pk)
@@ -208,7 +208,7 @@ def test_snapshot_query_count_is_fixed(django_assert_num_queries):
     # more rows, same number of queries
     make_more = make_room(members=8, prefix="x")
     for user in make_more.members:
-        actions.do_check_in(make_more.meeting.pk, actor=user)
+        actions.do_check_in(make_more.meeting, actor=user)
     for i in range(10):
         Document.objects.create(meeting=make_more.meeting, title=f"D{i}", uploaded_by=room.chair, status="released")
     with django_assert_num_queries(13):

@@ -101,7 +101,7 @@ class RoomAndSigningTitleTests(PrepTestCase):
     def test_live_agenda_item_and_signing_upload(self):
         from meetings.actions.room import do_start_meeting
 
-        do_start_meeting(self.meeting.pk, actor=self.owner)
+        do_start_meeting(self.meeting, actor=self.owner)
         items = AgendaItem.objects.count()
         self.assert_error(self.api("post", self.url("/live/items"), {"title": "Việc mới\nphát sinh"},
                                    user=self.owner), 400, "invalid")

@@ -18,7 +18,7 @@ from meetings.actions import room_polls
 from meetings.actions.documents import do_upload_document
 from meetings.actions.opinions import do_create_round
 from meetings.live.snapshot import build_snapshot
-from meetings.models import AgendaItem, Meeting, Participant
+from meetings.models import AgendaItem, Meeting, Participant, SpeakerRequest
 from tests.base import make_user
 from tests.meetings.docs_helpers import pdf_bytes, upload
 from tests.meetings.prep_helpers import PrepTestCase
@@ -152,27 +152,21 @@ class OpinionRoundOfferTests(PrepTestCase):
         self.assertTrue(self.api("get", self.url(), user=self.owner).json()["permissions"]["new_opinion_round"])
 
 
-class _Rollback(Exception):
-    pass
-
-
 def attempt(action) -> bool:
     """Whether the action lets this person through (it is then undone). A refusal because of the
     state of things (409, bad input) still means the person was allowed to ask."""
-    # The rollback block plays the part of the test case's own transaction (as Django's TestCase
-    # marks its blocks), so durable actions may run inside it and be undone.
-    undo = transaction.atomic()
-    undo._from_testcase = True
+    # A bare savepoint, not an atomic block: actions are durable atomic blocks, which may nest
+    # only in the test case's own transaction.
+    savepoint = transaction.savepoint()
     try:
-        with undo:
-            action()
-            raise _Rollback
-    except _Rollback:
+        action()
         return True
     except (PermissionDeniedError, NotFoundError):
         return False
     except ActionError:
         return True
+    finally:
+        transaction.savepoint_rollback(savepoint)
 
 
 class AdvertisedPermissionsMatchTheActions(PrepTestCase):
@@ -192,10 +186,11 @@ class AdvertisedPermissionsMatchTheActions(PrepTestCase):
         self.item = AgendaItem.objects.filter(meeting=meeting).get()
         AgendaItem.objects.filter(pk=self.item.pk).update(presenting_unit=self.department)
         self.schedule()
-        room_actions.do_start_meeting(meeting.pk, actor=self.owner)
-        self.poll = room_polls.do_create_poll(meeting.pk, actor=self.owner, question="Thông qua dự thảo?")
-        room_polls.do_open_poll(self.poll.pk, actor=self.owner)
-        self.floor = room_actions.do_request_floor(meeting.pk, actor=self.member)
+        room_actions.do_start_meeting(meeting, actor=self.owner)
+        self.poll = room_polls.do_create_poll(meeting, actor=self.owner, question="Thông qua dự thảo?")
+        room_polls.do_open_poll(self.poll, actor=self.owner)
+        self.floor = room_actions.do_request_floor(meeting, actor=self.member)
+        self.guest_floor = room_actions.do_request_floor(meeting, actor=self.guest)
 
     def export(self, user) -> None:
         status = self.client_for(user).get(f"/meetings/{self.meeting.pk}/room/attendance.csv").status_code
@@ -213,21 +208,24 @@ class AdvertisedPermissionsMatchTheActions(PrepTestCase):
         def vote():
             me = part(user)
             if me is not None:
-                room_actions.do_secretary_check_in(m, me.pk, actor=self.owner)
-            room_polls.do_cast_ballot(self.poll.pk, "agree", actor=user)
+                room_actions.do_secretary_check_in(me, actor=self.owner)
+            room_polls.do_cast_ballot(self.poll, actor=user, choice="agree")
 
         return {
             "run": lambda: prep.do_update_meeting(meeting, actor=user, title="Phiên họp (đổi tên)"),
             "schedule": lambda: prep.do_schedule_meeting(meeting, actor=user),
             "invite": lambda: prep.do_add_participant(meeting, actor=user, user=self.member2),
-            "open_poll": lambda: room_polls.do_create_poll(m, actor=user, question="Biểu quyết thêm?"),
-            "give_floor": lambda: room_actions.do_grant_floor(self.floor.pk, actor=user),
-            "check_in_others": lambda: room_actions.do_secretary_check_in(m, part(self.member).pk, actor=user),
+            "open_poll": lambda: room_polls.do_create_poll(self.meeting, actor=user, question="Biểu quyết thêm?"),
+            "give_floor": lambda: room_actions.do_grant_floor(self.floor, actor=user),
+            # someone else's request: one's own may always be withdrawn
+            "withdraw_any_floor": lambda: room_actions.do_withdraw_floor(
+                self.guest_floor if user == self.member else self.floor, actor=user),
+            "check_in_others": lambda: room_actions.do_secretary_check_in(part(self.member), actor=user),
             "new_opinion_round": lambda: do_create_round(
                 actor=user, title="Dự thảo", question="Ý kiến?", deadline=timezone.now() + timedelta(days=2),
                 usernames=["member2"], upload=upload(pdf_bytes(1)), meeting_id=m),
-            "check_in": lambda: room_actions.do_check_in(m, actor=user),
-            "speak": lambda: room_actions.do_request_floor(m, actor=user, kind="question"),
+            "check_in": lambda: room_actions.do_check_in(self.meeting, actor=user),
+            "speak": lambda: room_actions.do_request_floor(self.meeting, actor=user, kind="question"),
             "answer": lambda: prep.do_answer_invitation(meeting, actor=user, response="attend"),
             "vote": vote,
             "upload": lambda: do_upload_document(meeting_access(user, m), actor=user, upload=upload(pdf_bytes(1)),
@@ -255,6 +253,22 @@ class AdvertisedPermissionsMatchTheActions(PrepTestCase):
                 self.assertEqual(set(actions), set(flags))
                 for flag, action in actions.items():
                     self.assertEqual(attempt(action), flags[flag], (user.username, flag))
+
+    def test_the_snapshot_says_which_floor_requests_the_viewer_may_withdraw(self):
+        """A speaker event is the same for every viewer, so the snapshot carries the viewer's own
+        participant id and `withdraw_any_floor`; together they give exactly the action's rule."""
+        for user in (self.owner, self.chair, self.member, self.guest, self.admin):
+            with self.subTest(user=user.username):
+                state = build_snapshot(meeting_access(user, self.meeting.pk))["state"]
+                mine = Participant.objects.filter(meeting=self.meeting, user=user).first()
+                self.assertEqual(state["viewer"]["participant"], mine.pk if mine else None)
+                for speaker in state["speakers"]:
+                    offered = state["permissions"]["withdraw_any_floor"] or \
+                        speaker["participant"] == state["viewer"]["participant"]
+                    request = SpeakerRequest.objects.get(pk=speaker["id"])
+                    self.assertEqual(attempt(lambda r=request, u=user: room_actions.do_withdraw_floor(r, actor=u)),
+                                     offered, (user.username, speaker["participant"]))
+        self.assertEqual(len(state["speakers"]), 2)  # the member's and the guest's
 
     def test_the_drift_is_gone_and_guests_do_not_vote(self):
         member = meeting_permissions(meeting_access(self.member, self.meeting.pk), self.member)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ecabinet.models import AuditEvent
-from meetings.actions.room import checkin_token
+from meetings.actions.room import do_issue_checkin_code
 from meetings.models import (
     Attendance,
     MeetingEvent,
@@ -94,7 +94,7 @@ class RoomApiTests(BaseTestCase):
         self.assert_error(self.api("post", f"{self.url}/checkin"), 401)
         self.assert_error(self.api("post", f"{self.url}/checkin", {"token": "forged:abc"}, user=self.room.guest), 400,
                           "expired_code")
-        token = checkin_token(self.m)
+        token = do_issue_checkin_code(self.m, actor=self.room.secretary)
         qr = self.api("post", f"{self.url}/checkin", {"token": token}, user=self.room.guest).json()
         self.assertEqual(qr["method"], "qr")
         target = self.room.member_parts[1]

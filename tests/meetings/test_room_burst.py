@@ -27,8 +27,8 @@ def test_two_hundred_concurrent_ballots():
     parts = Participant.objects.bulk_create([Participant(meeting=room.meeting, user=u, role="member") for u in users])
     parts = list(Participant.objects.filter(meeting=room.meeting, user__in=users))
     Attendance.objects.bulk_create([Attendance(meeting=room.meeting, participant=p) for p in parts])
-    poll = polls.do_create_poll(room.meeting.pk, actor=room.chair, question="Thông qua?", secret=True)
-    polls.do_open_poll(poll.pk, actor=room.chair)
+    poll = polls.do_create_poll(room.meeting, actor=room.chair, question="Thông qua?", secret=True)
+    polls.do_open_poll(poll, actor=room.chair)
     start = threading.Barrier(50)
     outcomes: list[str] = []
     lock = threading.Lock()
@@ -37,7 +37,7 @@ def test_two_hundred_concurrent_ballots():
         if index < 50:
             start.wait()  # the first 50 leave together
         try:
-            polls.do_cast_ballot(poll.pk, ("agree", "disagree", "other")[index % 3], actor=user)
+            polls.do_cast_ballot(poll, actor=user, choice=("agree", "disagree", "other")[index % 3])
             result = "ok"
         except ConflictError as error:
             result = error.code
@@ -54,7 +54,7 @@ def test_two_hundred_concurrent_ballots():
     assert outcomes.count("already_voted") == 40
     assert PollVoter.objects.filter(poll=poll).count() == VOTERS
     assert sum(PollOption.objects.filter(poll=poll).values_list("tally", flat=True)) == VOTERS
-    closed = polls.do_close_poll(poll.pk, actor=room.chair)
+    closed = polls.do_close_poll(poll, actor=room.chair)
     assert sum(closed.result["counts"].values()) == VOTERS == closed.votes_cast
     revisions = list(MeetingEvent.objects.filter(meeting=room.meeting).values_list("revision", flat=True))
     assert revisions == list(range(1, len(revisions) + 1))

@@ -8,7 +8,7 @@ import time
 from django.core import signing
 from pypdf import PdfReader
 
-from meetings.actions.room import checkin_token
+from meetings.actions.room import do_issue_checkin_code
 from meetings.models import Attendance, Participant
 from tests.base import BaseTestCase, make_user
 from tests.meetings.roomkit import make_room
@@ -40,18 +40,18 @@ class RoomPageTests(BaseTestCase):
         self.assertIn(b"<svg", qr.content)
         self.assertEqual(self.client_for(self.room.member).get(f"/meetings/{self.m.pk}/room/qr.svg").status_code, 404)
         self.assertEqual(self.client_for(self.outsider).get(f"/meetings/{self.m.pk}/room/qr.svg").status_code, 404)
-        token = checkin_token(self.m)
+        token = do_issue_checkin_code(self.m, actor=self.room.secretary)
         member = self.client_for(self.room.member)
         page = member.get(f"/meetings/{self.m.pk}/room/checkin/?t={token}")
         self.assertContains(page, 'data-testid="qr-checkin"')
         self.assertFalse(Attendance.objects.exists())  # GET changes nothing
-        done = member.post(f"/meetings/{self.m.pk}/room/checkin/", {"t": token})
+        done = member.post(f"/meetings/{self.m.pk}/room/checkin/", {"token": token})
         self.assertEqual(done.status_code, 302)
         self.assertEqual(Attendance.objects.get().method, "qr")
         # a code from another meeting, or an old one, does not work
         other = make_room(prefix="o")
         bad = self.client_for(self.room.members[1]).post(f"/meetings/{self.m.pk}/room/checkin/",
-                                                         {"t": checkin_token(other.meeting)})
+                                                         {"token": do_issue_checkin_code(other.meeting, actor=other.secretary)})
         self.assertEqual(bad.status_code, 400)
         old = signing.TimestampSigner(salt=f"meetings.checkin.{self.m.room_state.checkin_secret}")
         stale = old.sign(str(self.m.pk))
@@ -59,11 +59,11 @@ class RoomPageTests(BaseTestCase):
         try:
             time.time = lambda: real_time() + 3600
             self.assertEqual(self.client_for(self.room.members[1]).post(
-                f"/meetings/{self.m.pk}/room/checkin/", {"t": stale}).status_code, 400)
+                f"/meetings/{self.m.pk}/room/checkin/", {"token": stale}).status_code, 400)
         finally:
             time.time = real_time
         self.assertEqual(self.client_for(self.outsider).post(f"/meetings/{self.m.pk}/room/checkin/",
-                                                             {"t": token}).status_code, 404)
+                                                             {"token": token}).status_code, 404)
 
     def test_attendance_exports(self):
         absent = self.room.member_parts[1]
@@ -73,8 +73,8 @@ class RoomPageTests(BaseTestCase):
                                             role="guest", delegate_for=absent)
         from meetings.actions.room import do_check_in
 
-        do_check_in(self.m.pk, actor=self.room.member)
-        do_check_in(self.m.pk, actor=deputy.user, remote=True)
+        do_check_in(self.m, actor=self.room.member)
+        do_check_in(self.m, actor=deputy.user, remote=True)
         chair = self.client_for(self.room.chair)
         csv_response = chair.get(f"/meetings/{self.m.pk}/room/attendance.csv")
         text = csv_response.content.decode("utf-8-sig")

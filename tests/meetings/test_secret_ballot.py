@@ -39,14 +39,14 @@ def _run_secret_poll() -> tuple[object, Poll, list[User], int, list[str]]:
     meeting = room.meeting
     voters = [room.chair, *room.members]
     for user in voters:
-        actions.do_check_in(meeting.pk, actor=user)
-    poll = polls.do_create_poll(meeting.pk, actor=room.chair, question="Bỏ phiếu kín nhân sự", secret=True)
-    polls.do_open_poll(poll.pk, actor=room.chair)
+        actions.do_check_in(meeting, actor=user)
+    poll = polls.do_create_poll(meeting, actor=room.chair, question="Bỏ phiếu kín nhân sự", secret=True)
+    polls.do_open_poll(poll, actor=room.chair)
     opened_revision = Poll.objects.get(pk=poll.pk).meeting.revision
     for index, user in enumerate(voters):
-        polls.do_cast_ballot(poll.pk, CHOICES[index % 3] if index < 9 else "agree", actor=user)
+        polls.do_cast_ballot(poll, actor=user, choice=CHOICES[index % 3] if index < 9 else "agree")
     keys_while_open = [str(k) for k in PollVoter.objects.filter(poll=poll).values_list("id", flat=True)]
-    closed = polls.do_close_poll(poll.pk, actor=room.chair)
+    closed = polls.do_close_poll(poll, actor=room.chair)
     return room, closed, voters, opened_revision, keys_while_open
 
 
@@ -136,15 +136,15 @@ def test_sqlite_files_keep_no_deleted_voter_rows():
 def test_open_poll_keeps_public_choices_and_counts_live():
     room = make_room(members=3, prefix="o")
     for user in room.members:
-        actions.do_check_in(room.meeting.pk, actor=user)
-    poll = polls.do_create_poll(room.meeting.pk, actor=room.chair, question="Công khai", show_live=True)
-    polls.do_open_poll(poll.pk, actor=room.chair)
+        actions.do_check_in(room.meeting, actor=user)
+    poll = polls.do_create_poll(room.meeting, actor=room.chair, question="Công khai", show_live=True)
+    polls.do_open_poll(poll, actor=room.chair)
     for user, choice in zip(room.members, ("agree", "agree", "disagree"), strict=True):
-        polls.do_cast_ballot(poll.pk, choice, actor=user)
+        polls.do_cast_ballot(poll, actor=user, choice=choice)
     live = MeetingEvent.objects.filter(meeting=room.meeting, type="poll.upserted").order_by("revision").last()
     assert [o["count"] for o in live.data["poll"]["options"]] == [2, 1, 0]
     choices = dict(PollVoter.objects.filter(poll=poll).values_list("cast_by_id", "option__key"))
     assert choices == {room.members[0].pk: "agree", room.members[1].pk: "agree", room.members[2].pk: "disagree"}
-    closed = polls.do_close_poll(poll.pk, actor=room.chair)
+    closed = polls.do_close_poll(poll, actor=room.chair)
     assert closed.result["counts"] == {"agree": 2, "disagree": 1, "other": 0}
     assert dict(PollVoter.objects.filter(poll=poll).values_list("cast_by_id", "option__key")) == choices

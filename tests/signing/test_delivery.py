@@ -233,7 +233,7 @@ class DeliveryRuleTests(DeliveryTestCase):
 
     def test_conclusion_attachment_watermarked_for_members_original_for_runners(self) -> None:
         data = make_pdf(1, "Phụ lục kết luận")
-        attachment = do_attach_conclusion_file(self.meeting.pk, actor=self.secretary, upload=ContentFile(data, name="pl.pdf"),
+        attachment = do_attach_conclusion_file(self.meeting, actor=self.secretary, upload=ContentFile(data, name="pl.pdf"),
                                                title="Phụ lục kết luận.pdf")
         url = f"/meetings/{self.meeting.pk}/room/attachments/{attachment.pk}/"
         copy = self.client_for(self.member).get(url)

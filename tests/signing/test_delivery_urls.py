@@ -153,7 +153,7 @@ class DeliveryUrlWalkTests(SigningTestCase):
         for signer in (cls.secretary, cls.chair):
             do_sign_document(minutes.document, actor=signer, pin=PIN)
         do_generate_minutes(cls.meeting.pk, actor=cls.secretary)  # a draft: its preview is generated
-        attachment = do_attach_conclusion_file(rec.meeting.pk, actor=cls.secretary, upload=ContentFile(make_pdf(1, "Phụ lục"), name="pl.pdf"),
+        attachment = do_attach_conclusion_file(rec.meeting, actor=cls.secretary, upload=ContentFile(make_pdf(1, "Phụ lục"), name="pl.pdf"),
                                                title="Phụ lục kết luận")
         rnd = do_create_round(
             actor=cls.secretary, title="Dự thảo Quyết định", question="Đồng chí có đồng ý không?",
