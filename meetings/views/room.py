@@ -21,7 +21,7 @@ from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.exports import SafeCsvWriter
 from meetings.access import MeetingAccess, meeting_access, meeting_permissions, require_runner
 from meetings.actions import room as actions
-from meetings.delivery import deliver_attachment, deliver_generated_pdf, error_page
+from meetings.delivery import deliver_attachment, deliver_generated_pdf
 from meetings.models import Attendance, ConclusionAttachment, Participant
 
 
@@ -190,10 +190,7 @@ def attachment_file(request: HttpRequest, meeting_id: int, attachment_id: int) -
     attachment = ConclusionAttachment.objects.filter(meeting=access.meeting, pk=attachment_id).first()
     if attachment is None:
         raise Http404
-    try:
-        return deliver_attachment(request, access, attachment)
-    except ActionError as exc:
-        return error_page(request, exc)
+    return deliver_attachment(request, access, attachment)
 
 
 urlpatterns = [
