@@ -390,9 +390,10 @@ def document_type_unit_ids(user: User) -> set[int] | None:
     """Units whose document types `user` may use (None = all): their own, those above, those managed."""
     if is_system_admin(user):
         return None
-    if not user.is_authenticated or not user.unit_id:
+    unit = user.unit if user.is_authenticated else None
+    if unit is None:
         return set()
-    return {u.pk for u in [user.unit, *user.unit.ancestors()]} | catalog_unit_ids(user) | managed_unit_ids(user)
+    return {u.pk for u in [unit, *unit.ancestors()]} | catalog_unit_ids(user) | managed_unit_ids(user)
 
 
 # --- written opinions ---------------------------------------------------------------------------

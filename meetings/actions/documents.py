@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -77,7 +78,7 @@ class FileGuard:
                 except OSError:
                     pass
 
-    def save(self, name: str, content: IO[bytes]) -> str:
+    def save(self, name: str, content: IO[bytes] | File) -> str:
         # Storage.save never overwrites: an existing name gets a new suffix.
         content.seek(0)
         saved = default_storage.save(name, content)
@@ -88,6 +89,8 @@ class FileGuard:
 def write_version(guard: FileGuard, document: Document, upload: IO[bytes] | UploadedFile | None,
                   checked: CheckedPdf, *, actor: User, note: str = "") -> DocumentVersion:
     """Store the checked file as the document's next version (inside the caller's transaction)."""
+    if upload is None:  # the intake refuses a missing file first; reaching here without one is a bug
+        raise ValueError("write_version needs the file the intake checked")
     number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = DocumentVersion(
         document=document, number=number, sha256=checked.sha256, size=checked.size, pages=checked.pages,
@@ -307,10 +310,13 @@ def _referenced_elsewhere(document: Document) -> bool:
     own = {("meetings", "documentversion"), ("meetings", "personalnote")}
     for model, instance in ((Document, document), *[(DocumentVersion, v) for v in document.versions.all()]):
         for rel in model._meta.related_objects:
-            key = (rel.related_model._meta.app_label, rel.related_model._meta.model_name)
+            related = rel.related_model
+            if isinstance(related, str):  # a lazy "self" reference: resolved by the time this runs
+                related = model
+            key = (related._meta.app_label, related._meta.model_name)
             if key in own or rel.many_to_many:
                 continue
-            if rel.related_model._default_manager.filter(**{rel.field.name: instance}).exists():
+            if related._default_manager.filter(**{rel.field.name: instance}).exists():
                 return True
     return False
 

@@ -45,7 +45,7 @@ from meetings.schemas import (
 )
 from meetings.serializers import iso, serialize_document
 
-router = Router(tags=["documents"])
+router: Router = Router(tags=["documents"])
 
 PDF_FILE = "PDF only"
 

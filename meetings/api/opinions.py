@@ -47,7 +47,7 @@ from meetings.schemas import (
 )
 from meetings.serializers import iso
 
-router = Router(tags=["notes and opinions"])
+router: Router = Router(tags=["notes and opinions"])
 
 
 # ---- notes ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -168,7 +168,8 @@ def document_detail(request: AuthenticatedHttpRequest, document_id: int) -> Http
 
 @page
 @xframe_options_sameorigin
-@csp_replace({"frame-ancestors": [SELF]})  # shown in an iframe of the document page
+# shown in an iframe of the document page; django-csp types its decorators for (request) views only
+@csp_replace({"frame-ancestors": [SELF]})  # type: ignore[arg-type]
 def document_view(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponseBase:
     document = document_for_reader(request.user, document_id)
     return deliver_document(request, document, parse_version(request.GET.get("version")), inline=True)
@@ -203,7 +204,7 @@ def my_notes(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 from meetings.views import opinions  # noqa: E402  (opinion pages live beside the documents pages)
 
-urlpatterns = [
+urlpatterns: list[URLPattern] = [
     path("meetings/<int:meeting_id>/documents/", meeting_documents, name="meeting_documents"),
     path("meetings/<int:meeting_id>/documents/folders/", create_folder, name="document_folder_create"),
     path("documents/<int:document_id>/", document_detail, name="document_detail"),

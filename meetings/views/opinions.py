@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -99,7 +99,7 @@ def opinion_export(request: AuthenticatedHttpRequest, round_id: int, fmt: str) -
     return export_response(request, round_id, fmt)
 
 
-urlpatterns = [
+urlpatterns: list[URLPattern] = [
     path("opinions/", opinion_list, name="opinion_list"),
     path("opinions/new/", opinion_new, name="opinion_new"),
     path("opinions/<int:round_id>/", opinion_detail, name="opinion_detail"),
