@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from ecabinet.inputs import Id, Int64, parse_datetime
 
@@ -246,8 +246,8 @@ class OpinionRoundIn(Schema):
 
     title: str = ""
     question: str = ""
-    deadline: str = ""
-    asked: list[str] = []
+    deadline: str = Field("", json_schema_extra={"format": "date-time"})
+    asked: list[str] = Field([], description="usernames, comma separated (or repeat the field)")
     meeting: Id | None = None
     unit: Id | None = None
 
@@ -268,7 +268,7 @@ class AnswerIn(Schema):
     """An answer to a round (JSON, or multipart with an optional attachment). The choice is the
     action's to judge (bad_choice), so that the page and the API refuse it alike."""
 
-    choice: str = ""
+    choice: str = Field("", json_schema_extra={"enum": ["agree", "disagree", "other"]})
     comment: str = ""
 
 

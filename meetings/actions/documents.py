@@ -32,7 +32,9 @@ from meetings.access import (
     may_manage_document_types,
     may_remove_document,
     meeting_access,
+    meeting_agenda_item,
     meeting_document,
+    meeting_folder,
     require_runner,
     require_upload_target,
     runner_user_ids,
@@ -133,18 +135,20 @@ def _check_open(meeting: Meeting) -> None:
         raise ConflictError("meeting_closed", _("The meeting has ended or was cancelled."))
 
 
-def _check_placement(meeting: Meeting, item: AgendaItem | None, folder: DocumentFolder | None) -> None:
-    # The caller resolved them through access.py; an object of another meeting is still refused.
-    if item is not None and item.meeting_id != meeting.pk:
-        raise ActionError("bad_agenda_item", _("This agenda item does not belong to the meeting."))
-    if folder is not None and folder.meeting_id != meeting.pk:
-        raise ActionError("bad_folder", _("This folder does not belong to the meeting."))
+def _placement(meeting: Meeting, item: AgendaItem | None,
+               folder: DocumentFolder | None) -> tuple[AgendaItem | None, DocumentFolder | None]:
+    """The item and folder read again as they are now (who presents an item decides who may
+    upload to it); one of another meeting is refused, as when the caller resolved it."""
+    return (meeting_agenda_item(meeting, item.pk if item is not None else None),
+            meeting_folder(meeting, folder.pk if folder is not None else None))
 
 
-def _check_upload(access: MeetingAccess, actor: User, item: AgendaItem | None, folder: DocumentFolder | None) -> None:
+def _check_upload(access: MeetingAccess, actor: User, item: AgendaItem | None,
+                  folder: DocumentFolder | None) -> tuple[AgendaItem | None, DocumentFolder | None]:
     _check_open(access.meeting)
-    _check_placement(access.meeting, item, folder)
+    item, folder = _placement(access.meeting, item, folder)
     require_upload_target(access, actor, item)
+    return item, folder
 
 
 def do_add_meeting_document(
@@ -165,7 +169,7 @@ def do_add_meeting_document(
     # the guard outside the transaction: the file goes also when the commit itself fails
     with FileGuard() as guard, transaction.atomic(durable=True):
         access = lock_meeting(meeting, actor=actor)
-        _check_upload(access, actor, agenda_item, folder)
+        agenda_item, folder = _check_upload(access, actor, agenda_item, folder)
         meeting = access.meeting
         document = Document.objects.create(
             meeting=meeting, agenda_item=agenda_item, folder=folder, doc_type=doc_type, title=title[:500],
@@ -378,7 +382,7 @@ def do_move_document(document: Document, *, actor: User, folder: DocumentFolder 
     """Rename, file under a folder or an agenda item, set the type (None: left as it is)."""
     access, document = lock_document(document, actor=actor)
     require_runner(access)
-    _check_placement(access.meeting, agenda_item, folder)
+    agenda_item, folder = _placement(access.meeting, agenda_item, folder)
     before = visibility(document)
     if folder is not None:
         document.folder = folder
