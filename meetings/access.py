@@ -16,7 +16,7 @@ from ecabinet.access import (
     may_manage_catalogs,
     running_unit_ids,
 )
-from ecabinet.errors import NotFoundError, PermissionDeniedError
+from ecabinet.errors import ActionError, NotFoundError, PermissionDeniedError
 from ecabinet.models import User
 from meetings.models import AgendaItem, Meeting, OpinionRecipient, OpinionRound, Participant
 
@@ -390,6 +390,104 @@ def may_remove_document(access: MeetingAccess, document, user: User) -> bool:
                                    and document.status != Document.Status.RELEASED)
 
 
+def visibility(document) -> frozenset[int] | None:
+    """Who sees `document` besides those running its meeting: None for every participant, else
+    the user ids (the same rule as `documents_visible_to`, per document, for live events)."""
+    from meetings.models import Document
+
+    if document.status == Document.Status.WITHDRAWN:
+        return frozenset()
+    if document.status != Document.Status.RELEASED:
+        return frozenset({document.uploaded_by_id})
+    if document.confidential:
+        return frozenset({document.uploaded_by_id, *document.readers.values_list("pk", flat=True)})
+    return None
+
+
+def runner_user_ids(meeting: Meeting) -> set[int]:
+    """The named chair and secretaries: they see every document of the meeting, so they are never
+    told that one left their sight."""
+    return set(Participant.objects.filter(meeting=meeting, role__in=RUNNER_ROLES).values_list("user_id", flat=True))
+
+
+def document_approvers(meeting: Meeting) -> list[User]:
+    """Who is asked to approve a document a preparing unit uploaded: the meeting's secretaries
+    and its creator."""
+    ids = set(Participant.objects.filter(meeting=meeting, role=Participant.Role.SECRETARY)
+              .values_list("user_id", flat=True))
+    ids.add(meeting.created_by_id)
+    return list(User.objects.filter(pk__in=ids))
+
+
+def lock_document(document, *, actor: User):
+    """Inside an action: the document's meeting locked (`lock_meeting`: changes to one meeting
+    queue up there, meeting before document), then the document row FOR UPDATE, with what `actor`
+    may do in the meeting. NotFoundError for a document outside meetings or one `actor` may not see."""
+    from meetings.models import Document
+
+    if document.meeting_id is None:
+        raise NotFoundError(_("Document not found."))
+    access = lock_meeting(document.meeting, actor=actor)
+    if not documents_visible_to(access).filter(pk=document.pk).exists():
+        raise NotFoundError(_("Document not found."))
+    return access, Document.objects.select_for_update().get(pk=document.pk)
+
+
+def meeting_document(user: User, document_id: int):
+    """A meeting's document by id as `user` may read it, with their access to the meeting;
+    NotFoundError for anything else (a signing upload or an opinion draft has no meeting)."""
+    document = document_for_reader(user, document_id)
+    if document.meeting_id is None:
+        raise NotFoundError(_("Document not found."))
+    return meeting_access(user, document.meeting_id), document
+
+
+def meeting_agenda_item(meeting: Meeting, item_id: int | None):
+    """The agenda item a document is filed under: one of this meeting's, or a 400."""
+    from meetings.models import AgendaItem
+
+    if item_id is None:
+        return None
+    item = AgendaItem.objects.filter(meeting=meeting, pk=item_id).first()
+    if item is None:
+        raise ActionError("bad_agenda_item", _("This agenda item does not belong to the meeting."))
+    return item
+
+
+def meeting_folder(meeting: Meeting, folder_id: int | None):
+    """A document folder: one of this meeting's, or a 400."""
+    from meetings.models import DocumentFolder
+
+    if folder_id is None:
+        return None
+    folder = DocumentFolder.objects.filter(meeting=meeting, pk=folder_id).first()
+    if folder is None:
+        raise ActionError("bad_folder", _("This folder does not belong to the meeting."))
+    return folder
+
+
+def document_type(type_id: int | None):
+    """A document type from the catalog, or a 400."""
+    from meetings.models import DocumentType
+
+    if type_id is None:
+        return None
+    doc_type = DocumentType.objects.filter(pk=type_id).first()
+    if doc_type is None:
+        raise ActionError("bad_document_type", _("Unknown document type."))
+    return doc_type
+
+
+def document_types_for(user: User) -> QuerySet:
+    """The document types `user` may use: the catalog's common ones and their units'."""
+    from meetings.models import DocumentType
+
+    units = document_type_unit_ids(user)
+    if units is None:
+        return DocumentType.objects.all()
+    return DocumentType.objects.filter(Q(unit__isnull=True) | Q(unit_id__in=units))
+
+
 def may_manage_document_types(user: User) -> bool:
     """The catalog right (outside a system admin it reaches only a unit's rows, so it needs a unit)."""
     return may_manage_catalogs(user)
@@ -399,9 +497,10 @@ def document_type_unit_ids(user: User) -> set[int] | None:
     """Units whose document types `user` may use (None = all): their own, those above, those managed."""
     if is_system_admin(user):
         return None
-    if not user.is_authenticated or not user.unit_id:
+    unit = user.unit if user.is_authenticated else None
+    if unit is None:
         return set()
-    return {u.pk for u in [user.unit, *user.unit.ancestors()]} | catalog_unit_ids(user) | managed_unit_ids(user)
+    return {u.pk for u in [unit, *unit.ancestors()]} | catalog_unit_ids(user) | managed_unit_ids(user)
 
 
 # --- written opinions ---------------------------------------------------------------------------
@@ -486,10 +585,12 @@ def manages_round(user: User, rnd: OpinionRound) -> bool:
     return runs_meeting_of(user, rnd.meeting_id)
 
 
-def round_access(user: User, round_id: int) -> RoundAccess:
+def round_access(user: User, round_id: int, *, for_update: bool = False) -> RoundAccess:
     """The round as `user` may see it; NotFoundError for anyone neither running nor asked."""
-    rnd = rounds_visible_to(user).select_related("draft", "meeting", "unit", "created_by").filter(
-        pk=round_id).first() if user.is_authenticated else None
+    rounds = rounds_visible_to(user).select_related("draft", "meeting", "unit", "created_by")
+    if for_update:
+        rounds = rounds.select_for_update(of=("self",))
+    rnd = rounds.filter(pk=round_id).first() if user.is_authenticated else None
     if rnd is None:
         raise NotFoundError(_("Opinion round not found."))
     asked = OpinionRecipient.objects.filter(round=rnd, user=user).exists()
@@ -499,6 +600,51 @@ def round_access(user: User, round_id: int) -> RoundAccess:
 def require_manager(access: RoundAccess) -> None:
     if not access.manages:
         raise PermissionDeniedError(_("Only the secretary who runs this round may do this."))
+
+
+def lock_round(rnd: OpinionRound, *, actor: User) -> RoundAccess:
+    """Inside an action: the round re-read FOR UPDATE (answers, reminders and closing queue up
+    here) and what `actor` may do in it; NotFoundError if they may not see it."""
+    return round_access(actor, rnd.pk, for_update=True)
+
+
+def require_asked(access: RoundAccess) -> None:
+    if not access.asked:
+        raise PermissionDeniedError(_("Your opinion was not asked in this round."))
+
+
+def opinion_unit(user: User, unit_id: int | None):
+    """The unit a round outside meetings is asked for: the one named, else the asker's own; only
+    a unit `user` administers (403 otherwise)."""
+    from ecabinet.models import Unit
+
+    units = opinion_unit_ids(user)
+    if unit_id is None and user.unit_id in units:
+        unit_id = user.unit_id
+    if unit_id is None or unit_id not in units:
+        raise PermissionDeniedError(
+            _("Only a meeting's secretary or a unit administrator may ask for written opinions."))
+    return Unit.objects.get(pk=unit_id)
+
+
+# --- personal notes ------------------------------------------------------------------------------
+
+def notes_of(user: User) -> QuerySet:
+    """The only way notes are read: always filtered by their owner."""
+    from meetings.models import PersonalNote
+
+    return PersonalNote.objects.filter(user=user) if user.is_authenticated else PersonalNote.objects.none()
+
+
+def own_note(user: User, note_id: int, *, for_update: bool = False):
+    """One of `user`'s own notes; NotFoundError for anyone else's (not even an administrator reads them)."""
+    notes = notes_of(user)
+    if for_update:
+        notes = notes.select_for_update()
+    note = notes.filter(pk=note_id).first()
+    if note is None:
+        raise NotFoundError(_("Note not found."))
+    return note
 def may_receive_original(user: User, document) -> bool:
     """Whether `user` receives the exact stored bytes of `document` (its signatures intact)
     rather than a copy stamped with their name, which breaks every signature in it.

@@ -30,9 +30,8 @@ from typing import IO, TypeVar
 from django.conf import settings
 from django.db.models import Model
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -41,7 +40,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from ecabinet.clientip import client_ip
-from ecabinet.errors import ActionError, ConflictError, NotFoundError
+from ecabinet.errors import ConflictError, NotFoundError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import whole_number
 from ecabinet.models import User
@@ -104,7 +103,7 @@ def deliver_generated_pdf(request: AuthenticatedHttpRequest, data: bytes, *, fil
                           inline: bool = False, details: dict | None = None) -> HttpResponse:
     """A PDF made for this request (a report or a preview): the same headers as a document, and
     one audit row `action` on `obj` with the SHA-256 and size of what was sent."""
-    do_record_delivery(actor=request.user, obj=obj, action=action, details={
+    do_record_delivery(obj, actor=request.user, action=action, details={
         **(details or {}), "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "inline": inline,
         "delivery": GENERATED, "path": request.path, "ip": client_ip(request),
     })
@@ -145,13 +144,6 @@ def copy_notice(user: User, document: Document, version: DocumentVersion | None)
     return {"sha256": version.sha256, "verify_url": verify_url()}
 
 
-def error_page(request: HttpRequest, exc: ActionError) -> HttpResponse:
-    """A refused delivery on a page: 404 stays a plain 404 (nothing leaks), the rest is said."""
-    if exc.status == 404:
-        raise Http404(exc.message)
-    return render(request, "meetings/error.html", {"message": exc.message}, status=exc.status)
-
-
 def verify_url() -> str:
     return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("signing_verify")
 
@@ -182,7 +174,7 @@ def _deliver_stored(request: AuthenticatedHttpRequest, *, field: FieldFile, sha2
         body, mode = data, ORIGINAL
     else:
         body, mode = _watermarked(data, request.user, sha256 if signed else None), WATERMARKED
-    do_record_delivery(actor=request.user, obj=obj, action=action, details={
+    do_record_delivery(obj, actor=request.user, action=action, details={
         **details, "sha256": sha256, "delivered_sha256": hashlib.sha256(body).hexdigest(),
         "watermarked": mode == WATERMARKED, "signed": signed, "inline": inline, "delivery": mode,
         "path": request.path, "ip": client_ip(request),

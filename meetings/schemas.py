@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 from django.db.models import Model
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt, field_validator
 
 from ecabinet.inputs import BIGINT_MAX, BIGINT_MIN, DateTime, Id, Int64, field_error, parse_datetime
 from ecabinet.models import Unit, User
@@ -178,6 +178,104 @@ class DocumentTypeOut(Out):
 
 class DocumentTypeListOut(Out):
     document_types: list[DocumentTypeOut]
+
+
+# --- documents, notes and opinions: input (one schema per change, for the page and the API) --------
+
+def multipart_body(schema: type[Schema], files: dict[str, str], required: list[str]) -> dict[str, Any]:
+    """The OpenAPI request body of a multipart endpoint: `schema`'s fields plus its files
+    (name → description). The endpoint parses the fields with `parse_input(schema, request.POST)`,
+    as the page does, and hands the file to the action, whose intake judges it."""
+    properties = dict(schema.model_json_schema().get("properties", {}))
+    for name, description in files.items():
+        properties[name] = {"type": "string", "format": "binary", "description": description}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {
+        "schema": {"type": "object", "properties": properties, "required": required}}}}}
+
+
+class DocumentUploadIn(Schema):
+    """Adding a document to a meeting (with the file, multipart)."""
+
+    title: str = ""
+    agenda_item: Id | None = None
+    folder: Id | None = None
+    doc_type: Id | None = None
+    confidential: bool = False
+
+
+class DocumentReplaceIn(Schema):
+    """A new version (with the file, multipart)."""
+
+    note: str = ""
+
+
+class ReturnIn(Schema):
+    reason: str = ""
+
+
+class ReadersIn(Schema):
+    readers: list[str] = []
+    confidential: bool | None = None
+
+
+class DocumentPatch(Schema):
+    title: str | None = None
+    folder: Id | None = None
+    doc_type: Id | None = None
+    agenda_item: Id | None = None
+
+
+class FolderIn(Schema):
+    name: str
+
+
+class DocumentTypeIn(Schema):
+    name: str = ""
+    code: str = ""
+
+
+class NoteIn(Schema):
+    text: str
+    meeting: Id | None = None
+    document: Id | None = None
+    page: Int64 | None = None
+
+
+class NotePatch(Schema):
+    text: str
+    page: Int64 | None = None
+
+
+class OpinionRoundIn(Schema):
+    """Sending a draft for written opinions (with the draft, multipart). `asked`: usernames,
+    comma or line separated, or the field repeated."""
+
+    title: str = ""
+    question: str = ""
+    deadline: str = Field("", json_schema_extra={"format": "date-time"})
+    asked: list[str] = Field([], description="usernames, comma separated (or repeat the field)")
+    meeting: Id | None = None
+    unit: Id | None = None
+
+    @field_validator("asked", mode="after")
+    @classmethod
+    def _split_names(cls, values: list[str]) -> list[str]:
+        names: list[str] = []
+        for value in values:
+            names.extend(part.strip() for part in value.replace("\n", ",").split(","))
+        return [n for n in names if n]
+
+    def deadline_at(self) -> datetime | None:
+        # parsed here rather than typed, so a bad date keeps its own error code (bad_deadline)
+        return parse_datetime(self.deadline, "deadline", code="bad_deadline")
+
+
+class AnswerIn(Schema):
+    """An answer to a round (JSON, or multipart with an optional attachment). The choice is the
+    action's to judge (bad_choice), so that the page and the API refuse it alike."""
+
+    choice: str = Field("", json_schema_extra={"enum": ["agree", "disagree", "other"]})
+    comment: str = ""
 
 
 # --- notes and opinions ------------------------------------------------------------------------
@@ -447,7 +545,7 @@ class UnitIn(Schema):
         return {"unit": resolve(Unit, self.unit, "unit", required=True), "role": self.role}
 
 
-class AnswerIn(Schema):
+class InvitationAnswerIn(Schema):
     response: str
     reason: str = ""
     delegate: str | None = None

@@ -25,7 +25,6 @@ from meetings.delivery import (
     copy_notice,
     deliver_document,
     deliver_generated_pdf,
-    error_page,
     parse_version,
 )
 from meetings.models import Document
@@ -132,10 +131,7 @@ def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
     """The PDF through the one delivery path: the signed original for those who need it, a
     watermarked copy for other readers (meetings/delivery.py)."""
     document = _document_or_404(request, document_id)
-    try:
-        return deliver_document(request, document, parse_version(request.GET.get("version")), inline=True)
-    except ActionError as exc:
-        return error_page(request, exc)
+    return deliver_document(request, document, parse_version(request.GET.get("version")), inline=True)
 
 
 def _parse_due(value: str) -> datetime | None:
@@ -248,14 +244,11 @@ def answer_pdf(request: HttpRequest, answer_id: int) -> HttpResponse:
     signature."""
     from signing.actions.opinions import signed_answer_for
 
-    try:
-        answer = signed_answer_for(request.user, answer_id)
-        document = answer.signed_document
-        number = document.versions.order_by("-number").values_list("number", flat=True).first()
-        return deliver_document(request, document, number, inline=True,
-                                filename=f"y-kien-{answer.round_id}-{answer.pk}-v{number}.pdf")
-    except ActionError as exc:
-        return error_page(request, exc)
+    answer = signed_answer_for(request.user, answer_id)
+    document = answer.signed_document
+    number = document.versions.order_by("-number").values_list("number", flat=True).first()
+    return deliver_document(request, document, number, inline=True,
+                            filename=f"y-kien-{answer.round_id}-{answer.pk}-v{number}.pdf")
 
 
 def _fresh_password(request: HttpRequest, purpose: str):  # noqa: ANN202 - FreshPassword | None

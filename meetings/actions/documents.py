@@ -1,34 +1,44 @@
-"""Documents of a meeting: upload (checked before anything is written), versions, approval
-before release, confidential readers, withdraw/delete, download audit, folders and types."""
+"""Documents of a meeting: adding one (checked before anything is written), versions, approval
+before release, confidential readers, withdraw/delete, the delivery audit, folders and types."""
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, Any
 
+from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ecabinet.access import is_system_admin
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
-from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
 from ecabinet.inputs import clean_file_name
 from ecabinet.intake import CheckedPdf, Purpose, intake_pdf
 from ecabinet.models import User
 from ecabinet.text import as_one_line, require_one_line
 from meetings.access import (
-    RUNNER_ROLES,
     MeetingAccess,
-    document_type_unit_ids,
+    document_approvers,
+    lock_document,
+    lock_meeting,
     may_edit_document,
     may_manage_document_types,
     may_remove_document,
+    meeting_access,
+    meeting_agenda_item,
+    meeting_document,
+    meeting_folder,
     require_runner,
     require_upload_target,
+    runner_user_ids,
+    visibility,
 )
 from meetings.events import audience_for, emit
 from meetings.models import (
@@ -40,6 +50,7 @@ from meetings.models import (
     Meeting,
     Participant,
 )
+from meetings.models.documents import version_upload_path
 from meetings.serializers import serialize_document
 
 RUNNER_ROLE_NAMES = ["chair", "secretary"]
@@ -69,7 +80,7 @@ class FileGuard:
                 except OSError:
                     pass
 
-    def save(self, name: str, content: IO[bytes]) -> str:
+    def save(self, name: str, content: IO[bytes] | File) -> str:
         # Storage.save never overwrites: an existing name gets a new suffix.
         content.seek(0)
         saved = default_storage.save(name, content)
@@ -77,39 +88,30 @@ class FileGuard:
         return saved
 
 
-def write_version(guard: FileGuard, document: Document, upload, checked: CheckedPdf, *, actor: User,
-                  note: str = "") -> DocumentVersion:
+def write_version(guard: FileGuard, document: Document, upload: IO[bytes] | UploadedFile | None,
+                  checked: CheckedPdf, *, actor: User, note: str = "") -> DocumentVersion:
+    """Store the checked file as the document's next version (inside the caller's transaction)."""
+    if upload is None:  # the intake refuses a missing file first; reaching here without one is a bug
+        raise ValueError("write_version needs the file the intake checked")
     number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = DocumentVersion(
         document=document, number=number, sha256=checked.sha256, size=checked.size, pages=checked.pages,
         original_name=clean_file_name(getattr(upload, "name", "")), note=note[:255], created_by=actor,
     )
-    from meetings.models.documents import version_upload_path
-
     version.file.name = guard.save(version_upload_path(version, ""), upload)
     version.save()
     return version
 
 
-# ---- visibility and live events ---------------------------------------------------------
-
-def visibility(document: Document) -> frozenset[int] | None:
-    """None: everyone in the meeting; else the user ids who see it beside the runners."""
-    if document.status == Document.Status.WITHDRAWN:
-        return frozenset()
-    if document.status != Document.Status.RELEASED:
-        return frozenset({document.uploaded_by_id})
-    if document.confidential:
-        return frozenset({document.uploaded_by_id, *document.readers.values_list("pk", flat=True)})
-    return None
-
+# ---- live events ------------------------------------------------------------------------
 
 def _audience(seen_by: frozenset[int] | None) -> dict | None:
     return None if seen_by is None else audience_for(roles=RUNNER_ROLE_NAMES, users=list(seen_by))
 
 
 def announce(document: Document, before: frozenset[int] | None, *, removed: bool = False) -> None:
-    """Emit document.removed to those who lose sight of it, then document.upserted to those who see it."""
+    """Emit document.removed to those who lose sight of it, then document.upserted to those who
+    see it (who sees what: `meetings.access.visibility`)."""
     meeting = document.meeting
     if meeting is None:
         return
@@ -120,62 +122,57 @@ def announce(document: Document, before: frozenset[int] | None, *, removed: bool
     if before is None and after is not None:
         emit(meeting, "document.removed", {"id": document.pk}, audience=None)
     elif before is not None and after is not None:
-        runners = set(Participant.objects.filter(meeting=meeting, role__in=RUNNER_ROLES)
-                      .values_list("user_id", flat=True))
-        lost = set(before) - set(after) - runners
+        lost = set(before) - set(after) - runner_user_ids(meeting)
         if lost:
             emit(meeting, "document.removed", {"id": document.pk}, audience=audience_for(users=list(lost)))
     emit(meeting, "document.upserted", {"document": serialize_document(document)}, audience=_audience(after))
 
 
-def _runner_users(meeting: Meeting) -> list[User]:
-    ids = set(Participant.objects.filter(meeting=meeting, role=Participant.Role.SECRETARY)
-              .values_list("user_id", flat=True))
-    ids.add(meeting.created_by_id)
-    return list(User.objects.filter(pk__in=ids))
-
-
 # ---- upload and versions ----------------------------------------------------------------
-
-def _upload_target(access: MeetingAccess, actor: User, agenda_item_id: int | None) -> AgendaItem | None:
-    item = None
-    if agenda_item_id is not None:
-        item = AgendaItem.objects.filter(meeting=access.meeting, pk=agenda_item_id).first()
-        if item is None:
-            raise ActionError("bad_agenda_item", _("This agenda item does not belong to the meeting."))
-    require_upload_target(access, actor, item)
-    return item
-
 
 def _check_open(meeting: Meeting) -> None:
     if meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.ENDED):
         raise ConflictError("meeting_closed", _("The meeting has ended or was cancelled."))
 
 
-def do_upload_document(
-    access: MeetingAccess, *, actor: User, upload, title: str = "", agenda_item_id: int | None = None,
-    confidential: bool = False, folder_id: int | None = None, doc_type_id: int | None = None,
+def _placement(meeting: Meeting, item: AgendaItem | None,
+               folder: DocumentFolder | None) -> tuple[AgendaItem | None, DocumentFolder | None]:
+    """The item and folder read again as they are now (who presents an item decides who may
+    upload to it); one of another meeting is refused, as when the caller resolved it."""
+    return (meeting_agenda_item(meeting, item.pk if item is not None else None),
+            meeting_folder(meeting, folder.pk if folder is not None else None))
+
+
+def _check_upload(access: MeetingAccess, actor: User, item: AgendaItem | None,
+                  folder: DocumentFolder | None) -> tuple[AgendaItem | None, DocumentFolder | None]:
+    _check_open(access.meeting)
+    item, folder = _placement(access.meeting, item, folder)
+    require_upload_target(access, actor, item)
+    return item, folder
+
+
+def do_add_meeting_document(
+    meeting: Meeting, *, actor: User, upload: UploadedFile | None, title: str = "",
+    agenda_item: AgendaItem | None = None, folder: DocumentFolder | None = None,
+    doc_type: DocumentType | None = None, confidential: bool = False,
 ) -> Document:
-    meeting = access.meeting
-    _check_open(meeting)
-    item = _upload_target(access, actor, agenda_item_id)
-    folder = None
-    if folder_id is not None:
-        folder = DocumentFolder.objects.filter(meeting=meeting, pk=folder_id).first()
-        if folder is None:
-            raise ActionError("bad_folder", _("This folder does not belong to the meeting."))
-    doc_type = None
-    if doc_type_id is not None:
-        doc_type = DocumentType.objects.filter(pk=doc_type_id).first()
-        if doc_type is None:
-            raise ActionError("bad_document_type", _("Unknown document type."))
+    """Add a PDF to a meeting: released at once when a runner adds it, else pending approval.
+
+    Who may add, and where, is settled before the (slow) PDF check, which runs outside any
+    transaction so no lock is held while a child process reads the file; the change itself is
+    one durable block that checks again under the meeting's lock."""
+    _check_upload(meeting_access(actor, meeting.pk), actor, agenda_item, folder)
     # Validate before anything is written: a refused file leaves no row and no file.
     require_one_line(title)
     checked = intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.MEETING_DOCUMENT)
     title = (title or "").strip() or _title_from_name(getattr(upload, "name", ""))
-    with FileGuard() as guard, transaction.atomic():
+    # the guard outside the transaction: the file goes also when the commit itself fails
+    with FileGuard() as guard, transaction.atomic(durable=True):
+        access = lock_meeting(meeting, actor=actor)
+        agenda_item, folder = _check_upload(access, actor, agenda_item, folder)
+        meeting = access.meeting
         document = Document.objects.create(
-            meeting=meeting, agenda_item=item, folder=folder, doc_type=doc_type, title=title[:500],
+            meeting=meeting, agenda_item=agenda_item, folder=folder, doc_type=doc_type, title=title[:500],
             confidential=bool(confidential), uploaded_by=actor,
             status=Document.Status.RELEASED if access.runs_meeting else Document.Status.PENDING,
         )
@@ -187,7 +184,7 @@ def do_upload_document(
         announce(document, frozenset())
         if document.status == Document.Status.PENDING:
             notify_users(
-                [u for u in _runner_users(meeting) if u.pk != actor.pk], kind="document.pending",
+                [u for u in document_approvers(meeting) if u.pk != actor.pk], kind="document.pending",
                 title=_("A document awaits your approval: %(title)s") % {"title": document.title},
                 url=reverse("meeting_documents", args=[meeting.pk]),
             )
@@ -201,20 +198,24 @@ def _title_from_name(name: str) -> str:
     return as_one_line(base) or _("Document")
 
 
-def _may_edit(access: MeetingAccess, document: Document, actor: User) -> bool:
-    return may_edit_document(access, document, actor)
-
-
-def do_replace_document(access: MeetingAccess, document: Document, *, actor: User, upload,
-                        note: str = "") -> DocumentVersion:
+def _check_replace(access: MeetingAccess, document: Document, actor: User) -> None:
     _check_open(access.meeting)
-    if not _may_edit(access, document, actor):
+    if not may_edit_document(access, document, actor):
         raise PermissionDeniedError(_("Only the meeting's secretary or the uploader may replace this document."))
     if document.status == Document.Status.WITHDRAWN:
         raise ConflictError("withdrawn", _("This document was withdrawn."))
+
+
+def do_replace_document(document: Document, *, actor: User, upload: UploadedFile | None,
+                        note: str = "") -> DocumentVersion:
+    """A new version of a meeting document (the old ones stay). Checked before and again under
+    the lock, the PDF check in between, as for `do_add_meeting_document`."""
+    access, _document = meeting_document(actor, document.pk)
+    _check_replace(access, document, actor)
     checked = intake_pdf(upload, name=getattr(upload, "name", ""), purpose=Purpose.DOCUMENT_VERSION)
-    with FileGuard() as guard, transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document.pk)
+    with FileGuard() as guard, transaction.atomic(durable=True):
+        access, document = lock_document(document, actor=actor)
+        _check_replace(access, document, actor)
         before = visibility(document)
         version = write_version(guard, document, upload, checked, actor=actor, note=note)
         if access.runs_meeting:
@@ -231,36 +232,37 @@ def do_replace_document(access: MeetingAccess, document: Document, *, actor: Use
     return version
 
 
-def do_review_document(access: MeetingAccess, document: Document, *, actor: User, approve: bool,
-                       reason: str = "") -> Document:
+@transaction.atomic(durable=True)
+def do_review_document(document: Document, *, actor: User, approve: bool, reason: str = "") -> Document:
+    access, document = lock_document(document, actor=actor)
     require_runner(access)
     reason = (reason or "").strip()
     if not approve and not reason:
         raise ActionError("reason_required", _("Give a reason for sending the document back."))
-    with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document.pk)
-        if document.status != Document.Status.PENDING:
-            raise ConflictError("not_pending", _("This document is not awaiting approval."),
-                                extra={"current_status": document.status})
-        before = visibility(document)
-        document.status = Document.Status.RELEASED if approve else Document.Status.RETURNED
-        document.return_reason = "" if approve else reason
-        document.reviewed_by = actor
-        document.reviewed_at = timezone.now()
-        document.save(update_fields=["status", "return_reason", "reviewed_by", "reviewed_at"])
-        record_audit(actor=actor, action="document.approve" if approve else "document.return",
-                     obj=document, details={"reason": reason})
-        announce(document, before)
-        if document.uploaded_by_id != actor.pk:
-            title = (_("Your document was approved: %(title)s") if approve
-                     else _("Your document was sent back: %(title)s")) % {"title": document.title}
-            notify_users([document.uploaded_by], kind="document.reviewed", title=title, body=reason,
-                         url=reverse("meeting_documents", args=[document.meeting_id]))
+    if document.status != Document.Status.PENDING:
+        raise ConflictError("not_pending", _("This document is not awaiting approval."),
+                            extra={"current_status": document.status})
+    before = visibility(document)
+    document.status = Document.Status.RELEASED if approve else Document.Status.RETURNED
+    document.return_reason = "" if approve else reason
+    document.reviewed_by = actor
+    document.reviewed_at = timezone.now()
+    document.save(update_fields=["status", "return_reason", "reviewed_by", "reviewed_at"])
+    record_audit(actor=actor, action="document.approve" if approve else "document.return",
+                 obj=document, details={"reason": reason})
+    announce(document, before)
+    if document.uploaded_by_id != actor.pk:
+        title = (_("Your document was approved: %(title)s") if approve
+                 else _("Your document was sent back: %(title)s")) % {"title": document.title}
+        notify_users([document.uploaded_by], kind="document.reviewed", title=title, body=reason,
+                     url=reverse("meeting_documents", args=[document.meeting_id]))
     return document
 
 
-def do_set_readers(access: MeetingAccess, document: Document, *, actor: User, usernames: list[str],
+@transaction.atomic(durable=True)
+def do_set_readers(document: Document, *, actor: User, usernames: list[str],
                    confidential: bool | None = None) -> Document:
+    access, document = lock_document(document, actor=actor)
     require_runner(access)
     names = sorted({u.strip() for u in usernames if u and u.strip()})
     users = list(User.objects.filter(username__in=names, is_active=True))
@@ -272,33 +274,39 @@ def do_set_readers(access: MeetingAccess, document: Document, *, actor: User, us
     if outside:
         raise ActionError("not_participants",
                           _("Readers must take part in the meeting: %(names)s") % {"names": ", ".join(outside)})
-    with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document.pk)
-        before = visibility(document)
-        if confidential is not None:
-            document.confidential = bool(confidential)
-            document.save(update_fields=["confidential"])
-        document.readers.set(users)
-        record_audit(actor=actor, action="document.readers", obj=document, details={
-            "readers": names, "confidential": document.confidential,
-        })
-        announce(document, before)
+    before = visibility(document)
+    if confidential is not None:
+        document.confidential = bool(confidential)
+        document.save(update_fields=["confidential"])
+    document.readers.set(users)
+    record_audit(actor=actor, action="document.readers", obj=document, details={
+        "readers": names, "confidential": document.confidential,
+    })
+    announce(document, before)
     return document
 
 
-def do_withdraw_document(access: MeetingAccess, document: Document, *, actor: User) -> Document:
+def withdraw_document(document: Document, *, actor: User) -> Document:
+    """Withdraw inside the caller's transaction, without a permission check: for an action that
+    withdraws a document as part of its own change (reopening frozen minutes). Files, versions
+    and signatures stay; its readers see it go."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.status == Document.Status.WITHDRAWN:
+        return document
+    before = visibility(document)
+    document.status = Document.Status.WITHDRAWN
+    document.save(update_fields=["status"])
+    record_audit(actor=actor, action="document.withdraw", obj=document)
+    announce(document, before)
+    return document
+
+
+@transaction.atomic(durable=True)
+def do_withdraw_document(document: Document, *, actor: User) -> Document:
+    access, document = lock_document(document, actor=actor)
     if not may_remove_document(access, document, actor):
         raise PermissionDeniedError(_("Only the meeting's secretary may withdraw a released document."))
-    with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document.pk)
-        if document.status == Document.Status.WITHDRAWN:
-            return document
-        before = visibility(document)
-        document.status = Document.Status.WITHDRAWN
-        document.save(update_fields=["status"])
-        record_audit(actor=actor, action="document.withdraw", obj=document)
-        announce(document, before)
-    return document
+    return withdraw_document(document, actor=actor)
 
 
 def _referenced_elsewhere(document: Document) -> bool:
@@ -306,50 +314,55 @@ def _referenced_elsewhere(document: Document) -> bool:
     own = {("meetings", "documentversion"), ("meetings", "personalnote")}
     for model, instance in ((Document, document), *[(DocumentVersion, v) for v in document.versions.all()]):
         for rel in model._meta.related_objects:
-            key = (rel.related_model._meta.app_label, rel.related_model._meta.model_name)
+            related = rel.related_model
+            if isinstance(related, str):  # a lazy "self" reference: resolved by the time this runs
+                related = model
+            key = (related._meta.app_label, related._meta.model_name)
             if key in own or rel.many_to_many:
                 continue
-            if rel.related_model._default_manager.filter(**{rel.field.name: instance}).exists():
+            if related._default_manager.filter(**{rel.field.name: instance}).exists():
                 return True
     return False
 
 
-def do_delete_document(access: MeetingAccess, document: Document, *, actor: User) -> None:
+@transaction.atomic(durable=True)
+def do_delete_document(document: Document, *, actor: User) -> None:
+    access, document = lock_document(document, actor=actor)
     if not may_remove_document(access, document, actor):
         raise PermissionDeniedError(_("Only the meeting's secretary may delete a released document."))
-    with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document.pk)
-        if _referenced_elsewhere(document):
-            raise ConflictError("referenced", _("This document is referenced (signed or used elsewhere); "
-                                                "withdraw it instead of deleting it."))
-        before = visibility(document)
-        names = list(document.versions.values_list("file", flat=True))
-        record_audit(actor=actor, action="document.delete", obj=document, details={
-            "title": document.title, "files": names,
-        })
-        announce(document, before, removed=True)
-        document_id = document.pk
-        document.delete()
+    if _referenced_elsewhere(document):
+        raise ConflictError("referenced", _("This document is referenced (signed or used elsewhere); "
+                                            "withdraw it instead of deleting it."))
+    before = visibility(document)
+    names = list(document.versions.values_list("file", flat=True))
+    record_audit(actor=actor, action="document.delete", obj=document, details={
+        "title": document.title, "files": names,
+    })
+    announce(document, before, removed=True)
+    document_id = document.pk
+    document.delete()
 
-        def remove_files() -> None:
-            for name in names:
-                if not DocumentVersion.objects.filter(file=name).exclude(document_id=document_id).exists():
-                    default_storage.delete(name)
+    def remove_files() -> None:
+        for name in names:
+            if not DocumentVersion.objects.filter(file=name).exclude(document_id=document_id).exists():
+                default_storage.delete(name)
 
-        transaction.on_commit(remove_files, robust=True)
+    transaction.on_commit(remove_files, robust=True)
 
 
-@transaction.atomic
-def do_record_delivery(*, actor: User, obj, action: str, details: dict) -> None:
+@transaction.atomic(durable=True)
+def do_record_delivery(obj: Model, *, actor: User, action: str, details: dict[str, Any]) -> None:
     """The audit row of one PDF sent to someone (meetings/delivery.py is the only caller): a stored
-    document's version or attachment, or a generated report or preview."""
+    document's version or attachment, or a generated report or preview. An action because it
+    writes a row; the caller resolved `obj` through the reading rule, which is the permission."""
     record_audit(actor=actor, action=action, obj=obj, details=details)
 
 
 # ---- folders and the document-type catalog ----------------------------------------------
 
-@transaction.atomic
-def do_create_folder(access: MeetingAccess, *, actor: User, name: str) -> DocumentFolder:
+@transaction.atomic(durable=True)
+def do_create_folder(meeting: Meeting, *, actor: User, name: str) -> DocumentFolder:
+    access = lock_meeting(meeting, actor=actor)
     require_runner(access)
     name = (name or "").strip()
     if not name:
@@ -362,25 +375,21 @@ def do_create_folder(access: MeetingAccess, *, actor: User, name: str) -> Docume
     return folder
 
 
-@transaction.atomic
-def do_move_document(access: MeetingAccess, document: Document, *, actor: User, folder_id: int | None,
-                     doc_type_id: int | None = None, agenda_item_id: int | None = None,
+@transaction.atomic(durable=True)
+def do_move_document(document: Document, *, actor: User, folder: DocumentFolder | None = None,
+                     doc_type: DocumentType | None = None, agenda_item: AgendaItem | None = None,
                      title: str | None = None) -> Document:
+    """Rename, file under a folder or an agenda item, set the type (None: left as it is)."""
+    access, document = lock_document(document, actor=actor)
     require_runner(access)
-    document = Document.objects.select_for_update().get(pk=document.pk)
+    agenda_item, folder = _placement(access.meeting, agenda_item, folder)
     before = visibility(document)
-    if folder_id is not None:
-        document.folder = DocumentFolder.objects.filter(meeting=access.meeting, pk=folder_id).first()
-        if document.folder is None:
-            raise ActionError("bad_folder", _("This folder does not belong to the meeting."))
-    if doc_type_id is not None:
-        document.doc_type = DocumentType.objects.filter(pk=doc_type_id).first()
-        if document.doc_type is None:
-            raise ActionError("bad_document_type", _("Unknown document type."))
-    if agenda_item_id is not None:
-        document.agenda_item = AgendaItem.objects.filter(meeting=access.meeting, pk=agenda_item_id).first()
-        if document.agenda_item is None:
-            raise ActionError("bad_agenda_item", _("This agenda item does not belong to the meeting."))
+    if folder is not None:
+        document.folder = folder
+    if doc_type is not None:
+        document.doc_type = doc_type
+    if agenda_item is not None:
+        document.agenda_item = agenda_item
     if title is not None and title.strip():
         require_one_line(title)
         document.title = title.strip()[:500]
@@ -392,15 +401,13 @@ def do_move_document(access: MeetingAccess, document: Document, *, actor: User, 
     return document
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_create_document_type(*, actor: User, name: str, code: str) -> DocumentType:
     if not may_manage_document_types(actor):
         raise PermissionDeniedError(_("Only administrators may change the document types."))
     name, code = (name or "").strip(), (code or "").strip().lower()
     if not name or not code:
         raise ActionError("bad_request", _("Give a name and a code."))
-    from django.utils.text import slugify
-
     if slugify(code) != code:
         raise ActionError("bad_code", _("The code may contain only letters, digits and hyphens."))
     if DocumentType.objects.filter(code=code).exists():
@@ -409,21 +416,3 @@ def do_create_document_type(*, actor: User, name: str, code: str) -> DocumentTyp
     doc_type = DocumentType.objects.create(name=name[:255], code=code, unit=unit)
     record_audit(actor=actor, action="document_type.create", obj=doc_type, details={"code": code})
     return doc_type
-
-
-def document_types_for(user: User):
-    units = document_type_unit_ids(user)
-    if units is None:
-        return DocumentType.objects.all()
-    from django.db.models import Q
-
-    return DocumentType.objects.filter(Q(unit__isnull=True) | Q(unit_id__in=units))
-
-
-def find_document(access: MeetingAccess, document_id: int) -> Document:
-    from meetings.access import documents_visible_to
-
-    document = documents_visible_to(access).filter(pk=document_id).first()
-    if document is None:
-        raise NotFoundError(_("Document not found."))
-    return document

@@ -5,49 +5,52 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 
 from ecabinet.api_docs import file_response
 from ecabinet.bodylimit import upload_body_limit
-from ecabinet.errors import NotFoundError
-from ecabinet.inputs import Id, Int64, parse_int, refuse_nul
+from ecabinet.http import AuthenticatedHttpRequest
+from ecabinet.inputs import Id, Int64, parse_input, refuse_nul
 from ecabinet.intake import too_large_error
-from meetings.access import document_for_reader, documents_visible_to, meeting_access
+from meetings.access import (
+    document_for_reader,
+    document_type,
+    document_types_for,
+    documents_visible_to,
+    meeting_access,
+    meeting_agenda_item,
+    meeting_document,
+    meeting_folder,
+)
 from meetings.actions import documents as actions
 from meetings.delivery import deliver_document
 from meetings.models import Document, DocumentFolder, DocumentVersion
 from meetings.schemas import (
     DocumentDetailOut,
     DocumentListOut,
+    DocumentPatch,
+    DocumentReplaceIn,
+    DocumentTypeIn,
     DocumentTypeListOut,
     DocumentTypeOut,
+    DocumentUploadIn,
+    FolderIn,
     FolderListOut,
     FolderOut,
+    ReadersIn,
+    ReturnIn,
     VersionListOut,
     VersionOut,
+    multipart_body,
 )
 from meetings.serializers import iso, serialize_document
 
-router = Router(tags=["documents"])
+router: Router = Router(tags=["documents"])
 
-UPLOAD_FIELDS = {
-    "file": {"type": "string", "format": "binary", "description": "PDF only"},
-    "agenda_item": {"type": "integer"},
-    "confidential": {"type": "boolean"},
-    "title": {"type": "string"},
-    "folder": {"type": "integer"},
-    "doc_type": {"type": "integer"},
-}
+PDF_FILE = "PDF only"
 
 
-def multipart(fields: dict, required: list[str]) -> dict:
-    return {"requestBody": {"required": True, "content": {"multipart/form-data": {
-        "schema": {"type": "object", "properties": fields, "required": required}}}}}
-
-
-def check_content_length(request: HttpRequest) -> None:
+def check_content_length(request: AuthenticatedHttpRequest) -> None:
     """Refuse an oversized body before Django parses it (files are checked again after), then
     text fields PostgreSQL could not store."""
     try:
@@ -59,17 +62,28 @@ def check_content_length(request: HttpRequest) -> None:
     refuse_nul(request.POST)  # then the form's text fields: PostgreSQL cannot store NUL
 
 
-def form_int(data, key: str) -> int | None:
-    return parse_int(data.get(key), key, code="bad_request")
-
-
-def form_bool(data, key: str) -> bool:
-    return str(data.get(key, "")).strip().lower() in {"1", "true", "yes", "on"}
-
-
-def uploaded_file(request: HttpRequest, key: str = "file"):
+def uploaded_file(request: AuthenticatedHttpRequest, key: str = "file") -> Any:
     # Size, type and content are the intake's to judge (ecabinet/intake.py), in the action.
     return request.FILES.get(key)
+
+
+def add_meeting_document(request: AuthenticatedHttpRequest, meeting_id: int) -> Document:
+    """The page's and the API's upload: one parser, one resolution, one action."""
+    check_content_length(request)
+    data = parse_input(DocumentUploadIn, request.POST)
+    meeting = meeting_access(request.user, meeting_id).meeting
+    return actions.do_add_meeting_document(
+        meeting, actor=request.user, upload=uploaded_file(request), title=data.title,
+        agenda_item=meeting_agenda_item(meeting, data.agenda_item), folder=meeting_folder(meeting, data.folder),
+        doc_type=document_type(data.doc_type), confidential=data.confidential,
+    )
+
+
+def replace_meeting_document(request: AuthenticatedHttpRequest, document_id: int) -> DocumentVersion:
+    check_content_length(request)
+    data = parse_input(DocumentReplaceIn, request.POST)
+    _access, document = meeting_document(request.user, document_id)
+    return actions.do_replace_document(document, actor=request.user, upload=uploaded_file(request), note=data.note)
 
 
 def document_detail(document: Document, *, with_versions: bool = False) -> dict[str, Any]:
@@ -91,154 +105,114 @@ def version_detail(version: DocumentVersion) -> dict[str, Any]:
             "created_by": version.created_by_id, "created_at": iso(version.created_at)}
 
 
-def _doc_access(request: HttpRequest, document_id: Id):
-    document = document_for_reader(request.user, document_id)
-    if document.meeting_id is None:
-        raise NotFoundError(_("Document not found."))
-    return meeting_access(request.user, document.meeting_id), document
+def _document(request: AuthenticatedHttpRequest, document_id: int) -> Document:
+    return meeting_document(request.user, document_id)[1]
 
 
 @router.get("/meetings/{meeting_id}/documents", response=DocumentListOut, exclude_unset=True, summary="Documents of a meeting the caller may see")
-def list_documents(request: HttpRequest, meeting_id: Id):
+def list_documents(request: AuthenticatedHttpRequest, meeting_id: Id):
     access = meeting_access(request.user, meeting_id)
     docs = documents_visible_to(access).prefetch_related("versions", "readers")
     return {"documents": [document_detail(d) for d in docs]}
 
 
 @router.post("/meetings/{meeting_id}/documents", summary="Upload a PDF document (multipart)",
-             response={201: DocumentDetailOut}, openapi_extra=multipart(UPLOAD_FIELDS, ["file"]))
-def upload_document(request: HttpRequest, meeting_id: Id):
-    check_content_length(request)
-    access = meeting_access(request.user, meeting_id)
-    data = request.POST
-    document = actions.do_upload_document(
-        access, actor=request.user, upload=uploaded_file(request), title=data.get("title", ""),
-        agenda_item_id=form_int(data, "agenda_item"), confidential=form_bool(data, "confidential"),
-        folder_id=form_int(data, "folder"), doc_type_id=form_int(data, "doc_type"),
-    )
-    return Status(201, document_detail(document, with_versions=True))
+             response={201: DocumentDetailOut},
+             openapi_extra=multipart_body(DocumentUploadIn, {"file": PDF_FILE}, ["file"]))
+def upload_document(request: AuthenticatedHttpRequest, meeting_id: Id) -> Status:
+    return Status(201, document_detail(add_meeting_document(request, meeting_id), with_versions=True))
 
 
 @router.get("/documents/{document_id}", response=DocumentDetailOut, summary="A document with its versions")
-def get_document(request: HttpRequest, document_id: Id):
+def get_document(request: AuthenticatedHttpRequest, document_id: Id):
     return document_detail(document_for_reader(request.user, document_id), with_versions=True)
 
 
 @router.get("/documents/{document_id}/versions", response=VersionListOut, summary="Every version of a document")
-def list_versions(request: HttpRequest, document_id: Id):
+def list_versions(request: AuthenticatedHttpRequest, document_id: Id):
     document = document_for_reader(request.user, document_id)
     return {"versions": [version_detail(v) for v in document.versions.order_by("number")]}
 
 
 @router.post("/documents/{document_id}/versions", summary="Replace: upload a new version (multipart)",
-             response={201: VersionOut}, openapi_extra=multipart(
-                 {"file": UPLOAD_FIELDS["file"], "note": {"type": "string"}}, ["file"]))
-def replace_document(request: HttpRequest, document_id: Id):
-    check_content_length(request)
-    access, document = _doc_access(request, document_id)
-    version = actions.do_replace_document(access, document, actor=request.user, upload=uploaded_file(request),
-                                          note=request.POST.get("note", ""))
-    return Status(201, version_detail(version))
+             response={201: VersionOut},
+             openapi_extra=multipart_body(DocumentReplaceIn, {"file": PDF_FILE}, ["file"]))
+def replace_document(request: AuthenticatedHttpRequest, document_id: Id) -> Status:
+    return Status(201, version_detail(replace_meeting_document(request, document_id)))
 
 
 @router.get("/documents/{document_id}/file", summary="The PDF, original or watermarked for the caller (?version=N)",
             response={200: None},
             openapi_extra=file_response("application/pdf", "The PDF: the signed original or a watermarked copy"))
-def document_file(request: HttpRequest, document_id: Id, version: Int64 | None = None, inline: bool = False):
+def document_file(request: AuthenticatedHttpRequest, document_id: Id, version: Int64 | None = None, inline: bool = False):
     document = document_for_reader(request.user, document_id)
     return deliver_document(request, document, version, inline=inline)
 
 
-class ReturnIn(Schema):
-    reason: str
-
-
 @router.post("/documents/{document_id}/approve", response=DocumentDetailOut, exclude_unset=True, summary="Release a pending document")
-def approve_document(request: HttpRequest, document_id: Id):
-    access, document = _doc_access(request, document_id)
-    return document_detail(actions.do_review_document(access, document, actor=request.user, approve=True))
-
-
-@router.post("/documents/{document_id}/return", response=DocumentDetailOut, exclude_unset=True, summary="Send a pending document back with a reason")
-def return_document(request: HttpRequest, document_id: Id, payload: ReturnIn):
-    access, document = _doc_access(request, document_id)
-    return document_detail(actions.do_review_document(access, document, actor=request.user, approve=False,
-                                                      reason=payload.reason))
-
-
-class ReadersIn(Schema):
-    readers: list[str]
-    confidential: bool | None = None
-
-
-@router.put("/documents/{document_id}/readers", response=DocumentDetailOut, exclude_unset=True, summary="Set who may read a confidential document")
-def set_readers(request: HttpRequest, document_id: Id, payload: ReadersIn):
-    access, document = _doc_access(request, document_id)
-    document = actions.do_set_readers(access, document, actor=request.user, usernames=payload.readers,
-                                      confidential=payload.confidential)
+def approve_document(request: AuthenticatedHttpRequest, document_id: Id):
+    document = actions.do_review_document(_document(request, document_id), actor=request.user, approve=True)
     return document_detail(document)
 
 
-class DocumentPatch(Schema):
-    title: str | None = None
-    folder: Id | None = None
-    doc_type: Id | None = None
-    agenda_item: Id | None = None
+@router.post("/documents/{document_id}/return", response=DocumentDetailOut, exclude_unset=True, summary="Send a pending document back with a reason")
+def return_document(request: AuthenticatedHttpRequest, document_id: Id, payload: ReturnIn):
+    document = actions.do_review_document(_document(request, document_id), actor=request.user, approve=False,
+                                          reason=payload.reason)
+    return document_detail(document)
+
+
+@router.put("/documents/{document_id}/readers", response=DocumentDetailOut, exclude_unset=True, summary="Set who may read a confidential document")
+def set_readers(request: AuthenticatedHttpRequest, document_id: Id, payload: ReadersIn):
+    document = actions.do_set_readers(_document(request, document_id), actor=request.user,
+                                      usernames=payload.readers, confidential=payload.confidential)
+    return document_detail(document)
 
 
 @router.patch("/documents/{document_id}", response=DocumentDetailOut, exclude_unset=True, summary="Rename, move to a folder or item, set the type")
-def patch_document(request: HttpRequest, document_id: Id, payload: DocumentPatch):
-    access, document = _doc_access(request, document_id)
-    document = actions.do_move_document(access, document, actor=request.user, folder_id=payload.folder,
-                                        doc_type_id=payload.doc_type, agenda_item_id=payload.agenda_item,
-                                        title=payload.title)
+def patch_document(request: AuthenticatedHttpRequest, document_id: Id, payload: DocumentPatch):
+    access, document = meeting_document(request.user, document_id)
+    meeting = access.meeting
+    document = actions.do_move_document(
+        document, actor=request.user, folder=meeting_folder(meeting, payload.folder),
+        doc_type=document_type(payload.doc_type), agenda_item=meeting_agenda_item(meeting, payload.agenda_item),
+        title=payload.title)
     return document_detail(document)
 
 
 @router.post("/documents/{document_id}/withdraw", response=DocumentDetailOut, exclude_unset=True, summary="Withdraw a document (files are kept)")
-def withdraw_document(request: HttpRequest, document_id: Id):
-    access, document = _doc_access(request, document_id)
-    return document_detail(actions.do_withdraw_document(access, document, actor=request.user))
+def withdraw_document(request: AuthenticatedHttpRequest, document_id: Id):
+    return document_detail(actions.do_withdraw_document(_document(request, document_id), actor=request.user))
 
 
 @router.delete("/documents/{document_id}", summary="Delete a document nothing refers to", response={204: None})
-def delete_document(request: HttpRequest, document_id: Id):
-    access, document = _doc_access(request, document_id)
-    actions.do_delete_document(access, document, actor=request.user)
+def delete_document(request: AuthenticatedHttpRequest, document_id: Id):
+    actions.do_delete_document(_document(request, document_id), actor=request.user)
     return Status(204, None)
 
 
-class FolderIn(Schema):
-    name: str
-
-
 @router.get("/meetings/{meeting_id}/document-folders", response=FolderListOut, summary="Document folders of a meeting")
-def list_folders(request: HttpRequest, meeting_id: Id):
+def list_folders(request: AuthenticatedHttpRequest, meeting_id: Id):
     access = meeting_access(request.user, meeting_id)
     return {"folders": [{"id": f.pk, "name": f.name, "position": f.position}
                         for f in DocumentFolder.objects.filter(meeting=access.meeting)]}
 
 
 @router.post("/meetings/{meeting_id}/document-folders", summary="Add a document folder", response={201: FolderOut})
-def create_folder(request: HttpRequest, meeting_id: Id, payload: FolderIn):
-    access = meeting_access(request.user, meeting_id)
-    folder = actions.do_create_folder(access, actor=request.user, name=payload.name)
+def create_folder(request: AuthenticatedHttpRequest, meeting_id: Id, payload: FolderIn):
+    meeting = meeting_access(request.user, meeting_id).meeting
+    folder = actions.do_create_folder(meeting, actor=request.user, name=payload.name)
     return Status(201, {"id": folder.pk, "name": folder.name, "position": folder.position})
 
 
-class DocumentTypeIn(Schema):
-    name: str
-    code: str
-
-
 @router.get("/document-types", response=DocumentTypeListOut, summary="The document-type catalog")
-def list_document_types(request: HttpRequest):
+def list_document_types(request: AuthenticatedHttpRequest):
     return {"document_types": [{"id": t.pk, "name": t.name, "code": t.code, "unit": t.unit_id}
-                               for t in actions.document_types_for(request.user)]}
+                               for t in document_types_for(request.user)]}
 
 
 @router.post("/document-types", summary="Add a document type (administrators)", response={201: DocumentTypeOut})
-def create_document_type(request: HttpRequest, payload: DocumentTypeIn):
+def create_document_type(request: AuthenticatedHttpRequest, payload: DocumentTypeIn):
     doc_type = actions.do_create_document_type(actor=request.user, name=payload.name, code=payload.code)
     return Status(201, {"id": doc_type.pk, "name": doc_type.name, "code": doc_type.code, "unit": doc_type.unit_id})
 

@@ -17,9 +17,9 @@ from meetings.schemas import (
     AgendaItemVersionOut,
     AgendaPatch,
     AgendaStateOut,
-    AnswerIn,
     CancelIn,
     CopyIn,
+    InvitationAnswerIn,
     IssuingBodyOut,
     MeetingDetailOut,
     MeetingIn,
@@ -141,7 +141,7 @@ def remove_participant(request: AuthenticatedHttpRequest, meeting_id: Id, partic
 
 
 @router.post("/meetings/{meeting_id}/answer", response=ParticipantOut, summary="Answer the invitation: attend, decline (reason), delegate")
-def answer(request: AuthenticatedHttpRequest, meeting_id: Id, payload: AnswerIn):
+def answer(request: AuthenticatedHttpRequest, meeting_id: Id, payload: InvitationAnswerIn):
     participant = act.do_answer_invitation(_meeting(request, meeting_id), actor=request.user, **payload.changes())
     return serialize_participant(participant)
 

@@ -1,33 +1,38 @@
 """Written-opinion pages: my rounds, send a draft, a round (answer form or the secretary's
-summary with remind/close/export)."""
+summary with remind/close/export). Refusals are answered by `ecabinet.refusals`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ecabinet.errors import ActionError
+from ecabinet.http import AuthenticatedHttpRequest
+from ecabinet.refusals import FormPage, refusal_response, wants_json
 from meetings.access import (
     may_open_opinion_rounds,
     may_receive_original,
     opinion_unit_ids,
+    round_access,
+    rounds_visible_to,
     run_meeting_ids,
 )
 from meetings.actions import opinions as actions
-from meetings.api.documents import check_content_length, form_int, uploaded_file
-from meetings.api.opinions import _parse_deadline, export_response, usernames_from
+from meetings.api.opinions import answer_round_from, create_opinion_round, export_response
 from meetings.models import Meeting, OpinionAnswer
-from meetings.views.documents import page, refused, wants_json
+from meetings.views.documents import page
 
 
 @page
-def opinion_list(request: HttpRequest) -> HttpResponse:
-    rounds = actions.rounds_visible_to(request.user).select_related("meeting").order_by("-created_at")[:500]
+def opinion_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    rounds = rounds_visible_to(request.user).select_related("meeting").order_by("-created_at")[:500]
     answered = set(OpinionAnswer.objects.filter(user=request.user).values_list("round_id", flat=True))
     return render(request, "meetings/documents/opinion_list.html", {
         "rounds": rounds, "answered": answered, "now": timezone.now(),
@@ -36,41 +41,30 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
 
 
 @page
-def opinion_new(request: HttpRequest) -> HttpResponse:
+def opinion_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
-            check_content_length(request)
-            data = request.POST
-            rnd = actions.do_create_round(
-                actor=request.user, title=data.get("title", ""), question=data.get("question", ""),
-                deadline=_parse_deadline(data.get("deadline", "")), usernames=usernames_from(data),
-                upload=uploaded_file(request), meeting_id=form_int(data, "meeting"),
-                unit_id=form_int(data, "unit"),
-            )
+            rnd = create_opinion_round(request)
         except ActionError as exc:
-            if wants_json(request):
-                return refused(request, exc, reverse("opinion_new"))
-            return render(request, "meetings/documents/opinion_new.html",
-                          {"error": exc.message, "form": request.POST, **_new_context(request)}, status=exc.status)
+            context = {"form": request.POST, **_new_context(request)}
+            return refusal_response(request, exc, form=FormPage("meetings/documents/opinion_new.html", context))
         url = reverse("opinion_detail", args=[rnd.pk])
         if wants_json(request):
-            from django.http import JsonResponse
-
             return JsonResponse({"id": rnd.pk, "url": url}, status=201)
         messages.success(request, _("The draft was sent for written opinions."))
         return redirect(url)
     return render(request, "meetings/documents/opinion_new.html", {"form": request.GET, **_new_context(request)})
 
 
-def _new_context(request: HttpRequest) -> dict:
+def _new_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     user = request.user
     meetings = Meeting.objects.filter(pk__in=run_meeting_ids(user)).order_by("-starts_at")
     return {"meetings": meetings[:100], "unit_ids": opinion_unit_ids(user)}
 
 
 @page
-def opinion_detail(request: HttpRequest, round_id: int) -> HttpResponse:
-    access = actions.round_access(request.user, round_id)
+def opinion_detail(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
+    access = round_access(request.user, round_id)
     rnd = access.round
     context = {"round": rnd, "access": access, "choices": OpinionAnswer.Choice.choices,
                "my_answer": OpinionAnswer.objects.filter(round=rnd, user=request.user).first(),
@@ -82,42 +76,30 @@ def opinion_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @page
 @require_POST
-def opinion_action(request: HttpRequest, round_id: int, action: str) -> HttpResponse:
-    access = actions.round_access(request.user, round_id)
-    back = reverse("opinion_detail", args=[round_id])
-    try:
-        if action == "answer":
-            check_content_length(request)
-            actions.do_answer(access, actor=request.user, choice=request.POST.get("choice", ""),
-                              comment=request.POST.get("comment", ""), upload=uploaded_file(request))
-            messages.success(request, _("Your opinion was recorded."))
-        elif action == "remind":
-            count = actions.do_remind(access, actor=request.user)
-            messages.success(request, _("Reminders sent: %(count)s.") % {"count": count})
-        elif action == "close":
-            actions.do_close_round(access, actor=request.user)
-            messages.success(request, _("The round was closed."))
-        else:
-            raise Http404
-    except ActionError as exc:
-        return refused(request, exc, back)
-    return redirect(back)
+def opinion_action(request: AuthenticatedHttpRequest, round_id: int, action: str) -> HttpResponse:
+    rnd = round_access(request.user, round_id).round
+    if action == "answer":
+        answer_round_from(request, round_id)
+        messages.success(request, _("Your opinion was recorded."))
+    elif action == "remind":
+        count = actions.do_remind(rnd, actor=request.user)
+        messages.success(request, _("Reminders sent: %(count)s.") % {"count": count})
+    elif action == "close":
+        actions.do_close_round(rnd, actor=request.user)
+        messages.success(request, _("The round was closed."))
+    else:
+        raise Http404
+    return redirect("opinion_detail", round_id)
 
 
 @page
-def opinion_export(request: HttpRequest, round_id: int, fmt: str) -> HttpResponse:
+def opinion_export(request: AuthenticatedHttpRequest, round_id: int, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "pdf"):
         raise Http404
-    try:
-        return export_response(request, round_id, fmt)
-    except ActionError as exc:
-        if exc.status == 404:
-            raise Http404(exc.message) from None
-        messages.error(request, exc.message)
-        return redirect("opinion_detail", round_id)
+    return export_response(request, round_id, fmt)
 
 
-urlpatterns = [
+urlpatterns: list[URLPattern] = [
     path("opinions/", opinion_list, name="opinion_list"),
     path("opinions/new/", opinion_new, name="opinion_new"),
     path("opinions/<int:round_id>/", opinion_detail, name="opinion_detail"),

@@ -37,9 +37,9 @@ from meetings.ical import feed_response
 from meetings.models import Meeting, MeetingRoom, MeetingType, Participant
 from meetings.schemas import (
     AgendaIn,
-    AnswerIn,
     CancelIn,
     CopyIn,
+    InvitationAnswerIn,
     MeetingIn,
     ParticipantIn,
     ParticipantPatch,
@@ -318,7 +318,7 @@ def meeting_participant_remove(request: AuthenticatedHttpRequest, meeting: Meeti
 
 @meeting_post
 def meeting_answer(request: AuthenticatedHttpRequest, meeting: Meeting) -> str:
-    data = parse_input(AnswerIn, request.POST)
+    data = parse_input(InvitationAnswerIn, request.POST)
     act.do_answer_invitation(meeting, actor=request.user, **data.changes())
     return _("Your answer was recorded.")
 

@@ -18,7 +18,7 @@ from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
 from meetings.access import MeetingAccess, meeting_access, require_runner
-from meetings.actions.documents import FileGuard, announce, do_withdraw_document, write_version
+from meetings.actions.documents import FileGuard, announce, withdraw_document, write_version
 from meetings.models import Document, Meeting
 from signing.actions.requests import do_create_request
 from signing.minutes import build_minutes_text, place_name, signatories
@@ -236,7 +236,7 @@ def do_reopen_minutes(meeting_id: int, *, actor: User) -> Minutes:
             "was cancelled."))
     document = minutes.document
     if document is not None:
-        do_withdraw_document(access, document, actor=actor)
+        withdraw_document(document, actor=actor)
     now = timezone.now()
     minutes.status, minutes.document, minutes.signing_request, minutes.frozen_at = Minutes.Status.DRAFT, None, None, None
     # a new version: a form opened before the freeze must not save over the reopened draft

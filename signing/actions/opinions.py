@@ -24,7 +24,7 @@ from signing.opinion_pdf import answer_pdf
 
 
 def _my_answer(round_id: int, actor: User) -> OpinionAnswer:
-    from meetings.actions.opinions import round_access
+    from meetings.access import round_access
 
     round_access(actor, round_id)  # 404 for those who may not see the round (no title leaked)
     answer = OpinionAnswer.objects.filter(round_id=round_id, user=actor).first()
@@ -101,7 +101,7 @@ def _sign_answer_locked(answer_id: int, *, actor: User, cert_id: int, signer, le
 
 def signed_answer_for(user: User, answer_id: int) -> OpinionAnswer:
     """A signed answer `user` may download: their own, or any answer of a round they run."""
-    from meetings.actions.opinions import round_access
+    from meetings.access import round_access
 
     answer = OpinionAnswer.objects.filter(pk=answer_id, signed_document__isnull=False).select_related(
         "round").first() if user.is_authenticated else None

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import AuditEvent
-from meetings.access import meeting_access
 from meetings.actions import documents as document_actions
 from meetings.actions import opinions as opinion_actions
 from meetings.models import (
@@ -57,13 +56,12 @@ def world(db, settings):
     case = SimpleNamespace()
     BaseTestCase.setUpTestData.__func__(case)
     case.meeting = make_meeting(case)
-    access = meeting_access(case.owner, case.meeting.pk)
-    case.document = document_actions.do_upload_document(
-        access, actor=case.owner, upload=SimpleUploadedFile("to-trinh.pdf", pdf_bytes(1)))
+    case.document = document_actions.do_add_meeting_document(
+        case.meeting, actor=case.owner, upload=SimpleUploadedFile("to-trinh.pdf", pdf_bytes(1)))
     case.round = opinion_actions.do_create_round(
         actor=case.owner, title="Dự thảo Quy chế", question="Ý kiến về dự thảo?",
         deadline=timezone.now() + timedelta(days=3), usernames=[case.member.username],
-        upload=SimpleUploadedFile("du-thao.pdf", pdf_bytes(1)), meeting_id=case.meeting.pk)
+        upload=SimpleUploadedFile("du-thao.pdf", pdf_bytes(1)), meeting=case.meeting)
     # Signed in before any snapshot: a login writes its own audit row.
     case.as_owner, case.as_member = client_for(case.owner), client_for(case.member)
     return case

@@ -57,7 +57,8 @@ class DocumentPagesTests(BaseTestCase):
         self.page_upload(self.member, agenda_item=self.item_mine.pk)
         doc = Document.objects.get()
         base = f"/documents/{doc.pk}"
-        self.assertEqual(self.client_for(self.member).post(f"{base}/approve/").status_code, 302)
+        # refused (the member does not run the meeting): the refusal handler's 403 page
+        self.assertEqual(self.client_for(self.member).post(f"{base}/approve/").status_code, 403)
         self.assertEqual(Document.objects.get().status, "pending")
         self.assertEqual(self.client_for(self.outsider).post(f"{base}/approve/").status_code, 404)
         self.assertEqual(self.client_for(self.colleague).post(f"{base}/approve/").status_code, 404)

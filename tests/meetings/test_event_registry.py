@@ -92,13 +92,12 @@ def test_every_declared_event_comes_from_a_real_action_and_converges_for_every_r
     step(lambda: agenda_actions.do_reorder_agenda(m, actor=secretary, agenda_version=_agenda_version(m),
                                                   order=[room.items[2].pk, room.items[0].pk, room.items[1].pk]))
     # documents: one for everyone, one confidential (runners only: hidden for the others), one removed
-    access = meeting_access(secretary, m.pk)
-    open_doc = step(lambda: document_actions.do_upload_document(
-        access, actor=secretary, upload=ContentFile(pdf_bytes(1), name="to-trinh.pdf"), title="Tờ trình"))
-    step(lambda: document_actions.do_upload_document(
-        access, actor=secretary, upload=ContentFile(pdf_bytes(1), name="mat.pdf"), title="Tài liệu mật",
+    open_doc = step(lambda: document_actions.do_add_meeting_document(
+        m, actor=secretary, upload=ContentFile(pdf_bytes(1), name="to-trinh.pdf"), title="Tờ trình"))
+    step(lambda: document_actions.do_add_meeting_document(
+        m, actor=secretary, upload=ContentFile(pdf_bytes(1), name="mat.pdf"), title="Tài liệu mật",
         confidential=True))
-    step(lambda: document_actions.do_delete_document(meeting_access(secretary, m.pk), open_doc, actor=secretary))
+    step(lambda: document_actions.do_delete_document(open_doc, actor=secretary))
 
     # the room
     step(lambda: actions.do_start_meeting(m, actor=secretary))

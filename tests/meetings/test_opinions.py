@@ -178,7 +178,7 @@ class OpinionTests(BaseTestCase):
         self.assertContains(owner_page, "Nhất trí")
         self.assertContains(owner_page, 'data-testid="export-csv"')
         self.assertEqual(self.client_for(self.owner).get(f"/opinions/{rid}/export.csv").status_code, 200)
-        self.assertEqual(member.get(f"/opinions/{rid}/export.csv").status_code, 302)
+        self.assertEqual(member.get(f"/opinions/{rid}/export.csv").status_code, 403)
         outsider = self.client_for(self.outsider)
         response = outsider.get(f"/opinions/{rid}/")
         self.assertEqual(response.status_code, 404)

@@ -15,7 +15,7 @@ from meetings.access import meeting_access, meeting_permissions, room_permission
 from meetings.actions import preparation as prep
 from meetings.actions import room as room_actions
 from meetings.actions import room_polls
-from meetings.actions.documents import do_upload_document
+from meetings.actions.documents import do_add_meeting_document
 from meetings.actions.opinions import do_create_round
 from meetings.live.snapshot import build_snapshot
 from meetings.models import AgendaItem, Meeting, Participant, SpeakerRequest
@@ -223,13 +223,13 @@ class AdvertisedPermissionsMatchTheActions(PrepTestCase):
             "check_in_others": lambda: room_actions.do_secretary_check_in(part(self.member), actor=user),
             "new_opinion_round": lambda: do_create_round(
                 actor=user, title="Dự thảo", question="Ý kiến?", deadline=timezone.now() + timedelta(days=2),
-                usernames=["member2"], upload=upload(pdf_bytes(1)), meeting_id=m),
+                usernames=["member2"], upload=upload(pdf_bytes(1)), meeting=meeting),
             "check_in": lambda: room_actions.do_check_in(self.meeting, actor=user),
             "speak": lambda: room_actions.do_request_floor(self.meeting, actor=user, kind="question"),
             "answer": lambda: prep.do_answer_invitation(meeting, actor=user, response="attend"),
             "vote": vote,
-            "upload": lambda: do_upload_document(meeting_access(user, m), actor=user, upload=upload(pdf_bytes(1)),
-                                                 agenda_item_id=self.item.pk),
+            "upload": lambda: do_add_meeting_document(meeting, actor=user, upload=upload(pdf_bytes(1)),
+                                                      agenda_item=self.item),
             "export_attendance": lambda: self.export(user),
             "copy": lambda: prep.do_copy_meeting(meeting, actor=user, starts_at=timezone.now() + timedelta(days=9),
                                                  ends_at=timezone.now() + timedelta(days=9, hours=2)),

@@ -256,7 +256,7 @@ class DeliveryRuleTests(DeliveryTestCase):
 
         rnd = do_create_round(
             actor=self.secretary, title="Dự thảo", question="Đồng ý không?", usernames=[self.member.username],
-            deadline=timezone.now() + timedelta(days=2), meeting_id=self.meeting.pk,
+            deadline=timezone.now() + timedelta(days=2), meeting=self.meeting,
             upload=SimpleUploadedFile("du-thao.pdf", make_pdf(1, "Dự thảo"), content_type="application/pdf"),
         )
         page = f"/opinions/{rnd.pk}/"

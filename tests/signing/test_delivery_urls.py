@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from ecabinet.api import api
 from ecabinet.models import AuditEvent
-from meetings.actions.opinions import do_answer, do_create_round, round_access
+from meetings.actions.opinions import do_answer, do_create_round
 from meetings.actions.room import do_attach_conclusion_file
 from meetings.delivery import DELIVERY_HEADER
 from meetings.models import OpinionAnswer, Participant
@@ -157,10 +157,10 @@ class DeliveryUrlWalkTests(SigningTestCase):
                                                title="Phụ lục kết luận")
         rnd = do_create_round(
             actor=cls.secretary, title="Dự thảo Quyết định", question="Đồng chí có đồng ý không?",
-            deadline=timezone.now() + timedelta(days=3), usernames=[cls.member.username], meeting_id=rec.meeting.pk,
+            deadline=timezone.now() + timedelta(days=3), usernames=[cls.member.username], meeting=rec.meeting,
             upload=SimpleUploadedFile("du-thao.pdf", make_pdf(1, "Dự thảo"), content_type="application/pdf"),
         )
-        do_answer(round_access(cls.member, rnd.pk), actor=cls.member, choice="other", comment="Cần bổ sung",
+        do_answer(rnd, actor=cls.member, choice="other", comment="Cần bổ sung",
                   upload=SimpleUploadedFile("y-kien.pdf", make_pdf(1, "Ý kiến"), content_type="application/pdf"))
         do_sign_answer(rnd.pk, actor=cls.member, pin=PIN)
         answer = OpinionAnswer.objects.get(round=rnd, user=cls.member)
