@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
@@ -136,9 +137,7 @@ def notify_users(
             f"user-{user.pk}", {"type": "user.notification", "kind": kind, "title": title, "url": url}
         )
         if email:
-            transaction.on_commit(
-                lambda user=user: _send_notification_email(user, title, body, url), robust=True
-            )
+            transaction.on_commit(partial(_send_notification_email, user, title, body, url), robust=True)
     return rows
 
 

@@ -51,6 +51,7 @@ def lockout_response(request: HttpRequest, response: HttpResponse | None = None,
         minutes,
     ) % {"minutes": minutes}
     # path_info: the path inside the application, also when it is served under a URL prefix.
+    locked: HttpResponse
     if request.path_info.startswith("/api/"):
         from ecabinet.api import error_response
 

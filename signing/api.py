@@ -248,7 +248,7 @@ def issue_certificate(request: AuthenticatedHttpRequest, payload: PinIn):
 def import_certificate(request: AuthenticatedHttpRequest, file: UploadedFile = File(...), file_password: str = Form(""),
                        pin: str = Form(...), password: str = Form("")):
     fresh = _confirm_password(request, password, "certificate_import")
-    if file.size > 1024 * 1024:
+    if file.size is not None and file.size > actions.PKCS12_MAX_BYTES:
         raise ActionError("too_large", _("The PKCS#12 file is too large."), status=413)
     cert = actions.do_import_pkcs12(actor=request.user, data=file.read(), file_password=file_password, pin=pin,
                                     fresh_password=fresh)

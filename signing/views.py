@@ -60,8 +60,6 @@ from signing.serializers import serialize_request
 from signing.trust import build_crl_der, installation_ca
 from signing.verification import verify_upload
 
-PKCS12_MAX_BYTES = 1024 * 1024
-
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     return redirect(safe_next(request, fallback))
@@ -123,8 +121,7 @@ def document_page(request: AuthenticatedHttpRequest, document_id: int) -> HttpRe
         "may_request": requesting,
         "may_sign": signing,
         "certificate": actions.current_certificate(request.user) if signing else None,
-        "users": User.objects.filter(is_active=True).exclude(pk=None).order_by("full_name")[:500]
-        if requesting else [],
+        "users": User.objects.filter(is_active=True).order_by("full_name")[:500] if requesting else [],
     })
 
 
@@ -223,6 +220,8 @@ def answer_pdf(request: AuthenticatedHttpRequest, answer_id: int) -> HttpRespons
     signature."""
     answer = signed_answer_for(request.user, answer_id)
     document = answer.signed_document
+    if document is None:  # signed_answer_for finds signed answers only
+        raise Http404
     number = document.versions.order_by("-number").values_list("number", flat=True).first()
     return deliver_document(request, document, number, inline=True,
                             filename=f"y-kien-{answer.round_id}-{answer.pk}-v{number}.pdf")
@@ -246,7 +245,7 @@ def _certificate_change(request: AuthenticatedHttpRequest) -> str:
         return _("You now sign through the remote signing service.")
     if action == "import":
         uploaded = _uploaded(request, _("Choose a PKCS#12 (.p12 / .pfx) file."))
-        if uploaded.size is not None and uploaded.size > PKCS12_MAX_BYTES:
+        if uploaded.size is not None and uploaded.size > actions.PKCS12_MAX_BYTES:
             raise ActionError("too_large", _("The PKCS#12 file is too large."), status=413)
         fresh = _fresh_password(request, "certificate_import")
         actions.do_import_pkcs12(actor=request.user, data=uploaded.read(),
@@ -294,7 +293,7 @@ def crl(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def verify_page(request: HttpRequest) -> HttpResponse:
     """Public: anyone uploads a PDF and sees each signature."""
-    context = {"report": None, "sha256": "", "ca": installation_ca()}
+    context: dict[str, Any] = {"report": None, "sha256": "", "ca": installation_ca()}
     if request.method == "POST":
         try:
             uploaded = _uploaded(request, _("Choose a PDF file."))

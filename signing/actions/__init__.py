@@ -9,6 +9,7 @@ one's written opinion.
 from __future__ import annotations
 
 from signing.actions.certificates import (
+    PKCS12_MAX_BYTES,
     current_certificate,
     do_add_trust_root,
     do_import_pkcs12,
@@ -42,6 +43,7 @@ from signing.actions.requests import (
 )
 
 __all__ = [
+    "PKCS12_MAX_BYTES",
     "active_signing_services",
     "approved_service",
     "current_certificate",

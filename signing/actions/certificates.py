@@ -116,7 +116,7 @@ def _issue_from_ca(user: User, pin: str, *, key_kind: str = "ec", days: int = 3 
                    ) -> tuple[SigningCertificate, list[SigningCertificate]]:
     ca, _created = ensure_installation_ca()
     key = pki.generate_key(key_kind)
-    unit_name = user.unit.name if user.unit_id else "eCabinet"
+    unit_name = user.unit.name if user.unit is not None else "eCabinet"
     cert = pki.issue_signing_certificate(
         ca_private_key(ca), ca.certificate,
         full_name=user.full_name or user.username,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -148,15 +149,16 @@ def _validation_context(cert: SigningCertificate):
 
 
 def _sign_bytes(data: bytes, *, actor: User, cert: SigningCertificate, signer: Signer,
-                reason: str, page: int | None, level: str) -> tuple[bytes, str, object]:
+                reason: str, page: int | None, level: str) -> tuple[bytes, str, datetime]:
     from signing.pdf.timestamps import http_timestamper
 
-    timestamper = http_timestamper(settings.SIGNING_TSA_URL) if level != "B-B" else None
+    # resolve_level refuses B-T and B-LT when no timestamp server is configured
+    timestamper = http_timestamper(settings.SIGNING_TSA_URL) if level != "B-B" and settings.SIGNING_TSA_URL else None
     signed_at = timezone.now()
     stamp = StampInfo(
         full_name=actor.full_name or actor.username,
-        position=actor.position.name if actor.position_id else "",
-        unit=actor.unit.name if actor.unit_id else "",
+        position=actor.position.name if actor.position is not None else "",
+        unit=actor.unit.name if actor.unit is not None else "",
         reason=reason,
         signed_at=signed_at,
         page=-1 if page is None else page - 1,
@@ -270,6 +272,9 @@ def sign_into_new_version(document: Document, data: bytes, *, actor: User, cert:
 def _emit_document(document: Document, version: DocumentVersion) -> None:
     from meetings.events import audience_for, emit
     from meetings.serializers import serialize_document
+
+    if document.meeting is None:
+        return  # a document of one's own: no meeting room hears of it
 
     audience = None
     if document.confidential or document.status != Document.Status.RELEASED:

@@ -124,7 +124,7 @@ def do_save_minutes(meeting: Meeting, *, actor: User, text: str, version: int | 
 
 def minutes_header(meeting: Meeting, minutes: Minutes, *, secretary: User | None, chair: User | None) -> MinutesHeader:
     unit = meeting.unit or meeting.created_by.unit
-    if unit is not None and unit.parent_id:
+    if unit is not None and unit.parent is not None:
         authority, body = unit.parent.name, unit.name
     else:
         # "Ủy ban nhân dân tỉnh An Phước" is written "ỦY BAN NHÂN DÂN" over "TỈNH AN PHƯỚC"
