@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecabinet.errors import PermissionDeniedError
-from ecabinet.models import Unit, User
+from ecabinet.models import ApiToken, Unit, User
 
 
 def is_system_admin(user: User) -> bool:
@@ -207,3 +207,9 @@ class FreshPassword:
 def has_fresh_password(user: User, proof: FreshPassword | None) -> bool:
     return (isinstance(proof, FreshPassword) and proof.user_id == user.pk
             and timezone.now() - proof.checked_at <= FRESH_PASSWORD_MAX_AGE)
+
+
+def require_may_revoke_token(actor: User, token: ApiToken) -> None:
+    """An API token is revoked by its holder or by someone who manages the holder."""
+    if token.user_id != actor.pk and not can_manage_user(actor, token.user):
+        raise PermissionDeniedError(_("You may not revoke this token."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
@@ -13,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ecabinet.access import FreshPassword, can_manage_user, require_session_login
+from ecabinet.access import FreshPassword, require_may_revoke_token, require_session_login
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, PermissionDeniedError
 from ecabinet.events import publish_on_commit
@@ -21,7 +22,7 @@ from ecabinet.models import ApiToken, LoginRecord, Notification, User, hash_toke
 from ecabinet.text import as_one_line
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_issue_api_token(*, actor: User) -> tuple[ApiToken, str]:
     """Issue a bearer token for `actor`; returns the row and the raw value (shown only once)."""
     raw = ApiToken.new_raw_value()
@@ -32,10 +33,10 @@ def do_issue_api_token(*, actor: User) -> tuple[ApiToken, str]:
     return token, raw
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_revoke_api_token(token: ApiToken, *, actor: User) -> None:
-    if token.user_id != actor.pk and not can_manage_user(actor, token.user):
-        raise PermissionDeniedError(_("You may not revoke this token."))
+    require_may_revoke_token(actor, token)
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is not None:
         return
     token.revoked_at = timezone.now()
@@ -43,7 +44,7 @@ def do_revoke_api_token(token: ApiToken, *, actor: User) -> None:
     record_audit(actor=actor, action="api_token.revoke", obj=token, details={"prefix": token.prefix})
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_change_password(*, actor: User, old_password: str, new_password: str) -> None:
     if not actor.check_password(old_password):
         raise ActionError("wrong_password", _("Your current password is not correct."))
@@ -92,7 +93,7 @@ def _audit_password_check(actor: User, purpose: str, outcome: str) -> None:
                      details={"purpose": purpose[:64], "outcome": outcome})
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_record_login(
     *, user: User | None, username: str, success: bool, ip_address: str | None,
     user_agent: str, channel: str, reason: str = "",
@@ -136,17 +137,14 @@ def notify_users(
             f"user-{user.pk}", {"type": "user.notification", "kind": kind, "title": title, "url": url}
         )
         if email:
-            transaction.on_commit(
-                lambda user=user: _send_notification_email(user, title, body, url), robust=True
-            )
+            transaction.on_commit(partial(_send_notification_email, user, title, body, url), robust=True)
     return rows
 
 
-@transaction.atomic
-def do_mark_notifications_read(*, actor: User, ids: list[int] | None = None) -> int:
+@transaction.atomic(durable=True)
+def do_mark_notifications_read(*, actor: User) -> int:
+    """Mark all of `actor`'s unread notifications read (the only way the pages offer)."""
     qs = Notification.objects.filter(user=actor, read_at__isnull=True)
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
     count = qs.update(read_at=timezone.now())
     if count:
         record_audit(actor=actor, action="notification.read", details={"count": count})

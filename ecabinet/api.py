@@ -22,6 +22,7 @@ from ecabinet.api_docs import EcabinetAPI, ErrorEnvelope
 from ecabinet.auth import API_AUTH
 from ecabinet.clientip import client_ip
 from ecabinet.errors import ActionError
+from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import refuse_nul, validation_fields
 from ecabinet.refusals import error_envelope
 
@@ -134,7 +135,7 @@ class TokenResponse(Schema):
 def issue_token(request: HttpRequest, payload: TokenRequest):
     from ecabinet.views import lockout_response
 
-    request.login_channel = "api"
+    request.login_channel = "api"  # type: ignore[attr-defined]  # read by the login signals (ecabinet/signals.py)
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
         return lockout_response(request, credentials={"username": payload.username})
@@ -167,12 +168,12 @@ class MeResponse(Schema):
 
 
 @core_router.get("/me", response=MeResponse, summary="The signed-in user")
-def me(request: HttpRequest):
+def me(request: AuthenticatedHttpRequest):
     user = request.user
     return {
         "id": user.pk, "username": user.username, "full_name": user.full_name, "email": user.email,
-        "unit": user.unit.name if user.unit_id else None,
-        "position": user.position.name if user.position_id else None,
+        "unit": user.unit.name if user.unit is not None else None,
+        "position": user.position.name if user.position is not None else None,
         "preferred_language": user.preferred_language, "is_system_admin": is_system_admin(user),
         "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
         # What clients may offer this person (the same flags as `can` in the pages).

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -22,9 +22,11 @@ from ecabinet.actions import (
     do_revoke_api_token,
 )
 from ecabinet.errors import ActionError
+from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.loginguard import lockout_remaining, retry_after_seconds
 from ecabinet.models import ApiToken
 from ecabinet.redirects import safe_next
+from ecabinet.refusals import FormPage, refusal_response
 
 
 def lockout_response(request: HttpRequest, response: HttpResponse | None = None,
@@ -49,6 +51,7 @@ def lockout_response(request: HttpRequest, response: HttpResponse | None = None,
         minutes,
     ) % {"minutes": minutes}
     # path_info: the path inside the application, also when it is served under a URL prefix.
+    locked: HttpResponse
     if request.path_info.startswith("/api/"):
         from ecabinet.api import error_response
 
@@ -73,44 +76,30 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    context: dict = {"today": timezone.localdate()}
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "ecabinet/password_change.html", {"error": None})
+    form = FormPage("ecabinet/password_change.html")
+    old_password = request.POST.get("old_password", "")
     try:
-        from meetings.selectors import home_meetings
-    except ImportError:
-        home_meetings = None
-    if home_meetings is not None:
-        context.update(home_meetings(request.user))
-    return render(request, "ecabinet/home.html", context)
+        # counted like a failed sign-in: a stolen session cannot guess the password here
+        do_confirm_password(request, actor=request.user, password=old_password, purpose="password_change")
+    except ActionError as exc:
+        # the current password is a field of this form: a wrong one is shown on the form (400)
+        # like any other field, not on the 403 page the same refusal gets elsewhere
+        return refusal_response(request, ActionError(exc.code, exc.message, status=400, extra=exc.extra), form=form)
+    try:
+        do_change_password(actor=request.user, old_password=old_password,
+                           new_password=request.POST.get("new_password", ""))
+    except ActionError as exc:
+        return refusal_response(request, exc, form=form)
+    update_session_auth_hash(request, request.user)
+    messages.success(request, _("Your password was changed."))
+    return redirect("home")
 
 
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
-    error = None
-    if request.method == "POST":
-        try:
-            # counted like a failed sign-in: a stolen session cannot guess the password here
-            do_confirm_password(request, actor=request.user, password=request.POST.get("old_password", ""),
-                                purpose="password_change")
-            do_change_password(
-                actor=request.user,
-                old_password=request.POST.get("old_password", ""),
-                new_password=request.POST.get("new_password", ""),
-            )
-        except ActionError as exc:
-            error = exc.message
-        else:
-            from django.contrib.auth import update_session_auth_hash
-
-            update_session_auth_hash(request, request.user)
-            messages.success(request, _("Your password was changed."))
-            return redirect("home")
-    return render(request, "ecabinet/password_change.html", {"error": error},
-                  status=400 if error else 200)
-
-
-@login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         do_mark_notifications_read(actor=request.user)
         return redirect("notifications")
@@ -119,14 +108,15 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     tokens = ApiToken.objects.filter(user=request.user)
     return render(request, "ecabinet/api_tokens.html", {"tokens": tokens})
 
 
 @login_required
 @require_POST
-def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def api_token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
+    # only one's own tokens are listed here: anyone else's is an unknown address
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     do_revoke_api_token(token, actor=request.user)
     messages.success(request, _("The token was revoked."))

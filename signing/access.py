@@ -11,11 +11,18 @@ from ecabinet.access import (
     is_system_admin,
     may_administer_certificate_of,
 )
-from ecabinet.errors import NotFoundError, PermissionDeniedError
+from ecabinet.errors import ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.models import User
-from meetings.access import run_meeting_ids, runs_meeting_of
-from meetings.models import Document
-from signing.models import SigningCertificate, SigningRequest
+from meetings.access import (
+    MeetingAccess,
+    meeting_access,
+    require_runner,
+    round_access,
+    run_meeting_ids,
+    runs_meeting_of,
+)
+from meetings.models import Document, Meeting, OpinionAnswer, OpinionRound
+from signing.models import SigningCertificate, SigningRequest, SigningRequestSigner
 
 
 def _runner_meeting_ids(user: User) -> QuerySet:
@@ -57,11 +64,169 @@ def request_for(user: User, request_id: int, *, for_update: bool = False) -> Sig
     return signing_request
 
 
+def lock_request(signing_request: SigningRequest) -> SigningRequest:
+    """Inside an action: the request row re-read FOR UPDATE (its answers queue up here)."""
+    return SigningRequest.objects.select_for_update(of=("self",)).select_related(
+        "document", "requester").get(pk=signing_request.pk)
+
+
 def may_manage_request(user: User, signing_request: SigningRequest) -> bool:
     """The requester, the meeting's runners and system admins may cancel or remind."""
     if is_system_admin(user) or signing_request.requester_id == user.pk:
         return True
     return runs_document_meeting(user, signing_request.document)
+
+
+def require_may_manage_request(user: User, signing_request: SigningRequest, message: str) -> None:
+    if not may_manage_request(user, signing_request):
+        raise PermissionDeniedError(message)
+
+
+def own_pending_entry(signing_request: SigningRequest, actor: User) -> SigningRequestSigner:
+    """The entry under which `actor` answers `signing_request` (decline): 403 when not asked,
+    409 once answered."""
+    entry = signing_request.signers.filter(user=actor).first()
+    if entry is None:
+        raise PermissionDeniedError(_("You were not asked to sign this document."), code="not_asked")
+    if entry.status != SigningRequestSigner.Status.PENDING:
+        raise ConflictError("already_answered", _("You have already signed or declined this request."))
+    return entry
+
+
+def signer_entry(document: Document, actor: User) -> SigningRequestSigner | None:
+    """The request entry under which `actor` signs `document` now, or None when signing their
+    own document.
+
+    403 `not_asked` when no open request asks them; 409 `not_your_turn` in a sequential
+    request whose earlier signers have not signed; 409 `already_answered`."""
+    entries = list(
+        SigningRequestSigner.objects.filter(
+            request__document=document, request__status=SigningRequest.Status.OPEN, user=actor
+        ).select_related("request").order_by("request_id")
+    )
+    pending = [e for e in entries if e.status == SigningRequestSigner.Status.PENDING]
+    if not pending:
+        if document.uploaded_by_id == actor.pk:
+            return None
+        if entries:
+            raise ConflictError("already_answered", _("You have already signed or declined this request."))
+        raise PermissionDeniedError(_("You were not asked to sign this document."), code="not_asked")
+    waiting_for: list[str] = []
+    for entry in pending:
+        if not entry.request.sequential:
+            return entry
+        earlier = list(
+            SigningRequestSigner.objects.filter(
+                request=entry.request, order__lt=entry.order, status=SigningRequestSigner.Status.PENDING
+            ).select_related("user").order_by("order")
+        )
+        if not earlier:
+            return entry
+        waiting_for += [e.user.full_name or e.user.username for e in earlier]
+    raise ConflictError(
+        "not_your_turn",
+        _("It is not your turn to sign yet. Waiting for: %(names)s.") % {"names": ", ".join(waiting_for)},
+    )
+
+
+def may_sign(document: Document, user: User) -> bool:
+    try:
+        signer_entry(document, user)
+    except PermissionDeniedError:
+        return False
+    except ConflictError:
+        return False
+    return True
+
+
+def may_request(user: User, document: Document) -> bool:
+    try:
+        require_may_request(user, document)
+    except PermissionDeniedError:
+        return False
+    return True
+
+
+# --- certificates ---------------------------------------------------------------------------
+
+def require_system_admin(actor: User) -> None:
+    """Trust roots and the catalogue of remote signing services are the system administrators'."""
+    if not is_system_admin(actor):
+        raise PermissionDeniedError(_("Only an administrator may do this."))
+
+
+def require_may_choose_pkcs11_module(actor: User) -> None:
+    """Loading a PKCS#11 module runs its code in the server: only system administrators choose
+    one other than the configured module."""
+    if not is_system_admin(actor):
+        raise PermissionDeniedError(_("Only an administrator may choose the PKCS#11 module."))
+
+
+def require_may_administer_certificate(actor: User, cert: SigningCertificate) -> None:
+    """Revoking someone's certificate: an administrator who manages its holder."""
+    if not may_administer_certificate_of(actor, cert.user):
+        raise PermissionDeniedError(_("Only an administrator may do this."))
+
+
+def certificate_holder(actor: User, username: str | None) -> User:
+    """The person a new key is registered for: the caller, or someone whose certificates the
+    caller administers (404 for anyone else: their existence is not confirmed)."""
+    if not username or username == actor.username:
+        return actor
+    holder = User.objects.filter(username=username, is_active=True).first()
+    if holder is None or not may_administer_certificate_of(actor, holder):
+        raise NotFoundError(_("User not found."))
+    return holder
+
+
+def managed_certificate(actor: User, cert_id: int, *, own_too: bool = False) -> SigningCertificate:
+    """A certificate `actor` administers (or holds, with `own_too`); 404 otherwise, so that its
+    existence is not confirmed."""
+    cert = SigningCertificate.objects.select_related("user").filter(pk=cert_id).first()
+    if cert is None or not (may_administer_certificate_of(actor, cert.user)
+                            or (own_too and cert.user_id == actor.pk)):
+        raise NotFoundError(_("Certificate not found."))
+    return cert
+
+
+def lock_certificate(cert: SigningCertificate) -> SigningCertificate:
+    return SigningCertificate.objects.select_for_update(of=("self",)).select_related("user").get(pk=cert.pk)
+
+
+# --- minutes and written opinions -----------------------------------------------------------
+
+def minutes_access(user: User, meeting_id: int, *, for_update: bool = False) -> MeetingAccess:
+    """The meeting for someone who runs it and whose meeting has ended (404 / 403 / 409)."""
+    access = meeting_access(user, meeting_id, for_update=for_update)
+    require_runner(access)
+    if access.meeting.status != Meeting.Status.ENDED:
+        raise ConflictError("not_ended", _("Minutes can be written only after the meeting has ended."))
+    return access
+
+
+def lock_minutes_meeting(meeting: Meeting, *, actor: User) -> MeetingAccess:
+    """Inside a minutes action: the meeting row FOR UPDATE, with the minutes rule re-checked."""
+    return minutes_access(actor, meeting.pk, for_update=True)
+
+
+def own_answer(rnd: OpinionRound, actor: User) -> OpinionAnswer:
+    """The answer `actor` gave in `rnd`: only the answerer signs it; for everyone else there is
+    nothing to sign (404)."""
+    answer = OpinionAnswer.objects.filter(round=rnd, user=actor).select_related("round").first()
+    if answer is None:
+        raise NotFoundError(_("You have no answer to sign in this round."))
+    return answer
+
+
+def signed_answer_for(user: User, answer_id: int) -> OpinionAnswer:
+    """A signed answer `user` may download: their own, or any answer of a round they run."""
+    answer = OpinionAnswer.objects.filter(pk=answer_id, signed_document__isnull=False).select_related(
+        "round").first() if user.is_authenticated else None
+    if answer is None:
+        raise NotFoundError(_("Document not found."))
+    if answer.user_id != user.pk and not round_access(user, answer.round_id).manages:
+        raise NotFoundError(_("Document not found."))
+    return answer
 
 
 def require_may_change_key(actor: User, holder: User, fresh_password: FreshPassword | None) -> None:

@@ -147,7 +147,7 @@ class SigningServiceAdmin(SystemAdminOnly, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            actions.do_save_signing_service(actor=request.user, service=obj)
+            actions.do_save_signing_service(obj, actor=request.user)
         except ActionError as exc:
             messages.error(request, exc.message)
 
@@ -195,14 +195,14 @@ class SigningCertificateAdmin(admin.ModelAdmin):
 
     def register_token(self, request):
         return self._register(request, RegisterTokenForm, _("Register a key on a token or HSM (PKCS#11)"),
-                              lambda data, username: actions.do_register_pkcs11(
-                                  actor=request.user, username=username, token_label=data["token_label"],
+                              lambda data, holder: actions.do_register_pkcs11(
+                                  holder, actor=request.user, token_label=data["token_label"],
                                   key_label=data["key_label"], module_path=data["module_path"] or None))
 
     def register_remote(self, request):
         return self._register(request, RegisterRemoteForm, _("Register a remote signing service credential (CSC)"),
-                              lambda data, username: actions.do_register_csc(
-                                  actor=request.user, username=username, service=data["service"],
+                              lambda data, holder: actions.do_register_csc(
+                                  holder, data["service"], actor=request.user,
                                   credential_id=data["credential_id"], access_token=data["access_token"]))
 
     def _register(self, request, form_class, title, register):
@@ -217,7 +217,7 @@ class SigningCertificateAdmin(admin.ModelAdmin):
         form = form_class(request.POST or None, managed=managed)
         if request.method == "POST" and form.is_valid():
             try:
-                cert = register(form.cleaned_data, form.cleaned_data["user"].username)
+                cert = register(form.cleaned_data, form.cleaned_data["user"])
             except ActionError as exc:
                 form.add_error(None, exc.message)
             else:

@@ -2,33 +2,48 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from ecabinet.access import FreshPassword, require_session_login
 from ecabinet.actions import do_confirm_password
 from ecabinet.api_docs import file_response
 from ecabinet.errors import ActionError, NotFoundError
-from ecabinet.inputs import DateTime, Id, Int64, whole_number
-from meetings.access import document_for_reader
-from meetings.models import OpinionAnswer
+from ecabinet.http import AuthenticatedHttpRequest
+from ecabinet.inputs import Id, whole_number
+from meetings.access import document_for_reader, round_access
 from signing import actions
-from signing.access import request_for, visible_requests
-from signing.models import SignatureRecord, SigningCertificate, SigningRequestSigner
+from signing.access import (
+    certificate_holder,
+    managed_certificate,
+    minutes_access,
+    own_answer,
+    request_for,
+    visible_requests,
+)
+from signing.models import SignatureRecord, SigningRequestSigner
 from signing.schemas import (
     AnswerSignatureOut,
+    AnswerSignIn,
+    BatchIn,
     BatchOut,
     CertificateEnvelopeOut,
+    CscIn,
+    MinutesFreezeIn,
+    MinutesGenerateIn,
+    MinutesIn,
     MinutesOut,
+    PasswordIn,
+    PinIn,
+    Pkcs11In,
+    ReasonIn,
     RemindedOut,
+    RequestIn,
     SignatureOut,
+    SignIn,
     SigningRequestOut,
     SigningServiceOut,
     UploadedDocumentOut,
@@ -47,103 +62,21 @@ from signing.verification import verify_upload
 router = Router(tags=["signing"])
 
 
-class RequestIn(Schema):
-    document: Id
-    signers: list[str]
-    sequential: bool = True
-    due: DateTime | None = None
-    message: str = ""
-
-
-class SignIn(Schema):
-    pin: str
-    reason: str = ""
-    page: Int64 | None = None
-    level: str | None = None
-    # remote signing service (CSC) only: the caller's bearer token there; never stored
-    access_token: str | None = None
-
-
-class BatchIn(Schema):
-    documents: list[Id]
-    pin: str
-    reason: str = ""
-    access_token: str | None = None
-
-
-class AnswerSignIn(Schema):
-    pin: str
-    access_token: str | None = None
-    level: str | None = None
-
-
-class Pkcs11In(Schema):
-    token_label: str
-    key_label: str
-    module_path: str | None = None
-    username: str | None = None
-    # the caller's account password, typed again (not needed by an administrator acting for someone)
-    password: str = ""
-
-
-class CscIn(Schema):
-    service: int  # a SigningService id from GET /signing/services: addresses are the administrators' choice
-    credential_id: str
-    access_token: str = ""
-    username: str | None = None
-    password: str = ""
-
-
-class PasswordIn(Schema):
-    password: str = ""
-
-
-class ReasonIn(Schema):
-    reason: str = ""
-
-
-class PinIn(Schema):
-    pin: str
-    pin_confirm: str | None = None
-    password: str = ""
-
-
-class MinutesGenerateIn(Schema):
-    regenerate: bool = False
-    version: Int64 | None = None
-
-
-class MinutesIn(Schema):
-    text: str
-    version: Int64 | None = None
-    number: str | None = None
-
-
-class MinutesFreezeIn(Schema):
-    version: Int64 | None = None
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and timezone.is_naive(value):
-        return timezone.make_aware(value)
-    return value
-
-
 # --- signing requests ----------------------------------------------------------------------
 
 
 @router.post("/signing/requests", response={201: SigningRequestOut}, summary="Ask people to sign a document")
-def create_request(request: HttpRequest, payload: RequestIn):
+def create_request(request: AuthenticatedHttpRequest, payload: RequestIn):
     document = document_for_reader(request.user, payload.document)
     signing_request = actions.do_create_request(
-        actor=request.user, document=document, signers=payload.signers, sequential=payload.sequential,
-        due=_aware(payload.due), message=payload.message,
+        document, actor=request.user, signers=list(payload.signers), sequential=payload.sequential,
+        due=payload.due, message=payload.message,
     )
     return Status(201, serialize_request(signing_request, viewer=request.user))
 
 
 @router.get("/signing/requests", response=list[SigningRequestOut], summary="Signing requests I asked for or am asked to sign")
-def list_requests(request: HttpRequest, status: str | None = None, pending: bool = False):
+def list_requests(request: AuthenticatedHttpRequest, status: str | None = None, pending: bool = False):
     qs = visible_requests(request.user).select_related("document", "requester").order_by("-pk")
     if pending:
         qs = qs.filter(status="open", signers__user=request.user,
@@ -154,26 +87,26 @@ def list_requests(request: HttpRequest, status: str | None = None, pending: bool
 
 
 @router.get("/signing/requests/{request_id}", response=SigningRequestOut, summary="A signing request and its signers")
-def get_request(request: HttpRequest, request_id: Id):
+def get_request(request: AuthenticatedHttpRequest, request_id: Id):
     return serialize_request(request_for(request.user, request_id), viewer=request.user)
 
 
 @router.post("/signing/requests/{request_id}/decline", response=SigningRequestOut, summary="Decline to sign, with a reason")
-def decline_request(request: HttpRequest, request_id: Id, payload: ReasonIn):
+def decline_request(request: AuthenticatedHttpRequest, request_id: Id, payload: ReasonIn):
     signing_request = actions.do_decline_request(
         request_for(request.user, request_id), actor=request.user, reason=payload.reason)
     return serialize_request(signing_request, viewer=request.user)
 
 
 @router.post("/signing/requests/{request_id}/cancel", response=SigningRequestOut, summary="Cancel a request (requester)")
-def cancel_request(request: HttpRequest, request_id: Id, payload: ReasonIn | None = None):
+def cancel_request(request: AuthenticatedHttpRequest, request_id: Id, payload: ReasonIn | None = None):
     signing_request = actions.do_cancel_request(
         request_for(request.user, request_id), actor=request.user, reason=payload.reason if payload else "")
     return serialize_request(signing_request, viewer=request.user)
 
 
 @router.post("/signing/requests/{request_id}/remind", response=RemindedOut, summary="Remind the awaited signers")
-def remind_request(request: HttpRequest, request_id: Id):
+def remind_request(request: AuthenticatedHttpRequest, request_id: Id):
     count = actions.do_remind_request(request_for(request.user, request_id), actor=request.user)
     return {"reminded": count}
 
@@ -187,40 +120,45 @@ def _if_match(request: HttpRequest) -> int | None:
 
 
 @router.get("/meetings/{meeting_id}/minutes", response=MinutesOut, summary="The minutes of an ended meeting (runners)")
-def get_minutes(request: HttpRequest, meeting_id: Id):
-    return serialize_minutes(actions.get_minutes(request.user, meeting_id), viewer=request.user)
+def get_minutes(request: AuthenticatedHttpRequest, meeting_id: Id):
+    meeting = minutes_access(request.user, meeting_id).meeting
+    return serialize_minutes(actions.get_minutes(meeting), viewer=request.user)
 
 
 @router.post("/meetings/{meeting_id}/minutes", response={200: MinutesOut, 201: MinutesOut},
              summary="Write the draft minutes from the meeting's record (again with regenerate + version)")
-def generate_minutes(request: HttpRequest, meeting_id: Id, payload: MinutesGenerateIn | None = None):
+def generate_minutes(request: AuthenticatedHttpRequest, meeting_id: Id, payload: MinutesGenerateIn | None = None):
     payload = payload or MinutesGenerateIn()
-    minutes, created = actions.do_generate_minutes(meeting_id, actor=request.user, regenerate=payload.regenerate,
+    meeting = minutes_access(request.user, meeting_id).meeting
+    minutes, created = actions.do_generate_minutes(meeting, actor=request.user, regenerate=payload.regenerate,
                                                    version=payload.version)
     return Status(201 if created else 200, serialize_minutes(minutes, viewer=request.user))
 
 
 @router.put("/meetings/{meeting_id}/minutes", response=MinutesOut,
             summary="Save the edited text (send the version you edited: 409 when someone saved since)")
-def save_minutes(request: HttpRequest, meeting_id: Id, payload: MinutesIn):
+def save_minutes(request: AuthenticatedHttpRequest, meeting_id: Id, payload: MinutesIn):
     version = payload.version if payload.version is not None else _if_match(request)
-    minutes = actions.do_save_minutes(meeting_id, actor=request.user, text=payload.text, version=version,
+    meeting = minutes_access(request.user, meeting_id).meeting
+    minutes = actions.do_save_minutes(meeting, actor=request.user, text=payload.text, version=version,
                                       number=payload.number)
     return serialize_minutes(minutes, viewer=request.user)
 
 
 @router.post("/meetings/{meeting_id}/minutes/freeze", response=MinutesOut,
              summary="Freeze the minutes into a PDF and ask the secretary, then the chair, to sign it")
-def freeze_minutes(request: HttpRequest, meeting_id: Id, payload: MinutesFreezeIn | None = None):
+def freeze_minutes(request: AuthenticatedHttpRequest, meeting_id: Id, payload: MinutesFreezeIn | None = None):
     version = payload.version if payload is not None else None
-    minutes = actions.do_freeze_minutes(meeting_id, actor=request.user, version=version)
+    meeting = minutes_access(request.user, meeting_id).meeting
+    minutes = actions.do_freeze_minutes(meeting, actor=request.user, version=version)
     return serialize_minutes(minutes, viewer=request.user)
 
 
 @router.post("/meetings/{meeting_id}/minutes/reopen", response=MinutesOut,
              summary="Back to draft after the signing was declined or cancelled (the frozen PDF is withdrawn)")
-def reopen_minutes(request: HttpRequest, meeting_id: Id):
-    return serialize_minutes(actions.do_reopen_minutes(meeting_id, actor=request.user), viewer=request.user)
+def reopen_minutes(request: AuthenticatedHttpRequest, meeting_id: Id):
+    meeting = minutes_access(request.user, meeting_id).meeting
+    return serialize_minutes(actions.do_reopen_minutes(meeting, actor=request.user), viewer=request.user)
 
 
 # --- signatures ----------------------------------------------------------------------------
@@ -228,7 +166,7 @@ def reopen_minutes(request: HttpRequest, meeting_id: Id):
 
 @router.post("/documents/{document_id}/signatures", response={201: SignatureOut},
              summary="Sign the latest version of a document with the caller's certificate and PIN")
-def sign_document(request: HttpRequest, document_id: Id, payload: SignIn):
+def sign_document(request: AuthenticatedHttpRequest, document_id: Id, payload: SignIn):
     document = document_for_reader(request.user, document_id)
     record = actions.do_sign_document(document, actor=request.user, pin=payload.pin, reason=payload.reason,
                                       page=payload.page, level=payload.level, access_token=payload.access_token)
@@ -236,7 +174,7 @@ def sign_document(request: HttpRequest, document_id: Id, payload: SignIn):
 
 
 @router.get("/documents/{document_id}/signatures", response=list[SignatureOut], summary="Signatures made here")
-def list_signatures(request: HttpRequest, document_id: Id):
+def list_signatures(request: AuthenticatedHttpRequest, document_id: Id):
     document = document_for_reader(request.user, document_id)
     records = SignatureRecord.objects.filter(document=document).select_related("version", "signer", "certificate")
     return [serialize_signature(r) for r in records]
@@ -244,18 +182,17 @@ def list_signatures(request: HttpRequest, document_id: Id):
 
 @router.post("/opinions/{round_id}/answer/sign", response={201: AnswerSignatureOut},
              summary="Sign my answer in a written-opinion round (a one-page PDF, signed with my certificate)")
-def sign_answer(request: HttpRequest, round_id: Id, payload: AnswerSignIn):
-    from signing.actions.opinions import do_sign_answer
-
-    record = do_sign_answer(round_id, actor=request.user, pin=payload.pin, access_token=payload.access_token,
-                            level=payload.level)
-    answer = OpinionAnswer.objects.get(round_id=round_id, user=request.user)
+def sign_answer(request: AuthenticatedHttpRequest, round_id: Id, payload: AnswerSignIn):
+    rnd = round_access(request.user, round_id).round
+    record = actions.do_sign_answer(rnd, actor=request.user, pin=payload.pin, access_token=payload.access_token,
+                                    level=payload.level)
+    answer = own_answer(rnd, request.user)
     return Status(201, {**serialize_signature(record), "answer": answer.pk, "signed_at": record.signed_at.isoformat(),
                         "url": reverse("signing_answer_pdf", args=[answer.pk])})
 
 
 @router.post("/signing/batch", response=BatchOut, summary="Sign several documents with one PIN entry")
-def batch_sign(request: HttpRequest, payload: BatchIn):
+def batch_sign(request: AuthenticatedHttpRequest, payload: BatchIn):
     if not payload.documents:
         raise ActionError("empty", _("Choose at least one document."))
     if len(payload.documents) != len(set(payload.documents)):
@@ -276,8 +213,8 @@ def batch_sign(request: HttpRequest, payload: BatchIn):
 
 
 @router.post("/signing/documents", response={201: UploadedDocumentOut}, summary="Upload a PDF of your own to sign")
-def upload_document(request: HttpRequest, file: UploadedFile = File(...), title: str = Form("")):
-    document = actions.do_upload_document(actor=request.user, upload=file, title=title)
+def upload_document(request: AuthenticatedHttpRequest, file: UploadedFile = File(...), title: str = Form("")):
+    document = actions.do_upload_for_signing(actor=request.user, upload=file, title=title)
     return Status(201, {"id": document.pk, "title": document.title})
 
 
@@ -285,12 +222,12 @@ def upload_document(request: HttpRequest, file: UploadedFile = File(...), title:
 
 
 @router.get("/signing/certificate", response=CertificateEnvelopeOut, summary="My current signing certificate")
-def my_certificate(request: HttpRequest):
+def my_certificate(request: AuthenticatedHttpRequest):
     cert = actions.current_certificate(request.user)
     return {"certificate": serialize_certificate(cert) if cert else None}
 
 
-def _confirm_password(request: HttpRequest, password: str, purpose: str) -> FreshPassword | None:
+def _confirm_password(request: AuthenticatedHttpRequest, password: str, purpose: str) -> FreshPassword | None:
     """Certificate changes: never with an API token; the password, when given, checked now
     (the action decides whether it was needed: an administrator acting for someone needs none)."""
     require_session_login(request)
@@ -299,7 +236,7 @@ def _confirm_password(request: HttpRequest, password: str, purpose: str) -> Fres
 
 @router.post("/signing/certificate", response={201: CertificateEnvelopeOut},
              summary="Get a certificate protected by my PIN (session only; confirm with my password)")
-def issue_certificate(request: HttpRequest, payload: PinIn):
+def issue_certificate(request: AuthenticatedHttpRequest, payload: PinIn):
     fresh = _confirm_password(request, payload.password, "certificate_issue")
     cert = actions.do_issue_certificate(actor=request.user, pin=payload.pin, pin_confirm=payload.pin_confirm,
                                         fresh_password=fresh)
@@ -308,10 +245,10 @@ def issue_certificate(request: HttpRequest, payload: PinIn):
 
 @router.post("/signing/certificate/import", response={201: CertificateEnvelopeOut},
              summary="Import a PKCS#12 key and certificate (session only; confirm with my password)")
-def import_certificate(request: HttpRequest, file: UploadedFile = File(...), file_password: str = Form(""),
+def import_certificate(request: AuthenticatedHttpRequest, file: UploadedFile = File(...), file_password: str = Form(""),
                        pin: str = Form(...), password: str = Form("")):
     fresh = _confirm_password(request, password, "certificate_import")
-    if file.size > 1024 * 1024:
+    if file.size is not None and file.size > actions.PKCS12_MAX_BYTES:
         raise ActionError("too_large", _("The PKCS#12 file is too large."), status=413)
     cert = actions.do_import_pkcs12(actor=request.user, data=file.read(), file_password=file_password, pin=pin,
                                     fresh_password=fresh)
@@ -320,55 +257,47 @@ def import_certificate(request: HttpRequest, file: UploadedFile = File(...), fil
 
 @router.post("/signing/certificate/pkcs11", response={201: CertificateEnvelopeOut},
              summary="Sign with a key on a PKCS#11 token or HSM (the certificate is read from the token)")
-def register_pkcs11(request: HttpRequest, payload: Pkcs11In):
+def register_pkcs11(request: AuthenticatedHttpRequest, payload: Pkcs11In):
     fresh = _confirm_password(request, payload.password, "certificate_register")
-    cert = actions.do_register_pkcs11(actor=request.user, token_label=payload.token_label, key_label=payload.key_label,
-                                      module_path=payload.module_path, username=payload.username,
+    holder = certificate_holder(request.user, payload.username)
+    cert = actions.do_register_pkcs11(holder, actor=request.user, token_label=payload.token_label,
+                                      key_label=payload.key_label, module_path=payload.module_path,
                                       fresh_password=fresh)
     return Status(201, {"certificate": serialize_certificate(cert)})
 
 
 @router.get("/signing/services", response=list[SigningServiceOut],
             summary="Remote signing services (CSC) the administrators approved")
-def signing_services(request: HttpRequest):
+def signing_services(request: AuthenticatedHttpRequest):
     return [serialize_service(s) for s in actions.active_signing_services()]
 
 
 @router.post("/signing/certificate/csc", response={201: CertificateEnvelopeOut},
              summary="Sign through an approved remote signing service (CSC API; the certificate is read from it)")
-def register_csc(request: HttpRequest, payload: CscIn):
+def register_csc(request: AuthenticatedHttpRequest, payload: CscIn):
     fresh = _confirm_password(request, payload.password, "certificate_register")
-    cert = actions.do_register_csc(actor=request.user, service=payload.service,
-                                   credential_id=payload.credential_id, access_token=payload.access_token,
-                                   username=payload.username, fresh_password=fresh)
+    holder = certificate_holder(request.user, payload.username)
+    service = actions.approved_service(payload.service)
+    cert = actions.do_register_csc(holder, service, actor=request.user, credential_id=payload.credential_id,
+                                   access_token=payload.access_token, fresh_password=fresh)
     return Status(201, {"certificate": serialize_certificate(cert)})
 
 
 @router.post("/signing/certificates/{cert_id}/revoke", response=CertificateEnvelopeOut, summary="Revoke a certificate (admin)")
-def revoke_certificate(request: HttpRequest, cert_id: Id, payload: ReasonIn):
+def revoke_certificate(request: AuthenticatedHttpRequest, cert_id: Id, payload: ReasonIn):
     require_session_login(request)
-    cert = _managed_certificate(request, cert_id)
+    cert = managed_certificate(request.user, cert_id)
     return {"certificate": serialize_certificate(
         actions.do_revoke_certificate(cert, actor=request.user, reason=payload.reason))}
 
 
 @router.post("/signing/certificates/{cert_id}/unlock", response=CertificateEnvelopeOut,
              summary="Lift a PIN lockout: an administrator, or the holder confirming with their password")
-def unlock_certificate(request: HttpRequest, cert_id: Id, payload: PasswordIn | None = None):
-    cert = _managed_certificate(request, cert_id, own_too=True)
+def unlock_certificate(request: AuthenticatedHttpRequest, cert_id: Id, payload: PasswordIn | None = None):
+    cert = managed_certificate(request.user, cert_id, own_too=True)
     fresh = _confirm_password(request, payload.password if payload else "", "pin_unlock")
     return {"certificate": serialize_certificate(actions.do_reset_pin_lock(cert, actor=request.user,
                                                                            fresh_password=fresh))}
-
-
-def _managed_certificate(request: HttpRequest, cert_id: Id, *, own_too: bool = False) -> SigningCertificate:
-    from ecabinet.access import may_administer_certificate_of
-
-    cert = get_object_or_404(SigningCertificate.objects.select_related("user"), pk=cert_id)
-    if not (may_administer_certificate_of(request.user, cert.user) or (own_too and cert.user_id == request.user.pk)):
-        # do not confirm that the certificate exists
-        raise NotFoundError(_("Certificate not found."))
-    return cert
 
 
 @router.get("/signing/trust-roots", auth=None, summary="PEM of the trusted roots (this installation's CA first)",

@@ -1,11 +1,101 @@
-"""Response schemas of the signing API: exactly what signing/serializers.py and signing/api.py
-return today (extra keys pass through, so declaring never drops one)."""
+"""The signing app's input and output: one schema per change, parsed by the API endpoint and by
+the page view alike (``ecabinet.inputs.parse_input``), and the response schemas (exactly what
+signing/serializers.py and signing/api.py return; extra keys pass through)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ninja import Schema
+
+from ecabinet.inputs import DateTime, Id, Int64
 from meetings.schemas import Out
+
+# --- input: one schema per change, for the page and the API ----------------------------------
+
+
+class SigningRequestChange(Schema):
+    """Ask people to sign: usernames in order, one after the other or in any order."""
+
+    signers: list[str]
+    sequential: bool = True
+    due: DateTime | None = None
+    message: str = ""
+
+
+class RequestIn(SigningRequestChange):
+    document: Id
+
+
+class SignIn(Schema):
+    pin: str
+    reason: str = ""
+    page: Int64 | None = None
+    level: str | None = None
+    # remote signing service (CSC) only: the caller's bearer token there; never stored
+    access_token: str | None = None
+
+
+class BatchIn(Schema):
+    documents: list[Id]
+    pin: str
+    reason: str = ""
+    access_token: str | None = None
+
+
+class AnswerSignIn(Schema):
+    pin: str
+    access_token: str | None = None
+    level: str | None = None
+
+
+class Pkcs11In(Schema):
+    token_label: str
+    key_label: str
+    module_path: str | None = None
+    username: str | None = None
+    # the caller's account password, typed again (not needed by an administrator acting for someone)
+    password: str = ""
+
+
+class CscIn(Schema):
+    service: Id  # a SigningService id from GET /signing/services: addresses are the administrators' choice
+    credential_id: str
+    access_token: str = ""
+    username: str | None = None
+    password: str = ""
+
+
+class PasswordIn(Schema):
+    password: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class PinIn(Schema):
+    pin: str
+    pin_confirm: str | None = None
+    password: str = ""
+
+
+class MinutesGenerateIn(Schema):
+    regenerate: bool = False
+    version: Int64 | None = None
+
+
+class MinutesIn(Schema):
+    text: str
+    version: Int64 | None = None
+    number: str | None = None
+
+
+class MinutesFreezeIn(Schema):
+    version: Int64 | None = None
+
+
+# --- output -----------------------------------------------------------------------------------
 
 
 class UserRefOut(Out):

@@ -2,12 +2,14 @@
 
 certificates: issue / import / revoke / unlock; external: register a token or remote-service key; documents: sign (single and batch);
 requests: ask for signatures, decline, cancel, remind; minutes: generate, edit and freeze a
-meeting's minutes (then a request secretary -> chair), reopen them after a refusal.
+meeting's minutes (then a request secretary -> chair), reopen them after a refusal; opinions: sign
+one's written opinion.
 """
 
 from __future__ import annotations
 
 from signing.actions.certificates import (
+    PKCS12_MAX_BYTES,
     current_certificate,
     do_add_trust_root,
     do_import_pkcs12,
@@ -17,9 +19,10 @@ from signing.actions.certificates import (
     issue_certificate_for,
     unlock_key,
 )
-from signing.actions.documents import do_batch_sign, do_sign_document, do_upload_document
+from signing.actions.documents import do_batch_sign, do_sign_document, do_upload_for_signing
 from signing.actions.external import (
     active_signing_services,
+    approved_service,
     do_register_csc,
     do_register_pkcs11,
     do_save_signing_service,
@@ -31,6 +34,7 @@ from signing.actions.minutes import (
     do_save_minutes,
     get_minutes,
 )
+from signing.actions.opinions import do_sign_answer
 from signing.actions.requests import (
     do_cancel_request,
     do_create_request,
@@ -39,7 +43,9 @@ from signing.actions.requests import (
 )
 
 __all__ = [
+    "PKCS12_MAX_BYTES",
     "active_signing_services",
+    "approved_service",
     "current_certificate",
     "get_minutes",
     "do_add_trust_root",
@@ -59,8 +65,9 @@ __all__ = [
     "do_revoke_certificate",
     "do_save_minutes",
     "do_save_signing_service",
+    "do_sign_answer",
     "do_sign_document",
-    "do_upload_document",
+    "do_upload_for_signing",
     "issue_certificate_for",
     "unlock_key",
 ]

@@ -20,12 +20,17 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ecabinet.access import FreshPassword, is_system_admin, may_administer_certificate_of
+from ecabinet.access import FreshPassword
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
 from ecabinet.models import User
-from signing.access import require_may_change_key
+from signing.access import (
+    lock_certificate,
+    require_may_administer_certificate,
+    require_may_change_key,
+    require_system_admin,
+)
 from signing.models import SigningCertificate, TrustRoot
 from signing.pdf import pki
 from signing.pdf.errors import CertificateProblem, InvalidPkcs12, WrongPin
@@ -111,7 +116,7 @@ def _issue_from_ca(user: User, pin: str, *, key_kind: str = "ec", days: int = 3 
                    ) -> tuple[SigningCertificate, list[SigningCertificate]]:
     ca, _created = ensure_installation_ca()
     key = pki.generate_key(key_kind)
-    unit_name = user.unit.name if user.unit_id else "eCabinet"
+    unit_name = user.unit.name if user.unit is not None else "eCabinet"
     cert = pki.issue_signing_certificate(
         ca_private_key(ca), ca.certificate,
         full_name=user.full_name or user.username,
@@ -136,7 +141,7 @@ def _issue_from_ca(user: User, pin: str, *, key_kind: str = "ec", days: int = 3 
     return row, replaced
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_issue_certificate(*, actor: User, pin: str, pin_confirm: str | None = None,
                          fresh_password: FreshPassword | None = None) -> SigningCertificate:
     """The user gets a new certificate from the installation CA, protected by the PIN they chose;
@@ -153,7 +158,7 @@ def do_issue_certificate(*, actor: User, pin: str, pin_confirm: str | None = Non
     return row
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_import_pkcs12(*, actor: User, data: bytes, file_password: str, pin: str,
                      fresh_password: FreshPassword | None = None) -> SigningCertificate:
     """Import a key and certificate from a real CA; the key is re-protected by the chosen PIN.
@@ -220,7 +225,9 @@ def check_usable(cert: SigningCertificate | None) -> SigningCertificate:
 def record_wrong_pin(cert_id: int, actor: User) -> int:
     """Count a wrong PIN in its own transaction (it must survive the refusal); returns tries left."""
     limit = settings.SIGNING_PIN_MAX_ATTEMPTS
-    with transaction.atomic():
+    # durable: committed on its own even when the signature is refused, and never nested in a
+    # caller's transaction that would roll the count back
+    with transaction.atomic(durable=True):
         cert = SigningCertificate.objects.select_for_update().get(pk=cert_id)
         cert.wrong_pin_count += 1
         fields = ["wrong_pin_count"]
@@ -272,15 +279,10 @@ def unlock_key(cert: SigningCertificate, pin: str, *, actor: User) -> pki.Privat
     return key
 
 
-def _require_manager(actor: User, cert: SigningCertificate) -> None:
-    if not may_administer_certificate_of(actor, cert.user):
-        raise PermissionDeniedError(_("Only an administrator may do this."))
-
-
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_revoke_certificate(cert: SigningCertificate, *, actor: User, reason: str) -> SigningCertificate:
-    _require_manager(actor, cert)
-    cert = SigningCertificate.objects.select_for_update().get(pk=cert.pk)
+    cert = lock_certificate(cert)
+    require_may_administer_certificate(actor, cert)
     if cert.revoked_at is not None:
         raise ConflictError("already_revoked", _("This certificate is already revoked."))
     reason = (reason or "").strip()[:255]
@@ -298,13 +300,13 @@ def do_revoke_certificate(cert: SigningCertificate, *, actor: User, reason: str)
     return cert
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_reset_pin_lock(cert: SigningCertificate, *, actor: User,
                       fresh_password: FreshPassword | None = None) -> SigningCertificate:
     """Lift a PIN lockout: an administrator for someone they manage, or the holder with their
     account password typed again (never a session alone: that would undo the lockout)."""
+    cert = lock_certificate(cert)
     require_may_change_key(actor, cert.user, fresh_password)
-    cert = SigningCertificate.objects.select_for_update().get(pk=cert.pk)
     was_locked = cert.locked_at
     cert.wrong_pin_count = 0
     cert.locked_at = None
@@ -320,11 +322,12 @@ def do_reset_pin_lock(cert: SigningCertificate, *, actor: User,
     return cert
 
 
+# Not durable: the admin's add form (signing/admin.py) calls it from `save_model`, inside the
+# transaction Django's admin opens around every change form.
 @transaction.atomic
 def do_add_trust_root(*, actor: User, pem: str | bytes, name: str = "") -> TrustRoot:
     """An administrator adds a root CA (for example a national root) to the trusted list."""
-    if not is_system_admin(actor):
-        raise PermissionDeniedError(_("Only an administrator may do this."))
+    require_system_admin(actor)
     raw = pem.encode() if isinstance(pem, str) else bytes(pem)
     try:
         cert = (x509.load_pem_x509_certificate(raw) if b"-----BEGIN" in raw

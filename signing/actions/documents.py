@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,18 +24,18 @@ from pyhanko.sign.signers import Signer
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
 from ecabinet.audit import record_audit
-from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
+from ecabinet.errors import ActionError, ConflictError
 from ecabinet.inputs import clean_file_name
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
 from ecabinet.text import as_one_line, require_one_line
 from meetings.actions.documents import FileGuard, write_version
 from meetings.models import Document, DocumentVersion
-from signing.access import require_may_fulfil
+from signing.access import require_may_fulfil, signer_entry
 from signing.actions.certificates import check_usable, current_certificate
 from signing.actions.requests import advance_after_signature
 from signing.backends import signer_for
-from signing.models import SignatureRecord, SigningCertificate, SigningRequest, SigningRequestSigner
+from signing.models import SignatureRecord, SigningCertificate, SigningRequestSigner
 from signing.pdf import pades
 from signing.pdf.backends import SigningBackendError
 from signing.pdf.errors import PdfSigningError
@@ -103,54 +105,20 @@ def delete_files(names: list[str]) -> None:
             logger.warning("could not delete %s after a failed signature", name, exc_info=True)
 
 
-def do_upload_document(*, actor: User, upload, title: str) -> Document:
+def do_upload_for_signing(*, actor: User, upload: UploadedFile | ContentFile, title: str) -> Document:
     """A staff member uploads a PDF of their own (outside a meeting) to sign or have signed."""
     filename = getattr(upload, "name", "") or ""
     require_one_line(title)
     # Checked before anything is written: a refused file leaves no row and no file.
     checked = intake_pdf(upload, name=filename, purpose=Purpose.SIGNING_UPLOAD)
     title = (title or "").strip() or as_one_line(filename.rsplit(".", 1)[0] if filename else "") or _("Document")
-    with FileGuard() as guard, transaction.atomic():
+    # the guard outside the transaction: the file goes also when the commit itself fails
+    with FileGuard() as guard, transaction.atomic(durable=True):
         document = Document.objects.create(title=title[:500], uploaded_by=actor, status=Document.Status.RELEASED)
         version = write_version(guard, document, upload, checked, actor=actor, note="upload")
         record_audit(actor=actor, action="signing.document_upload", obj=document,
                      details={"sha256": version.sha256, "size": version.size, "pages": version.pages})
     return document
-
-
-def signer_entry(document: Document, actor: User) -> SigningRequestSigner | None:
-    """The request entry under which `actor` signs now, or None when signing their own document.
-
-    403 `not_asked` when no open request asks them; 409 `not_your_turn` in a sequential
-    request whose earlier signers have not signed; 409 `already_signed`."""
-    entries = list(
-        SigningRequestSigner.objects.filter(
-            request__document=document, request__status=SigningRequest.Status.OPEN, user=actor
-        ).select_related("request").order_by("request_id")
-    )
-    pending = [e for e in entries if e.status == SigningRequestSigner.Status.PENDING]
-    if not pending:
-        if document.uploaded_by_id == actor.pk:
-            return None
-        if entries:
-            raise ConflictError("already_answered", _("You have already signed or declined this request."))
-        raise PermissionDeniedError(_("You were not asked to sign this document."), code="not_asked")
-    waiting_for: list[str] = []
-    for entry in pending:
-        if not entry.request.sequential:
-            return entry
-        earlier = list(
-            SigningRequestSigner.objects.filter(
-                request=entry.request, order__lt=entry.order, status=SigningRequestSigner.Status.PENDING
-            ).select_related("user").order_by("order")
-        )
-        if not earlier:
-            return entry
-        waiting_for += [e.user.full_name or e.user.username for e in earlier]
-    raise ConflictError(
-        "not_your_turn",
-        _("It is not your turn to sign yet. Waiting for: %(names)s.") % {"names": ", ".join(waiting_for)},
-    )
 
 
 def resolve_level(level: str | None) -> str:
@@ -181,15 +149,16 @@ def _validation_context(cert: SigningCertificate):
 
 
 def _sign_bytes(data: bytes, *, actor: User, cert: SigningCertificate, signer: Signer,
-                reason: str, page: int | None, level: str) -> tuple[bytes, str, object]:
+                reason: str, page: int | None, level: str) -> tuple[bytes, str, datetime]:
     from signing.pdf.timestamps import http_timestamper
 
-    timestamper = http_timestamper(settings.SIGNING_TSA_URL) if level != "B-B" else None
+    # resolve_level refuses B-T and B-LT when no timestamp server is configured
+    timestamper = http_timestamper(settings.SIGNING_TSA_URL) if level != "B-B" and settings.SIGNING_TSA_URL else None
     signed_at = timezone.now()
     stamp = StampInfo(
         full_name=actor.full_name or actor.username,
-        position=actor.position.name if actor.position_id else "",
-        unit=actor.unit.name if actor.unit_id else "",
+        position=actor.position.name if actor.position is not None else "",
+        unit=actor.unit.name if actor.unit is not None else "",
         reason=reason,
         signed_at=signed_at,
         page=-1 if page is None else page - 1,
@@ -248,7 +217,7 @@ def _lock_document(document_id: int) -> Document:
     return Document.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=document_id)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _sign_locked(document_id: int, *, actor: User, cert_id: int, signer: Signer, reason: str,
                  page: int | None, level: str | None, written: list[str]) -> SignatureRecord:
     # The row lock makes two signers take turns: the second builds on the first one's version.
@@ -304,6 +273,9 @@ def _emit_document(document: Document, version: DocumentVersion) -> None:
     from meetings.events import audience_for, emit
     from meetings.serializers import serialize_document
 
+    if document.meeting is None:
+        return  # a document of one's own: no meeting room hears of it
+
     audience = None
     if document.confidential or document.status != Document.Status.RELEASED:
         readers = list(document.readers.values_list("pk", flat=True)) if document.confidential else []
@@ -320,7 +292,9 @@ def do_sign_document(document: Document, *, actor: User, pin: str, reason: str =
     `pin` unlocks the key whatever holds it (the stored key's PIN, the token PIN, the remote
     credential's PIN); `access_token` is the bearer token for a remote signing service.
     Not one atomic block on purpose: a wrong PIN is counted in its own transaction (see
-    ``signing.backends``); the signature itself is one transaction (``_sign_locked``)."""
+    ``signing.backends``), and a token or a remote service is not asked while a transaction holds
+    the database; the signature itself is one durable transaction (``_sign_locked``), so this
+    action can never run nested in a caller's transaction either."""
     entry = signer_entry(document, actor)  # refuse early (403/409) before asking for the PIN
     if level is not None:
         resolve_level(level)

@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import logging
 
+from cryptography import x509
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecabinet.access import FreshPassword, is_system_admin, may_administer_certificate_of
+from ecabinet.access import FreshPassword
 from ecabinet.audit import record_audit
-from ecabinet.errors import ActionError, NotFoundError, PermissionDeniedError
+from ecabinet.errors import ActionError
 from ecabinet.models import User
-from signing.access import require_may_change_key
+from signing.access import (
+    require_may_change_key,
+    require_may_choose_pkcs11_module,
+    require_system_admin,
+)
 from signing.actions.certificates import (
     _certificate_fields,
     _pem,
@@ -47,16 +53,6 @@ LABEL_MAX = 128
 CREDENTIAL_ID_MAX = 255
 
 
-def _holder(actor: User, username: str | None) -> User:
-    """The person the certificate is for: the caller, or someone whose certificates the caller administers."""
-    if not username or username == actor.username:
-        return actor
-    holder = User.objects.filter(username=username, is_active=True).first()
-    if holder is None or not may_administer_certificate_of(actor, holder):
-        raise NotFoundError(_("User not found."))
-    return holder
-
-
 def _label(value: str | None, what: str) -> str:
     value = (value or "").strip()
     if not value or len(value) > LABEL_MAX:
@@ -72,8 +68,9 @@ def _checked(cert) -> None:  # noqa: ANN001
         raise certificate_problem_error(exc.code) from None
 
 
-@transaction.atomic
-def _register(*, actor: User, holder: User, kind: str, cert, chain, config: dict) -> SigningCertificate:  # noqa: ANN001
+@transaction.atomic(durable=True)
+def _register(*, actor: User, holder: User, kind: str, cert: x509.Certificate, chain: list[x509.Certificate],
+              config: dict) -> SigningCertificate:
     now = timezone.now()
     replaced = _supersede(holder, now)
     row = SigningCertificate.objects.create(
@@ -88,11 +85,12 @@ def _register(*, actor: User, holder: User, kind: str, cert, chain, config: dict
     return row
 
 
-def do_register_pkcs11(*, actor: User, token_label: str, key_label: str, module_path: str | None = None,
-                       username: str | None = None, fresh_password: FreshPassword | None = None
+def do_register_pkcs11(holder: User, *, actor: User, token_label: str, key_label: str,
+                       module_path: str | None = None, fresh_password: FreshPassword | None = None
                        ) -> SigningCertificate:
-    """Sign with a key on a token or HSM from now on (the certificate is read from the token)."""
-    holder = _holder(actor, username)
+    """`holder` signs with a key on a token or HSM from now on (the certificate is read from the
+    token). Not one atomic block on purpose: the token is read before the transaction (a slow
+    token must not hold the database); the registration itself is one durable transaction."""
     require_may_change_key(actor, holder, fresh_password)
     token_label = _label(token_label, _("token label"))
     key_label = _label(key_label, _("key label"))
@@ -101,9 +99,9 @@ def do_register_pkcs11(*, actor: User, token_label: str, key_label: str, module_
     if not module_path:
         raise ActionError("no_pkcs11_module", _("No PKCS#11 module is configured on this server "
                                                 "(SIGNING_PKCS11_MODULE)."))
-    if module_path != default and not is_system_admin(actor):
+    if module_path != default:
         # loading a module runs its code in the server: only administrators choose one
-        raise PermissionDeniedError(_("Only an administrator may choose the PKCS#11 module."))
+        require_may_choose_pkcs11_module(actor)
     try:
         cert, chain = read_token_certificate(module_path=module_path, token_label=token_label, key_label=key_label)
     except TokenNotFound as exc:
@@ -121,20 +119,25 @@ def do_register_pkcs11(*, actor: User, token_label: str, key_label: str, module_
                      config=config)
 
 
-def active_signing_services():  # noqa: ANN201 - QuerySet[SigningService]
+def active_signing_services() -> QuerySet[SigningService]:
     return SigningService.objects.filter(active=True).order_by("name")
 
 
-def do_register_csc(*, actor: User, service: int | SigningService, credential_id: str, access_token: str,
-                    username: str | None = None, fresh_password: FreshPassword | None = None
-                    ) -> SigningCertificate:
-    """Sign through an approved remote signing service from now on (the certificate is read from it)."""
-    holder = _holder(actor, username)
-    require_may_change_key(actor, holder, fresh_password)
-    service_id = service.pk if isinstance(service, SigningService) else service
-    chosen = active_signing_services().filter(pk=service_id).first() if isinstance(service_id, int) else None
+def approved_service(service_id: int | None) -> SigningService:
+    """A service of the catalogue that is in use; anything else is a wrong choice (400)."""
+    chosen = active_signing_services().filter(pk=service_id).first() if service_id is not None else None
     if chosen is None:
         raise ActionError("unknown_service", _("Choose one of the approved remote signing services."))
+    return chosen
+
+
+def do_register_csc(holder: User, service: SigningService, *, actor: User, credential_id: str, access_token: str,
+                    fresh_password: FreshPassword | None = None) -> SigningCertificate:
+    """`holder` signs through an approved remote signing service from now on (the certificate is
+    read from it). Not one atomic block on purpose, like ``do_register_pkcs11``: the service is
+    asked before the transaction."""
+    require_may_change_key(actor, holder, fresh_password)
+    chosen = approved_service(service.pk)  # still in the catalogue now
     credential_id = (credential_id or "").strip()
     if not credential_id or len(credential_id) > CREDENTIAL_ID_MAX:
         raise ActionError("bad_credential", _("Give the credential identifier at the signing service."))
@@ -154,11 +157,12 @@ def do_register_csc(*, actor: User, service: int | SigningService, credential_id
                      config=config)
 
 
+# Not durable: the admin's change form (signing/admin.py) calls it from `save_model`, inside the
+# transaction Django's admin opens around every change form.
 @transaction.atomic
-def do_save_signing_service(*, actor: User, service: SigningService) -> SigningService:
+def do_save_signing_service(service: SigningService, *, actor: User) -> SigningService:
     """A system administrator adds or changes a remote signing service of the catalogue."""
-    if not is_system_admin(actor):
-        raise PermissionDeniedError(_("Only an administrator may do this."))
+    require_system_admin(actor)
     service.base_url = validate_service_url(service.base_url)
     if service.oauth_token_url:
         service.oauth_token_url = validate_service_url(service.oauth_token_url)

@@ -17,10 +17,11 @@ from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
-from meetings.access import MeetingAccess, meeting_access, require_runner
-from meetings.actions.documents import FileGuard, announce, withdraw_document, write_version
+from meetings.access import visibility
+from meetings.actions.documents import FileGuard, announce, write_version
 from meetings.models import Document, Meeting
-from signing.actions.requests import do_create_request
+from signing.access import lock_minutes_meeting
+from signing.actions.requests import create_request
 from signing.minutes import build_minutes_text, place_name, signatories
 from signing.minutes_pdf import MinutesHeader, render_minutes_pdf
 from signing.models import Minutes, SigningRequest
@@ -29,18 +30,10 @@ MAX_TEXT = 200_000
 MAX_NUMBER = 32
 
 
-def minutes_access(user: User, meeting_id: int, *, for_update: bool = False) -> MeetingAccess:
-    """The meeting for someone who runs it and whose meeting has ended (404 / 403 / 409)."""
-    access = meeting_access(user, meeting_id, for_update=for_update)
-    require_runner(access)
-    if access.meeting.status != Meeting.Status.ENDED:
-        raise ConflictError("not_ended", _("Minutes can be written only after the meeting has ended."))
-    return access
-
-
-def get_minutes(user: User, meeting_id: int) -> Minutes:
-    access = minutes_access(user, meeting_id)
-    minutes = Minutes.objects.filter(meeting=access.meeting).select_related(
+def get_minutes(meeting: Meeting) -> Minutes:
+    """The minutes of `meeting` (resolved through ``signing.access.minutes_access``); 404 before
+    they are written."""
+    minutes = Minutes.objects.filter(meeting=meeting).select_related(
         "document", "signing_request", "updated_by").first()
     if minutes is None:
         raise NotFoundError(_("The minutes have not been written yet."), code="no_minutes")
@@ -66,15 +59,14 @@ def _require_version(minutes: Minutes, version: int | None) -> None:
                             % {"version": minutes.version}, extra={"version": minutes.version})
 
 
-@transaction.atomic
-def do_generate_minutes(meeting_id: int, *, actor: User, regenerate: bool = False,
+@transaction.atomic(durable=True)
+def do_generate_minutes(meeting: Meeting, *, actor: User, regenerate: bool = False,
                         version: int | None = None) -> tuple[Minutes, bool]:
     """Write the draft from the live record. Returns (minutes, created).
 
     A second generation replaces the text only when asked (`regenerate`) and only over the
     version the caller saw: edits made since are never silently thrown away."""
-    access = minutes_access(actor, meeting_id, for_update=True)
-    meeting = access.meeting
+    meeting = lock_minutes_meeting(meeting, actor=actor).meeting
     minutes = _locked(meeting)
     text = build_minutes_text(meeting)
     now = timezone.now()
@@ -105,11 +97,11 @@ def _clean_text(text: str | None) -> str:
     return text
 
 
-@transaction.atomic
-def do_save_minutes(meeting_id: int, *, actor: User, text: str, version: int | None,
+@transaction.atomic(durable=True)
+def do_save_minutes(meeting: Meeting, *, actor: User, text: str, version: int | None,
                     number: str | None = None) -> Minutes:
     """The secretary's edit of the draft; refused (409) over a version that is no longer current."""
-    access = minutes_access(actor, meeting_id, for_update=True)
+    access = lock_minutes_meeting(meeting, actor=actor)
     minutes = _locked(access.meeting)
     if minutes is None:
         raise NotFoundError(_("The minutes have not been written yet."), code="no_minutes")
@@ -133,7 +125,7 @@ def do_save_minutes(meeting_id: int, *, actor: User, text: str, version: int | N
 
 def minutes_header(meeting: Meeting, minutes: Minutes, *, secretary: User | None, chair: User | None) -> MinutesHeader:
     unit = meeting.unit or meeting.created_by.unit
-    if unit is not None and unit.parent_id:
+    if unit is not None and unit.parent is not None:
         authority, body = unit.parent.name, unit.name
     else:
         # "Ủy ban nhân dân tỉnh An Phước" is written "ỦY BAN NHÂN DÂN" over "TỈNH AN PHƯỚC"
@@ -156,11 +148,12 @@ def preview_pdf(minutes: Minutes, *, actor: User) -> bytes:
                               minutes.text)
 
 
-def do_freeze_minutes(meeting_id: int, *, actor: User, version: int | None = None) -> Minutes:
+def do_freeze_minutes(meeting: Meeting, *, actor: User, version: int | None = None) -> Minutes:
     """Render the text to PDF, store it as a released meeting document (v1) and ask the secretary,
     then the chair, to sign it. The PDF file is removed again if anything after it fails."""
-    with FileGuard() as guard, transaction.atomic():
-        access = minutes_access(actor, meeting_id, for_update=True)
+    # the guard outside the transaction: the file goes also when the commit itself fails
+    with FileGuard() as guard, transaction.atomic(durable=True):
+        access = lock_minutes_meeting(meeting, actor=actor)
         meeting = Meeting.objects.select_related("unit__parent", "created_by__unit__parent").get(pk=access.meeting.pk)
         minutes = _locked(meeting)
         if minutes is None:
@@ -186,8 +179,8 @@ def do_freeze_minutes(meeting_id: int, *, actor: User, version: int | None = Non
         version_row = write_version(guard, document, upload, checked, actor=actor, note="minutes")
         announce(document, frozenset())
         signers = [who.secretary] if who.secretary.pk == who.chair.pk else [who.secretary, who.chair]
-        signing_request = do_create_request(
-            actor=actor, document=document, signers=signers, sequential=True,
+        signing_request = create_request(
+            document, actor=actor, signers=signers, sequential=True,
             message=_("Minutes of the meeting “%(title)s”.") % {"title": meeting.title},
         )
         now = timezone.now()
@@ -202,6 +195,20 @@ def do_freeze_minutes(meeting_id: int, *, actor: User, version: int | None = Non
     return minutes
 
 
+def _withdraw(document: Document, *, actor: User) -> None:
+    """Withdraw the frozen PDF inside the reopening's transaction (the meetings app's
+    ``do_withdraw_document`` is an entry point of its own, with its own transaction). Its files,
+    versions and signatures stay; its readers see it go."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.status == Document.Status.WITHDRAWN:
+        return
+    before = visibility(document)
+    document.status = Document.Status.WITHDRAWN
+    document.save(update_fields=["status"])
+    record_audit(actor=actor, action="document.withdraw", obj=document)
+    announce(document, before)
+
+
 REOPENABLE = (SigningRequest.Status.DECLINED, SigningRequest.Status.CANCELLED)
 
 
@@ -212,13 +219,13 @@ def withdrawn_minutes_documents(meeting: Meeting):
             .order_by("-pk").distinct())
 
 
-@transaction.atomic
-def do_reopen_minutes(meeting_id: int, *, actor: User) -> Minutes:
+@transaction.atomic(durable=True)
+def do_reopen_minutes(meeting: Meeting, *, actor: User) -> Minutes:
     """Unstick frozen minutes whose signing request was declined or cancelled: the frozen
     document is withdrawn (its files and versions stay, as does the closed request), the
     minutes become a draft again with their text, and a later freeze makes a new document
     and a new request. Refused (409) while the request is open or once it is completed."""
-    access = minutes_access(actor, meeting_id, for_update=True)
+    access = lock_minutes_meeting(meeting, actor=actor)
     minutes = _locked(access.meeting)
     if minutes is None:
         raise NotFoundError(_("The minutes have not been written yet."), code="no_minutes")
@@ -236,7 +243,7 @@ def do_reopen_minutes(meeting_id: int, *, actor: User) -> Minutes:
             "was cancelled."))
     document = minutes.document
     if document is not None:
-        withdraw_document(document, actor=actor)
+        _withdraw(document, actor=actor)
     now = timezone.now()
     minutes.status, minutes.document, minutes.signing_request, minutes.frozen_at = Minutes.Status.DRAFT, None, None, None
     # a new version: a form opened before the freeze must not save over the reopened draft

@@ -11,11 +11,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pyhanko.sign.signers import Signer
 
 from ecabinet.audit import record_audit
 from ecabinet.errors import ConflictError, NotFoundError
 from ecabinet.models import User
 from meetings.models import Document, OpinionAnswer, OpinionRound
+from signing.access import own_answer
 from signing.actions.certificates import check_usable, current_certificate
 from signing.actions.documents import delete_files, resolve_level, sign_into_new_version
 from signing.backends import signer_for
@@ -23,29 +25,19 @@ from signing.models import SignatureRecord, SigningCertificate
 from signing.opinion_pdf import answer_pdf
 
 
-def _my_answer(round_id: int, actor: User) -> OpinionAnswer:
-    from meetings.access import round_access
-
-    round_access(actor, round_id)  # 404 for those who may not see the round (no title leaked)
-    answer = OpinionAnswer.objects.filter(round_id=round_id, user=actor).first()
-    if answer is None:
-        # the answerer alone signs their answer: for everyone else there is nothing to sign here
-        raise NotFoundError(_("You have no answer to sign in this round."))
-    return answer
-
-
 def _refuse_if_closed(rnd: OpinionRound) -> None:
     if not rnd.accepts_answers:
         raise ConflictError("round_closed", _("This round is closed or past its deadline."))
 
 
-def do_sign_answer(round_id: int, *, actor: User, pin: str, access_token: str | None = None,
+def do_sign_answer(rnd: OpinionRound, *, actor: User, pin: str, access_token: str | None = None,
                    level: str | None = None) -> SignatureRecord:
-    """The caller signs their answer in round `round_id` (404 if they have none, 409 once closed).
+    """The caller signs their answer in `rnd` (404 if they have none, 409 once closed).
 
     Not one atomic block on purpose, like ``do_sign_document``: a wrong PIN is counted in its own
-    transaction; the PDF, its version, the signature record and the answer are one transaction."""
-    answer = _my_answer(round_id, actor)
+    transaction; the PDF, its version, the signature record and the answer are one durable
+    transaction (``_sign_answer_locked``)."""
+    answer = own_answer(rnd, actor)
     _refuse_if_closed(answer.round)
     if level is not None:
         resolve_level(level)
@@ -60,8 +52,8 @@ def do_sign_answer(round_id: int, *, actor: User, pin: str, access_token: str | 
             raise
 
 
-@transaction.atomic
-def _sign_answer_locked(answer_id: int, *, actor: User, cert_id: int, signer, level: str | None,  # noqa: ANN001
+@transaction.atomic(durable=True)
+def _sign_answer_locked(answer_id: int, *, actor: User, cert_id: int, signer: Signer, level: str | None,
                         written: list[str]) -> SignatureRecord:
     # Same lock order as meetings' do_answer (round, then answer): an answer cannot change, nor the
     # round close, between the PDF being written and the signature being recorded.
@@ -97,16 +89,3 @@ def _sign_answer_locked(answer_id: int, *, actor: User, cert_id: int, signer, le
         "version": record.version.number, "sha256": record.version.sha256, "certificate": cert.serial,
     })
     return record
-
-
-def signed_answer_for(user: User, answer_id: int) -> OpinionAnswer:
-    """A signed answer `user` may download: their own, or any answer of a round they run."""
-    from meetings.access import round_access
-
-    answer = OpinionAnswer.objects.filter(pk=answer_id, signed_document__isnull=False).select_related(
-        "round").first() if user.is_authenticated else None
-    if answer is None:
-        raise NotFoundError(_("Document not found."))
-    if answer.user_id != user.pk and not round_access(user, answer.round_id).manages:
-        raise NotFoundError(_("Document not found."))
-    return answer

@@ -11,10 +11,15 @@ from django.utils.translation import gettext as _
 
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
-from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
+from ecabinet.errors import ActionError, ConflictError
 from ecabinet.models import User
 from meetings.models import Document
-from signing.access import may_manage_request, require_may_request
+from signing.access import (
+    lock_request,
+    own_pending_entry,
+    require_may_manage_request,
+    require_may_request,
+)
 from signing.models import SignatureRecord, SigningRequest, SigningRequestSigner
 
 MAX_SIGNERS = 30
@@ -47,11 +52,19 @@ def _notify_to_sign(entries: list[SigningRequestSigner], signing_request: Signin
                  url=request_url(signing_request))
 
 
-@transaction.atomic
-def do_create_request(*, actor: User, document: Document, signers: list[str | User], sequential: bool = True,
+@transaction.atomic(durable=True)
+def do_create_request(document: Document, *, actor: User, signers: list[str | User], sequential: bool = True,
                       due: datetime | None = None, message: str = "") -> SigningRequest:
-    require_may_request(actor, document)
+    """Ask `signers` (usernames or users), in this order, to sign `document`."""
+    return create_request(document, actor=actor, signers=signers, sequential=sequential, due=due, message=message)
+
+
+def create_request(document: Document, *, actor: User, signers: list[str | User], sequential: bool = True,
+                   due: datetime | None = None, message: str = "") -> SigningRequest:
+    """`do_create_request`'s work, for actions that ask for signatures inside their own
+    transaction (freezing the minutes)."""
     document = Document.objects.select_for_update().get(pk=document.pk)
+    require_may_request(actor, document)
     if document.status == Document.Status.WITHDRAWN:
         raise ConflictError("withdrawn", _("This document was withdrawn; it can no longer be signed."))
     if not document.versions.exists():
@@ -67,6 +80,8 @@ def do_create_request(*, actor: User, document: Document, signers: list[str | Us
     unknown = [n for n in names if n not in users]
     if unknown:
         raise ActionError("unknown_user", _("Unknown users: %(names)s.") % {"names": ", ".join(unknown)})
+    if due is not None and timezone.is_naive(due):
+        due = timezone.make_aware(due)  # a page's datetime-local is local time
     if due is not None and due <= timezone.now():
         raise ActionError("bad_due", _("The due date must be in the future."))
     if SigningRequest.objects.filter(document=document, status=SigningRequest.Status.OPEN).exists():
@@ -88,8 +103,7 @@ def do_create_request(*, actor: User, document: Document, signers: list[str | Us
 
 def advance_after_signature(entry: SigningRequestSigner, record: SignatureRecord, *, actor: User) -> None:
     """Called by the signing action inside its transaction: mark the entry, move the request on."""
-    signing_request = SigningRequest.objects.select_for_update(of=("self",)).select_related(
-        "document", "requester").get(pk=entry.request_id)
+    signing_request = lock_request(entry.request)
     entry.status = SigningRequestSigner.Status.SIGNED
     entry.signed_at = record.signed_at
     entry.signature = record
@@ -107,25 +121,15 @@ def advance_after_signature(entry: SigningRequestSigner, record: SignatureRecord
         _notify_to_sign(_whose_turn(signing_request), signing_request)
 
 
-def _own_pending_entry(signing_request: SigningRequest, actor: User) -> SigningRequestSigner:
-    entry = signing_request.signers.filter(user=actor).first()
-    if entry is None:
-        raise PermissionDeniedError(_("You were not asked to sign this document."), code="not_asked")
-    if entry.status != SigningRequestSigner.Status.PENDING:
-        raise ConflictError("already_answered", _("You have already signed or declined this request."))
-    return entry
-
-
 def _require_open(signing_request: SigningRequest) -> None:
     if signing_request.status != SigningRequest.Status.OPEN:
         raise ConflictError("request_closed", _("This signing request is no longer open."))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_decline_request(signing_request: SigningRequest, *, actor: User, reason: str) -> SigningRequest:
-    signing_request = SigningRequest.objects.select_for_update(of=("self",)).select_related(
-        "document", "requester").get(pk=signing_request.pk)
-    entry = _own_pending_entry(signing_request, actor)
+    signing_request = lock_request(signing_request)
+    entry = own_pending_entry(signing_request, actor)
     _require_open(signing_request)
     reason = (reason or "").strip()
     if not reason:
@@ -147,12 +151,11 @@ def do_decline_request(signing_request: SigningRequest, *, actor: User, reason: 
     return signing_request
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_cancel_request(signing_request: SigningRequest, *, actor: User, reason: str = "") -> SigningRequest:
-    signing_request = SigningRequest.objects.select_for_update(of=("self",)).select_related(
-        "document", "requester").get(pk=signing_request.pk)
-    if not may_manage_request(actor, signing_request):
-        raise PermissionDeniedError(_("Only the person who asked for the signatures may cancel the request."))
+    signing_request = lock_request(signing_request)
+    require_may_manage_request(
+        actor, signing_request, _("Only the person who asked for the signatures may cancel the request."))
     _require_open(signing_request)
     pending = list(_pending(signing_request))
     signing_request.status = SigningRequest.Status.CANCELLED
@@ -168,13 +171,12 @@ def do_cancel_request(signing_request: SigningRequest, *, actor: User, reason: s
     return signing_request
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def do_remind_request(signing_request: SigningRequest, *, actor: User) -> int:
     """Remind the people whose signature is awaited now; returns how many were reminded."""
-    signing_request = SigningRequest.objects.select_for_update(of=("self",)).select_related(
-        "document", "requester").get(pk=signing_request.pk)
-    if not may_manage_request(actor, signing_request):
-        raise PermissionDeniedError(_("Only the person who asked for the signatures may send reminders."))
+    signing_request = lock_request(signing_request)
+    require_may_manage_request(
+        actor, signing_request, _("Only the person who asked for the signatures may send reminders."))
     _require_open(signing_request)
     now = timezone.now()
     due = [e for e in _whose_turn(signing_request)

@@ -43,7 +43,7 @@ def test_batch_sign_in_the_browser_then_verify_publicly(live_server, media, tmp_
     for title in ("Tờ trình số 1", "Tờ trình số 2"):
         document = Document.objects.create(title=title, uploaded_by=owner, status="released")
         store_version(document, make_pdf(1, title), actor=owner, note="upload")
-        do_create_request(actor=owner, document=document, signers=[signer], sequential=True)
+        do_create_request(document, actor=owner, signers=[signer], sequential=True)
         documents.append(document)
 
     with sync_playwright() as p:

@@ -61,8 +61,8 @@ class CertificateRightTests(BaseTestCase):
         self.assertNotContains(page, self.outsider.full_name)
 
     def test_registering_for_someone_needs_the_right(self) -> None:
-        from signing.actions.external import _holder
+        from signing.access import certificate_holder
 
         with self.assertRaises(NotFoundError):
-            _holder(self.people_manager, self.member.username)
-        self.assertEqual(_holder(self.issuer, self.member.username), self.member)
+            certificate_holder(self.people_manager, self.member.username)
+        self.assertEqual(certificate_holder(self.issuer, self.member.username), self.member)

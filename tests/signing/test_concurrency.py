@@ -57,7 +57,7 @@ def world(settings, tmp_path, monkeypatch):
     document = Document.objects.create(meeting=meeting, title="Kết luận cuộc họp", uploaded_by=secretary,
                                        status=Document.Status.RELEASED)
     store_version(document, make_pdf(), actor=secretary, note="upload", original_name="ket-luan.pdf")
-    do_create_request(actor=secretary, document=document, signers=[u.username for u in signers],
+    do_create_request(document, actor=secretary, signers=[u.username for u in signers],
                       sequential=False)
     return document, signers
 

@@ -41,7 +41,7 @@ class CatalogueTestCase(SigningTestCase):
             reset_service_calls(user)
 
     def add_service(self, name: str, url: str, **extra) -> SigningService:
-        return do_save_signing_service(actor=self.admin, service=SigningService(name=name, base_url=url, **extra))
+        return do_save_signing_service(SigningService(name=name, base_url=url, **extra), actor=self.admin)
 
     def register(self, user=None, *, service=None, credential_id="cred-owner", token=None, **extra):
         body = {"service": (service or self.approved).pk, "credential_id": credential_id,
@@ -88,7 +88,7 @@ class CatalogueTests(CatalogueTestCase):
 
     def test_only_system_administrators_keep_the_catalogue(self):
         with self.assertRaises(PermissionDeniedError):
-            do_save_signing_service(actor=self.member, service=SigningService(name="x", base_url="http://127.0.0.1:1"))
+            do_save_signing_service(SigningService(name="x", base_url="http://127.0.0.1:1"), actor=self.member)
         self.member.is_unit_admin = True
         self.member.is_staff = True
         self.member.save()
@@ -125,7 +125,7 @@ class CatalogueTests(CatalogueTestCase):
     def test_withdrawn_service_is_no_longer_called_when_signing(self):
         self.assertEqual(self.register().status_code, 201)
         self.approved.active = False
-        do_save_signing_service(actor=self.admin, service=self.approved)
+        do_save_signing_service(self.approved, actor=self.admin)
         self.service.calls.clear()
         document = self.make_own_document(self.owner)
         self.assert_error(self.sign(document, self.owner, pin=CSC_PIN, access_token=self.service.token),
@@ -133,7 +133,7 @@ class CatalogueTests(CatalogueTestCase):
         self.assertEqual(self.service.calls, [])
         self.assertEqual(document.versions.count(), 1)
         self.approved.active = True
-        do_save_signing_service(actor=self.admin, service=self.approved)
+        do_save_signing_service(self.approved, actor=self.admin)
         response = self.sign(document, self.owner, pin=CSC_PIN, access_token=self.service.token)
         self.assertEqual(response.status_code, 201, response.content)
 
@@ -155,7 +155,7 @@ class OutgoingCallTests(CatalogueTestCase):
         with RedirectingServer(self.csc.url, redirect_suffixes=("signatures/signHash",)) as redirector:
             # the administrators move the service behind an address that redirects signHash away
             self.approved.base_url = redirector.url
-            do_save_signing_service(actor=self.admin, service=self.approved)
+            do_save_signing_service(self.approved, actor=self.admin)
             self.service.calls.clear()
             error = self.assert_error(self.sign(document, self.owner, pin=CSC_PIN, access_token=self.service.token),
                                       400, "signing_service_refused")

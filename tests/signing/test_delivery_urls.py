@@ -148,11 +148,11 @@ class DeliveryUrlWalkTests(SigningTestCase):
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         rec = run_meeting(cls)  # ended, with attendance, polls and conclusions
-        do_generate_minutes(rec.meeting.pk, actor=cls.secretary)
-        minutes = do_freeze_minutes(rec.meeting.pk, actor=cls.secretary)
+        do_generate_minutes(rec.meeting, actor=cls.secretary)
+        minutes = do_freeze_minutes(rec.meeting, actor=cls.secretary)
         for signer in (cls.secretary, cls.chair):
             do_sign_document(minutes.document, actor=signer, pin=PIN)
-        do_generate_minutes(cls.meeting.pk, actor=cls.secretary)  # a draft: its preview is generated
+        do_generate_minutes(cls.meeting, actor=cls.secretary)  # a draft: its preview is generated
         attachment = do_attach_conclusion_file(rec.meeting, actor=cls.secretary, upload=ContentFile(make_pdf(1, "Phụ lục"), name="pl.pdf"),
                                                title="Phụ lục kết luận")
         rnd = do_create_round(
@@ -162,7 +162,7 @@ class DeliveryUrlWalkTests(SigningTestCase):
         )
         do_answer(rnd, actor=cls.member, choice="other", comment="Cần bổ sung",
                   upload=SimpleUploadedFile("y-kien.pdf", make_pdf(1, "Ý kiến"), content_type="application/pdf"))
-        do_sign_answer(rnd.pk, actor=cls.member, pin=PIN)
+        do_sign_answer(rnd, actor=cls.member, pin=PIN)
         answer = OpinionAnswer.objects.get(round=rnd, user=cls.member)
         own = cls.make_own_document(cls.member)
         participant = Participant.objects.filter(meeting=rec.meeting, user=cls.member).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.files.base import ContentFile
 
-from signing.actions.documents import do_upload_document
+from signing.actions.documents import do_upload_for_signing
 from signing.actions.requests import do_create_request
 from tests.base import BaseTestCase
 from tests.signing.flow import make_pdf
@@ -24,7 +24,7 @@ class ReadingRuleTests(BaseTestCase):
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         # A PDF of the owner's own, outside any meeting: theirs, and then the outsider's to sign.
-        cls.document = do_upload_document(actor=cls.owner, upload=ContentFile(make_pdf(1), name="qd.pdf"),
+        cls.document = do_upload_for_signing(actor=cls.owner, upload=ContentFile(make_pdf(1), name="qd.pdf"),
                                           title="Quyết định phê duyệt")
 
     def status(self, user, door: str) -> int:
@@ -42,7 +42,7 @@ class ReadingRuleTests(BaseTestCase):
                 self.assertIn(self.client.get(door.format(id=self.document.pk)).status_code, (302, 401))
 
     def test_someone_asked_to_sign_reads_through_every_door(self) -> None:
-        do_create_request(actor=self.owner, document=self.document, signers=[self.outsider])
+        do_create_request(self.document, actor=self.owner, signers=[self.outsider])
         for door in DOORS:
             with self.subTest(door=door):
                 self.assertEqual(self.status(self.outsider, door), 200)

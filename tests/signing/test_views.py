@@ -65,7 +65,8 @@ class PageAccessTests(SigningTestCase):
         self.assertContains(page, 'data-testid="request-status"')
         self.assertContains(page, "decline-reason")
         self.assertNotContains(page, "cancel-reason")
-        self.assertEqual(member.post(f"/signing/requests/{self.request_id}/cancel/").status_code, 302)
+        # not theirs to cancel: the refusal handler's 403 page (a refusal of who may, not of input)
+        self.assertEqual(member.post(f"/signing/requests/{self.request_id}/cancel/").status_code, 403)
         self.assertEqual(SigningRequest.objects.get(pk=self.request_id).status, "open")
         secretary = self.client_for(self.secretary)
         self.assertContains(secretary.get(f"/signing/requests/{self.request_id}/"), "cancel-reason")
@@ -76,9 +77,13 @@ class PageAccessTests(SigningTestCase):
 
     def test_request_form_next_stays_on_site(self):
         secretary = self.client_for(self.secretary)
-        for target in ("//evil.example", "https://evil.example/", "/\\evil.example"):
+        # the first reminder is sent (back to the request); the next ones are refused (sent less than
+        # 10 minutes ago) and the refusal handler, finding no safe `next` or Referer, goes home
+        expected = [f"/signing/requests/{self.request_id}/", "/", "/"]
+        for target, location in zip(("//evil.example", "https://evil.example/", "/\\evil.example"), expected,
+                                    strict=True):
             response = secretary.post(f"/signing/requests/{self.request_id}/remind/", {"next": target})
-            self.assertEqual(response["Location"], f"/signing/requests/{self.request_id}/")
+            self.assertEqual(response["Location"], location)
         response = secretary.post(f"/signing/requests/{self.request_id}/remind/", {"next": "/signing/"})
         self.assertEqual(response["Location"], "/signing/")
 
@@ -94,7 +99,7 @@ class PageAccessTests(SigningTestCase):
         bad = client.post(f"/signing/documents/{self.minutes.pk}/request/", {"signers_text": "ai-do"}, follow=True)
         self.assertEqual(bad.status_code, 200)
         self.assertEqual(self.client_for(self.member).post(
-            f"/signing/documents/{self.minutes.pk}/request/", {"signers_text": "chair"}).status_code, 302)
+            f"/signing/documents/{self.minutes.pk}/request/", {"signers_text": "chair"}).status_code, 403)
         self.assertEqual(SigningRequest.objects.filter(document=self.minutes).count(), 2)
 
     def test_upload_own_document(self):
@@ -105,7 +110,8 @@ class PageAccessTests(SigningTestCase):
         self.assertContains(client.get(response["Location"]), "Công văn số 12")
         count = Document.objects.count()
         bad = client.post("/signing/upload/", {"file": SimpleUploadedFile("x.pdf", b"not a pdf")}, follow=True)
-        self.assertContains(bad, "Tệp này không phải PDF")  # the intake's message, as on every upload
+        # the intake's message, as on every upload, on the refusal page (415)
+        self.assertContains(bad, "Tệp này không phải PDF", status_code=415)
         self.assertEqual(Document.objects.count(), count)
 
     def test_certificate_page(self):

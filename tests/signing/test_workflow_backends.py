@@ -72,8 +72,8 @@ class BackendTestCase(SigningTestCase):
         super().setUp()
         # (here, inside the test's transaction) the administrators approved this loopback
         # service and trust both CAs
-        self.catalogue = do_save_signing_service(actor=self.admin, service=SigningService(
-            name="Dịch vụ ký số thử", base_url=self.csc.url, api_version="v1"))
+        self.catalogue = do_save_signing_service(SigningService(
+            name="Dịch vụ ký số thử", base_url=self.csc.url, api_version="v1"), actor=self.admin)
         for name, ca in (("CA token thử", self.hsm.ca), ("CA ký số từ xa thử", self.remote_ca)):
             do_add_trust_root(actor=self.admin, pem=ca.cert.public_bytes(serialization.Encoding.PEM), name=name)
         for user in (self.owner, self.member, self.chair):
@@ -309,8 +309,8 @@ class BackendPagesTests(BackendTestCase):
 
     def test_admin_registers_a_remote_credential_and_the_user_signs_from_the_page(self):
         client = self.client_for(self.admin)
-        v2 = do_save_signing_service(actor=self.admin, service=SigningService(
-            name="Dịch vụ ký số thử (v2)", base_url=self.csc.url, api_version="v2"))
+        v2 = do_save_signing_service(SigningService(
+            name="Dịch vụ ký số thử (v2)", base_url=self.csc.url, api_version="v2"), actor=self.admin)
         response = client.post("/admin/signing/signingcertificate/register-remote/", {
             "user": self.owner.pk, "service": v2.pk, "credential_id": "cred-chair",
             "access_token": self.service.token})

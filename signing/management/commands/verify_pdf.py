@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ecabinet.errors import ActionError
 from ecabinet.intake import Purpose, intake_pdf
 from signing.pdf.verify import verify_pdf_bytes
+from signing.trust import installation_trust_roots
 
 _VI_STATUS = {
     "valid": "hợp lệ",
@@ -31,10 +32,6 @@ def _error_report(path: Path, error: str) -> dict:
 
 
 def _installation_roots() -> list:
-    try:
-        from signing.trust import installation_trust_roots  # type: ignore[import-not-found]
-    except ImportError:
-        return []
     return list(installation_trust_roots())
 
 
