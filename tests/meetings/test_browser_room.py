@@ -227,11 +227,11 @@ def test_ending_the_meeting_asks_first(server, browser, own_connection, size):
     dialog = chair.wait_for_selector("[data-testid=confirm-dialog][open]")
     assert "Kết thúc cuộc họp" in dialog.text_content()
     fits(chair, "[data-testid=confirm-dialog]", viewport)
-    chair.click("[data-testid=confirm-cancel]")
+    chair.click("[data-testid=confirm-dialog-back]")
     chair.wait_for_selector("[data-testid=confirm-dialog]:not([open])", state="attached")
     assert Meeting.objects.get(pk=room.meeting.pk).status == "in_progress"
 
     chair.click("[data-testid=end]")
-    chair.click("[data-testid=confirm-ok]")
+    chair.click("[data-testid=confirm-dialog-ok]")
     member.wait_for_selector("#meeting-status[data-status=ended]")
     assert Meeting.objects.get(pk=room.meeting.pk).status == "ended"
