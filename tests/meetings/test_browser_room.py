@@ -186,9 +186,15 @@ def test_item_conclusion_is_written_in_a_form_in_the_page(server, browser, own_c
     fits(chair, f"{editor} textarea", viewport)
     fits(chair, f"{editor} [data-testid=item-conclusion-save]", viewport)
     chair.fill(f"{editor} textarea", "Thống nhất thông qua tờ trình,\ngiao Sở Tài chính hoàn thiện.")
-    # A live change to the agenda while the chair types redraws the rows, not the open form.
+    # A live change to the agenda while the chair types redraws the rows, not the open form,
+    # and only the parts that show the changed slices (the votes read neither the agenda nor the
+    # meeting: they stay as they are).
+    before = chair.evaluate("() => window.eRoom.renders()")
     secretary.click(f"[data-testid=set-current-{other.pk}]")
     chair.wait_for_selector(f"[data-testid=item-{other.pk}][data-status=current]")
+    after = chair.evaluate("() => window.eRoom.renders()")
+    assert after["agenda"] > before["agenda"] and after["header"] > before["header"]
+    assert after["polls"] == before["polls"]
     assert chair.input_value(f"{editor} textarea").startswith("Thống nhất thông qua tờ trình")
 
     # Refused by the server: the message is shown in the form, which stays open with the text.

@@ -73,3 +73,27 @@ export function byId(rows) {
 export function may(state, flag) {
   return !!(state && state.permissions && state.permissions[flag]);
 }
+
+/**
+ * The room's attendance figures from the server's own fields: `voting_seat`, `counted_as` and
+ * `delegate_for` of each participant (meetings/serializers.py), the quorum fraction of the room.
+ * Counting only; the same figures the server stores with a closed poll's result
+ * (tests/meetings/test_room_reducer.py compares them).
+ */
+export function attendanceFigures(state) {
+  const here = new Set(state.attendances.map((a) => a.participant));
+  const figures = { members: 0, membersHere: 0, guests: 0, guestsHere: 0, eligible: 0, present: 0 };
+  const filled = new Set();
+  for (const p of state.participants) {
+    const present = here.has(p.id);
+    if (p.counted_as === "guest") { figures.guests++; if (present) figures.guestsHere++; }
+    else if (p.counted_as === "member") { figures.members++; if (present) figures.membersHere++; }
+    if (present) filled.add(p.delegate_for || p.id); // a delegate holds the seat of who they stand in for
+  }
+  for (const p of state.participants) {
+    if (p.voting_seat) { figures.eligible++; if (filled.has(p.id)) figures.present++; }
+  }
+  figures.fraction = state.room ? state.room.quorum_fraction : 0.5;
+  figures.quorum = figures.present > figures.fraction * figures.eligible;
+  return figures;
+}

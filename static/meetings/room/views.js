@@ -2,7 +2,7 @@
    re-rendered only when one of them is a new object (the reducer keeps untouched slices).
    Who may do what comes from state.permissions and the page config, never from a rule here. */
 
-import { agendaInOrder, byId, may } from "./state.js";
+import { agendaInOrder, attendanceFigures, byId, may } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -162,22 +162,13 @@ export function createViews(ctx) {
   // --- attendance -------------------------------------------------------------------------
   function attendance(s) {
     const att = byId(s.attendances);
-    let members = 0, membersHere = 0, guests = 0, guestsHere = 0, seats = 0, seatsHere = 0;
-    const filled = new Set();
-    // voting_seat, counted_as and delegate_for are the server's: this only counts them.
-    for (const p of s.participants) {
-      const here = att.has(p.id);
-      if (p.counted_as === "guest") { guests++; if (here) guestsHere++; }
-      else if (p.counted_as === "member") { members++; if (here) membersHere++; }
-      if (here) filled.add(p.delegate_for || p.id);
-    }
-    for (const p of s.participants) if (p.voting_seat) { seats++; if (filled.has(p.id)) seatsHere++; }
-    $("counts").textContent = T.members_present + ": " + membersHere + "/" + members + " · " +
-      T.guests_present + ": " + guestsHere + "/" + guests;
-    const fraction = s.room ? s.room.quorum_fraction : 0.5, ok = seatsHere > fraction * seats;
+    const f = attendanceFigures(s);
+    $("counts").textContent = T.members_present + ": " + f.membersHere + "/" + f.members + " · " +
+      T.guests_present + ": " + f.guestsHere + "/" + f.guests;
+    const fraction = f.fraction;
     const q = $("quorum");
-    q.textContent = (ok ? T.quorum_ok : T.quorum_missing) + " (" + seatsHere + "/" + seats + ")";
-    q.className = ok ? "ok" : "muted";
+    q.textContent = (f.quorum ? T.quorum_ok : T.quorum_missing) + " (" + f.present + "/" + f.eligible + ")";
+    q.className = f.quorum ? "ok" : "muted";
     q.dataset.fraction = fraction;
     const qbox = $("quorum-percent");
     if (qbox && document.activeElement !== qbox) qbox.value = Math.round(fraction * 1000) / 10;
