@@ -170,9 +170,10 @@ JS_CHECK = """async (cases) => {
 }"""
 
 
-def reduce_in_chromium(cases: list[dict]) -> list[dict]:
-    """Runs JS_CHECK over the cases in headless Chromium. Called after the database work: the
-    Playwright sync API moves the test into a greenlet, whose ORM connection would be another."""
+def reduce_in_chromium(cases: list[dict], script: str = JS_CHECK):
+    """Runs `script` (JS_CHECK by default) over the cases in headless Chromium. Called after the
+    database work: the Playwright sync API moves the test into a greenlet, whose ORM connection
+    would be another."""
     require_tool("chromium", "chromium")
     from playwright.sync_api import sync_playwright
 
@@ -193,7 +194,7 @@ def reduce_in_chromium(cases: list[dict]) -> list[dict]:
             page = browser.new_page()
             page.route(f"{ORIGIN}/**", serve)
             page.goto(f"{ORIGIN}/")
-            return page.evaluate(JS_CHECK, cases)
+            return page.evaluate(script, cases)
         finally:
             browser.close()
 
@@ -231,3 +232,13 @@ def test_js_reducer_catches_a_wrong_state():
     case["events"] = []  # drop the events: the state must now differ from snapshot s
     result = reduce_in_chromium([case])[0]
     assert normalized(result["state"]) != normalized(case["after"])
+
+
+def test_js_declares_the_servers_events_with_the_same_effects():
+    from meetings.event_types import protocol
+
+    script = """async () => {
+      const { EVENTS } = await import('/meetings/room/state.js');
+      return Object.fromEntries(Object.entries(EVENTS).map(([name, [effect, key]]) => [name, { effect, key }]));
+    }"""
+    assert reduce_in_chromium([], script) == protocol()
