@@ -1,7 +1,8 @@
 /* eCabinet meeting preparation: drag-and-drop agenda order and live invitation answers.
-   Our own code, no third-party JS. Works without JS too (the ↑/↓ buttons and a reload). */
-(function () {
-  "use strict";
+   Our own code, no third-party JS. Works without JS too (the ↑/↓ buttons and a reload).
+   An ES module: the live answers come from the meeting's socket (./room/socket.js). */
+
+import { connectLive } from "./room/socket.js";
 
   function csrfToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -83,33 +84,42 @@
     };
   }
 
-  // --- live answers: poll the meeting's JSON and update the participants' answers in place.
-  var head = document.getElementById("meeting");
-  var table = document.querySelector("table.participants");
-  var labelsNode = document.getElementById("answer-labels");
-  if (head && table && labelsNode && window.fetch) {
-    var labels = JSON.parse(labelsNode.textContent);
-    var revision = parseInt(head.dataset.revision, 10);
-    var poll = function () {
-      if (document.hidden) return;
-      fetch(head.dataset.apiUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (data) {
-          if (!data || data.revision === revision) return;
-          revision = data.revision;
-          var missing = false;
-          data.participants.forEach(function (p) {
-            var row = table.querySelector('tr[data-participant-id="' + p.id + '"]');
-            if (!row) { missing = true; return; }
-            var answer = row.querySelector("[data-field=response]");
-            answer.textContent = labels[p.response] || p.response;
-            answer.className = "status " + p.response;
-            row.querySelector("[data-field=reason]").textContent = p.response_reason || "";
-          });
-          if (missing) showMessage(head.dataset.reloadText || "↻", false);
-        })
-        .catch(function () {});
-    };
-    setInterval(poll, 10000);
-  }
-})();
+// --- live answers: the meeting's socket (the room's), no polling. Each participant's answer
+// is updated in place; a person added or removed, or the meeting's status changing, asks for a
+// reload (those rows and tools carry forms the page renders).
+const head = document.getElementById("meeting");
+const table = document.querySelector("table.participants");
+const labelsNode = document.getElementById("answer-labels");
+if (head && table && labelsNode && head.dataset.ws) {
+  const labels = JSON.parse(labelsNode.textContent);
+  let shown = null;
+  const showAnswers = (participants) => {
+    if (shown === participants) return; // the reducer keeps an untouched slice: nothing to do
+    shown = participants;
+    const ids = new Set();
+    let listChanged = false;
+    for (const p of participants) {
+      ids.add(String(p.id));
+      const row = table.querySelector('tr[data-participant-id="' + p.id + '"]');
+      if (!row) { listChanged = true; continue; }
+      const answer = row.querySelector("[data-field=response]");
+      answer.textContent = labels[p.response] || p.response;
+      answer.className = "status " + p.response;
+      answer.dataset.response = p.response;
+      row.querySelector("[data-field=reason]").textContent = p.response_reason || "";
+    }
+    table.querySelectorAll("tr[data-participant-id]").forEach((row) => {
+      if (!ids.has(row.dataset.participantId)) listChanged = true;
+    });
+    if (listChanged) showMessage(head.dataset.reloadText || "↻", false);
+  };
+  connectLive({
+    path: head.dataset.ws,
+    onStatus: (kind) => { head.dataset.live = kind; },
+    onState: (state, revision) => {
+      head.dataset.revision = revision;
+      showAnswers(state.participants);
+      if (state.meeting.status !== head.dataset.status) showMessage(head.dataset.statusText || "↻", false);
+    },
+  });
+}

@@ -79,7 +79,7 @@ class Visitor:
 def test_pages_and_admin_run_without_a_policy_violation(server, browser, own_connection):
     room = make_room(prefix="csp")
     chair = Visitor(browser, server, room.chair)
-    chair.visit(f"/meetings/{room.meeting.pk}/room/", "#conn[data-state=online]")  # room.js + websocket
+    chair.visit(f"/meetings/{room.meeting.pk}/room/", "#conn[data-state=online]")  # the room modules + websocket
     chair.visit("/")
     # the language switcher (app.js, no onchange attribute) submits its form
     chair.page.select_option("select[name=language]", "en")

@@ -97,7 +97,7 @@ def plural(kind: str) -> str:
 
 
 def reduce(state: dict[str, Any], event: str, data: dict[str, Any] | None) -> dict[str, Any]:
-    """The reference reducer (static/meetings/room.js implements the same rules).
+    """The reference reducer (static/meetings/room/state.js implements the same rules).
 
     `<kind>.updated` replaces state[kind]; `<kind>.upserted` upserts state[<kind>s] by id;
     `<kind>.removed` removes by id; `agenda.reordered` sets positions from the order;

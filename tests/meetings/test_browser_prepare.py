@@ -112,6 +112,7 @@ def test_secretary_prepares_and_members_answer(live_server, browser):
     upload_documents_hook(page, meeting)
     mail.outbox.clear()
     page.click("[data-testid=schedule]")
+    page.click("[data-testid=confirm-dialog-ok]")  # sending invitations asks first
     page.wait_for_selector("[data-testid=meeting-status].scheduled")
     assert sorted(m.to[0] for m in mail.outbox) == ["chutich@example.gov.vn", "daibieu1@example.gov.vn",
                                                     "daibieu2@example.gov.vn"]
@@ -151,3 +152,100 @@ def test_secretary_prepares_and_members_answer(live_server, browser):
     row = page.locator("tr[data-username=daibieu1]")
     assert "Đi công tác tại Hà Nội" in row.inner_text()
     assert "ủy quyền" in page.locator("tr[data-username=daibieu2]").inner_text().lower()
+
+
+# --- the meeting page over the real ASGI app: live answers from the socket, confirmations -------
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 740}}
+
+
+@pytest.fixture
+def asgi_server(tmp_path):
+    from django.db import connection
+
+    from tests.meetings.room_server import AppServer, database_url_of
+
+    with AppServer(database_url=database_url_of(connection.settings_dict), media_root=str(tmp_path)) as app:
+        yield app
+
+
+@pytest.fixture
+def own_connection():
+    # Playwright's sync API runs the test in a greenlet with its own DB connection: close it.
+    yield
+    from django.db import connections
+
+    connections.close_all()
+
+
+def open_meeting_page(browser, server, user, meeting, viewport):
+    from tests.meetings.roomkit import session_cookie
+
+    context = browser.new_context(viewport=viewport, locale="vi-VN")
+    context.add_cookies([{"name": "sessionid", "value": session_cookie(user), "url": server.url}])
+    page = context.new_page()
+    page.set_default_timeout(30000)
+    page.goto(f"{server.url}{meeting.get_absolute_url()}")
+    page.wait_for_selector("#meeting[data-live=online]")
+    return page
+
+
+def dialog_fits(page, viewport) -> None:
+    dialog = page.wait_for_selector("[data-testid=confirm-dialog][open]")
+    box = dialog.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
+    assert page.locator("[data-testid=confirm-dialog] [data-testid=confirm-dialog-ok]").is_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_meeting_page_confirms_destructive_steps_and_follows_answers_live(asgi_server, browser, own_connection,
+                                                                         size):
+    from meetings.models import AgendaItem
+    from tests.meetings.roomkit import make_room
+
+    viewport = VIEWPORTS[size]
+    room = make_room(status="draft", prefix="lp")
+    meeting, leaving = room.meeting, room.member_parts[1]
+    page = open_meeting_page(browser, asgi_server, room.secretary, meeting, viewport)
+
+    # Removing a person asks first; going back removes nothing.
+    remove_person = f"tr[data-participant-id='{leaving.pk}'] [data-testid=remove-person]"
+    page.click(remove_person)
+    dialog_fits(page, viewport)
+    assert "Xóa" in page.inner_text("[data-testid=confirm-dialog]")
+    page.click("[data-testid=confirm-dialog-back]")
+    assert page.locator(remove_person).count() == 1
+    assert Participant.objects.filter(pk=leaving.pk).exists()
+    page.click(remove_person)
+    page.click("[data-testid=confirm-dialog-ok]")
+    page.wait_for_selector(f"tr[data-participant-id='{leaving.pk}']", state="detached")
+    assert not Participant.objects.filter(pk=leaving.pk).exists()
+
+    # Removing an agenda item too.
+    page.locator("[data-testid=remove-item]").last.click()
+    dialog_fits(page, viewport)
+    page.click("[data-testid=confirm-dialog-ok]")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=agenda-item]').length === 2")
+    assert AgendaItem.objects.filter(meeting=meeting).count() == 2
+
+    # Sending the invitations too.
+    page.click("[data-testid=schedule]")
+    dialog_fits(page, viewport)
+    page.click("[data-testid=confirm-dialog-ok]")
+    page.wait_for_selector("[data-testid=meeting-status].scheduled")
+    page.wait_for_selector("#meeting[data-live=online]")
+
+    # A member's answer reaches the secretary's page over the socket: no reload, no polling.
+    api_reads = []
+    page.on("request", lambda request: api_reads.append(request.url) if "/api/v1/meetings" in request.url else None)
+    page.evaluate("() => { window.stillTheSamePage = true; }")
+    member = open_meeting_page(browser, asgi_server, room.member, meeting, viewport)
+    member.check("[data-testid=answer-decline]")
+    member.fill("#answer-reason", "Đi công tác tại Hà Nội")
+    member.click("[data-testid=send-answer]")
+    row = f"tr[data-participant-id='{room.member_parts[0].pk}']"
+    page.wait_for_selector(f"{row} [data-field=response][data-response=decline]")
+    assert "Đi công tác tại Hà Nội" in page.inner_text(f"{row} [data-field=reason]")
+    assert page.evaluate("() => window.stillTheSamePage") is True
+    assert api_reads == []

@@ -147,3 +147,97 @@ def test_speaking_time_limit_counts_down_for_everyone(server, browser, own_conne
     member.wait_for_function(f"() => document.querySelector('[data-testid=speaker-countdown]').textContent !== {text!r}")
     speaker = SpeakerRequest.objects.get(meeting=m, status="speaking")
     assert speaker.time_limit_minutes == 2
+
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 740}}
+
+
+def open_room_at(browser, server, user, meeting_id, viewport):
+    context = browser.new_context(viewport=viewport, locale="vi-VN")
+    context.add_cookies([{"name": "sessionid", "value": session_cookie(user), "url": server.url}])
+    page = context.new_page()
+    page.set_default_timeout(30000)
+    page.goto(f"{server.url}/meetings/{meeting_id}/room/")
+    page.wait_for_selector("#conn[data-state=online]")
+    return page
+
+
+def fits(page, selector, viewport) -> None:
+    box = page.locator(selector).bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], (selector, box)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_item_conclusion_is_written_in_a_form_in_the_page(server, browser, own_connection, size):
+    from meetings.models import AgendaItem
+
+    viewport = VIEWPORTS[size]
+    room = make_room(prefix="c")
+    item, other = room.items[0], room.items[1]
+    chair = open_room_at(browser, server, room.chair, room.meeting.pk, viewport)
+    secretary = open_room_at(browser, server, room.secretary, room.meeting.pk, viewport)
+    member = open_room_at(browser, server, room.member, room.meeting.pk, viewport)
+    assert member.locator(f"[data-testid=edit-conclusion-{item.pk}]").count() == 0
+
+    chair.click(f"[data-testid=edit-conclusion-{item.pk}]")
+    editor = f"[data-testid=item-{item.pk}] [data-testid=conclusion-editor]"
+    chair.wait_for_selector(editor)
+    assert "Kết luận nội dung này" in chair.inner_text(editor)  # Vietnamese label
+    fits(chair, f"{editor} textarea", viewport)
+    fits(chair, f"{editor} [data-testid=item-conclusion-save]", viewport)
+    chair.fill(f"{editor} textarea", "Thống nhất thông qua tờ trình,\ngiao Sở Tài chính hoàn thiện.")
+    # A live change to the agenda while the chair types redraws the rows, not the open form,
+    # and only the parts that show the changed slices (the votes read neither the agenda nor the
+    # meeting: they stay as they are).
+    before = chair.evaluate("() => window.eRoom.renders()")
+    secretary.click(f"[data-testid=set-current-{other.pk}]")
+    chair.wait_for_selector(f"[data-testid=item-{other.pk}][data-status=current]")
+    after = chair.evaluate("() => window.eRoom.renders()")
+    assert after["agenda"] > before["agenda"] and after["header"] > before["header"]
+    assert after["polls"] == before["polls"]
+    assert chair.input_value(f"{editor} textarea").startswith("Thống nhất thông qua tờ trình")
+
+    # Refused by the server: the message is shown in the form, which stays open with the text.
+    too_long = "x" * 20001
+    chair.fill(f"{editor} textarea", too_long)
+    chair.click(f"{editor} [data-testid=item-conclusion-save]")
+    error = chair.wait_for_selector(f"{editor} [data-testid=item-conclusion-error]:not([hidden])")
+    assert error.text_content().strip()
+    assert chair.input_value(f"{editor} textarea") == too_long
+    assert AgendaItem.objects.get(pk=item.pk).conclusion == ""
+
+    chair.fill(f"{editor} textarea", "Thống nhất thông qua.")
+    chair.click(f"{editor} [data-testid=item-conclusion-save]")
+    chair.wait_for_selector(editor, state="detached")
+    member.wait_for_selector(f"[data-testid=conclusion-{item.pk}]:has-text('Thống nhất thông qua.')")
+    assert AgendaItem.objects.get(pk=item.pk).conclusion == "Thống nhất thông qua."
+
+    # Cancel closes the form and sends nothing.
+    chair.click(f"[data-testid=edit-conclusion-{item.pk}]")
+    chair.fill(f"{editor} textarea", "Không lưu")
+    chair.click(f"{editor} [data-testid=item-conclusion-cancel]")
+    chair.wait_for_selector(editor, state="detached")
+    assert AgendaItem.objects.get(pk=item.pk).conclusion == "Thống nhất thông qua."
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_ending_the_meeting_asks_first(server, browser, own_connection, size):
+    from meetings.models import Meeting
+
+    viewport = VIEWPORTS[size]
+    room = make_room(prefix="e")
+    chair = open_room_at(browser, server, room.chair, room.meeting.pk, viewport)
+    member = open_room_at(browser, server, room.member, room.meeting.pk, viewport)
+
+    chair.click("[data-testid=end]")
+    dialog = chair.wait_for_selector("[data-testid=confirm-dialog][open]")
+    assert "Kết thúc cuộc họp" in dialog.text_content()
+    fits(chair, "[data-testid=confirm-dialog]", viewport)
+    chair.click("[data-testid=confirm-dialog-back]")
+    chair.wait_for_selector("[data-testid=confirm-dialog]:not([open])", state="attached")
+    assert Meeting.objects.get(pk=room.meeting.pk).status == "in_progress"
+
+    chair.click("[data-testid=end]")
+    chair.click("[data-testid=confirm-dialog-ok]")
+    member.wait_for_selector("#meeting-status[data-status=ended]")
+    assert Meeting.objects.get(pk=room.meeting.pk).status == "ended"

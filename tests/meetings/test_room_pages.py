@@ -23,7 +23,7 @@ class RoomPageTests(BaseTestCase):
         url = f"/meetings/{self.m.pk}/room/"
         chair = self.client_for(self.room.chair).get(url)
         self.assertContains(chair, 'data-testid="console"')
-        self.assertContains(chair, "room.js")
+        self.assertContains(chair, "meetings/room/main.js")
         member = self.client_for(self.room.member).get(url)
         self.assertEqual(member.status_code, 200)
         self.assertNotContains(member, 'data-testid="console"')

@@ -94,6 +94,7 @@ def test_minutes_from_meeting_page_to_public_verification(live_server, media, ch
     assert EXTRA in page.locator("textarea[data-testid=minutes-text]").input_value()
     assert Minutes.objects.get().version == 2
     page.click("[data-testid=minutes-freeze]")
+    page.click("[data-testid=confirm-dialog-ok]")  # freezing asks first
     page.locator("[data-testid=minutes-frozen]").wait_for()
 
     minutes = Minutes.objects.select_related("signing_request").get()

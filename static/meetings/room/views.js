@@ -1,0 +1,293 @@
+/* The room's views: each part of the page declares the slices of state it shows and is
+   re-rendered only when one of them is a new object (the reducer keeps untouched slices).
+   Who may do what comes from state.permissions and the page config, never from a rule here. */
+
+import { agendaInOrder, attendanceFigures, byId, may } from "./state.js";
+
+const $ = (id) => document.getElementById(id);
+
+export function h(tag, attrs, children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "text") el.textContent = v;
+    else if (k === "onclick") el.addEventListener("click", v);
+    else el.setAttribute(k, v);
+  }
+  for (const c of children || []) if (c) el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+  return el;
+}
+
+function fill(id, nodes) {
+  const el = $(id);
+  if (el) el.replaceChildren(...nodes);
+}
+
+const mins = (ms) => Math.round(ms / 60000);
+
+/**
+ * createViews(ctx): ctx = { cfg, T, now(), act: {name: fn(...)} } where act holds the API calls.
+ * Returns render(prev, next, {force}) that redraws only the parts whose slices changed.
+ */
+export function createViews(ctx) {
+  const { cfg, T } = ctx;
+  const name = (state, pid) => {
+    const p = byId(state.participants).get(pid);
+    return p ? (p.full_name || p.username) : "?";
+  };
+
+  // --- header -----------------------------------------------------------------------------
+  function header(s) {
+    const m = s.meeting;
+    $("meeting-title").textContent = m.title;
+    const st = $("meeting-status");
+    st.textContent = T[m.status] || m.status;
+    st.className = "status " + m.status;
+    st.dataset.status = m.status;
+    let clock = "";
+    if (m.status === "in_progress" && m.started_at) {
+      clock = T.elapsed + " " + mins(ctx.now() - Date.parse(m.started_at)) + "′";
+      const left = Date.parse(m.ends_at) - ctx.now();
+      clock += " · " + (left >= 0 ? mins(left) + " " + T.minutes_left : T.overtime);
+    }
+    $("meeting-clock").textContent = clock;
+  }
+
+  // --- agenda: rows keyed by item id; an open editor survives live updates of its row ------
+  function itemTimer(it) {
+    if (it.status !== "current" || !it.started_at || !it.duration_minutes) return "";
+    const left = Date.parse(it.started_at) + it.duration_minutes * 60000 - ctx.now();
+    return left >= 0 ? " · " + mins(left) + " " + T.minutes_left : " · " + T.overtime + " " + mins(-left);
+  }
+
+  function openEditor(li, it, kind) {
+    const slot = li.querySelector(".editor-slot");
+    const template = $(kind + "-editor-template");
+    if (!slot || !template) return;
+    const form = template.content.firstElementChild.cloneNode(true);
+    const field = form.elements.namedItem("text");
+    field.value = kind === "title" ? it.title : (it.conclusion || "");
+    const error = form.querySelector("[data-error]");
+    const close = () => { slot.replaceChildren(); li.querySelector("[data-edit=" + kind + "]")?.focus(); };
+    form.querySelector("[data-cancel]").addEventListener("click", close);
+    form.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const text = field.value;
+      if (kind === "title" && !text.trim()) {
+        error.textContent = form.dataset.required;
+        error.hidden = false;
+        field.focus();
+        return;
+      }
+      const save = form.querySelector("[type=submit]");
+      save.disabled = true;
+      ctx.act.saveItem(it.id, kind, text).then(() => {
+        slot.replaceChildren();
+      }, (err) => {
+        error.textContent = err.message;
+        error.hidden = false;
+        field.setAttribute("aria-invalid", "true");
+        field.focus();
+      }).finally(() => { save.disabled = false; });
+    });
+    slot.replaceChildren(form);
+    field.focus();
+  }
+
+  function agendaRow(s, it, ids, idx) {
+    let controls = null;
+    if (may(s, "run")) {
+      const move = (d) => () => {
+        const order = ids.slice(), j = idx + d;
+        if (j < 0 || j >= order.length) return;
+        order[idx] = order[j];
+        order[j] = it.id;
+        ctx.act.reorder(order);
+      };
+      controls = h("span", { class: "controls" }, [
+        h("button", { text: T.set_current, "data-testid": "set-current-" + it.id, onclick: () => ctx.act.setCurrent(it.id) }),
+        h("button", { text: T.postpone, onclick: () => ctx.act.postpone(it.id) }),
+        h("button", { text: T.edit, "data-edit": "title", "data-testid": "edit-title-" + it.id,
+          onclick: (e) => openEditor(e.target.closest("li"), it, "title") }),
+        h("button", { text: T.conclusion, "data-edit": "conclusion", "data-testid": "edit-conclusion-" + it.id,
+          onclick: (e) => openEditor(e.target.closest("li"), it, "conclusion") }),
+        h("button", { text: "↑", title: T.up, "aria-label": T.up, onclick: move(-1) }),
+        h("button", { text: "↓", title: T.down, "aria-label": T.down, onclick: move(1) }),
+      ]);
+    }
+    return h("div", { class: "item-row" }, [
+      h("strong", { text: it.title }),
+      h("span", { class: "muted", text: " · " + (T[it.status] || it.status) +
+        (it.duration_minutes ? " · " + it.duration_minutes + "′" : "") + itemTimer(it) }),
+      it.conclusion ? h("div", { class: "conclusion", "data-testid": "conclusion-" + it.id,
+        text: T.conclusion + ": " + it.conclusion }) : null,
+      controls,
+    ]);
+  }
+
+  function agenda(s) {
+    const list = $("agenda");
+    const items = agendaInOrder(s), ids = items.map((i) => i.id);
+    const existing = new Map([...list.children].map((li) => [Number(li.dataset.id), li]));
+    const rows = items.map((it, idx) => {
+      let li = existing.get(it.id);
+      if (!li) {
+        li = h("li", { "data-id": it.id, "data-testid": "item-" + it.id }, [h("div", { class: "editor-slot" })]);
+      }
+      li.className = "item " + it.status;
+      li.dataset.status = it.status;
+      li.firstElementChild.classList.contains("item-row")
+        ? li.firstElementChild.replaceWith(agendaRow(s, it, ids, idx))
+        : li.prepend(agendaRow(s, it, ids, idx));
+      return li;
+    });
+    // Append in order: moving a row that holds the focused editor keeps it (append moves nodes).
+    rows.forEach((li, i) => { if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null); });
+    while (list.children.length > rows.length) list.lastElementChild.remove();
+  }
+
+  // --- documents and conclusion -----------------------------------------------------------
+  function documents(s) {
+    const cur = s.meeting.current_item;
+    fill("documents", s.documents.filter((d) => cur && d.agenda_item === cur).map((d) =>
+      h("li", {}, [h("a", { href: cfg.api + "/documents/" + d.id + "/file", text: d.title })])));
+    fill("attachments", s.conclusion_attachments.map((a) => h("li", {}, [h("a", { href: a.url, text: "📎 " + a.title })])));
+    $("room-conclusion").textContent = s.room && s.room.conclusion ? T.conclusion + ": " + s.room.conclusion : "";
+    const box = $("conclusion-text");
+    // Not while the secretary is typing: a live update must not overwrite the field.
+    if (box && document.activeElement !== box && s.room) box.value = s.room.conclusion || "";
+  }
+
+  // --- attendance -------------------------------------------------------------------------
+  function attendance(s) {
+    const att = byId(s.attendances);
+    const f = attendanceFigures(s);
+    $("counts").textContent = T.members_present + ": " + f.membersHere + "/" + f.members + " · " +
+      T.guests_present + ": " + f.guestsHere + "/" + f.guests;
+    const fraction = f.fraction;
+    const q = $("quorum");
+    q.textContent = (f.quorum ? T.quorum_ok : T.quorum_missing) + " (" + f.present + "/" + f.eligible + ")";
+    q.className = f.quorum ? "ok" : "muted";
+    q.dataset.fraction = fraction;
+    const qbox = $("quorum-percent");
+    if (qbox && document.activeElement !== qbox) qbox.value = Math.round(fraction * 1000) / 10;
+    const checkInOthers = may(s, "check_in_others") && s.meeting.status === "in_progress";
+    fill("people", s.participants.map((p) => {
+      const a = att.get(p.id);
+      return h("li", { class: a ? "here" : "away" }, [
+        h("span", { text: (p.full_name || p.username) + " · " }),
+        h("span", { class: "muted", text: a ? T.present + (a.remote ? " (" + T.remote + ")" : "") : T.absent }),
+        checkInOthers ? h("button", { text: a ? T.undo : T.check_in_for, onclick: () => ctx.act.checkInFor(p.id, !a) }) : null,
+      ]);
+    }));
+  }
+
+  // --- the floor --------------------------------------------------------------------------
+  function tickCountdown() {
+    const el = $("speaker-countdown");
+    if (!el) return;
+    const left = Math.round((Number(el.dataset.ends) - ctx.now()) / 1000), over = left < 0, sec = Math.abs(left);
+    el.textContent = " · " + (over ? T.overtime + " " : "") + Math.floor(sec / 60) + ":" + String(sec % 60).padStart(2, "0") +
+      (over ? "" : " " + T.minutes_left);
+    el.className = over ? "countdown over" : "countdown";
+    el.dataset.over = over ? "1" : "0";
+  }
+
+  function floor(s) {
+    const giveFloor = may(s, "give_floor");
+    const speaking = s.speakers.find((r) => r.status === "speaking");
+    fill("speaking", [speaking
+      ? h("p", { class: "speaking" }, [
+        h("strong", { text: T.speaking + ": " + name(s, speaking.participant) }),
+        h("span", { text: " · " + T.elapsed + " " + mins(ctx.now() - Date.parse(speaking.started_at)) + "′" }),
+        speaking.time_limit_minutes ? h("span", { id: "speaker-countdown", class: "countdown", "data-testid": "speaker-countdown",
+          "data-ends": Date.parse(speaking.started_at) + speaking.time_limit_minutes * 60000 }) : null,
+        giveFloor ? h("button", { text: T.finish, onclick: () => ctx.act.finish(speaking.id) }) : null])
+      : h("p", { class: "muted", text: T.nobody_speaking })]);
+    tickCountdown();
+    for (const kind of ["speak", "question"]) {
+      fill("queue-" + kind, s.speakers.filter((r) => r.kind === kind && r.status === "waiting").map((r) => {
+        // The server's rule (meetings/access.py may_withdraw_floor): runners, or one's own request.
+        const mine = cfg.participant !== null && r.participant === cfg.participant;
+        return h("li", { class: mine ? "mine" : "" }, [
+          h("span", { text: name(s, r.participant) + " " }),
+          giveFloor ? h("button", { text: T.grant, "data-testid": "grant-" + r.id, onclick: () => ctx.act.grant(r.id) }) : null,
+          mine || giveFloor ? h("button", { text: T.withdraw, "data-testid": "withdraw-" + r.id,
+            onclick: () => ctx.act.withdraw(r.id) }) : null,
+        ]);
+      }));
+    }
+    const items = byId(s.agenda_items);
+    fill("history", s.speakers.filter((r) => r.status === "done").map((r) => {
+      const it = items.get(r.item);
+      return h("li", { text: name(s, r.participant) + " · " + (it ? it.title : "") + " · " +
+        mins(Date.parse(r.ended_at) - Date.parse(r.started_at)) + "′ (" + T[r.kind] + ")" });
+    }));
+  }
+
+  // --- votes ------------------------------------------------------------------------------
+  function polls(s) {
+    const voted = byId(s.my_votes), att = byId(s.attendances);
+    // The server refuses a ballot from someone not checked in; the buttons follow that.
+    const canVote = may(s, "vote") && att.has(cfg.participant);
+    const runs = may(s, "open_poll");
+    fill("polls", [...s.polls].reverse().map((p) => {
+      const box = h("div", { class: "poll " + p.status, "data-testid": "poll-" + p.id }, [
+        h("h3", { text: p.question }),
+        h("p", { class: "muted", text: T["vote_" + p.status] + (p.secret ? " · " + T.secret : "") + " · " + p.votes_cast + " " + T.votes_cast }),
+      ]);
+      const list = h("ul", { class: "options" });
+      for (const o of p.options) {
+        const li = h("li", {}, [h("span", { text: o.label }), o.count !== null ? h("strong", { class: "count", text: " " + o.count }) : null]);
+        if (p.status === "open" && canVote && !voted.has(p.id)) {
+          li.appendChild(h("button", { text: o.label, class: "vote", "data-testid": "vote-" + p.id + "-" + o.key,
+            onclick: () => ctx.act.vote(p.id, o.key) }));
+        }
+        list.appendChild(li);
+      }
+      box.appendChild(list);
+      if (voted.has(p.id)) box.appendChild(h("p", { class: "ok", text: T.you_voted }));
+      if (p.result) {
+        box.appendChild(h("p", { class: p.result.passed ? "ok result" : "error result", "data-testid": "result-" + p.id,
+          text: (p.result.passed ? T.passed : T.not_passed) + (p.result.quorum ? "" : " (" + T.no_quorum + ")") }));
+      }
+      if (runs && p.status === "draft") {
+        box.appendChild(h("button", { text: T.open, "data-testid": "open-" + p.id, onclick: () => ctx.act.openPoll(p.id) }));
+      }
+      if (runs && p.status === "open") {
+        box.appendChild(h("button", { text: T.close, "data-testid": "close-" + p.id, onclick: () => ctx.act.closePoll(p.id) }));
+        if (!p.secret) {
+          const who = s.poll_voters.filter((v) => v.poll === p.id).map((v) => name(s, v.participant));
+          box.appendChild(h("p", { class: "muted", text: T.voted + ": " + (who.join(", ") || T.none) }));
+        }
+        box.appendChild(h("p", { class: "muted", text: T.ready + ": " + s.attendances.length }));
+      }
+      return box;
+    }));
+  }
+
+  // Each part and the slices it reads: redrawn only when one of them is a new object.
+  const parts = [
+    [header, ["meeting"]],
+    [agenda, ["agenda_items", "permissions"]],
+    [documents, ["documents", "conclusion_attachments", "room", "meeting"]],
+    [attendance, ["attendances", "participants", "room", "permissions", "meeting"]],
+    [floor, ["speakers", "participants", "agenda_items", "permissions"]],
+    [polls, ["polls", "my_votes", "poll_voters", "attendances", "participants", "permissions"]],
+  ];
+  const counts = new Map(parts.map(([fn]) => [fn.name, 0]));
+
+  function render(prev, next, { only } = {}) {
+    for (const [fn, slices] of parts) {
+      if (only && !only.includes(fn)) continue;
+      if (!only && prev && slices.every((key) => prev[key] === next[key])) continue;
+      fn(next);
+      counts.set(fn.name, counts.get(fn.name) + 1);
+    }
+  }
+  render.timers = (s) => render(null, s, { only: [header, agenda] });
+  render.tick = tickCountdown;
+  render.counts = () => Object.fromEntries(counts);
+  return render;
+}
