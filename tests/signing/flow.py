@@ -67,7 +67,6 @@ class SigningTestCase(BaseTestCase):
                               position=chair_position)
         cls.secretary = make_user("secretary", unit=cls.committee, full_name="Trần Thị Hồng Nhung",
                                   roles=(ORGANISER,))
-        cls.guest = make_user("guest", unit=cls.committee, full_name="Trịnh Minh Đức")
         for user in (cls.owner, cls.member, cls.chair, cls.secretary, cls.outsider, cls.guest):
             issue_certificate_for(user, PIN)
         now = timezone.now()
