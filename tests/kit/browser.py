@@ -25,7 +25,7 @@ TIMEOUT_MS = 30000
 
 
 @pytest.fixture
-def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from tests.conftest import require_tool
 
     require_tool("chromium", "chromium")
@@ -66,7 +66,6 @@ def app_server(tmp_path, own_connection) -> Iterator[Any]:
 def new_context(browser: Any, base_url: str, user: User | None = None, *, phone: bool = False,
                 **options: Any) -> Any:
     """A browser context (phone: 360 px wide), signed in as `user` through a session cookie."""
-    options.setdefault("locale", "vi-VN")
     options.setdefault("viewport", PHONE if phone else DESKTOP)
     context = browser.new_context(**options)
     context.set_default_timeout(TIMEOUT_MS)
@@ -77,6 +76,7 @@ def new_context(browser: Any, base_url: str, user: User | None = None, *, phone:
 
 def login_page(browser: Any, base_url: str, username: str, *, phone: bool = False, **options: Any) -> Any:
     """A page signed in through the login form (the path a person takes)."""
+    options.setdefault("locale", "vi-VN")
     page = new_context(browser, base_url, phone=phone, **options).new_page()
     page.goto(f"{base_url}/login/")
     page.fill("#id_username", username)

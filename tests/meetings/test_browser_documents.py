@@ -9,7 +9,6 @@ import subprocess
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from fpdf import FPDF
 from PIL import Image
@@ -17,13 +16,10 @@ from PIL import Image
 from ecabinet.models import Unit
 from meetings.models import AgendaItem, Document, Meeting, OpinionAnswer, Participant
 from tests.base import make_user
-from tests.conftest import require_tool
+from tests.kit.browser import new_context
 from tests.meetings.docs_helpers import pdf_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 PROGRESS_SPY = """
 document.addEventListener('DOMContentLoaded', () => {
@@ -35,27 +31,8 @@ document.addEventListener('DOMContentLoaded', () => {
 """
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    require_tool("chromium", "chromium")
-    # Sync Playwright runs an event loop in this thread; the ORM calls in the test are still
-    # plain synchronous calls between browser steps.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def signed_in(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(accept_downloads=True, locale="vi-VN")
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "url": live_server.url}])
-    return context
+    return new_context(browser, live_server.url, user, accept_downloads=True, locale="vi-VN")
 
 
 def big_pdf(path: str) -> str:
