@@ -126,6 +126,7 @@ def test_every_event_type_converges_for_every_role():
 
     # the preparation and documents parts' events, emitted as their actions will emit them
     def add_participant():
+        # ORM on purpose: this test emits the events itself, as the action would, step by step.
         p = Participant.objects.create(meeting=m, user=make_user("late"), role="member")
         emit_now(m, "participant.upserted", {"participant": serialize_participant(p)})
         return p
