@@ -1,6 +1,6 @@
 """Suite-wide fixtures and the parallel run (pytest-xdist).
 
-`make test` runs `pytest -n 2 --dist loadgroup`: each worker gets its own test database
+`make test` runs `pytest -n 2` (`--dist loadgroup` is implied, below): each worker gets its own test database
 (pytest-django suffixes the name with the worker id), its own Redis key prefix for the channel
 layer and the cache (server processes the tests start inherit it through REDIS_PREFIX), its own
 media folder; servers the tests start bind ephemeral ports. Modules in SERIAL_MODULES measure
@@ -48,6 +48,9 @@ def _separate_worker(worker: str) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # `-n N` alone would spread the serial group over the workers: group by xdist_group.
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"
     if WORKER:
         # pytest-django has loaded the settings by now; channel layers and caches are built on
         # first use, after this.
