@@ -1,4 +1,4 @@
-"""Shared test helpers: named users (owner, member, outsider, admin) and API/login helpers.
+"""BaseTestCase: the kit's named users (tests/kit/users.py) and API/login helpers.
 
 Every allowed-path test has a forbidden-path test beside it; these names keep them readable.
 """
@@ -10,46 +10,28 @@ from typing import Any
 
 from django.test import Client, TestCase
 
-from ecabinet.models import Position, Unit, User
-from ecabinet.roles import ORGANISER, assign_roles
+from ecabinet.models import User
+from tests.kit.users import PASSWORD, client_for, make_people, make_user
 
-PASSWORD = "Mật-khẩu-thử-2026"
-
-
-def make_user(username: str, *, unit: Unit | None = None, full_name: str | None = None,
-              roles: tuple[str, ...] = (), **extra) -> User:
-    """`roles`: codes from ecabinet/roles.py (the groups an administrator would assign)."""
-    user = User(username=username, full_name=full_name or username.title(), unit=unit,
-                email=f"{username}@example.gov.vn", **extra)
-    user.set_password(PASSWORD)
-    user.save()
-    assign_roles(user, *roles)
-    return user
+__all__ = ["PASSWORD", "BaseTestCase", "make_user"]
 
 
 class BaseTestCase(TestCase):
     """owner: the person whose object is under test (an organiser: may convene meetings for
     their unit); member: takes part without owning it; outsider: signed in, unrelated;
-    admin: system administrator. Anonymous is `self.client`."""
+    guest: from the committee, invited as a guest where a test needs one; admin: system
+    administrator. Anonymous is `self.client`."""
 
     @classmethod
     def setUpTestData(cls) -> None:
-        cls.committee = Unit.objects.create(name="Ủy ban nhân dân tỉnh Thử", code="ubnd-thu", kind="committee")
-        cls.department = Unit.objects.create(name="Sở Tài chính", code="so-tc", kind="department",
-                                             parent=cls.committee)
-        cls.other_unit = Unit.objects.create(name="Sở Y tế", code="so-yt", kind="department",
-                                             parent=cls.committee)
-        cls.position = Position.objects.create(name="Chuyên viên", rank=90)
-        cls.owner = make_user("owner", unit=cls.department, full_name="Nguyễn Văn Chủ", roles=(ORGANISER,))
-        cls.member = make_user("member", unit=cls.department, full_name="Trần Thị Thành Viên")
-        cls.outsider = make_user("outsider", unit=cls.other_unit, full_name="Lê Văn Ngoài")
-        cls.admin = make_user("admin", unit=cls.committee, full_name="Quản Trị", is_superuser=True,
-                              is_staff=True)
+        people = make_people()
+        cls.committee, cls.department, cls.other_unit = people.committee, people.department, people.other_unit
+        cls.position = people.position
+        cls.owner, cls.member, cls.outsider = people.owner, people.member, people.outsider
+        cls.guest, cls.admin = people.guest, people.admin
 
     def client_for(self, user: User) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
+        return client_for(user)
 
     def api(self, method: str, path: str, data: Any = None, *, user: User | None = None,
             token: str | None = None, **extra) -> Any:

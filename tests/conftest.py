@@ -1,9 +1,73 @@
+"""Suite-wide fixtures and the parallel run (pytest-xdist).
+
+`make test` runs `pytest -n 2` (`--dist loadgroup` is implied, below): each worker gets its own test database
+(pytest-django suffixes the name with the worker id), its own Redis key prefix for the channel
+layer and the cache (server processes the tests start inherit it through REDIS_PREFIX), its own
+media folder; servers the tests start bind ephemeral ports. Modules in SERIAL_MODULES measure
+time or load and share one worker (`xdist_group`), so they never run beside each other.
+"""
+
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 
 import pytest
+
+pytest_plugins = ["tests.kit.browser"]
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+# Timing-sensitive: bursts and fan-out under load, slow clients, the API fuzzer.
+SERIAL_MODULES = {
+    "tests/meetings/test_room_burst.py",
+    "tests/meetings/test_live_scaleout.py",
+    "tests/meetings/test_live_slow.py",
+    "tests/ecabinet/test_api_fuzz.py",
+}
+_worker_dirs: list[str] = []
+
+
+def _separate_worker(worker: str) -> None:
+    """Keep this worker's shared state (Redis keys and channels, media) apart from the others'."""
+    from django.conf import settings
+
+    prefix = f"{os.environ.get('REDIS_PREFIX', 'ecabinet')}-{worker}"
+    os.environ["REDIS_PREFIX"] = prefix
+    layer_config = settings.CHANNEL_LAYERS["default"].get("CONFIG")
+    if layer_config is not None and "prefix" in layer_config:
+        layer_config["prefix"] = prefix
+    cache = settings.CACHES["default"]
+    if "KEY_PREFIX" in cache:
+        cache["KEY_PREFIX"] = prefix
+    media = tempfile.mkdtemp(prefix=f"ecabinet-media-{worker}-")
+    os.environ["MEDIA_ROOT"] = media
+    settings.MEDIA_ROOT = media
+    _worker_dirs.append(media)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # `-n N` alone would spread the serial group over the workers: group by xdist_group.
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"
+    if WORKER:
+        # pytest-django has loaded the settings by now; channel layers and caches are built on
+        # first use, after this.
+        _separate_worker(WORKER)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for folder in _worker_dirs:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = str(config.rootpath)
+    for item in items:
+        path = os.path.relpath(str(item.path), root)
+        if path in SERIAL_MODULES:
+            item.add_marker(pytest.mark.xdist_group("serial"))
 
 
 @pytest.fixture(autouse=True)

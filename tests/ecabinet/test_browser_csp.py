@@ -6,17 +6,13 @@ tests/signing/test_browser_signing.py."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
-from tests.base import make_user
-from tests.conftest import require_tool
-from tests.meetings.room_server import AppServer, database_url_of
-from tests.meetings.roomkit import make_room, session_cookie
+from tests.kit.browser import new_context
+from tests.kit.users import make_user
+from tests.meetings.roomkit import make_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
 # Playwright's init scripts are injected by the browser itself, outside the page's policy.
 WATCH_VIOLATIONS = """
 window.__cspViolations = [];
@@ -26,38 +22,9 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-@pytest.fixture
-def server(tmp_path):
-    with AppServer(database_url=database_url_of(connection.settings_dict), media_root=str(tmp_path)) as app:
-        yield app
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    require_tool("chromium", "chromium")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def own_connection():
-    # Playwright's sync API runs the test in a greenlet with its own context, hence its own DB
-    # connection: close it, or PostgreSQL refuses to drop the test database.
-    yield
-    from django.db import connections
-
-    connections.close_all()
-
-
 class Visitor:
     def __init__(self, browser, server, user):
-        self.context = browser.new_context()
-        self.context.add_cookies([{"name": "sessionid", "value": session_cookie(user), "url": server.url}])
+        self.context = new_context(browser, server.url, user)
         self.context.add_init_script(WATCH_VIOLATIONS)
         self.page = self.context.new_page()
         self.page.set_default_timeout(30000)
@@ -76,7 +43,8 @@ class Visitor:
         assert violations == [] and reported == [], (where, violations, reported)
 
 
-def test_pages_and_admin_run_without_a_policy_violation(server, browser, own_connection):
+def test_pages_and_admin_run_without_a_policy_violation(app_server, browser):
+    server = app_server
     room = make_room(prefix="csp")
     chair = Visitor(browser, server, room.chair)
     chair.visit(f"/meetings/{room.meeting.pk}/room/", "#conn[data-state=online]")  # the room modules + websocket

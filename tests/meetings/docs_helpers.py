@@ -15,7 +15,7 @@ from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, StreamObject
 
 from meetings.models import AgendaItem, Meeting, Participant
-from tests.base import make_user
+from tests.kit.users import make_user
 
 ROBOTO = os.path.join(os.path.dirname(font_roboto.__file__), "files", "Roboto-Regular.ttf")
 
@@ -101,6 +101,8 @@ def page_count_bomb(pages: int = 200_000) -> bytes:
 def make_meeting(case, *, status: str = Meeting.Status.SCHEDULED) -> Meeting:
     """owner = secretary (creator); member = member of Sở Tài chính; a chair; an item presented
     by the member's unit and one by another unit; a reader-to-be; outsider is not invited."""
+    # ORM on purpose: a committee meeting whose creator-secretary organises only a department,
+    # with no event or audit row yet (tests assert a refused upload writes none); no action makes it.
     meeting = Meeting.objects.create(
         title="Họp thường kỳ tháng 3 — tuyệt mật", starts_at=timezone.now() + timedelta(days=2),
         ends_at=timezone.now() + timedelta(days=2, hours=3), status=status, created_by=case.owner,

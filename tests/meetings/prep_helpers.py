@@ -7,10 +7,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ecabinet.models import User
-from meetings.actions.agenda import do_add_agenda_item
-from meetings.actions.preparation import do_add_participant, do_create_meeting, do_schedule_meeting
 from meetings.models import Meeting, MeetingRoom, MeetingType
 from tests.base import BaseTestCase, make_user
+from tests.kit import factories
 
 
 class PrepTestCase(BaseTestCase):
@@ -36,20 +35,18 @@ class PrepTestCase(BaseTestCase):
                      scheduled: bool = False, actor: User | None = None) -> Meeting:
         start = timezone.now().replace(microsecond=0) + timedelta(days=days)
         actor = actor or self.owner
-        meeting = do_create_meeting(actor=actor, title=title, starts_at=start, ends_at=start + timedelta(hours=3),
-                                    unit=self.department, meeting_type=self.kind, room=self.room, chair=self.chair)
-        do_add_participant(meeting, actor=actor, user=self.member)
-        do_add_agenda_item(meeting, actor=actor, title="Báo cáo tình hình kinh tế - xã hội", duration_minutes=30)
-        if scheduled:
-            do_schedule_meeting(meeting, actor=actor)
+        meeting = factories.make_meeting(
+            by=actor, title=title, starts_at=start, hours=3, unit=self.department, meeting_type=self.kind,
+            room=self.room, chair=self.chair, members=[self.member],
+            items=[{"title": "Báo cáo tình hình kinh tế - xã hội", "duration_minutes": 30}],
+            status=Meeting.Status.SCHEDULED if scheduled else Meeting.Status.DRAFT,
+        )
         meeting.refresh_from_db()
         return meeting
 
     def schedule(self, meeting: Meeting | None = None) -> Meeting:
         meeting = meeting or self.meeting
-        do_schedule_meeting(meeting, actor=self.owner)
-        meeting.refresh_from_db()
-        return meeting
+        return factories.schedule_meeting(meeting, by=self.owner)
 
     def api(self, *args, **kwargs):
         # TestCase never commits: run the after-commit work (emails, live notices) like production.

@@ -9,21 +9,19 @@ import subprocess
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from fpdf import FPDF
 from PIL import Image
 
 from ecabinet.models import Unit
-from meetings.models import AgendaItem, Document, Meeting, OpinionAnswer, Participant
+from ecabinet.roles import ORGANISER
+from meetings.models import Document, Meeting, OpinionAnswer
 from tests.base import make_user
-from tests.conftest import require_tool
+from tests.kit.browser import new_context
+from tests.kit.factories import make_meeting
 from tests.meetings.docs_helpers import pdf_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 PROGRESS_SPY = """
 document.addEventListener('DOMContentLoaded', () => {
@@ -35,27 +33,8 @@ document.addEventListener('DOMContentLoaded', () => {
 """
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    require_tool("chromium", "chromium")
-    # Sync Playwright runs an event loop in this thread; the ORM calls in the test are still
-    # plain synchronous calls between browser steps.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def signed_in(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(accept_downloads=True, locale="vi-VN")
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "url": live_server.url}])
-    return context
+    return new_context(browser, live_server.url, user, accept_downloads=True, locale="vi-VN")
 
 
 def big_pdf(path: str) -> str:
@@ -71,19 +50,18 @@ def big_pdf(path: str) -> str:
 def people():
     committee = Unit.objects.create(name="Ủy ban nhân dân tỉnh Thử", code="ubnd", kind="committee")
     finance = Unit.objects.create(name="Sở Tài chính", code="so-tc", kind="department", parent=committee)
-    secretary = make_user("thuky", unit=committee, full_name="Nguyễn Thư Ký")
+    secretary = make_user("thuky", unit=committee, full_name="Nguyễn Thư Ký", roles=(ORGANISER,))
     member = make_user("thanhvien", unit=finance, full_name="Trần Thị Thành Viên")
     return committee, finance, secretary, member
 
 
 def test_upload_approve_and_read_watermarked(browser, live_server, tmp_path):
     committee, finance, secretary, member = people()
-    meeting = Meeting.objects.create(title="Họp UBND tháng 3", created_by=secretary, unit=committee,
-                                     status=Meeting.Status.SCHEDULED, starts_at=timezone.now() + timedelta(days=1),
-                                     ends_at=timezone.now() + timedelta(days=1, hours=2))
-    Participant.objects.create(meeting=meeting, user=secretary, role="secretary")
-    Participant.objects.create(meeting=meeting, user=member, role="member")
-    item = AgendaItem.objects.create(meeting=meeting, position=1, title="Dự toán ngân sách", presenting_unit=finance)
+    meeting = make_meeting(by=secretary, title="Họp UBND tháng 3", unit=committee, hours=2,
+                           starts_at=timezone.now() + timedelta(days=1), members=[member],
+                           items=[{"title": "Dự toán ngân sách", "presenting_unit": finance}],
+                           status=Meeting.Status.SCHEDULED)
+    item = meeting.agenda_items.get()
     url = f"{live_server.url}/meetings/{meeting.pk}/documents/"
 
     # The secretary uploads a 4 MB PDF: the progress bar shows and the document is released.
@@ -142,10 +120,8 @@ def test_upload_approve_and_read_watermarked(browser, live_server, tmp_path):
 
 def test_opinion_round_from_send_to_csv(browser, live_server, tmp_path):
     committee, finance, secretary, member = people()
-    meeting = Meeting.objects.create(title="Họp UBND tháng 4", created_by=secretary, unit=committee,
-                                     status=Meeting.Status.SCHEDULED, starts_at=timezone.now() + timedelta(days=1),
-                                     ends_at=timezone.now() + timedelta(days=1, hours=2))
-    Participant.objects.create(meeting=meeting, user=secretary, role="secretary")
+    meeting = make_meeting(by=secretary, title="Họp UBND tháng 4", unit=committee, hours=2,
+                           starts_at=timezone.now() + timedelta(days=1), status=Meeting.Status.SCHEDULED)
     ctx = signed_in(browser, live_server, secretary)
     page = ctx.new_page()
     page.goto(f"{live_server.url}/opinions/")

@@ -15,37 +15,12 @@ from django.utils import timezone
 from ecabinet.models import Unit
 from ecabinet.roles import ORGANISER
 from meetings.models import Meeting, Participant
-from tests.base import PASSWORD, make_user
-from tests.conftest import require_tool
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    require_tool("chromium", "chromium")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM checks in the test are
-    # plain blocking calls made between browser steps, which is safe here.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+from tests.base import make_user
+from tests.kit.browser import login_page
 
 
 def login(browser, base: str, username: str):
-    context = browser.new_context(locale="vi-VN")
-    page = context.new_page()
-    page.set_default_timeout(30000)  # generous: CI machines are shared and slow at times
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return page
+    return login_page(browser, base, username)
 
 
 def upload_documents_hook(page, meeting: Meeting) -> None:

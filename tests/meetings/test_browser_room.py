@@ -3,58 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
-from tests.conftest import require_tool
-from tests.meetings.room_server import AppServer, database_url_of
-from tests.meetings.roomkit import make_room, session_cookie
+from tests.kit.browser import new_context
+from tests.meetings.roomkit import make_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
-
-
-@pytest.fixture
-def server(tmp_path):
-    with AppServer(database_url=database_url_of(connection.settings_dict), media_root=str(tmp_path)) as app:
-        yield app
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    require_tool("chromium", "chromium")
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls here are plain sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        yield instance
-        instance.close()
-
 
 def open_room(browser, server, user, meeting_id):
-    context = browser.new_context(viewport={"width": 412, "height": 900})  # a phone
-    context.add_cookies([{"name": "sessionid", "value": session_cookie(user), "url": server.url}])
+    context = new_context(browser, server.url, user, phone=True)
     page = context.new_page()
-    page.set_default_timeout(30000)  # generous: CI machines are shared and slow at times
     page.goto(f"{server.url}/meetings/{meeting_id}/room/")
     page.wait_for_selector("#conn[data-state=online]")
     return context, page
 
 
-@pytest.fixture
-def own_connection():
-    # Playwright's sync API runs the test in a greenlet with its own context, hence its own DB
-    # connection: close it, or PostgreSQL refuses to drop the test database.
-    yield
-    from django.db import connections
-
-    connections.close_all()
-
-
-def test_chair_and_two_members(server, browser, own_connection):
+def test_chair_and_two_members(app_server, browser):
+    server = app_server
     room = make_room(prefix="w")
     m = room.meeting
     _, chair = open_room(browser, server, room.chair, m.pk)
@@ -108,7 +73,8 @@ def test_chair_and_two_members(server, browser, own_connection):
         assert page.locator(f"[data-testid=poll-{poll_id}] .count").all_inner_texts() == ["2", "1", "0"]
 
 
-def test_secretary_sets_the_quorum_and_members_see_it(server, browser, own_connection):
+def test_secretary_sets_the_quorum_and_members_see_it(app_server, browser):
+    server = app_server
     from meetings.models import RoomState
 
     room = make_room(prefix="q")
@@ -128,7 +94,8 @@ def test_secretary_sets_the_quorum_and_members_see_it(server, browser, own_conne
     assert secretary.input_value("[data-testid=quorum-percent]") == "66.7"
 
 
-def test_speaking_time_limit_counts_down_for_everyone(server, browser, own_connection):
+def test_speaking_time_limit_counts_down_for_everyone(app_server, browser):
+    server = app_server
     from meetings.models import SpeakerRequest
 
     room = make_room(prefix="t")

@@ -19,7 +19,7 @@ from tests.meetings.roomkit import (
     connect,
     expect,
     expect_events,
-    make_room,
+    make_quiet_room,
     settle,
 )
 
@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 @pytest.fixture
 async def room():
-    return await sync_to_async(make_room)()
+    return await sync_to_async(make_quiet_room)()
 
 
 async def test_first_connect_gets_snapshot_then_live_events(room):

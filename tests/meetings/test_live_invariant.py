@@ -127,6 +127,7 @@ def test_every_event_type_converges_for_every_role():
 
     # the preparation and documents parts' events, emitted as their actions will emit them
     def add_participant():
+        # ORM on purpose: this test emits the events itself, as the action would, step by step.
         p = Participant.objects.create(meeting=m, user=make_user("late"), role="member")
         emit_now(m, "participant.upserted", {"participant": serialize_participant(p)})
         return p
@@ -138,6 +139,7 @@ def test_every_event_type_converges_for_every_role():
                   emit_now(m, "participant.removed", {"id": late_id["p"]})))
 
     def add_document(confidential):
+        # ORM on purpose, as add_participant above.
         doc = Document.objects.create(meeting=m, title="Tờ trình", uploaded_by=chair, confidential=confidential,
                                       status="released")
         emit_now(m, "document.upserted", {"document": serialize_document(doc)},
@@ -198,6 +200,7 @@ def test_snapshot_query_count_is_fixed(django_assert_num_queries):
     polls.do_cast_ballot(p, actor=room.member, choice="agree")
     actions.do_request_floor(room.meeting, actor=room.member)
     for i in range(3):
+        # ORM on purpose: document rows only (no file to check), to size the snapshot.
         Document.objects.create(meeting=room.meeting, title=f"D{i}", uploaded_by=room.chair, status="released")
     chair_access = meeting_access(room.chair, room.meeting.pk)
     member_access = meeting_access(room.member, room.meeting.pk)
@@ -210,6 +213,7 @@ def test_snapshot_query_count_is_fixed(django_assert_num_queries):
     for user in make_more.members:
         actions.do_check_in(make_more.meeting, actor=user)
     for i in range(10):
+        # ORM on purpose: document rows only (no file to check), to size the snapshot.
         Document.objects.create(meeting=make_more.meeting, title=f"D{i}", uploaded_by=room.chair, status="released")
     with django_assert_num_queries(13):
         build_snapshot(meeting_access(make_more.member, make_more.meeting.pk))

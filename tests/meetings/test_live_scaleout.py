@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ecabinet.models import ApiToken, hash_token
 from tests.meetings.room_server import AppServer, database_url_of
-from tests.meetings.roomkit import close_thread_connections, make_room  # noqa: F401 (fixture)
+from tests.meetings.roomkit import close_thread_connections, make_quiet_room  # noqa: F401 (fixture)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -55,7 +55,7 @@ async def frames(ws, count: int) -> list[dict]:
 
 
 async def test_two_workers_and_a_restart(tmp_path):
-    room = await sync_to_async(make_room)(prefix="s")
+    room = await sync_to_async(make_quiet_room)(prefix="s")
     m = room.meeting
     chair_token = await sync_to_async(token_for)(room.chair)
     member_token = await sync_to_async(token_for)(room.member)

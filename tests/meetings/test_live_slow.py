@@ -20,7 +20,7 @@ from tests.meetings.roomkit import (
     close_thread_connections,  # noqa: F401 (fixture)
     connect,
     expect,
-    make_room,
+    make_quiet_room,
     next_frame,
     session_cookie,
 )
@@ -67,7 +67,7 @@ def make_changes(meeting, count: int, start: int = 0) -> None:
 
 @pytest.fixture
 async def room():
-    return await sync_to_async(make_room)()
+    return await sync_to_async(make_quiet_room)()
 
 
 async def test_stuck_socket_does_not_delay_others_and_catches_up_after_overflow(room, monkeypatch):

@@ -38,7 +38,7 @@ class ConveningTests(PrepTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.guest = make_user("guest", unit=cls.committee, full_name="Trịnh Minh Đức", roles=(GUEST,))
+        assign_roles(cls.guest, GUEST)  # the kit's guest, with the guest role
         cls.office = Unit.objects.create(name="Văn phòng UBND tỉnh", code="vp-thu", kind="office",
                                          parent=cls.committee)
         cls.office_organiser = make_user("vanphong", unit=cls.office, full_name="Trần Thị Thư Ký",
@@ -176,7 +176,7 @@ class AdvertisedPermissionsMatchTheActions(PrepTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.guest = make_user("guest", unit=cls.committee, full_name="Trịnh Minh Đức", roles=(GUEST,))
+        assign_roles(cls.guest, GUEST)  # the kit's guest, with the guest role
         assign_roles(cls.member, MEMBER)
 
     def setUp(self) -> None:

@@ -194,6 +194,7 @@ class RoomApiTests(BaseTestCase):
         from tests.base import make_user
 
         deputy = make_user("deputy")
+        # ORM on purpose: a delegate joining a meeting already in progress (no action does that).
         Participant.objects.create(meeting=self.m, user=deputy, role="guest", delegate_for=principal)
         pid = self.api("post", f"{self.url}/polls", {"question": "Q", "secret": True}, user=self.room.chair).json()["id"]
         self.api("post", f"/api/v1/polls/{pid}/open", user=self.room.chair)

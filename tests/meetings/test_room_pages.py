@@ -69,6 +69,7 @@ class RoomPageTests(BaseTestCase):
         absent = self.room.member_parts[1]
         absent.response, absent.response_reason = Participant.Response.DECLINE, "Đi công tác Hà Nội"
         absent.save()
+        # ORM on purpose: a delegate joining a meeting already in progress (no action does that).
         deputy = Participant.objects.create(meeting=self.m, user=make_user("deputy", full_name="Phó Giám Đốc"),
                                             role="guest", delegate_for=absent)
         from meetings.actions.room import do_check_in

@@ -17,8 +17,7 @@ from signing.models import Minutes, SigningRequest
 from signing.pdf import pki
 from signing.trust import ensure_installation_ca
 from tests.base import make_user
-from tests.conftest import require_tool
-from tests.meetings.test_browser_prepare import CHROMIUM_ARGS, login
+from tests.kit.browser import login_page as login
 from tests.signing.flow import PIN
 from tests.signing.minutes_kit import ITEM1_CONCLUSION, run_meeting
 
@@ -31,19 +30,6 @@ def media(settings, tmp_path):
     # Argon2id at full cost would dominate the run; the key blob records its own parameters.
     with mock.patch.multiple(pki, _ARGON2_ITERATIONS=1, _ARGON2_MEMORY_KIB=1024, _ARGON2_LANES=1):
         yield
-
-
-@pytest.fixture
-def chromium(monkeypatch):
-    require_tool("chromium", "chromium")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM reads here are plain sync code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def ended_meeting() -> SimpleNamespace:
@@ -74,13 +60,13 @@ def sign_on_document_page(page, base: str, document_id: int, signed_before: int)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_minutes_from_meeting_page_to_public_verification(live_server, media, chromium, tmp_path):
+def test_minutes_from_meeting_page_to_public_verification(live_server, media, browser, tmp_path):
     ensure_installation_ca()
     case = ended_meeting()
     meeting = case.rec.meeting
     base = live_server.url
 
-    page = login(chromium, base, "secretary")
+    page = login(browser, base, "secretary")
     page.goto(f"{base}/meetings/{meeting.pk}/")
     page.get_by_role("link", name="Biên bản cuộc họp").click()
     page.wait_for_url(f"{base}/meetings/{meeting.pk}/minutes/")
@@ -109,7 +95,7 @@ def test_minutes_from_meeting_page_to_public_verification(live_server, media, ch
     page.wait_for_url(f"{base}/signing/documents/{document_id}/")
     sign_on_document_page(page, base, document_id, 0)
 
-    chair = login(chromium, base, "chair")
+    chair = login(browser, base, "chair")
     sign_on_document_page(chair, base, document_id, 1)
     minutes.signing_request.refresh_from_db()
     assert minutes.signing_request.status == SigningRequest.Status.COMPLETED
@@ -119,7 +105,7 @@ def test_minutes_from_meeting_page_to_public_verification(live_server, media, ch
     signed = tmp_path / "bien-ban.pdf"
     signed.write_bytes(download.body())
 
-    visitor = chromium.new_page(locale="vi-VN")
+    visitor = browser.new_page(locale="vi-VN")
     visitor.goto(f"{base}/verify/")
     visitor.set_input_files("#file", str(signed))
     visitor.click("[data-testid=verify-button]")

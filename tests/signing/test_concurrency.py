@@ -18,7 +18,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from ecabinet.models import Unit
-from meetings.models import Document, Meeting, MeetingEvent, Participant
+from ecabinet.roles import ORGANISER
+from meetings.models import Document, Meeting, MeetingEvent
 from signing.actions import do_create_request, do_sign_document
 from signing.actions import documents as document_actions
 from signing.actions.certificates import issue_certificate_for
@@ -28,6 +29,7 @@ from signing.pdf import pki
 from signing.pdf.verify import verify_pdf_bytes
 from signing.trust import ensure_installation_ca, installation_trust_roots
 from tests.base import make_user
+from tests.kit import factories
 from tests.signing.flow import PIN, make_pdf
 
 # long enough that the other signer is surely waiting for the document lock meanwhile
@@ -42,18 +44,18 @@ def world(settings, tmp_path, monkeypatch):
     monkeypatch.setattr(pki, "_ARGON2_LANES", 1)
     ensure_installation_ca()
     unit = Unit.objects.create(name="Ủy ban nhân dân tỉnh Thử", code="ubnd-thu", kind="committee")
-    secretary = make_user("secretary", unit=unit, full_name="Trần Thị Hồng Nhung")
+    secretary = make_user("secretary", unit=unit, full_name="Trần Thị Hồng Nhung", roles=(ORGANISER,))
     signers = [make_user(name, unit=unit, full_name=full) for name, full in
                (("chair", "Nguyễn Văn Thành"), ("vice", "Lê Thị Phó"))]
     for user in signers:
         issue_certificate_for(user, PIN)
     now = timezone.now()
-    meeting = Meeting.objects.create(title="Họp UBND tỉnh", starts_at=now - timedelta(hours=2),
-                                     ends_at=now - timedelta(hours=1), created_by=secretary,
-                                     status=Meeting.Status.ENDED, unit=unit)
-    Participant.objects.create(meeting=meeting, user=secretary, role="secretary", response="attend")
+    meeting = factories.make_meeting(by=secretary, title="Họp UBND tỉnh", starts_at=now - timedelta(hours=2),
+                                     hours=1, unit=unit, members=signers, status=Meeting.Status.SCHEDULED)
     for user in signers:
-        Participant.objects.create(meeting=meeting, user=user, role="member", response="attend")
+        factories.answer_invitation(meeting, by=user, response="attend")
+    factories.bring_to(meeting, Meeting.Status.ENDED, by=secretary)
+    # ORM on purpose: no action uploads to an ended meeting.
     document = Document.objects.create(meeting=meeting, title="Kết luận cuộc họp", uploaded_by=secretary,
                                        status=Document.Status.RELEASED)
     store_version(document, make_pdf(), actor=secretary, note="upload", original_name="ket-luan.pdf")
