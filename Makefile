@@ -9,6 +9,8 @@ PORT ?= 8000
 DEMO_PASSWORD ?= ecabinet2026
 # Where the database, media, the generated secret key and the demo marker live (settings.VAR_DIR).
 VAR_DIR ?= var
+# Two workers by default (tests/conftest.py keeps their databases, Redis prefixes and media apart).
+XDIST ?= -n 2
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
 
 .PHONY: install run dev test lint messages migrate bench clean
@@ -70,7 +72,7 @@ lint: $(STAMP)
 
 test: messages lint
 	@$(BIN)/python scripts/test_environment.py
-	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests $(XDIST) $(PYTEST_ARGS)
 
 bench: messages
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -39,7 +39,9 @@ def _own_subtree(user: User) -> set[int]:
         return set()
     cached = user.__dict__.get("_unit_subtree")
     if cached is None or cached[0] != user.unit_id:
-        cached = user.__dict__["_unit_subtree"] = (user.unit_id, frozenset(user.unit.descendant_ids()))
+        unit = user.unit
+        assert unit is not None  # unit_id is set
+        cached = user.__dict__["_unit_subtree"] = (user.unit_id, frozenset(unit.descendant_ids()))
     return set(cached[1])
 
 
@@ -101,17 +103,21 @@ def convening_unit_ids(user: User) -> set[int]:
     """Units `user` may convene meetings for (`create_meeting`): their own subtree; an office
     (Văn phòng) is the secretariat of the body above it, so its staff convene for that body too."""
     ids = _scope(user, "create_meeting")
-    if ids and not is_system_admin(user) and user.unit.kind == Unit.Kind.OFFICE and user.unit.parent_id:
-        ids.add(user.unit.parent_id)
-    return ids
+    return ids | _served_body(user) if ids and not is_system_admin(user) else ids
 
 
 def running_unit_ids(user: User) -> set[int]:
     """Units whose meetings `user` runs without being named in them (`run_meeting`, same scope)."""
     ids = _scope(user, "run_meeting")
-    if ids and not is_system_admin(user) and user.unit.kind == Unit.Kind.OFFICE and user.unit.parent_id:
-        ids.add(user.unit.parent_id)
-    return ids
+    return ids | _served_body(user) if ids and not is_system_admin(user) else ids
+
+
+def _served_body(user: User) -> set[int]:
+    """An office (Văn phòng) is the secretariat of the body above it: that body's id, else none."""
+    unit = user.unit
+    if unit is not None and unit.kind == Unit.Kind.OFFICE and unit.parent_id:
+        return {unit.parent_id}
+    return set()
 
 
 def may_create_meetings(user: User) -> bool:

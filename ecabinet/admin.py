@@ -10,6 +10,7 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.forms import ModelMultipleChoiceField
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -56,13 +57,13 @@ def permission_label(permission: Permission) -> str:
     return gettext(str(declared.get(permission.codename, permission.name)))
 
 
-class PermissionLabels:
+class PermissionLabels(admin.ModelAdmin):
     """Admin forms listing permissions show them in Vietnamese (see permission_label)."""
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if field is not None and db_field.name in ("permissions", "user_permissions"):
-            field.label_from_instance = permission_label
+        if isinstance(field, ModelMultipleChoiceField) and db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label  # type: ignore[method-assign,assignment]
         return field
 
 

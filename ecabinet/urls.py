@@ -4,14 +4,12 @@ from django.urls import include, path, re_path
 
 from ecabinet import views
 from ecabinet.api import api, api_not_found
-from meetings.views.home import home
 
 admin.site.site_header = "eCabinet"
 admin.site.site_title = "eCabinet"
 admin.site.index_title = "Quản trị hệ thống"
 
 urlpatterns = [
-    path("", home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", views.password_change, name="password_change"),

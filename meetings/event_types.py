@@ -183,7 +183,8 @@ def _wrapped(kind: str, obj: type[_Object]) -> type[BaseModel]:
     """The data of `<kind>.updated` / `<kind>.upserted`: `{kind: object}`."""
     from pydantic import create_model
 
-    return create_model(f"{obj.__name__}Data", __config__=ConfigDict(extra="forbid"), **{kind: (obj, ...)})
+    fields: dict[str, Any] = {kind: (obj, ...)}
+    return create_model(f"{obj.__name__}Data", __config__=ConfigDict(extra="forbid"), **fields)
 
 
 def _declare(*types: EventType) -> dict[str, EventType]:

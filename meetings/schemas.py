@@ -622,7 +622,7 @@ def resolve(model: type[M], value: int | str | None, field: str, *, required: bo
             raise field_error(field, _("This field is required."))
         return None
     try:
-        pk = int(value)  # type: ignore[arg-type]
+        pk = int(value)
     except (TypeError, ValueError):
         raise field_error(field, _("Unknown value.")) from None
     row = model._default_manager.filter(pk=pk).first()

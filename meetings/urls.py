@@ -1,3 +1,7 @@
-from meetings.views import documents, preparation, room
+from django.urls import path
 
-urlpatterns = [*preparation.urlpatterns, *documents.urlpatterns, *room.urlpatterns]
+from meetings.views import documents, preparation, room
+from meetings.views.home import home
+
+# The home page is the signed-in person's meetings; it lives here so the core names no app.
+urlpatterns = [path("", home, name="home"), *preparation.urlpatterns, *documents.urlpatterns, *room.urlpatterns]

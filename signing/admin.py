@@ -50,7 +50,11 @@ class TrustRootAdmin(admin.ModelAdmin):
     def has_module_permission(self, request):
         return is_system_admin(request.user)
 
-    has_view_permission = has_add_permission = lambda self, request, obj=None: is_system_admin(request.user)  # noqa: E731
+    def has_view_permission(self, request, obj=None):
+        return is_system_admin(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return is_system_admin(request.user)
 
     def has_change_permission(self, request, obj=None):
         return is_system_admin(request.user)
@@ -81,11 +85,13 @@ class TrustRootAdmin(admin.ModelAdmin):
 
 
 class _RegisterForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=None, label=_("person"))
+    user: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label=_("person"))
 
     def __init__(self, *args, managed=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = managed.filter(is_active=True).order_by("full_name", "username")
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = managed.filter(is_active=True).order_by("full_name", "username")
 
 
 class RegisterTokenForm(_RegisterForm):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from ecabinet.models import User
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -41,8 +42,8 @@ _COMMITTEE_PREFIX = re.compile(
 class Signatories:
     """Who signs the minutes, in order: the secretary, then the chair (None when missing)."""
 
-    secretary: object | None  # ecabinet.User
-    chair: object | None
+    secretary: User | None
+    chair: User | None
 
 
 def _plain(text: str) -> str:
@@ -85,7 +86,7 @@ def person(user, *, with_position: bool = True) -> str:  # noqa: ANN001 - ecabin
     return _plain(", ".join([name, *extra]))
 
 
-def signatories(meeting: Meeting, actor=None) -> Signatories:  # noqa: ANN001
+def signatories(meeting: Meeting, actor: User | None = None) -> Signatories:
     """The secretary who signs first (the acting secretary when the actor is one) and the chair."""
     people = list(Participant.objects.filter(meeting=meeting, role__in=[Participant.Role.CHAIR,
                                                                         Participant.Role.SECRETARY])

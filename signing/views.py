@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -127,7 +128,7 @@ def document_page(request: AuthenticatedHttpRequest, document_id: int) -> HttpRe
 
 @login_required
 @require_GET
-def document_file(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponse:
+def document_file(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponseBase:
     """The PDF through the one delivery path: the signed original for those who need it, a
     watermarked copy for other readers (meetings/delivery.py)."""
     document = document_for_reader(request.user, document_id)
@@ -214,7 +215,7 @@ def sign_answer(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespons
 
 @login_required
 @require_GET
-def answer_pdf(request: AuthenticatedHttpRequest, answer_id: int) -> HttpResponse:
+def answer_pdf(request: AuthenticatedHttpRequest, answer_id: int) -> HttpResponseBase:
     """The signed PDF of an answer. Only the person answering and the round's managers may open it,
     and both get the stored bytes (meetings.access.may_receive_original): a stamp would break the
     signature."""

@@ -62,7 +62,7 @@ def documents_context(access: MeetingAccess) -> dict[str, Any]:
     docs = list(documents_visible_to(access).select_related("agenda_item", "folder", "doc_type")
                 .prefetch_related("versions", "readers"))
     for doc in docs:
-        doc.latest = max(doc.versions.all(), key=lambda v: v.number, default=None)  # type: ignore[attr-defined]
+        doc.latest = max(doc.versions.all(), key=lambda v: v.number, default=None)
     return {"meeting": access.meeting, "documents": docs, "access": access}
 
 

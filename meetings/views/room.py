@@ -10,6 +10,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -179,7 +180,7 @@ def attendance_pdf(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpRe
 
 
 @login_required
-def attachment_file(request: AuthenticatedHttpRequest, meeting_id: int, attachment_id: int) -> HttpResponse:
+def attachment_file(request: AuthenticatedHttpRequest, meeting_id: int, attachment_id: int) -> HttpResponseBase:
     access = meeting_access(request.user, meeting_id)
     return deliver_attachment(request, access, conclusion_attachment_in(access, attachment_id))
 

@@ -164,10 +164,13 @@ def do_freeze_minutes(meeting: Meeting, *, actor: User, version: int | None = No
         if not minutes.text.strip():
             raise ActionError("empty", _("The minutes cannot be empty."))
         who = signatories(meeting, actor)
-        if who.chair is None:
+        secretary, chair = who.secretary, who.chair
+        if chair is None:
             raise ConflictError("no_chair", _("The meeting has no chair to sign the minutes. Add the chair "
                                               "to the participants first."))
-        data = render_minutes_pdf(minutes_header(meeting, minutes, secretary=who.secretary, chair=who.chair),
+        if secretary is None:
+            raise ConflictError("no_secretary", _("The meeting has no secretary to sign the minutes."))
+        data = render_minutes_pdf(minutes_header(meeting, minutes, secretary=secretary, chair=chair),
                                   minutes.text)
         filename = f"bien-ban-{meeting.pk}.pdf"
         upload = ContentFile(data, name=filename)
@@ -178,7 +181,7 @@ def do_freeze_minutes(meeting: Meeting, *, actor: User, version: int | None = No
         )
         version_row = write_version(guard, document, upload, checked, actor=actor, note="minutes")
         announce(document, frozenset())
-        signers = [who.secretary] if who.secretary.pk == who.chair.pk else [who.secretary, who.chair]
+        signers: list[str | User] = [secretary] if secretary.pk == chair.pk else [secretary, chair]
         signing_request = create_request(
             document, actor=actor, signers=signers, sequential=True,
             message=_("Minutes of the meeting “%(title)s”.") % {"title": meeting.title},
@@ -190,7 +193,7 @@ def do_freeze_minutes(meeting: Meeting, *, actor: User, version: int | None = No
                                     "updated_at"])
         record_audit(actor=actor, action="minutes.freeze", obj=meeting, details={
             "version": minutes.version, "document": document.pk, "sha256": version_row.sha256,
-            "pages": version_row.pages, "request": signing_request.pk, "signers": [u.username for u in signers],
+            "pages": version_row.pages, "request": signing_request.pk, "signers": [secretary.username] if len(signers) == 1 else [secretary.username, chair.username],
         })
     return minutes
 

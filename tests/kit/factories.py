@@ -14,12 +14,12 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from meetings.actions.preparation_agenda import do_add_agenda_item
 
 from ecabinet.models import Unit, User
 from meetings.actions import room as room_actions
 from meetings.actions import room_polls
-from meetings.actions.documents import do_review_document, do_upload_document
+from meetings.actions.agenda import do_add_agenda_item
+from meetings.actions.documents import do_add_meeting_document, do_review_document
 from meetings.actions.opinions import do_create_round
 from meetings.actions.preparation import (
     do_add_participant,
@@ -41,12 +41,6 @@ Status = Meeting.Status
 Role = Participant.Role
 
 
-def meeting_access_for(meeting: Meeting, actor: User):
-    from meetings.access import meeting_access
-
-    return meeting_access(actor, meeting.pk)
-
-
 # --- meetings --------------------------------------------------------------------------------
 
 def make_meeting(
@@ -66,12 +60,12 @@ def make_meeting(
                                 ends_at=starts_at + timedelta(hours=hours), unit=unit, chair=chair,
                                 secretary=secretary, **fields)
     for user in members:
-        do_add_participant(meeting.pk, actor=by, user=user, role=Role.MEMBER)
+        do_add_participant(meeting, actor=by, user=user, role=Role.MEMBER)
     for user in guests:
-        do_add_participant(meeting.pk, actor=by, user=user, role=Role.GUEST)
+        do_add_participant(meeting, actor=by, user=user, role=Role.GUEST)
     for item in items:
         spec = {"title": item} if isinstance(item, str) else dict(item)
-        do_add_agenda_item(meeting.pk, actor=by, **spec)
+        do_add_agenda_item(meeting, actor=by, **spec)
     bring_to(meeting, status, by=by)
     return meeting
 
@@ -84,87 +78,87 @@ def bring_to(meeting: Meeting, status: str, *, by: User) -> Meeting:
     meeting.refresh_from_db()
     while order.index(meeting.status) < order.index(status):
         if meeting.status == Status.DRAFT and status != Status.IN_PROGRESS:
-            do_schedule_meeting(meeting.pk, actor=by)
+            do_schedule_meeting(meeting, actor=by)
         elif meeting.status in (Status.DRAFT, Status.SCHEDULED):
-            room_actions.do_start_meeting(meeting.pk, actor=by)
+            room_actions.do_start_meeting(meeting, actor=by)
         else:
-            room_actions.do_end_meeting(meeting.pk, actor=by)
+            room_actions.do_end_meeting(meeting, actor=by)
         meeting.refresh_from_db()
     return meeting
 
 
 def schedule_meeting(meeting: Meeting, *, by: User) -> Meeting:
-    do_schedule_meeting(meeting.pk, actor=by)
+    do_schedule_meeting(meeting, actor=by)
     meeting.refresh_from_db()
     return meeting
 
 
 def start_meeting(meeting: Meeting, *, by: User) -> Meeting:
-    return room_actions.do_start_meeting(meeting.pk, actor=by)
+    return room_actions.do_start_meeting(meeting, actor=by)
 
 
 def end_meeting(meeting: Meeting, *, by: User) -> Meeting:
-    return room_actions.do_end_meeting(meeting.pk, actor=by)
+    return room_actions.do_end_meeting(meeting, actor=by)
 
 
 def add_participant(meeting: Meeting, user: User, *, by: User, role: str = Role.MEMBER, seat: str = "") -> Participant:
-    return do_add_participant(meeting.pk, actor=by, user=user, role=role, seat=seat)
+    return do_add_participant(meeting, actor=by, user=user, role=role, seat=seat)
 
 
 def add_item(meeting: Meeting, title: str, *, by: User, **fields: Any) -> AgendaItem:
-    return do_add_agenda_item(meeting.pk, actor=by, title=title, **fields)
+    return do_add_agenda_item(meeting, actor=by, title=title, **fields)
 
 
 def answer_invitation(meeting: Meeting, *, by: User, response: str, reason: str = "",
                       delegate: User | None = None) -> Participant:
-    return do_answer_invitation(meeting.pk, actor=by, response=response, reason=reason, delegate=delegate)
+    return do_answer_invitation(meeting, actor=by, response=response, reason=reason, delegate=delegate)
 
 
 # --- the room --------------------------------------------------------------------------------
 
 def check_in(meeting: Meeting, *, by: User, remote: bool = False):
-    return room_actions.do_check_in(meeting.pk, actor=by, remote=remote)
+    return room_actions.do_check_in(meeting, actor=by, remote=remote)
 
 
 def check_in_for(meeting: Meeting, participant: Participant, *, by: User, remote: bool = False) -> None:
-    room_actions.do_secretary_check_in(meeting.pk, participant.pk, actor=by, remote=remote)
+    room_actions.do_secretary_check_in(participant, actor=by, remote=remote)
 
 
 def set_current_item(meeting: Meeting, item: AgendaItem | None, *, by: User) -> Meeting:
-    return room_actions.do_set_current_item(meeting.pk, item.pk if item else None, actor=by)
+    return room_actions.do_set_current_item(meeting, item, actor=by)
 
 
 def give_floor(meeting: Meeting, speaker: User, *, chair: User, kind: str = "speak",
                finish: bool = True) -> SpeakerRequest:
     """`speaker` asks for the floor, `chair` grants it (and ends the turn unless finish=False)."""
-    turn = room_actions.do_request_floor(meeting.pk, actor=speaker, kind=kind)
-    room_actions.do_grant_floor(turn.pk, actor=chair)
+    turn = room_actions.do_request_floor(meeting, actor=speaker, kind=kind)
+    room_actions.do_grant_floor(turn, actor=chair)
     if finish:
-        room_actions.do_finish_floor(turn.pk, actor=chair)
+        room_actions.do_finish_floor(turn, actor=chair)
     turn.refresh_from_db()
     return turn
 
 
 def conclude_item(item: AgendaItem, text: str, *, by: User) -> AgendaItem:
-    return room_actions.do_record_item_conclusion(item.pk, text, actor=by)
+    return room_actions.do_record_item_conclusion(item, actor=by, text=text)
 
 
 def conclude_meeting(meeting: Meeting, text: str, *, by: User) -> None:
-    room_actions.do_record_meeting_conclusion(meeting.pk, text, actor=by)
+    room_actions.do_record_meeting_conclusion(meeting, actor=by, text=text)
 
 
 def make_poll(meeting: Meeting, *, by: User, question: str = "Thông qua dự thảo", opened_by: User | None = None,
               votes: dict[User, Any] | None = None, close: bool = False, **fields: Any) -> Poll:
     """A poll created by the secretary `by`; opened (by `opened_by`, the chair) if votes or close
     are asked for, ballots cast as `votes` {voter: choice}, then closed if `close`."""
-    poll = room_polls.do_create_poll(meeting.pk, actor=by, question=question, **fields)
+    poll = room_polls.do_create_poll(meeting, actor=by, question=question, **fields)
     runner = opened_by or by
     if opened_by is not None or votes or close:
-        room_polls.do_open_poll(poll.pk, actor=runner)
+        room_polls.do_open_poll(poll, actor=runner)
     for voter, choice in (votes or {}).items():
-        room_polls.do_cast_ballot(poll.pk, choice, actor=voter)
+        room_polls.do_cast_ballot(poll, actor=voter, choice=choice)
     if close:
-        room_polls.do_close_poll(poll.pk, actor=runner)
+        room_polls.do_close_poll(poll, actor=runner)
     poll.refresh_from_db()
     return poll
 
@@ -183,19 +177,18 @@ def upload_document(meeting: Meeting, *, by: User, title: str = "Tờ trình", d
                     approve_as: User | None = None, item: AgendaItem | None = None, **fields: Any) -> Document:
     """A meeting document uploaded by `by`: released at once when `by` runs the meeting, else
     pending until `approve_as` (who runs it) approves."""
-    document = do_upload_document(meeting_access_for(meeting, by), actor=by, upload=pdf_upload(data),
-                                  title=title, agenda_item_id=item.pk if item else None, **fields)
+    document = do_add_meeting_document(meeting, actor=by, upload=pdf_upload(data), title=title,
+                                       agenda_item=item, **fields)
     if approve_as is not None and document.status == Document.Status.PENDING:
-        document = do_review_document(meeting_access_for(meeting, approve_as), document, actor=approve_as,
-                                      approve=True)
+        document = do_review_document(document, actor=approve_as, approve=True)
     return document
 
 
 def upload_own_document(*, by: User, title: str = "Tờ trình", data: bytes | None = None) -> Document:
     """A PDF of `by`'s own, outside any meeting, to sign or have signed."""
-    from signing.actions.documents import do_upload_document as do_upload_own
+    from signing.actions.documents import do_upload_for_signing
 
-    return do_upload_own(actor=by, upload=pdf_upload(data), title=title)
+    return do_upload_for_signing(actor=by, upload=pdf_upload(data), title=title)
 
 
 def make_round(*, by: User, asked: Iterable[User], title: str = "Lấy ý kiến dự thảo",
@@ -204,7 +197,7 @@ def make_round(*, by: User, asked: Iterable[User], title: str = "Lấy ý kiến
     return do_create_round(actor=by, title=title, question=question,
                            deadline=deadline or timezone.now() + timedelta(days=3),
                            usernames=[u.username for u in asked], upload=pdf_upload(data),
-                           meeting_id=meeting.pk if meeting else None, unit_id=unit.pk if unit else None)
+                           meeting=meeting, unit=unit)
 
 
 # --- signing ---------------------------------------------------------------------------------
@@ -221,7 +214,7 @@ def give_certificate(user: User, pin: str, **options: Any):
 def ask_to_sign(document: Document, signers: Sequence[User], *, by: User, sequential: bool = True, **fields: Any):
     from signing.actions import do_create_request
 
-    return do_create_request(actor=by, document=document, signers=list(signers), sequential=sequential, **fields)
+    return do_create_request(document, actor=by, signers=list(signers), sequential=sequential, **fields)
 
 
 def sign(document: Document, *, by: User, pin: str, **fields: Any):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.kit.browser import new_context
+from tests.kit.users import session_cookie
 from tests.meetings.roomkit import make_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
