@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from ecabinet.audit import record_audit
@@ -111,14 +112,15 @@ def seed_demo(users: dict[str, User], password: str, stdout) -> None:
         kind=regular, room=room, unit=units.get("ubnd-tinh"),
     )
     if past is not None:
-        # Last month's meeting is history: ended, every item done (through the event log too).
-        past = Meeting.objects.get(pk=past.pk)
-        past.status, past.started_at, past.ended_at = Meeting.Status.ENDED, past.starts_at, past.ends_at
-        past.save(update_fields=["status", "started_at", "ended_at"])
-        for item in past.agenda_items.all():
-            item.status = "done"
-            item.save(update_fields=["status"])
-            emit(past, "agenda_item.upserted", {"agenda_item": serialize_agenda_item(item)})
-        emit(past, "meeting.updated", {"meeting": serialize_meeting(past)})
-        record_audit(actor=None, action="demo.meeting_ended", obj=past)
+        with transaction.atomic():  # history written as one change, like an action's
+            # Last month's meeting is history: ended, every item done (through the event log too).
+            past = Meeting.objects.get(pk=past.pk)
+            past.status, past.started_at, past.ended_at = Meeting.Status.ENDED, past.starts_at, past.ends_at
+            past.save(update_fields=["status", "started_at", "ended_at"])
+            for item in past.agenda_items.all():
+                item.status = "done"
+                item.save(update_fields=["status"])
+                emit(past, "agenda_item.upserted", {"agenda_item": serialize_agenda_item(item)})
+            emit(past, "meeting.updated", {"meeting": serialize_meeting(past)})
+            record_audit(actor=None, action="demo.meeting_ended", obj=past)
     stdout.write("Demo meetings: today, in three days, and last month's (ended).")

@@ -303,7 +303,7 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             return refusal_response(request, exc, form=FormPage("signing/verify.html", context))
         # shown beside the report: a stamped copy names the SHA-256 of its signed original
         uploaded.seek(0)
-        context.update(report=report, sha256=hashlib.file_digest(uploaded, "sha256").hexdigest())
+        context |= {"report": report, "sha256": hashlib.file_digest(uploaded, "sha256").hexdigest()}
     return render(request, "signing/verify.html", context)
 
 

@@ -31,7 +31,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from ecabinet.models import LoginRecord, User
-from meetings.actions.opinions import do_answer, do_create_round, round_access
+from meetings.actions.opinions import do_answer, do_create_round
 from meetings.actions.room import do_attach_conclusion_file
 from meetings.models import OpinionAnswer, Participant
 from signing.actions.documents import do_sign_document
@@ -144,22 +144,22 @@ class PagesInVietnameseTests(SigningTestCase):
         cls.admin.full_name = "Trần Văn Viên"
         cls.admin.save()
         rec = run_meeting(cls)
-        do_generate_minutes(rec.meeting.pk, actor=cls.secretary)
-        minutes = do_freeze_minutes(rec.meeting.pk, actor=cls.secretary)
+        do_generate_minutes(rec.meeting, actor=cls.secretary)
+        minutes = do_freeze_minutes(rec.meeting, actor=cls.secretary)
         do_sign_document(minutes.document, actor=cls.secretary, pin=PIN)
-        do_generate_minutes(cls.meeting.pk, actor=cls.secretary)
-        attachment = do_attach_conclusion_file(rec.meeting.pk, actor=cls.secretary,
+        do_generate_minutes(cls.meeting, actor=cls.secretary)
+        attachment = do_attach_conclusion_file(rec.meeting, actor=cls.secretary,
                                                upload=ContentFile(make_pdf(1, "Phụ lục"), name="pl.pdf"),
                                                title="Phụ lục kết luận")
         rnd = do_create_round(
             actor=cls.secretary, title="Dự thảo Quyết định", question="Đồng chí có đồng ý không?",
             deadline=timezone.now() + timezone.timedelta(days=3), usernames=[cls.member.username],
-            meeting_id=rec.meeting.pk,
+            meeting=rec.meeting,
             upload=SimpleUploadedFile("du-thao.pdf", make_pdf(1, "Dự thảo"), content_type="application/pdf"),
         )
-        do_answer(round_access(cls.member, rnd.pk), actor=cls.member, choice="other", comment="Cần bổ sung",
+        do_answer(rnd, actor=cls.member, choice="other", comment="Cần bổ sung",
                   upload=SimpleUploadedFile("y-kien.pdf", make_pdf(1, "Ý kiến"), content_type="application/pdf"))
-        do_sign_answer(rnd.pk, actor=cls.member, pin=PIN)
+        do_sign_answer(rnd, actor=cls.member, pin=PIN)
         answer = OpinionAnswer.objects.get(round=rnd, user=cls.member)
         own = cls.make_own_document(cls.member)
         participant = Participant.objects.filter(meeting=rec.meeting, user=cls.member).first()

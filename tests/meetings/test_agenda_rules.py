@@ -18,11 +18,11 @@ class LiveRoomAgendaFollowsTheMeetingStatus(PrepTestCase):
 
     def start(self) -> None:
         self.schedule()
-        room_actions.do_start_meeting(self.meeting.pk, actor=self.owner)
+        room_actions.do_start_meeting(self.meeting, actor=self.owner)
 
     def test_an_ended_meeting_keeps_its_agenda(self):
         self.start()
-        room_actions.do_end_meeting(self.meeting.pk, actor=self.owner)
+        room_actions.do_end_meeting(self.meeting, actor=self.owner)
         before = list(AgendaItem.objects.filter(meeting=self.meeting).values_list("title", "position", "status"))
         self.assert_error(self.api("post", f"{self.live}/items", {"title": "Việc phát sinh"}, user=self.owner),
                           409, "meeting_ended")

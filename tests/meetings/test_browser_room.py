@@ -136,7 +136,8 @@ def fits(page, selector, viewport) -> None:
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_item_conclusion_is_written_in_a_form_in_the_page(server, browser, own_connection, size):
+def test_item_conclusion_is_written_in_a_form_in_the_page(app_server, browser, size):
+    server = app_server
     from meetings.models import AgendaItem
 
     viewport = VIEWPORTS[size]
@@ -189,7 +190,8 @@ def test_item_conclusion_is_written_in_a_form_in_the_page(server, browser, own_c
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_ending_the_meeting_asks_first(server, browser, own_connection, size):
+def test_ending_the_meeting_asks_first(app_server, browser, size):
+    server = app_server
     from meetings.models import Meeting
 
     viewport = VIEWPORTS[size]
