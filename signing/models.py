@@ -3,7 +3,7 @@ signing requests.
 
 Private keys never appear in clear in the database: a user's key is encrypted under a key
 derived from their signing PIN (``pki.encrypt_private_key``), the installation CA key under a
-key derived from ``settings.SECRET_KEY`` (see ``signing/ca.py``).
+key derived from ``settings.SECRET_KEY`` (see ``signing/trust.py``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class InstallationCA(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     cert_pem = models.TextField()
-    # AES-GCM under a key derived from SECRET_KEY (signing/ca.py documents why).
+    # AES-GCM under a key derived from SECRET_KEY (signing/trust.py documents why).
     key_blob = models.BinaryField()
     fingerprint = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)

@@ -29,7 +29,7 @@ chunks (2,500 Python iterations for 10 MB, ~2 ms); over an in-memory stream the 
 bytes are hashed from a memoryview of its buffer. Other streams and any unusual range
 (negative numbers, non-integers) go to pyHanko's function.
 
-Tested against the originals in tests/signing/test_speedups.py.
+Tested against the originals in tests/signing/test_verify.py.
 """
 
 from __future__ import annotations
