@@ -62,7 +62,7 @@ async def connect_stuck(server: StuckServer, meeting_id: int, user) -> Websocket
 def make_changes(meeting, count: int, start: int = 0) -> None:
     for n in range(start, start + count):
         with transaction.atomic():
-            emit(meeting, "room.updated", {"room": {"quorum_fraction": 0.5, "conclusion": f"Ghi chú {n}"}})
+            emit(meeting, "room.updated", {"room": room_object(f"Ghi chú {n}")})
 
 
 @pytest.fixture
