@@ -22,6 +22,7 @@ from tests.meetings.roomkit import (
     expect,
     make_quiet_room,
     next_frame,
+    room_object,
     session_cookie,
 )
 
