@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -204,6 +206,46 @@ def holds_voting_seat(participant: Participant) -> bool:
     return participant.role in VOTING_ROLES and participant.delegate_for_id is None
 
 
+def count_quorum(participants: Iterable[Participant], present_ids: Iterable[int], fraction: float) -> dict[str, Any]:
+    """The quorum from rows already loaded: {"present", "eligible", "required", "reached"}.
+
+    A voting seat is present when its holder or a delegate standing in for them is checked in
+    (`present_ids`: the participant ids with an attendance). Quorum: MORE than `fraction` of the
+    voting seats; `required` is the smallest number of present seats that reaches it."""
+    here = set(present_ids)
+    people = list(participants)
+    seats = {p.pk for p in people if holds_voting_seat(p)}
+    filled = {p.delegate_for_id or p.pk for p in people if p.pk in here} & seats
+    eligible, present = len(seats), len(filled)
+    required = math.floor(fraction * eligible) + 1
+    return {"present": present, "eligible": eligible, "required": required, "reached": present >= required}
+
+
+def count_attendance(participants: Iterable[Participant], present_ids: Iterable[int]) -> dict[str, int]:
+    """How many members and guests (`attendance_group`) were invited and are checked in."""
+    here = set(present_ids)
+    figures = {"members": 0, "members_present": 0, "guests": 0, "guests_present": 0}
+    for participant in participants:
+        group = attendance_group(participant)
+        if group is not None:
+            figures[f"{group}s"] += 1
+            figures[f"{group}s_present"] += participant.pk in here
+    return figures
+
+
+def quorum_of(meeting: Meeting, fraction: float | None = None) -> dict[str, Any]:
+    """The meeting's quorum now (`count_quorum`), read from the database: the one rule behind
+    the room's figures and a closed poll's result. `fraction`: the room's, if not given."""
+    from meetings.models import Attendance, RoomState
+
+    if fraction is None:
+        stored = RoomState.objects.filter(meeting_id=meeting.pk).values_list("quorum_fraction", flat=True).first()
+        fraction = float(stored if stored is not None else RoomState._meta.get_field("quorum_fraction").default)
+    participants = Participant.objects.filter(meeting_id=meeting.pk).only("pk", "role", "delegate_for_id")
+    present_ids = Attendance.objects.filter(meeting_id=meeting.pk).values_list("participant_id", flat=True)
+    return count_quorum(participants, present_ids, fraction)
+
+
 def attendance_group(participant: Participant) -> str | None:
     """How the room counts a person: "member", "guest", or None (the secretary staff)."""
     if participant.role == Participant.Role.GUEST:
@@ -224,6 +266,14 @@ def vote_seat(participant: Participant | None) -> Participant:
             and Participant.objects.filter(delegate_for=participant).exists():
         raise PermissionDeniedError(_("You delegated your vote to someone else."))
     return seat
+
+
+def vote_seat_of(participant: Participant | None) -> Participant | None:
+    """`vote_seat`, or None where it refuses."""
+    try:
+        return vote_seat(participant)
+    except PermissionDeniedError:
+        return None
 
 
 def require_present(participant: Participant) -> None:
@@ -342,11 +392,7 @@ def lock_in_meeting(obj: M, *, actor: User) -> tuple[M, MeetingAccess]:
 
 
 def _may_vote(access: MeetingAccess) -> bool:
-    try:
-        vote_seat(access.participant)
-    except PermissionDeniedError:
-        return False
-    return True
+    return vote_seat_of(access.participant) is not None
 
 
 # --- documents --------------------------------------------------------------------------------

@@ -50,9 +50,26 @@ class MeetingObject(_Object):
     agenda_version: int
 
 
+class QuorumFigures(_Object):
+    # meetings/access.py count_quorum: voting seats held in the room against all voting seats.
+    present: int
+    eligible: int
+    required: int
+    reached: bool
+
+
+class AttendanceFigures(_Object):
+    members: int
+    members_present: int
+    guests: int
+    guests_present: int
+
+
 class RoomObject(_Object):
     quorum_fraction: float
     conclusion: str
+    quorum: QuorumFigures
+    attendance: AttendanceFigures
 
 
 class AgendaItemObject(_Object):

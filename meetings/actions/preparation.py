@@ -25,6 +25,7 @@ from ecabinet.models import Unit, User
 from ecabinet.text import require_one_line
 from meetings.access import lock_meeting, meeting_access, participant_in, require_runner
 from meetings.actions.agenda import OPEN_STATUSES
+from meetings.actions.room import emit_room_updated
 from meetings.events import emit
 from meetings.models import AgendaItem, CalendarFeed, Meeting, MeetingRoom, MeetingType, Participant
 from meetings.models.preparation import new_feed_token
@@ -149,6 +150,7 @@ def _create_meeting(
         people.append(_set_role(meeting, chair, Role.CHAIR))
     for participant in {p.pk: p for p in people}.values():
         emit(meeting, "participant.upserted", {"participant": serialize_participant(participant)})
+    emit_room_updated(meeting)
     record_audit(actor=actor, action="meeting.create", obj=meeting, details={"title": meeting.title})
     return meeting
 
@@ -189,6 +191,8 @@ def do_update_meeting(meeting: Meeting, *, actor: User, **changes: Any) -> Meeti
         roles.append(_set_role(meeting, secretary, Role.SECRETARY))
     for participant in roles:
         emit(meeting, "participant.upserted", {"participant": serialize_participant(participant)})
+    if roles:
+        emit_room_updated(meeting)
     if meeting.status == Status.SCHEDULED:
         new_people = [p for p in roles if p.invited_at is None]
         _invite(meeting, new_people, actor=actor)
@@ -270,6 +274,7 @@ def do_copy_meeting(
             continue
         participant = Participant.objects.create(meeting=copy, user=person.user, role=person.role, seat=person.seat)
         emit(copy, "participant.upserted", {"participant": serialize_participant(participant)})
+    emit_room_updated(copy)
     record_audit(actor=actor, action="meeting.copy", obj=copy, details={"source": old.pk})
     return copy
 
@@ -315,6 +320,7 @@ def do_add_participant(meeting: Meeting, *, actor: User, user: User, role: str =
     participant = Participant.objects.create(meeting=meeting, user=user, role=role,
                                              seat=_check_seat(meeting, seat))
     emit(meeting, "participant.upserted", {"participant": serialize_participant(participant)})
+    emit_room_updated(meeting)
     if meeting.status in (Status.SCHEDULED, Status.IN_PROGRESS):
         _invite(meeting, [participant], actor=actor)
     record_audit(actor=actor, action="participant.add", obj=participant,
@@ -333,6 +339,8 @@ def do_add_unit(meeting: Meeting, *, actor: User, unit: Unit, role: str = Role.M
     added = [Participant.objects.create(meeting=meeting, user=u, role=role) for u in people]
     for participant in added:
         emit(meeting, "participant.upserted", {"participant": serialize_participant(participant)})
+    if added:
+        emit_room_updated(meeting)
     if added and meeting.status in (Status.SCHEDULED, Status.IN_PROGRESS):
         _invite(meeting, added, actor=actor)
     record_audit(actor=actor, action="participant.add_unit", obj=meeting,
@@ -362,6 +370,8 @@ def do_update_participant(participant: Participant, *, actor: User, role: str | 
     if fields:
         participant.save(update_fields=fields)
         emit(meeting, "participant.upserted", {"participant": serialize_participant(participant)})
+        if "role" in fields:
+            emit_room_updated(meeting)
         record_audit(actor=actor, action="participant.update", obj=participant,
                      details={f: getattr(participant, f) for f in fields})
     return participant
@@ -384,6 +394,7 @@ def do_remove_participant(participant: Participant, *, actor: User) -> None:
     record_audit(actor=actor, action="participant.remove", obj=participant,
                  details={"meeting": meeting.pk, "user": participant.user_id})
     _remove(meeting, participant)
+    emit_room_updated(meeting)
 
 
 @transaction.atomic(durable=True)
@@ -434,6 +445,8 @@ def do_answer_invitation(meeting: Meeting, *, actor: User, response: str, reason
         kept = Participant.objects.create(meeting=meeting, user=delegate, role=role, delegate_for=participant)
         emit(meeting, "participant.upserted", {"participant": serialize_participant(kept)})
         _invite(meeting, [kept], actor=actor)
+    # A delegation added or withdrawn moves who holds a seat, and a delegate's check-in with it.
+    emit_room_updated(meeting)
     record_audit(actor=actor, action="participant.answer", obj=participant,
                  details={"response": response, "reason": reason,
                           "delegate": delegate.pk if delegate is not None else None})

@@ -76,6 +76,20 @@ def room_state_for(meeting: Meeting) -> RoomState:
     return room
 
 
+def room_dict(meeting: Meeting) -> dict:
+    """The room as `room.updated` carries it (the snapshot's state.room), read now."""
+    room = RoomState.objects.filter(meeting_id=meeting.pk).first() or RoomState(meeting_id=meeting.pk)
+    participants = Participant.objects.filter(meeting_id=meeting.pk).only("pk", "role", "delegate_for_id")
+    present_ids = Attendance.objects.filter(meeting_id=meeting.pk).values_list("participant_id", flat=True)
+    return serialize_room(room, participants, present_ids)
+
+
+def emit_room_updated(meeting: Meeting) -> None:
+    """After a change to the room's row, its participants or their check-ins: the figures
+    (quorum, attendance) follow. Emitted once, after the action's last change."""
+    emit(meeting, "room.updated", {"room": room_dict(meeting)})
+
+
 def _require_in_progress(meeting: Meeting) -> None:
     if meeting.status != Meeting.Status.IN_PROGRESS:
         raise ConflictError("not_in_progress", _("The meeting is not in progress."))
@@ -182,7 +196,7 @@ def do_record_meeting_conclusion(meeting: Meeting, *, actor: User, text: str) ->
     room.conclusion = (text or "").strip()
     room.save(update_fields=["conclusion"])
     record_audit(actor=actor, action="meeting.conclusion", obj=meeting)
-    emit(meeting, "room.updated", {"room": serialize_room(room)})
+    emit_room_updated(meeting)
     return room
 
 
@@ -196,7 +210,7 @@ def do_set_quorum(meeting: Meeting, *, actor: User, fraction: float) -> RoomStat
     room.save(update_fields=["quorum_fraction"])
     room.refresh_from_db()
     record_audit(actor=actor, action="meeting.quorum", obj=meeting, details={"fraction": fraction})
-    emit(meeting, "room.updated", {"room": serialize_room(room)})
+    emit_room_updated(meeting)
     return room
 
 
@@ -272,6 +286,7 @@ def _check_in(meeting: Meeting, participant: Participant, *, actor: User, method
     record_audit(actor=actor, action="attendance.checkin", obj=participant,
                  details={"method": method, "remote": remote})
     upsert(meeting, "attendance", serialize_attendance(attendance))
+    emit_room_updated(meeting)
     return attendance
 
 
@@ -305,6 +320,7 @@ def do_secretary_check_in(participant: Participant, *, actor: User, present: boo
     if deleted:
         record_audit(actor=actor, action="attendance.undo", obj=participant)
         emit(meeting, "attendance.removed", {"id": participant.pk})
+        emit_room_updated(meeting)
 
 
 # --- the floor ----------------------------------------------------------------------------

@@ -21,10 +21,10 @@ from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.models import User
 from meetings.access import (
-    VOTING_ROLES,
     MeetingAccess,
     lock_in_meeting,
     lock_meeting,
+    quorum_of,
     require_present,
     require_runner,
     vote_seat,
@@ -35,7 +35,6 @@ from meetings.live.serializers import serialize_my_vote, serialize_poll, seriali
 from meetings.live.snapshot import live_counts
 from meetings.models import (
     AgendaItem,
-    Attendance,
     Meeting,
     Participant,
     Poll,
@@ -108,22 +107,6 @@ def do_open_poll(poll: Poll, *, actor: User) -> Poll:
     return poll
 
 
-def voting_seats(meeting: Meeting) -> list[Participant]:
-    return [p for p in Participant.objects.filter(meeting=meeting, role__in=VOTING_ROLES, delegate_for__isnull=True)]
-
-
-def present_seats(meeting: Meeting) -> set[int]:
-    """Voting seats held in the room: the member checked in, or a delegate of theirs checked in."""
-    seats = {p.pk for p in voting_seats(meeting)}
-    present = set()
-    for participant_id, delegate_for in Attendance.objects.filter(meeting=meeting).values_list(
-            "participant_id", "participant__delegate_for_id"):
-        seat = delegate_for or participant_id
-        if seat in seats:
-            present.add(seat)
-    return present
-
-
 def _seat_for(access: MeetingAccess) -> Participant:
     seat = vote_seat(access.participant)
     assert access.participant is not None  # vote_seat refuses everyone without a participant row
@@ -171,10 +154,10 @@ def do_close_poll(poll: Poll, *, actor: User) -> Poll:
     options = list(poll.options.all())
     counts = {o.key: o.tally for o in options}
     cast = sum(counts.values())
-    eligible = len(voting_seats(meeting))
-    present = len(present_seats(meeting))
     fraction = float(room_state_for(meeting).quorum_fraction)
-    quorum = present > fraction * eligible
+    # The same figures the room shows (state.room.quorum), counted by the same function.
+    figures = quorum_of(meeting, fraction)
+    eligible, present, quorum = figures["eligible"], figures["present"], figures["reached"]
     base = cast if poll.majority == Poll.Majority.CAST else present
     yes_key = options[0].key if options else None
     passed = bool(quorum and yes_key is not None and counts[yes_key] * 2 > base)

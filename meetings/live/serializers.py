@@ -7,11 +7,14 @@ the voter), so one pre-serialized frame serves everyone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from meetings.access import count_attendance, count_quorum
 from meetings.models import (
     Attendance,
     ConclusionAttachment,
+    Participant,
     Poll,
     PollVoter,
     RoomState,
@@ -20,10 +23,17 @@ from meetings.models import (
 from meetings.serializers import iso
 
 
-def serialize_room(room: RoomState) -> dict[str, Any]:
+def serialize_room(room: RoomState, participants: Iterable[Participant], present_ids: Iterable[int]) -> dict[str, Any]:
+    """The room's row with the figures the room shows, counted here (meetings/access.py) so no
+    client re-derives who holds a voting seat: `participants` are the meeting's and
+    `present_ids` the ids of those checked in. Every action that changes them emits it again."""
+    people, here = list(participants), set(present_ids)
+    fraction = float(room.quorum_fraction)
     return {
-        "quorum_fraction": float(room.quorum_fraction),
+        "quorum_fraction": fraction,
         "conclusion": room.conclusion,
+        "quorum": count_quorum(people, here, fraction),
+        "attendance": count_attendance(people, here),
     }
 
 

@@ -11,7 +11,13 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from meetings.access import MeetingAccess, documents_visible_to, room_permissions, sees_poll_voters
+from meetings.access import (
+    MeetingAccess,
+    documents_visible_to,
+    room_permissions,
+    sees_poll_voters,
+    vote_seat_of,
+)
 from meetings.live.serializers import (
     serialize_attachment,
     serialize_attendance,
@@ -59,6 +65,17 @@ def serialize_polls(meeting_id: int) -> list[dict[str, Any]]:
     return [serialize_poll(p, counts.get(p.pk)) for p in polls]
 
 
+def viewer_of(access: MeetingAccess) -> dict[str, int | None]:
+    """Who this viewer is in the room, for what an event (the same for everyone) cannot say:
+    `participant`, their own row (their floor requests; their check-in, which a ballot needs);
+    `vote_seat`, the seat their ballot counts for (their own, or the member's they stand in
+    for; None: they may not vote, `meetings.access.vote_seat`). The consumer re-sends the
+    snapshot when the viewer's own participant row changes, so both stay true to the events."""
+    seat = vote_seat_of(access.participant)
+    return {"participant": access.participant.pk if access.participant else None,
+            "vote_seat": seat.pk if seat else None}
+
+
 def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
     """{"type": "snapshot", "revision", "state", "server_time"} for this viewer.
 
@@ -71,6 +88,7 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
     # Read only: the row is created by the first action that needs it.
     room = RoomState.objects.filter(meeting_id=meeting.pk).first() or RoomState(meeting_id=meeting.pk)
     participants = list(Participant.objects.filter(meeting_id=meeting.pk).select_related("user"))
+    attendances = list(Attendance.objects.filter(meeting_id=meeting.pk))
     docs = list(documents_visible_to(access).prefetch_related(
         Prefetch("versions", queryset=DocumentVersion.objects.order_by("number"))))
     voters = []
@@ -83,10 +101,10 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
             poll__meeting_id=meeting.pk, cast_by_id=access.user_id)]
     state = {
         "meeting": serialize_meeting(meeting),
-        "room": serialize_room(room),
+        "room": serialize_room(room, participants, (a.participant_id for a in attendances)),
         "agenda_items": [serialize_agenda_item(i) for i in AgendaItem.objects.filter(meeting_id=meeting.pk)],
         "participants": [serialize_participant(p) for p in participants],
-        "attendances": [serialize_attendance(a) for a in Attendance.objects.filter(meeting_id=meeting.pk)],
+        "attendances": [serialize_attendance(a) for a in attendances],
         "speakers": [serialize_speaker(s) for s in SpeakerRequest.objects.filter(meeting_id=meeting.pk)],
         "polls": serialize_polls(meeting.pk),
         "poll_voters": voters,
@@ -96,6 +114,6 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
         "permissions": room_permissions(access),
         # Whose requests for the floor are this viewer's own (withdrawing one needs
         # permissions.withdraw_any_floor or this id): a speaker event is the same for everyone.
-        "viewer": {"participant": access.participant.pk if access.participant else None},
+        "viewer": viewer_of(access),
     }
     return {"type": "snapshot", "revision": revision, "state": state, "server_time": timezone.now().isoformat()}

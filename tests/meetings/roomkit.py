@@ -115,6 +115,14 @@ async def expect_events(communicator: WebsocketCommunicator, count: int) -> list
     return [await expect(communicator, type="event") for _ in range(count)]
 
 
+def room_object(conclusion: str = "", fraction: float = 0.5) -> dict[str, Any]:
+    """A `room.updated` payload's room of an empty room (the shape meetings/event_types.py
+    RoomObject declares), for tests that emit one by hand."""
+    return {"quorum_fraction": fraction, "conclusion": conclusion,
+            "quorum": {"present": 0, "eligible": 0, "required": 1, "reached": False},
+            "attendance": {"members": 0, "members_present": 0, "guests": 0, "guests_present": 0}}
+
+
 def plural(kind: str) -> str:
     return kind + "s"
 

@@ -50,19 +50,36 @@ def test_chair_and_two_members(app_server, browser):
     one.evaluate("window.eRoom.drop()")
     one.wait_for_selector("#conn[data-state=online]")
 
+    # The quorum is the server's figure (state.room.quorum): 3 voting seats, more than half needed.
+    chair.wait_for_selector("#quorum[data-required='2']")
+    assert "(0/3)" in chair.text_content("#quorum")
     # check in, ask for the floor, then a secret vote runs to a result
-    for page in (one, two, chair):
+    for page in (one, chair):
         page.click("[data-testid=checkin]")
     # Functions, not expressions: Playwright evals an expression in the page, which its CSP refuses.
-    chair.wait_for_function("() => document.querySelector('[data-testid=counts]').textContent.includes('3/3')")
+    chair.wait_for_function("() => document.querySelector('[data-testid=counts]').textContent.includes('2/3')")
+    chair.wait_for_selector("#quorum.ok")
+    assert "(2/3)" in chair.text_content("#quorum")
     one.click("[data-testid=ask-speak]")
     chair.wait_for_selector("#queue-speak li")
+    two.wait_for_selector("#queue-speak li")
+    # Withdrawing: the asker (state.viewer.participant) and those running the meeting, nobody else.
+    one.wait_for_selector("#queue-speak li.mine [data-testid^=withdraw-]")
+    assert chair.locator("#queue-speak [data-testid^=withdraw-]").count() == 1
+    assert two.locator("#queue-speak [data-testid^=withdraw-]").count() == 0
     chair.fill("[data-testid=poll-question]", "Thông qua tờ trình (bỏ phiếu kín)?")
     chair.check("[data-testid=poll-secret]")
     chair.click("[data-testid=poll-create]")
     chair.wait_for_selector("[data-testid^=open-]")
     poll_id = chair.get_attribute("[data-testid^=open-]", "data-testid").split("-")[1]
     chair.click(f"[data-testid=open-{poll_id}]")
+    # Not checked in yet: no ballot buttons; they appear with the check-in's event.
+    one.wait_for_selector(f"[data-testid=vote-{poll_id}-agree]")
+    two.wait_for_selector(f"[data-testid=poll-{poll_id}].open")
+    assert two.locator(f"[data-testid^=vote-{poll_id}-]").count() == 0
+    two.click("[data-testid=checkin]")
+    chair.wait_for_function("() => document.querySelector('[data-testid=counts]').textContent.includes('3/3')")
+    two.wait_for_selector(f"[data-testid=vote-{poll_id}-agree]")
     one.click(f"[data-testid=vote-{poll_id}-agree]")
     two.click(f"[data-testid=vote-{poll_id}-agree]")
     chair.click(f"[data-testid=vote-{poll_id}-disagree]")

@@ -24,7 +24,7 @@ from meetings.live.snapshot import build_snapshot
 from meetings.models import Meeting, MeetingEvent
 from tests.base import make_user
 from tests.meetings.docs_helpers import pdf_bytes
-from tests.meetings.roomkit import make_room, normalized
+from tests.meetings.roomkit import make_room, normalized, room_object
 
 pytestmark = pytest.mark.django_db
 
@@ -136,8 +136,9 @@ def test_an_undeclared_event_is_refused_and_nothing_is_written():
 @pytest.mark.parametrize("data", [
     {},  # the object is missing
     {"room": {"quorum_fraction": 0.5}},  # a field is missing
-    {"room": {"quorum_fraction": 0.5, "conclusion": "x", "secret": "leak"}},  # an undeclared field
-    {"room": {"quorum_fraction": "half", "conclusion": "x"}},  # a field of the wrong type
+    {"room": {**room_object("x"), "secret": "leak"}},  # an undeclared field
+    {"room": {**room_object("x"), "quorum_fraction": "half"}},  # a field of the wrong type
+    {"room": {**room_object("x"), "quorum": {"present": 1, "eligible": 2}}},  # a nested field is missing
 ])
 def test_data_that_does_not_match_its_schema_is_refused(data):
     room = make_room()  # built through the actions: it has events of its own already

@@ -20,6 +20,7 @@ from tests.meetings.roomkit import (
     expect,
     expect_events,
     make_quiet_room,
+    room_object,
     settle,
 )
 
@@ -67,7 +68,7 @@ async def test_hidden_events_keep_the_revision_sequence(room):
         from django.db import transaction
 
         with transaction.atomic():
-            emit(room.meeting, "room.updated", {"room": {"quorum_fraction": 0.5, "conclusion": "runners only"}},
+            emit(room.meeting, "room.updated", {"room": room_object("runners only")},
                  audience=RUNNERS)
 
     member = await connect(room.meeting.pk, room.member, since=0)
@@ -197,7 +198,7 @@ async def test_lost_notice_is_recovered_from_the_log(room):
         events_module.send_to_group = lambda group, message: None  # the layer lost this notice
         try:
             with transaction.atomic():
-                emit(room.meeting, "room.updated", {"room": {"quorum_fraction": 0.5, "conclusion": "x"}})
+                emit(room.meeting, "room.updated", {"room": room_object("x")})
         finally:
             events_module.send_to_group = real
 
@@ -244,7 +245,7 @@ async def test_removed_participant_is_cut_off_and_role_changes_apply(room):
             p.role = "member"
             p.save()
             emit(room.meeting, "participant.upserted", {"participant": serialize_participant(p)})
-            emit(room.meeting, "room.updated", {"room": {"quorum_fraction": 0.5, "conclusion": "1"}},
+            emit(room.meeting, "room.updated", {"room": room_object("1")},
                  audience={"roles": ["member"]})
 
     await sync_to_async(promote_guest)()
@@ -257,7 +258,7 @@ async def test_removed_participant_is_cut_off_and_role_changes_apply(room):
 
     def members_only():
         with transaction.atomic():
-            emit(room.meeting, "room.updated", {"room": {"quorum_fraction": 0.5, "conclusion": "2"}},
+            emit(room.meeting, "room.updated", {"room": room_object("2")},
                  audience={"roles": ["member"]})
 
     await sync_to_async(members_only)()
@@ -294,7 +295,7 @@ async def test_lost_notice_in_a_quiet_moment_is_healed(room, monkeypatch):
         events_module.send_to_group = lambda group, message: None
         try:
             with transaction.atomic():
-                emit(room.meeting, "room.updated", {"room": {"quorum_fraction": 0.5, "conclusion": "y"}})
+                emit(room.meeting, "room.updated", {"room": room_object("y")})
         finally:
             events_module.send_to_group = real
 

@@ -130,13 +130,16 @@ def test_every_event_type_converges_for_every_role():
         # ORM on purpose: this test emits the events itself, as the action would, step by step.
         p = Participant.objects.create(meeting=m, user=make_user("late"), role="member")
         emit_now(m, "participant.upserted", {"participant": serialize_participant(p)})
+        # A new voting seat moves the room's quorum figures: the actions emit the room again.
+        emit_now(m, "room.updated", {"room": actions.room_dict(m)})
         return p
 
     late = {}
     step(lambda: late.setdefault("p", add_participant()))
     late_id = {}
     step(lambda: (late_id.setdefault("p", late["p"].pk), late["p"].delete(),
-                  emit_now(m, "participant.removed", {"id": late_id["p"]})))
+                  emit_now(m, "participant.removed", {"id": late_id["p"]}),
+                  emit_now(m, "room.updated", {"room": actions.room_dict(m)})))
 
     def add_document(confidential):
         # ORM on purpose, as add_participant above.

@@ -22,6 +22,7 @@ from tests.meetings.roomkit import (
     expect,
     make_quiet_room,
     next_frame,
+    room_object,
     session_cookie,
 )
 
@@ -62,7 +63,7 @@ async def connect_stuck(server: StuckServer, meeting_id: int, user) -> Websocket
 def make_changes(meeting, count: int, start: int = 0) -> None:
     for n in range(start, start + count):
         with transaction.atomic():
-            emit(meeting, "room.updated", {"room": {"quorum_fraction": 0.5, "conclusion": f"Ghi chú {n}"}})
+            emit(meeting, "room.updated", {"room": room_object(f"Ghi chú {n}")})
 
 
 @pytest.fixture

@@ -74,26 +74,25 @@ export function may(state, flag) {
   return !!(state && state.permissions && state.permissions[flag]);
 }
 
+/** Whether a request for the floor is this viewer's own (state.viewer.participant: the server's). */
+export function isMine(state, request) {
+  const me = state.viewer ? state.viewer.participant : null;
+  return me !== null && me !== undefined && request.participant === me;
+}
+
+/** The server's rule (meetings/access.py may_withdraw_floor) as its data: those running the
+    meeting withdraw any request (permissions.withdraw_any_floor), others their own. */
+export function mayWithdraw(state, request) {
+  return may(state, "withdraw_any_floor") || isMine(state, request);
+}
+
 /**
- * The room's attendance figures from the server's own fields: `voting_seat`, `counted_as` and
- * `delegate_for` of each participant (meetings/serializers.py), the quorum fraction of the room.
- * Counting only; the same figures the server stores with a closed poll's result
- * (tests/meetings/test_room_reducer.py compares them).
+ * Whether this viewer's ballot buttons show: the server says they may vote and for which seat
+ * (permissions.vote, viewer.vote_seat: meetings/access.py vote_seat); the server also refuses a
+ * ballot until the voter's own row is checked in, which the attendance events keep current.
  */
-export function attendanceFigures(state) {
-  const here = new Set(state.attendances.map((a) => a.participant));
-  const figures = { members: 0, membersHere: 0, guests: 0, guestsHere: 0, eligible: 0, present: 0 };
-  const filled = new Set();
-  for (const p of state.participants) {
-    const present = here.has(p.id);
-    if (p.counted_as === "guest") { figures.guests++; if (present) figures.guestsHere++; }
-    else if (p.counted_as === "member") { figures.members++; if (present) figures.membersHere++; }
-    if (present) filled.add(p.delegate_for || p.id); // a delegate holds the seat of who they stand in for
-  }
-  for (const p of state.participants) {
-    if (p.voting_seat) { figures.eligible++; if (filled.has(p.id)) figures.present++; }
-  }
-  figures.fraction = state.room ? state.room.quorum_fraction : 0.5;
-  figures.quorum = figures.present > figures.fraction * figures.eligible;
-  return figures;
+export function mayVoteNow(state) {
+  const viewer = state.viewer || {};
+  if (!may(state, "vote") || viewer.vote_seat === null || viewer.vote_seat === undefined) return false;
+  return state.attendances.some((a) => a.participant === viewer.participant);
 }

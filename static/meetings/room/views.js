@@ -2,7 +2,7 @@
    re-rendered only when one of them is a new object (the reducer keeps untouched slices).
    Who may do what comes from state.permissions and the page config, never from a rule here. */
 
-import { agendaInOrder, attendanceFigures, byId, may } from "./state.js";
+import { agendaInOrder, byId, isMine, may, mayVoteNow, mayWithdraw } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -162,14 +162,15 @@ export function createViews(ctx) {
   // --- attendance -------------------------------------------------------------------------
   function attendance(s) {
     const att = byId(s.attendances);
-    const f = attendanceFigures(s);
-    $("counts").textContent = T.members_present + ": " + f.membersHere + "/" + f.members + " · " +
-      T.guests_present + ": " + f.guestsHere + "/" + f.guests;
-    const fraction = f.fraction;
+    // The figures are the server's (state.room: meetings/access.py count_quorum, count_attendance).
+    const counts = s.room.attendance, quorum = s.room.quorum, fraction = s.room.quorum_fraction;
+    $("counts").textContent = T.members_present + ": " + counts.members_present + "/" + counts.members + " · " +
+      T.guests_present + ": " + counts.guests_present + "/" + counts.guests;
     const q = $("quorum");
-    q.textContent = (f.quorum ? T.quorum_ok : T.quorum_missing) + " (" + f.present + "/" + f.eligible + ")";
-    q.className = f.quorum ? "ok" : "muted";
+    q.textContent = (quorum.reached ? T.quorum_ok : T.quorum_missing) + " (" + quorum.present + "/" + quorum.eligible + ")";
+    q.className = quorum.reached ? "ok" : "muted";
     q.dataset.fraction = fraction;
+    q.dataset.required = quorum.required;
     const qbox = $("quorum-percent");
     if (qbox && document.activeElement !== qbox) qbox.value = Math.round(fraction * 1000) / 10;
     const checkInOthers = may(s, "check_in_others") && s.meeting.status === "in_progress";
@@ -208,12 +209,10 @@ export function createViews(ctx) {
     tickCountdown();
     for (const kind of ["speak", "question"]) {
       fill("queue-" + kind, s.speakers.filter((r) => r.kind === kind && r.status === "waiting").map((r) => {
-        // The server's rule (meetings/access.py may_withdraw_floor): runners, or one's own request.
-        const mine = cfg.participant !== null && r.participant === cfg.participant;
-        return h("li", { class: mine ? "mine" : "" }, [
+        return h("li", { class: isMine(s, r) ? "mine" : "" }, [
           h("span", { text: name(s, r.participant) + " " }),
           giveFloor ? h("button", { text: T.grant, "data-testid": "grant-" + r.id, onclick: () => ctx.act.grant(r.id) }) : null,
-          mine || giveFloor ? h("button", { text: T.withdraw, "data-testid": "withdraw-" + r.id,
+          mayWithdraw(s, r) ? h("button", { text: T.withdraw, "data-testid": "withdraw-" + r.id,
             onclick: () => ctx.act.withdraw(r.id) }) : null,
         ]);
       }));
@@ -228,9 +227,8 @@ export function createViews(ctx) {
 
   // --- votes ------------------------------------------------------------------------------
   function polls(s) {
-    const voted = byId(s.my_votes), att = byId(s.attendances);
-    // The server refuses a ballot from someone not checked in; the buttons follow that.
-    const canVote = may(s, "vote") && att.has(cfg.participant);
+    const voted = byId(s.my_votes);
+    const canVote = mayVoteNow(s);
     const runs = may(s, "open_poll");
     fill("polls", [...s.polls].reverse().map((p) => {
       const box = h("div", { class: "poll " + p.status, "data-testid": "poll-" + p.id }, [
@@ -273,8 +271,8 @@ export function createViews(ctx) {
     [agenda, ["agenda_items", "permissions"]],
     [documents, ["documents", "conclusion_attachments", "room", "meeting"]],
     [attendance, ["attendances", "participants", "room", "permissions", "meeting"]],
-    [floor, ["speakers", "participants", "agenda_items", "permissions"]],
-    [polls, ["polls", "my_votes", "poll_voters", "attendances", "participants", "permissions"]],
+    [floor, ["speakers", "participants", "agenda_items", "permissions", "viewer"]],
+    [polls, ["polls", "my_votes", "poll_voters", "attendances", "participants", "permissions", "viewer"]],
   ];
   const counts = new Map(parts.map(([fn]) => [fn.name, 0]));
 
