@@ -49,7 +49,7 @@ def serialize_participant(participant: Participant) -> dict[str, Any]:
         "response_reason": participant.response_reason,
         "delegate_for": participant.delegate_for_id,
         "seat": participant.seat,
-        # Computed here so clients count the quorum and attendance without re-deriving the rules.
+        # Computed here with the rules of meetings/access.py (the room's figures come from quorum_of).
         "voting_seat": holds_voting_seat(participant),
         "counted_as": attendance_group(participant),
     }

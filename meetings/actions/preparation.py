@@ -27,7 +27,15 @@ from meetings.access import lock_meeting, meeting_access, participant_in, requir
 from meetings.actions.agenda import OPEN_STATUSES
 from meetings.actions.room import emit_room_updated
 from meetings.events import emit
-from meetings.models import AgendaItem, CalendarFeed, Meeting, MeetingRoom, MeetingType, Participant
+from meetings.models import (
+    AgendaItem,
+    Attendance,
+    CalendarFeed,
+    Meeting,
+    MeetingRoom,
+    MeetingType,
+    Participant,
+)
 from meetings.models.preparation import new_feed_token
 from meetings.serializers import serialize_agenda_item, serialize_meeting, serialize_participant
 
@@ -381,7 +389,10 @@ def _remove(meeting: Meeting, participant: Participant) -> None:
     for delegate in participant.delegates.all():
         _remove(meeting, delegate)
     pk = participant.pk
-    participant.delete()
+    checked_in = Attendance.objects.filter(participant=participant).exists()
+    participant.delete()  # its attendance goes with it
+    if checked_in:
+        emit(meeting, "attendance.removed", {"id": pk})
     emit(meeting, "participant.removed", {"id": pk})
 
 

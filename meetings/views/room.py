@@ -68,7 +68,6 @@ def room_page(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpRespons
     config = {
         "meeting": access.meeting.pk,
         "user": request.user.pk,
-        "participant": access.participant.pk if access.participant else None,
         # Until the first snapshot; then the script follows state.permissions.
         "permissions": perms,
         "ws": f"/ws/meetings/{access.meeting.pk}/",

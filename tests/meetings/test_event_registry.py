@@ -109,6 +109,11 @@ def test_every_declared_event_comes_from_a_real_action_and_converges_for_every_r
                                                    item=room.items[0]))
     step(lambda: actions.do_check_in(m, actor=member))
     step(lambda: actions.do_check_in(m, actor=guest))
+    # someone checked in who is then taken off the list: their attendance leaves with them
+    leaver = make_user("leaver")
+    leaving = step(lambda: preparation_actions.do_add_participant(m, actor=secretary, user=leaver))
+    step(lambda: actions.do_check_in(m, actor=leaver))
+    step(lambda: preparation_actions.do_remove_participant(leaving, actor=secretary))
     step(lambda: actions.do_secretary_check_in(room.parts["guest"], actor=secretary, present=False))
     speech = step(lambda: actions.do_request_floor(m, actor=member))
     step(lambda: actions.do_grant_floor(speech, actor=chair))
