@@ -311,34 +311,6 @@ def runner_access(user: User, meeting_id: int) -> MeetingAccess:
     return access
 
 
-def item_in_meeting(access: MeetingAccess, item_id: int):
-    """An agenda item of the meeting `access` is about, or NotFoundError."""
-    from meetings.models import AgendaItem
-
-    item = AgendaItem.objects.filter(meeting=access.meeting, pk=item_id).first()
-    if item is None:
-        raise NotFoundError(_("Agenda item not found."))
-    return item
-
-
-def item_access(user: User, item_id: int):
-    """An agenda item and the meeting as `user` may see it; NotFoundError otherwise."""
-    from meetings.models import AgendaItem
-
-    meeting_id = AgendaItem.objects.filter(pk=item_id).values_list("meeting_id", flat=True).first()
-    if meeting_id is None:
-        raise NotFoundError(_("Agenda item not found."))
-    access = meeting_access(user, meeting_id)
-    return item_in_meeting(access, item_id), access
-
-
-def participant_in_meeting(access: MeetingAccess, participant_id: int) -> Participant:
-    participant = Participant.objects.filter(meeting=access.meeting, pk=participant_id).first()
-    if participant is None:
-        raise NotFoundError(_("Participant not found."))
-    return participant
-
-
 def speaker_request_for(user: User, request_id: int):
     """A request for the floor in a meeting `user` may see, or NotFoundError."""
     from meetings.models import SpeakerRequest

@@ -15,10 +15,8 @@ from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import Id, Int64
 from meetings.access import (
     agenda_item_for,
-    item_access,
-    item_in_meeting,
     meeting_access,
-    participant_in_meeting,
+    participant_in,
     poll_for,
     speaker_request_for,
 )
@@ -96,7 +94,7 @@ def end(request: AuthenticatedHttpRequest, meeting_id: Id) -> dict[str, Any]:
 @router.post("/meetings/{meeting_id}/current", response=MeetingStateOut, summary="Set the item under discussion")
 def current(request: AuthenticatedHttpRequest, meeting_id: Id, payload: CurrentIn) -> dict[str, Any]:
     access = meeting_access(request.user, meeting_id)
-    item = item_in_meeting(access, payload.item) if payload.item is not None else None
+    item = agenda_item_for(request.user, payload.item, meeting=access.meeting) if payload.item is not None else None
     return serialize_meeting(actions.do_set_current_item(access.meeting, item, actor=request.user))
 
 
@@ -123,7 +121,7 @@ def live_postpone_item(request: AuthenticatedHttpRequest, item_id: Id):
 
 @router.post("/live/items/{item_id}/conclusion", response=AgendaItemOut, summary="Record the conclusion of an item")
 def item_conclusion(request: AuthenticatedHttpRequest, item_id: Id, payload: TextIn) -> dict[str, Any]:
-    item, _access = item_access(request.user, item_id)
+    item = agenda_item_for(request.user, item_id)
     return serialize_agenda_item(actions.do_record_item_conclusion(item, actor=request.user, text=payload.text))
 
 
@@ -152,7 +150,7 @@ def quorum(request: AuthenticatedHttpRequest, meeting_id: Id, payload: QuorumIn)
 def conclusion_attachment(request: AuthenticatedHttpRequest, meeting_id: Id, file: File[UploadedFile],
                           item: Form[Id | None] = None, title: Form[str] = "") -> dict[str, Any]:
     access = meeting_access(request.user, meeting_id)
-    agenda_item = item_in_meeting(access, item) if item is not None else None
+    agenda_item = agenda_item_for(request.user, item, meeting=access.meeting) if item is not None else None
     attachment = actions.do_attach_conclusion_file(access.meeting, agenda_item, actor=request.user, upload=file,
                                                    title=title or file.name or "")
     return serialize_attachment(attachment)
@@ -168,7 +166,7 @@ def checkin(request: AuthenticatedHttpRequest, meeting_id: Id, payload: CheckinI
 
 @router.post("/meetings/{meeting_id}/attendance", response=OkOut, summary="The secretary checks someone in (or undoes it)")
 def attendance(request: AuthenticatedHttpRequest, meeting_id: Id, payload: AttendanceIn) -> dict[str, Any]:
-    participant = participant_in_meeting(meeting_access(request.user, meeting_id), payload.participant)
+    participant = participant_in(meeting_access(request.user, meeting_id).meeting, payload.participant)
     actions.do_secretary_check_in(participant, actor=request.user, present=payload.present, remote=payload.remote)
     return {"ok": True}
 
@@ -202,7 +200,7 @@ def withdraw(request: AuthenticatedHttpRequest, request_id: Id) -> dict[str, Any
 @router.post("/meetings/{meeting_id}/polls", response=PollOut, summary="Create a poll")
 def create_poll(request: AuthenticatedHttpRequest, meeting_id: Id, payload: PollIn) -> dict[str, Any]:
     access = meeting_access(request.user, meeting_id)
-    item = item_in_meeting(access, payload.item) if payload.item is not None else None
+    item = agenda_item_for(request.user, payload.item, meeting=access.meeting) if payload.item is not None else None
     poll = room_polls.do_create_poll(
         access.meeting, item, actor=request.user, question=payload.question, options=payload.options,
         secret=payload.secret, majority=payload.majority, show_live=payload.show_live)
