@@ -11,12 +11,13 @@ from fpdf import FPDF
 
 from meetings.access import meeting_access
 from meetings.actions import agenda as agenda_actions
+from meetings.actions import documents as document_actions
+from meetings.actions import preparation as prep_actions
 from meetings.actions import room as actions
 from meetings.actions import room_polls as polls
-from meetings.events import RUNNERS, emit, may_see
+from meetings.events import emit, may_see
 from meetings.live.snapshot import build_snapshot
-from meetings.models import Document, MeetingEvent, Participant
-from meetings.serializers import serialize_document, serialize_participant
+from meetings.models import Document, MeetingEvent
 from tests.base import make_user
 from tests.meetings.roomkit import make_room, normalized, reduce
 
@@ -55,8 +56,8 @@ class Checker:
         self.seen_types: set[str] = set()
         self.hidden_for: set[str] = set()
 
-    def step(self, change) -> None:
-        change()
+    def step(self, change):
+        result = change()
         for role in ROLES:
             access = _viewer(self.room, role)
             before = self.snaps[role]
@@ -72,6 +73,7 @@ class Checker:
             assert after["revision"] == before["revision"] + len(events)
             assert normalized(state) == normalized(after["state"]), (role, events)
             self.snaps[role] = after
+        return result
 
 
 def emit_now(meeting, name, data, audience=None):
@@ -125,36 +127,15 @@ def test_every_event_type_converges_for_every_role():
     step(lambda: polls.do_cast_ballot(poll["secret"], actor=member2, choice="o1"))
     step(lambda: polls.do_close_poll(poll["secret"], actor=chair))
 
-    # the preparation and documents parts' events, emitted as their actions will emit them
-    def add_participant():
-        # ORM on purpose: this test emits the events itself, as the action would, step by step.
-        p = Participant.objects.create(meeting=m, user=make_user("late"), role="member")
-        emit_now(m, "participant.upserted", {"participant": serialize_participant(p)})
-        # A new voting seat moves the room's quorum figures: the actions emit the room again.
-        emit_now(m, "room.updated", {"room": actions.room_dict(m)})
-        return p
-
-    late = {}
-    step(lambda: late.setdefault("p", add_participant()))
-    late_id = {}
-    step(lambda: (late_id.setdefault("p", late["p"].pk), late["p"].delete(),
-                  emit_now(m, "participant.removed", {"id": late_id["p"]}),
-                  emit_now(m, "room.updated", {"room": actions.room_dict(m)})))
-
-    def add_document(confidential):
-        # ORM on purpose, as add_participant above.
-        doc = Document.objects.create(meeting=m, title="Tờ trình", uploaded_by=chair, confidential=confidential,
-                                      status="released")
-        emit_now(m, "document.upserted", {"document": serialize_document(doc)},
-                 audience=RUNNERS if confidential else None)
-        return doc
-
-    step(lambda: late.setdefault("doc", add_document(False)))
-    step(lambda: late.setdefault("secret_doc", add_document(True)))
-    step(lambda: (Document.objects.filter(pk=late["doc"].pk).delete(),
-                  emit_now(m, "document.removed", {"id": late["doc"].pk})))
-    removed_item = room.items[1].pk
-    step(lambda: (room.items[1].delete(), emit_now(m, "agenda_item.removed", {"id": removed_item})))
+    # the preparation and documents parts, through their actions too
+    late = step(lambda: prep_actions.do_add_participant(m, actor=room.secretary, user=make_user("late")))
+    step(lambda: prep_actions.do_remove_participant(late, actor=room.secretary))
+    doc = step(lambda: document_actions.do_add_meeting_document(
+        m, actor=chair, upload=ContentFile(tiny_pdf(), name="to-trinh.pdf"), title="Tờ trình"))
+    step(lambda: document_actions.do_add_meeting_document(
+        m, actor=chair, upload=ContentFile(tiny_pdf(), name="mat.pdf"), title="Tài liệu mật", confidential=True))
+    step(lambda: document_actions.do_delete_document(doc, actor=chair))
+    step(lambda: agenda_actions.do_remove_agenda_item(room.items[1], actor=chair))
     step(lambda: actions.do_end_meeting(m, actor=chair))
 
     assert check.seen_types >= {
