@@ -6,7 +6,6 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import transaction
 from fpdf import FPDF
 
 from meetings.access import meeting_access
@@ -15,7 +14,7 @@ from meetings.actions import documents as document_actions
 from meetings.actions import preparation as prep_actions
 from meetings.actions import room as actions
 from meetings.actions import room_polls as polls
-from meetings.events import emit, may_see
+from meetings.events import may_see
 from meetings.live.snapshot import build_snapshot
 from meetings.models import Document, MeetingEvent
 from tests.base import make_user
@@ -74,11 +73,6 @@ class Checker:
             assert normalized(state) == normalized(after["state"]), (role, events)
             self.snaps[role] = after
         return result
-
-
-def emit_now(meeting, name, data, audience=None):
-    with transaction.atomic():
-        emit(meeting, name, data, audience=audience)
 
 
 def test_every_event_type_converges_for_every_role():
