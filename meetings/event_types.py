@@ -22,32 +22,32 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from meetings.schemas import (
+    AgendaItemOut,
+    AttachmentOut,
+    AttendanceOut,
+    DocumentOut,
+    MeetingStateOut,
+    ParticipantOut,
+    PollOptionOut,
+    PollOut,
+    SpeakerOut,
+)
+
 
 class _Object(BaseModel):
     # A field added to a serializer must be declared here too: clients depend on the shape.
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-Stamp = str | None  # ISO 8601, or not yet
+_STRICT = ConfigDict(extra="forbid", strict=True)
+
+# The objects the API also answers are declared once, in meetings/schemas.py; an event carries
+# the same object, held here to exactly those fields (the API's schemas let extra keys through).
 
 
-class MeetingObject(_Object):
-    id: int
-    title: str
-    description: str
-    unit: int | None
-    starts_at: Stamp
-    ends_at: Stamp
-    location: str
-    online_url: str
-    status: str
-    cancel_reason: str
-    meeting_type: int | None
-    room: int | None
-    started_at: Stamp
-    ended_at: Stamp
-    current_item: int | None
-    agenda_version: int
+class MeetingObject(MeetingStateOut):
+    model_config = _STRICT
 
 
 class QuorumFigures(_Object):
@@ -72,85 +72,36 @@ class RoomObject(_Object):
     attendance: AttendanceFigures
 
 
-class AgendaItemObject(_Object):
-    id: int
-    position: int
-    title: str
-    presenter: int | None
-    presenting_unit: int | None
-    duration_minutes: int | None
-    status: str
-    conclusion: str
-    started_at: Stamp
-    ended_at: Stamp
+class AgendaItemObject(AgendaItemOut):
+    model_config = _STRICT
 
 
-class ParticipantObject(_Object):
-    id: int
-    user: int
-    username: str
-    full_name: str
-    role: str
-    response: str
-    response_reason: str
-    delegate_for: int | None
-    seat: str
+class ParticipantObject(ParticipantOut):
+    model_config = _STRICT
+    # Computed with the rules of meetings/access.py, for the room only.
     voting_seat: bool
     counted_as: str | None
 
 
-class DocumentObject(_Object):
-    id: int
-    title: str
-    agenda_item: int | None
-    status: str
-    confidential: bool
-    version: int | None
-    sha256: str | None
-    pages: int | None
-    size: int | None
+class DocumentObject(DocumentOut):
+    model_config = _STRICT
 
 
-class AttendanceObject(_Object):
-    id: int
-    participant: int
-    checked_in_at: Stamp
-    method: str
-    remote: bool
+class AttendanceObject(AttendanceOut):
+    model_config = _STRICT
 
 
-class SpeakerObject(_Object):
-    id: int
-    participant: int
-    item: int | None
-    kind: str
-    status: str
-    requested_at: Stamp
-    started_at: Stamp
-    ended_at: Stamp
-    time_limit_minutes: int | None
+class SpeakerObject(SpeakerOut):
+    model_config = _STRICT
 
 
-class PollOptionObject(_Object):
-    id: int
-    key: str
-    label: str
-    count: int | None
+class PollOptionObject(PollOptionOut):
+    model_config = _STRICT
 
 
-class PollObject(_Object):
-    id: int
-    item: int | None
-    question: str
-    secret: bool
-    majority: str
-    show_live: bool
-    status: str
-    options: list[PollOptionObject]
-    votes_cast: int
-    opened_at: Stamp
-    closed_at: Stamp
-    result: dict[str, Any] | None
+class PollObject(PollOut):
+    model_config = _STRICT
+    options: list[PollOptionObject]  # type: ignore[assignment]  # the strict kind of PollOut's
 
 
 class PollVoterObject(_Object):
@@ -165,13 +116,8 @@ class MyVoteObject(_Object):
     seat: int
 
 
-class ConclusionAttachmentObject(_Object):
-    id: int
-    item: int | None
-    title: str
-    size: int
-    sha256: str
-    url: str
+class ConclusionAttachmentObject(AttachmentOut):
+    model_config = _STRICT
 
 
 class Removed(_Object):
@@ -196,7 +142,7 @@ class EventType:
         self.schema.model_validate(data)
 
 
-def _wrapped(kind: str, obj: type[_Object]) -> type[BaseModel]:
+def _wrapped(kind: str, obj: type[BaseModel]) -> type[BaseModel]:
     """The data of `<kind>.updated` / `<kind>.upserted`: `{kind: object}`."""
     from pydantic import create_model
 
@@ -208,7 +154,7 @@ def _declare(*types: EventType) -> dict[str, EventType]:
     return {t.name: t for t in types}
 
 
-_OBJECTS: dict[str, tuple[type[_Object], str]] = {
+_OBJECTS: dict[str, tuple[type[BaseModel], str]] = {
     # kind: (schema, state key of its list)
     "agenda_item": (AgendaItemObject, "agenda_items"),
     "participant": (ParticipantObject, "participants"),
