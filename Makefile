@@ -11,6 +11,7 @@ DEMO_PASSWORD ?= ecabinet2026
 VAR_DIR ?= var
 # Two workers by default (tests/conftest.py keeps their databases, Redis prefixes and media apart).
 XDIST ?= -n 2
+FUZZ := tests/ecabinet/test_api_fuzz.py
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
 
 .PHONY: install run dev test lint messages migrate bench clean
@@ -72,7 +73,10 @@ lint: $(STAMP)
 
 test: messages lint
 	@$(BIN)/python scripts/test_environment.py
-	$(BIN)/python -m pytest tests $(XDIST) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests $(XDIST) --ignore=$(FUZZ) $(PYTEST_ARGS)
+	@# schemathesis makes its cases while the test runs, which pytest-xdist's workers never run:
+	@# the API fuzzer gets a process of its own.
+	$(BIN)/python -m pytest $(FUZZ) -p no:xdist $(PYTEST_ARGS)
 
 bench: messages
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
