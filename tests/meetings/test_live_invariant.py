@@ -7,30 +7,23 @@ import io
 import pytest
 from django.core.files.base import ContentFile
 from django.db import transaction
-from fpdf import FPDF
 
 from meetings.access import meeting_access
 from meetings.actions import agenda as agenda_actions
 from meetings.actions import room as actions
 from meetings.actions import room_polls as polls
+from meetings.event_types import apply_event
 from meetings.events import RUNNERS, emit, may_see
 from meetings.live.snapshot import build_snapshot
 from meetings.models import Document, MeetingEvent, Participant
 from meetings.serializers import serialize_document, serialize_participant
-from tests.base import make_user
-from tests.meetings.roomkit import make_room, normalized, reduce
+from tests.kit.files import make_pdf
+from tests.kit.rooms import make_room, normalized
+from tests.kit.users import make_user
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ("member", "guest", "chair")
-
-
-def tiny_pdf() -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Ket luan")
-    return bytes(pdf.output())
 
 
 def _viewer(room, role):
@@ -63,7 +56,7 @@ class Checker:
             events = _events(self.room.meeting.pk, before["revision"], access)
             state = before["state"]
             for name, data in events:
-                state = reduce(state, name, data)
+                state = apply_event(state, name, data)
                 if name == "hidden":
                     self.hidden_for.add(role)
                 else:
@@ -95,7 +88,7 @@ def test_every_event_type_converges_for_every_role():
     step(lambda: actions.do_record_item_conclusion(room.items[0], actor=chair, text="Thống nhất thông qua."))
     step(lambda: actions.do_record_meeting_conclusion(m, actor=chair, text="Kết luận chung của cuộc họp."))
     step(lambda: actions.do_set_quorum(m, actor=chair, fraction=0.66))
-    step(lambda: actions.do_attach_conclusion_file(m, actor=chair, upload=ContentFile(tiny_pdf(), name="kl.pdf"),
+    step(lambda: actions.do_attach_conclusion_file(m, actor=chair, upload=ContentFile(make_pdf(), name="kl.pdf"),
                                                    title="Kết luận.pdf",
                                                    item=room.items[0]))
     # attendance
@@ -220,4 +213,4 @@ def test_snapshot_query_count_is_fixed(django_assert_num_queries):
 
 
 def test_pdf_helper_is_a_pdf():
-    assert tiny_pdf().startswith(b"%PDF-") and io.BytesIO(tiny_pdf()).getbuffer().nbytes > 100
+    assert make_pdf().startswith(b"%PDF-") and io.BytesIO(make_pdf()).getbuffer().nbytes > 100
