@@ -19,10 +19,12 @@ from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObjec
 from signing.pdf.stamp import roboto_path
 
 
-def make_pdf(pages: int = 1, text: str = "Tờ trình dự thảo Quyết định", filler_kb: int = 0) -> bytes:
+def make_pdf(pages: int = 1, text: str = "Biên bản họp", filler_kb: int = 0) -> bytes:
     """A PDF of `pages` pages, each showing `text` and its page number. Roboto, not a core font:
     the core fonts are latin-1 only and could not draw the Vietnamese text tests search for.
     `filler_kb`: that much more incompressible text, so the file really has the size asked for."""
+    # Keep the default text short: tests/signing/test_verify.py::test_truncated cuts a signed
+    # two-page file in half and needs the cut to land after the original (few glyphs, small font subset).
     pdf = FPDF()
     pdf.add_font("Roboto", fname=roboto_path())
     pdf.set_font("Roboto", size=12)
