@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from ecabinet.models import AuditEvent, LoginRecord, Unit, User
-from tests.base import BaseTestCase
+from tests.kit.cases import BaseTestCase
 
 
 class AdminAreaTests(BaseTestCase):

@@ -31,7 +31,7 @@ from ecabinet.models import Unit
 from ecabinet.roles import ORGANISER
 from meetings.actions.agenda import do_add_agenda_item
 from meetings.actions.preparation import do_add_participant, do_create_meeting
-from tests.base import make_user
+from tests.kit.users import make_user
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # FUZZ_EXAMPLES=100 for a deeper local run; CI keeps the defaults (about 2 minutes for both runs).

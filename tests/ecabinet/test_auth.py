@@ -6,7 +6,8 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from ecabinet.models import ApiToken, AuditEvent, LoginRecord
-from tests.base import PASSWORD, BaseTestCase
+from tests.kit.cases import BaseTestCase
+from tests.kit.users import PASSWORD
 
 
 class TokenApiTests(BaseTestCase):

@@ -15,8 +15,8 @@ from django.utils import timezone
 from ecabinet.actions import do_issue_api_token
 from ecabinet.inputs import clean_file_name
 from meetings.models import AgendaItem, DocumentVersion, Meeting, OpinionRound
-from tests.meetings.docs_helpers import pdf_bytes
-from tests.meetings.prep_helpers import PrepTestCase
+from tests.kit.cases import PrepTestCase
+from tests.kit.files import make_pdf
 
 HUGE = str(2**64)  # one past what a 64-bit column holds, and then some
 NO_BOUNDARY = "multipart/form-data"
@@ -271,4 +271,4 @@ class CleanFileNameTests(PrepTestCase):
 def _upload(name: str = "to-trinh.pdf"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile(name, pdf_bytes(1), content_type="application/pdf")
+    return SimpleUploadedFile(name, make_pdf(1), content_type="application/pdf")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tests.kit.browser import new_context
+from tests.kit.rooms import make_room
 from tests.kit.users import make_user
-from tests.meetings.roomkit import make_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -25,25 +24,19 @@ from meetings.models import (
     MeetingEvent,
     OpinionAnswer,
 )
-from tests.base import BaseTestCase
-from tests.meetings.docs_helpers import (
-    deflate_bomb,
-    encrypted_pdf,
-    make_meeting,
-    media_files,
-    page_count_bomb,
-    pdf_bytes,
-)
+from tests.kit.cases import BaseTestCase
+from tests.kit.files import deflate_bomb, encrypted_pdf, make_pdf, media_files, page_count_bomb
+from tests.kit.meetings import make_documents_meeting
 
 # name -> (bytes maker, status, code, a piece of the Vietnamese message)
 BAD_FILES = {
-    "truncated": (lambda: pdf_bytes(3)[: len(pdf_bytes(3)) // 2], 400, "pdf_damaged", "bị hỏng"),
+    "truncated": (lambda: make_pdf(3)[: len(make_pdf(3)) // 2], 400, "pdf_damaged", "bị hỏng"),
     "encrypted": (encrypted_pdf, 400, "pdf_encrypted", "mật khẩu"),
     "deflate_bomb": (lambda: deflate_bomb(200), 413, "pdf_bomb", "giải nén"),
     "5001_pages": (lambda: page_count_bomb(5001), 413, "pdf_too_many_pages", "5000 trang"),
     "not_a_pdf": (lambda: b"Day khong phai PDF, chi la van ban.", 415, "unsupported_type", "không phải PDF"),
     "empty": (lambda: b"", 400, "pdf_empty", "rỗng"),
-    "too_large": (lambda: pdf_bytes(1) + b"%" + b"x" * (1024 * 1024) + b"\n%%EOF\n", 413, "too_large", "1 MB"),
+    "too_large": (lambda: make_pdf(1) + b"%" + b"x" * (1024 * 1024) + b"\n%%EOF\n", 413, "too_large", "1 MB"),
 }
 PATHS = ["meeting_document", "document_version", "conclusion_attachment", "opinion_draft",
          "opinion_attachment", "signing_upload", "verify_api", "verify_page"]
@@ -55,13 +48,13 @@ def world(db, settings):
     settings.PDF_MAX_PAGES = 5000
     case = SimpleNamespace()
     BaseTestCase.setUpTestData.__func__(case)
-    case.meeting = make_meeting(case)
+    case.meeting = make_documents_meeting(case)
     case.document = document_actions.do_add_meeting_document(
-        case.meeting, actor=case.owner, upload=SimpleUploadedFile("to-trinh.pdf", pdf_bytes(1)))
+        case.meeting, actor=case.owner, upload=SimpleUploadedFile("to-trinh.pdf", make_pdf(1)))
     case.round = opinion_actions.do_create_round(
         actor=case.owner, title="Dự thảo Quy chế", question="Ý kiến về dự thảo?",
         deadline=timezone.now() + timedelta(days=3), usernames=[case.member.username],
-        upload=SimpleUploadedFile("du-thao.pdf", pdf_bytes(1)), meeting=case.meeting)
+        upload=SimpleUploadedFile("du-thao.pdf", make_pdf(1)), meeting=case.meeting)
     # Signed in before any snapshot: a login writes its own audit row.
     case.as_owner, case.as_member = client_for(case.owner), client_for(case.member)
     return case
@@ -107,7 +100,7 @@ def snapshot() -> dict:
         "documents": Document.objects.count(), "versions": DocumentVersion.objects.count(),
         "attachments": ConclusionAttachment.objects.count(), "answers": OpinionAnswer.objects.count(),
         "audit": AuditEvent.objects.count(), "events": MeetingEvent.objects.count(),
-        "files": sorted(media_files(settings)),
+        "files": media_files(),
     }
 
 
@@ -145,7 +138,7 @@ def test_every_path_refuses_a_bad_file_alike_and_keeps_nothing(world, bad):
 @pytest.mark.parametrize("path", PATHS)
 def test_a_good_pdf_goes_through_every_path(world, path):
     before = snapshot()
-    response = post(world, path, pdf_bytes(2), name="bao-cao.pdf")
+    response = post(world, path, make_pdf(2), name="bao-cao.pdf")
     assert response.status_code in (200, 201), (path, response.content[:300])
     after = snapshot()
     if path.startswith("verify"):
@@ -165,7 +158,7 @@ def test_the_verifier_still_verifies_a_signed_pdf_encrypted_without_a_user_passw
 
     from pypdf import PdfReader, PdfWriter
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(2))))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(2))))
     writer.encrypt(user_password="", owner_password="chu-so-huu", algorithm="AES-128")
     out = io.BytesIO()
     writer.write(out)
@@ -199,7 +192,7 @@ def test_a_failure_after_the_file_is_written_leaves_no_row_and_no_file(world, pa
     # Fault injection: the audit write fails after the file was stored and the rows written.
     with mock.patch(FAULT_AFTER_WRITE[path], side_effect=RuntimeError("disk full")):
         with pytest.raises(RuntimeError):
-            post(world, path, pdf_bytes(1), name="sau-khi-ghi.pdf")
+            post(world, path, make_pdf(1), name="sau-khi-ghi.pdf")
     assert snapshot() == before
 
 
@@ -242,7 +235,7 @@ def test_who_may_not_upload_is_refused_first_and_nothing_is_kept(world, path):
                "owner": world.as_owner}
     before = snapshot()
     for role, status in REFUSED[path].items():
-        for data in (pdf_bytes(1), deflate_bomb(200)):  # a good file, and one the intake would refuse
+        for data in (make_pdf(1), deflate_bomb(200)):  # a good file, and one the intake would refuse
             response = post(world, path, data, as_client=clients[role])
             assert response.status_code == status, (role, data[:8], response.content[:300])
             assert "error" in response.json()

@@ -13,7 +13,8 @@ from ecabinet.clientip import client_ip, client_ip_from
 from ecabinet.loginguard import address_failures, slowdown_seconds
 from ecabinet.middleware import LoginSlowdownMiddleware
 from ecabinet.models import LoginRecord
-from tests.base import PASSWORD, BaseTestCase
+from tests.kit.cases import BaseTestCase
+from tests.kit.users import PASSWORD
 
 OFFICE = "203.0.113.10"  # the reverse proxy's view of a whole office
 ELSEWHERE = "198.51.100.77"

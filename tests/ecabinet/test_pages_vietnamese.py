@@ -38,8 +38,9 @@ from signing.actions.documents import do_sign_document
 from signing.actions.minutes import do_freeze_minutes, do_generate_minutes
 from signing.actions.opinions import do_sign_answer
 from signing.models import SigningCertificate, TrustRoot
-from tests.signing.flow import PIN, SigningTestCase, make_pdf
-from tests.signing.minutes_kit import run_meeting
+from tests.kit.cases import PIN, SigningTestCase
+from tests.kit.files import make_pdf
+from tests.kit.meetings import run_meeting
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 # Words seen in the admin and in raw codes that no msgid of ours carries.

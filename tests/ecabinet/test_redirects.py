@@ -6,8 +6,9 @@ from django.test import RequestFactory
 
 from ecabinet.redirects import safe_next
 from meetings.models import PersonalNote
-from tests.base import PASSWORD, BaseTestCase
-from tests.meetings.docs_helpers import make_meeting
+from tests.kit.cases import BaseTestCase
+from tests.kit.meetings import make_documents_meeting
+from tests.kit.users import PASSWORD
 
 HOSTILE = ["//evil.example/x", "https://evil.example/", "/\\evil.example", "\\\\evil.example",
            "http://testserver@evil.example/", "javascript:alert(1)", "/\t/evil.example", " //evil.example"]
@@ -28,7 +29,7 @@ class SafeNextTests(BaseTestCase):
         self.assertEqual(safe_next(factory.post("/x/", {"next": "http://testserver/a/"}, secure=True), "/f/"), "/f/")
 
     def test_notes_form_next(self):
-        meeting = make_meeting(self)
+        meeting = make_documents_meeting(self)
         client = self.client_for(self.owner)
         for target in HOSTILE:
             with self.subTest(target=target):

@@ -21,7 +21,8 @@ from ecabinet.roles import (
     ensure_roles,
     role_name,
 )
-from tests.base import BaseTestCase, make_user
+from tests.kit.cases import BaseTestCase
+from tests.kit.users import make_user
 
 
 def change_form_data(user: User, groups: list[int]) -> dict:

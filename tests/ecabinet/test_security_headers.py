@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
-from tests.base import BaseTestCase
-from tests.meetings.docs_helpers import make_meeting, upload
-from tests.meetings.roomkit import make_room
+from tests.kit.cases import BaseTestCase
+from tests.kit.files import pdf_upload
+from tests.kit.meetings import make_documents_meeting
+from tests.kit.rooms import make_room
 
 
 def directives(response) -> dict[str, list[str]]:
@@ -43,7 +44,7 @@ class ContentSecurityPolicyTests(BaseTestCase):
 
     def test_pages_carry_a_strict_policy_with_a_fresh_nonce(self):
         room = make_room(prefix="c")
-        meeting = make_meeting(self)
+        meeting = make_documents_meeting(self)
         client = self.client_for(self.owner)
         self.assert_strict_page(self.client.get("/login/"))
         for path in ("/", "/meetings/", f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/documents/",
@@ -68,9 +69,9 @@ class ContentSecurityPolicyTests(BaseTestCase):
                 self.assertIn("ecabinet/admin.css", html)
 
     def test_document_viewer_may_be_framed_by_its_own_site_only(self):
-        meeting = make_meeting(self)
+        meeting = make_documents_meeting(self)
         client = self.client_for(self.owner)
-        document_id = client.post(f"/api/v1/meetings/{meeting.pk}/documents", {"file": upload()}).json()["id"]
+        document_id = client.post(f"/api/v1/meetings/{meeting.pk}/documents", {"file": pdf_upload()}).json()["id"]
         viewer = client.get(f"/documents/{document_id}/view/")
         self.assertEqual(viewer.status_code, 200)
         self.assertEqual(directives(viewer)["frame-ancestors"], ["'self'"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ecabinet.actions import do_issue_api_token
 from ecabinet.inputs import whole_number
-from tests.base import BaseTestCase
+from tests.kit.cases import BaseTestCase
 
 NOT_NUMBERS = ["²", "١٢", "9" * 5000, "-1", "1.0", " ", "0x1"]
 

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from ecabinet.models import Unit, User
@@ -36,6 +35,7 @@ from meetings.models import (
     Poll,
     SpeakerRequest,
 )
+from tests.kit.files import pdf_upload
 
 Status = Meeting.Status
 Role = Participant.Role
@@ -164,14 +164,6 @@ def make_poll(meeting: Meeting, *, by: User, question: str = "Thông qua dự th
 
 
 # --- documents and opinion rounds --------------------------------------------------------------
-
-def pdf_upload(data: bytes | None = None, name: str = "to-trinh.pdf") -> SimpleUploadedFile:
-    if data is None:
-        from tests.meetings.docs_helpers import pdf_bytes
-
-        data = pdf_bytes()
-    return SimpleUploadedFile(name, data, content_type="application/pdf")
-
 
 def upload_document(meeting: Meeting, *, by: User, title: str = "Tờ trình", data: bytes | None = None,
                     approve_as: User | None = None, item: AgendaItem | None = None, **fields: Any) -> Document:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from meetings.actions import room as room_actions
 from meetings.actions.preparation import do_cancel_meeting
 from meetings.models import AgendaItem, Meeting
-from tests.meetings.prep_helpers import PrepTestCase
+from tests.kit.cases import PrepTestCase
 
 
 class LiveRoomAgendaFollowsTheMeetingStatus(PrepTestCase):

@@ -10,8 +10,8 @@ from django.utils import timezone
 from ecabinet.models import AuditEvent, Notification
 from ecabinet.roles import ORGANISER, assign_roles
 from meetings.models import AgendaItem, Meeting, MeetingEvent, Participant
-from tests.base import make_user
-from tests.meetings.prep_helpers import PrepTestCase
+from tests.kit.cases import PrepTestCase
+from tests.kit.users import make_user
 
 
 def when(days: int = 5, hours: int = 0) -> str:

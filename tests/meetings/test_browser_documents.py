@@ -16,10 +16,10 @@ from PIL import Image
 from ecabinet.models import Unit
 from ecabinet.roles import ORGANISER
 from meetings.models import Document, Meeting, OpinionAnswer
-from tests.base import make_user
 from tests.kit.browser import new_context
 from tests.kit.factories import make_meeting
-from tests.meetings.docs_helpers import pdf_bytes
+from tests.kit.files import make_pdf
+from tests.kit.users import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,7 +83,7 @@ def test_upload_approve_and_read_watermarked(browser, live_server, tmp_path):
     mctx = signed_in(browser, live_server, member)
     mpage = mctx.new_page()
     mpage.goto(url)
-    (tmp_path / "to-trinh.pdf").write_bytes(pdf_bytes(3))
+    (tmp_path / "to-trinh.pdf").write_bytes(make_pdf(3))
     mpage.set_input_files("#id_file", str(tmp_path / "to-trinh.pdf"))
     mpage.fill("#id_title", "Tờ trình dự toán")
     mpage.select_option("#id_agenda_item", str(item.pk))
@@ -128,7 +128,7 @@ def test_opinion_round_from_send_to_csv(browser, live_server, tmp_path):
     page.click("a[href='/opinions/new/']")
     page.fill("#id_title", "Dự thảo Nghị quyết về phí")
     page.fill("#id_question", "Đề nghị cho ý kiến về mức phí")
-    (tmp_path / "du-thao.pdf").write_bytes(pdf_bytes(2))
+    (tmp_path / "du-thao.pdf").write_bytes(make_pdf(2))
     page.set_input_files("#id_file", str(tmp_path / "du-thao.pdf"))
     deadline = timezone.localtime() + timedelta(days=2)
     page.fill("#id_deadline", deadline.strftime("%Y-%m-%dT%H:%M"))

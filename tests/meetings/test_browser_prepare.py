@@ -15,8 +15,8 @@ from django.utils import timezone
 from ecabinet.models import Unit
 from ecabinet.roles import ORGANISER
 from meetings.models import Meeting, Participant
-from tests.base import make_user
 from tests.kit.browser import login_page
+from tests.kit.users import make_user
 
 
 def login(browser, base: str, username: str):
@@ -154,7 +154,7 @@ def own_connection():
 
 
 def open_meeting_page(browser, server, user, meeting, viewport):
-    from tests.meetings.roomkit import session_cookie
+    from tests.kit.users import session_cookie
 
     context = browser.new_context(viewport=viewport, locale="vi-VN")
     context.add_cookies([{"name": "sessionid", "value": session_cookie(user), "url": server.url}])
@@ -177,7 +177,7 @@ def dialog_fits(page, viewport) -> None:
 def test_meeting_page_confirms_destructive_steps_and_follows_answers_live(asgi_server, browser, own_connection,
                                                                          size):
     from meetings.models import AgendaItem
-    from tests.meetings.roomkit import make_room
+    from tests.kit.rooms import make_room
 
     viewport = VIEWPORTS[size]
     room = make_room(status="draft", prefix="lp")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ecabinet.models import AuditEvent
 from meetings.models import DocumentType
-from tests.base import BaseTestCase, make_user
+from tests.kit.cases import BaseTestCase
+from tests.kit.users import make_user
 
 PAGE = "/meetings/document-types/"
 

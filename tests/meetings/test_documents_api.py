@@ -8,23 +8,23 @@ import io
 import shutil
 import subprocess
 
-from django.conf import settings
 from django.test import Client
 from pypdf import PdfReader
 
 from ecabinet.models import AuditEvent
 from meetings.models import Document, DocumentVersion, MeetingEvent
-from tests.base import BaseTestCase
-from tests.meetings.docs_helpers import make_meeting, media_files, pdf_bytes, upload
+from tests.kit.cases import BaseTestCase
+from tests.kit.files import make_pdf, media_files, pdf_upload
+from tests.kit.meetings import make_documents_meeting
 
 
 class DocumentsApiBase(BaseTestCase):
     def setUp(self) -> None:
-        self.meeting = make_meeting(self)
+        self.meeting = make_documents_meeting(self)
 
     def post_file(self, user, data=None, *, path=None, name="to-trinh.pdf", **fields):
         client = self.client_for(user) if user is not None else Client()
-        body = {"file": upload(data, name=name), **fields}
+        body = {"file": pdf_upload(data, name=name), **fields}
         return client.post(path or f"/api/v1/meetings/{self.meeting.pk}/documents", body)
 
     def upload_as(self, user, **fields) -> dict:
@@ -35,7 +35,7 @@ class DocumentsApiBase(BaseTestCase):
 
 class UploadTests(DocumentsApiBase):
     def test_secretary_upload_is_released_with_hash_size_pages(self):
-        data = pdf_bytes(3)
+        data = make_pdf(3)
         doc = self.upload_as(self.owner, data=data, title="Tờ trình số 12")
         self.assertEqual(doc["status"], "released")
         self.assertEqual(doc["title"], "Tờ trình số 12")
@@ -68,7 +68,7 @@ class UploadTests(DocumentsApiBase):
         self.assertNotIn("tuyệt mật", error["message"])
         self.assert_error(self.post_file(None), 401)
         self.assertFalse(Document.objects.exists())
-        self.assertEqual(media_files(settings), [])
+        self.assertEqual(media_files(), [])
 
     def test_agenda_item_of_another_meeting_is_400(self):
         self.assert_error(self.post_file(self.owner, agenda_item=999999), 400, "bad_agenda_item")
@@ -114,7 +114,7 @@ class ApprovalAndVisibilityTests(DocumentsApiBase):
         self.assertTrue(self.member.notifications.filter(kind="document.reviewed").exists())
         self.assert_error(self.api("post", f"{url}/approve", user=self.owner), 409, "not_pending")
         # The unit replaces the file: a new version, pending again; then the secretary approves.
-        response = self.post_file(self.member, path=f"{url}/versions", data=pdf_bytes(4), note="Đã bổ sung")
+        response = self.post_file(self.member, path=f"{url}/versions", data=make_pdf(4), note="Đã bổ sung")
         self.assertEqual(response.status_code, 201, response.content)
         self.assertEqual(response.json()["number"], 2)
         self.assertEqual(Document.objects.get(pk=doc["id"]).status, "pending")
@@ -150,7 +150,7 @@ class ApprovalAndVisibilityTests(DocumentsApiBase):
 
 class FileAndWatermarkTests(DocumentsApiBase):
     def test_download_is_watermarked_with_vietnamese_name_and_original_untouched(self):
-        data = pdf_bytes(3)
+        data = make_pdf(3)
         doc = self.upload_as(self.owner, data=data)
         response = self.client_for(self.member).get(f"/api/v1/documents/{doc['id']}/file")
         self.assertEqual(response.status_code, 200)
@@ -169,8 +169,8 @@ class FileAndWatermarkTests(DocumentsApiBase):
             self.assertIn("Sở Tài chính", text)
 
     def test_versions_by_number_and_unknown_version_404(self):
-        doc = self.upload_as(self.owner, data=pdf_bytes(1))
-        self.post_file(self.owner, path=f"/api/v1/documents/{doc['id']}/versions", data=pdf_bytes(2))
+        doc = self.upload_as(self.owner, data=make_pdf(1))
+        self.post_file(self.owner, path=f"/api/v1/documents/{doc['id']}/versions", data=make_pdf(2))
         versions = self.api("get", f"/api/v1/documents/{doc['id']}/versions", user=self.member).json()["versions"]
         self.assertEqual([v["number"] for v in versions], [1, 2])
         self.assertNotEqual(versions[0]["sha256"], versions[1]["sha256"])
@@ -178,10 +178,10 @@ class FileAndWatermarkTests(DocumentsApiBase):
         self.assertEqual(len(PdfReader(io.BytesIO(b"".join(old.streaming_content))).pages), 1)
         self.assert_error(self.api("get", f"/api/v1/documents/{doc['id']}/file?version=9", user=self.member), 404)
         # Both files are still on disk: a replacement never overwrites.
-        self.assertEqual(len(media_files(settings)), 2)
+        self.assertEqual(len(media_files()), 2)
 
     def test_same_file_twice_gets_distinct_paths(self):
-        data = pdf_bytes(1)
+        data = make_pdf(1)
         first = self.upload_as(self.owner, data=data)
         self.post_file(self.owner, path=f"/api/v1/documents/{first['id']}/versions", data=data)
         names = list(DocumentVersion.objects.values_list("file", flat=True))
@@ -207,7 +207,7 @@ class WithdrawDeleteTests(DocumentsApiBase):
         self.assertEqual(self.api("post", f"/api/v1/documents/{doc['id']}/withdraw", user=self.owner)
                          .json()["status"], "withdrawn")
         self.assert_error(self.api("get", f"/api/v1/documents/{doc['id']}", user=self.member), 404)
-        self.assertEqual(len(media_files(settings)), 1)
+        self.assertEqual(len(media_files()), 1)
         types = list(MeetingEvent.objects.filter(meeting=self.meeting).values_list("type", "audience"))
         self.assertEqual(types[-2], ("document.removed", None))
 
@@ -218,7 +218,7 @@ class WithdrawDeleteTests(DocumentsApiBase):
             response = self.api("delete", f"/api/v1/documents/{doc['id']}", user=self.member)
         self.assertEqual(response.status_code, 204)
         self.assertFalse(Document.objects.exists())
-        self.assertEqual(media_files(settings), [])
+        self.assertEqual(media_files(), [])
 
     def test_released_document_may_not_be_deleted_by_uploader_member(self):
         doc = self.upload_as(self.member, agenda_item=self.item_mine.pk)

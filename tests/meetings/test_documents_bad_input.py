@@ -4,33 +4,32 @@ from __future__ import annotations
 
 import time
 
-from django.conf import settings
 from django.test import override_settings
 
 from ecabinet.models import AuditEvent
 from meetings.models import Document, DocumentVersion, MeetingEvent
-from tests.base import BaseTestCase
-from tests.meetings.docs_helpers import (
+from tests.kit.cases import BaseTestCase
+from tests.kit.files import (
     deflate_bomb,
     docx_bytes,
     encrypted_pdf,
-    make_meeting,
+    make_pdf,
     media_files,
     page_count_bomb,
-    pdf_bytes,
-    upload,
+    pdf_upload,
 )
+from tests.kit.meetings import make_documents_meeting
 
 
 class BadUploadTests(BaseTestCase):
     def setUp(self) -> None:
-        self.meeting = make_meeting(self)
+        self.meeting = make_documents_meeting(self)
         self.client_owner = self.client_for(self.owner)
 
     def refuse(self, data: bytes, name: str, status: int, code: str, **extra) -> dict:
         started = time.monotonic()
         response = self.client_owner.post(f"/api/v1/meetings/{self.meeting.pk}/documents",
-                                          {"file": upload(data, name=name)}, **extra)
+                                          {"file": pdf_upload(data, name=name)}, **extra)
         elapsed = time.monotonic() - started
         print(f"refusal {code} ({name}, {len(data)} bytes): {elapsed:.2f}s")
         error = self.assert_error(response, status, code)
@@ -38,7 +37,7 @@ class BadUploadTests(BaseTestCase):
         self.assertFalse(DocumentVersion.objects.exists())
         self.assertFalse(MeetingEvent.objects.exists())
         self.assertFalse(AuditEvent.objects.filter(action="document.upload").exists())
-        self.assertEqual(media_files(settings), [])
+        self.assertEqual(media_files(), [])
         return error
 
     def test_plain_text_is_415(self):
@@ -50,10 +49,10 @@ class BadUploadTests(BaseTestCase):
         # The same .docx renamed .pdf is still refused by its content.
         self.refuse(docx_bytes(), "to-trinh.pdf", 415, "unsupported_type")
         # A real PDF with an office extension is also refused (we never convert).
-        self.refuse(pdf_bytes(1), "to-trinh.doc", 415, "unsupported_type")
+        self.refuse(make_pdf(1), "to-trinh.doc", 415, "unsupported_type")
 
     def test_truncated_pdf_is_400(self):
-        data = pdf_bytes(3)
+        data = make_pdf(3)
         self.refuse(data[: len(data) // 2], "cut.pdf", 400, "pdf_damaged")
         self.refuse(data[:200] + b"\n%%EOF\n", "cut2.pdf", 400, "pdf_damaged")
 
@@ -65,13 +64,13 @@ class BadUploadTests(BaseTestCase):
 
     def test_too_large_is_413_with_the_limit(self):
         with override_settings(MAX_UPLOAD_MB=1):
-            big = pdf_bytes(1) + b"%" + b"x" * (1024 * 1024) + b"\n%%EOF\n"
+            big = make_pdf(1) + b"%" + b"x" * (1024 * 1024) + b"\n%%EOF\n"
             error = self.refuse(big, "big.pdf", 413, "too_large")
             self.assertIn("1 MB", error["message"])
 
     def test_content_length_is_checked_before_parsing(self):
         with override_settings(MAX_UPLOAD_MB=1):
-            error = self.refuse(pdf_bytes(1), "ok.pdf", 413, "too_large", CONTENT_LENGTH=str(50 * 1024 * 1024))
+            error = self.refuse(make_pdf(1), "ok.pdf", 413, "too_large", CONTENT_LENGTH=str(50 * 1024 * 1024))
             self.assertIn("1 MB", error["message"])
 
     def test_page_count_bomb_is_413(self):
@@ -96,35 +95,35 @@ class BadUploadTests(BaseTestCase):
 
     def test_errors_are_in_vietnamese_by_default_and_english_on_request(self):
         vi = self.client_owner.post(f"/api/v1/meetings/{self.meeting.pk}/documents",
-                                    {"file": upload(b"xx", name="a.pdf")}).json()["error"]["message"]
+                                    {"file": pdf_upload(b"xx", name="a.pdf")}).json()["error"]["message"]
         en = self.client_owner.post(f"/api/v1/meetings/{self.meeting.pk}/documents",
-                                    {"file": upload(b"xx", name="a.pdf")},
+                                    {"file": pdf_upload(b"xx", name="a.pdf")},
                                     HTTP_ACCEPT_LANGUAGE="en").json()["error"]["message"]
         self.assertTrue(vi and en)
         self.assertIn("PDF", en)
 
     def test_page_refusal_shows_the_message_and_leaves_nothing(self):
         response = self.client_owner.post(f"/meetings/{self.meeting.pk}/documents/",
-                                          {"file": upload(b"not a pdf", name="x.pdf")},
+                                          {"file": pdf_upload(b"not a pdf", name="x.pdf")},
                                           HTTP_X_REQUESTED_WITH="XMLHttpRequest")
         self.assert_error(response, 415, "unsupported_type")
         response = self.client_owner.post(f"/meetings/{self.meeting.pk}/documents/",
-                                          {"file": upload(encrypted_pdf(), name="x.pdf")}, follow=True)
+                                          {"file": pdf_upload(encrypted_pdf(), name="x.pdf")}, follow=True)
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "class=\"error\"")
         self.assertFalse(Document.objects.exists())
-        self.assertEqual(media_files(settings), [])
+        self.assertEqual(media_files(), [])
 
 
 class RollbackCleanupTests(BaseTestCase):
     def test_a_failure_after_the_file_is_written_removes_the_file(self):
         from unittest import mock
 
-        meeting = make_meeting(self)
+        meeting = make_documents_meeting(self)
         # Fault injection: the audit write fails after the version file was stored.
         with mock.patch("meetings.actions.documents.record_audit", side_effect=RuntimeError("disk full")):
             with self.assertRaises(RuntimeError):
                 self.client_for(self.owner).post(f"/api/v1/meetings/{meeting.pk}/documents",
-                                                 {"file": upload(pdf_bytes(1))})
+                                                 {"file": pdf_upload(make_pdf(1))})
         self.assertFalse(Document.objects.exists())
-        self.assertEqual(media_files(settings), [])
+        self.assertEqual(media_files(), [])

@@ -10,17 +10,18 @@ from pypdf import PdfReader
 
 from meetings.access import documents_visible_to, meeting_access
 from meetings.models import Document, DocumentFolder
-from tests.base import BaseTestCase
-from tests.meetings.docs_helpers import make_meeting, pdf_bytes, upload
+from tests.kit.cases import BaseTestCase
+from tests.kit.files import make_pdf, pdf_upload
+from tests.kit.meetings import make_documents_meeting
 
 
 class DocumentPagesTests(BaseTestCase):
     def setUp(self) -> None:
-        self.meeting = make_meeting(self)
+        self.meeting = make_documents_meeting(self)
         self.url = f"/meetings/{self.meeting.pk}/documents/"
 
     def page_upload(self, user, **fields):
-        return self.client_for(user).post(self.url, {"file": upload(), **fields}, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+        return self.client_for(user).post(self.url, {"file": pdf_upload(), **fields}, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
 
     def test_documents_page_for_each_role(self):
         self.assertEqual(self.page_upload(self.owner, title="Báo cáo chung").status_code, 201)
@@ -50,7 +51,7 @@ class DocumentPagesTests(BaseTestCase):
         response = self.page_upload(self.colleague, agenda_item=self.item_mine.pk)
         self.assert_error(response, 403, "forbidden")
         self.assertEqual(self.page_upload(self.outsider).status_code, 404)
-        self.assertEqual(self.client.post(self.url, {"file": upload()}).status_code, 302)
+        self.assertEqual(self.client.post(self.url, {"file": pdf_upload()}).status_code, 302)
         self.assertFalse(Document.objects.exists())
 
     def test_approve_return_readers_withdraw_forms(self):
@@ -65,7 +66,7 @@ class DocumentPagesTests(BaseTestCase):
         self.assertIn("/login/", self.client.post(f"{base}/approve/")["Location"])
         self.client_for(self.owner).post(f"{base}/return/", {"reason": "Thiếu phụ lục"})
         self.assertEqual(Document.objects.get().return_reason, "Thiếu phụ lục")
-        replaced = self.client_for(self.member).post(f"{base}/replace/", {"file": upload(pdf_bytes(5))},
+        replaced = self.client_for(self.member).post(f"{base}/replace/", {"file": pdf_upload(make_pdf(5))},
                                                      HTTP_X_REQUESTED_WITH="XMLHttpRequest")
         self.assertEqual(replaced.status_code, 201, replaced.content)
         self.client_for(self.owner).post(f"{base}/approve/")

@@ -22,9 +22,10 @@ from meetings.event_types import EVENTS, UndeclaredEvent, apply_event, check_eve
 from meetings.events import emit, may_see
 from meetings.live.snapshot import build_snapshot
 from meetings.models import Meeting, MeetingEvent
-from tests.base import make_user
-from tests.meetings.docs_helpers import pdf_bytes
-from tests.meetings.roomkit import make_room, normalized, room_object
+from tests.kit.files import make_pdf
+from tests.kit.rooms import make_room, normalized
+from tests.kit.users import make_user
+from tests.meetings.roomkit import room_object
 
 pytestmark = pytest.mark.django_db
 
@@ -93,9 +94,9 @@ def test_every_declared_event_comes_from_a_real_action_and_converges_for_every_r
                                                   order=[room.items[2].pk, room.items[0].pk, room.items[1].pk]))
     # documents: one for everyone, one confidential (runners only: hidden for the others), one removed
     open_doc = step(lambda: document_actions.do_add_meeting_document(
-        m, actor=secretary, upload=ContentFile(pdf_bytes(1), name="to-trinh.pdf"), title="Tờ trình"))
+        m, actor=secretary, upload=ContentFile(make_pdf(1), name="to-trinh.pdf"), title="Tờ trình"))
     step(lambda: document_actions.do_add_meeting_document(
-        m, actor=secretary, upload=ContentFile(pdf_bytes(1), name="mat.pdf"), title="Tài liệu mật",
+        m, actor=secretary, upload=ContentFile(make_pdf(1), name="mat.pdf"), title="Tài liệu mật",
         confidential=True))
     step(lambda: document_actions.do_delete_document(open_doc, actor=secretary))
 
@@ -105,7 +106,7 @@ def test_every_declared_event_comes_from_a_real_action_and_converges_for_every_r
     step(lambda: actions.do_record_item_conclusion(room.items[0], actor=chair, text="Thống nhất thông qua."))
     step(lambda: actions.do_set_quorum(m, actor=chair, fraction=0.66))
     step(lambda: actions.do_attach_conclusion_file(m, actor=chair, title="Kết luận.pdf",
-                                                   upload=ContentFile(pdf_bytes(1), name="kl.pdf"),
+                                                   upload=ContentFile(make_pdf(1), name="kl.pdf"),
                                                    item=room.items[0]))
     step(lambda: actions.do_check_in(m, actor=member))
     step(lambda: actions.do_check_in(m, actor=guest))

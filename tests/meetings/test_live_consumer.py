@@ -14,12 +14,12 @@ from ecabinet.models import ApiToken
 from meetings.actions import room as actions
 from meetings.events import RUNNERS, emit
 from meetings.models import Meeting, MeetingEvent
+from tests.kit.rooms import make_quiet_room
 from tests.meetings.roomkit import (
     close_thread_connections,  # noqa: F401 (fixture)
     connect,
     expect,
     expect_events,
-    make_quiet_room,
     room_object,
     settle,
 )

@@ -6,7 +6,6 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
-from fpdf import FPDF
 
 from meetings.access import meeting_access
 from meetings.actions import agenda as agenda_actions
@@ -14,23 +13,17 @@ from meetings.actions import documents as document_actions
 from meetings.actions import preparation as prep_actions
 from meetings.actions import room as actions
 from meetings.actions import room_polls as polls
+from meetings.event_types import apply_event
 from meetings.events import may_see
 from meetings.live.snapshot import build_snapshot
 from meetings.models import Document, MeetingEvent
-from tests.base import make_user
-from tests.meetings.roomkit import make_room, normalized, reduce
+from tests.kit.files import make_pdf
+from tests.kit.rooms import make_room, normalized
+from tests.kit.users import make_user
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ("member", "guest", "chair")
-
-
-def tiny_pdf() -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Ket luan")
-    return bytes(pdf.output())
 
 
 def _viewer(room, role):
@@ -63,7 +56,7 @@ class Checker:
             events = _events(self.room.meeting.pk, before["revision"], access)
             state = before["state"]
             for name, data in events:
-                state = reduce(state, name, data)
+                state = apply_event(state, name, data)
                 if name == "hidden":
                     self.hidden_for.add(role)
                 else:
@@ -91,7 +84,7 @@ def test_every_event_type_converges_for_every_role():
     step(lambda: actions.do_record_item_conclusion(room.items[0], actor=chair, text="Thống nhất thông qua."))
     step(lambda: actions.do_record_meeting_conclusion(m, actor=chair, text="Kết luận chung của cuộc họp."))
     step(lambda: actions.do_set_quorum(m, actor=chair, fraction=0.66))
-    step(lambda: actions.do_attach_conclusion_file(m, actor=chair, upload=ContentFile(tiny_pdf(), name="kl.pdf"),
+    step(lambda: actions.do_attach_conclusion_file(m, actor=chair, upload=ContentFile(make_pdf(), name="kl.pdf"),
                                                    title="Kết luận.pdf",
                                                    item=room.items[0]))
     # attendance
@@ -125,9 +118,9 @@ def test_every_event_type_converges_for_every_role():
     late = step(lambda: prep_actions.do_add_participant(m, actor=room.secretary, user=make_user("late")))
     step(lambda: prep_actions.do_remove_participant(late, actor=room.secretary))
     doc = step(lambda: document_actions.do_add_meeting_document(
-        m, actor=chair, upload=ContentFile(tiny_pdf(), name="to-trinh.pdf"), title="Tờ trình"))
+        m, actor=chair, upload=ContentFile(make_pdf(), name="to-trinh.pdf"), title="Tờ trình"))
     step(lambda: document_actions.do_add_meeting_document(
-        m, actor=chair, upload=ContentFile(tiny_pdf(), name="mat.pdf"), title="Tài liệu mật", confidential=True))
+        m, actor=chair, upload=ContentFile(make_pdf(), name="mat.pdf"), title="Tài liệu mật", confidential=True))
     step(lambda: document_actions.do_delete_document(doc, actor=chair))
     step(lambda: agenda_actions.do_remove_agenda_item(room.items[1], actor=chair))
     step(lambda: actions.do_end_meeting(m, actor=chair))
@@ -198,4 +191,4 @@ def test_snapshot_query_count_is_fixed(django_assert_num_queries):
 
 
 def test_pdf_helper_is_a_pdf():
-    assert tiny_pdf().startswith(b"%PDF-") and io.BytesIO(tiny_pdf()).getbuffer().nbytes > 100
+    assert make_pdf().startswith(b"%PDF-") and io.BytesIO(make_pdf()).getbuffer().nbytes > 100

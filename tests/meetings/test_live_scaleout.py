@@ -16,8 +16,9 @@ from django.db import connection
 from django.utils import timezone
 
 from ecabinet.models import ApiToken, hash_token
+from tests.kit.rooms import make_quiet_room
 from tests.meetings.room_server import AppServer, database_url_of
-from tests.meetings.roomkit import close_thread_connections, make_quiet_room  # noqa: F401 (fixture)
+from tests.meetings.roomkit import close_thread_connections  # noqa: F401 (fixture)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -16,14 +16,14 @@ from django.db import transaction
 
 from meetings.events import emit
 from meetings.live import outbox as outbox_module
+from tests.kit.rooms import make_quiet_room
+from tests.kit.users import session_cookie
 from tests.meetings.roomkit import (
     close_thread_connections,  # noqa: F401 (fixture)
     connect,
     expect,
-    make_quiet_room,
     next_frame,
     room_object,
-    session_cookie,
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_thread_connections")]

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from ecabinet.models import AuditEvent
 from meetings.models import PersonalNote
-from tests.base import BaseTestCase
-from tests.meetings.docs_helpers import make_meeting, upload
+from tests.kit.cases import BaseTestCase
+from tests.kit.files import pdf_upload
+from tests.kit.meetings import make_documents_meeting
 
 
 class NotesTests(BaseTestCase):
     def setUp(self) -> None:
-        self.meeting = make_meeting(self)
+        self.meeting = make_documents_meeting(self)
         response = self.client_for(self.owner).post(f"/api/v1/meetings/{self.meeting.pk}/documents",
-                                                    {"file": upload()})
+                                                    {"file": pdf_upload()})
         self.doc_id = response.json()["id"]
 
     def add(self, user, **data):

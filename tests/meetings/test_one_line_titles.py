@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from ecabinet.models import AuditEvent, Notification
 from meetings.models import AgendaItem, Document, Meeting, OpinionRound
-from tests.meetings.docs_helpers import upload
-from tests.meetings.prep_helpers import PrepTestCase
+from tests.kit.cases import PrepTestCase
+from tests.kit.files import pdf_upload
 
 BAD_TITLES = ["Họp giao ban\nBcc: ai@evil.example", "Họp\r\nX-Spam: 1", "Họp\tgiao ban", "Họp\x00", "Họp\u2028mới"]
 VIETNAMESE = "Tiêu đề phải nằm trên một dòng"
@@ -83,16 +83,16 @@ class OneLineTitleTests(PrepTestCase):
         before = self.counts()
         client = self.client_for(self.owner)
         response = client.post(f"/api/v1/meetings/{self.meeting.pk}/documents",
-                               {"file": upload(), "title": "Tờ trình\nsố 5"})
+                               {"file": pdf_upload(), "title": "Tờ trình\nsố 5"})
         self.assert_error(response, 400, "invalid")
         response = client.post("/api/v1/opinions", {
-            "file": upload(name="du-thao.pdf"), "title": "Dự thảo\nX-Priority: 1", "question": "Đồng ý?",
+            "file": pdf_upload(name="du-thao.pdf"), "title": "Dự thảo\nX-Priority: 1", "question": "Đồng ý?",
             "meeting": self.meeting.pk, "deadline": when(days=3), "asked": "member"})
         self.assert_error(response, 400, "invalid")
         self.assertEqual(self.counts(), before)
         # a file name with a line break (nobody typed it as a title) becomes a one-line title
         response = client.post(f"/api/v1/meetings/{self.meeting.pk}/documents",
-                               {"file": upload(name="to\ntrinh.pdf")})
+                               {"file": pdf_upload(name="to\ntrinh.pdf")})
         self.assertEqual(response.status_code, 201, response.content)
         self.assertNotIn("\n", Document.objects.get(pk=response.json()["id"]).title)
 
@@ -113,7 +113,7 @@ class RoomAndSigningTitleTests(PrepTestCase):
         self.assertEqual(item.title, "Báo cáo tình hình kinh tế - xã hội")
         documents = Document.objects.count()
         response = self.client_for(self.member).post("/api/v1/signing/documents", {
-            "file": upload(), "title": "Công văn\nsố 12"})
+            "file": pdf_upload(), "title": "Công văn\nsố 12"})
         self.assert_error(response, 400, "invalid")
         self.assertEqual(Document.objects.count(), documents)
 

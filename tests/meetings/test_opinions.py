@@ -8,25 +8,26 @@ import shutil
 import subprocess
 from datetime import timedelta
 
-from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
 from ecabinet.models import AuditEvent
 from meetings.models import Document, OpinionAnswer, OpinionRound
-from tests.base import BaseTestCase, make_user
-from tests.meetings.docs_helpers import encrypted_pdf, make_meeting, media_files, upload
+from tests.kit.cases import BaseTestCase
+from tests.kit.files import encrypted_pdf, media_files, pdf_upload
+from tests.kit.meetings import make_documents_meeting
+from tests.kit.users import make_user
 
 
 class OpinionTests(BaseTestCase):
     def setUp(self) -> None:
-        self.meeting = make_meeting(self)
+        self.meeting = make_documents_meeting(self)
         self.unit_admin = make_user("unitadmin", unit=self.department, full_name="Hoàng Quản Lý",
                                     is_unit_admin=True)
 
     def create(self, user, *, data=None, **fields):
-        body = {"file": upload(data, name="du-thao.pdf"), "title": "Dự thảo Quyết định phê duyệt",
+        body = {"file": pdf_upload(data, name="du-thao.pdf"), "title": "Dự thảo Quyết định phê duyệt",
                 "question": "Đồng chí có đồng ý với dự thảo không?",
                 "deadline": (timezone.now() + timedelta(days=3)).isoformat(), "asked": "member,colleague",
                 **fields}
@@ -64,7 +65,7 @@ class OpinionTests(BaseTestCase):
         self.assert_error(self.create(self.owner, meeting=self.meeting.pk, data=b"PK\x03\x04xx"), 415)
         self.assertFalse(OpinionRound.objects.exists())
         self.assertFalse(Document.objects.exists())
-        self.assertEqual(media_files(settings), [])
+        self.assertEqual(media_files(), [])
 
     def test_answers_tally_changes_and_privacy(self):
         rnd = self.make_round()
@@ -105,11 +106,11 @@ class OpinionTests(BaseTestCase):
         rid = self.make_round()["id"]
         client = self.client_for(self.member)
         bad = client.post(f"/api/v1/opinions/{rid}/answer", {"choice": "other", "comment": "Xem tệp",
-                                                            "file": upload(b"hello", name="y-kien.pdf")})
+                                                            "file": pdf_upload(b"hello", name="y-kien.pdf")})
         self.assert_error(bad, 415)
         self.assertFalse(OpinionAnswer.objects.exists())
         good = client.post(f"/api/v1/opinions/{rid}/answer", {"choice": "other", "comment": "Xem tệp",
-                                                             "file": upload(name="y-kien.pdf")})
+                                                             "file": pdf_upload(name="y-kien.pdf")})
         self.assertEqual(good.status_code, 200, good.content)
         attachment = good.json()["attachment"]
         self.assertEqual(self.client_for(self.owner).get(f"/api/v1/documents/{attachment}/file").status_code, 200)
@@ -191,6 +192,6 @@ class OpinionTests(BaseTestCase):
         self.assertEqual(self.client_for(self.owner).get("/opinions/new/").status_code, 200)
         bad = self.client_for(self.owner).post("/opinions/new/", {"title": "x", "question": "y", "asked": "member",
                                                                   "deadline": "2020-01-01T10:00", "meeting": self.meeting.pk,
-                                                                  "file": upload()})
+                                                                  "file": pdf_upload()})
         self.assertEqual(bad.status_code, 400)
         self.assertContains(bad, 'class="error"', status_code=400)

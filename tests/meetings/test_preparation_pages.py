@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from meetings.models import Meeting, MeetingEvent, Participant
-from tests.meetings.prep_helpers import PrepTestCase
+from tests.kit.cases import PrepTestCase
 
 
 def local(dt) -> str:

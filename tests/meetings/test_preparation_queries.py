@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ecabinet.models import User
 from meetings.models import AgendaItem, Document, DocumentVersion, Participant
-from tests.meetings.prep_helpers import PrepTestCase
+from tests.kit.cases import PrepTestCase
 
 # Pinned: if a change adds a query per row, these fail on the big meeting.
 PAGE_QUERIES_RUNNER = 16  # + the rights: 2 permission reads, the unit and its subtree (access.py)

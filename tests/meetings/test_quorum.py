@@ -11,8 +11,8 @@ from meetings.actions import room as actions
 from meetings.actions import room_polls as polls
 from meetings.live.snapshot import build_snapshot
 from meetings.models import MeetingEvent, Participant
-from tests.base import make_user
-from tests.meetings.roomkit import make_room
+from tests.kit.rooms import make_room
+from tests.kit.users import make_user
 
 pytestmark = pytest.mark.django_db
 

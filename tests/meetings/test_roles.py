@@ -19,9 +19,9 @@ from meetings.actions.documents import do_add_meeting_document
 from meetings.actions.opinions import do_create_round
 from meetings.live.snapshot import build_snapshot
 from meetings.models import AgendaItem, Meeting, Participant, SpeakerRequest
-from tests.base import make_user
-from tests.meetings.docs_helpers import pdf_bytes, upload
-from tests.meetings.prep_helpers import PrepTestCase
+from tests.kit.cases import PrepTestCase
+from tests.kit.files import make_pdf, pdf_upload
+from tests.kit.users import make_user
 
 
 def when(days: int = 5, hours: int = 0) -> str:
@@ -131,7 +131,7 @@ class OpinionRoundOfferTests(PrepTestCase):
     def send(self, user):
         client = self.client_for(user)
         return client.post("/api/v1/opinions", {
-            "file": upload(pdf_bytes(1), name="du-thao.pdf"), "title": "Dự thảo Quyết định",
+            "file": pdf_upload(make_pdf(1), name="du-thao.pdf"), "title": "Dự thảo Quyết định",
             "question": "Đồng chí có đồng ý không?", "deadline": when(days=3), "asked": "member2",
             "meeting": self.meeting.pk})
 
@@ -223,12 +223,12 @@ class AdvertisedPermissionsMatchTheActions(PrepTestCase):
             "check_in_others": lambda: room_actions.do_secretary_check_in(part(self.member), actor=user),
             "new_opinion_round": lambda: do_create_round(
                 actor=user, title="Dự thảo", question="Ý kiến?", deadline=timezone.now() + timedelta(days=2),
-                usernames=["member2"], upload=upload(pdf_bytes(1)), meeting=meeting),
+                usernames=["member2"], upload=pdf_upload(make_pdf(1)), meeting=meeting),
             "check_in": lambda: room_actions.do_check_in(self.meeting, actor=user),
             "speak": lambda: room_actions.do_request_floor(self.meeting, actor=user, kind="question"),
             "answer": lambda: prep.do_answer_invitation(meeting, actor=user, response="attend"),
             "vote": vote,
-            "upload": lambda: do_add_meeting_document(meeting, actor=user, upload=upload(pdf_bytes(1)),
+            "upload": lambda: do_add_meeting_document(meeting, actor=user, upload=pdf_upload(make_pdf(1)),
                                                       agenda_item=self.item),
             "export_attendance": lambda: self.export(user),
             "copy": lambda: prep.do_copy_meeting(meeting, actor=user, starts_at=timezone.now() + timedelta(days=9),

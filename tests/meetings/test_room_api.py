@@ -14,9 +14,9 @@ from meetings.models import (
     PollVoter,
     SpeakerRequest,
 )
-from tests.base import BaseTestCase
-from tests.meetings.roomkit import make_room
-from tests.meetings.test_live_invariant import tiny_pdf
+from tests.kit.cases import BaseTestCase
+from tests.kit.files import make_pdf
+from tests.kit.rooms import make_room
 
 
 class RoomApiTests(BaseTestCase):
@@ -76,7 +76,7 @@ class RoomApiTests(BaseTestCase):
         self.assertEqual(self.api("post", f"{self.url}/conclusion", {"text": "Kết luận"}, user=self.room.chair).status_code, 200)
         client = self.client_for(self.room.chair)
         ok = client.post(f"{self.url}/conclusion/attachments",
-                         {"file": SimpleUploadedFile("kl.pdf", tiny_pdf(), "application/pdf"), "item": order[1]})
+                         {"file": SimpleUploadedFile("kl.pdf", make_pdf(), "application/pdf"), "item": order[1]})
         self.assertEqual(ok.status_code, 200, ok.content)
         bad = client.post(f"{self.url}/conclusion/attachments",
                           {"file": SimpleUploadedFile("kl.pdf", b"not a pdf", "application/pdf")})
@@ -191,7 +191,7 @@ class RoomApiTests(BaseTestCase):
         principal = self.room.member_parts[0]
         principal.response = Participant.Response.DELEGATE
         principal.save()
-        from tests.base import make_user
+        from tests.kit.users import make_user
 
         deputy = make_user("deputy")
         # ORM on purpose: a delegate joining a meeting already in progress (no action does that).

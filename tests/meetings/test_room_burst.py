@@ -12,7 +12,7 @@ from ecabinet.errors import ConflictError
 from ecabinet.models import User
 from meetings.actions import room_polls as polls
 from meetings.models import Attendance, MeetingEvent, Participant, PollOption, PollVoter
-from tests.meetings.roomkit import make_room
+from tests.kit.rooms import make_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,9 @@ from pypdf import PdfReader
 
 from meetings.actions.room import do_issue_checkin_code
 from meetings.models import Attendance, Participant
-from tests.base import BaseTestCase, make_user
-from tests.meetings.roomkit import make_room
+from tests.kit.cases import BaseTestCase
+from tests.kit.rooms import make_room
+from tests.kit.users import make_user
 
 
 class RoomPageTests(BaseTestCase):

@@ -22,10 +22,10 @@ from meetings.event_types import EVENTS
 from meetings.events import may_see
 from meetings.live.snapshot import build_snapshot
 from meetings.models import Document, Meeting, MeetingEvent, Participant, Poll, SpeakerRequest
-from tests.base import make_user
 from tests.conftest import require_tool
-from tests.meetings.roomkit import make_room, normalized
-from tests.meetings.test_live_invariant import tiny_pdf
+from tests.kit.files import make_pdf
+from tests.kit.rooms import make_room, normalized
+from tests.kit.users import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +101,7 @@ def run_the_room(rec: Recorder) -> None:
     # documents: a public one, a confidential one (hidden from members and guests), one deleted
     for title, confidential in (("Tờ trình", False), ("Tài liệu mật", True), ("Bản nháp", False)):
         rec.api(secretary, "multipart", f"{base}/documents", {
-            "file": SimpleUploadedFile(f"{title}.pdf", tiny_pdf(), content_type="application/pdf"),
+            "file": SimpleUploadedFile(f"{title}.pdf", make_pdf(), content_type="application/pdf"),
             "title": title, "agenda_item": str(items[0]), **({"confidential": "true"} if confidential else {})})
     rec.api(secretary, "delete", f"/documents/{Document.objects.get(title='Bản nháp').pk}")
 
@@ -116,7 +116,7 @@ def run_the_room(rec: Recorder) -> None:
     rec.api(chair, "post", f"{base}/conclusion", {"text": "Kết luận chung của cuộc họp."})
     rec.api(chair, "post", f"{base}/quorum", {"fraction": 0.66})
     rec.api(chair, "multipart", f"{base}/conclusion/attachments", {
-        "file": SimpleUploadedFile("kl.pdf", tiny_pdf(), content_type="application/pdf"), "title": "Kết luận.pdf",
+        "file": SimpleUploadedFile("kl.pdf", make_pdf(), content_type="application/pdf"), "title": "Kết luận.pdf",
         "item": str(items[0])})
     # attendance
     rec.api(member, "post", f"{base}/checkin", {"remote": False})

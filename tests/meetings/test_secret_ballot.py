@@ -14,7 +14,7 @@ from ecabinet.models import AuditEvent, User
 from meetings.actions import room as actions
 from meetings.actions import room_polls as polls
 from meetings.models import MeetingEvent, Participant, Poll, PollOption, PollVoter
-from tests.meetings.roomkit import make_room
+from tests.kit.rooms import make_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,41 +1,20 @@
-"""Shared fixtures for the PDF signing core: a test CA, a user certificate, sample PDFs."""
+"""Shared fixtures for the PDF signing core: a test CA, a user certificate, a sample PDF."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
-from fpdf import FPDF
 
 from signing.pdf import pades, pki
-from signing.pdf.stamp import StampInfo, roboto_path
+from signing.pdf.stamp import StampInfo
+from tests.kit.files import make_pdf
 
 
 @pytest.fixture(autouse=True)
 def _isolated_media():
     # the pure signing tests touch no media (overrides the project-wide fixture)
     yield
-
-
-def make_pdf(pages: int = 1, *, filler_kb: int = 0) -> bytes:
-    pdf = FPDF()
-    pdf.add_font("Roboto", fname=roboto_path())
-    pdf.set_font("Roboto", size=12)
-    for i in range(pages):
-        pdf.add_page()
-        pdf.cell(text=f"Biên bản họp — trang {i + 1}")
-    if filler_kb:
-        # incompressible-looking text so the file really has the requested size
-        import random
-
-        rnd = random.Random(1)
-        pdf.set_font("Roboto", size=6)
-        chunk = " ".join(f"{rnd.getrandbits(64):016x}" for _ in range(40))
-        written = 0
-        while written < filler_kb * 1024:
-            pdf.multi_cell(w=0, text=chunk)
-            written += len(chunk) // 3  # deflate ratio of hex text
-    return bytes(pdf.output())
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from signing.actions import do_add_trust_root
 from signing.pdf import pki
 from signing.trust import installation_ca
-from tests.signing.flow import SigningTestCase, make_pdf
+from tests.kit.cases import SigningTestCase
+from tests.kit.files import make_pdf
 
 
 class TrustRootApiTests(SigningTestCase):

@@ -16,10 +16,10 @@ from signing.actions.certificates import issue_certificate_for
 from signing.models import Minutes, SigningRequest
 from signing.pdf import pki
 from signing.trust import ensure_installation_ca
-from tests.base import make_user
 from tests.kit.browser import login_page as login
-from tests.signing.flow import PIN
-from tests.signing.minutes_kit import ITEM1_CONCLUSION, run_meeting
+from tests.kit.cases import PIN
+from tests.kit.meetings import ITEM1_CONCLUSION, run_meeting
+from tests.kit.users import make_user
 
 EXTRA = "Ý kiến bổ sung của thư ký: số liệu đã được đối chiếu với Sở Tài chính."
 

@@ -8,9 +8,10 @@ from unittest import mock
 import pytest
 
 from signing.pdf import pki
-from tests.base import PASSWORD, make_user
+from tests.kit.cases import PIN
 from tests.kit.factories import ask_to_sign, give_certificate, upload_own_document
-from tests.signing.flow import PIN, make_pdf
+from tests.kit.files import make_pdf
+from tests.kit.users import PASSWORD, make_user
 
 
 @pytest.fixture

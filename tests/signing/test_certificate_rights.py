@@ -11,7 +11,8 @@ from signing.actions.certificates import (
     do_revoke_certificate,
     issue_certificate_for,
 )
-from tests.base import BaseTestCase, make_user
+from tests.kit.cases import BaseTestCase
+from tests.kit.users import make_user
 
 
 def group_with(name: str, *rights: str) -> Group:

@@ -28,9 +28,10 @@ from signing.models import SignatureRecord, SigningRequest
 from signing.pdf import pki
 from signing.pdf.verify import verify_pdf_bytes
 from signing.trust import ensure_installation_ca, installation_trust_roots
-from tests.base import make_user
 from tests.kit import factories
-from tests.signing.flow import PIN, make_pdf
+from tests.kit.cases import PIN
+from tests.kit.files import make_pdf
+from tests.kit.users import make_user
 
 # long enough that the other signer is surely waiting for the document lock meanwhile
 HOLD_LOCK_S = 0.4
@@ -58,7 +59,7 @@ def world(settings, tmp_path, monkeypatch):
     # ORM on purpose: no action uploads to an ended meeting.
     document = Document.objects.create(meeting=meeting, title="Kết luận cuộc họp", uploaded_by=secretary,
                                        status=Document.Status.RELEASED)
-    store_version(document, make_pdf(), actor=secretary, note="upload", original_name="ket-luan.pdf")
+    store_version(document, make_pdf(2), actor=secretary, note="upload", original_name="ket-luan.pdf")
     do_create_request(document, actor=secretary, signers=[u.username for u in signers],
                       sequential=False)
     return document, signers

@@ -11,8 +11,9 @@ from pyhanko.sign import fields, signers
 
 from signing.pdf.backends import RemoteSignerError
 from signing.pdf.backends.csc import csc_signer
+from tests.kit.files import make_pdf
 from tests.signing.servers.csc import Credential, CSCServer, CSCService
-from tests.signing.servers.testpki import Issued, issue, make_ca, make_pdf, sign_bytes, validate
+from tests.signing.servers.testpki import Issued, issue, make_ca, sign_bytes, validate
 
 PIN = "2468"
 

@@ -15,8 +15,8 @@ from ecabinet.models import AuditEvent
 from signing.actions import current_certificate, do_save_signing_service
 from signing.backends import reset_service_calls
 from signing.models import SigningCertificate, SigningService
-from tests.base import PASSWORD
-from tests.signing.flow import SigningTestCase
+from tests.kit.cases import SigningTestCase
+from tests.kit.users import PASSWORD
 from tests.signing.servers.csc import Credential, CSCServer, CSCService
 from tests.signing.servers.redirect import RedirectingServer, SilentServer
 from tests.signing.servers.testpki import issue, make_ca

@@ -18,8 +18,9 @@ from meetings.models import Document, DocumentVersion
 from signing.pdf.verify import verify_pdf_bytes
 from signing.trust import installation_trust_roots
 from tests.conftest import require_tool
-from tests.signing.flow import SigningTestCase, make_pdf
-from tests.signing.minutes_kit import run_meeting
+from tests.kit.cases import SigningTestCase
+from tests.kit.files import make_pdf
+from tests.kit.meetings import run_meeting
 
 NOTICE = "bản gốc đã ký số được hệ thống xác minh"
 

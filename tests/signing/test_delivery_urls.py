@@ -29,8 +29,9 @@ from meetings.models import OpinionAnswer, Participant
 from signing.actions.documents import do_sign_document
 from signing.actions.minutes import do_freeze_minutes, do_generate_minutes
 from signing.actions.opinions import do_sign_answer
-from tests.signing.flow import PIN, SigningTestCase, make_pdf
-from tests.signing.minutes_kit import run_meeting
+from tests.kit.cases import PIN, SigningTestCase
+from tests.kit.files import make_pdf
+from tests.kit.meetings import run_meeting
 
 # Django's admin serves no file: a FileField links to MEDIA_URL, and no URL pattern serves media
 # (one that did would be an unknown pattern here).

@@ -21,8 +21,8 @@ from signing.actions import current_certificate, do_add_trust_root
 from signing.models import SignatureRecord, SigningCertificate
 from signing.pdf import pki
 from signing.trust import installation_ca
-from tests.base import PASSWORD
-from tests.signing.flow import PIN, SigningTestCase
+from tests.kit.cases import PIN, SigningTestCase
+from tests.kit.users import PASSWORD
 
 NEW_PIN = "pin-mới-an-toàn-1"
 

@@ -13,13 +13,8 @@ from meetings.models import Document, Meeting, Participant
 from signing.models import Minutes, SigningRequest
 from signing.pdf.verify import verify_pdf_bytes
 from signing.trust import installation_trust_roots
-from tests.signing.flow import SigningTestCase
-from tests.signing.minutes_kit import (
-    ITEM1_CONCLUSION,
-    ITEM2_CONCLUSION,
-    MEETING_CONCLUSION,
-    run_meeting,
-)
+from tests.kit.cases import SigningTestCase
+from tests.kit.meetings import ITEM1_CONCLUSION, ITEM2_CONCLUSION, MEETING_CONCLUSION, run_meeting
 
 
 def pdf_text(data: bytes) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ecabinet.models import AuditEvent
 from meetings.models import Document
 from signing.models import Minutes, SigningRequest
-from tests.signing.minutes_kit import run_meeting
+from tests.kit.meetings import run_meeting
 from tests.signing.test_minutes import MinutesTestCase, url
 
 

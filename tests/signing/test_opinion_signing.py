@@ -16,14 +16,14 @@ from signing.actions import current_certificate
 from signing.models import SignatureRecord
 from signing.pdf.verify import verify_pdf_bytes
 from signing.trust import installation_trust_roots
-from tests.meetings.docs_helpers import upload
-from tests.signing.flow import PIN, SigningTestCase, make_pdf
+from tests.kit.cases import PIN, SigningTestCase
+from tests.kit.files import make_pdf, pdf_upload
 
 
 class OpinionSigningTests(SigningTestCase):
     def setUp(self) -> None:
         response = self.client_for(self.secretary).post("/api/v1/opinions", {
-            "file": upload(make_pdf(1, "Dự thảo Quyết định"), name="du-thao.pdf"),
+            "file": pdf_upload(make_pdf(1, "Dự thảo Quyết định"), name="du-thao.pdf"),
             "title": "Dự thảo Quyết định phê duyệt quy hoạch",
             "question": "Đồng chí có đồng ý với dự thảo Quyết định không?",
             "deadline": (timezone.now() + timedelta(days=3)).isoformat(),

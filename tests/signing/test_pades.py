@@ -20,8 +20,7 @@ from signing.pdf import errors, pades, pki
 from signing.pdf.stamp import StampInfo
 from signing.pdf.verify import verify_pdf_bytes
 from tests.conftest import require_tool
-
-from .conftest import make_pdf
+from tests.kit.files import make_pdf
 
 
 def _verify(data, ca):

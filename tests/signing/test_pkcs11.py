@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from tests.kit.files import make_pdf
 from tests.signing.servers.softhsm import MULTI, PIN, SINGLE, Hsm
-from tests.signing.servers.testpki import Issued, make_pdf, sign_bytes, validate
+from tests.signing.servers.testpki import Issued, sign_bytes, validate
 
 pkcs11 = pytest.importorskip("pkcs11")
 

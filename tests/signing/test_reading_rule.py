@@ -7,8 +7,8 @@ from django.core.files.base import ContentFile
 
 from signing.actions.documents import do_upload_for_signing
 from signing.actions.requests import do_create_request
-from tests.base import BaseTestCase
-from tests.signing.flow import make_pdf
+from tests.kit.cases import BaseTestCase
+from tests.kit.files import make_pdf
 
 DOORS = (
     "/api/v1/documents/{id}/file",

@@ -16,7 +16,8 @@ from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing.pdf.timestamps import TimestampRefused, TimestampRequestError, http_timestamper
-from tests.signing.servers.testpki import issue, make_ca, make_pdf, sign_bytes, validate
+from tests.kit.files import make_pdf
+from tests.signing.servers.testpki import issue, make_ca, sign_bytes, validate
 from tests.signing.servers.tsa import (
     QUERY_TYPE,
     LenientTimeStampResp,

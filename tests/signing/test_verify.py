@@ -9,8 +9,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObjec
 
 from signing.pdf import pades
 from signing.pdf.verify import verify_pdf_bytes
-
-from .conftest import make_pdf
+from tests.kit.files import make_pdf
 
 KEYS = {"file", "status", "error", "signatures"}
 SIG_KEYS = {

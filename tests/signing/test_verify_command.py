@@ -15,8 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from django.core.management import call_command
 
 from signing.pdf import pades
-
-from .conftest import make_pdf
+from tests.kit.files import make_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_KEYS = ["file", "status", "error", "signatures"]

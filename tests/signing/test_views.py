@@ -6,8 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from meetings.models import Document
 from signing.models import SigningRequest
-from tests.base import PASSWORD
-from tests.signing.flow import PIN, SigningTestCase, make_pdf
+from tests.kit.cases import PIN, SigningTestCase
+from tests.kit.files import make_pdf
+from tests.kit.users import PASSWORD
 
 
 class PageAccessTests(SigningTestCase):

@@ -17,7 +17,7 @@ from meetings.models import MeetingEvent
 from signing.models import SignatureRecord, SigningRequest
 from signing.trust import installation_ca
 from tests.conftest import require_tool
-from tests.signing.flow import SigningTestCase, nss_dir_with
+from tests.kit.cases import SigningTestCase
 
 
 def verify_json(pdf: Path) -> dict:
@@ -28,6 +28,17 @@ def verify_json(pdf: Path) -> dict:
     except SystemExit:
         pass
     return json.loads(out.getvalue())
+
+
+def nss_dir_with(ca_pem: bytes, where: Path) -> Path:
+    nss = where / "nss"
+    nss.mkdir()
+    (where / "ca.pem").write_bytes(ca_pem)
+    subprocess.run(["certutil", "-N", "--empty-password", "-d", f"sql:{nss}"], check=True,
+                   capture_output=True)
+    subprocess.run(["certutil", "-A", "-n", "ca", "-t", "CT,C,C", "-i", str(where / "ca.pem"),
+                    "-d", f"sql:{nss}"], check=True, capture_output=True)
+    return nss
 
 
 class SequentialRequestTests(SigningTestCase):

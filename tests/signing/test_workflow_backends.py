@@ -19,9 +19,9 @@ from ecabinet.models import AuditEvent
 from signing.actions import current_certificate, do_add_trust_root, do_save_signing_service
 from signing.backends import reset_service_calls
 from signing.models import SignatureRecord, SigningCertificate, SigningService, TrustRoot
-from tests.base import PASSWORD
 from tests.conftest import require_tool
-from tests.signing.flow import SigningTestCase
+from tests.kit.cases import SigningTestCase
+from tests.kit.users import PASSWORD
 from tests.signing.servers.csc import Credential, CSCServer, CSCService
 from tests.signing.servers.softhsm import MULTI, SINGLE
 from tests.signing.servers.softhsm import PIN as TOKEN_PIN

@@ -16,8 +16,8 @@ from signing.actions import current_certificate, do_issue_certificate
 from signing.models import SignatureRecord, SigningCertificate
 from signing.pdf import pki
 from signing.trust import ca_private_key, installation_ca
-from tests.base import PASSWORD
-from tests.signing.flow import OTHER_PIN, PIN, SigningTestCase
+from tests.kit.cases import OTHER_PIN, PIN, SigningTestCase
+from tests.kit.users import PASSWORD
 
 
 class CapturingHandler(logging.Handler):

@@ -13,7 +13,7 @@ from signing.actions import do_add_trust_root
 from signing.models import SignatureRecord
 from signing.pdf.verify import verify_pdf_bytes
 from signing.trust import build_crl_der, installation_trust_roots
-from tests.signing.flow import SigningTestCase
+from tests.kit.cases import SigningTestCase
 from tests.signing.servers.testpki import issue, make_ca
 from tests.signing.servers.tsa import TimestampAuthority, TSAServer
 from tests.signing.test_workflow_backends import verify_with_roots

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ecabinet.models import Notification
 from signing.models import SigningRequest
-from tests.signing.flow import SigningTestCase
+from tests.kit.cases import SigningTestCase
 
 
 class RequestTests(SigningTestCase):

@@ -1,4 +1,4 @@
-"""Throw-away PKI and PDF helpers for the signing tests.
+"""Throw-away PKI helpers for the signing tests (the PDFs come from tests/kit/files.py).
 
 Everything is generated at test time with ``cryptography`` so no key material is ever
 committed. Kept independent of ``signing.pdf.pki`` on purpose: the backends are tested
@@ -17,7 +17,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from fpdf import FPDF
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -165,15 +164,6 @@ def issue(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
         )
     return Issued(key, builder.sign(ca.key, hashes.SHA256()))
-
-
-def make_pdf(text: str = "Nghị quyết phiên họp") -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=14)
-    # The core fonts are latin-1 only; the Vietnamese text itself is not what is tested.
-    pdf.cell(text=text.encode("ascii", "replace").decode())
-    return bytes(pdf.output())
 
 
 def sign_bytes(

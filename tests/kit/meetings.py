@@ -1,6 +1,9 @@
-"""A meeting run from invitation to end through the real actions, for the minutes tests.
+"""Whole meetings for the tests that need more than one action's worth of history.
 
-People (from tests/signing/flow.py, all with certificates): secretary (creator), chair, member
+make_documents_meeting: the documents tests' committee meeting (owner is its secretary).
+run_meeting: a meeting run from invitation to end through the real actions, for the minutes tests.
+
+run_meeting's people (SigningTestCase's, in tests/kit/cases.py, all with certificates): secretary (creator), chair, member
 and owner (members), guest; plus an absent member with a reason (absent1), one who delegated
 (absent2 -> deputy). The meeting: two agenda items, check-ins (one remote, one by the
 secretary), speakers with known durations, an open poll and a secret poll on item 1,
@@ -21,6 +24,29 @@ from tests.kit.users import make_user
 ITEM1_CONCLUSION = "Thống nhất thông qua dự thảo Quyết định phân bổ vốn đầu tư công năm 2027."
 ITEM2_CONCLUSION = "Giao Sở Y tế hoàn thiện đề án, trình lại trong tháng 12."
 MEETING_CONCLUSION = "Các sở, ngành khẩn trương triển khai các nội dung đã thống nhất tại cuộc họp."
+
+
+def make_documents_meeting(case, *, status: str = Meeting.Status.SCHEDULED) -> Meeting:
+    """owner = secretary (creator); member = member of Sở Tài chính; a chair; an item presented
+    by the member's unit and one by another unit; a reader-to-be; outsider is not invited."""
+    # ORM on purpose: a committee meeting whose creator-secretary organises only a department,
+    # with no event or audit row yet (tests assert a refused upload writes none); no action makes it.
+    meeting = Meeting.objects.create(
+        title="Họp thường kỳ tháng 3 — tuyệt mật", starts_at=timezone.now() + timedelta(days=2),
+        ends_at=timezone.now() + timedelta(days=2, hours=3), status=status, created_by=case.owner,
+        unit=case.committee,
+    )
+    Participant.objects.create(meeting=meeting, user=case.owner, role=Participant.Role.SECRETARY)
+    Participant.objects.create(meeting=meeting, user=case.member, role=Participant.Role.MEMBER)
+    case.chair = make_user("chair", unit=case.committee, full_name="Phạm Chủ Trì")
+    case.colleague = make_user("colleague", unit=case.other_unit, full_name="Đỗ Đồng Nghiệp")
+    Participant.objects.create(meeting=meeting, user=case.chair, role=Participant.Role.CHAIR)
+    Participant.objects.create(meeting=meeting, user=case.colleague, role=Participant.Role.MEMBER)
+    case.item_mine = AgendaItem.objects.create(meeting=meeting, position=1, title="Dự toán ngân sách",
+                                               presenting_unit=case.department)
+    case.item_other = AgendaItem.objects.create(meeting=meeting, position=2, title="Y tế cơ sở",
+                                                presenting_unit=case.other_unit)
+    return meeting
 
 
 def run_meeting(case, *, title: str = "Phiên họp UBND tỉnh thường kỳ tháng 11", end: bool = True) -> SimpleNamespace:
