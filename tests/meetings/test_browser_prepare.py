@@ -154,12 +154,9 @@ def own_connection():
 
 
 def open_meeting_page(browser, server, user, meeting, viewport):
-    from tests.kit.users import session_cookie
+    from tests.kit.browser import new_context
 
-    context = browser.new_context(viewport=viewport, locale="vi-VN")
-    context.add_cookies([{"name": "sessionid", "value": session_cookie(user), "url": server.url}])
-    page = context.new_page()
-    page.set_default_timeout(30000)
+    page = new_context(browser, server.url, user, viewport=viewport, locale="vi-VN").new_page()
     page.goto(f"{server.url}{meeting.get_absolute_url()}")
     page.wait_for_selector("#meeting[data-live=online]")
     return page

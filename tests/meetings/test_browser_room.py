@@ -6,7 +6,6 @@ import pytest
 
 from tests.kit.browser import new_context
 from tests.kit.rooms import make_room
-from tests.kit.users import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -138,10 +137,7 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, 
 
 
 def open_room_at(browser, server, user, meeting_id, viewport):
-    context = browser.new_context(viewport=viewport, locale="vi-VN")
-    context.add_cookies([{"name": "sessionid", "value": session_cookie(user), "url": server.url}])
-    page = context.new_page()
-    page.set_default_timeout(30000)
+    page = new_context(browser, server.url, user, viewport=viewport, locale="vi-VN").new_page()
     page.goto(f"{server.url}/meetings/{meeting_id}/room/")
     page.wait_for_selector("#conn[data-state=online]")
     return page
