@@ -25,7 +25,14 @@ from meetings.models import (
     OpinionAnswer,
 )
 from tests.kit.cases import BaseTestCase
-from tests.kit.files import deflate_bomb, encrypted_pdf, make_pdf, media_files, page_count_bomb
+from tests.kit.files import (
+    deflate_bomb,
+    encrypted_pdf,
+    make_pdf,
+    media_files,
+    page_count_bomb,
+    require_attack_samples,
+)
 from tests.kit.meetings import make_documents_meeting
 
 # name -> (bytes maker, status, code, a piece of the Vietnamese message)
@@ -200,15 +207,8 @@ def test_the_intake_lets_every_attack_sample_through_to_the_verifier(db):
     """The signed-PDF attack samples are odd but well-formed: the verifier, not the intake,
     must give them their verdict."""
     import io
-    import os
 
-    from tests.signing.test_attacks import SAMPLES
-
-    samples = sorted(SAMPLES.glob("*.pdf"))
-    if not samples:
-        if os.environ.get("CI"):
-            pytest.fail(f"attack samples missing: {SAMPLES}")
-        pytest.skip(f"attack samples not found at {SAMPLES}")
+    samples = sorted(require_attack_samples().glob("*.pdf"))
     for sample in samples:
         checked = intake_pdf(io.BytesIO(sample.read_bytes()), name=sample.name, purpose=Purpose.VERIFY)
         assert checked.pages >= 1 and not checked.encrypted, sample.name

@@ -10,6 +10,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from fpdf import FPDF
@@ -111,3 +112,15 @@ def media_files(root: str | os.PathLike[str] | None = None) -> list[str]:
     a refused upload must leave this list as it was."""
     folder = Path(root if root is not None else settings.MEDIA_ROOT)
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
+
+
+ATTACK_SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "pdf-attacks"
+
+
+def require_attack_samples() -> Path:
+    """The shared attack PDFs (../shared/pdf-attacks): a failure in CI, a skip elsewhere."""
+    if not any(ATTACK_SAMPLES.glob("*.pdf")):
+        if os.environ.get("CI"):
+            pytest.fail(f"attack samples missing: {ATTACK_SAMPLES}")
+        pytest.skip(f"attack samples not found at {ATTACK_SAMPLES}")
+    return ATTACK_SAMPLES

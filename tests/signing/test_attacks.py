@@ -11,7 +11,6 @@ Recorded verdicts for the stretch files (``cert_*_original``), with pyHanko 0.38
 from __future__ import annotations
 
 import json
-import os
 from io import BytesIO
 from pathlib import Path
 
@@ -19,8 +18,9 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from signing.pdf.verify import verify_pdf_bytes
+from tests.kit.files import ATTACK_SAMPLES, require_attack_samples
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "pdf-attacks"
+SAMPLES = ATTACK_SAMPLES
 STRETCH_VERDICTS = {
     "cert_02_NDA_cert_p2_sign_original.pdf": "modified",
     "cert_02_Test_cert_p2_sign_original.pdf": "modified",
@@ -35,10 +35,7 @@ def _manifest() -> dict:
 
 @pytest.fixture(autouse=True)
 def _samples_present():
-    if not SAMPLES.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"attack samples missing: {SAMPLES}")
-        pytest.skip(f"attack samples not found at {SAMPLES}")
+    require_attack_samples()
 
 
 def _own_certs(path: Path) -> list[bytes]:
