@@ -12,14 +12,17 @@ VAR_DIR ?= var
 # Two workers by default (tests/conftest.py keeps their databases, Redis prefixes and media apart).
 XDIST ?= -n 2
 FUZZ := tests/ecabinet/test_api_fuzz.py
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package-lock.json | sha256sum | cut -c1-16)
 
 .PHONY: install run dev test lint messages migrate bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r <($(BIN)/python scripts/requirements.py dev)
+	@# Third-party assets (the Times-metric font of the papers, later the front end's packages)
+	@# come from npm, pinned in package-lock.json; no install scripts run.
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 

@@ -27,6 +27,8 @@ class Unit(models.Model):
 
     name = models.CharField(_("name"), max_length=255)
     short_name = models.CharField(_("short name"), max_length=64, blank=True)
+    # Viết tắt tên cơ quan in document numbers ("12/BB-UBND", "05/TB-STC"): Decree 30, appendix III.
+    abbreviation = models.CharField(_("abbreviation in document numbers"), max_length=20, blank=True)
     code = models.SlugField(_("code"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
     parent = models.ForeignKey(
@@ -233,6 +235,56 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RegisterEntry(models.Model):
+    """One line of the document register (sổ đăng ký văn bản đi) of an issuing unit.
+
+    Numbers run per unit, kind and calendar year from 01 (Decree 30/2020/NĐ-CP, art. 15): the
+    database refuses a second entry with the same sequence, so a number is never given twice.
+    Entries are only added, by ``ecabinet.register.issue_number`` inside the issuing action.
+    """
+
+    class Kind(models.TextChoices):
+        # Abbreviations of the kinds of administrative documents, Decree 30, appendix III.
+        MINUTES = "BB", _("minutes")
+        NOTICE = "TB", _("notice")
+        INVITATION = "GM", _("invitation")
+
+    unit = models.ForeignKey(Unit, verbose_name=_("issuing unit"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    seq = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("number"), max_length=64)
+    title = models.CharField(_("summary"), max_length=500)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["unit", "kind", "-year", "-seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "kind", "year", "seq"], name="one_number_per_register_line"),
+        ]
+        verbose_name = _("register entry")
+        verbose_name_plural = _("document register")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ReminderSent(models.Model):
+    """A reminder that went out, by key: the unique key is what makes sending it twice impossible."""
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class AuditEvent(models.Model):
