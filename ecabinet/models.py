@@ -114,6 +114,7 @@ class User(AbstractUser):
             ("issue_certificates", "Issue and revoke signing certificates"),
             ("view_statistics", "See statistics"),
             ("manage_users", "Manage the people of one's unit (unit administrator)"),
+            ("issue_documents", "Issue the unit's papers under its number and seal (office clerk)"),
         ]
 
     # `is_unit_admin` used to be a column; it is now membership of the unit administrator role.

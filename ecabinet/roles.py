@@ -19,13 +19,13 @@ GUEST = "guest"
 
 # The rights declared on ecabinet.User.Meta.permissions.
 RIGHTS = ("create_meeting", "run_meeting", "manage_catalogs", "issue_certificates", "view_statistics",
-          "manage_users")
+          "manage_users", "issue_documents")
 
 # code -> (group name, default rights)
 ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
     SYSTEM_ADMIN: ("Quản trị hệ thống", RIGHTS),
     UNIT_ADMIN: ("Quản trị đơn vị", ("manage_users", "manage_catalogs", "issue_certificates", "view_statistics",
-                                     "run_meeting")),
+                                     "run_meeting", "issue_documents")),
     ORGANISER: ("Chuyên viên tổ chức họp / Thư ký", ("create_meeting", "run_meeting", "view_statistics")),
     LEADER: ("Lãnh đạo", ("view_statistics",)),
     MEMBER: ("Thành viên", ()),
