@@ -65,9 +65,10 @@ def _inline(line: str) -> str:
 
 
 def _header(pdf: FPDF, head: MinutesHeader) -> None:
-    number = nfc(head.number.strip()) or "     "
+    # The whole number from the register ("12/BB-UBND"), printed once as it is.
+    number = nfc(head.number.strip()) or "…/BB-…"
     national_header(pdf, authority=head.authority, unit=head.unit, date=head.date,
-                    place=head.place.strip() or "…", number=f"Số: {number}/BB-UBND")
+                    place=head.place.strip() or "…", number=f"Số: {number}")
     pdf.ln(2)
     pdf.set_font("Roboto", "B", 15)
     pdf.multi_cell(0, 7.5, "BIÊN BẢN", align="C", new_x="LMARGIN", new_y="NEXT")
