@@ -306,7 +306,7 @@ def _speeches(turns: list[SpeakerRequest]) -> list[str]:
         what = "đặt câu hỏi" if turn.kind == SpeakerRequest.Kind.QUESTION else "phát biểu"
         seconds = ((turn.ended_at or turn.started_at) - turn.started_at).total_seconds()
         said = paragraphs(turn.summary)
-        summary = "<br>".join(said) if said else "<em>(chưa ghi tóm tắt nội dung)</em>"
+        summary = "<br>\n".join(said) if said else "<em>(chưa ghi tóm tắt nội dung)</em>"
         lines.append(f"<li><strong>{person(turn.participant.user)}</strong> {what} lúc {clock(turn.started_at)} "
                      f"({duration(seconds)}): {summary}</li>")
     return ["<ul>", *lines, "</ul>"] if lines else []
