@@ -99,9 +99,9 @@ def name_of(user: User) -> str:
 def person(user: User, *, with_position: bool = True) -> str:
     """"Name, position, unit", escaped."""
     parts = [user.full_name or user.username]
-    if with_position and user.position_id:
+    if with_position and user.position is not None:
         parts.append(user.position.name)
-    if with_position and user.unit_id:
+    if with_position and user.unit is not None:
         parts.append(user.unit.name)
     return escape(", ".join(p for p in parts if p.strip()))
 
@@ -181,7 +181,7 @@ def _present_line(p: Participant, seen: Presence) -> str:
     if p.delegate_for is not None:
         principal = p.delegate_for.user
         who = escape(principal.full_name or principal.username)
-        if principal.position_id:
+        if principal.position is not None:
             who += ", " + escape(principal.position.name)
         notes.append(f"dự thay {who}")
     if seen.remote(p):
