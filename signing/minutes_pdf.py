@@ -37,7 +37,7 @@ class MinutesHeader:
     chair: str
 
 
-_HTML = re.compile(r"^\s*<(p|h[1-6]|ul|ol|table|blockquote)[\s>]", re.IGNORECASE)
+_HTML = re.compile(r"^\s*<[a-zA-Z!/]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 

@@ -233,3 +233,73 @@ class MinutesSignatureFieldsTests(MinutesTestCase):
                                  capture_output=True, text=True).stdout
         self.assertEqual(out.count("Signature is Valid."), 2, out)
         self.assertEqual(out.count("Certificate is Trusted."), 2, out)
+
+
+def test_the_data_migration_turns_old_minutes_into_html(db) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from signing.minutes_pdf import text_to_html as current
+    from signing.models import Minutes
+    from tests.kit.factories import make_meeting
+    from tests.kit.users import make_user
+
+    migration = importlib.import_module("signing.migrations.0005_minutes_html")
+    old = "## I. Thành phần\nChủ trì: **Nguyễn Văn A** <x>\n- một\n- hai\n\nĐoạn ** lẻ"
+    assert migration.text_to_html(old) == current(old)
+    from ecabinet.models import Unit
+    from ecabinet.roles import ORGANISER
+
+    unit = Unit.objects.create(name="Ủy ban nhân dân xã Cũ", code="ubnd-cu", kind="committee")
+    user = make_user("migrator", unit=unit, roles=(ORGANISER,))
+    meeting = make_meeting(by=user, title="Họp cũ")
+    row = Minutes.objects.create(meeting=meeting, text=old, created_by=user, updated_by=user)
+    html_row_text = "<p>Đã là <strong>HTML</strong></p>"
+    migration.forwards(apps, None)
+    row.refresh_from_db()
+    assert row.text == ("<h2>I. Thành phần</h2><p>Chủ trì: <strong>Nguyễn Văn A</strong> &lt;x&gt;</p>"
+                        "<ul><li><p>một</p></li><li><p>hai</p></li></ul><p>Đoạn ** lẻ</p>")
+    assert migration.text_to_html(html_row_text) == html_row_text
+
+
+class MinutesHtmlSaveTests(MinutesTestCase):
+    def test_saved_html_is_sanitized_and_empty_or_long_refused(self) -> None:
+        rec = run_meeting(self)
+        self.generate(rec.meeting)
+        saved = self.api("put", url(rec.meeting), {
+            "text": '<h2 style="color:red">Kết luận</h2><p onclick="x()">Xin <strong>chào</strong> <em>đồng chí</em>'
+                    '<img src=x onerror=alert(1)><a href="javascript:x">liên kết</a></p><script>alert(1)</script>',
+            "version": 1}, user=self.secretary)
+        self.assertEqual(saved.status_code, 200, saved.content[:500])
+        text = saved.json()["text"]
+        self.assertEqual(text, "<h2>Kết luận</h2><p>Xin <strong>chào</strong> <em>đồng chí</em>liên kết</p>")
+        for bad, code in (("<p></p><p> </p>", "empty"), ("<script>alert(1)</script>", "empty"),
+                          ("<p>" + "dài " * 60_000 + "</p>", "too_long")):
+            self.assert_error(self.api("put", url(rec.meeting), {"text": bad, "version": 2}, user=self.secretary),
+                              400, code)
+        # those who do not run the meeting: refused, nothing written
+        self.assert_error(self.api("put", url(rec.meeting), {"text": "<p>x</p>", "version": 2}, user=self.member), 403)
+        self.assert_error(self.api("put", url(rec.meeting), {"text": "<p>x</p>", "version": 2}, user=self.outsider),
+                          404)
+        self.assertEqual(self.api("get", url(rec.meeting), user=self.secretary).json()["text"], text)
+
+    def test_page_shows_the_editor_and_the_paper_preview(self) -> None:
+        rec = run_meeting(self)
+        self.generate(rec.meeting)
+        page = f"/meetings/{rec.meeting.pk}/minutes/"
+        response = self.client_for(self.secretary).get(page)
+        self.assertContains(response, "data-minutes-editor")
+        self.assertContains(response, "signing/minutes_editor.js")
+        self.assertContains(response, 'class="paper"')
+        self.assertContains(response, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+        self.assertNotContains(response, "mono")
+        self.assertEqual(self.client_for(self.outsider).get(page).status_code, 404)
+        anonymous = self.client.get(page)
+        self.assertEqual(anonymous.status_code, 302)
+        from django.contrib.staticfiles import finders
+
+        for path in ("ecabinet/paper.css", "fonts/tinos/400Regular/Tinos_400Regular.ttf",
+                     "fonts/tinos/700Bold_Italic/Tinos_700Bold_Italic.ttf",
+                     "django_prose_editor/editor.js", "signing/minutes_editor.js"):
+            self.assertTrue(finders.find(path), path)  # served by WhiteNoise from the finders
