@@ -17,13 +17,13 @@ from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
+from ecabinet.richtext import plain_text, sanitize
 from meetings.access import visibility
 from meetings.actions.documents import FileGuard, announce, write_version
 from meetings.models import Document, Meeting
 from signing.access import lock_minutes_meeting
 from signing.actions.requests import create_request
 from signing.minutes import build_minutes_text, place_name, signatories
-from ecabinet.richtext import plain_text, sanitize
 from signing.minutes_pdf import MinutesHeader, render_minutes_html, render_minutes_pdf, text_to_html
 from signing.models import Minutes, SigningRequest
 
