@@ -96,8 +96,10 @@ def test_header_title_body_and_closing_in_decree_30_order() -> None:
 
 def test_margins_sizes_and_page_numbers_from_page_two() -> None:
     require_tool("pdftotext", "poppler-utils")
-    body = "".join(f"<p>Đoạn văn thứ {i} của biên bản, đủ dài để xuống dòng và căn đều hai bên lề giấy.</p>"
-                   for i in range(60))
+    long = "Nguyễn Văn Chủ, Sở Tài chính: phát biểu lúc 07 giờ 59 phút, thời lượng 1 giờ 02 phút. " * 3
+    body = (f"<ul><li><p>{long}</p><ul><li><p>{long}</p></li></ul></li></ul><blockquote><p>{long}</p></blockquote>"
+            + "".join(f"<p>Đoạn văn thứ {i} của biên bản, đủ dài để xuống dòng và căn đều hai bên lề giấy.</p>"
+                      for i in range(60)))
     rendered = paper.render(HEAD, body, slots=[SLOT])
     assert rendered.pages >= 2
     first = words(rendered.pdf, 1)
