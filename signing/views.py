@@ -45,6 +45,7 @@ from signing.access import (
     visible_requests,
 )
 from signing.actions.minutes import preview_html, preview_pdf, withdrawn_minutes_documents
+from signing.minutes_pdf import text_to_html
 from signing.models import Minutes, SignatureRecord, SigningRequest, SigningRequestSigner
 from signing.schemas import (
     AnswerSignIn,
@@ -322,7 +323,8 @@ def _minutes_context(request: AuthenticatedHttpRequest, meeting_id: int, *, draf
         "meeting": access.meeting,
         "minutes": minutes,
         "request_data": request_data,
-        "text": draft_text if draft_text is not None else (minutes.text if minutes else ""),
+        # the editor's HTML (a draft still in the older plain-text marks is shown as the same HTML)
+        "text": text_to_html(draft_text if draft_text is not None else (minutes.text if minutes else "")),
         "number": draft_number if draft_number is not None else (minutes.number if minutes else ""),
         "paper": preview_html(minutes, actor=request.user) if minutes is not None else "",
         "error": "",

@@ -74,8 +74,10 @@ def test_minutes_from_meeting_page_to_public_verification(live_server, media, br
     page.wait_for_selector("html[data-minutes-editor=ready]")  # the rich-text editor
     editor = page.locator("[data-testid=minutes-editor]")
     assert ITEM1_CONCLUSION in editor.inner_text()
-    editor.click()
-    page.keyboard.press("Control+End")
+    last = editor.locator(":scope > *").last  # the end of the last paragraph
+    box = last.bounding_box()
+    last.click(position={"x": box["width"] - 2, "y": box["height"] - 4})
+    page.keyboard.press("End")
     page.keyboard.press("Enter")
     page.keyboard.type(EXTRA)
     page.fill("#minutes-number", "27")

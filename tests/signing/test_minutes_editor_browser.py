@@ -38,8 +38,10 @@ def test_secretary_edits_minutes_with_the_rich_text_editor(live_server, media, b
     assert bold_button.count() == 1
     assert page.locator(".prose-editor [title='bold'], .prose-editor [title='italic']").count() == 0
 
-    editor.click()
-    page.keyboard.press("Control+End")
+    last = editor.locator(":scope > *").last  # the end of the last paragraph
+    box = last.bounding_box()
+    last.click(position={"x": box["width"] - 2, "y": box["height"] - 4})
+    page.keyboard.press("End")
     page.keyboard.press("Enter")
     bold_button.click()
     page.keyboard.type(BOLD)
