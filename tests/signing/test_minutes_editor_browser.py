@@ -70,7 +70,7 @@ def test_secretary_edits_minutes_with_the_rich_text_editor(live_server, media, b
     assert preview.locator("strong", has_text=BOLD).count() == 1
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in preview.inner_text()
     assert "Tinos" in preview.evaluate("e => getComputedStyle(e).fontFamily")
-    assert page.evaluate("document.fonts.check('14pt Tinos')")
+    assert page.evaluate("document.fonts.load('14pt Tinos').then(() => document.fonts.check('14pt Tinos'))")
     # 360 px: the page does not scroll sideways
     assert page.evaluate("document.documentElement.scrollWidth") <= 362
 
