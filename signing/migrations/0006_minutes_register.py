@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ecabinet', '0005_document_register'),
-        ('signing', '0004_model_names_in_vietnamese'),
+        ('signing', '0005_minutes_html'),
     ]
 
     operations = [
