@@ -233,6 +233,13 @@ class NumberTests(MinutesContentCase):
         pdf = pdf_text(self.latest_bytes(Document.objects.get(pk=data["document"])))
         self.assertEqual(pdf.count("Số: 01/BB-UBND"), 1, pdf[:400])
         self.assertNotIn("BB-UBND/BB", pdf)
+        # the paper draws the HTML: its parts are in the PDF, no markup is
+        for expected in ("Thời gian bắt đầu:", "Thư ký (người ghi biên bản):", "NỘI DUNG CUỘC HỌP",
+                         "Lý Văn Im, Sở Tài chính: vắng mặt không có lý do.", CONCLUSION3,
+                         "lưu vào hồ sơ cuộc họp./."):
+            self.assertIn(expected, pdf)
+        self.assertNotIn("<p>", pdf)
+        self.assertNotIn("&lt;", pdf)
         self.assertContains(client.get(page), "01/BB-UBND")
 
     def test_two_meetings_get_01_and_02_and_a_reopened_minutes_keeps_its_number(self) -> None:
