@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -18,7 +18,7 @@ from ecabinet.access import (
     may_manage_catalogs,
     running_unit_ids,
 )
-from ecabinet.errors import ActionError, NotFoundError, PermissionDeniedError
+from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.models import User
 from meetings.models import AgendaItem, Meeting, OpinionRecipient, OpinionRound, Participant
 
@@ -295,8 +295,45 @@ def require_withdraw_floor(access: MeetingAccess, request_participant_id: int) -
         raise PermissionDeniedError(_("Only the person who asked can withdraw this request."))
 
 
+# Whether a meeting's record is closed (its minutes frozen for signature). The minutes live in
+# the signing app, which meetings does not import: signing registers its check at start-up.
+_RECORD_CLOSED_CHECKS: list[Callable[[Meeting], bool]] = []
+
+
+def register_record_closed_check(check: Callable[[Meeting], bool]) -> None:
+    if check not in _RECORD_CLOSED_CHECKS:
+        _RECORD_CLOSED_CHECKS.append(check)
+
+
+def record_closed(meeting: Meeting) -> bool:
+    return any(check(meeting) for check in _RECORD_CLOSED_CHECKS)
+
+
+SPEECH_SUMMARY_MAX = 4000
+
+
+def require_speech_summary(access: MeetingAccess, request) -> None:  # noqa: ANN001 - SpeakerRequest
+    """Who records what a speaker said, and when: those running the meeting, for a turn that was
+    given the floor, while the meeting runs and after it ended until the minutes are frozen."""
+    require_runner(access)
+    meeting = access.meeting
+    if meeting.status not in (Meeting.Status.IN_PROGRESS, Meeting.Status.ENDED):
+        raise ConflictError("not_in_progress", _("Speeches are summarised while the meeting runs or after it."))
+    if meeting.status == Meeting.Status.ENDED and record_closed(meeting):
+        raise ConflictError("minutes_frozen", _("The minutes are frozen; the summaries of the speeches can no "
+                                                "longer be changed."))
+    if request.started_at is None:
+        raise ConflictError("not_spoken", _("This person has not had the floor yet."))
+
+
 def sees_poll_voters(access: MeetingAccess) -> bool:
     """Who has voted in an open (not secret) poll, never what: those running the meeting."""
+    return access.runs_meeting
+
+
+def sees_speech_notes(access: MeetingAccess) -> bool:
+    """The secretary's summaries of the speeches, before they are in the minutes: those running
+    the meeting."""
     return access.runs_meeting
 
 

@@ -32,6 +32,7 @@ from meetings.schemas import (
     PollOptionOut,
     PollOut,
     SpeakerOut,
+    SpeechNoteOut,
 )
 
 
@@ -92,6 +93,10 @@ class AttendanceObject(AttendanceOut):
 
 
 class SpeakerObject(SpeakerOut):
+    model_config = _STRICT
+
+
+class SpeechNoteObject(SpeechNoteOut):
     model_config = _STRICT
 
 
@@ -161,6 +166,8 @@ _OBJECTS: dict[str, tuple[type[BaseModel], str]] = {
     "document": (DocumentObject, "documents"),
     "attendance": (AttendanceObject, "attendances"),
     "speaker": (SpeakerObject, "speakers"),
+    # the secretary's summary of a speech: those running the meeting only
+    "speech_note": (SpeechNoteObject, "speech_notes"),
     "poll": (PollObject, "polls"),
     "poll_voter": (PollVoterObject, "poll_voters"),
     "my_vote": (MyVoteObject, "my_votes"),
@@ -175,6 +182,7 @@ EVENTS: dict[str, EventType] = _declare(
     EventType("participant.removed", "remove", "participants", Removed),
     EventType("document.removed", "remove", "documents", Removed),
     EventType("attendance.removed", "remove", "attendances", Removed),
+    EventType("speech_note.removed", "remove", "speech_notes", Removed),
     EventType("agenda.reordered", "reorder", "agenda_items", Reordered),
 )
 

@@ -387,6 +387,15 @@ class SpeakerOut(Out):
     time_limit_minutes: int | None
 
 
+class SpeechNoteOut(Out):
+    """The secretary's summary of one speech (`id`: the request for the floor); those running
+    the meeting only (the live state's `speech_notes`)."""
+
+    id: int
+    speaker: int
+    summary: str
+
+
 class PollOptionOut(Out):
     id: int
     key: str
@@ -671,6 +680,12 @@ class BallotIn(Schema):
 
 
 class TextIn(Schema):
+    text: str = ""
+
+
+class SpeechSummaryIn(Schema):
+    """What a speaker said, in the secretary's words (at most 4000 characters; empty clears it)."""
+
     text: str = ""
 
 

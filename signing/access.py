@@ -22,7 +22,7 @@ from meetings.access import (
     runs_meeting_of,
 )
 from meetings.models import Document, Meeting, OpinionAnswer, OpinionRound
-from signing.models import SigningCertificate, SigningRequest, SigningRequestSigner
+from signing.models import Minutes, SigningCertificate, SigningRequest, SigningRequestSigner
 
 
 def _runner_meeting_ids(user: User) -> QuerySet:
@@ -202,6 +202,12 @@ def minutes_access(user: User, meeting_id: int, *, for_update: bool = False) -> 
     if access.meeting.status != Meeting.Status.ENDED:
         raise ConflictError("not_ended", _("Minutes can be written only after the meeting has ended."))
     return access
+
+
+def minutes_frozen(meeting: Meeting) -> bool:
+    """The meeting's record is closed once its minutes are frozen for signature (registered with
+    meetings.access.register_record_closed_check: the speeches' summaries stop changing)."""
+    return Minutes.objects.filter(meeting_id=meeting.pk, status=Minutes.Status.FROZEN).exists()
 
 
 def lock_minutes_meeting(meeting: Meeting, *, actor: User) -> MeetingAccess:

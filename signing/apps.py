@@ -6,3 +6,9 @@ class SigningConfig(AppConfig):
     name = "signing"
     verbose_name = _("Digital signing")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from meetings.access import register_record_closed_check
+        from signing.access import minutes_frozen
+
+        register_record_closed_check(minutes_frozen)

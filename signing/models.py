@@ -262,7 +262,10 @@ class Minutes(models.Model):
         FROZEN = "frozen", _("frozen")
 
     meeting = models.OneToOneField("meetings.Meeting", on_delete=models.CASCADE, related_name="minutes")
+    # Given at freeze from the unit's register (sổ đăng ký văn bản), kept on reopening: "12/BB-UBND".
     number = models.CharField(_("number"), max_length=32, blank=True)
+    register_entry = models.ForeignKey("ecabinet.RegisterEntry", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
     text = models.TextField(_("text"), blank=True)
     version = models.PositiveIntegerField(default=1)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)

@@ -44,7 +44,13 @@ from signing.access import (
     signed_answer_for,
     visible_requests,
 )
-from signing.actions.minutes import preview_pdf, withdrawn_minutes_documents
+from signing.actions.minutes import (
+    display_number,
+    preview_html,
+    preview_pdf,
+    withdrawn_minutes_documents,
+)
+from signing.minutes_pdf import text_to_html
 from signing.models import Minutes, SignatureRecord, SigningRequest, SigningRequestSigner
 from signing.schemas import (
     AnswerSignIn,
@@ -322,8 +328,10 @@ def _minutes_context(request: AuthenticatedHttpRequest, meeting_id: int, *, draf
         "meeting": access.meeting,
         "minutes": minutes,
         "request_data": request_data,
-        "text": draft_text if draft_text is not None else (minutes.text if minutes else ""),
-        "number": draft_number if draft_number is not None else (minutes.number if minutes else ""),
+        # the editor's HTML (a draft still in the older plain-text marks is shown as the same HTML)
+        "text": text_to_html(draft_text if draft_text is not None else (minutes.text if minutes else "")),
+        "number": display_number(access.meeting, minutes) if minutes else "",
+        "paper": preview_html(minutes, actor=request.user) if minutes is not None else "",
         "error": "",
     }
 

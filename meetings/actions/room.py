@@ -18,21 +18,24 @@ from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
 from ecabinet.text import require_one_line
 from meetings.access import (
+    SPEECH_SUMMARY_MAX,
     MeetingAccess,
     lock_in_meeting,
     lock_meeting,
     meeting_access,
     require_participant,
     require_runner,
+    require_speech_summary,
     require_withdraw_floor,
 )
 from meetings.actions.documents import FileGuard
-from meetings.events import emit
+from meetings.events import RUNNERS, emit
 from meetings.live.serializers import (
     serialize_attachment,
     serialize_attendance,
     serialize_room,
     serialize_speaker,
+    serialize_speech_note,
 )
 from meetings.models import (
     AgendaItem,
@@ -398,4 +401,29 @@ def do_withdraw_floor(request: SpeakerRequest, *, actor: User) -> SpeakerRequest
     request.save(update_fields=["status", "ended_at"])
     record_audit(actor=actor, action="floor.withdraw", obj=request)
     upsert(access.meeting, "speaker", serialize_speaker(request))
+    return request
+
+
+@transaction.atomic(durable=True)
+def do_record_speech_summary(request: SpeakerRequest, *, actor: User, text: str) -> SpeakerRequest:
+    """The secretary's summary of what was said in this turn (it goes into the minutes under the
+    item). Those running the meeting, while it runs and after it ended until the minutes are
+    frozen; an empty text clears it."""
+    request, access = lock_in_meeting(request, actor=actor)
+    require_speech_summary(access, request)
+    if not isinstance(text, str):
+        raise ActionError("bad_request", _("The summary is missing."))
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
+    if len(text) > SPEECH_SUMMARY_MAX:
+        raise ActionError("too_long", _("The summary is too long (at most %(n)d characters).")
+                          % {"n": SPEECH_SUMMARY_MAX})
+    if text == request.summary:
+        return request
+    request.summary = text
+    request.save(update_fields=["summary"])
+    record_audit(actor=actor, action="floor.summary", obj=request, details={"chars": len(text)})
+    if text:
+        upsert(access.meeting, "speech_note", serialize_speech_note(request), audience=RUNNERS)
+    else:
+        emit(access.meeting, "speech_note.removed", {"id": request.pk}, audience=RUNNERS)
     return request

@@ -23,7 +23,12 @@ from meetings.access import (
 from meetings.actions import agenda as agenda_actions
 from meetings.actions import room as actions
 from meetings.actions import room_polls
-from meetings.live.serializers import serialize_attachment, serialize_attendance, serialize_speaker
+from meetings.live.serializers import (
+    serialize_attachment,
+    serialize_attendance,
+    serialize_speaker,
+    serialize_speech_note,
+)
 from meetings.live.snapshot import build_snapshot
 from meetings.schemas import (
     AgendaItemOut,
@@ -42,6 +47,8 @@ from meetings.schemas import (
     QuorumIn,
     SnapshotOut,
     SpeakerOut,
+    SpeechNoteOut,
+    SpeechSummaryIn,
     TextIn,
 )
 from meetings.serializers import serialize_agenda_item, serialize_meeting
@@ -195,6 +202,13 @@ def finish(request: AuthenticatedHttpRequest, request_id: Id) -> dict[str, Any]:
 def withdraw(request: AuthenticatedHttpRequest, request_id: Id) -> dict[str, Any]:
     speaker = speaker_request_for(request.user, request_id)
     return serialize_speaker(actions.do_withdraw_floor(speaker, actor=request.user))
+
+
+@router.post("/speakers/{request_id}/summary", response=SpeechNoteOut,
+             summary="Record the summary of a speech for the minutes (those running the meeting)")
+def speech_summary(request: AuthenticatedHttpRequest, request_id: Id, payload: SpeechSummaryIn) -> dict[str, Any]:
+    speaker = speaker_request_for(request.user, request_id)
+    return serialize_speech_note(actions.do_record_speech_summary(speaker, actor=request.user, text=payload.text))
 
 
 @router.post("/meetings/{meeting_id}/polls", response=PollOut, summary="Create a poll")

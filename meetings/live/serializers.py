@@ -63,6 +63,11 @@ def serialize_speaker(request: SpeakerRequest) -> dict[str, Any]:
     }
 
 
+def serialize_speech_note(request: SpeakerRequest) -> dict[str, Any]:
+    # Kept out of the speaker's dict: only those running the meeting see the summaries.
+    return {"id": request.pk, "speaker": request.pk, "summary": request.summary}
+
+
 def poll_counts_visible(poll: Poll) -> bool:
     # A secret poll never shows counts before it closes: a count that moves right after a
     # known person voted would tell their choice.

@@ -16,6 +16,7 @@ from meetings.access import (
     documents_visible_to,
     room_permissions,
     sees_poll_voters,
+    sees_speech_notes,
     vote_seat_of,
 )
 from meetings.live.serializers import (
@@ -26,6 +27,7 @@ from meetings.live.serializers import (
     serialize_poll_voter,
     serialize_room,
     serialize_speaker,
+    serialize_speech_note,
 )
 from meetings.models import (
     AgendaItem,
@@ -95,6 +97,10 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
     if sees_poll_voters(access):
         voters = [serialize_poll_voter(v) for v in PollVoter.objects.filter(
             poll__meeting_id=meeting.pk, poll__secret=False)]
+    notes = []
+    if sees_speech_notes(access):
+        notes = [serialize_speech_note(s) for s in SpeakerRequest.objects.filter(
+            meeting_id=meeting.pk).exclude(summary="")]
     mine = []
     if access.user_id is not None:
         mine = [serialize_my_vote(v.poll_id, v.seat_id) for v in PollVoter.objects.filter(
@@ -106,6 +112,7 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
         "participants": [serialize_participant(p) for p in participants],
         "attendances": [serialize_attendance(a) for a in attendances],
         "speakers": [serialize_speaker(s) for s in SpeakerRequest.objects.filter(meeting_id=meeting.pk)],
+        "speech_notes": notes,
         "polls": serialize_polls(meeting.pk),
         "poll_voters": voters,
         "my_votes": mine,

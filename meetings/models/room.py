@@ -87,6 +87,8 @@ class SpeakerRequest(models.Model):
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     # Set by the chair when giving the floor; screens count down, nobody is cut off automatically.
     time_limit_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    # What the speaker said, in the secretary's words: it goes into the minutes under the item.
+    summary = models.TextField(_("summary"), blank=True)
 
     class Meta:
         verbose_name = _("request to speak")

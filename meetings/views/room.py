@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from ecabinet.errors import ActionError
+from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.exports import SafeCsvWriter
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import parse_input
@@ -29,11 +29,12 @@ from meetings.access import (
     meeting_access,
     meeting_permissions,
     runner_access,
+    speaker_request_for,
 )
 from meetings.actions import room as actions
 from meetings.delivery import deliver_attachment, deliver_generated_pdf
 from meetings.models import Attendance, Participant
-from meetings.schemas import CheckinIn
+from meetings.schemas import CheckinIn, SpeechSummaryIn
 
 
 def ui_strings() -> dict[str, str]:
@@ -57,6 +58,8 @@ def ui_strings() -> dict[str, str]:
         "new_title": _("New title"), "new_conclusion": _("Conclusion of this item"), "error": _("Error"),
         "quorum_invalid": _("Enter a percentage above 0 and below 100."),
         "speak": _("to speak"), "question": _("question"), "none": _("None."),
+        "speech_note": _("Summary of what was said (for the minutes)"), "save_note": _("Save the summary"),
+        "note_saved": _("Saved."),
     }
 
 
@@ -109,6 +112,20 @@ def checkin_by_qr(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpRes
         messages.success(request, _("You are checked in."))
         return redirect("meeting_room", meeting_id=meeting_id)
     return render(request, "meetings/room/checkin.html", {"meeting": access.meeting, "token": request.GET.get("t", "")})
+
+
+@login_required
+@require_http_methods(["POST"])
+def speech_summary(request: AuthenticatedHttpRequest, meeting_id: int, request_id: int) -> HttpResponse:
+    """The console's note on a speech, without the script (the script posts to the API)."""
+    access = meeting_access(request.user, meeting_id)
+    speaker = speaker_request_for(request.user, request_id)
+    if speaker.meeting_id != access.meeting.pk:
+        raise NotFoundError(_("Request not found."))
+    data = parse_input(SpeechSummaryIn, request.POST)
+    actions.do_record_speech_summary(speaker, actor=request.user, text=data.text)
+    messages.success(request, _("The summary of the speech is saved."))
+    return redirect("meeting_room", meeting_id=meeting_id)
 
 
 def _attendance_rows(access: MeetingAccess) -> list[dict]:
@@ -190,6 +207,8 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/room/checkin/", checkin_by_qr, name="meeting_room_checkin"),
     path("meetings/<int:meeting_id>/room/attendance.csv", attendance_csv, name="meeting_attendance_csv"),
     path("meetings/<int:meeting_id>/room/attendance.pdf", attendance_pdf, name="meeting_attendance_pdf"),
+    path("meetings/<int:meeting_id>/room/speakers/<int:request_id>/summary/", speech_summary,
+         name="meeting_speech_summary"),
     path("meetings/<int:meeting_id>/room/attachments/<int:attachment_id>/", attachment_file,
          name="meeting_conclusion_attachment"),
 ]

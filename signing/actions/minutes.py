@@ -16,18 +16,19 @@ from django.utils.translation import gettext as _
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.intake import Purpose, intake_pdf
-from ecabinet.models import User
+from ecabinet.models import RegisterEntry, Unit, User
+from ecabinet.register import issue_number, unit_abbreviation
+from ecabinet.richtext import plain_text, sanitize
 from meetings.access import visibility
 from meetings.actions.documents import FileGuard, announce, write_version
 from meetings.models import Document, Meeting
 from signing.access import lock_minutes_meeting
 from signing.actions.requests import create_request
-from signing.minutes import build_minutes_text, place_name, signatories
-from signing.minutes_pdf import MinutesHeader, render_minutes_pdf
+from signing.minutes import build_minutes_html, place_name, signatories
+from signing.minutes_pdf import MinutesHeader, render_minutes_html, render_minutes_pdf, text_to_html
 from signing.models import Minutes, SigningRequest
 
 MAX_TEXT = 200_000
-MAX_NUMBER = 32
 
 
 def get_minutes(meeting: Meeting) -> Minutes:
@@ -68,7 +69,7 @@ def do_generate_minutes(meeting: Meeting, *, actor: User, regenerate: bool = Fal
     version the caller saw: edits made since are never silently thrown away."""
     meeting = lock_minutes_meeting(meeting, actor=actor).meeting
     minutes = _locked(meeting)
-    text = build_minutes_text(meeting)
+    text = build_minutes_html(meeting)
     now = timezone.now()
     if minutes is None:
         minutes = Minutes.objects.create(meeting=meeting, text=text, created_by=actor, updated_by=actor,
@@ -87,20 +88,35 @@ def do_generate_minutes(meeting: Meeting, *, actor: User, regenerate: bool = Fal
 
 
 def _clean_text(text: str | None) -> str:
+    """The editor's HTML, sanitized to the richtext subset (older plain text with "## "/"- "
+    marks becomes the same HTML first); refused when empty or too long."""
     if not isinstance(text, str):
         raise ActionError("bad_request", _("The text of the minutes is missing."))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    if not text.strip():
-        raise ActionError("empty", _("The minutes cannot be empty."))
     if len(text) > MAX_TEXT:
         raise ActionError("too_long", _("The minutes are too long (at most %(n)d characters).") % {"n": MAX_TEXT})
-    return text
+    html = sanitize(text_to_html(text))
+    if not plain_text(html).strip():
+        raise ActionError("empty", _("The minutes cannot be empty."))
+    if len(html) > MAX_TEXT:
+        raise ActionError("too_long", _("The minutes are too long (at most %(n)d characters).") % {"n": MAX_TEXT})
+    return html
+
+
+def refuse_typed_number(number: object) -> None:
+    """The number is never typed: the register gives it when the minutes are frozen."""
+    if number is not None:
+        raise ActionError("number_assigned_at_issue", _(
+            "The number of the minutes is not typed: it is taken from the unit's register of documents "
+            "when the minutes are frozen for signature."), extra={"field": "number"})
 
 
 @transaction.atomic(durable=True)
 def do_save_minutes(meeting: Meeting, *, actor: User, text: str, version: int | None,
                     number: str | None = None) -> Minutes:
-    """The secretary's edit of the draft; refused (409) over a version that is no longer current."""
+    """The secretary's edit of the draft; refused (409) over a version that is no longer current.
+    A typed `number` is refused (400 number_assigned_at_issue): the register gives it at freeze."""
+    refuse_typed_number(number)
     access = lock_minutes_meeting(meeting, actor=actor)
     minutes = _locked(access.meeting)
     if minutes is None:
@@ -109,12 +125,6 @@ def do_save_minutes(meeting: Meeting, *, actor: User, text: str, version: int | 
     _require_version(minutes, version)
     text = _clean_text(text)
     fields = ["text", "version", "updated_by", "updated_at"]
-    if number is not None:
-        number = " ".join(str(number).split())
-        if len(number) > MAX_NUMBER:
-            raise ActionError("bad_number", _("The number of the minutes is too long."))
-        minutes.number = number
-        fields.append("number")
     minutes.text, minutes.version = text, minutes.version + 1
     minutes.updated_by, minutes.updated_at = actor, timezone.now()
     minutes.save(update_fields=fields)
@@ -123,8 +133,21 @@ def do_save_minutes(meeting: Meeting, *, actor: User, text: str, version: int | 
     return minutes
 
 
+def issuing_unit(meeting: Meeting) -> Unit | None:
+    """The body that issues the minutes (and numbers them in its register): the meeting's unit."""
+    return meeting.unit or meeting.created_by.unit
+
+
+def display_number(meeting: Meeting, minutes: Minutes) -> str:
+    """"12/BB-UBND" once frozen; before that the blank the register will fill ("…/BB-UBND")."""
+    if minutes.number:
+        return minutes.number
+    unit = issuing_unit(meeting)
+    return f"…/{RegisterEntry.Kind.MINUTES}-{unit_abbreviation(unit) if unit is not None else '…'}"
+
+
 def minutes_header(meeting: Meeting, minutes: Minutes, *, secretary: User | None, chair: User | None) -> MinutesHeader:
-    unit = meeting.unit or meeting.created_by.unit
+    unit = issuing_unit(meeting)
     if unit is not None and unit.parent is not None:
         authority, body = unit.parent.name, unit.name
     else:
@@ -133,7 +156,7 @@ def minutes_header(meeting: Meeting, minutes: Minutes, *, secretary: User | None
         if body.lower().startswith("ủy ban nhân dân") or body.lower().startswith("uỷ ban nhân dân"):
             body = body[len("ủy ban nhân dân"):].strip()
     return MinutesHeader(
-        authority=authority, unit=body, number=minutes.number, place=place_name(meeting) or meeting.location,
+        authority=authority, unit=body, number=display_number(meeting, minutes), place=place_name(meeting) or meeting.location,
         date=meeting.started_at or meeting.starts_at, meeting_title=meeting.title,
         secretary=(secretary.full_name or secretary.username) if secretary else "",
         chair=(chair.full_name or chair.username) if chair else "",
@@ -146,6 +169,14 @@ def preview_pdf(minutes: Minutes, *, actor: User) -> bytes:
     who = signatories(meeting, actor)
     return render_minutes_pdf(minutes_header(meeting, minutes, secretary=who.secretary, chair=who.chair),
                               minutes.text)
+
+
+def preview_html(minutes: Minutes, *, actor: User) -> str:
+    """The draft as the paper it becomes, in HTML for the page (same layout and font as the PDF)."""
+    meeting = Meeting.objects.select_related("unit__parent", "created_by__unit__parent").get(pk=minutes.meeting_id)
+    who = signatories(meeting, actor)
+    return render_minutes_html(minutes_header(meeting, minutes, secretary=who.secretary, chair=who.chair),
+                               minutes.text)
 
 
 def do_freeze_minutes(meeting: Meeting, *, actor: User, version: int | None = None) -> Minutes:
@@ -170,6 +201,15 @@ def do_freeze_minutes(meeting: Meeting, *, actor: User, version: int | None = No
                                               "to the participants first."))
         if secretary is None:
             raise ConflictError("no_secretary", _("The meeting has no secretary to sign the minutes."))
+        unit = issuing_unit(meeting)
+        if unit is None:
+            raise ConflictError("no_unit", _("The meeting has no chairing unit to number and issue the minutes."))
+        # The number from the unit's register (sổ đăng ký văn bản), taken in this transaction: a
+        # refusal below gives it back. Minutes reopened after a decline keep the number they had.
+        if minutes.register_entry_id is None:
+            entry = issue_number(unit=unit, kind=RegisterEntry.Kind.MINUTES, actor=actor,
+                                 title=f"Biên bản {meeting.title}")
+            minutes.register_entry, minutes.number = entry, entry.number
         data = render_minutes_pdf(minutes_header(meeting, minutes, secretary=secretary, chair=chair),
                                   minutes.text)
         filename = f"bien-ban-{meeting.pk}.pdf"
@@ -190,9 +230,9 @@ def do_freeze_minutes(meeting: Meeting, *, actor: User, version: int | None = No
         minutes.status, minutes.document, minutes.signing_request = Minutes.Status.FROZEN, document, signing_request
         minutes.frozen_at, minutes.updated_by, minutes.updated_at = now, actor, now
         minutes.save(update_fields=["status", "document", "signing_request", "frozen_at", "updated_by",
-                                    "updated_at"])
+                                    "updated_at", "register_entry", "number"])
         record_audit(actor=actor, action="minutes.freeze", obj=meeting, details={
-            "version": minutes.version, "document": document.pk, "sha256": version_row.sha256,
+            "version": minutes.version, "number": minutes.number, "document": document.pk, "sha256": version_row.sha256,
             "pages": version_row.pages, "request": signing_request.pk, "signers": [secretary.username] if len(signers) == 1 else [secretary.username, chair.username],
         })
     return minutes

@@ -118,6 +118,10 @@ def test_every_declared_event_comes_from_a_real_action_and_converges_for_every_r
     step(lambda: actions.do_secretary_check_in(room.parts["guest"], actor=secretary, present=False))
     speech = step(lambda: actions.do_request_floor(m, actor=member))
     step(lambda: actions.do_grant_floor(speech, actor=chair))
+    # the secretary's note on the speech: runners only (hidden for the others), then cleared
+    step(lambda: actions.do_record_speech_summary(speech, actor=secretary, text="Đề nghị bổ sung số liệu."))
+    step(lambda: actions.do_record_speech_summary(speech, actor=secretary, text=""))
+    step(lambda: actions.do_record_speech_summary(speech, actor=chair, text="Đề nghị làm rõ nguồn vốn."))
     poll = step(lambda: polls.do_create_poll(m, actor=chair, question="Thông qua?", show_live=True))
     step(lambda: polls.do_open_poll(poll, actor=chair))
     step(lambda: actions.do_check_in(m, actor=member2))

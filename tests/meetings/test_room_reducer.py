@@ -129,6 +129,10 @@ def run_the_room(rec: Recorder) -> None:
     question = rec.api(member2, "post", f"{base}/speakers", {"kind": "question"})
     rec.api(chair, "post", f"/speakers/{speak['id']}/grant", {"time_limit_minutes": 3})
     rec.api(chair, "post", f"/speakers/{speak['id']}/finish")
+    # the secretary's note on the speech (runners only), cleared, written again
+    rec.api(secretary, "post", f"/speakers/{speak['id']}/summary", {"text": "Đề nghị bổ sung số liệu."})
+    rec.api(secretary, "post", f"/speakers/{speak['id']}/summary", {"text": ""})
+    rec.api(chair, "post", f"/speakers/{speak['id']}/summary", {"text": "Đề nghị làm rõ nguồn vốn."})
     rec.api(member2, "post", f"/speakers/{question['id']}/withdraw")
     assert SpeakerRequest.objects.filter(meeting=m, status="done").count() == 1
     # a poll with live counts (voters visible to runners, "my vote" to the voter), then a secret one

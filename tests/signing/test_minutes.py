@@ -48,44 +48,12 @@ class GenerateTests(MinutesTestCase):
         data = response.json()
         self.assertEqual((data["status"], data["version"], data["document"]), ("draft", 1, None))
         text = data["text"]
-        for expected in (
-            rec.meeting.title, "Phòng họp số 1, Trụ sở UBND tỉnh", "https://hop.example.gov.vn/ubnd-11",
-            f"Chủ trì: {self.chair.full_name}, Chủ tịch UBND tỉnh", f"Thư ký: {self.secretary.full_name}",
-            MEETING_CONCLUSION, f"**Kết luận:** {ITEM1_CONCLUSION}", f"**Kết luận:** {ITEM2_CONCLUSION}",
-        ):
+        # HTML of the rich-text subset; every part is checked in tests/signing/test_minutes_content.py
+        for expected in ("<p><strong>Thời gian bắt đầu:</strong>", "Phòng họp số 1, Trụ sở UBND tỉnh",
+                         "https://hop.example.gov.vn/ubnd-11", f"{self.chair.full_name}, Chủ tịch UBND tỉnh",
+                         self.secretary.full_name, MEETING_CONCLUSION, f"<strong>Kết luận:</strong> {ITEM1_CONCLUSION}",
+                         f"<strong>Kết luận:</strong> {ITEM2_CONCLUSION}", "Hoàng Văn Ủy, Sở Tài chính: vắng mặt có lý do"):
             self.assertIn(expected, text)
-        # attendance: present members (remote noted, the deputy in place of the absent member), guests
-        present = self.section(text, "### Đại biểu có mặt", "### Khách mời")
-        for name in (self.chair.full_name, self.secretary.full_name, self.member.full_name, "Đỗ Minh Thay"):
-            self.assertIn(name, present)
-        self.assertIn(f"{self.owner.full_name}, Sở Tài chính (tham dự trực tuyến)", present)
-        self.assertIn("Đỗ Minh Thay, Sở Tài chính (dự thay Hoàng Văn Ủy)", present)
-        guests = self.section(text, "### Khách mời", "### Đại biểu vắng mặt")
-        self.assertIn(self.guest.full_name, guests)
-        absent = self.section(text, "### Đại biểu vắng mặt (2)", "## II.")
-        self.assertIn("Phạm Thị Vắng, Sở Tài chính: vắng có lý do (Đi công tác tại Hà Nội).", absent)
-        self.assertIn("Hoàng Văn Ủy, Sở Tài chính: ủy quyền cho Đỗ Minh Thay dự thay.", absent)
-        # agenda in order, speakers with their lengths
-        item1 = self.section(text, "### 1. Phân bổ vốn đầu tư công năm 2027", "### 2. ")
-        self.assertLess(text.index("### 1. Phân bổ"), text.index("### 2. Đề án phát triển y tế cơ sở"))
-        self.assertIn("Trình bày: Nguyễn Văn Chủ, Sở Tài chính.", item1)
-        self.assertRegex(item1, rf"{self.member.full_name}, Sở Tài chính: phát biểu lúc .*thời lượng 3 phút 20 giây")
-        self.assertRegex(item1, rf"{self.guest.full_name}, .*: đặt câu hỏi lúc .*thời lượng 45 giây")
-        item2 = self.section(text, "### 2. ", "## III.")
-        self.assertIn("thời lượng 1 giờ 02 phút", item2)
-        # the open poll names the voters, the secret poll gives counts only
-        open_block = self.section(item1, "Thông qua phương án phân bổ vốn", "**Biểu quyết** (bỏ phiếu kín)")
-        # names in the order of the participant list (the voting order is not kept)
-        self.assertIn(f"- Đồng ý: 2 phiếu ({self.chair.full_name}, {self.member.full_name}).", open_block)
-        self.assertIn(f"- Không đồng ý: 1 phiếu ({self.owner.full_name}).", open_block)
-        self.assertIn("- **Kết quả:** Thông qua.", open_block)
-        secret_block = self.section(item1, "**Biểu quyết** (bỏ phiếu kín)", "**Kết luận:**")
-        self.assertIn("- Đồng ý: 2 phiếu.", secret_block)
-        self.assertIn("- Không đồng ý: 1 phiếu.", secret_block)
-        self.assertIn("- Số phiếu biểu quyết: 3/", secret_block)
-        for person in (self.member, self.chair, self.owner):
-            self.assertNotIn(person.full_name, secret_block)
-        self.assertNotIn("Thay", secret_block)
 
         got = self.api("get", url(rec.meeting), user=self.chair)
         self.assertEqual(got.status_code, 200)
@@ -156,7 +124,7 @@ class AccessTests(MinutesTestCase):
         self.assertRedirects(client.post(page + "generate/"), page)
         draft = client.get(page)
         self.assertContains(draft, ITEM1_CONCLUSION)
-        saved = client.post(page + "save/", {"text": "## I. Nội dung\nĐã sửa", "version": "1", "number": "12"})
+        saved = client.post(page + "save/", {"text": "## I. Nội dung\nĐã sửa", "version": "1"})
         self.assertRedirects(saved, page)
         stale = client.post(page + "save/", {"text": "Bản sửa cũ của tôi", "version": "1"})
         self.assertEqual(stale.status_code, 409)
@@ -164,7 +132,7 @@ class AccessTests(MinutesTestCase):
         preview = client.get(page + "preview.pdf")
         self.assertEqual(preview["Content-Type"], "application/pdf")
         self.assertIn("Đã sửa", pdf_text(preview.content))
-        self.assertIn("Số: 12/BB-UBND", pdf_text(preview.content))
+        self.assertIn("Số: …/BB-UBND", pdf_text(preview.content))  # the register numbers it at freeze
         self.assertEqual(self.client_for(self.member).get(page + "preview.pdf").status_code, 403)
         self.assertRedirects(client.post(page + "freeze/", {"version": "2"}), page)
         frozen = client.get(page)
@@ -186,11 +154,12 @@ class EditTests(MinutesTestCase):
         self.generate(rec.meeting)
         first = self.api("put", url(rec.meeting), {"text": "Bản của thư ký", "version": 1}, user=self.secretary)
         self.assertEqual(first.status_code, 200, first.content)
-        self.assertEqual((first.json()["version"], first.json()["text"]), (2, "Bản của thư ký"))
+        # stored as the editor's HTML: plain text becomes a paragraph
+        self.assertEqual((first.json()["version"], first.json()["text"]), (2, "<p>Bản của thư ký</p>"))
         stale = self.assert_error(
             self.api("put", url(rec.meeting), {"text": "Bản của chủ trì", "version": 1}, user=self.chair), 409, "stale")
         self.assertEqual(stale["version"], 2)
-        self.assertEqual(Minutes.objects.get().text, "Bản của thư ký")
+        self.assertEqual(Minutes.objects.get().text, "<p>Bản của thư ký</p>")
         by_header = self.api("put", url(rec.meeting), {"text": "Qua If-Match"}, user=self.chair, HTTP_IF_MATCH='"2"')
         self.assertEqual(by_header.json()["version"], 3)
 
@@ -202,8 +171,8 @@ class EditTests(MinutesTestCase):
                           400, "empty")
         self.assert_error(self.api("put", url(rec.meeting), {"text": "x" * 200_001, "version": 1},
                                    user=self.secretary), 400, "too_long")
-        self.assert_error(self.api("put", url(rec.meeting), {"text": "x", "version": 1, "number": "9" * 40},
-                                   user=self.secretary), 400, "bad_number")
+        self.assert_error(self.api("put", url(rec.meeting), {"text": "x", "version": 1, "number": "9"},
+                                   user=self.secretary), 400, "number_assigned_at_issue")
         self.assert_error(self.api("put", url(rec.meeting), {"version": 1}, user=self.secretary), 400)
         self.assert_error(self.api("put", url(rec.meeting), "{not json", user=self.secretary), 400)
         self.assertEqual(Minutes.objects.get().version, 1)

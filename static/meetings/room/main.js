@@ -47,6 +47,7 @@ const act = {
   },
   finish: (id) => quiet(send("/speakers/" + id + "/finish")),
   withdraw: (id) => quiet(send("/speakers/" + id + "/withdraw")),
+  saveSummary: (id, text) => call("/speakers/" + id + "/summary", { text }),
   vote: (poll, choice) => quiet(send("/polls/" + poll + "/ballot", { choice })),
   openPoll: (id) => quiet(send("/polls/" + id + "/open")),
   closePoll: (id) => quiet(send("/polls/" + id + "/close")),

@@ -8,10 +8,10 @@
 // name -> [effect, state key]; mirrors meetings/event_types.py EVENTS.
 const OBJECTS = {
   agenda_item: "agenda_items", participant: "participants", document: "documents",
-  attendance: "attendances", speaker: "speakers", poll: "polls", poll_voter: "poll_voters",
+  attendance: "attendances", speaker: "speakers", speech_note: "speech_notes", poll: "polls", poll_voter: "poll_voters",
   my_vote: "my_votes", conclusion_attachment: "conclusion_attachments",
 };
-const REMOVABLE = ["agenda_item", "participant", "document", "attendance"];
+const REMOVABLE = ["agenda_item", "participant", "document", "attendance", "speech_note"];
 
 export const EVENTS = (() => {
   const out = {

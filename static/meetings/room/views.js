@@ -217,12 +217,60 @@ export function createViews(ctx) {
         ]);
       }));
     }
-    const items = byId(s.agenda_items);
-    fill("history", s.speakers.filter((r) => r.status === "done").map((r) => {
+    history(s);
+  }
+
+  // --- who has spoken, and (for those running the meeting) a note per speech for the minutes --
+  function noteForm(r) {
+    const box = h("textarea", { name: "text", rows: "2", maxlength: "4000", "aria-label": T.speech_note,
+      placeholder: T.speech_note, "data-testid": "speech-note-text-" + r.id });
+    const save = h("button", { type: "submit", text: T.save_note, "data-testid": "speech-note-save-" + r.id });
+    const status = h("span", { class: "muted", role: "status", "data-testid": "speech-note-status-" + r.id });
+    const form = h("form", { class: "speech-note", "data-testid": "speech-note-" + r.id }, [
+      box, h("div", { class: "row" }, [save, status])]);
+    box.addEventListener("input", () => { box.dataset.dirty = "1"; status.textContent = ""; });
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      save.disabled = true;
+      ctx.act.saveSummary(r.id, box.value).then(() => {
+        delete box.dataset.dirty;
+        status.className = "muted";
+        status.textContent = T.note_saved;
+      }, (err) => {
+        status.className = "error";
+        status.textContent = err.message;
+        box.focus();
+      }).finally(() => { save.disabled = false; });
+    });
+    return form;
+  }
+
+  function history(s) {
+    const items = byId(s.agenda_items), notes = byId(s.speech_notes);
+    const runs = may(s, "run");
+    const list = $("history");
+    const spoken = s.speakers.filter((r) => r.status === "done" || (runs && r.status === "speaking"));
+    // Rows keyed by speech: a note being typed survives the live updates of the list.
+    const existing = new Map([...list.children].map((li) => [Number(li.dataset.id), li]));
+    const rows = spoken.map((r) => {
+      let li = existing.get(r.id);
+      if (!li) {
+        li = h("li", { "data-id": r.id, "data-testid": "speech-" + r.id }, [h("span", { class: "speech-line" })]);
+        if (runs) li.appendChild(noteForm(r));
+      }
       const it = items.get(r.item);
-      return h("li", { text: name(s, r.participant) + " · " + (it ? it.title : "") + " · " +
-        mins(Date.parse(r.ended_at) - Date.parse(r.started_at)) + "′ (" + T[r.kind] + ")" });
-    }));
+      const length = r.ended_at ? mins(Date.parse(r.ended_at) - Date.parse(r.started_at)) + "′" : T.speaking;
+      li.querySelector(".speech-line").textContent = name(s, r.participant) + " · " + (it ? it.title : "") + " · " +
+        length + " (" + T[r.kind] + ")";
+      const box = li.querySelector("textarea");
+      if (box && document.activeElement !== box && !box.dataset.dirty) {
+        const note = notes.get(r.id);
+        box.value = note ? note.summary : "";
+      }
+      return li;
+    });
+    rows.forEach((li, i) => { if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null); });
+    while (list.children.length > rows.length) list.lastElementChild.remove();
   }
 
   // --- votes ------------------------------------------------------------------------------
@@ -271,7 +319,7 @@ export function createViews(ctx) {
     [agenda, ["agenda_items", "permissions"]],
     [documents, ["documents", "conclusion_attachments", "room", "meeting"]],
     [attendance, ["attendances", "participants", "room", "permissions", "meeting"]],
-    [floor, ["speakers", "participants", "agenda_items", "permissions", "viewer"]],
+    [floor, ["speakers", "speech_notes", "participants", "agenda_items", "permissions", "viewer"]],
     [polls, ["polls", "my_votes", "poll_voters", "attendances", "participants", "permissions", "viewer"]],
   ];
   const counts = new Map(parts.map(([fn]) => [fn.name, 0]));
