@@ -4,6 +4,7 @@ installation CA, its key held encrypted by the server, and papers sealed in the 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from pypdf import PdfReader
 
@@ -52,3 +53,17 @@ class SignAsUnitTests(BaseTestCase):
         with self.assertRaises(ActionError) as ctx:
             sign_as_unit(make_pdf(1), unit=self.other_unit, actor=self.admin, field_name=None, reason="x")
         assert ctx.exception.code == "no_unit_certificate"
+
+
+class SealAppearanceTests(BaseTestCase):
+    def test_seal_image_is_in_the_appearance_and_pdfsig_accepts(self):
+        from signing.actions.images import do_set_seal_image
+        from tests.kit.files import image_upload, seal_png
+
+        give_unit_certificate(self.department, by=self.admin)
+        do_set_seal_image(self.department, actor=self.admin, upload=image_upload(seal_png(), "con-dau.png"))
+        signed = sign_as_unit(make_pdf(1, "Giấy mời"), unit=self.department, actor=self.admin,
+                              field_name=None, reason="Ban hành giấy mời")
+        images = [x for x in appearance_xobjects(signed) if x.get("/Subtype") == "/Image"]
+        assert images and images[0].get("/SMask") is not None
+        Path("/tmp/seal/sealed.pdf").write_bytes(signed)
