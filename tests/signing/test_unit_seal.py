@@ -134,6 +134,17 @@ class IssueAndRevokeTests(UnitSealCase):
         self.assertIsNotNone(crl.get_revoked_certificate_by_serial_number(int(first.serial, 16)))
         self.assertIsNone(crl.get_revoked_certificate_by_serial_number(int(second.serial, 16)))
 
+    def test_two_first_issues_at_once_give_one_certificate(self):
+        from unittest import mock
+
+        give_unit_certificate(self.department, by=self.admin)
+        # the other issue saw no current certificate to lock (it committed in between)
+        with mock.patch("signing.actions.unit_certificates.lock_unit_certificates", return_value=[]), \
+                self.assertRaises(ActionError) as ctx:
+            do_issue_unit_certificate(self.department, actor=self.unit_admin)
+        self.assertEqual((ctx.exception.status, ctx.exception.code), (409, "concurrent_issue"))
+        self.assertEqual(UnitCertificate.objects.filter(unit=self.department).count(), 1)
+
     def test_revoke_then_sealing_is_refused(self):
         give_unit_certificate(self.department, by=self.admin)
         client = self.client_for(self.other_admin)
