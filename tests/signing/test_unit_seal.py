@@ -228,6 +228,18 @@ class SignAsUnitTests(UnitSealCase):
         report = verify_pdf_bytes(signed, trust_roots=[trust_roots_pem().encode()])
         self.assertEqual(report["status"], "valid", report)
 
+    def test_the_seal_fits_existing_fields_of_any_size(self):
+        give_unit_certificate(self.department, by=self.admin)
+        do_set_seal_image(self.department, actor=self.admin, upload=image_upload(seal_png(), "con-dau.png"))
+        for box in ((330, 80, 430, 110), (100, 300, 500, 500), (330, 80, 360, 90)):
+            writer = IncrementalPdfFileWriter(io.BytesIO(make_pdf(1)))
+            fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name="CoQuan", on_page=0, box=box))
+            out = io.BytesIO()
+            writer.write(out)
+            signed = sign_as_unit(out.getvalue(), unit=self.department, actor=self.admin, field_name="CoQuan",
+                                  reason="")
+            self.assertEqual(len(image_xobjects(signed)), 1, box)
+
     def test_into_a_new_named_field(self):
         give_unit_certificate(self.department, by=self.admin)
         signed = sign_as_unit(make_pdf(1), unit=self.department, actor=self.admin, field_name="DonVi", reason="")
