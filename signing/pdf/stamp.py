@@ -3,17 +3,25 @@ inside the empty signature field a paper made at the signer's block (``plan``/``
 
 Stamps already on the page push a new one upwards (then into a column to the left), so
 several signatures on one page never overlap.
+
+Images (Decree 30, appendix I): a person's signature image, when they uploaded one, stands
+above the name/time text; an organisation's signature (``StampInfo.organisation``) shows the
+unit's seal over the left third of the block ("trùm lên khoảng 1/3 chữ ký về phía bên trái").
+The image arrives as PNG bytes (checked at upload by ``ecabinet.intake.intake_image``): this
+package reads no database.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pyhanko.pdf_utils import generic, layout
+from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields
@@ -42,6 +50,8 @@ PADDING = 5  # text box margin inside the border
 MARGIN = 24  # distance from the page edges
 GAP = 6  # between stacked stamps
 MAX_LINE_CHARS = 60
+SIGNATURE_IMAGE_HEIGHT = 36  # a person's signature image above the text (points)
+SEAL_SIZE = 72  # the seal's square (about 25 mm), the left third of an organisation's block
 
 
 @dataclass
@@ -52,6 +62,10 @@ class StampInfo:
     reason: str
     signed_at: datetime
     page: int = -1  # -1 = last page
+    # PNG bytes: the person's signature image, or (organisation=True) the unit's seal
+    image: bytes | None = None
+    # an organisation's signature: `full_name` is the unit's name, the image its seal
+    organisation: bool = False
 
 
 @dataclass
@@ -99,6 +113,85 @@ def _style(full: bool = False) -> TextStampStyle:
     )
 
 
+def _image(png: bytes) -> PdfImage:
+    from PIL import Image
+
+    picture = Image.open(io.BytesIO(png))
+    picture.load()
+    return PdfImage(picture)
+
+
+def _fit_margins(left: float, right: float, top: float, bottom: float, width: float,
+                 height: float) -> layout.Margins:
+    """Margins that leave some room in a `width` x `height` box, shrunk in proportion when the
+    box (an existing field drawn smaller than our stamp) is too small for them."""
+    def shrink(a: float, b: float, size: float) -> tuple[int, int]:
+        room = max(0.0, size - 1)
+        if a + b > room:
+            k = room / (a + b) if a + b else 0
+            a, b = a * k, b * k
+        return int(a), int(b)
+
+    left_i, right_i = shrink(left, right, width)
+    top_i, bottom_i = shrink(top, bottom, height)
+    return layout.Margins(left=left_i, right=right_i, top=top_i, bottom=bottom_i)
+
+
+@dataclass(frozen=True)
+class _BoxRule(layout.SimpleBoxLayoutRule):
+    """A layout rule whose margins follow the box the appearance is drawn in: the stamp's own box,
+    or the rectangle of an existing signature field, whatever its size.
+
+    part: "seal" (a square of the box's height, at most its left third), "seal_text" (the text,
+    starting under the seal's right half), "image" (the signature image above `text_height`),
+    "image_text" (the text in the bottom `text_height`)."""
+
+    part: str = "seal"
+    text_height: int = 0
+
+    def fit(self, container_box: layout.BoxConstraints, inner_nat_width: int,
+            inner_nat_height: int) -> layout.Positioning:
+        w, h = float(container_box.width), float(container_box.height)
+        seal = min(h, w / 3)
+        text_h = min(float(self.text_height), h * 0.6)
+        margins = {
+            "seal": (0, w - seal, 0, 0),
+            "seal_text": (seal / 2, PADDING, PADDING, PADDING),
+            "image": (PADDING, PADDING, PADDING, text_h),
+            "image_text": (PADDING, PADDING, h - text_h, PADDING),
+        }[self.part]
+        rule = layout.SimpleBoxLayoutRule(
+            x_align=self.x_align, y_align=self.y_align, margins=_fit_margins(*margins, w, h),
+            inner_content_scaling=self.inner_content_scaling,
+        )
+        return rule.fit(container_box, inner_nat_width, inner_nat_height)
+
+
+def _image_style(full: bool, png: bytes, *, organisation: bool, text_height: int) -> TextStampStyle:
+    """The text style with the image as the stamp's background: the seal over the left third of
+    the block (a square of the block's height), or the signature image above the text."""
+    factory = StampFontFactory(full=full, font_size=FONT_SIZE)
+    mid, low, high = layout.AxisAlignment.ALIGN_MID, layout.AxisAlignment.ALIGN_MIN, layout.AxisAlignment.ALIGN_MAX
+    stretch, shrink = layout.InnerScaling.STRETCH_TO_FIT, layout.InnerScaling.SHRINK_TO_FIT
+    if organisation:
+        image_rule = _BoxRule(x_align=low, y_align=mid, inner_content_scaling=stretch, part="seal")
+        text_rule = _BoxRule(x_align=low, y_align=mid, inner_content_scaling=shrink, part="seal_text")
+    else:
+        image_rule = _BoxRule(x_align=low, y_align=high, inner_content_scaling=stretch, part="image",
+                              text_height=text_height)
+        text_rule = _BoxRule(x_align=low, y_align=low, inner_content_scaling=shrink, part="image_text",
+                             text_height=text_height)
+    return TextStampStyle(
+        stamp_text="%(body)s",
+        border_width=1,
+        background=_image(png),
+        background_opacity=1.0,
+        background_layout=image_rule,
+        inner_content_layout=text_rule,
+        text_box_style=TextBoxStyle(font=factory, font_size=FONT_SIZE, leading=LEADING),
+    )
+
+
 def _wrap(text: str, limit: int = MAX_LINE_CHARS) -> list[str]:
     words, lines, cur = text.split(), [], ""
     for w in words:
@@ -117,6 +210,12 @@ def stamp_lines(info: StampInfo) -> list[str]:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     local = at.astimezone(LOCAL_TZ)
+    if info.organisation:
+        lines = _wrap(f"Cơ quan: {info.full_name}")
+        lines.append(f"Thời gian ký: {local:%d/%m/%Y %H:%M}")
+        if info.reason:
+            lines += _wrap(f"Lý do: {info.reason}")
+        return lines
     lines = _wrap(f"Người ký: {info.full_name}")
     if info.position:
         lines += _wrap(f"Chức vụ: {info.position}")
@@ -277,6 +376,13 @@ def appearance(
     # 4% slack: HarfBuzz kerning/shaping vs. plain advance widths
     width = int(max(text_width(line) for line in lines) * 1.04) + 2 * PADDING + 4
     height = len(lines) * LEADING + 2 * PADDING + 4
+    text_height = height
+    if info.image is not None and info.organisation:
+        # the seal takes the left third: the text begins under its right half
+        width = max(width - PADDING + SEAL_SIZE // 2, 3 * SEAL_SIZE)
+        height = max(height, SEAL_SIZE)
+    elif info.image is not None:
+        height += SIGNATURE_IMAGE_HEIGHT
     page = _page(writer, page_ix)
     media = _media_box(page)
     rotation = _rotation(page)
@@ -296,6 +402,9 @@ def appearance(
     body = "\n".join(lines)
     # fall back to the whole font only for text outside the Vietnamese/Latin repertoire
     full = any(ord(ch) not in font_program(False).codepoints for ch in body if ch != "\n")
+    if info.image is not None:
+        style = _image_style(full, info.image, organisation=info.organisation, text_height=text_height)
+        return Placement(box, rect, rotation), style, {"body": body}
     return Placement(box, rect, rotation), _style(full), {"body": body}
 
 
