@@ -6,3 +6,6 @@ class SigningConfig(AppConfig):
     name = "signing"
     verbose_name = _("Digital signing")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from signing import reminders  # noqa: F401 - registers the notice-due collector
