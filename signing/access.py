@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from ecabinet.access import (
     FreshPassword,
     has_fresh_password,
-    has_right,
     is_system_admin,
     may_administer_certificate_of,
+    unit_ids_with_right,
 )
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.models import Unit, User
@@ -30,6 +30,7 @@ from signing.models import (
     SigningCertificate,
     SigningRequest,
     SigningRequestSigner,
+    UnitCertificate,
 )
 from signing.notices import issuing_unit
 
@@ -202,6 +203,52 @@ def lock_certificate(cert: SigningCertificate) -> SigningCertificate:
     return SigningCertificate.objects.select_for_update(of=("self",)).select_related("user").get(pk=cert.pk)
 
 
+# --- the organisation's certificate and seal (signing/unit_seal.py) -------------------------
+
+def may_administer_unit_certificate(actor: User, unit: Unit) -> bool:
+    """Issuing, revoking or replacing a unit's organisation certificate and its seal image: the
+    right `issue_certificates` over the unit (unit administrators for their unit and those below,
+    system administrators everywhere)."""
+    return unit.pk in unit_ids_with_right(actor, "issue_certificates")
+
+
+def require_may_administer_unit_certificate(actor: User, unit: Unit) -> None:
+    if not may_administer_unit_certificate(actor, unit):
+        raise PermissionDeniedError(_("Only an administrator of this unit may do this."))
+
+
+def units_for_certificates(actor: User) -> QuerySet[Unit]:
+    """The units whose organisation certificate and seal `actor` administers."""
+    return Unit.objects.filter(pk__in=unit_ids_with_right(actor, "issue_certificates"))
+
+
+def administered_unit(actor: User, unit_id: int) -> Unit:
+    """A unit whose organisation certificate `actor` administers; 404 for any other."""
+    unit = units_for_certificates(actor).filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFoundError(_("Unit not found."))
+    return unit
+
+
+def lock_unit_certificates(unit: Unit) -> list[UnitCertificate]:
+    """Inside an action: the unit's current certificate rows FOR UPDATE (issuing and revoking
+    queue on them; the unique constraint settles two first issues at once)."""
+    return list(UnitCertificate.objects.select_for_update().filter(unit=unit, replaced_at__isnull=True))
+
+
+def can_issue_for_unit(actor: User, unit: Unit, *, meeting: Meeting | None = None) -> bool:
+    """Whether `actor` may put the unit's signature and seal on a paper (signing/unit_seal.py):
+    the right `issue_documents` over the unit (office clerks, unit and system administrators);
+    or, for a paper of `meeting` (its invitation, its notice), the meeting's chair or secretary
+    when the meeting belongs to that unit: the system issues the meeting's papers in the unit's
+    name for the people who run it."""
+    if not actor.is_authenticated:
+        return False
+    if unit.pk in unit_ids_with_right(actor, "issue_documents"):
+        return True
+    return meeting is not None and meeting.unit_id == unit.pk and runs_meeting_of(actor, meeting.pk)
+
+
 # --- minutes and written opinions -----------------------------------------------------------
 
 def minutes_access(user: User, meeting_id: int, *, for_update: bool = False) -> MeetingAccess:
@@ -274,13 +321,8 @@ def require_may_fulfil(cert: SigningCertificate, signer: User) -> None:
 
 def may_issue_papers_of(user: User, unit: Unit | None) -> bool:
     """The office issues a unit's papers under its number and seal: the right `issue_documents`
-    over the unit (its own unit and those below it), or a system administrator."""
-    if is_system_admin(user):
-        return True
-    if unit is None or not user.is_authenticated or not user.unit_id or not has_right(user, "issue_documents"):
-        return False
-    assert user.unit is not None  # unit_id is set
-    return unit.pk in user.unit.descendant_ids()
+    over the unit (its own unit and those below it; a system administrator everywhere)."""
+    return unit is not None and user.is_authenticated and unit.pk in unit_ids_with_right(user, "issue_documents")
 
 
 @dataclass(frozen=True)
