@@ -32,7 +32,7 @@ from signing.models import (
     SigningRequestSigner,
     UnitCertificate,
 )
-from signing.notices import issuing_unit
+from signing.notices import issuing_unit, notice_readers
 
 
 def _runner_meeting_ids(user: User) -> QuerySet:
@@ -412,3 +412,43 @@ def notices_due_for(user: User) -> list:
     if not user.is_authenticated:
         return []
     return pending_notices(Meeting.objects.filter(pk__in=run_meeting_ids(user)))[:20]
+
+
+def issued_notice_for_reader(user: User, meeting_id: int) -> ConclusionNotice:
+    """The issued notice for those it was sent to: the meeting's participants, the people of the
+    units its conclusions assign, and those who handle it (404 for everyone else)."""
+    notice = (ConclusionNotice.objects.filter(meeting_id=meeting_id, status=ConclusionNotice.Status.ISSUED)
+              .select_related("meeting", "register_entry", "document").first() if user.is_authenticated else None)
+    if notice is None:
+        raise NotFoundError(_("Document not found."))
+    if any(u.pk == user.pk for u in notice_readers(notice.meeting)):
+        return notice
+    try:
+        notice_access(user, meeting_id)
+    except (NotFoundError, PermissionDeniedError):
+        raise NotFoundError(_("Document not found.")) from None
+    return notice
+
+
+def issuers_of(unit: Unit | None) -> list[User]:
+    """The people who may issue `unit`'s papers (told when a notice awaits issuing)."""
+    if unit is None:
+        return []
+    holders = User.objects.filter(is_active=True).filter(
+        Q(groups__permissions__codename="issue_documents") | Q(user_permissions__codename="issue_documents")
+        | Q(is_superuser=True)).distinct()
+    return [u for u in holders if may_issue_papers_of(u, unit) and not u.is_superuser] or \
+        [u for u in holders if may_issue_papers_of(u, unit)]
+
+
+def notices_to_handle(user: User) -> dict[str, list[ConclusionNotice]]:
+    """The home page: notices awaiting `user`'s approval, and approved notices `user` may issue."""
+    if not user.is_authenticated:
+        return {"to_approve": [], "to_issue": []}
+    to_approve = list(ConclusionNotice.objects.filter(approver=user, status=ConclusionNotice.Status.SUBMITTED)
+                      .select_related("meeting").order_by("due_date")[:20])
+    units = unit_ids_with_right(user, "issue_documents")
+    to_issue = [n for n in ConclusionNotice.objects.filter(status=ConclusionNotice.Status.APPROVED)
+                .select_related("meeting__unit", "meeting__created_by__unit").order_by("due_date")[:200]
+                if (u := issuing_unit(n.meeting)) is not None and u.pk in units][:20]
+    return {"to_approve": to_approve, "to_issue": to_issue}

@@ -26,11 +26,18 @@ from ecabinet.register import issue_number
 from ecabinet.richtext import plain_text, sanitize
 from meetings.actions.documents import FileGuard, announce, write_version
 from meetings.models import Document, Meeting
-from signing.access import NoticeAccess, notice_access
+from signing.access import NoticeAccess, issuers_of, notice_access
 from signing.minutes import place_name, signatories
 from signing.models import ConclusionNotice
 from signing.notice_pdf import SIGNATURE_FIELD, NoticeHeader, render_notice_pdf
-from signing.notices import build_notice_html, due_date, issuing_unit, notice_readers, notice_title, recipients
+from signing.notices import (
+    build_notice_html,
+    due_date,
+    issuing_unit,
+    notice_readers,
+    notice_title,
+    recipients,
+)
 from signing.unit_seal import sign_as_unit
 
 MAX_BODY = 200_000
@@ -152,8 +159,8 @@ def do_approve_notice(meeting: Meeting, *, actor: User, approve: bool = True, re
         notice.status, notice.approved_at = ConclusionNotice.Status.APPROVED, now
         _bump(notice, actor, "status", "approved_at")
         record_audit(actor=actor, action="notice.approve", obj=meeting)
-        notify_users(drafters, kind="notice.approved", url=notice_url(meeting),
-                     title=_("Conclusion notice approved: %(title)s") % {"title": meeting.title})
+        notify_users([*drafters, *issuers_of(issuing_unit(meeting))], kind="notice.approved", url=notice_url(meeting),
+                     title=_("Conclusion notice approved, to issue: %(title)s") % {"title": meeting.title})
         return notice
     if not reason:
         raise ActionError("reason_required", _("Say why the notice goes back to the secretary."))

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('ecabinet', '0005_document_register'),
         ('meetings', '0005_conclusion_units'),
-        ('signing', '0004_model_names_in_vietnamese'),
+        ('signing', '0005_unit_seal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
