@@ -41,6 +41,7 @@ from signing.actions.notices import (
     do_issue_notice,
     do_save_notice,
     do_submit_notice,
+    preview_notice_html,
     preview_notice_pdf,
 )
 from signing.actions.opinions import do_sign_answer
@@ -64,6 +65,7 @@ __all__ = [
     "do_issue_notice",
     "do_save_notice",
     "do_submit_notice",
+    "preview_notice_html",
     "preview_notice_pdf",
     "do_batch_sign",
     "do_cancel_request",

@@ -11,25 +11,28 @@ Who does what is decided in ``signing.access.notice_access``.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError
 from ecabinet.intake import Purpose, intake_pdf
-from ecabinet.models import RegisterEntry, Unit, User
-from ecabinet.register import issue_number
+from ecabinet.models import RegisterEntry, User
+from ecabinet.register import issue_number, unit_abbreviation
 from ecabinet.richtext import plain_text, sanitize
 from meetings.actions.documents import FileGuard, announce, write_version
 from meetings.models import Document, Meeting
 from signing.access import NoticeAccess, issuers_of, notice_access
 from signing.minutes import place_name, signatories
 from signing.models import ConclusionNotice
-from signing.notice_pdf import SIGNATURE_FIELD, NoticeHeader, render_notice_pdf
+from signing.notice_pdf import SIGNATURE_FIELD, NoticeHeader, render_notice_html, render_notice_pdf
 from signing.notices import (
     build_notice_html,
     due_date,
@@ -174,28 +177,19 @@ def do_approve_notice(meeting: Meeting, *, actor: User, approve: bool = True, re
     return notice
 
 
-def _names(unit: Unit | None) -> tuple[str, str]:
-    """(authority, issuing body): "Ủy ban nhân dân tỉnh An Phước" is written "ỦY BAN NHÂN DÂN"
-    over "TỈNH AN PHƯỚC"; a department under it: the committee over the department."""
-    if unit is not None and unit.parent is not None:
-        return unit.parent.name, unit.name
-    body = unit.name if unit is not None else ""
-    if body.lower().startswith(("ủy ban nhân dân", "uỷ ban nhân dân")):
-        return "Ủy ban nhân dân", body[len("ủy ban nhân dân"):].strip()
-    return "", body
-
-
-def notice_header(notice: ConclusionNotice, *, number: str, when=None) -> NoticeHeader:  # noqa: ANN001
+def notice_header(notice: ConclusionNotice, *, number: str = "", when: datetime | None = None) -> NoticeHeader:
+    """What the paper's header, title and closing say; before issue without number or date."""
     meeting = notice.meeting
     unit = issuing_unit(meeting)
-    authority, body = _names(unit)
     approver = notice.approver
     signer_body = (unit.name if unit is not None else "").upper()
     if signer_body.startswith(("ỦY BAN NHÂN DÂN", "UỶ BAN NHÂN DÂN")):
         signer_body = "ỦY BAN NHÂN DÂN"
     return NoticeHeader(
-        authority=authority, unit=body, number=number, place=place_name(meeting) or "",
-        date=when or timezone.now(), summary=str(notice_title(meeting)),
+        authority=unit.parent.name if unit is not None and unit.parent is not None else "",
+        issuer=unit.name if unit is not None else "", number=number,
+        notation=f"{RegisterEntry.Kind.NOTICE.value}-{unit_abbreviation(unit)}" if unit is not None else "TB",
+        place=place_name(meeting) or "", date=when, summary=str(notice_title(meeting)),
         signer_title=f"TM. {signer_body}" if signer_body else "",
         signer_position=(approver.position.name.upper() if approver is not None and approver.position_id
                          and approver.position else ""),
@@ -205,8 +199,12 @@ def notice_header(notice: ConclusionNotice, *, number: str, when=None) -> Notice
 
 
 def preview_notice_pdf(notice: ConclusionNotice) -> bytes:
-    """The notice as it would be issued now, without a number or signature (nothing stored)."""
-    return render_notice_pdf(notice_header(notice, number=""), notice.body)
+    """The notice as it would be issued now, without a number, date or signature (nothing stored)."""
+    return render_notice_pdf(notice_header(notice), notice.body)
+
+
+def preview_notice_html(notice: ConclusionNotice) -> SafeString:
+    return render_notice_html(notice_header(notice), notice.body)
 
 
 def do_issue_notice(meeting: Meeting, *, actor: User) -> ConclusionNotice:
@@ -230,7 +228,7 @@ def do_issue_notice(meeting: Meeting, *, actor: User) -> ConclusionNotice:
         title = str(notice_title(meeting))
         entry = issue_number(unit=unit, kind=RegisterEntry.Kind.NOTICE, actor=actor, title=title, at=now)
         data = render_notice_pdf(notice_header(notice, number=entry.number, when=now), notice.body)
-        data = sign_as_unit(data, unit=unit, actor=actor, field_name=SIGNATURE_FIELD,
+        data = sign_as_unit(data, unit=unit, actor=actor, field_name=SIGNATURE_FIELD, meeting=meeting,
                             reason=f"Phát hành Thông báo số {entry.number}")
         filename = f"thong-bao-ket-luan-{entry.seq:02d}-{entry.year}.pdf"
         upload = ContentFile(data, name=filename)
