@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,7 +22,6 @@ from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import parse_input
 from ecabinet.models import Unit
 from ecabinet.refusals import FormPage, refusal_response
-from ecabinet.richtext import sanitize
 from meetings.access import agenda_item_for, assignable_units
 from meetings.actions.room import do_record_item_conclusion
 from meetings.delivery import deliver_generated_pdf
@@ -61,8 +59,8 @@ def _context(request: AuthenticatedHttpRequest, meeting_id: int, *, draft_body: 
         "meeting": access.meeting, "access": access, "notice": notice, "due": due,
         "overdue": not issued and timezone.localdate() > due,
         "body": draft_body if draft_body is not None else (notice.body if notice else ""),
-        # stored bodies are sanitized on save; the generated draft escapes every typed value
-        "body_html": mark_safe(sanitize(notice.body)) if notice else "",  # noqa: S308
+        # the paper as it will be issued (ecabinet.paper.render_html: the body sanitized again)
+        "body_html": actions.preview_notice_html(notice) if notice else "",
         "items": items, "editable": editable,
         "units": list(Unit.objects.order_by("name")) if editable else [],
         "candidates": approver_candidates(access.meeting) if editable else [],
