@@ -22,7 +22,7 @@ from ecabinet.models import Unit, User
 from ecabinet.richtext import escape
 from ecabinet.workdays import add_working_days
 from meetings.models import AgendaItem, Attendance, Meeting, Participant, RoomState
-from signing.minutes import day, person, signatories
+from signing.minutes import day, signatories
 from signing.models import ConclusionNotice
 
 DUE_WORKING_DAYS = 5
@@ -44,6 +44,12 @@ def issuing_unit(meeting: Meeting) -> Unit | None:
 def office_name(unit: Unit | None) -> str:
     """"Văn phòng Ủy ban nhân dân tỉnh An Phước": the office that issues the notice."""
     return f"Văn phòng {unit.name}" if unit is not None else "Văn phòng"
+
+
+def name_and_position(user: User) -> str:
+    """"Nguyễn Văn A, Chủ tịch UBND tỉnh" (the position when there is one)."""
+    name = " ".join((user.full_name or user.username).split())
+    return f"{name}, {user.position.name}" if user.position_id and user.position else name
 
 
 def _name(user: User) -> str:
@@ -75,7 +81,7 @@ def build_notice_html(meeting: Meeting) -> str:
     place = room.name if room is not None else meeting.location
     if room is not None and room.address:
         place = f"{place}, {room.address}"
-    chair_text = f"đồng chí {escape(person(chair))}" if chair else "(chưa xác định người chủ trì)"
+    chair_text = f"đồng chí {escape(name_and_position(chair))}" if chair else "(chưa xác định người chủ trì)"
 
     attendees = [p for p in present_participants(meeting) if chair is None or p.user_id != chair.pk]
     units: list[Unit] = []
@@ -211,11 +217,7 @@ class NoticeTitle:
 
 def notice_title(meeting: Meeting, approver: User | None = None) -> NoticeTitle:
     chair = approver or signatories(meeting).chair
-    name = ""
-    if chair is not None:
-        name = " ".join((chair.full_name or chair.username).split())
-        if chair.position_id:
-            name += f", {chair.position.name}"
+    name = name_and_position(chair) if chair is not None else ""
     return NoticeTitle(chair=name, meeting=" ".join(meeting.title.split()))
 
 
