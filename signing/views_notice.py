@@ -7,6 +7,7 @@ Refusals propagate (the refusal page) except on the edit form, which shows the t
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ecabinet.errors import ActionError
+from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import parse_input
 from ecabinet.models import Unit
@@ -139,8 +140,14 @@ def notice_pdf(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpRespon
     version = notice.document.versions.order_by("-number").first()
     if version is None:
         raise Http404
-    with version.file.open("rb") as fh:
-        data = fh.read()
+    try:
+        with version.file.open("rb") as fh:
+            data = fh.read()
+    except (OSError, ValueError):
+        raise NotFoundError(_("The file of this document is missing.")) from None
+    if hashlib.sha256(data).hexdigest() != version.sha256:  # never pass off changed bytes as the paper
+        raise ConflictError("file_changed", _("The stored file does not match its recorded checksum; "
+                                              "it will not be sent."))
     entry = notice.register_entry
     name = f"thong-bao-{entry.seq:02d}-{entry.year}.pdf" if entry else "thong-bao.pdf"
     return deliver_generated_pdf(request, data, filename=name, obj=notice.meeting, action="notice.download",

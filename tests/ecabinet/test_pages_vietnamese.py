@@ -36,9 +36,16 @@ from meetings.actions.room import do_attach_conclusion_file
 from meetings.models import OpinionAnswer, Participant
 from signing.actions.documents import do_sign_document
 from signing.actions.minutes import do_freeze_minutes, do_generate_minutes
+from signing.actions.notices import (
+    do_approve_notice,
+    do_draft_notice,
+    do_issue_notice,
+    do_submit_notice,
+)
 from signing.actions.opinions import do_sign_answer
 from signing.models import SigningCertificate, TrustRoot
 from tests.kit.cases import PIN, SigningTestCase
+from tests.kit.factories import give_unit_certificate
 from tests.kit.files import make_pdf
 from tests.kit.meetings import run_meeting
 
@@ -164,6 +171,14 @@ class PagesInVietnameseTests(SigningTestCase):
         answer = OpinionAnswer.objects.get(round=rnd, user=cls.member)
         own = cls.make_own_document(cls.member)
         participant = Participant.objects.filter(meeting=rec.meeting, user=cls.member).first()
+        # the conclusion notice of the run meeting, issued (its page, the home page's lists)
+        give_unit_certificate(cls.committee, by=cls.admin)
+        do_draft_notice(rec.meeting, actor=cls.secretary)
+        notice = do_submit_notice(rec.meeting, actor=cls.secretary, version=1)
+        do_approve_notice(rec.meeting, actor=cls.chair)
+        do_issue_notice(rec.meeting, actor=cls.admin)
+        do_draft_notice(cls.meeting, actor=cls.secretary)
+        assert notice.pk
         # A failed and a locked-out sign-in, so the login log and axes lists have rows.
         Client().post(reverse("login"), {"username": "member", "password": "sai-mat-khau"})
         cls.values = {

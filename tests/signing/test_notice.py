@@ -18,7 +18,6 @@ from pypdf import PdfReader
 
 from ecabinet.models import Notification, RegisterEntry, ReminderSent
 from meetings.models import Document, Meeting
-from signing import actions
 from signing.models import ConclusionNotice
 from signing.notices import due_date
 from signing.pdf.verify import verify_pdf_bytes
