@@ -35,7 +35,7 @@ def no_horizontal_scroll(page) -> None:  # noqa: ANN001
 
 
 @pytest.mark.django_db(transaction=True)
-def test_secretary_path_from_editor_to_the_signed_notice(live_server, media, browser):
+def test_secretary_path_from_editor_to_the_signed_notice(live_server, media, browser, own_connection):
     ensure_installation_ca()
     case = ended_meeting()
     meeting = case.rec.meeting
