@@ -28,6 +28,12 @@ from signing.actions.external import (
     do_register_pkcs11,
     do_save_signing_service,
 )
+from signing.actions.images import (
+    do_remove_seal_image,
+    do_remove_signature_image,
+    do_set_seal_image,
+    do_set_signature_image,
+)
 from signing.actions.minutes import (
     do_freeze_minutes,
     do_generate_minutes,
@@ -79,12 +85,16 @@ __all__ = [
     "do_register_csc",
     "do_register_pkcs11",
     "do_remind_request",
+    "do_remove_seal_image",
+    "do_remove_signature_image",
     "do_reopen_minutes",
     "do_reset_pin_lock",
     "do_revoke_certificate",
     "do_revoke_unit_certificate",
     "do_save_minutes",
     "do_save_signing_service",
+    "do_set_seal_image",
+    "do_set_signature_image",
     "do_sign_answer",
     "do_sign_document",
     "do_upload_for_signing",

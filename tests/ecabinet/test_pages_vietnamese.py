@@ -35,6 +35,7 @@ from meetings.actions.opinions import do_answer, do_create_round
 from meetings.actions.room import do_attach_conclusion_file
 from meetings.models import OpinionAnswer, Participant
 from signing.actions.documents import do_sign_document
+from signing.actions.images import do_set_seal_image, do_set_signature_image
 from signing.actions.minutes import do_freeze_minutes, do_generate_minutes
 from signing.actions.notices import (
     do_approve_notice,
@@ -43,10 +44,10 @@ from signing.actions.notices import (
     do_submit_notice,
 )
 from signing.actions.opinions import do_sign_answer
-from signing.models import SigningCertificate, TrustRoot
+from signing.models import SigningCertificate, TrustRoot, UnitCertificate
 from tests.kit.cases import PIN, SigningTestCase
 from tests.kit.factories import give_unit_certificate
-from tests.kit.files import make_pdf
+from tests.kit.files import image_upload, make_pdf, png_bytes, seal_png
 from tests.kit.meetings import run_meeting
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -170,9 +171,12 @@ class PagesInVietnameseTests(SigningTestCase):
         do_sign_answer(rnd, actor=cls.member, pin=PIN)
         answer = OpinionAnswer.objects.get(round=rnd, user=cls.member)
         own = cls.make_own_document(cls.member)
+        # an organisation certificate and seal (the units page) and a signature image (my certificate)
+        give_unit_certificate(cls.committee, by=cls.admin)
+        do_set_seal_image(cls.committee, actor=cls.admin, upload=image_upload(seal_png(), "con-dau.png"))
+        do_set_signature_image(actor=cls.member, upload=image_upload(png_bytes()))
         participant = Participant.objects.filter(meeting=rec.meeting, user=cls.member).first()
         # the conclusion notice of the run meeting, issued (its page, the home page's lists)
-        give_unit_certificate(cls.committee, by=cls.admin)
         do_draft_notice(rec.meeting, actor=cls.secretary)
         notice = do_submit_notice(rec.meeting, actor=cls.secretary, version=1)
         do_approve_notice(rec.meeting, actor=cls.chair)
@@ -186,7 +190,7 @@ class PagesInVietnameseTests(SigningTestCase):
             "document_id": [minutes.document_id, cls.minutes.pk, rnd.draft_id, own.pk],
             "attachment_id": [attachment.pk], "round_id": [rnd.pk], "answer_id": [answer.pk],
             "request_id": [minutes.signing_request_id], "participant_id": [participant.pk],
-            "item_id": [rec.item1.pk],
+            "item_id": [rec.item1.pk], "unit_id": [cls.committee.pk],
         }
         cls.roles = {"anonymous": None, "guest": cls.guest, "member": cls.member,
                      "secretary": cls.secretary, "chair": cls.chair, "admin": cls.admin}
@@ -240,7 +244,8 @@ class PagesInVietnameseTests(SigningTestCase):
         # The fixture's own data: usernames, certificate names (the installation CA's subject),
         # and the "<unknown>" axes stores for a request without a browser header (test client).
         data = [*User.objects.values_list("username", flat=True), *TrustRoot.objects.values_list("name", flat=True),
-                *SigningCertificate.objects.values_list("subject", flat=True), "<unknown>"]
+                *SigningCertificate.objects.values_list("subject", flat=True),
+                *UnitCertificate.objects.values_list("subject", flat=True), "<unknown>"]
         data_words = {w.lower() for text in data for w in WORD.findall(text)}
         self.assertTrue(LoginRecord.objects.filter(success=False).exists())
 
