@@ -149,15 +149,17 @@ def assigned_units(meeting: Meeting) -> list[Unit]:
 
 
 def recipients(meeting: Meeting) -> list[str]:
-    """"Nơi nhận:": the participants' units and the assigned units, then the file copy."""
-    names: list[str] = []
+    """"Nơi nhận:": the participants' units and the assigned units (not the issuing unit itself),
+    then the file copy."""
+    issuer = issuing_unit(meeting)
+    names: list[str] = [issuer.name] if issuer is not None else []
     for p in Participant.objects.filter(meeting=meeting).select_related("user__unit").order_by("pk"):
         if p.user.unit is not None and p.user.unit.name not in names:
             names.append(p.user.unit.name)
     for unit in assigned_units(meeting):
         if unit.name not in names:
             names.append(unit.name)
-    return [*names, "Lưu: VT"]
+    return [*names[1 if issuer is not None else 0:], "Lưu: VT"]
 
 
 def notice_readers(meeting: Meeting) -> list[User]:

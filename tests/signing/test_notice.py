@@ -138,6 +138,7 @@ class NoticeFlowTests(NoticeTestCase):
                          "Nơi nhận:", "- Sở Tài chính;", "- Sở Y tế;", "- Lưu: VT.", "TM. ỦY BAN NHÂN DÂN",
                          "CHỦ TỊCH UBND TỈNH", self.chair.full_name):
             self.assertIn(expected, text)
+        self.assertNotIn("- Ủy ban nhân dân tỉnh Thử;", text)  # not sent to itself
         local = timezone.localtime(notice.issued_at, LOCAL)
         self.assertIn(f"ngày {local.day:02d} tháng", text)
 
