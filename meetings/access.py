@@ -19,7 +19,7 @@ from ecabinet.access import (
     running_unit_ids,
 )
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
-from ecabinet.models import User
+from ecabinet.models import Unit, User
 from meetings.models import AgendaItem, Meeting, OpinionRecipient, OpinionRound, Participant
 
 M = TypeVar("M", bound=Model)
@@ -766,3 +766,13 @@ def participant_in(meeting: Meeting, participant_id: int) -> Participant:
     if participant is None:
         raise NotFoundError(_("Participant not found."))
     return participant
+
+
+def assignable_units(unit_ids: list[int]) -> list[Unit]:
+    """The units a conclusion may assign work to, from their ids (any unit of the installation:
+    the province's departments are assigned by the committee's meetings). 400 for an unknown id."""
+    wanted = list(dict.fromkeys(unit_ids))
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=wanted)}
+    if len(units) != len(wanted):
+        raise ActionError("bad_unit", _("One of the chosen units does not exist."))
+    return [units[pk] for pk in wanted]

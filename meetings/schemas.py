@@ -689,6 +689,13 @@ class SpeechSummaryIn(Schema):
     text: str = ""
 
 
+class ConclusionIn(Schema):
+    """An item's conclusion; `units` (ids) are the units it assigns work to — absent: unchanged."""
+
+    text: str = ""
+    units: list[Id] | None = None
+
+
 class GrantIn(Schema):
     # Strict: `true` or "5" is a mistake, not a number of minutes.
     time_limit_minutes: Annotated[StrictInt, Field(ge=BIGINT_MIN, le=BIGINT_MAX)] | None = None

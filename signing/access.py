@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -12,7 +14,7 @@ from ecabinet.access import (
     may_administer_certificate_of,
     unit_ids_with_right,
 )
-from ecabinet.errors import ConflictError, NotFoundError, PermissionDeniedError
+from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.models import Unit, User
 from meetings.access import (
     MeetingAccess,
@@ -22,8 +24,16 @@ from meetings.access import (
     run_meeting_ids,
     runs_meeting_of,
 )
-from meetings.models import Document, Meeting, OpinionAnswer, OpinionRound
-from signing.models import Minutes, SigningCertificate, SigningRequest, SigningRequestSigner, UnitCertificate
+from meetings.models import Document, Meeting, OpinionAnswer, OpinionRound, Participant
+from signing.models import (
+    ConclusionNotice,
+    Minutes,
+    SigningCertificate,
+    SigningRequest,
+    SigningRequestSigner,
+    UnitCertificate,
+)
+from signing.notices import issuing_unit, notice_readers
 
 
 def _runner_meeting_ids(user: User) -> QuerySet:
@@ -312,3 +322,140 @@ def require_may_fulfil(cert: SigningCertificate, signer: User) -> None:
         raise PermissionDeniedError(
             _("Your certificate names someone else, so it cannot be used to sign in your name."),
             code="certificate_names_someone_else")
+
+
+# --- conclusion notices (thông báo kết luận) --------------------------------------------------
+
+def may_issue_papers_of(user: User, unit: Unit | None) -> bool:
+    """The office issues a unit's papers under its number and seal: the right `issue_documents`
+    over the unit (its own unit and those below it; a system administrator everywhere)."""
+    return unit is not None and user.is_authenticated and unit.pk in unit_ids_with_right(user, "issue_documents")
+
+
+@dataclass(frozen=True)
+class NoticeAccess:
+    """The conclusion notice of a meeting as one person may handle it."""
+
+    meeting: Meeting
+    notice: ConclusionNotice | None
+    drafts: bool    # runs the meeting: the secretary (also chair, creator, run_meeting right)
+    approves: bool  # the notice's approver (the chair unless the secretary named another participant)
+    issues: bool    # the office: right issue_documents over the meeting's unit
+
+    def require_drafter(self) -> None:
+        if not self.drafts:
+            raise PermissionDeniedError(_("Only the meeting's secretary or chair may draft the conclusion notice."))
+
+    def require_approver(self) -> None:
+        if not self.approves:
+            raise PermissionDeniedError(_("Only the person named to approve the conclusion notice may approve it."),
+                                        code="not_approver")
+
+    def require_issuer(self) -> None:
+        if not self.issues:
+            raise PermissionDeniedError(_("Only the office (the right to issue the unit's papers) may issue the "
+                                          "conclusion notice."), code="not_issuer")
+
+    def require_notice(self) -> ConclusionNotice:
+        if self.notice is None:
+            raise NotFoundError(_("The conclusion notice has not been drafted yet."), code="no_notice")
+        return self.notice
+
+
+def notice_access(user: User, meeting_id: int, *, for_update: bool = False) -> NoticeAccess:
+    """The meeting's notice for those who draft, approve or issue it (404 for whoever may not see
+    the meeting, 403 for other participants, 409 before the meeting has ended). Inside an action
+    (`for_update`) the meeting row, then the notice row, are locked."""
+    if not user.is_authenticated:
+        raise NotFoundError(_("Meeting not found."))
+    qs = Meeting.objects.select_related("unit", "created_by__unit")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    meeting = qs.filter(pk=meeting_id).first()
+    if meeting is None:
+        raise NotFoundError(_("Meeting not found."))
+    try:
+        access: MeetingAccess | None = meeting_access(user, meeting_id)
+    except NotFoundError:
+        access = None
+    notice_qs = ConclusionNotice.objects.select_related("approver", "register_entry", "document", "updated_by")
+    if for_update:
+        notice_qs = notice_qs.select_for_update(of=("self",))
+    notice = notice_qs.filter(meeting=meeting).first()
+    drafts = bool(access and access.runs_meeting)
+    approves = bool(notice and notice.approver_id == user.pk)
+    issues = may_issue_papers_of(user, issuing_unit(meeting))
+    if not (drafts or approves or issues):
+        if access is None:
+            raise NotFoundError(_("Meeting not found."))
+        raise PermissionDeniedError(_("Only the meeting's secretary, the approver and the office handle the "
+                                      "conclusion notice."))
+    if meeting.status != Meeting.Status.ENDED:
+        raise ConflictError("not_ended", _("The conclusion notice can be drafted only after the meeting has ended."))
+    return NoticeAccess(meeting=meeting, notice=notice, drafts=drafts, approves=approves, issues=issues)
+
+
+def approver_candidate(meeting: Meeting, user_id: int) -> User:
+    """Whom the secretary may name to approve the notice: the chair or a member of the meeting
+    (400 for anyone else: a guest, the secretary, a stranger)."""
+    participant = Participant.objects.filter(
+        meeting=meeting, user_id=user_id, user__is_active=True,
+        role__in=[Participant.Role.CHAIR, Participant.Role.MEMBER]).select_related("user").first()
+    if participant is None:
+        raise ActionError("bad_approver", _("The approver must be the chair or a member of the meeting."))
+    return participant.user
+
+
+def approver_candidates(meeting: Meeting) -> list[User]:
+    return [p.user for p in Participant.objects.filter(
+        meeting=meeting, user__is_active=True, role__in=[Participant.Role.CHAIR, Participant.Role.MEMBER])
+        .select_related("user").order_by("role", "pk")]
+
+
+def notices_due_for(user: User) -> list:
+    """The secretary's home: the conclusion notices still to issue for the meetings `user` runs."""
+    from signing.notices import pending_notices
+
+    if not user.is_authenticated:
+        return []
+    return pending_notices(Meeting.objects.filter(pk__in=run_meeting_ids(user)))[:20]
+
+
+def issued_notice_for_reader(user: User, meeting_id: int) -> ConclusionNotice:
+    """The issued notice for those it was sent to: the meeting's participants, the people of the
+    units its conclusions assign, and those who handle it (404 for everyone else)."""
+    notice = (ConclusionNotice.objects.filter(meeting_id=meeting_id, status=ConclusionNotice.Status.ISSUED)
+              .select_related("meeting", "register_entry", "document").first() if user.is_authenticated else None)
+    if notice is None:
+        raise NotFoundError(_("Document not found."))
+    if any(u.pk == user.pk for u in notice_readers(notice.meeting)):
+        return notice
+    try:
+        notice_access(user, meeting_id)
+    except (NotFoundError, PermissionDeniedError):
+        raise NotFoundError(_("Document not found.")) from None
+    return notice
+
+
+def issuers_of(unit: Unit | None) -> list[User]:
+    """The people who may issue `unit`'s papers (told when a notice awaits issuing)."""
+    if unit is None:
+        return []
+    holders = User.objects.filter(is_active=True).filter(
+        Q(groups__permissions__codename="issue_documents") | Q(user_permissions__codename="issue_documents")
+        | Q(is_superuser=True)).distinct()
+    return [u for u in holders if may_issue_papers_of(u, unit) and not u.is_superuser] or \
+        [u for u in holders if may_issue_papers_of(u, unit)]
+
+
+def notices_to_handle(user: User) -> dict[str, list[ConclusionNotice]]:
+    """The home page: notices awaiting `user`'s approval, and approved notices `user` may issue."""
+    if not user.is_authenticated:
+        return {"to_approve": [], "to_issue": []}
+    to_approve = list(ConclusionNotice.objects.filter(approver=user, status=ConclusionNotice.Status.SUBMITTED)
+                      .select_related("meeting").order_by("due_date")[:20])
+    units = unit_ids_with_right(user, "issue_documents")
+    to_issue = [n for n in ConclusionNotice.objects.filter(status=ConclusionNotice.Status.APPROVED)
+                .select_related("meeting__unit", "meeting__created_by__unit").order_by("due_date")[:200]
+                if (u := issuing_unit(n.meeting)) is not None and u.pk in units][:20]
+    return {"to_approve": to_approve, "to_issue": to_issue}

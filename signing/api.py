@@ -17,9 +17,11 @@ from ecabinet.inputs import Id, whole_number
 from meetings.access import document_for_reader, round_access
 from signing import actions
 from signing.access import (
+    approver_candidate,
     certificate_holder,
     managed_certificate,
     minutes_access,
+    notice_access,
     own_answer,
     request_for,
     visible_requests,
@@ -36,6 +38,11 @@ from signing.schemas import (
     MinutesGenerateIn,
     MinutesIn,
     MinutesOut,
+    NoticeDecisionIn,
+    NoticeDraftIn,
+    NoticeIn,
+    NoticeOut,
+    NoticeVersionIn,
     PasswordIn,
     PinIn,
     Pkcs11In,
@@ -52,6 +59,7 @@ from signing.schemas import (
 from signing.serializers import (
     serialize_certificate,
     serialize_minutes,
+    serialize_notice,
     serialize_request,
     serialize_service,
     serialize_signature,
@@ -309,3 +317,57 @@ def trust_roots(request: HttpRequest):
 @router.post("/verify", auth=None, response=VerifyReportOut, summary="Verify the signatures of a PDF (no login needed)")
 def verify(request: HttpRequest, file: UploadedFile = File(...)):
     return verify_upload(file)
+
+
+# --- conclusion notice of a meeting (thông báo kết luận) ------------------------------------
+
+
+def _approver(meeting, approver_id: int | None):  # noqa: ANN001, ANN202 - meetings.Meeting -> User | None
+    return approver_candidate(meeting, approver_id) if approver_id is not None else None
+
+
+@router.get("/meetings/{meeting_id}/notice", response=NoticeOut,
+            summary="The conclusion notice of an ended meeting (secretary, approver, office)")
+def get_notice(request: AuthenticatedHttpRequest, meeting_id: Id):
+    return serialize_notice(notice_access(request.user, meeting_id).require_notice())
+
+
+@router.post("/meetings/{meeting_id}/notice", response={200: NoticeOut, 201: NoticeOut},
+             summary="Draft the conclusion notice from the conclusions (again with regenerate + version)")
+def draft_notice(request: AuthenticatedHttpRequest, meeting_id: Id, payload: NoticeDraftIn | None = None):
+    payload = payload or NoticeDraftIn()
+    meeting = notice_access(request.user, meeting_id).meeting
+    notice, created = actions.do_draft_notice(meeting, actor=request.user, regenerate=payload.regenerate,
+                                              version=payload.version)
+    return Status(201 if created else 200, serialize_notice(notice))
+
+
+@router.put("/meetings/{meeting_id}/notice", response=NoticeOut,
+            summary="Save the notice's text (HTML, sanitized) and who approves it; needs the version edited")
+def save_notice(request: AuthenticatedHttpRequest, meeting_id: Id, payload: NoticeIn):
+    meeting = notice_access(request.user, meeting_id).meeting
+    notice = actions.do_save_notice(meeting, actor=request.user, body=payload.body, version=payload.version,
+                                    approver=_approver(meeting, payload.approver))
+    return serialize_notice(notice)
+
+
+@router.post("/meetings/{meeting_id}/notice/submit", response=NoticeOut,
+             summary="Send the notice to its approver")
+def submit_notice(request: AuthenticatedHttpRequest, meeting_id: Id, payload: NoticeVersionIn):
+    meeting = notice_access(request.user, meeting_id).meeting
+    return serialize_notice(actions.do_submit_notice(meeting, actor=request.user, version=payload.version))
+
+
+@router.post("/meetings/{meeting_id}/notice/decision", response=NoticeOut,
+             summary="The approver approves the notice, or sends it back with a reason")
+def decide_notice(request: AuthenticatedHttpRequest, meeting_id: Id, payload: NoticeDecisionIn):
+    meeting = notice_access(request.user, meeting_id).meeting
+    return serialize_notice(actions.do_approve_notice(meeting, actor=request.user, approve=payload.approve,
+                                                      reason=payload.reason))
+
+
+@router.post("/meetings/{meeting_id}/notice/issue", response=NoticeOut,
+             summary="The office issues the approved notice: numbered, sealed with the unit's certificate")
+def issue_notice(request: AuthenticatedHttpRequest, meeting_id: Id):
+    meeting = notice_access(request.user, meeting_id).meeting
+    return serialize_notice(actions.do_issue_notice(meeting, actor=request.user))

@@ -9,6 +9,7 @@ class SigningConfig(AppConfig):
 
     def ready(self) -> None:
         from meetings.access import register_record_closed_check
+        from signing import reminders  # noqa: F401 - registers the notice-due collector
         from signing.access import minutes_frozen
 
         register_record_closed_check(minutes_frozen)

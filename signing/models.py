@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 __all__ = [
+    "ConclusionNotice",
     "InstallationCA",
     "Minutes",
     "SignatureRecord",
@@ -389,3 +390,53 @@ class Minutes(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status == self.Status.FROZEN
+
+
+class ConclusionNotice(models.Model):
+    """The conclusion notice (thông báo kết luận) of one ended meeting (Decision 45/2018/QĐ-TTg:
+    issued in writing within 5 working days after the meeting).
+
+    The secretary drafts it from the conclusions and edits it (sanitized HTML, `version` the
+    optimistic lock as for the minutes), submits it to the approver (the chair unless the
+    secretary names another participant), who approves it or sends it back with a reason; the
+    office then issues it: a number from the register, the PDF sealed with the unit's
+    certificate, stored among the meeting's documents."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("notice status", "draft")
+        SUBMITTED = "submitted", pgettext_lazy("notice status", "awaiting approval")
+        APPROVED = "approved", pgettext_lazy("notice status", "approved")
+        ISSUED = "issued", pgettext_lazy("notice status", "issued")
+
+    meeting = models.OneToOneField("meetings.Meeting", on_delete=models.CASCADE, related_name="conclusion_notice")
+    body = models.TextField(_("text"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approver"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    returned_reason = models.TextField(blank=True)
+    due_date = models.DateField(_("due date"))
+    register_entry = models.ForeignKey("ecabinet.RegisterEntry", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    document = models.ForeignKey("meetings.Document", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+
+    class Meta:
+        verbose_name = _("conclusion notice")
+        verbose_name_plural = _("conclusion notices")
+
+    def __str__(self) -> str:
+        return f"conclusion notice of {self.meeting_id}"
+
+    @property
+    def number(self) -> str:
+        return self.register_entry.number if self.register_entry_id and self.register_entry else ""

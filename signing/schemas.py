@@ -241,3 +241,63 @@ class SigningServiceOut(Out):
     id: int
     name: str
     api_version: str
+
+
+# --- conclusion notice (thông báo kết luận) -----------------------------------------------------
+
+
+class NoticeDraftIn(Schema):
+    regenerate: bool = False
+    version: Int64 | None = None
+
+
+class NoticeIn(Schema):
+    body: str
+    version: Int64 | None = None
+    approver: Id | None = None
+
+
+class NoticeVersionIn(Schema):
+    version: Int64 | None = None
+
+
+class NoticeDecisionIn(Schema):
+    approve: bool = True
+    reason: str = ""
+
+
+class NoticeItemOut(Out):
+    id: int
+    title: str
+    conclusion: str
+    assigned_units: list[int]
+
+
+class NoticeOut(Out):
+    id: int
+    meeting: int
+    status: str
+    version: int
+    body: str
+    due_date: str
+    overdue: bool
+    approver: UserRefOut | None
+    returned_reason: str
+    number: str
+    document: int | None
+    document_url: str | None
+    pdf_url: str | None
+    updated_at: str | None
+    updated_by: UserRefOut | None
+    submitted_at: str | None
+    approved_at: str | None
+    issued_at: str | None
+    items: list[NoticeItemOut]
+
+
+class NoticeItemConclusionIn(Schema):
+    """The notice page's form for one item: its conclusion and the units it assigns."""
+
+    item: Id
+    text: str = ""
+    units: list[Id] = []

@@ -122,3 +122,36 @@ def serialize_minutes(minutes, *, viewer=None) -> dict[str, Any]:  # noqa: ANN00
         "document_url": reverse("signing_document", args=[minutes.document_id]) if minutes.document_id else None,
         "signing_request": serialize_request(signing_request, viewer=viewer) if signing_request else None,
     }
+
+
+def serialize_notice(notice) -> dict[str, Any]:  # noqa: ANN001 - signing.ConclusionNotice
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from meetings.models import AgendaItem
+
+    items = AgendaItem.objects.filter(meeting_id=notice.meeting_id).prefetch_related("assigned_units").order_by(
+        "position", "pk")
+    issued = notice.document_id is not None
+    return {
+        "id": notice.pk,
+        "meeting": notice.meeting_id,
+        "status": notice.status,
+        "version": notice.version,
+        "body": notice.body,
+        "due_date": notice.due_date.isoformat(),
+        "overdue": not issued and timezone.localdate() > notice.due_date,
+        "approver": serialize_user(notice.approver) if notice.approver else None,
+        "returned_reason": notice.returned_reason,
+        "number": notice.number,
+        "document": notice.document_id,
+        "document_url": reverse("signing_document", args=[notice.document_id]) if issued else None,
+        "pdf_url": reverse("signing_notice_pdf", args=[notice.meeting_id]) if issued else None,
+        "updated_at": iso(notice.updated_at),
+        "updated_by": serialize_user(notice.updated_by),
+        "submitted_at": iso(notice.submitted_at),
+        "approved_at": iso(notice.approved_at),
+        "issued_at": iso(notice.issued_at),
+        "items": [{"id": i.pk, "title": i.title, "conclusion": i.conclusion,
+                   "assigned_units": [u.pk for u in i.assigned_units.all()]} for i in items],
+    }

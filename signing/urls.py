@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from signing import views
+from signing import views, views_notice
 
 urlpatterns = [
     path("signing/", views.home, name="signing_home"),
@@ -24,5 +24,9 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/minutes/", views.minutes_page, name="signing_minutes"),
     path("meetings/<int:meeting_id>/minutes/preview.pdf", views.minutes_preview, name="signing_minutes_preview"),
     path("meetings/<int:meeting_id>/minutes/<str:verb>/", views.minutes_action, name="signing_minutes_action"),
+    path("meetings/<int:meeting_id>/notice/", views_notice.notice_page, name="signing_notice"),
+    path("meetings/<int:meeting_id>/notice/preview.pdf", views_notice.notice_preview, name="signing_notice_preview"),
+    path("meetings/<int:meeting_id>/notice/notice.pdf", views_notice.notice_pdf, name="signing_notice_pdf"),
+    path("meetings/<int:meeting_id>/notice/<str:verb>/", views_notice.notice_action, name="signing_notice_action"),
     path("verify/", views.verify_page, name="signing_verify"),
 ]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.intake import Purpose, intake_pdf
-from ecabinet.models import User
+from ecabinet.models import Unit, User
 from ecabinet.text import require_one_line
 from meetings.access import (
     SPEECH_SUMMARY_MAX,
@@ -177,7 +177,10 @@ def do_set_current_item(meeting: Meeting, item: AgendaItem | None, *, actor: Use
 
 
 @transaction.atomic(durable=True)
-def do_record_item_conclusion(item: AgendaItem, *, actor: User, text: str) -> AgendaItem:
+def do_record_item_conclusion(item: AgendaItem, *, actor: User, text: str,
+                              units: list[Unit] | None = None) -> AgendaItem:
+    """The item's conclusion and, when `units` is given, the units it assigns work to (they
+    receive the conclusion notice); `units=None` leaves the assigned units as they are."""
     item, access = lock_in_meeting(item, actor=actor)
     require_runner(access)
     meeting = access.meeting
@@ -185,7 +188,11 @@ def do_record_item_conclusion(item: AgendaItem, *, actor: User, text: str) -> Ag
         raise ActionError("bad_request", _("The conclusion is too long."))
     item.conclusion = (text or "").strip()
     item.save(update_fields=["conclusion"])
-    record_audit(actor=actor, action="agenda.conclusion", obj=item)
+    details = {}
+    if units is not None:
+        item.assigned_units.set(units)
+        details["units"] = sorted(u.pk for u in units)
+    record_audit(actor=actor, action="agenda.conclusion", obj=item, details=details or None)
     upsert(meeting, "agenda_item", serialize_agenda_item(item))
     return item
 

@@ -15,6 +15,7 @@ from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import Id, Int64
 from meetings.access import (
     agenda_item_for,
+    assignable_units,
     meeting_access,
     participant_in,
     poll_for,
@@ -37,6 +38,7 @@ from meetings.schemas import (
     AttendanceOut,
     BallotIn,
     CheckinIn,
+    ConclusionIn,
     CurrentIn,
     FloorIn,
     GrantIn,
@@ -127,9 +129,11 @@ def live_postpone_item(request: AuthenticatedHttpRequest, item_id: Id):
 
 
 @router.post("/live/items/{item_id}/conclusion", response=AgendaItemOut, summary="Record the conclusion of an item")
-def item_conclusion(request: AuthenticatedHttpRequest, item_id: Id, payload: TextIn) -> dict[str, Any]:
+def item_conclusion(request: AuthenticatedHttpRequest, item_id: Id, payload: ConclusionIn) -> dict[str, Any]:
     item = agenda_item_for(request.user, item_id)
-    return serialize_agenda_item(actions.do_record_item_conclusion(item, actor=request.user, text=payload.text))
+    units = assignable_units(payload.units) if payload.units is not None else None
+    return serialize_agenda_item(actions.do_record_item_conclusion(item, actor=request.user, text=payload.text,
+                                                                   units=units))
 
 
 @router.post("/meetings/{meeting_id}/live/reorder", response=OkOut, summary="Reorder the agenda during the meeting")

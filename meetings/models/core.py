@@ -129,6 +129,9 @@ class AgendaItem(models.Model):
     duration_minutes = models.PositiveIntegerField(_("planned minutes"), default=0)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     conclusion = models.TextField(_("conclusion"), blank=True)
+    # The units the conclusion assigns work to: they receive the conclusion notice (fn102).
+    assigned_units = models.ManyToManyField("ecabinet.Unit", verbose_name=_("assigned units"), blank=True,
+                                            related_name="+")
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 

@@ -13,8 +13,13 @@ from django.utils import timezone
 
 from ecabinet.http import AuthenticatedHttpRequest
 from meetings.selectors import home_meetings
+from signing.access import notices_due_for, notices_to_handle
 
 
 @login_required
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "ecabinet/home.html", {"today": timezone.localdate(), **home_meetings(request.user)})
+    return render(request, "ecabinet/home.html", {
+        "today": timezone.localdate(), **home_meetings(request.user),
+        # the conclusion notices (signing): due for the secretary, to approve, to issue
+        "notices_due": notices_due_for(request.user), **notices_to_handle(request.user),
+    })

@@ -41,6 +41,15 @@ from signing.actions.minutes import (
     do_save_minutes,
     get_minutes,
 )
+from signing.actions.notices import (
+    do_approve_notice,
+    do_draft_notice,
+    do_issue_notice,
+    do_save_notice,
+    do_submit_notice,
+    preview_notice_html,
+    preview_notice_pdf,
+)
 from signing.actions.opinions import do_sign_answer
 from signing.actions.requests import (
     do_cancel_request,
@@ -57,6 +66,13 @@ __all__ = [
     "current_certificate",
     "get_minutes",
     "do_add_trust_root",
+    "do_approve_notice",
+    "do_draft_notice",
+    "do_issue_notice",
+    "do_save_notice",
+    "do_submit_notice",
+    "preview_notice_html",
+    "preview_notice_pdf",
     "do_batch_sign",
     "do_cancel_request",
     "do_create_request",

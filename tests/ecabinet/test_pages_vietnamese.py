@@ -37,6 +37,12 @@ from meetings.models import OpinionAnswer, Participant
 from signing.actions.documents import do_sign_document
 from signing.actions.images import do_set_seal_image, do_set_signature_image
 from signing.actions.minutes import do_freeze_minutes, do_generate_minutes
+from signing.actions.notices import (
+    do_approve_notice,
+    do_draft_notice,
+    do_issue_notice,
+    do_submit_notice,
+)
 from signing.actions.opinions import do_sign_answer
 from signing.models import SigningCertificate, TrustRoot, UnitCertificate
 from tests.kit.cases import PIN, SigningTestCase
@@ -170,6 +176,13 @@ class PagesInVietnameseTests(SigningTestCase):
         do_set_seal_image(cls.committee, actor=cls.admin, upload=image_upload(seal_png(), "con-dau.png"))
         do_set_signature_image(actor=cls.member, upload=image_upload(png_bytes()))
         participant = Participant.objects.filter(meeting=rec.meeting, user=cls.member).first()
+        # the conclusion notice of the run meeting, issued (its page, the home page's lists)
+        do_draft_notice(rec.meeting, actor=cls.secretary)
+        notice = do_submit_notice(rec.meeting, actor=cls.secretary, version=1)
+        do_approve_notice(rec.meeting, actor=cls.chair)
+        do_issue_notice(rec.meeting, actor=cls.admin)
+        do_draft_notice(cls.meeting, actor=cls.secretary)
+        assert notice.pk
         # A failed and a locked-out sign-in, so the login log and axes lists have rows.
         Client().post(reverse("login"), {"username": "member", "password": "sai-mat-khau"})
         cls.values = {
