@@ -167,6 +167,12 @@ def may_administer_certificate_of(actor: User, holder: User) -> bool:
     return holder.unit_id is not None and holder.unit_id in _scope(actor, "issue_certificates")
 
 
+def unit_ids_with_right(user: User, right: str) -> set[int]:
+    """The units where `user` may use `right` (`issue_certificates`, `issue_documents`, …): every
+    unit for a system admin, their own unit and those below it for a holder of the right."""
+    return _scope(user, right)
+
+
 def may_administer(user: User) -> bool:
     """Whether the administration area has anything for `user`."""
     return is_system_admin(user) or may_manage_users(user) or may_manage_catalogs(user)

@@ -2,7 +2,8 @@
 attachments, opinion drafts and attachments, signing uploads, generated minutes and the public
 verification (API, page and `verify_pdf` command). Every path calls `intake_pdf` and gets the
 same limits, the same error codes and statuses and the same messages; nothing else in the
-project sniffs for "%PDF-".
+project sniffs for "%PDF-". Images (a person's signature image, a unit's seal) have their own
+intake at the end of this module, `intake_image`.
 
 The cheap checks (size, empty, office formats, the PDF header, the end-of-file marker) run
 in-process. Parsing runs in a separate, short-lived Python process (`python ecabinet/intake.py
@@ -306,3 +307,84 @@ if __name__ == "__main__":
     file_path, pages_limit, stream_limit, inflated_limit = sys.argv[1:5]
     outcome = inspect_pdf(file_path, int(pages_limit), int(stream_limit), int(inflated_limit))
     sys.stdout.write(json.dumps(outcome) + "\n")
+
+
+# --- images: a person's signature image, a unit's seal --------------------------------------
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+IMAGE_MAX_BYTES = 1024 * 1024
+IMAGE_MAX_SIDE = 2000
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    """A checked image, re-encoded as an RGBA PNG (what is stored: no chunk of the upload but
+    its pixels survives)."""
+
+    png: bytes
+    sha256: str
+    width: int
+    height: int
+
+
+def _refuse_image(code: str):
+    from django.utils.translation import gettext as _
+
+    from ecabinet.errors import ActionError
+
+    messages = {
+        "no_file": (400, _("Choose a PNG image to upload.")),
+        "too_large": (413, _("The image is too large: the limit is 1 MB.")),
+        "empty": (400, _("The file is empty.")),
+        "not_png": (415, _("Only PNG images with a transparent background are accepted.")),
+        "too_many_pixels": (413, _("The image is too large: at most 2000 × 2000 pixels.")),
+        "no_alpha": (400, _("The image has no transparent background. Save it as a PNG with "
+                            "transparency (an alpha channel) and upload it again.")),
+        "damaged": (400, _("The image is damaged or incomplete and cannot be opened.")),
+    }
+    status, message = messages[code]
+    return ActionError(f"image_{code}" if code != "no_file" else "no_file", message, status=status)
+
+
+def intake_image(uploaded: IO[bytes] | None, *, name: str = "") -> CheckedImage:
+    """Check an uploaded signature or seal image: a real PNG with an alpha channel (or a
+    transparent colour), at most IMAGE_MAX_BYTES and IMAGE_MAX_SIDE pixels a side.
+
+    In-process, unlike PDFs: the size and the pixel count are checked on the header before a
+    single pixel is decoded, so decoding is bounded (2000 × 2000 RGBA is 16 MB) and quick.
+    Raises ActionError (400/413/415) with a translated message; nothing is written anywhere."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if uploaded is None:
+        raise _refuse_image("no_file")
+    size = getattr(uploaded, "size", None)
+    if size is None:
+        uploaded.seek(0, os.SEEK_END)
+        size = uploaded.tell()
+    if size > IMAGE_MAX_BYTES:
+        raise _refuse_image("too_large")
+    if size == 0:
+        raise _refuse_image("empty")
+    uploaded.seek(0)
+    data = uploaded.read(IMAGE_MAX_BYTES + 1)
+    uploaded.seek(0)
+    if len(data) > IMAGE_MAX_BYTES:
+        raise _refuse_image("too_large")
+    if not data.startswith(PNG_SIGNATURE):
+        raise _refuse_image("not_png")
+    try:
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as picture:
+            if picture.width > IMAGE_MAX_SIDE or picture.height > IMAGE_MAX_SIDE:
+                raise _refuse_image("too_many_pixels")
+            if picture.mode not in ("RGBA", "LA", "PA") and "transparency" not in picture.info:
+                raise _refuse_image("no_alpha")
+            picture.load()
+            rgba = picture.convert("RGBA")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise _refuse_image("damaged") from None
+    out = io.BytesIO()
+    rgba.save(out, format="PNG")
+    png = out.getvalue()
+    return CheckedImage(png=png, sha256=hashlib.sha256(png).hexdigest(), width=rgba.width, height=rgba.height)

@@ -137,6 +137,16 @@ elif len(_secret_key) < SECRET_KEY_MIN_LENGTH:
     raise ImproperlyConfigured(f"SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters long")
 SECRET_KEY: str = _secret_key
 
+# The key-encryption key of the units' organisation certificates (signing/unit_seal.py): their
+# private keys are stored encrypted under it and never leave the server. Unset: generated once
+# into VAR_DIR/unit_key_secret (0600), like SECRET_KEY; several hosts must share it.
+_unit_key_secret = env_str("UNIT_KEY_SECRET")
+if _unit_key_secret is None:
+    _unit_key_secret = _generated_secret_key(VAR_DIR / "unit_key_secret")
+elif len(_unit_key_secret) < SECRET_KEY_MIN_LENGTH:
+    raise ImproperlyConfigured(f"UNIT_KEY_SECRET must be at least {SECRET_KEY_MIN_LENGTH} characters long")
+UNIT_KEY_SECRET: str = _unit_key_secret
+
 # Only the names this machine answers to locally unless told: a deployment names its site, and a
 # request for any other host is refused (400), never served.
 ALLOWED_HOSTS = env_list(

@@ -10,9 +10,10 @@ from ecabinet.access import (
     has_fresh_password,
     is_system_admin,
     may_administer_certificate_of,
+    unit_ids_with_right,
 )
 from ecabinet.errors import ConflictError, NotFoundError, PermissionDeniedError
-from ecabinet.models import User
+from ecabinet.models import Unit, User
 from meetings.access import (
     MeetingAccess,
     meeting_access,
@@ -22,7 +23,7 @@ from meetings.access import (
     runs_meeting_of,
 )
 from meetings.models import Document, Meeting, OpinionAnswer, OpinionRound
-from signing.models import SigningCertificate, SigningRequest, SigningRequestSigner
+from signing.models import SigningCertificate, SigningRequest, SigningRequestSigner, UnitCertificate
 
 
 def _runner_meeting_ids(user: User) -> QuerySet:
@@ -191,6 +192,52 @@ def managed_certificate(actor: User, cert_id: int, *, own_too: bool = False) -> 
 
 def lock_certificate(cert: SigningCertificate) -> SigningCertificate:
     return SigningCertificate.objects.select_for_update(of=("self",)).select_related("user").get(pk=cert.pk)
+
+
+# --- the organisation's certificate and seal (signing/unit_seal.py) -------------------------
+
+def may_administer_unit_certificate(actor: User, unit: Unit) -> bool:
+    """Issuing, revoking or replacing a unit's organisation certificate and its seal image: the
+    right `issue_certificates` over the unit (unit administrators for their unit and those below,
+    system administrators everywhere)."""
+    return unit.pk in unit_ids_with_right(actor, "issue_certificates")
+
+
+def require_may_administer_unit_certificate(actor: User, unit: Unit) -> None:
+    if not may_administer_unit_certificate(actor, unit):
+        raise PermissionDeniedError(_("Only an administrator of this unit may do this."))
+
+
+def units_for_certificates(actor: User) -> QuerySet[Unit]:
+    """The units whose organisation certificate and seal `actor` administers."""
+    return Unit.objects.filter(pk__in=unit_ids_with_right(actor, "issue_certificates"))
+
+
+def administered_unit(actor: User, unit_id: int) -> Unit:
+    """A unit whose organisation certificate `actor` administers; 404 for any other."""
+    unit = units_for_certificates(actor).filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFoundError(_("Unit not found."))
+    return unit
+
+
+def lock_unit_certificates(unit: Unit) -> list[UnitCertificate]:
+    """Inside an action: the unit's current certificate rows FOR UPDATE (issuing and revoking
+    queue on them; the unique constraint settles two first issues at once)."""
+    return list(UnitCertificate.objects.select_for_update().filter(unit=unit, replaced_at__isnull=True))
+
+
+def can_issue_for_unit(actor: User, unit: Unit, *, meeting: Meeting | None = None) -> bool:
+    """Whether `actor` may put the unit's signature and seal on a paper (signing/unit_seal.py):
+    the right `issue_documents` over the unit (office clerks, unit and system administrators);
+    or, for a paper of `meeting` (its invitation, its notice), the meeting's chair or secretary
+    when the meeting belongs to that unit: the system issues the meeting's papers in the unit's
+    name for the people who run it."""
+    if not actor.is_authenticated:
+        return False
+    if unit.pk in unit_ids_with_right(actor, "issue_documents"):
+        return True
+    return meeting is not None and meeting.unit_id == unit.pk and runs_meeting_of(actor, meeting.pk)
 
 
 # --- minutes and written opinions -----------------------------------------------------------

@@ -25,8 +25,10 @@ __all__ = [
     "SigningCertificate",
     "SigningRequest",
     "SigningRequestSigner",
+    "SignatureImage",
     "SigningService",
     "TrustRoot",
+    "UnitCertificate",
 ]
 
 
@@ -171,6 +173,104 @@ class SigningCertificate(models.Model):
     @property
     def is_current(self) -> bool:
         return self.replaced_at is None and self.revoked_at is None
+
+
+class UnitCertificate(models.Model):
+    """The organisation's certificate of a unit (chữ ký số của cơ quan, Decree 30 art. 2 and
+    Decree 130/2018): issued by the installation CA with the unit as subject, its key held by the
+    server and encrypted under a key-encryption key from settings (``UNIT_KEY_SECRET``; see
+    ``signing/unit_seal.py``), never exported. One current certificate per unit: a new one
+    replaces the old, which stays for history (and on the CRL)."""
+
+    unit = models.ForeignKey("ecabinet.Unit", verbose_name=_("unit"), on_delete=models.PROTECT,
+                             related_name="organisation_certificates")
+    cert_pem = models.TextField(verbose_name=_("certificate (PEM)"))
+    chain_pem = models.TextField(verbose_name=_("certificate chain (PEM)"), blank=True)
+    # AES-256-GCM under UNIT_KEY_SECRET, bound to this certificate (signing/unit_seal.py)
+    key_blob = models.BinaryField(verbose_name=_("encrypted key"))
+    serial = models.CharField(_("serial number"), max_length=64, db_index=True)
+    subject = models.CharField(_("subject"), max_length=500)
+    issuer = models.CharField(_("issuer"), max_length=500)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT,
+                                  related_name="+")
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revocation_reason = models.CharField(_("reason for revoking"), max_length=255, blank=True)
+    replaced_at = models.DateTimeField(verbose_name=_("replaced at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("organisation certificate")
+        verbose_name_plural = _("organisation certificates")
+        constraints = [
+            models.UniqueConstraint(fields=["unit"], condition=models.Q(replaced_at__isnull=True),
+                                    name="one_current_certificate_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.serial})"
+
+    @cached_property
+    def certificate(self) -> x509.Certificate:
+        return x509.load_pem_x509_certificate(self.cert_pem.encode())
+
+    @property
+    def chain(self) -> list[x509.Certificate]:
+        if not self.chain_pem.strip():
+            return []
+        return x509.load_pem_x509_certificates(self.chain_pem.encode())
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() > self.not_after
+
+    @property
+    def is_active(self) -> bool:
+        return self.replaced_at is None and self.revoked_at is None and not self.is_expired
+
+
+class SignatureImage(models.Model):
+    """A transparent PNG used in visible signatures: a person's own signature (chữ ký), or a
+    unit's seal (con dấu), at most one of each per person or unit. The bytes are small (the
+    intake allows 1 MB) and live in the row: replacing or removing an image is one write."""
+
+    class Kind(models.TextChoices):
+        SIGNATURE = "signature", _("signature image")
+        SEAL = "seal", _("seal image")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("holder"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="signature_image")
+    unit = models.OneToOneField("ecabinet.Unit", verbose_name=_("unit"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="seal_image")
+    png = models.BinaryField(verbose_name=_("image (PNG)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(verbose_name=_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("signature or seal image")
+        verbose_name_plural = _("signature and seal images")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="signature", user__isnull=False, unit__isnull=True)
+                           | models.Q(kind="seal", unit__isnull=False, user__isnull=True)),
+                name="signature_image_has_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id or self.unit_id}"
 
 
 class SigningRequest(models.Model):

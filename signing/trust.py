@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
-from signing.models import InstallationCA, SigningCertificate, TrustRoot
+from signing.models import InstallationCA, SigningCertificate, TrustRoot, UnitCertificate
 from signing.pdf import pki
 from signing.pdf.pades import run_sync
 
@@ -161,6 +161,11 @@ def build_crl_der() -> bytes:
         (int(c.serial, 16), c.revoked_at)
         for c in SigningCertificate.objects.filter(issued_here=True, revoked_at__isnull=False)
         if c.revoked_at is not None  # as filtered: says so to the type checker
+    ]
+    revoked += [
+        (int(c.serial, 16), c.revoked_at)
+        for c in UnitCertificate.objects.filter(revoked_at__isnull=False)
+        if c.revoked_at is not None
     ]
     # The CRL number must grow with every change: a hash-free monotonic choice is the count
     # of revocations plus the newest revocation time.

@@ -1,6 +1,7 @@
 """Every state change of the signing app: one function each, atomic, audited.
 
-certificates: issue / import / revoke / unlock; external: register a token or remote-service key; documents: sign (single and batch);
+certificates: issue / import / revoke / unlock; unit_certificates: a unit's organisation
+certificate; images: signature and seal images; external: register a token or remote-service key; documents: sign (single and batch);
 requests: ask for signatures, decline, cancel, remind; minutes: generate, edit and freeze a
 meeting's minutes (then a request secretary -> chair), reopen them after a refusal; opinions: sign
 one's written opinion.
@@ -27,6 +28,12 @@ from signing.actions.external import (
     do_register_pkcs11,
     do_save_signing_service,
 )
+from signing.actions.images import (
+    do_remove_seal_image,
+    do_remove_signature_image,
+    do_set_seal_image,
+    do_set_signature_image,
+)
 from signing.actions.minutes import (
     do_freeze_minutes,
     do_generate_minutes,
@@ -41,6 +48,7 @@ from signing.actions.requests import (
     do_decline_request,
     do_remind_request,
 )
+from signing.actions.unit_certificates import do_issue_unit_certificate, do_revoke_unit_certificate
 
 __all__ = [
     "PKCS12_MAX_BYTES",
@@ -57,14 +65,20 @@ __all__ = [
     "do_generate_minutes",
     "do_import_pkcs12",
     "do_issue_certificate",
+    "do_issue_unit_certificate",
     "do_register_csc",
     "do_register_pkcs11",
     "do_remind_request",
+    "do_remove_seal_image",
+    "do_remove_signature_image",
     "do_reopen_minutes",
     "do_reset_pin_lock",
     "do_revoke_certificate",
+    "do_revoke_unit_certificate",
     "do_save_minutes",
     "do_save_signing_service",
+    "do_set_seal_image",
+    "do_set_signature_image",
     "do_sign_answer",
     "do_sign_document",
     "do_upload_for_signing",

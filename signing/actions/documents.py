@@ -33,6 +33,7 @@ from meetings.actions.documents import FileGuard, write_version
 from meetings.models import Document, DocumentVersion
 from signing.access import require_may_fulfil, signer_entry
 from signing.actions.certificates import check_usable, current_certificate
+from signing.actions.images import signature_image_of
 from signing.actions.requests import advance_after_signature
 from signing.backends import signer_for
 from signing.models import SignatureRecord, SigningCertificate, SigningRequestSigner
@@ -162,6 +163,7 @@ def _sign_bytes(data: bytes, *, actor: User, cert: SigningCertificate, signer: S
         reason=reason,
         signed_at=signed_at,
         page=-1 if page is None else page - 1,
+        image=signature_image_of(actor),
     )
     try:
         # prepare (placeholder + digest) -> the backend signs the digest -> finish (embed the CMS),

@@ -2,17 +2,25 @@
 
 Stamps already on the page push a new one upwards (then into a column to the left), so
 several signatures on one page never overlap.
+
+Images (Decree 30, appendix I): a person's signature image, when they uploaded one, stands
+above the name/time text; an organisation's signature (``StampInfo.organisation``) shows the
+unit's seal over the left third of the block ("trùm lên khoảng 1/3 chữ ký về phía bên trái").
+The image arrives as PNG bytes (checked at upload by ``ecabinet.intake.intake_image``): this
+package reads no database.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pyhanko.pdf_utils import generic, layout
+from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields
@@ -38,6 +46,8 @@ PADDING = 5  # text box margin inside the border
 MARGIN = 24  # distance from the page edges
 GAP = 6  # between stacked stamps
 MAX_LINE_CHARS = 60
+SIGNATURE_IMAGE_HEIGHT = 36  # a person's signature image above the text (points)
+SEAL_SIZE = 72  # the seal's square (about 25 mm), the left third of an organisation's block
 
 
 @dataclass
@@ -48,6 +58,10 @@ class StampInfo:
     reason: str
     signed_at: datetime
     page: int = -1  # -1 = last page
+    # PNG bytes: the person's signature image, or (organisation=True) the unit's seal
+    image: bytes | None = None
+    # an organisation's signature: `full_name` is the unit's name, the image its seal
+    organisation: bool = False
 
 
 @dataclass
@@ -92,6 +106,58 @@ def _style(full: bool = False) -> TextStampStyle:
     )
 
 
+def _image(png: bytes) -> PdfImage:
+    from PIL import Image
+
+    picture = Image.open(io.BytesIO(png))
+    picture.load()
+    return PdfImage(picture)
+
+
+def _image_style(full: bool, png: bytes, *, organisation: bool, width: int, height: int,
+                 text_height: int) -> TextStampStyle:
+    """The text style with the image as the stamp's background, placed by a layout rule:
+    the seal in a SEAL_SIZE square at the left edge, the signature image above the text."""
+    factory = StampFontFactory(full=full, font_size=FONT_SIZE)
+    if organisation:
+        seal = min(SEAL_SIZE, height)
+        image_rule = layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins(left=0, right=max(0, width - seal), top=0, bottom=0),
+            inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
+        )
+        # the text starts under the seal's right half, so the seal covers its left part
+        text_rule = layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins(left=seal // 2, right=PADDING, top=PADDING, bottom=PADDING),
+            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+        )
+    else:
+        image_rule = layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MAX,
+            margins=layout.Margins(left=PADDING, right=PADDING, top=PADDING, bottom=text_height),
+            inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
+        )
+        text_rule = layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MIN,
+            margins=layout.Margins.uniform(PADDING),
+            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+        )
+    return TextStampStyle(
+        stamp_text="%(body)s",
+        border_width=1,
+        background=_image(png),
+        background_opacity=1.0,
+        background_layout=image_rule,
+        inner_content_layout=text_rule,
+        text_box_style=TextBoxStyle(font=factory, font_size=FONT_SIZE, leading=LEADING),
+    )
+
+
 def _wrap(text: str, limit: int = MAX_LINE_CHARS) -> list[str]:
     words, lines, cur = text.split(), [], ""
     for w in words:
@@ -110,6 +176,12 @@ def stamp_lines(info: StampInfo) -> list[str]:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     local = at.astimezone(LOCAL_TZ)
+    if info.organisation:
+        lines = _wrap(f"Cơ quan: {info.full_name}")
+        lines.append(f"Thời gian ký: {local:%d/%m/%Y %H:%M}")
+        if info.reason:
+            lines += _wrap(f"Lý do: {info.reason}")
+        return lines
     lines = _wrap(f"Người ký: {info.full_name}")
     if info.position:
         lines += _wrap(f"Chức vụ: {info.position}")
@@ -224,6 +296,13 @@ def appearance(
     # 4% slack: HarfBuzz kerning/shaping vs. plain advance widths
     width = int(max(text_width(line) for line in lines) * 1.04) + 2 * PADDING + 4
     height = len(lines) * LEADING + 2 * PADDING + 4
+    text_height = height
+    if info.image is not None and info.organisation:
+        # the seal takes the left third: the text begins under its right half
+        width = max(width - PADDING + SEAL_SIZE // 2, 3 * SEAL_SIZE)
+        height = max(height, SEAL_SIZE)
+    elif info.image is not None:
+        height += SIGNATURE_IMAGE_HEIGHT
     page = _page(writer, page_ix)
     media = _media_box(page)
     rotation = _rotation(page)
@@ -243,6 +322,10 @@ def appearance(
     body = "\n".join(lines)
     # fall back to the whole font only for text outside the Vietnamese/Latin repertoire
     full = any(ord(ch) not in font_program(False).codepoints for ch in body if ch != "\n")
+    if info.image is not None:
+        style = _image_style(full, info.image, organisation=info.organisation, width=width, height=height,
+                             text_height=text_height)
+        return Placement(box, rect, rotation), style, {"body": body}
     return Placement(box, rect, rotation), _style(full), {"body": body}
 
 

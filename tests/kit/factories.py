@@ -213,3 +213,11 @@ def sign(document: Document, *, by: User, pin: str, **fields: Any):
     from signing.actions.documents import do_sign_document
 
     return do_sign_document(document, actor=by, pin=pin, **fields)
+
+
+def give_unit_certificate(unit: Unit, *, by: User):
+    """The unit's organisation certificate (signing/unit_seal.py), issued by `by` (an administrator
+    of the unit: `admin` will do) through the action; sign with ``signing.unit_seal.sign_as_unit``."""
+    from signing.actions.unit_certificates import do_issue_unit_certificate
+
+    return do_issue_unit_certificate(unit, actor=by)

@@ -124,3 +124,31 @@ def require_attack_samples() -> Path:
             pytest.fail(f"attack samples missing: {ATTACK_SAMPLES}")
         pytest.skip(f"attack samples not found at {ATTACK_SAMPLES}")
     return ATTACK_SAMPLES
+
+
+# --- images (signature and seal images: ecabinet/intake.py:intake_image) -----------------------
+
+def png_bytes(width: int = 240, height: int = 80, *, mode: str = "RGBA", seal: bool = False) -> bytes:
+    """A real PNG: a transparent signature stroke (or, with `seal`, a red ring: a unit's seal);
+    `mode="RGB"` gives one without an alpha channel."""
+    from PIL import Image, ImageDraw
+
+    picture = Image.new(mode, (width, height), (0, 0, 0, 0) if mode == "RGBA" else (255, 255, 255))
+    draw = ImageDraw.Draw(picture)
+    if seal:
+        draw.ellipse((4, 4, width - 5, height - 5), outline=(200, 16, 32), width=max(2, width // 20))
+        draw.ellipse((width // 4, height // 4, 3 * width // 4, 3 * height // 4), outline=(200, 16, 32), width=2)
+    else:
+        draw.line([(10, height - 20), (width // 3, 15), (2 * width // 3, height - 25), (width - 10, 20)],
+                  fill=(20, 40, 160), width=4)
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()
+
+
+def seal_png(size: int = 300) -> bytes:
+    return png_bytes(size, size, seal=True)
+
+
+def image_upload(data: bytes, name: str = "chu-ky.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="image/png")
