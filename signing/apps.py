@@ -6,3 +6,10 @@ class SigningConfig(AppConfig):
     name = "signing"
     verbose_name = _("Digital signing")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from meetings import papers
+        from signing.actions.invitations import invitation_attachments, issue_for_meeting
+
+        papers.register_issuer(issue_for_meeting)
+        papers.register_attachments(invitation_attachments)

@@ -20,5 +20,6 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/minutes/", views.minutes_page, name="signing_minutes"),
     path("meetings/<int:meeting_id>/minutes/preview.pdf", views.minutes_preview, name="signing_minutes_preview"),
     path("meetings/<int:meeting_id>/minutes/<str:verb>/", views.minutes_action, name="signing_minutes_action"),
+    path("signing/invitations/<int:invitation_id>/issue/", views.invitation_issue, name="signing_invitation_issue"),
     path("verify/", views.verify_page, name="signing_verify"),
 ]

@@ -36,6 +36,7 @@ from meetings.models import Document
 from signing import actions
 from signing.access import (
     certificate_holder,
+    invitation_for,
     may_manage_request,
     may_request,
     may_sign,
@@ -44,6 +45,7 @@ from signing.access import (
     signed_answer_for,
     visible_requests,
 )
+from signing.actions.invitations import do_issue_invitation
 from signing.actions.minutes import preview_pdf, withdrawn_minutes_documents
 from signing.models import Minutes, SignatureRecord, SigningRequest, SigningRequestSigner
 from signing.schemas import (
@@ -385,3 +387,14 @@ def minutes_preview(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpR
     return deliver_generated_pdf(request, preview_pdf(minutes, actor=request.user), inline=True,
                                  filename=f"bien-ban-{meeting_id}-du-thao.pdf", obj=minutes.meeting,
                                  action="minutes.preview", details={"version": minutes.version})
+
+
+@login_required
+@require_POST
+def invitation_issue(request: AuthenticatedHttpRequest, invitation_id: int) -> HttpResponse:
+    """Seal an invitation waiting for the unit's signature (and send it); back to the meeting."""
+    invitation = invitation_for(request.user, invitation_id)
+    do_issue_invitation(invitation, actor=request.user)
+    messages.success(request, _("Invitation %(number)s was signed with the unit's certificate and sent.")
+                     % {"number": invitation.number})
+    return redirect(reverse("meeting_detail", args=[invitation.meeting_id]))

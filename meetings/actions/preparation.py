@@ -122,6 +122,12 @@ def _invite(meeting: Meeting, participants: list[Participant], *, actor: User, c
                  url=url, attachments=files)
 
 
+
+def send_invitations(meeting: Meeting, *, actor: User) -> None:
+    """Send the invitation again to everyone invited (e.g. once its paper is sealed), inside the
+    caller's transaction on the locked meeting."""
+    _invite(meeting, _invited(meeting), actor=actor)
+
 def _invited(meeting: Meeting) -> list[Participant]:
     return list(meeting.participants.select_related("user").exclude(response=Answer.DECLINE))
 
