@@ -276,6 +276,13 @@ def lock_invitation(invitation: Invitation, *, actor: User) -> tuple[Meeting, In
     meeting = Meeting.objects.select_for_update().select_related("unit").get(pk=found.meeting_id)
     return meeting, invitation_for(actor, invitation.pk, for_update=True)
 
+def may_seal_meeting_papers(user: User, meeting: Meeting, *, runs_meeting: bool) -> bool:
+    """`can_issue_for_unit` for a page that already knows whether `user` runs `meeting`."""
+    if meeting.unit_id is None or not user.is_authenticated:
+        return False
+    return runs_meeting or meeting.unit_id in unit_ids_with_right(user, "issue_documents")
+
+
 def may_seal_invitation(user: User, invitation: Invitation) -> bool:
     """Who may put the unit's seal on a waiting invitation: the same rule as sealing any paper of
     the meeting (`can_issue_for_unit`)."""

@@ -400,9 +400,9 @@ class Invitation(models.Model):
     stored or sent."""
 
     class Status(models.TextChoices):
-        PENDING_SEAL = "pending_seal", _("awaiting the unit's digital signature")
-        ISSUED = "issued", _("issued")
-        REPLACED = "replaced", _("replaced")
+        PENDING_SEAL = "pending_seal", pgettext_lazy("invitation status", "awaiting the unit's digital signature")
+        ISSUED = "issued", pgettext_lazy("invitation status", "issued")
+        REPLACED = "replaced", pgettext_lazy("invitation status", "replaced")
 
     meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, related_name="invitations")
     entry = models.OneToOneField("ecabinet.RegisterEntry", on_delete=models.PROTECT, related_name="+")

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from signing.access import may_seal_invitation
+from signing.access import may_seal_meeting_papers
 from signing.models import Invitation
 
 register = template.Library()
@@ -17,16 +17,16 @@ register = template.Library()
 def meeting_invitations(context: dict[str, Any], meeting: Any) -> dict[str, Any]:
     """The meeting's invitations, newest first, for someone who may see the meeting page."""
     request = context["request"]
-    rows = list(Invitation.objects.filter(meeting=meeting).select_related("entry", "document", "replaces")
-                .order_by("-pk"))
-    open_meeting = meeting.status in ("scheduled", "in_progress")
+    rows = list(Invitation.objects.filter(meeting=meeting).select_related("entry", "replaces").order_by("-pk"))
+    runs = bool(context.get("perms", {}).get("run"))
+    pending = meeting.status in ("scheduled", "in_progress") and any(
+        row.status == Invitation.Status.PENDING_SEAL for row in rows)
+    may_seal = pending and may_seal_meeting_papers(request.user, meeting, runs_meeting=runs)
     return {
         "meeting": meeting,
         "invitations": [
-            {"row": row, "may_seal": open_meeting and row.status == Invitation.Status.PENDING_SEAL
-             and may_seal_invitation(request.user, row)}
-            for row in rows
+            {"row": row, "may_seal": may_seal and row.status == Invitation.Status.PENDING_SEAL} for row in rows
         ],
-        "runs": bool(context.get("perms", {}).get("run")),
+        "runs": runs,
         "csrf_token": context.get("csrf_token"),
     }
