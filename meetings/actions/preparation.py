@@ -23,9 +23,9 @@ from ecabinet.errors import ConflictError, PermissionDeniedError
 from ecabinet.inputs import field_error
 from ecabinet.models import Unit, User
 from ecabinet.text import require_one_line
+from meetings import papers
 from meetings.access import lock_meeting, meeting_access, participant_in, require_runner
 from meetings.actions.agenda import OPEN_STATUSES
-from meetings import papers
 from meetings.actions.room import emit_room_updated
 from meetings.events import emit
 from meetings.ical import build_calendar

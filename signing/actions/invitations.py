@@ -35,7 +35,6 @@ from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import RegisterEntry, User
 from ecabinet.register import issue_number
 from meetings import papers
-from meetings.access import lock_meeting
 from meetings.actions.documents import FileGuard, announce, write_version
 from meetings.actions.preparation import send_invitations
 from meetings.models import Document, DocumentType, Meeting
@@ -93,7 +92,7 @@ def _mark_replaced(old: Invitation, new: Invitation) -> None:
     old.status = Invitation.Status.REPLACED
     old.save(update_fields=["status"])
     if old.document is not None:
-        document = Document.objects.select_for_update().get(pk=old.document_id)
+        document = Document.objects.select_for_update().get(pk=old.document.pk)
         document.title = f"{document.title} (đã được thay thế bởi Giấy mời số {new.number})"[:500]
         document.save(update_fields=["title"])
         announce(document, frozenset())
@@ -146,7 +145,9 @@ def invitation_attachments(meeting: Meeting) -> list[papers.Attachment]:
 
 
 def do_issue_invitation(invitation: Invitation, *, actor: User) -> Invitation:
-    """Seal an invitation that waits for the unit's signature, then send it to the participants."""
+    """Seal an invitation that waits for the unit's signature, then send it to the participants.
+
+    The guard outside the durable block: the paper's file goes also when the commit fails."""
     with FileGuard() as guard, transaction.atomic(durable=True):
         meeting, invitation = lock_invitation(invitation, actor=actor)
         if not may_seal_invitation(actor, invitation):

@@ -33,12 +33,14 @@ from django.utils import timezone
 from ecabinet.models import LoginRecord, User
 from meetings.actions.opinions import do_answer, do_create_round
 from meetings.actions.room import do_attach_conclusion_file
-from meetings.models import OpinionAnswer, Participant
+from meetings.models import Meeting, OpinionAnswer, Participant
 from signing.actions.documents import do_sign_document
 from signing.actions.minutes import do_freeze_minutes, do_generate_minutes
 from signing.actions.opinions import do_sign_answer
-from signing.models import SigningCertificate, TrustRoot
+from signing.models import Invitation, SigningCertificate, TrustRoot
+from tests.kit import factories
 from tests.kit.cases import PIN, SigningTestCase
+from tests.kit.factories import give_unit_certificate
 from tests.kit.files import make_pdf
 from tests.kit.meetings import run_meeting
 
@@ -166,9 +168,17 @@ class PagesInVietnameseTests(SigningTestCase):
         participant = Participant.objects.filter(meeting=rec.meeting, user=cls.member).first()
         # A failed and a locked-out sign-in, so the login log and axes lists have rows.
         Client().post(reverse("login"), {"username": "member", "password": "sai-mat-khau"})
+        # A scheduled meeting whose invitation waits for the unit's seal (the meeting page lists it
+        # with the notice and the button), and the sealed invitation of another one.
+        waiting = factories.make_meeting(by=cls.secretary, title="Họp giao ban tháng 12", unit=cls.committee,
+                                         chair=cls.chair, members=[cls.member], status=Meeting.Status.SCHEDULED)
+        give_unit_certificate(cls.department, by=cls.admin)
+        sealed = factories.make_meeting(by=cls.admin, title="Họp Sở Tài chính", unit=cls.department,
+                                        chair=cls.chair, members=[cls.member], status=Meeting.Status.SCHEDULED)
+        invitation_doc = Invitation.objects.get(meeting=sealed).document_id
         cls.values = {
-            "meeting_id": [rec.meeting.pk, cls.meeting.pk],
-            "document_id": [minutes.document_id, cls.minutes.pk, rnd.draft_id, own.pk],
+            "meeting_id": [rec.meeting.pk, cls.meeting.pk, waiting.pk],
+            "document_id": [minutes.document_id, cls.minutes.pk, rnd.draft_id, own.pk, invitation_doc],
             "attachment_id": [attachment.pk], "round_id": [rnd.pk], "answer_id": [answer.pk],
             "request_id": [minutes.signing_request_id], "participant_id": [participant.pk],
             "item_id": [rec.item1.pk],
