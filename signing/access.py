@@ -273,7 +273,7 @@ def lock_invitation(invitation: Invitation, *, actor: User) -> tuple[Meeting, In
     """Inside an invitation action: the meeting row FOR UPDATE first (changes to one meeting queue
     there), then the invitation re-read under it, with the visibility rule re-checked (404)."""
     found = invitation_for(actor, invitation.pk)
-    meeting = Meeting.objects.select_for_update().select_related("unit").get(pk=found.meeting_id)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("unit").get(pk=found.meeting_id)
     return meeting, invitation_for(actor, invitation.pk, for_update=True)
 
 def may_seal_meeting_papers(user: User, meeting: Meeting, *, runs_meeting: bool) -> bool:
