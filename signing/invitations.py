@@ -7,8 +7,8 @@ for giấy mời, a "văn bản có tên loại"). The paper says, in this order
 - the header: the parent authority and the issuing body (the meeting's unit), "Số: 01/GM-UBND",
   "<place>, ngày … tháng … năm …" (the day the number was taken), "GIẤY MỜI" and its summary
   ("Họp <title>");
-- "Kính gửi:" the invitees: each by name, position and unit (up to ADDRESSEE_LIMIT people),
-  else by their units;
+- "Kính gửi:" the invitees (not the signer, nor the secretaries who send it): each by name,
+  position and unit (up to ADDRESSEE_LIMIT people), else by their units with a count;
 - for a replacement, first: "Giấy mời này thay thế Giấy mời số 01/GM-UBND ngày …";
 - the meeting: what it is about, who chairs it, "Thời gian: 08 giờ 00 phút, thứ Ba, ngày …",
   "Địa điểm: …" (the room or the place) and/or the online link, the agenda (items with their
@@ -89,7 +89,9 @@ def issuing_head(unit: Unit) -> tuple[str, str]:
 def _invitees(meeting: Meeting, signer: User | None) -> list[Participant]:
     people = (meeting.participants.exclude(response=Participant.Response.DECLINE)
               .select_related("user__position", "user__unit").order_by("pk"))
-    return [p for p in people if signer is None or p.user_id != signer.pk]
+    # Not the signer, nor the secretaries who send it (they are its contact).
+    return [p for p in people if (signer is None or p.user_id != signer.pk)
+            and p.role != Participant.Role.SECRETARY]
 
 
 def addressees(meeting: Meeting, signer: User | None) -> tuple[str, ...]:
@@ -144,8 +146,9 @@ def body_html(meeting: Meeting, *, replaces: Replaced | None, chair: User | None
     if place.strip():
         out.append(f"<p><strong>Địa điểm:</strong> {e(_one_line(place))}.</p>")
     if meeting.online_url:
-        label = "Họp trực tuyến" if place.strip() else "Địa điểm"
-        out.append(f"<p><strong>{label}:</strong> trực tuyến qua đường dẫn {e(meeting.online_url)}</p>")
+        if not place.strip():
+            out.append("<p><strong>Địa điểm:</strong> họp trực tuyến.</p>")
+        out.append(f"<p><strong>Đường dẫn họp trực tuyến:</strong> {e(meeting.online_url)}</p>")
     items = list(meeting.agenda_items.select_related("presenter", "presenting_unit").order_by("position", "pk"))
     if items:
         out.append("<p><strong>Chương trình họp:</strong></p><ol>")

@@ -12,10 +12,11 @@ from django.core import mail
 from django.test import override_settings
 
 from ecabinet.models import Notification, RegisterEntry
-from meetings.actions.preparation import do_cancel_meeting, do_update_meeting
+from meetings.actions.preparation import do_add_participant, do_cancel_meeting, do_update_meeting
 from meetings.models import Document, Meeting
 from signing.actions.invitations import do_issue_invitation
 from signing.models import Invitation
+from tests.kit import factories
 from tests.kit.cases import PrepTestCase
 from tests.kit.factories import give_unit_certificate
 from tests.kit.users import make_user
@@ -194,3 +195,40 @@ class InvitationTests(PrepTestCase):
         assert response.status_code == 302
         invitation.refresh_from_db()
         assert invitation.status == Invitation.Status.PENDING_SEAL and invitation.document is None
+
+
+@override_settings(PUBLIC_BASE_URL=BASE)
+class InvitationContentTests(PrepTestCase):
+    def test_a_person_added_later_receives_the_invitation_in_force(self):
+        give_unit_certificate(self.department, by=self.admin)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.schedule()
+        mail.outbox.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            do_add_participant(self.meeting, actor=self.owner, user=self.member2)
+        sent = [m for m in mail.outbox if m.to == [self.member2.email]]
+        assert [a[0] for a in sent[0].attachments] == ["giay-moi-01-GM-STC.pdf", f"cuoc-hop-{self.meeting.pk}.ics"]
+        assert Invitation.objects.filter(meeting=self.meeting).count() == 1
+
+    def test_an_online_meeting_with_many_invitees_names_their_units(self):
+        give_unit_certificate(self.department, by=self.admin)
+        do_update_meeting(self.meeting, actor=self.owner, room=None, online_url="https://hop.example.gov.vn/p2")
+        for i in range(13):
+            user = make_user(f"nguoi{i}", unit=self.other_unit if i % 2 else self.department, full_name=f"Người {i}")
+            do_add_participant(self.meeting, actor=self.owner, user=user)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.schedule()
+        invitation = Invitation.objects.get(meeting=self.meeting)
+        text = pdftotext(paper_of(invitation))
+        assert "Sở Y tế (6 đại biểu)" in text and "Sở Tài chính (8 đại biểu)" in text, text
+        assert "Địa điểm: họp trực tuyến" in text and "hop.example.gov.vn/p2" in text
+        assert "Người 3" not in text
+
+    def test_a_meeting_without_a_unit_issues_nothing(self):
+        loose = Meeting.objects.create(title="Họp không đơn vị", starts_at=self.meeting.starts_at,
+                                       ends_at=self.meeting.ends_at, created_by=self.admin)
+        with self.captureOnCommitCallbacks(execute=True):
+            factories.schedule_meeting(loose, by=self.admin)
+        loose.refresh_from_db()
+        assert loose.status == Meeting.Status.SCHEDULED
+        assert not Invitation.objects.filter(meeting=loose).exists()
