@@ -27,6 +27,7 @@ def meeting_invitations(context: dict[str, Any], meeting: Any) -> dict[str, Any]
         "invitations": [
             {"row": row, "may_seal": may_seal and row.status == Invitation.Status.PENDING_SEAL} for row in rows
         ],
-        "runs": runs,
+        # who is told why it waits: those who run the meeting or may seal, while it is open
+        "show_notice": pending and (runs or may_seal),
         "csrf_token": context.get("csrf_token"),
     }

@@ -232,3 +232,24 @@ class InvitationContentTests(PrepTestCase):
         loose.refresh_from_db()
         assert loose.status == Meeting.Status.SCHEDULED
         assert not Invitation.objects.filter(meeting=loose).exists()
+
+    def test_the_meeting_page_button_posts_with_its_csrf_token(self):
+        import re
+
+        from django.test import Client
+
+        with self.captureOnCommitCallbacks(execute=True):
+            self.schedule()
+        give_unit_certificate(self.department, by=self.admin)
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(self.owner)
+        page = client.get(f"/meetings/{self.meeting.pk}/").content.decode()
+        form = re.search(r'action="(/signing/invitations/\d+/issue/)"[^>]*>\s*<input type="hidden" '
+                         r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert form is not None, page
+        with self.captureOnCommitCallbacks(execute=True):
+            response = client.post(form.group(1), {"csrfmiddlewaretoken": form.group(2)})
+        assert response.status_code == 302
+        assert Invitation.objects.get(meeting=self.meeting).status == Invitation.Status.ISSUED
+        page = client.get(f"/meetings/{self.meeting.pk}/").content.decode()
+        assert 'data-testid="invitation-pending"' not in page and "đã ban hành" in page
