@@ -13,6 +13,7 @@ from ecabinet.access import (
     certificate_holders_for,
     is_system_admin,
     may_issue_certificates,
+    unit_ids_with_right,
 )
 from ecabinet.admin import SystemAdminOnly
 from ecabinet.audit import record_audit
@@ -24,6 +25,7 @@ from signing.models import (
     SigningRequest,
     SigningService,
     TrustRoot,
+    UnitCertificate,
 )
 
 
@@ -248,6 +250,46 @@ class SigningCertificateAdmin(admin.ModelAdmin):
         for cert in queryset:
             try:
                 actions.do_reset_pin_lock(cert, actor=request.user)
+            except ActionError as exc:
+                messages.error(request, f"{cert}: {exc.message}")
+
+
+@admin.register(UnitCertificate)
+class UnitCertificateAdmin(admin.ModelAdmin):
+    """The units' organisation certificates (issue them and their seal images on the page
+    /signing/units/); the key is never shown."""
+
+    list_display = ["unit", "serial", "not_after", "issued_by", "created_at", "revoked_at", "replaced_at"]
+    search_fields = ["unit__name", "serial", "subject"]
+    readonly_fields = ["unit", "serial", "subject", "issuer", "not_before", "not_after", "issued_by", "created_at",
+                       "revoked_at", "revocation_reason", "replaced_at", "cert_pem"]
+    exclude = ["key_blob", "chain_pem"]
+    actions = ["revoke"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(unit_id__in=unit_ids_with_right(request.user, "issue_certificates"))
+
+    def has_module_permission(self, request):
+        return may_issue_certificates(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke the selected certificates"))
+    def revoke(self, request, queryset):
+        for cert in queryset:
+            try:
+                actions.do_revoke_unit_certificate(cert, actor=request.user,
+                                                   reason=str(_("revoked by an administrator")))
             except ActionError as exc:
                 messages.error(request, f"{cert}: {exc.message}")
 

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ecabinet.access import FreshPassword
 from ecabinet.actions import do_confirm_password
-from ecabinet.errors import ActionError
+from ecabinet.errors import ActionError, PermissionDeniedError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import parse_input
 from ecabinet.models import User
@@ -35,6 +35,7 @@ from meetings.delivery import copy_notice, deliver_document, deliver_generated_p
 from meetings.models import Document
 from signing import actions
 from signing.access import (
+    administered_unit,
     certificate_holder,
     invitation_for,
     may_manage_request,
@@ -43,11 +44,19 @@ from signing.access import (
     minutes_access,
     request_for,
     signed_answer_for,
+    units_for_certificates,
     visible_requests,
 )
 from signing.actions.invitations import do_issue_invitation
 from signing.actions.minutes import preview_pdf, withdrawn_minutes_documents
-from signing.models import Minutes, SignatureRecord, SigningRequest, SigningRequestSigner
+from signing.models import (
+    Minutes,
+    SignatureImage,
+    SignatureRecord,
+    SigningRequest,
+    SigningRequestSigner,
+    UnitCertificate,
+)
 from signing.schemas import (
     AnswerSignIn,
     CscIn,
@@ -255,6 +264,12 @@ def _certificate_change(request: AuthenticatedHttpRequest) -> str:
                                  file_password=request.POST.get("file_password", ""),
                                  pin=request.POST.get("pin", ""), fresh_password=fresh)
         return _("Your certificate was imported.")
+    if action == "signature_image":
+        actions.do_set_signature_image(actor=request.user, upload=request.FILES.get("image"))
+        return _("Your signature image was saved: it appears in your visible signatures.")
+    if action == "remove_signature_image":
+        actions.do_remove_signature_image(actor=request.user)
+        return _("Your signature image was removed.")
     if action == "unlock":
         current = actions.current_certificate(request.user)
         if current is None:
@@ -276,6 +291,7 @@ def certificate(request: AuthenticatedHttpRequest) -> HttpResponse:
         "history": request.user.signing_certificates.order_by("-pk")[:20],
         "ca": installation_ca(),
         "services": actions.active_signing_services(),
+        "signature_image": SignatureImage.objects.filter(user=request.user).defer("png").first(),
     }
     if request.method == "POST":
         try:
@@ -387,6 +403,83 @@ def minutes_preview(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpR
     return deliver_generated_pdf(request, preview_pdf(minutes, actor=request.user), inline=True,
                                  filename=f"bien-ban-{meeting_id}-du-thao.pdf", obj=minutes.meeting,
                                  action="minutes.preview", details={"version": minutes.version})
+
+
+# --- images and the units' organisation certificates ---------------------------------------
+
+def _png(data: bytes) -> HttpResponse:
+    response = HttpResponse(data, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def signature_image(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The person's own signature image (only theirs: nobody else's is served)."""
+    row = SignatureImage.objects.filter(user=request.user).first()
+    if row is None:
+        raise Http404
+    return _png(bytes(row.png))
+
+
+def _units_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    units = list(units_for_certificates(request.user).order_by("name"))
+    if not units:
+        raise PermissionDeniedError(_("Only an administrator may do this."))
+    current = {c.unit_id: c for c in UnitCertificate.objects.filter(unit__in=units, replaced_at__isnull=True)}
+    seals = {s.unit_id: s for s in SignatureImage.objects.filter(unit__in=units).defer("png")}
+    return {"rows": [{"unit": u, "certificate": current.get(u.pk), "seal": seals.get(u.pk)} for u in units],
+            "history": UnitCertificate.objects.filter(unit__in=units).select_related("unit", "issued_by")[:50]}
+
+
+@login_required
+@require_GET
+def unit_certificates(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """For administrators with `issue_certificates`: their units' organisation certificates and seals."""
+    return render(request, "signing/unit_certificates.html", _units_context(request))
+
+
+@login_required
+@require_POST
+def unit_certificate_action(request: AuthenticatedHttpRequest, unit_id: int, verb: str) -> HttpResponse:
+    if verb not in ("issue", "revoke", "seal", "remove-seal"):
+        raise Http404
+    unit = administered_unit(request.user, unit_id)
+    try:
+        if verb == "issue":
+            actions.do_issue_unit_certificate(unit, actor=request.user)
+            message = _("The organisation certificate of %(unit)s was issued.")
+        elif verb == "revoke":
+            cert = UnitCertificate.objects.filter(unit=unit, replaced_at__isnull=True).first()
+            if cert is None:
+                raise ActionError("no_unit_certificate", _("This unit has no organisation certificate."),
+                                  status=404)
+            actions.do_revoke_unit_certificate(cert, actor=request.user,
+                                               reason=parse_input(ReasonIn, request.POST).reason)
+            message = _("The organisation certificate of %(unit)s was revoked.")
+        elif verb == "seal":
+            actions.do_set_seal_image(unit, actor=request.user, upload=request.FILES.get("image"))
+            message = _("The seal image of %(unit)s was saved.")
+        else:
+            actions.do_remove_seal_image(unit, actor=request.user)
+            message = _("The seal image of %(unit)s was removed.")
+    except ActionError as exc:
+        return refusal_response(request, exc, form=FormPage("signing/unit_certificates.html",
+                                                            _units_context(request)))
+    messages.success(request, message % {"unit": unit.name})
+    return redirect("signing_units")
+
+
+@login_required
+@require_GET
+def unit_seal_image(request: AuthenticatedHttpRequest, unit_id: int) -> HttpResponse:
+    unit = administered_unit(request.user, unit_id)
+    row = SignatureImage.objects.filter(unit=unit).first()
+    if row is None:
+        raise Http404
+    return _png(bytes(row.png))
 
 
 @login_required

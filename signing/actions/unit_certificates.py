@@ -4,7 +4,7 @@ the right `issue_certificates` over the unit. The key stays on the server (signi
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,10 +42,16 @@ def do_issue_unit_certificate(unit: Unit, *, actor: User) -> UnitCertificate:
             old.revocation_reason = "superseded"
             fields += ["revoked_at", "revocation_reason"]
         old.save(update_fields=fields)
-    row = UnitCertificate.objects.create(
-        unit=unit, chain_pem=ca.cert_pem, key_blob=wrap_unit_key(key, cert), issued_by=actor, created_at=now,
-        **_certificate_fields(cert),
-    )
+    try:
+        # two first issues at once: nothing to lock yet, the unique constraint decides
+        with transaction.atomic():
+            row = UnitCertificate.objects.create(
+                unit=unit, chain_pem=ca.cert_pem, key_blob=wrap_unit_key(key, cert), issued_by=actor,
+                created_at=now, **_certificate_fields(cert),
+            )
+    except IntegrityError:
+        raise ConflictError("concurrent_issue", _("Another administrator has just issued this unit's "
+                                                  "certificate. Reload the page.")) from None
     record_audit(actor=actor, action="signing.unit_certificate_issue", obj=row,
                  details={"unit": unit.pk, "serial": row.serial, "not_after": row.not_after,
                           "replaced": [old.serial for old in current]})

@@ -114,39 +114,66 @@ def _image(png: bytes) -> PdfImage:
     return PdfImage(picture)
 
 
-def _image_style(full: bool, png: bytes, *, organisation: bool, width: int, height: int,
-                 text_height: int) -> TextStampStyle:
-    """The text style with the image as the stamp's background, placed by a layout rule:
-    the seal in a SEAL_SIZE square at the left edge, the signature image above the text."""
+def _fit_margins(left: float, right: float, top: float, bottom: float, width: float,
+                 height: float) -> layout.Margins:
+    """Margins that leave some room in a `width` x `height` box, shrunk in proportion when the
+    box (an existing field drawn smaller than our stamp) is too small for them."""
+    def shrink(a: float, b: float, size: float) -> tuple[int, int]:
+        room = max(0.0, size - 1)
+        if a + b > room:
+            k = room / (a + b) if a + b else 0
+            a, b = a * k, b * k
+        return int(a), int(b)
+
+    left_i, right_i = shrink(left, right, width)
+    top_i, bottom_i = shrink(top, bottom, height)
+    return layout.Margins(left=left_i, right=right_i, top=top_i, bottom=bottom_i)
+
+
+@dataclass(frozen=True)
+class _BoxRule(layout.SimpleBoxLayoutRule):
+    """A layout rule whose margins follow the box the appearance is drawn in: the stamp's own box,
+    or the rectangle of an existing signature field, whatever its size.
+
+    part: "seal" (a square of the box's height, at most its left third), "seal_text" (the text,
+    starting under the seal's right half), "image" (the signature image above `text_height`),
+    "image_text" (the text in the bottom `text_height`)."""
+
+    part: str = "seal"
+    text_height: int = 0
+
+    def fit(self, container_box: layout.BoxConstraints, inner_nat_width: int,
+            inner_nat_height: int) -> layout.Positioning:
+        w, h = float(container_box.width), float(container_box.height)
+        seal = min(h, w / 3)
+        text_h = min(float(self.text_height), h * 0.6)
+        margins = {
+            "seal": (0, w - seal, 0, 0),
+            "seal_text": (seal / 2, PADDING, PADDING, PADDING),
+            "image": (PADDING, PADDING, PADDING, text_h),
+            "image_text": (PADDING, PADDING, h - text_h, PADDING),
+        }[self.part]
+        rule = layout.SimpleBoxLayoutRule(
+            x_align=self.x_align, y_align=self.y_align, margins=_fit_margins(*margins, w, h),
+            inner_content_scaling=self.inner_content_scaling,
+        )
+        return rule.fit(container_box, inner_nat_width, inner_nat_height)
+
+
+def _image_style(full: bool, png: bytes, *, organisation: bool, text_height: int) -> TextStampStyle:
+    """The text style with the image as the stamp's background: the seal over the left third of
+    the block (a square of the block's height), or the signature image above the text."""
     factory = StampFontFactory(full=full, font_size=FONT_SIZE)
+    mid, low, high = layout.AxisAlignment.ALIGN_MID, layout.AxisAlignment.ALIGN_MIN, layout.AxisAlignment.ALIGN_MAX
+    stretch, shrink = layout.InnerScaling.STRETCH_TO_FIT, layout.InnerScaling.SHRINK_TO_FIT
     if organisation:
-        seal = min(SEAL_SIZE, height)
-        image_rule = layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MIN,
-            y_align=layout.AxisAlignment.ALIGN_MID,
-            margins=layout.Margins(left=0, right=max(0, width - seal), top=0, bottom=0),
-            inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
-        )
-        # the text starts under the seal's right half, so the seal covers its left part
-        text_rule = layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MIN,
-            y_align=layout.AxisAlignment.ALIGN_MID,
-            margins=layout.Margins(left=seal // 2, right=PADDING, top=PADDING, bottom=PADDING),
-            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
-        )
+        image_rule = _BoxRule(x_align=low, y_align=mid, inner_content_scaling=stretch, part="seal")
+        text_rule = _BoxRule(x_align=low, y_align=mid, inner_content_scaling=shrink, part="seal_text")
     else:
-        image_rule = layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MIN,
-            y_align=layout.AxisAlignment.ALIGN_MAX,
-            margins=layout.Margins(left=PADDING, right=PADDING, top=PADDING, bottom=text_height),
-            inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
-        )
-        text_rule = layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MIN,
-            y_align=layout.AxisAlignment.ALIGN_MIN,
-            margins=layout.Margins.uniform(PADDING),
-            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
-        )
+        image_rule = _BoxRule(x_align=low, y_align=high, inner_content_scaling=stretch, part="image",
+                              text_height=text_height)
+        text_rule = _BoxRule(x_align=low, y_align=low, inner_content_scaling=shrink, part="image_text",
+                             text_height=text_height)
     return TextStampStyle(
         stamp_text="%(body)s",
         border_width=1,
@@ -323,8 +350,7 @@ def appearance(
     # fall back to the whole font only for text outside the Vietnamese/Latin repertoire
     full = any(ord(ch) not in font_program(False).codepoints for ch in body if ch != "\n")
     if info.image is not None:
-        style = _image_style(full, info.image, organisation=info.organisation, width=width, height=height,
-                             text_height=text_height)
+        style = _image_style(full, info.image, organisation=info.organisation, text_height=text_height)
         return Placement(box, rect, rotation), style, {"body": body}
     return Placement(box, rect, rotation), _style(full), {"body": body}
 

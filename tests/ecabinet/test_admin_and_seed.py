@@ -64,3 +64,10 @@ class SeedDemoTests(BaseTestCase):
         self.assertEqual(chair.full_name, "Nguyễn Văn Thành")
         self.assertEqual(Client().post("/login/", {"username": "guest", "password": "demo-5678"}).status_code, 302)
         self.assertEqual(LoginRecord.objects.filter(success=True).count(), 1)
+        # the committee and its office seal their papers (signing/seed.py), issued once
+        from signing.models import SignatureImage, UnitCertificate
+
+        sealed = UnitCertificate.objects.filter(replaced_at__isnull=True).values_list("unit__code", flat=True)
+        self.assertEqual(set(sealed), {"ubnd-tinh", "vp-ubnd"})
+        self.assertEqual(UnitCertificate.objects.count(), 2)
+        self.assertEqual(SignatureImage.objects.filter(kind="seal").count(), 2)

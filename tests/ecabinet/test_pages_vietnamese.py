@@ -35,13 +35,14 @@ from meetings.actions.opinions import do_answer, do_create_round
 from meetings.actions.room import do_attach_conclusion_file
 from meetings.models import Meeting, OpinionAnswer, Participant
 from signing.actions.documents import do_sign_document
+from signing.actions.images import do_set_seal_image, do_set_signature_image
 from signing.actions.minutes import do_freeze_minutes, do_generate_minutes
 from signing.actions.opinions import do_sign_answer
-from signing.models import Invitation, SigningCertificate, TrustRoot
+from signing.models import Invitation, SigningCertificate, TrustRoot, UnitCertificate
 from tests.kit import factories
 from tests.kit.cases import PIN, SigningTestCase
 from tests.kit.factories import give_unit_certificate
-from tests.kit.files import make_pdf
+from tests.kit.files import image_upload, make_pdf, png_bytes, seal_png
 from tests.kit.meetings import run_meeting
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -165,15 +166,19 @@ class PagesInVietnameseTests(SigningTestCase):
         do_sign_answer(rnd, actor=cls.member, pin=PIN)
         answer = OpinionAnswer.objects.get(round=rnd, user=cls.member)
         own = cls.make_own_document(cls.member)
+        # an organisation certificate and seal (the units page) and a signature image (my certificate)
+        give_unit_certificate(cls.committee, by=cls.admin)
+        do_set_seal_image(cls.committee, actor=cls.admin, upload=image_upload(seal_png(), "con-dau.png"))
+        do_set_signature_image(actor=cls.member, upload=image_upload(png_bytes()))
         participant = Participant.objects.filter(meeting=rec.meeting, user=cls.member).first()
         # A failed and a locked-out sign-in, so the login log and axes lists have rows.
         Client().post(reverse("login"), {"username": "member", "password": "sai-mat-khau"})
         # A scheduled meeting whose invitation waits for the unit's seal (the meeting page lists it
         # with the notice and the button), and the sealed invitation of another one.
-        waiting = factories.make_meeting(by=cls.secretary, title="Họp giao ban tháng 12", unit=cls.committee,
+        # (the committee holds a certificate, the department none)
+        waiting = factories.make_meeting(by=cls.secretary, title="Họp giao ban Sở Tài chính", unit=cls.department,
                                          chair=cls.chair, members=[cls.member], status=Meeting.Status.SCHEDULED)
-        give_unit_certificate(cls.department, by=cls.admin)
-        sealed = factories.make_meeting(by=cls.admin, title="Họp Sở Tài chính", unit=cls.department,
+        sealed = factories.make_meeting(by=cls.admin, title="Họp UBND tỉnh tháng 12", unit=cls.committee,
                                         chair=cls.chair, members=[cls.member], status=Meeting.Status.SCHEDULED)
         invitation_doc = Invitation.objects.get(meeting=sealed).document_id
         cls.values = {
@@ -181,7 +186,7 @@ class PagesInVietnameseTests(SigningTestCase):
             "document_id": [minutes.document_id, cls.minutes.pk, rnd.draft_id, own.pk, invitation_doc],
             "attachment_id": [attachment.pk], "round_id": [rnd.pk], "answer_id": [answer.pk],
             "request_id": [minutes.signing_request_id], "participant_id": [participant.pk],
-            "item_id": [rec.item1.pk],
+            "item_id": [rec.item1.pk], "unit_id": [cls.committee.pk],
         }
         cls.roles = {"anonymous": None, "guest": cls.guest, "member": cls.member,
                      "secretary": cls.secretary, "chair": cls.chair, "admin": cls.admin}
@@ -235,7 +240,8 @@ class PagesInVietnameseTests(SigningTestCase):
         # The fixture's own data: usernames, certificate names (the installation CA's subject),
         # and the "<unknown>" axes stores for a request without a browser header (test client).
         data = [*User.objects.values_list("username", flat=True), *TrustRoot.objects.values_list("name", flat=True),
-                *SigningCertificate.objects.values_list("subject", flat=True), "<unknown>"]
+                *SigningCertificate.objects.values_list("subject", flat=True),
+                *UnitCertificate.objects.values_list("subject", flat=True), "<unknown>"]
         data_words = {w.lower() for text in data for w in WORD.findall(text)}
         self.assertTrue(LoginRecord.objects.filter(success=False).exists())
 
