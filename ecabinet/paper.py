@@ -457,24 +457,40 @@ def _write_runs(pdf: FPDF, par: object, runs: list[Run], size: float, extra: str
         par.write(run.text)  # type: ignore[attr-defined]
 
 
+def _indent(b: Block) -> float:
+    indent = 10.0 * b.quote
+    if b.kind == "li":
+        indent += FIRST_LINE_INDENT + LIST_INDENT * (b.depth - 1)
+    return indent
+
+
 def _draw_text_blocks(pdf: FPDF, group: list[Block]) -> None:
-    with pdf.text_columns(text_align="J", line_height=LINE_FACTOR, skip_leading_spaces=True) as cols:
-        for b in group:
-            quote_indent = 10.0 * b.quote
-            if b.kind in ("h2", "h3"):
-                with cols.paragraph(text_align=Align.L, top_margin=PARAGRAPH_SPACE + 1.5,
-                                    bottom_margin=0.5, indent=quote_indent) as par:
-                    _write_runs(pdf, par, b.runs, SIZE_BODY, "B" if b.kind == "h2" else "BI")
-            elif b.kind == "li":
-                indent = quote_indent + FIRST_LINE_INDENT + LIST_INDENT * (b.depth - 1)
-                with cols.paragraph(top_margin=PARAGRAPH_SPACE / 2, indent=indent, bullet_string=b.marker,
-                                    bullet_r_margin=1.5) as par:
-                    _write_runs(pdf, par, b.runs, SIZE_BODY)
-            else:
-                with cols.paragraph(top_margin=PARAGRAPH_SPACE, indent=quote_indent,
-                                    first_line_indent=FIRST_LINE_INDENT) as par:
-                    _write_runs(pdf, par, b.runs, SIZE_BODY, "I" if b.kind == "quote" else "")
+    # An indented block gets a region of its own with a wider left margin: fpdf2 justifies an
+    # indented paragraph over the full width (it would run into the right margin).
+    runs: list[tuple[float, list[Block]]] = []
+    for b in group:
+        if runs and runs[-1][0] == _indent(b):
+            runs[-1][1].append(b)
+        else:
+            runs.append((_indent(b), [b]))
+    for indent, blocks_ in runs:
+        with pdf.text_columns(text_align="J", line_height=LINE_FACTOR, skip_leading_spaces=True,
+                              l_margin=LEFT + indent, r_margin=RIGHT) as cols:
+            for b in blocks_:
+                if b.kind in ("h2", "h3"):
+                    with cols.paragraph(text_align=Align.L, top_margin=PARAGRAPH_SPACE + 1.5,
+                                        bottom_margin=0.5) as par:
+                        _write_runs(pdf, par, b.runs, SIZE_BODY, "B" if b.kind == "h2" else "BI")
+                elif b.kind == "li":
+                    pdf.set_font(FAMILY, "", SIZE_BODY)  # the bullet takes the font in use
+                    with cols.paragraph(top_margin=PARAGRAPH_SPACE / 2, bullet_string=b.marker,
+                                        bullet_r_margin=1.5) as par:
+                        _write_runs(pdf, par, b.runs, SIZE_BODY)
+                else:
+                    with cols.paragraph(top_margin=PARAGRAPH_SPACE, first_line_indent=FIRST_LINE_INDENT) as par:
+                        _write_runs(pdf, par, b.runs, SIZE_BODY, "I" if b.kind == "quote" else "")
     pdf.set_font(FAMILY, "", SIZE_BODY)
+    pdf.set_x(LEFT)
 
 
 def _draw_table(pdf: FPDF, b: Block) -> None:

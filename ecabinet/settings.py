@@ -169,6 +169,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "ninja",
+    "django_prose_editor",  # the rich-text editor's static files (the minutes page)
     "ecabinet",
     "meetings",
     "signing",
@@ -341,7 +342,8 @@ USE_TZ = True
 # --- Files -----------------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The papers' font (Tinos, Times New Roman metrics) from npm (make install), for the HTML previews
+STATICFILES_DIRS = [BASE_DIR / "static", ("fonts/tinos", BASE_DIR / "node_modules" / "@expo-google-fonts" / "tinos")]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True

@@ -48,7 +48,7 @@ from signing.access import (
     visible_requests,
 )
 from signing.actions.invitations import do_issue_invitation
-from signing.actions.minutes import preview_pdf, withdrawn_minutes_documents
+from signing.actions.minutes import preview_html, preview_pdf, withdrawn_minutes_documents
 from signing.models import (
     Minutes,
     SignatureImage,
@@ -342,6 +342,7 @@ def _minutes_context(request: AuthenticatedHttpRequest, meeting_id: int, *, draf
         "request_data": request_data,
         "text": draft_text if draft_text is not None else (minutes.text if minutes else ""),
         "number": draft_number if draft_number is not None else (minutes.number if minutes else ""),
+        "paper": preview_html(minutes, actor=request.user) if minutes is not None else "",
         "error": "",
     }
 

@@ -149,8 +149,21 @@ def _validation_context(cert: SigningCertificate):
     return ValidationContext(trust_roots=roots, crls=[build_crl_der()], allow_fetching=False)
 
 
+def preset_field(data: bytes, entry: SigningRequestSigner | None) -> str | None:
+    """The empty signature field a paper made for this signer: a paper of record (the minutes)
+    makes one field per signer block in the order its request asks them to sign, so the k-th
+    signer of the request signs into the k-th field, if it is still empty."""
+    if entry is None:
+        return None
+    rank = SigningRequestSigner.objects.filter(request_id=entry.request_id, order__lt=entry.order).count()
+    names = pades.signature_fields(data)
+    if rank < len(names) and not names[rank][1]:
+        return names[rank][0]
+    return None
+
+
 def _sign_bytes(data: bytes, *, actor: User, cert: SigningCertificate, signer: Signer,
-                reason: str, page: int | None, level: str) -> tuple[bytes, str, datetime]:
+                reason: str, page: int | None, level: str, field_name: str | None = None) -> tuple[bytes, str, datetime]:
     from signing.pdf.timestamps import http_timestamper
 
     # resolve_level refuses B-T and B-LT when no timestamp server is configured
@@ -169,7 +182,7 @@ def _sign_bytes(data: bytes, *, actor: User, cert: SigningCertificate, signer: S
         # prepare (placeholder + digest) -> the backend signs the digest -> finish (embed the CMS),
         # whichever backend holds the key (stored key, PKCS#11 token, remote CSC service)
         prepared = pades.prepare_signature(
-            data, signer, reason=reason, stamp=stamp, level=level, timestamper=timestamper,
+            data, signer, field_name=field_name, reason=reason, stamp=stamp, level=level, timestamper=timestamper,
             validation_context=_validation_context(cert) if level == "B-LT" else None,
         )
         raw = pades.run_sync(signer.async_sign_raw(prepared.to_be_signed, prepared.digest_algorithm))
@@ -256,7 +269,7 @@ def sign_into_new_version(document: Document, data: bytes, *, actor: User, cert:
 
     Call inside the transaction that holds the document (or its owner object) locked."""
     out, field_name, signed_at = _sign_bytes(data, actor=actor, cert=cert, signer=signer, reason=reason,
-                                             page=page, level=level)
+                                             page=page, level=level, field_name=preset_field(data, entry))
     version = store_version(document, out, actor=actor, note=f"signature {field_name}",
                             original_name=original_name, pages=pages, written=written)
     record = SignatureRecord.objects.create(

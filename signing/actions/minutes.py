@@ -17,13 +17,14 @@ from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import User
+from ecabinet.richtext import plain_text, sanitize
 from meetings.access import visibility
 from meetings.actions.documents import FileGuard, announce, write_version
 from meetings.models import Document, Meeting
 from signing.access import lock_minutes_meeting
 from signing.actions.requests import create_request
 from signing.minutes import build_minutes_text, place_name, signatories
-from signing.minutes_pdf import MinutesHeader, render_minutes_pdf
+from signing.minutes_pdf import MinutesHeader, render_minutes_html, render_minutes_pdf, text_to_html
 from signing.models import Minutes, SigningRequest
 
 MAX_TEXT = 200_000
@@ -87,14 +88,19 @@ def do_generate_minutes(meeting: Meeting, *, actor: User, regenerate: bool = Fal
 
 
 def _clean_text(text: str | None) -> str:
+    """The editor's HTML, sanitized to the richtext subset (older plain text with "## "/"- "
+    marks becomes the same HTML first); refused when empty or too long."""
     if not isinstance(text, str):
         raise ActionError("bad_request", _("The text of the minutes is missing."))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    if not text.strip():
-        raise ActionError("empty", _("The minutes cannot be empty."))
     if len(text) > MAX_TEXT:
         raise ActionError("too_long", _("The minutes are too long (at most %(n)d characters).") % {"n": MAX_TEXT})
-    return text
+    html = sanitize(text_to_html(text))
+    if not plain_text(html).strip():
+        raise ActionError("empty", _("The minutes cannot be empty."))
+    if len(html) > MAX_TEXT:
+        raise ActionError("too_long", _("The minutes are too long (at most %(n)d characters).") % {"n": MAX_TEXT})
+    return html
 
 
 @transaction.atomic(durable=True)
@@ -146,6 +152,14 @@ def preview_pdf(minutes: Minutes, *, actor: User) -> bytes:
     who = signatories(meeting, actor)
     return render_minutes_pdf(minutes_header(meeting, minutes, secretary=who.secretary, chair=who.chair),
                               minutes.text)
+
+
+def preview_html(minutes: Minutes, *, actor: User) -> str:
+    """The draft as the paper it becomes, in HTML for the page (same layout and font as the PDF)."""
+    meeting = Meeting.objects.select_related("unit__parent", "created_by__unit__parent").get(pk=minutes.meeting_id)
+    who = signatories(meeting, actor)
+    return render_minutes_html(minutes_header(meeting, minutes, secretary=who.secretary, chair=who.chair),
+                               minutes.text)
 
 
 def do_freeze_minutes(meeting: Meeting, *, actor: User, version: int | None = None) -> Minutes:

@@ -12,6 +12,7 @@ class Migration(migrations.Migration):
         ('ecabinet', '0005_document_register'),
         ('meetings', '0004_model_names_in_vietnamese'),
         ('signing', '0005_unit_seal'),
+        ('signing', '0005_minutes_html'),  # the lead re-chains the numbers at merge
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -294,6 +294,8 @@ async def _aprepare(
     except Exception as exc:
         raise DamagedPdf(f"cannot read the PDF structure: {exc}") from exc
 
+    if layout.field_page is not None:
+        page_ix = layout.field_page  # the empty field at the signer's block says where
     box = None
     style = None
     text_params = None
@@ -302,6 +304,8 @@ async def _aprepare(
         placement, style, text_params = stamp_mod.appearance(
             stamp, writer, page_ix, layout.others_on_page
         )
+        if layout.field_rect is not None:
+            placement = stamp_mod.in_field(layout.field_rect)
         box = placement.box
 
     meta = signers.PdfSignatureMetadata(
@@ -319,9 +323,9 @@ async def _aprepare(
         signer,
         timestamper=timestamper,
         stamp_style=style,
-        new_field_spec=fields.SigFieldSpec(
-            sig_field_name=layout.field_name, on_page=page_ix, box=box
-        ),
+        new_field_spec=None
+        if layout.field_rect is not None
+        else fields.SigFieldSpec(sig_field_name=layout.field_name, on_page=page_ix, box=box),
     )
     try:
         session = pdf_signer.init_signing_session(writer)
@@ -406,6 +410,15 @@ async def _afinish(prepared: PreparedSignature, raw_signature: bytes) -> bytes:
         # the most common cause: the CMS outgrew the reserved /Contents space
         raise PdfSigningError(str(exc)) from exc
     return prepared._output.getvalue()
+
+
+def signature_fields(data: bytes) -> list[tuple[str, bool]]:
+    """The signature fields of a PDF in the document's order: (name, filled)."""
+    try:
+        writer = _open_writer(data)
+        return [(name, value is not None) for name, value, _ in fields.enumerate_sig_fields(writer)]
+    except (PdfSigningError, PdfError, KeyError, TypeError, ValueError):
+        return []
 
 
 def prepare_signature(

@@ -1,4 +1,5 @@
-"""The visible signature stamp: Vietnamese text in embedded Roboto, bottom-right of a page.
+"""The visible signature stamp: Vietnamese text in embedded Roboto, bottom-right of a page, or
+inside the empty signature field a paper made at the signer's block (``plan``/``in_field``).
 
 Stamps already on the page push a new one upwards (then into a column to the left), so
 several signatures on one page never overlap.
@@ -33,6 +34,9 @@ __all__ = [
     "StampInfo",
     "appearance",
     "orient_widget",
+    "empty_field",
+    "empty_fields",
+    "in_field",
     "plan",
     "roboto_path",
     "stamp_lines",
@@ -68,6 +72,9 @@ class StampInfo:
 class Layout:
     field_name: str
     others_on_page: int
+    # an empty signature field made beforehand (a paper's signer block): its page and rectangle
+    field_page: int | None = None
+    field_rect: tuple[float, float, float, float] | None = None
 
 
 @functools.cache
@@ -248,8 +255,48 @@ def _media_box(page: generic.DictionaryObject) -> tuple[float, float, float, flo
     return 0.0, 0.0, 595.0, 842.0  # A4
 
 
+def _page_of(writer: BasePdfFileWriter, ref: Any) -> int | None:
+    count = int(writer.root["/Pages"]["/Count"])
+    for ix in range(count):
+        annots = _page(writer, ix).get("/Annots")
+        if annots is None:
+            continue
+        for a in annots.get_object():
+            if getattr(a, "idnum", None) == getattr(ref, "idnum", -1):
+                return ix
+    return None
+
+
+def empty_field(writer: BasePdfFileWriter, field_name: str) -> tuple[int, tuple[float, float, float, float]] | None:
+    """The page and rectangle of the empty signature field `field_name`, if the PDF has one."""
+    for name, value, ref in fields.enumerate_sig_fields(writer, filled_status=False):
+        if name != field_name or value is not None:
+            continue
+        widget = ref.get_object()
+        rect = widget.get("/Rect")
+        page_ix = _page_of(writer, ref)
+        if rect is None or page_ix is None:
+            return None
+        x1, y1, x2, y2 = (float(v) for v in rect)
+        if abs(x2 - x1) < 1 or abs(y2 - y1) < 1:
+            return None  # an invisible field: place the stamp as usual
+        return page_ix, (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+    return None
+
+
+def empty_fields(writer: BasePdfFileWriter) -> list[str]:
+    """The names of the empty signature fields, in the document's order (papers make them at
+    their signer blocks)."""
+    return [name for name, _, _ in fields.enumerate_sig_fields(writer, filled_status=False)]
+
+
 def plan(writer: BasePdfFileWriter, page_ix: int, field_name: str | None) -> Layout:
-    """Choose the field name and count the signature widgets already on the target page."""
+    """Choose the field name and count the signature widgets already on the target page; a
+    named empty field made beforehand gives its own page and rectangle."""
+    if field_name is not None:
+        existing = empty_field(writer, field_name)
+        if existing is not None:
+            return Layout(field_name=field_name, others_on_page=0, field_page=existing[0], field_rect=existing[1])
     annots = _page(writer, page_ix).get("/Annots")
     others = 0
     if annots is not None:
@@ -263,6 +310,12 @@ def plan(writer: BasePdfFileWriter, page_ix: int, field_name: str | None) -> Lay
             n += 1
         field_name = f"Sig{n}"
     return Layout(field_name=field_name, others_on_page=others)
+
+
+def in_field(rect: tuple[float, float, float, float]) -> Placement:
+    """The stamp fills an existing field's rectangle (pyHanko lays it out in the widget)."""
+    r = (round(rect[0]), round(rect[1]), round(rect[2]), round(rect[3]))
+    return Placement(r, r, 0)
 
 
 def _rotation(page: generic.DictionaryObject) -> int:

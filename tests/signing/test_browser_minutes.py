@@ -71,13 +71,18 @@ def test_minutes_from_meeting_page_to_public_verification(live_server, media, br
     page.get_by_role("link", name="Biên bản cuộc họp").click()
     page.wait_for_url(f"{base}/meetings/{meeting.pk}/minutes/")
     page.click("[data-testid=minutes-generate]")
-    text_box = page.locator("textarea[data-testid=minutes-text]")
-    assert ITEM1_CONCLUSION in text_box.input_value()
-    text_box.fill(text_box.input_value() + "\n" + EXTRA + "\n")
+    page.wait_for_selector("html[data-minutes-editor=ready]")  # the rich-text editor
+    editor = page.locator("[data-testid=minutes-editor]")
+    assert ITEM1_CONCLUSION in editor.inner_text()
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type(EXTRA)
     page.fill("#minutes-number", "27")
     page.click("[data-testid=minutes-save]")
     page.wait_for_url(f"{base}/meetings/{meeting.pk}/minutes/")
-    assert EXTRA in page.locator("textarea[data-testid=minutes-text]").input_value()
+    page.wait_for_selector("html[data-minutes-editor=ready]")
+    assert EXTRA in page.locator("[data-testid=minutes-editor]").inner_text()
     assert Minutes.objects.get().version == 2
     page.click("[data-testid=minutes-freeze]")
     page.click("[data-testid=confirm-dialog-ok]")  # freezing asks first

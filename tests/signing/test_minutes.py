@@ -186,11 +186,12 @@ class EditTests(MinutesTestCase):
         self.generate(rec.meeting)
         first = self.api("put", url(rec.meeting), {"text": "Bản của thư ký", "version": 1}, user=self.secretary)
         self.assertEqual(first.status_code, 200, first.content)
-        self.assertEqual((first.json()["version"], first.json()["text"]), (2, "Bản của thư ký"))
+        # stored as the editor's HTML: plain text becomes a paragraph
+        self.assertEqual((first.json()["version"], first.json()["text"]), (2, "<p>Bản của thư ký</p>"))
         stale = self.assert_error(
             self.api("put", url(rec.meeting), {"text": "Bản của chủ trì", "version": 1}, user=self.chair), 409, "stale")
         self.assertEqual(stale["version"], 2)
-        self.assertEqual(Minutes.objects.get().text, "Bản của thư ký")
+        self.assertEqual(Minutes.objects.get().text, "<p>Bản của thư ký</p>")
         by_header = self.api("put", url(rec.meeting), {"text": "Qua If-Match"}, user=self.chair, HTTP_IF_MATCH='"2"')
         self.assertEqual(by_header.json()["version"], 3)
 

@@ -38,7 +38,7 @@ class ReopenTests(MinutesTestCase):
         self.assertEqual(reopened.status_code, 200, reopened.content)
         data = reopened.json()
         self.assertEqual((data["status"], data["document"], data["signing_request"], data["text"]),
-                         ("draft", None, None, "Bản lần một.\n"))
+                         ("draft", None, None, "<p>Bản lần một.</p>"))
         self.assertEqual(data["version"], 3)
         # withdrawn, never deleted: rows, versions and files stay; the closed request stays too
         old_doc.refresh_from_db()
