@@ -6,6 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails, calendars and papers name the address the app is served on: unset, the one
+# `run`/`dev` listen on (a server listening on every interface is reached as localhost here;
+# set PUBLIC_BASE_URL to the real public address, e.g. behind a proxy).
+PUBLIC_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(if $(findstring :,$(HOST)),[$(HOST)],$(HOST)))
+PUBLIC_BASE_URL ?= http://$(PUBLIC_HOST):$(PORT)
 DEMO_PASSWORD ?= ecabinet2026
 # Where the database, media, the generated secret key and the demo marker live (settings.VAR_DIR).
 VAR_DIR ?= var
@@ -53,6 +58,7 @@ endef
 run: export DEBUG := 0
 run: export HTTPS_ONLY ?= 0
 run: export ALLOWED_HOSTS ?= 127.0.0.1,localhost,$(HOST)
+run: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
 run: messages
 	$(prepare)
 	@# uvicorn reads a request body only as the app asks for it, so the body bound holds
@@ -63,6 +69,7 @@ run: messages
 # `dev`: the same server with DEBUG on (Django's technical error pages, mail printed to the
 # console) and reloading when a Python file changes. Never expose it to a network.
 dev: export DEBUG := 1
+dev: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
 dev: messages
 	$(prepare)
 	$(BIN)/uvicorn ecabinet.asgi:application --reload --reload-dir ecabinet --reload-dir meetings --reload-dir signing --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --no-proxy-headers

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
@@ -111,20 +111,29 @@ def do_record_login(
     return entry
 
 
-def _send_notification_email(user: User, title: str, body: str, url: str) -> None:
+# An e-mail attachment: file name, content, MIME type (a paper's PDF, a calendar's .ics).
+MailAttachment = tuple[str, bytes, str]
+
+
+def _send_notification_email(user: User, title: str, body: str, url: str,
+                             attachments: Sequence[MailAttachment] = ()) -> None:
     if not user.email:
         return
     with translation.override(user.preferred_language):
         link = f"{settings.PUBLIC_BASE_URL}{url}" if url else ""
         # The last guard for a subject: a line break would make the mail library refuse the
         # whole message (titles are refused earlier; names and older rows are not).
-        send_mail(as_one_line(title), f"{body}\n\n{link}".strip(), None, [user.email], fail_silently=True)
+        message = EmailMessage(as_one_line(title), f"{body}\n\n{link}".strip(), None, [user.email])
+        for name, content, mimetype in attachments:
+            message.attach(name, content, mimetype)
+        message.send(fail_silently=True)
 
 
 def notify_users(
-    users: Iterable[User], *, kind: str, title: str, body: str = "", url: str = "", email: bool = True
+    users: Iterable[User], *, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
+    attachments: Sequence[MailAttachment] = (),
 ) -> list[Notification]:
-    """Create in-app notifications and send their emails after commit.
+    """Create in-app notifications and send their emails (with `attachments`) after commit.
 
     Called from inside other actions (which write the audit row for the change itself).
     """
@@ -132,12 +141,13 @@ def notify_users(
     rows = Notification.objects.bulk_create(
         [Notification(user=u, kind=kind, title=title[:300], body=body, url=url) for u in recipients.values()]
     )
+    files = tuple(attachments)
     for user in recipients.values():
         publish_on_commit(
             f"user-{user.pk}", {"type": "user.notification", "kind": kind, "title": title, "url": url}
         )
         if email:
-            transaction.on_commit(partial(_send_notification_email, user, title, body, url), robust=True)
+            transaction.on_commit(partial(_send_notification_email, user, title, body, url, files), robust=True)
     return rows
 
 

@@ -66,6 +66,7 @@ class Purpose(StrEnum):
     OPINION_ATTACHMENT = "opinion_attachment"
     SIGNING_UPLOAD = "signing_upload"
     MINUTES = "minutes"
+    INVITATION = "invitation"
     VERIFY = "verify"
 
 

@@ -396,7 +396,33 @@ if SIGNING_PKCS11_MODULE is not None and not (
     raise ImproperlyConfigured(
         f"SIGNING_PKCS11_MODULE must be the absolute path of a PKCS#11 module file, got {SIGNING_PKCS11_MODULE!r}"
     )
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+
+def public_base_url(value: str | None) -> str:
+    """The address the app is served on, for links in e-mails, calendars and papers.
+
+    `make run`/`make dev` pass http://HOST:PORT when the variable is unset; a deployment behind a
+    proxy sets it. Only a scheme, a host, an optional port and an optional path prefix: a query,
+    a fragment or credentials would end up in every link.
+    """
+    if value is None:
+        return "http://127.0.0.1:8000"
+    parsed = urlparse(value.strip())
+    try:
+        port_ok = parsed.port is None or 0 < parsed.port < 65536
+    except ValueError:
+        port_ok = False
+    if (parsed.scheme not in {"http", "https"} or not parsed.hostname or not port_ok or parsed.query
+            or parsed.fragment or parsed.params or parsed.username or parsed.password
+            or value.strip() != value or any(c.isspace() for c in value)):
+        raise ImproperlyConfigured(
+            "PUBLIC_BASE_URL must be an http(s) address like https://ecabinet.example.gov.vn "
+            f"(host, optional port and path, nothing else), got {value!r}"
+        )
+    return value.rstrip("/")
+
+
+PUBLIC_BASE_URL = public_base_url(env_str("PUBLIC_BASE_URL"))
 
 # --- Security --------------------------------------------------------------------------
 

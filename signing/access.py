@@ -27,6 +27,7 @@ from meetings.access import (
 from meetings.models import Document, Meeting, OpinionAnswer, OpinionRound, Participant
 from signing.models import (
     ConclusionNotice,
+    Invitation,
     Minutes,
     SigningCertificate,
     SigningRequest,
@@ -248,6 +249,50 @@ def can_issue_for_unit(actor: User, unit: Unit, *, meeting: Meeting | None = Non
     if unit.pk in unit_ids_with_right(actor, "issue_documents"):
         return True
     return meeting is not None and meeting.unit_id == unit.pk and runs_meeting_of(actor, meeting.pk)
+
+
+# --- invitations (giấy mời) -------------------------------------------------------------------
+
+def invitation_for(user: User, invitation_id: int, *, for_update: bool = False) -> Invitation:
+    """An invitation as `user` may see it: its meeting's participants and runners see its row
+    (the paper itself follows the document rule), so do those who issue the unit's papers; anyone
+    else gets a 404 that says nothing."""
+    qs = Invitation.objects.select_related("meeting__unit", "document")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    invitation = qs.filter(pk=invitation_id).first() if user.is_authenticated else None
+    if invitation is None:
+        raise NotFoundError(_("Invitation not found."))
+    meeting = invitation.meeting
+    if meeting.unit_id is not None and meeting.unit_id in unit_ids_with_right(user, "issue_documents"):
+        return invitation
+    try:
+        meeting_access(user, meeting.pk)
+    except NotFoundError:
+        raise NotFoundError(_("Invitation not found.")) from None
+    return invitation
+
+
+
+def lock_invitation(invitation: Invitation, *, actor: User) -> tuple[Meeting, Invitation]:
+    """Inside an invitation action: the meeting row FOR UPDATE first (changes to one meeting queue
+    there), then the invitation re-read under it, with the visibility rule re-checked (404)."""
+    found = invitation_for(actor, invitation.pk)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("unit").get(pk=found.meeting_id)
+    return meeting, invitation_for(actor, invitation.pk, for_update=True)
+
+def may_seal_meeting_papers(user: User, meeting: Meeting, *, runs_meeting: bool) -> bool:
+    """`can_issue_for_unit` for a page that already knows whether `user` runs `meeting`."""
+    if meeting.unit_id is None or not user.is_authenticated:
+        return False
+    return runs_meeting or meeting.unit_id in unit_ids_with_right(user, "issue_documents")
+
+
+def may_seal_invitation(user: User, invitation: Invitation) -> bool:
+    """Who may put the unit's seal on a waiting invitation: the same rule as sealing any paper of
+    the meeting (`can_issue_for_unit`)."""
+    unit = invitation.meeting.unit
+    return unit is not None and can_issue_for_unit(user, unit, meeting=invitation.meeting)
 
 
 # --- minutes and written opinions -----------------------------------------------------------

@@ -13,3 +13,9 @@ class SigningConfig(AppConfig):
         from signing.access import minutes_frozen
 
         register_record_closed_check(minutes_frozen)
+
+        from meetings import papers
+        from signing.actions.invitations import invitation_attachments, issue_for_meeting
+
+        papers.register_issuer(issue_for_meeting)
+        papers.register_attachments(invitation_attachments)

@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 __all__ = [
     "ConclusionNotice",
     "InstallationCA",
+    "Invitation",
     "Minutes",
     "SignatureRecord",
     "SigningCertificate",
@@ -440,3 +441,43 @@ class ConclusionNotice(models.Model):
     @property
     def number(self) -> str:
         return self.register_entry.number if self.register_entry_id and self.register_entry else ""
+
+
+class Invitation(models.Model):
+    """One numbered invitation (giấy mời) to a meeting, issued when the meeting is scheduled and
+    again, as a replacement, when its time or place changes (Decision 45/2018 art. 10, fn98).
+
+    The number is taken from the unit's register when the meeting is scheduled or changed. The
+    paper itself (a PDF meeting document sealed with the unit's certificate) is drawn at that moment
+    when the unit holds an organisation certificate; otherwise the invitation waits for the seal
+    (PENDING_SEAL) and `do_issue_invitation` draws and seals it later. An unsealed paper is never
+    stored or sent."""
+
+    class Status(models.TextChoices):
+        PENDING_SEAL = "pending_seal", pgettext_lazy("invitation status", "awaiting the unit's digital signature")
+        ISSUED = "issued", pgettext_lazy("invitation status", "issued")
+        REPLACED = "replaced", pgettext_lazy("invitation status", "replaced")
+
+    meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, related_name="invitations")
+    entry = models.OneToOneField("ecabinet.RegisterEntry", on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("number"), max_length=64)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING_SEAL)
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="replaced_by")
+    document = models.ForeignKey("meetings.Document", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    # Why the seal is still missing (an ActionError code, e.g. no_unit_certificate).
+    pending_reason = models.CharField(max_length=64, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["meeting", "pk"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return self.number

@@ -28,5 +28,6 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/notice/preview.pdf", views_notice.notice_preview, name="signing_notice_preview"),
     path("meetings/<int:meeting_id>/notice/notice.pdf", views_notice.notice_pdf, name="signing_notice_pdf"),
     path("meetings/<int:meeting_id>/notice/<str:verb>/", views_notice.notice_action, name="signing_notice_action"),
+    path("signing/invitations/<int:invitation_id>/issue/", views.invitation_issue, name="signing_invitation_issue"),
     path("verify/", views.verify_page, name="signing_verify"),
 ]

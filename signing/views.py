@@ -37,6 +37,7 @@ from signing import actions
 from signing.access import (
     administered_unit,
     certificate_holder,
+    invitation_for,
     may_manage_request,
     may_request,
     may_sign,
@@ -46,6 +47,7 @@ from signing.access import (
     units_for_certificates,
     visible_requests,
 )
+from signing.actions.invitations import do_issue_invitation
 from signing.actions.minutes import (
     display_number,
     preview_html,
@@ -486,3 +488,14 @@ def unit_seal_image(request: AuthenticatedHttpRequest, unit_id: int) -> HttpResp
     if row is None:
         raise Http404
     return _png(bytes(row.png))
+
+
+@login_required
+@require_POST
+def invitation_issue(request: AuthenticatedHttpRequest, invitation_id: int) -> HttpResponse:
+    """Seal an invitation waiting for the unit's signature (and send it); back to the meeting."""
+    invitation = invitation_for(request.user, invitation_id)
+    do_issue_invitation(invitation, actor=request.user)
+    messages.success(request, _("Invitation %(number)s was signed with the unit's certificate and sent.")
+                     % {"number": invitation.number})
+    return redirect(reverse("meeting_detail", args=[invitation.meeting_id]))

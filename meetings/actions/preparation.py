@@ -23,10 +23,12 @@ from ecabinet.errors import ConflictError, PermissionDeniedError
 from ecabinet.inputs import field_error
 from ecabinet.models import Unit, User
 from ecabinet.text import require_one_line
+from meetings import papers
 from meetings.access import lock_meeting, meeting_access, participant_in, require_runner
 from meetings.actions.agenda import OPEN_STATUSES
 from meetings.actions.room import emit_room_updated
 from meetings.events import emit
+from meetings.ical import build_calendar
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -110,9 +112,21 @@ def _invite(meeting: Meeting, participants: list[Participant], *, actor: User, c
     body = _("Time: %(when)s. Place: %(place)s.") % {"when": when, "place": place or meeting.online_url or "—"}
     if meeting.online_url:
         body += "\n" + _("Online link: %(url)s") % {"url": meeting.online_url}
+    # The invitation paper in force (signed, numbered) and a calendar entry travel with the mail;
+    # the in-app notification opens the paper when there is one.
+    found = papers.attachments(meeting)
+    files = [(a.filename, a.content, a.mimetype) for a in found]
+    files.append((f"cuoc-hop-{meeting.pk}.ics", build_calendar([meeting]), "text/calendar"))
+    url = next((a.url for a in found if a.url), "") or meeting.get_absolute_url()
     notify_users([p.user for p in people], kind="meeting.invitation", title=title, body=body,
-                 url=meeting.get_absolute_url())
+                 url=url, attachments=files)
 
+
+
+def send_invitations(meeting: Meeting, *, actor: User) -> None:
+    """Send the invitation again to everyone invited (e.g. once its paper is sealed), inside the
+    caller's transaction on the locked meeting."""
+    _invite(meeting, _invited(meeting), actor=actor)
 
 def _invited(meeting: Meeting) -> list[Participant]:
     return list(meeting.participants.select_related("user").exclude(response=Answer.DECLINE))
@@ -202,6 +216,10 @@ def do_update_meeting(meeting: Meeting, *, actor: User, **changes: Any) -> Meeti
     if roles:
         emit_room_updated(meeting)
     if meeting.status == Status.SCHEDULED:
+        moved = frozenset(changed) & papers.TIME_AND_PLACE
+        if moved:
+            # The invitation in force names the old time or place: a numbered replacement.
+            papers.issue(meeting, actor=actor, reason=papers.Reason.CHANGED, fields=moved)
         new_people = [p for p in roles if p.invited_at is None]
         _invite(meeting, new_people, actor=actor)
         if set(changed) & set(NOTIFY_FIELDS):
@@ -225,6 +243,7 @@ def do_schedule_meeting(meeting: Meeting, *, actor: User) -> Meeting:
     meeting.status = Status.SCHEDULED
     meeting.save(update_fields=["status"])
     emit(meeting, "meeting.updated", {"meeting": serialize_meeting(meeting)})
+    papers.issue(meeting, actor=actor, reason=papers.Reason.SCHEDULED)
     people = _invited(meeting)
     _invite(meeting, people, actor=actor)
     record_audit(actor=actor, action="meeting.schedule", obj=meeting, details={"invited": len(people)})

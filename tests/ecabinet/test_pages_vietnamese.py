@@ -33,7 +33,7 @@ from django.utils import timezone
 from ecabinet.models import LoginRecord, User
 from meetings.actions.opinions import do_answer, do_create_round
 from meetings.actions.room import do_attach_conclusion_file
-from meetings.models import OpinionAnswer, Participant
+from meetings.models import Meeting, OpinionAnswer, Participant
 from signing.actions.documents import do_sign_document
 from signing.actions.images import do_set_seal_image, do_set_signature_image
 from signing.actions.minutes import do_freeze_minutes, do_generate_minutes
@@ -44,7 +44,8 @@ from signing.actions.notices import (
     do_submit_notice,
 )
 from signing.actions.opinions import do_sign_answer
-from signing.models import SigningCertificate, TrustRoot, UnitCertificate
+from signing.models import Invitation, SigningCertificate, TrustRoot, UnitCertificate
+from tests.kit import factories
 from tests.kit.cases import PIN, SigningTestCase
 from tests.kit.factories import give_unit_certificate
 from tests.kit.files import image_upload, make_pdf, png_bytes, seal_png
@@ -185,9 +186,17 @@ class PagesInVietnameseTests(SigningTestCase):
         assert notice.pk
         # A failed and a locked-out sign-in, so the login log and axes lists have rows.
         Client().post(reverse("login"), {"username": "member", "password": "sai-mat-khau"})
+        # A scheduled meeting whose invitation waits for the unit's seal (the meeting page lists it
+        # with the notice and the button), and the sealed invitation of another one.
+        # (the committee holds a certificate, the department none)
+        waiting = factories.make_meeting(by=cls.secretary, title="Họp giao ban Sở Tài chính", unit=cls.department,
+                                         chair=cls.chair, members=[cls.member], status=Meeting.Status.SCHEDULED)
+        sealed = factories.make_meeting(by=cls.admin, title="Họp UBND tỉnh tháng 12", unit=cls.committee,
+                                        chair=cls.chair, members=[cls.member], status=Meeting.Status.SCHEDULED)
+        invitation_doc = Invitation.objects.get(meeting=sealed).document_id
         cls.values = {
-            "meeting_id": [rec.meeting.pk, cls.meeting.pk],
-            "document_id": [minutes.document_id, cls.minutes.pk, rnd.draft_id, own.pk],
+            "meeting_id": [rec.meeting.pk, cls.meeting.pk, waiting.pk],
+            "document_id": [minutes.document_id, cls.minutes.pk, rnd.draft_id, own.pk, invitation_doc],
             "attachment_id": [attachment.pk], "round_id": [rnd.pk], "answer_id": [answer.pk],
             "request_id": [minutes.signing_request_id], "participant_id": [participant.pk],
             "item_id": [rec.item1.pk], "unit_id": [cls.committee.pk],
