@@ -452,8 +452,10 @@ def document_preparers(item: AgendaItem) -> list[User]:
     """Who is reminded of an item's documents: its presenter and the meeting's participants from
     its presenting unit (those who may upload to it, `require_upload_target`), but not the chair
     and secretaries: they are told separately once the deadline has passed."""
-    members = Participant.objects.filter(meeting_id=item.meeting_id, user__unit_id=item.presenting_unit_id)
-    ids = set(members.exclude(role__in=RUNNER_ROLES).values_list("user_id", flat=True)) if item.presenting_unit_id else set()
+    ids: set[int] = set()
+    if item.presenting_unit_id is not None:
+        members = Participant.objects.filter(meeting_id=item.meeting_id, user__unit_id=item.presenting_unit_id)
+        ids |= set(members.exclude(role__in=RUNNER_ROLES).values_list("user_id", flat=True))
     if item.presenter_id:
         ids.add(item.presenter_id)
     return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))

@@ -38,12 +38,16 @@ OPEN_FOR_DOCUMENTS = (Meeting.Status.DRAFT, Meeting.Status.SCHEDULED)
 LOOKAHEAD = timedelta(days=90)
 
 
+def working_days_before(meeting: Meeting) -> int:
+    """How many working days before the meeting its documents are due; 0 for no deadline."""
+    kind = meeting.meeting_type
+    return kind.documents_due_working_days if kind is not None and kind.regular else 0
+
+
 def documents_due(meeting: Meeting) -> date | None:
     """The last day for the meeting's documents, or None when its type sets no deadline."""
-    kind = meeting.meeting_type
-    if kind is None or not kind.regular or not kind.documents_due_working_days:
-        return None
-    return add_working_days(timezone.localdate(meeting.starts_at), -kind.documents_due_working_days)
+    days = working_days_before(meeting)
+    return add_working_days(timezone.localdate(meeting.starts_at), -days) if days else None
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ def _remind(meeting: Meeting, item: AgendaItem, deadline: Deadline, phase: str) 
         f"{deadline.label}.",
         _("The meeting starts at %(when)s.") % {"when": _when(meeting)},
         _("Regular meetings receive their documents at least %(count)d working days before "
-          "(Decision 45/2018/QĐ-TTg).") % {"count": meeting.meeting_type.documents_due_working_days},
+          "(Decision 45/2018/QĐ-TTg).") % {"count": working_days_before(meeting)},
     ])
     return remind_once(f"documents-due:{item.pk}:{phase}", users, kind="meeting.documents_due", title=title,
                        body=body, url=reverse("meeting_detail", args=[meeting.pk]))
@@ -141,7 +145,7 @@ def remind_documents_due(now: datetime) -> int:
                 continue
             phase = "overdue" if deadline.overdue else "before"
             items = (with_document_flag(meeting.agenda_items.exclude(status=AgendaItem.Status.POSTPONED))
-                     .filter(has_documents=False).select_related("presenter"))
+                     .filter(has_documents=False).select_related("presenter"))  # type: ignore[misc]
             for item in items:
                 sent += _remind(meeting, item, deadline, phase)
     return sent

@@ -110,7 +110,7 @@ class PageTests(DeadlineFixture):
         html = self.client_for(self.member).get(self.page).content.decode()
         ours, theirs = self.item_block(html, self.ours), self.item_block(html, self.theirs)
         self.assertIn('data-testid="item-deadline"', ours)
-        self.assertIn(f"Hạn gửi tài liệu: ", ours)
+        self.assertIn("Hạn gửi tài liệu: ", ours)
         self.assertIn(f"ngày {self.due:%d/%m/%Y}", ours)
         self.assertIn("chưa có tài liệu", ours)
         self.assertIn("ngày làm việc", ours)

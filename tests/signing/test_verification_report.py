@@ -10,7 +10,13 @@ from django.test import Client
 from django.utils import translation
 
 from signing.verification import explain, explain_signature
-from tests.ecabinet.test_pages_vietnamese import ALLOWED, EXTRA_ENGLISH, WORD, catalog_words, visible_words
+from tests.ecabinet.test_pages_vietnamese import (
+    ALLOWED,
+    EXTRA_ENGLISH,
+    WORD,
+    catalog_words,
+    visible_words,
+)
 from tests.kit.cases import SigningTestCase
 from tests.kit.files import encrypted_pdf
 
