@@ -474,6 +474,30 @@ def document_approvers(meeting: Meeting) -> list[User]:
     return list(User.objects.filter(pk__in=ids))
 
 
+def prepares_item(user: User, item: AgendaItem) -> bool:
+    """The item's presenter, or a person of its presenting unit: they prepare its documents."""
+    return item.presenter_id == user.pk or bool(user.unit_id and item.presenting_unit_id == user.unit_id)
+
+
+def sees_document_deadline(access: MeetingAccess, user: User, item: AgendaItem) -> bool:
+    """The documents deadline of an item shows to those running the meeting and to the
+    participants who prepare the item (meetings/deadlines.py)."""
+    return access.runs_meeting or (access.participant is not None and prepares_item(user, item))
+
+
+def document_preparers(item: AgendaItem) -> list[User]:
+    """Who is reminded of an item's documents: its presenter and the meeting's participants from
+    its presenting unit (those who may upload to it, `require_upload_target`), but not the chair
+    and secretaries: they are told separately once the deadline has passed."""
+    ids: set[int] = set()
+    if item.presenting_unit_id is not None:
+        members = Participant.objects.filter(meeting_id=item.meeting_id, user__unit_id=item.presenting_unit_id)
+        ids |= set(members.exclude(role__in=RUNNER_ROLES).values_list("user_id", flat=True))
+    if item.presenter_id:
+        ids.add(item.presenter_id)
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+
+
 def lock_document(document, *, actor: User):
     """Inside an action: the document's meeting locked (`lock_meeting`: changes to one meeting
     queue up there, meeting before document), then the document row FOR UPDATE, with what `actor`

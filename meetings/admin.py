@@ -51,8 +51,8 @@ class UnitCatalogAdmin(AuditedAdmin):
 
 @admin.register(MeetingType)
 class MeetingTypeAdmin(UnitCatalogAdmin):
-    list_display = ("name", "unit", "active")
-    list_filter = ("active",)
+    list_display = ("name", "unit", "regular", "documents_due_working_days", "active")
+    list_filter = ("active", "regular")
     search_fields = ("name",)
 
 

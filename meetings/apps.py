@@ -6,3 +6,6 @@ class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = _("Meetings")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from meetings import deadlines  # noqa: F401  (registers the documents-due reminders)

@@ -76,7 +76,8 @@ def seed_demo(users: dict[str, User], password: str, stdout) -> None:
     units = {u.code: u for u in Unit.objects.all()}
     regular, _ = MeetingType.objects.get_or_create(name="Phiên họp thường kỳ")
     topic, _ = MeetingType.objects.get_or_create(name="Họp chuyên đề")
-    MeetingType.objects.get_or_create(name="Họp đột xuất")
+    # Decision 45/2018, art. 10: an ad-hoc meeting's documents come when its convener says.
+    MeetingType.objects.get_or_create(name="Họp đột xuất", defaults={"regular": False})
     MeetingType.objects.get_or_create(name="Giao ban")
     room, _ = MeetingRoom.objects.get_or_create(
         name="Phòng họp số 1 – Trụ sở UBND tỉnh",

@@ -19,8 +19,10 @@ from meetings.access import (
     MeetingAccess,
     documents_visible_to,
     meeting_permissions,
+    sees_document_deadline,
     visible_meetings,
 )
+from meetings.deadlines import deadline_of, with_document_flag
 from meetings.models import AgendaItem, Document, DocumentVersion, Meeting, Participant
 from meetings.selectors_room import polls_for
 from meetings.serializers import (
@@ -107,7 +109,8 @@ def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
         Meeting.objects.select_related("unit", "meeting_type", "room", "created_by")
         .get(pk=access.meeting.pk)
     )
-    items = list(meeting.agenda_items.select_related("presenter", "presenting_unit").order_by("position", "pk"))
+    items = list(with_document_flag(meeting.agenda_items.select_related("presenter", "presenting_unit"))
+                 .order_by("position", "pk"))
     participants = list(
         meeting.participants.select_related("user", "user__unit", "user__position", "delegate_for__user")
         .order_by("pk")
@@ -119,6 +122,10 @@ def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
     for item in items:
         # The template reads each item's documents from the item itself.
         item.document_list = docs_by_item.get(item.pk, [])  # type: ignore[attr-defined]
+    deadline = deadline_of(meeting)
+    for item in items:
+        # Whether this viewer sees the item's documents deadline (its preparers, the runners).
+        item.shows_deadline = deadline is not None and sees_document_deadline(access, user, item)  # type: ignore[attr-defined]
     order: dict[str, int] = {Participant.Role.CHAIR: 0, Participant.Role.SECRETARY: 1, Participant.Role.MEMBER: 2,
              Participant.Role.GUEST: 3}
     participants.sort(key=lambda p: (order.get(p.role, 9), p.pk))
@@ -136,6 +143,9 @@ def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
         "documents": [serialize_document(d) for d in documents],
         "loose_documents": docs_by_item.get(None, []),
         "seats_taken": {p.seat: p for p in participants if p.seat},
+        "documents_deadline": deadline,
+        "items_lacking_documents": [i for i in items if not i.has_documents  # type: ignore[attr-defined]
+                                    and i.status != AgendaItem.Status.POSTPONED] if access.runs_meeting else [],
     }
 
 

@@ -216,6 +216,16 @@ class RemindedOut(Out):
     reminded: int
 
 
+class VerifyDetailOut(Out):
+    """One line of a signature's report in the reader's language: what (`topic`: issuer,
+    signer, time, integrity, certificate, trust, level), its label and text, good or not."""
+
+    topic: str
+    label: str
+    text: str
+    ok: bool | None
+
+
 class VerifiedSignatureOut(Out):
     field: str | None
     signer: str | None
@@ -226,15 +236,36 @@ class VerifiedSignatureOut(Out):
     coverage: str
     timestamped: bool
     status: str
+    # Added for a reader (fn146, signing/verification.py); the fields above are unchanged.
+    signer_organization: str | None = None
+    signer_unit: str | None = None
+    issuer: str | None = None
+    issuer_organization: str | None = None
+    certificate_serial: str | None = None
+    certificate_valid_from: str | None = None
+    certificate_valid_to: str | None = None
+    signed_at_source: str | None = None
+    timestamp_authority: str | None = None
+    timestamp_trusted: bool = False
+    chain_trusted: bool = False
+    certificate_at_signing: str = "unknown"
+    revoked_at: str | None = None
+    level: str | None = None
+    name: str = ""
+    signed_at_local: str | None = None
+    verdict: str = ""
+    details: list[VerifyDetailOut] = []
 
 
 class VerifyReportOut(Out):
-    """The verify_pdf report (DESIGN.md "Signing")."""
+    """The verify_pdf report (DESIGN.md "Signing"), explained for a reader."""
 
     file: str
     status: str
     error: str | None
     signatures: list[VerifiedSignatureOut]
+    verdict: str = ""
+    error_message: str | None = None
 
 
 class SigningServiceOut(Out):

@@ -15,7 +15,12 @@ __all__ = ["MeetingType", "MeetingRoom", "IssuingBody", "CalendarFeed"]
 
 
 class MeetingType(models.Model):
-    """Thường kỳ, chuyên đề, đột xuất, giao ban... A null unit means the whole installation."""
+    """Thường kỳ, chuyên đề, đột xuất, giao ban... A null unit means the whole installation.
+
+    Documents for a regular meeting are due `documents_due_working_days` working days before it
+    (Decision 45/2018/QĐ-TTg, art. 10: "chậm nhất 03 ngày làm việc trước ngày họp"); for an ad-hoc
+    meeting the convener decides, so a type that is not regular, or 0 days, sets no deadline
+    (meetings/deadlines.py)."""
 
     name = models.CharField(_("name"), max_length=200)
     unit = models.ForeignKey(
@@ -23,6 +28,14 @@ class MeetingType(models.Model):
         related_name="+",
     )
     active = models.BooleanField(_("in use"), default=True)
+    regular = models.BooleanField(
+        _("regular meeting"), default=True,
+        help_text=_("Regular meetings have a deadline for their documents; ad-hoc meetings do not."),
+    )
+    documents_due_working_days = models.PositiveSmallIntegerField(
+        _("documents due (working days before)"), default=3, validators=[MaxValueValidator(30)],
+        help_text=_("Documents are due this many working days before the meeting; 0 means no deadline."),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -205,14 +205,69 @@ async def _validate(emb: Any, vc: Any, skip_diff: bool = False) -> Any:
         await vc.aclose()
 
 
-def _revoked(emb: Any, vc_factory: Any, at: datetime | None) -> bool:
+def _revoked(emb: Any, vc_factory: Any, at: datetime | None) -> Any:
     """Ask again, with revocation info required for the whole path, whether a certificate
     of the path is revoked at ``at`` (now when None). pyHanko's default (soft-fail)
     consults CRLs only for certificates that name a distribution point; the CRLs handed
     in apply to certificates without one too. Any other failure of this second pass (no
-    CRL for some certificate) is not a revocation and leaves the first verdict alone."""
+    CRL for some certificate) is not a revocation and leaves the first verdict alone.
+    The status when revoked (its ``revocation_details`` say when), else None."""
     st = _run(_validate(emb, vc_factory(at, revinfo_required=True), skip_diff=True))
-    return getattr(st.trust_problem_indic, "name", "").startswith("REVOKED")
+    return st if getattr(st.trust_problem_indic, "name", "").startswith("REVOKED") else None
+
+
+def _name_part(name: Any, key: str) -> str | None:
+    try:
+        value = name.native.get(key)
+    except Exception:
+        return None
+    if isinstance(value, list):  # a name may repeat an attribute (several OU)
+        value = ", ".join(str(v) for v in value)
+    return _plain(value) if value else None
+
+
+def _certificate_facts(cert: Any) -> dict:
+    """What a reader needs of the signer's certificate: who it names, who issued it, when
+    it is valid (ISO UTC)."""
+    facts: dict[str, Any] = {
+        "signer_organization": None, "signer_unit": None, "issuer": None, "issuer_organization": None,
+        "certificate_serial": None, "certificate_valid_from": None, "certificate_valid_to": None,
+    }
+    if cert is None:
+        return facts
+    facts.update({
+        "signer_organization": _name_part(cert.subject, "organization_name"),
+        "signer_unit": _name_part(cert.subject, "organizational_unit_name"),
+        "issuer": _name_part(cert.issuer, "common_name"),
+        "issuer_organization": _name_part(cert.issuer, "organization_name"),
+    })
+    try:
+        facts["certificate_serial"] = format(cert.serial_number, "X")
+        facts["certificate_valid_from"] = _iso(cert.not_valid_before)
+        facts["certificate_valid_to"] = _iso(cert.not_valid_after)
+    except Exception:
+        pass
+    return facts
+
+
+def _at_signing(cert: Any, signed_at: datetime | None, revoked_status: Any, proven: bool) -> tuple[str, str | None]:
+    """The signer's certificate at the signing time: valid, expired, not_yet_valid, revoked
+    (before signing, or at a time no trusted timestamp shows came before the signature) or
+    unknown; with the revocation time when there is one."""
+    revoked_at = getattr(getattr(revoked_status, "revocation_details", None), "revocation_date", None)
+    if cert is None or signed_at is None:
+        return ("revoked" if revoked_status is not None else "unknown"), _iso(revoked_at)
+    moment = signed_at if signed_at.tzinfo else signed_at.replace(tzinfo=UTC)
+    try:
+        if moment < cert.not_valid_before:
+            return "not_yet_valid", _iso(revoked_at)
+        if moment > cert.not_valid_after:
+            return "expired", _iso(revoked_at)
+    except Exception:
+        return "unknown", _iso(revoked_at)
+    if revoked_status is not None and not (proven and revoked_at is not None and moment < revoked_at):
+        return "revoked", _iso(revoked_at)
+    return "valid", _iso(revoked_at)
 
 
 def _validate_one(emb: Any, vc_factory: Any, *, check_revocation: bool = False) -> dict:
@@ -233,11 +288,17 @@ def _validate_one(emb: Any, vc_factory: Any, *, check_revocation: bool = False) 
     # Revocation counts from when the signature was provably made: a trusted timestamp.
     # Without one the signer-claimed time proves nothing (a stolen key can backdate).
     proven_at = ts.timestamp if ts_ok and ts.trusted else None
-    if not trusted and (problem or "").startswith("REVOKED") and proven_at is not None:
+    revoked_status = st if (problem or "").startswith("REVOKED") else None
+    if not trusted and revoked_status is not None and proven_at is not None:
         st3 = _run(_validate(emb, vc_factory(proven_at), skip_diff=True))
         trusted = st3.trusted
-    if trusted and check_revocation and _revoked(emb, vc_factory, proven_at):
-        trusted = False
+    if trusted and check_revocation:
+        revoked_status = _revoked(emb, vc_factory, proven_at)
+        if revoked_status is not None:
+            trusted = False
+    # The chain reaches a trust root (what went wrong, if anything, is a matter of time).
+    chain_trusted = bool(st.trusted) or problem in _EXPIRY_PROBLEMS or (problem or "").startswith("REVOKED")
+    at_signing, revoked_at = _at_signing(st.signing_cert, signed_at, revoked_status, proven_at is not None)
     intact = bool(st.intact and st.valid)
     coverage = _coverage(st.coverage)
     level = st.modification_level
@@ -265,6 +326,14 @@ def _validate_one(emb: Any, vc_factory: Any, *, check_revocation: bool = False) 
         "coverage": coverage,
         "timestamped": ts is not None,
         "status": status,
+        # Added for the reader's report (fn146); the fields above are the stable interface.
+        **_certificate_facts(st.signing_cert),
+        "signed_at_source": ("timestamp" if ts_ok else "claimed") if signed_at is not None else None,
+        "timestamp_authority": _cn(ts.signing_cert) if ts is not None else None,
+        "timestamp_trusted": bool(ts is not None and ts.intact and ts.valid and ts.trusted),
+        "chain_trusted": chain_trusted,
+        "certificate_at_signing": at_signing,
+        "revoked_at": revoked_at,
     }
 
 
@@ -285,7 +354,32 @@ def _invalid_entry(field: str | None, signer: str | None, signed_at: str | None 
         "coverage": "partial",
         "timestamped": False,
         "status": "invalid",
+        **_certificate_facts(None),
+        "signed_at_source": "claimed" if signed_at else None,
+        "timestamp_authority": None,
+        "timestamp_trusted": False,
+        "chain_trusted": False,
+        "certificate_at_signing": "unknown",
+        "revoked_at": None,
     }
+
+
+def _has_dss(reader: Any) -> bool:
+    try:
+        return "/DSS" in reader.root
+    except Exception:
+        return False
+
+
+def _level(sig: dict, *, has_dss: bool, archived: bool) -> str:
+    """The PAdES baseline level the document shows for a signature, as far as its parts
+    tell: B-T with a signature timestamp, B-LT when the document also keeps validation data
+    (a DSS), B-LTA when a document timestamp protects that data; B-B otherwise."""
+    if not sig["timestamped"]:
+        return "B-B"
+    if not has_dss:
+        return "B-T"
+    return "B-LTA" if archived else "B-LT"
 
 
 def _dss_revinfo(reader: Any) -> tuple[list, list]:
@@ -393,10 +487,11 @@ def verify_pdf_in_process(
         except Exception:
             # never a pass: whatever broke, this signature is not shown as valid
             try:
-                signer = _cn(emb.signer_cert)
+                cert = emb.signer_cert
             except Exception:
-                signer = None
-            sigs.append(_invalid_entry(emb.field_name, signer))
+                cert = None
+            entry = _invalid_entry(emb.field_name, _cn(cert) if cert is not None else None)
+            sigs.append(entry | _certificate_facts(cert))
     # signature values pyHanko skipped (unknown /SubFilter, document timestamps are
     # reported separately by pyHanko and left out here) are unverifiable: invalid
     ts_fields = set()
@@ -409,5 +504,8 @@ def verify_pdf_in_process(
             sigs.append(_invalid_entry(name, None))
     if not sigs:
         return _report(filename, "unsigned")
+    has_dss = _has_dss(reader)
+    for sig in sigs:
+        sig["level"] = _level(sig, has_dss=has_dss, archived=bool(ts_fields))
     worst = max(sigs, key=lambda s: STATUS_ORDER.index(s["status"]))["status"]
     return _report(filename, worst, None, sigs)

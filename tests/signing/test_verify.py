@@ -12,9 +12,15 @@ from signing.pdf.verify import verify_pdf_bytes
 from tests.kit.files import make_pdf
 
 KEYS = {"file", "status", "error", "signatures"}
-SIG_KEYS = {
+SIG_KEYS_STABLE = {
     "field", "signer", "signed_at", "intact", "trusted", "modified_after", "coverage",
     "timestamped", "status",
+}
+# Added for the reader's report (fn146); the stable keys above stay.
+SIG_KEYS = SIG_KEYS_STABLE | {
+    "signer_organization", "signer_unit", "issuer", "issuer_organization", "certificate_serial",
+    "certificate_valid_from", "certificate_valid_to", "signed_at_source", "timestamp_authority",
+    "timestamp_trusted", "chain_trusted", "certificate_at_signing", "revoked_at", "level",
 }
 
 

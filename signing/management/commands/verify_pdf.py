@@ -16,6 +16,7 @@ from ecabinet.errors import ActionError
 from ecabinet.intake import Purpose, intake_pdf
 from signing.pdf.verify import verify_pdf_bytes
 from signing.trust import installation_trust_roots
+from signing.verification import explain
 
 _VI_STATUS = {
     "valid": "hợp lệ",
@@ -76,6 +77,8 @@ class Command(BaseCommand):
                 data, trust_roots=roots, filename=path.name, time_limit_s=options["time_limit"],
                 max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024,
             )
+        # Every field of the report as it was, plus the reader's (signing/verification.py).
+        report = explain(report)
         if options["json"]:
             self.stdout.write(json.dumps(report, ensure_ascii=False))
         else:
@@ -93,4 +96,5 @@ class Command(BaseCommand):
                 f"  - {sig['field']}: {sig['signer'] or '?'}, ký lúc {sig['signed_at'] or '?'}"
                 f" — {_VI_STATUS.get(sig['status'], sig['status'])}"
             )
+            lines.extend(f"      {line['label']}: {line['text']}" for line in sig["details"])
         return "\n".join(lines)
