@@ -4,12 +4,23 @@ verification (API, page and `verify_pdf` command). Every path calls `intake_pdf`
 same limits, the same error codes and statuses and the same messages; nothing else in the
 project sniffs for "%PDF-".
 
+Office documents (.docx, .doc, .odt, .rtf, .xlsx, .pptx; Circular 39/2017 formats) are accepted
+for every purpose but the generated minutes and verification (OFFICE_PURPOSES): ecabinet/office.py
+looks inside them first (encrypted, macro-bearing, damaged, zip bombs are refused before anything
+runs), converts them with LibreOffice headless in the same sandbox, and the PDF made of them goes
+through `intake_pdf` like any upload. `CheckedPdf.source` then carries the PDF and what the source
+was; callers store `checked.pdf_file(upload)` as the PDF and the upload itself beside it.
+Refusals: 400 `office_damaged`, `office_encrypted`, `office_macros`; 413 `office_bomb`,
+`office_timeout`; 503 `office_unavailable` (LibreOffice not installed); 415 `unsupported_type`
+for other formats and for content that does not match its extension.
+
 The cheap checks (size, empty, office formats, the PDF header, the end-of-file marker) run
 in-process. Parsing runs in a separate, short-lived Python process (`python ecabinet/intake.py
 FILE ...`) because pypdf is pure Python and a hostile file can keep it busy or eat memory; a
-thread cannot be killed, a process can. The child gets:
+thread cannot be killed, a process can. It runs in the one sandbox (ecabinet/sandbox.py: also no
+network, a clean environment, the process group killed on timeout). The child gets:
 
-- a wall-clock limit (settings.PDF_CHECK_SECONDS; `subprocess.run(timeout=)` kills it when
+- a wall-clock limit (settings.PDF_CHECK_SECONDS; the sandbox kills it when
   exceeded) and a matching CPU limit (RLIMIT_CPU),
 - an address-space limit (settings.PDF_CHECK_MEMORY_MB, RLIMIT_AS),
 - pypdf's decompression limits lowered to settings.PDF_MAX_STREAM_MB per stream, plus a total
@@ -37,7 +48,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time

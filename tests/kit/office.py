@@ -97,7 +97,7 @@ def xlsx_bytes(title: str = VIETNAMESE) -> bytes:
         if value is not None:
             cell += f'<c r="B{index}"><v>{value}</v></c>'
         cells.append(f'<row r="{index}">{cell}</row>')
-    sheet = f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData>{"".join(cells)}</sheetData></worksheet>'
+    sheet = f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><cols><col min="1" max="1" width="90" customWidth="1"/></cols><sheetData>{"".join(cells)}</sheetData></worksheet>'
     return _zip({"[Content_Types].xml": types, "_rels/.rels": _rels("xl/workbook.xml"), "xl/workbook.xml": workbook,
                  "xl/_rels/workbook.xml.rels": workbook_rels, "xl/worksheets/sheet1.xml": sheet})
 
@@ -160,22 +160,33 @@ def _odp_bytes(title: str) -> bytes:
     return _odf("application/vnd.oasis.opendocument.presentation", body)
 
 
-@lru_cache(maxsize=4)
-def pptx_bytes(title: str = VIETNAMESE) -> bytes:
-    """A real .pptx, written by LibreOffice Impress from a hand-built .odp (needs soffice)."""
+def libreoffice_writes(data: bytes, source_extension: str, target: str) -> bytes:
+    """`data` (a `source_extension` file) saved by LibreOffice as `target` (needs soffice)."""
     soffice = shutil.which("soffice")
     if soffice is None:
-        raise RuntimeError("soffice is needed to write the .pptx sample")
-    with tempfile.TemporaryDirectory(prefix="ecb-pptx-") as work:
-        source = os.path.join(work, "trinh-chieu.odp")
+        raise RuntimeError(f"soffice is needed to write the .{target} sample")
+    with tempfile.TemporaryDirectory(prefix="ecb-sample-") as work:
+        source = os.path.join(work, "mau" + source_extension)
         with open(source, "wb") as fh:
-            fh.write(_odp_bytes(title))
+            fh.write(data)
         subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{work}/profile",
-                        "--convert-to", "pptx", "--outdir", work, source],
-                       check=True, capture_output=True, timeout=120, env={"PATH": os.environ.get("PATH", ""),
-                                                                          "HOME": work})
-        with open(os.path.join(work, "trinh-chieu.pptx"), "rb") as fh:
+                        "--convert-to", target, "--outdir", os.path.join(work, "out"), source],
+                       check=True, capture_output=True, timeout=120,
+                       env={"PATH": os.environ.get("PATH", ""), "HOME": work})
+        with open(os.path.join(work, "out", "mau." + target.split(":")[0]), "rb") as fh:
             return fh.read()
+
+
+@lru_cache(maxsize=4)
+def pptx_bytes(title: str = VIETNAMESE) -> bytes:
+    """A real .pptx, written by LibreOffice Impress from a hand-built .odp."""
+    return libreoffice_writes(_odp_bytes(title), ".odp", "pptx")
+
+
+@lru_cache(maxsize=4)
+def doc_bytes(title: str = VIETNAMESE) -> bytes:
+    """A real Word 97 .doc (an OLE compound file), written by LibreOffice from the .docx above."""
+    return libreoffice_writes(docx_bytes(title), ".docx", "doc")
 
 
 def cfb_bytes(stream_names: list[str]) -> bytes:
