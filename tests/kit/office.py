@@ -97,7 +97,7 @@ def xlsx_bytes(title: str = VIETNAMESE) -> bytes:
         if value is not None:
             cell += f'<c r="B{index}"><v>{value}</v></c>'
         cells.append(f'<row r="{index}">{cell}</row>')
-    sheet = f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><cols><col min="1" max="1" width="90" customWidth="1"/></cols><sheetData>{"".join(cells)}</sheetData></worksheet>'
+    sheet = f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><cols><col min="1" max="1" width="70" customWidth="1"/></cols><sheetData>{"".join(cells)}</sheetData></worksheet>'
     return _zip({"[Content_Types].xml": types, "_rels/.rels": _rels("xl/workbook.xml"), "xl/workbook.xml": workbook,
                  "xl/_rels/workbook.xml.rels": workbook_rels, "xl/worksheets/sheet1.xml": sheet})
 
