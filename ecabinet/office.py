@@ -200,9 +200,9 @@ def _cfb_directory(data: bytes) -> list[tuple[str, int, int]]:
         steps += 1
         if steps > len(fat) or current >= len(fat):
             raise OfficeRefusal("damaged")
-        block = sector(current)
+        entry_block = sector(current)
         for at in range(0, size, 128):
-            raw = block[at:at + 128]
+            raw = entry_block[at:at + 128]
             name_len = struct.unpack_from("<H", raw, 64)[0]
             if raw[66] == 0 or not 2 <= name_len <= 64:
                 continue

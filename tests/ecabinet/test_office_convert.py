@@ -10,10 +10,13 @@ import os
 import struct
 import subprocess
 import tempfile
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from ecabinet import office
 from ecabinet.errors import ActionError
@@ -21,10 +24,13 @@ from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import AuditEvent
 from ecabinet.sandbox import network_isolated, run_sandboxed
 from meetings.actions import documents as document_actions
+from meetings.actions import opinions as opinion_actions
 from meetings.models import ConclusionAttachment, Document, DocumentVersion
 from tests.conftest import require_tool
-from tests.ecabinet.test_intake import client_for, post, snapshot, world  # noqa: F401 - `world` is a fixture
+from tests.ecabinet.test_intake import client_for, post, snapshot
 from tests.kit import files as kit_files
+from tests.kit.cases import BaseTestCase
+from tests.kit.meetings import make_documents_meeting
 from tests.kit.office import (
     VIETNAMESE,
     cfb_bytes,
@@ -42,6 +48,24 @@ from tests.kit.office import (
 OFFICE_PATHS = ["meeting_document", "document_version", "conclusion_attachment", "opinion_draft",
                 "opinion_attachment", "signing_upload"]
 SOFFICE_PACKAGE = "libreoffice-writer-nogui, libreoffice-calc-nogui, libreoffice-impress-nogui"
+
+
+@pytest.fixture
+def world(db, settings):
+    """The world of tests/ecabinet/test_intake.py (a meeting with a document, an opinion round,
+    the owner's and the member's clients; MAX_UPLOAD_MB = 1)."""
+    settings.MAX_UPLOAD_MB = 1
+    case = SimpleNamespace()
+    BaseTestCase.setUpTestData.__func__(case)
+    case.meeting = make_documents_meeting(case)
+    case.document = document_actions.do_add_meeting_document(
+        case.meeting, actor=case.owner, upload=SimpleUploadedFile("to-trinh.pdf", kit_files.make_pdf(1)))
+    case.round = opinion_actions.do_create_round(
+        actor=case.owner, title="Dự thảo Quy chế", question="Ý kiến về dự thảo?",
+        deadline=timezone.now() + timedelta(days=3), usernames=[case.member.username],
+        upload=SimpleUploadedFile("du-thao.pdf", kit_files.make_pdf(1)), meeting=case.meeting)
+    case.as_owner, case.as_member = client_for(case.owner), client_for(case.member)
+    return case
 
 
 @pytest.fixture(autouse=True)
