@@ -298,7 +298,8 @@ def _intake_office(uploaded: IO[bytes], *, name: str, extension: str, purpose: P
             office.inspect_office(source, extension, max_inflated=lim["max_inflated"])
             pdf_path = office.convert_to_pdf(source, workdir, soffice=soffice,
                                              seconds=settings.OFFICE_CONVERT_SECONDS,
-                                             memory=settings.OFFICE_CONVERT_MEMORY_MB * 1024 * 1024)
+                                             memory=settings.OFFICE_CONVERT_MEMORY_MB * 1024 * 1024,
+                                             search_path=os.environ.get("PATH", "/usr/bin:/bin"))
         except office.OfficeRefusal as refusal:
             raise _refuse(f"office_{refusal.code}") from None
         if os.path.getsize(pdf_path) > lim["max_bytes"]:

@@ -234,7 +234,7 @@ def soffice_path(program: str) -> str | None:
     return shutil.which(program)
 
 
-def convert_to_pdf(path: str, workdir: str, *, soffice: str, seconds: int, memory: int) -> str:
+def convert_to_pdf(path: str, workdir: str, *, soffice: str, seconds: int, memory: int, search_path: str) -> str:
     """Convert `path` to PDF inside `workdir` (which the caller removes); returns the PDF's path."""
     profile = os.path.join(workdir, "profile")
     os.makedirs(os.path.join(profile, "user"), exist_ok=True)
@@ -246,7 +246,7 @@ def convert_to_pdf(path: str, workdir: str, *, soffice: str, seconds: int, memor
     args = [soffice, "--headless", "--invisible", "--norestore", "--nolockcheck", "--nodefault", "--nologo",
             "--nofirststartwizard", f"-env:UserInstallation={Path(profile).as_uri()}",
             "--convert-to", "pdf", "--outdir", out, path]
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "LANG": "C.UTF-8",
+    env = {"PATH": search_path, "HOME": home, "LANG": "C.UTF-8",
            "TMPDIR": workdir, "SAL_USE_VCLPLUGIN": "svp"}
     outcome = run_sandboxed(args, seconds=seconds, memory=memory, env=env, cwd=workdir)
     if outcome.timed_out:
