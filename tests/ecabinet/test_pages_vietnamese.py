@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gettext
 import re
+import shutil
 from html.parser import HTMLParser
 from itertools import product
 from pathlib import Path
@@ -34,13 +35,14 @@ from ecabinet.models import LoginRecord, User
 from meetings.actions.opinions import do_answer, do_create_round
 from meetings.actions.room import do_attach_conclusion_file
 from meetings.models import OpinionAnswer, Participant
-from signing.actions.documents import do_sign_document
+from signing.actions.documents import do_sign_document, do_upload_for_signing
 from signing.actions.minutes import do_freeze_minutes, do_generate_minutes
 from signing.actions.opinions import do_sign_answer
 from signing.models import SigningCertificate, TrustRoot
 from tests.kit.cases import PIN, SigningTestCase
 from tests.kit.files import make_pdf
 from tests.kit.meetings import run_meeting
+from tests.kit.office import docx_bytes
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 # Words seen in the admin and in raw codes that no msgid of ours carries.
@@ -166,9 +168,13 @@ class PagesInVietnameseTests(SigningTestCase):
         participant = Participant.objects.filter(meeting=rec.meeting, user=cls.member).first()
         # A failed and a locked-out sign-in, so the login log and axes lists have rows.
         Client().post(reverse("login"), {"username": "member", "password": "sai-mat-khau"})
+        # A document converted from .docx (when LibreOffice is installed): its page offers the source.
+        converted = [do_upload_for_signing(actor=cls.member, title="Công văn",
+                                           upload=SimpleUploadedFile("cong-van.docx", docx_bytes())).pk
+                     ] if shutil.which("soffice") else []
         cls.values = {
             "meeting_id": [rec.meeting.pk, cls.meeting.pk],
-            "document_id": [minutes.document_id, cls.minutes.pk, rnd.draft_id, own.pk],
+            "document_id": [minutes.document_id, cls.minutes.pk, rnd.draft_id, own.pk, *converted],
             "attachment_id": [attachment.pk], "round_id": [rnd.pk], "answer_id": [answer.pk],
             "request_id": [minutes.signing_request_id], "participant_id": [participant.pk],
             "item_id": [rec.item1.pk],
