@@ -5,12 +5,23 @@ same limits, the same error codes and statuses and the same messages; nothing el
 project sniffs for "%PDF-". Images (a person's signature image, a unit's seal) have their own
 intake at the end of this module, `intake_image`.
 
+Office documents (.docx, .doc, .odt, .rtf, .xlsx, .pptx; Circular 39/2017 formats) are accepted
+for every purpose but the generated minutes and verification (OFFICE_PURPOSES): ecabinet/office.py
+looks inside them first (encrypted, macro-bearing, damaged, zip bombs are refused before anything
+runs), converts them with LibreOffice headless in the same sandbox, and the PDF made of them goes
+through `intake_pdf` like any upload. `CheckedPdf.source` then carries the PDF and what the source
+was; callers store `checked.pdf_file(upload)` as the PDF and the upload itself beside it.
+Refusals: 400 `office_damaged`, `office_encrypted`, `office_macros`; 413 `office_bomb`,
+`office_timeout`; 503 `office_unavailable` (LibreOffice not installed); 415 `unsupported_type`
+for other formats and for content that does not match its extension.
+
 The cheap checks (size, empty, office formats, the PDF header, the end-of-file marker) run
 in-process. Parsing runs in a separate, short-lived Python process (`python ecabinet/intake.py
 FILE ...`) because pypdf is pure Python and a hostile file can keep it busy or eat memory; a
-thread cannot be killed, a process can. The child gets:
+thread cannot be killed, a process can. It runs in the one sandbox (ecabinet/sandbox.py: also no
+network, a clean environment, the process group killed on timeout). The child gets:
 
-- a wall-clock limit (settings.PDF_CHECK_SECONDS; `subprocess.run(timeout=)` kills it when
+- a wall-clock limit (settings.PDF_CHECK_SECONDS; the sandbox kills it when
   exceeded) and a matching CPU limit (RLIMIT_CPU),
 - an address-space limit (settings.PDF_CHECK_MEMORY_MB, RLIMIT_AS),
 - pypdf's decompression limits lowered to settings.PDF_MAX_STREAM_MB per stream, plus a total
@@ -38,7 +49,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,7 +57,8 @@ from enum import StrEnum
 from typing import IO
 
 OFFICE_EXTENSIONS = {
-    ".doc", ".docx", ".docm", ".xls", ".xlsx", ".xlsm", ".ppt", ".pptx", ".odt", ".ods", ".odp", ".rtf",
+    ".doc", ".docx", ".docm", ".dot", ".dotx", ".dotm", ".xls", ".xlsx", ".xlsm", ".xlsb", ".xltm", ".ppt", ".pptx",
+    ".pptm", ".potm", ".ppsm", ".ppam", ".xlam", ".odt", ".ods", ".odp", ".rtf",
 }
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -70,6 +81,24 @@ class Purpose(StrEnum):
     VERIFY = "verify"
 
 
+# Where an office document (.docx, .doc, .odt, .rtf, .xlsx, .pptx) is converted to PDF and kept
+# as the source beside it; the generated minutes and verification take PDF only.
+OFFICE_PURPOSES = frozenset({Purpose.MEETING_DOCUMENT, Purpose.DOCUMENT_VERSION, Purpose.CONCLUSION_ATTACHMENT,
+                             Purpose.OPINION_DRAFT, Purpose.OPINION_ATTACHMENT, Purpose.SIGNING_UPLOAD})
+
+
+@dataclass(frozen=True)
+class OfficeSource:
+    """The office document an upload was: kept beside the PDF made of it."""
+
+    name: str  # as uploaded (the caller cleans it for storage)
+    extension: str  # ".docx"
+    content_type: str
+    sha256: str
+    size: int
+    pdf: bytes  # the converted PDF, which CheckedPdf's sha256, size and pages describe
+
+
 @dataclass(frozen=True)
 class CheckedPdf:
     sha256: str
@@ -78,6 +107,16 @@ class CheckedPdf:
     seconds: float
     # Only ever True for Purpose.VERIFY: the verifier reports what encryption means for it.
     encrypted: bool = False
+    # Set when the upload was an office document converted here: store `pdf_file(upload)`.
+    source: OfficeSource | None = None
+
+    def pdf_file(self, upload: IO[bytes]) -> IO[bytes]:
+        """What to store as the PDF: the upload itself, or the PDF converted from it."""
+        if self.source is None:
+            return upload
+        from django.core.files.base import ContentFile
+
+        return ContentFile(self.source.pdf, name="converted.pdf")
 
 
 def limits() -> dict:
@@ -124,9 +163,25 @@ def _refuse(code: str, **params):
         "bomb": (413, _("The PDF contains content that expands to an excessive size and was refused.")),
         "timeout": (413, _("The PDF took too long to check and was refused. It may be damaged or "
                            "deliberately oversized.")),
+        "office_format": (415, _("This file type is not accepted. Upload a PDF or an office document: "
+                                 ".docx, .doc, .odt, .rtf, .xlsx or .pptx.")),
+        "mismatch": (415, _("The file's content does not match its extension. Save it again in its own "
+                            "format, or as PDF, and upload it again.")),
+        "office_damaged": (400, _("The office document is damaged or not in the format its name says, and "
+                                  "cannot be converted to PDF.")),
+        "office_encrypted": (400, _("The office document is protected with a password or encrypted. Remove "
+                                    "the protection and upload it again.")),
+        "office_macros": (400, _("The office document contains macros, which are not accepted. Save it "
+                                 "without macros (for example as .docx or .xlsx) and upload it again.")),
+        "office_bomb": (413, _("The office document expands to an excessive size and was refused.")),
+        "office_timeout": (413, _("Converting the office document to PDF took too long and was stopped. "
+                                  "Save it as PDF and upload the PDF.")),
+        "office_unavailable": (503, _("The server has no converter for office documents installed. Upload "
+                                      "a PDF, or ask the system administrator to install LibreOffice.")),
     }
     status, message = messages.get(code, messages["damaged"])
-    api_code = {"office": "unsupported_type", "not_pdf": "unsupported_type"}.get(code, f"pdf_{code}")
+    api_code = {"office": "unsupported_type", "not_pdf": "unsupported_type", "office_format": "unsupported_type",
+                "mismatch": "unsupported_type"}.get(code, code if code.startswith("office_") else f"pdf_{code}")
     return ActionError(api_code, message % params if params else message, status=status)
 
 
@@ -158,12 +213,18 @@ def intake_pdf(uploaded: IO[bytes] | None, *, name: str = "", purpose: Purpose |
     head = uploaded.read(HEADER_WINDOW)
     uploaded.seek(0)
     extension = os.path.splitext(name or getattr(uploaded, "name", "") or "")[1].lower()
+    office_purpose = purpose in OFFICE_PURPOSES
     if PDF_HEADER not in head:
+        from ecabinet import office
+
+        if office_purpose and (office.accepts(extension) or extension in office.MACRO_EXTENSIONS):
+            return _intake_office(uploaded, name=name or getattr(uploaded, "name", "") or "", extension=extension,
+                                  purpose=purpose, lim=lim, started=started)
         if extension in OFFICE_EXTENSIONS or head.startswith((ZIP_MAGIC, OLE_MAGIC, RTF_MAGIC)):
-            raise _refuse("office")
+            raise _refuse("office_format" if office_purpose else "office")
         raise _refuse("not_pdf")
     if extension in OFFICE_EXTENSIONS:
-        raise _refuse("office")
+        raise _refuse("mismatch" if office_purpose else "office")
     # A complete PDF ends with %%EOF (give or take trailing whitespace or junk); a cut-off
     # upload does not, even when pypdf could rebuild some of its objects.
     uploaded.seek(max(0, size - TRAILER_WINDOW))
@@ -208,6 +269,55 @@ def intake_pdf(uploaded: IO[bytes] | None, *, name: str = "", purpose: Purpose |
     return CheckedPdf(digest.hexdigest(), size, int(result["pages"]), seconds, encrypted=encrypted)
 
 
+def _intake_office(uploaded: IO[bytes], *, name: str, extension: str, purpose: Purpose, lim: dict,
+                   started: float) -> CheckedPdf:
+    """Convert an office document in the sandbox (ecabinet/office.py), then check the PDF made of
+    it with `intake_pdf` like any upload. Everything happens in a private temporary folder outside
+    MEDIA_ROOT, removed before this returns or raises."""
+    import shutil
+    from dataclasses import replace
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+
+    from ecabinet import office
+
+    if extension in office.MACRO_EXTENSIONS:
+        raise _refuse("office_macros")
+    soffice = office.soffice_path(settings.OFFICE_SOFFICE)
+    if soffice is None:
+        raise _refuse("office_unavailable")
+    workdir = tempfile.mkdtemp(prefix="ecb-convert-")
+    try:
+        source = os.path.join(workdir, "source" + extension)
+        digest = hashlib.sha256()
+        with open(source, "wb") as out:
+            for chunk in _chunks(uploaded):
+                digest.update(chunk)
+                out.write(chunk)
+        try:
+            office.inspect_office(source, extension, max_inflated=lim["max_inflated"])
+            pdf_path = office.convert_to_pdf(source, workdir, soffice=soffice,
+                                             seconds=settings.OFFICE_CONVERT_SECONDS,
+                                             memory=settings.OFFICE_CONVERT_MEMORY_MB * 1024 * 1024,
+                                             search_path=os.environ.get("PATH", "/usr/bin:/bin"))
+        except office.OfficeRefusal as refusal:
+            raise _refuse(f"office_{refusal.code}") from None
+        if os.path.getsize(pdf_path) > lim["max_bytes"]:
+            raise too_large_error()
+        data = Path(pdf_path).read_bytes()
+        source_size = os.path.getsize(source)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        uploaded.seek(0)
+    checked = intake_pdf(ContentFile(data, name="converted.pdf"), name="converted.pdf", purpose=purpose)
+    return replace(checked, seconds=time.monotonic() - started, source=OfficeSource(
+        name=name, extension=extension, content_type=office.SOURCE_TYPES[extension],
+        sha256=digest.hexdigest(), size=source_size, pdf=data,
+    ))
+
+
 def _chunks(fileobj: IO[bytes], size: int = 1024 * 1024):
     fileobj.seek(0)
     while True:
@@ -218,21 +328,13 @@ def _chunks(fileobj: IO[bytes], size: int = 1024 * 1024):
 
 
 def _run_child(path: str, lim: dict) -> dict:
-    seconds = lim["seconds"]
-    memory = lim["memory"]
-
-    def set_limits() -> None:  # runs in the child, before exec
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_CPU, (seconds + 1, seconds + 2))
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    from ecabinet.sandbox import run_sandboxed
 
     args = [sys.executable, "-I", os.path.abspath(__file__), path,
             str(lim["max_pages"]), str(lim["max_stream"]), str(lim["max_inflated"])]
-    try:
-        proc = subprocess.run(args, capture_output=True, timeout=seconds, preexec_fn=set_limits,
-                              env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"})
-    except subprocess.TimeoutExpired:
+    proc = run_sandboxed(args, seconds=lim["seconds"], memory=lim["memory"],
+                         env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"})
+    if proc.timed_out:
         return {"ok": False, "code": "timeout"}
     lines = proc.stdout.decode("utf-8", "replace").strip().splitlines()
     if proc.returncode != 0 or not lines:

@@ -357,6 +357,11 @@ PDF_MAX_STREAM_MB = env_int("PDF_MAX_STREAM_MB", 64, minimum=1)  # one inflated 
 PDF_MAX_INFLATED_MB = env_int("PDF_MAX_INFLATED_MB", 512, minimum=1)  # all page contents together
 PDF_CHECK_SECONDS = env_int("PDF_CHECK_SECONDS", 20, minimum=1)
 PDF_CHECK_MEMORY_MB = env_int("PDF_CHECK_MEMORY_MB", 1024, minimum=256)
+# Office documents (.docx, .doc, .odt, .rtf, .xlsx, .pptx) are converted to PDF by LibreOffice
+# headless in the same sandbox (ecabinet/office.py), then checked by the PDF intake.
+OFFICE_SOFFICE = env_str("OFFICE_SOFFICE", "soffice")  # the program, found on PATH
+OFFICE_CONVERT_SECONDS = env_int("OFFICE_CONVERT_SECONDS", 90, minimum=5)
+OFFICE_CONVERT_MEMORY_MB = env_int("OFFICE_CONVERT_MEMORY_MB", 2048, minimum=1024)
 # Every request body except the upload routes (ecabinet/bodylimit.py). The largest legitimate one
 # is the minutes text (200,000 characters, url-encoded Vietnamese: up to ~1.8 MB).
 MAX_FORM_BODY_KB = env_int("MAX_FORM_BODY_KB", 2048, minimum=64)

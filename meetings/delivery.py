@@ -5,6 +5,8 @@
 - ``deliver_attachment``: a conclusion attachment stored with a meeting.
 - ``deliver_generated_pdf``: a PDF built on request (attendance list, opinion report, minutes
   preview); nothing stored, so nothing to watermark or to keep intact.
+- ``deliver_source``: the office document (.docx, .odt, ...) a version's PDF was converted from,
+  to everyone who may read the document, as uploaded (it cannot be stamped), always as a download.
 
 Each one writes the audit row, and sets the headers every PDF response has: ``Cache-Control:
 no-store, private`` and ``Pragma: no-cache`` (no proxy or browser cache keeps a copy),
@@ -44,6 +46,7 @@ from ecabinet.errors import ConflictError, NotFoundError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import whole_number
 from ecabinet.models import User
+from ecabinet.office import SOURCE_TYPES
 from meetings.access import MeetingAccess, may_receive_original, may_receive_original_attachment
 from meetings.actions.documents import do_record_delivery
 from meetings.models import ConclusionAttachment, Document, DocumentVersion
@@ -54,7 +57,7 @@ _Response = TypeVar("_Response", bound=HttpResponseBase)
 
 DELIVERY_HEADER = "X-Ecabinet-Delivery"
 SIGNED_ORIGINAL_HEADER = "X-Signed-Original-SHA256"
-ORIGINAL, WATERMARKED, GENERATED = "original", "watermarked", "generated"
+ORIGINAL, WATERMARKED, GENERATED, SOURCE = "original", "watermarked", "generated", "source"
 # Version numbers are database integers: a larger one cannot exist (and must not reach the query).
 MAX_VERSION_NUMBER = 2**31 - 1
 _FILENAME_FORBIDDEN = set('\\/:*?"<>|;')
@@ -109,6 +112,25 @@ def deliver_generated_pdf(request: AuthenticatedHttpRequest, data: bytes, *, fil
     })
     return _pdf_response(HttpResponse(data, content_type="application/pdf"), filename=filename, inline=inline,
                          mode=GENERATED)
+
+
+def deliver_source(request: AuthenticatedHttpRequest, document: Document, version: int | None = None) -> FileResponse:
+    """The office document version `version` (default: the latest) was converted from, for a
+    reader the caller resolved through the access rules. NotFoundError when that version has no
+    source (it was uploaded as PDF, or made by a signature); ConflictError when the stored file
+    no longer matches its SHA-256. Audited as ``document.source_download``."""
+    row = resolve_version(document, version)
+    if not row.source_file or not row.source_sha256:
+        raise NotFoundError(_("This version was not converted from an office document."))
+    data = _read_checked(row.source_file, row.source_sha256)
+    do_record_delivery(document, actor=request.user, action="document.source_download", details={
+        "version": row.number, "sha256": row.source_sha256, "type": row.source_type, "size": len(data),
+        "delivery": SOURCE, "path": request.path, "ip": client_ip(request),
+    })
+    content_type = SOURCE_TYPES.get(f".{row.source_type}", "application/octet-stream")
+    filename = safe_filename(document.title, f"-v{row.number}.{row.source_type}")
+    return _pdf_response(FileResponse(io.BytesIO(data), content_type=content_type), filename=filename,
+                         inline=False, mode=SOURCE)
 
 
 def resolve_version(document: Document, number: int | None) -> DocumentVersion:

@@ -138,6 +138,9 @@ class VersionOut(Out):
     note: str
     created_by: int | None
     created_at: str | None
+    # Set when the PDF was converted from an office document: GET .../source sends that file.
+    source_name: str = ""
+    source_type: str = ""
 
 
 class DocumentDetailOut(DocumentOut):

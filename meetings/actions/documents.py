@@ -20,7 +20,7 @@ from ecabinet.actions import notify_users
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, PermissionDeniedError
 from ecabinet.inputs import clean_file_name
-from ecabinet.intake import CheckedPdf, Purpose, intake_pdf
+from ecabinet.intake import OFFICE_EXTENSIONS, CheckedPdf, Purpose, intake_pdf
 from ecabinet.models import User
 from ecabinet.text import as_one_line, require_one_line
 from meetings.access import (
@@ -50,7 +50,7 @@ from meetings.models import (
     Meeting,
     Participant,
 )
-from meetings.models.documents import version_upload_path
+from meetings.models.documents import source_upload_path, version_upload_path
 from meetings.serializers import serialize_document
 
 RUNNER_ROLE_NAMES = ["chair", "secretary"]
@@ -98,7 +98,15 @@ def write_version(guard: FileGuard, document: Document, upload: IO[bytes] | Uplo
         document=document, number=number, sha256=checked.sha256, size=checked.size, pages=checked.pages,
         original_name=clean_file_name(getattr(upload, "name", "")), note=note[:255], created_by=actor,
     )
-    version.file.name = guard.save(version_upload_path(version, ""), upload)
+    version.file.name = guard.save(version_upload_path(version, ""), checked.pdf_file(upload))
+    source = checked.source
+    if source is not None:
+        # An office document converted by the intake: the PDF above is what is read and signed,
+        # the uploaded file is kept beside it as it came.
+        version.source_name = clean_file_name(source.name)
+        version.source_type = source.extension.lstrip(".")
+        version.source_sha256 = source.sha256
+        version.source_file.name = guard.save(source_upload_path(version, ""), upload)
     version.save()
     return version
 
@@ -193,8 +201,9 @@ def do_add_meeting_document(
 
 def _title_from_name(name: str) -> str:
     base = (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    if base.lower().endswith(".pdf"):
-        base = base[:-4]
+    stem, dot, extension = base.rpartition(".")
+    if dot and stem and (f".{extension.lower()}" == ".pdf" or f".{extension.lower()}" in OFFICE_EXTENSIONS):
+        base = stem
     return as_one_line(base) or _("Document")
 
 

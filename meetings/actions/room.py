@@ -245,7 +245,8 @@ def do_attach_conclusion_file(meeting: Meeting, item: AgendaItem | None = None, 
                                           sha256=checked.sha256, size=checked.size, uploaded_by=actor)
         # The storage never overwrites: the same bytes attached twice get a second file, and a
         # failure below deletes only the file written here.
-        attachment.file.name = guard.save(attachment_path(attachment, ""), upload)
+        # An office document is stored as the PDF the intake made of it (no source kept here).
+        attachment.file.name = guard.save(attachment_path(attachment, ""), checked.pdf_file(upload))
         attachment.save()
         record_audit(actor=actor, action="meeting.conclusion_attachment", obj=attachment,
                      details={"sha256": checked.sha256, "item": item.pk if item else None})

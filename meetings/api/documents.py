@@ -23,7 +23,7 @@ from meetings.access import (
     meeting_folder,
 )
 from meetings.actions import documents as actions
-from meetings.delivery import deliver_document
+from meetings.delivery import deliver_document, deliver_source
 from meetings.models import Document, DocumentFolder, DocumentVersion
 from meetings.schemas import (
     DocumentDetailOut,
@@ -102,7 +102,8 @@ def document_detail(document: Document, *, with_versions: bool = False) -> dict[
 def version_detail(version: DocumentVersion) -> dict[str, Any]:
     return {"id": version.pk, "number": version.number, "sha256": version.sha256, "size": version.size,
             "pages": version.pages, "original_name": version.original_name, "note": version.note,
-            "created_by": version.created_by_id, "created_at": iso(version.created_at)}
+            "created_by": version.created_by_id, "created_at": iso(version.created_at),
+            "source_name": version.source_name, "source_type": version.source_type}
 
 
 def _document(request: AuthenticatedHttpRequest, document_id: int) -> Document:
@@ -147,6 +148,15 @@ def replace_document(request: AuthenticatedHttpRequest, document_id: Id) -> Stat
 def document_file(request: AuthenticatedHttpRequest, document_id: Id, version: Int64 | None = None, inline: bool = False):
     document = document_for_reader(request.user, document_id)
     return deliver_document(request, document, version, inline=inline)
+
+
+@router.get("/documents/{document_id}/source",
+            summary="The office document (.docx, .odt, ...) a version's PDF was converted from (?version=N)",
+            response={200: None},
+            openapi_extra=file_response("application/octet-stream", "The office document as uploaded"))
+def document_source(request: AuthenticatedHttpRequest, document_id: Id, version: Int64 | None = None):
+    document = document_for_reader(request.user, document_id)
+    return deliver_source(request, document, version)
 
 
 @router.post("/documents/{document_id}/approve", response=DocumentDetailOut, exclude_unset=True, summary="Release a pending document")

@@ -19,6 +19,12 @@ def version_upload_path(instance: DocumentVersion, filename: str) -> str:
     return f"documents/{instance.sha256[:2]}/{instance.sha256}-{instance.document_id}-v{instance.number}.pdf"
 
 
+def source_upload_path(instance: DocumentVersion, filename: str) -> str:
+    # Beside the PDF made of it, under the same content-addressed name.
+    return (f"documents/{instance.sha256[:2]}/{instance.sha256}-{instance.document_id}-v{instance.number}"
+            f"-source.{instance.source_type or 'bin'}")
+
+
 class DocumentType(models.Model):
     """Catalog: Tờ trình, Dự thảo Quyết định, Báo cáo... (global when `unit` is empty)."""
 
@@ -106,6 +112,11 @@ class DocumentVersion(models.Model):
     note = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # The office document (.docx, .odt, ...) this version's PDF was converted from, kept as uploaded.
+    source_file = models.FileField(upload_to=source_upload_path, max_length=300, blank=True)
+    source_name = models.CharField(max_length=255, blank=True)
+    source_type = models.CharField(max_length=10, blank=True)  # the extension: docx, odt, rtf, ...
+    source_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("document version")

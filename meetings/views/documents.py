@@ -46,7 +46,7 @@ from meetings.actions import documents as actions
 from meetings.actions import notes as note_actions
 from meetings.api.documents import add_meeting_document, replace_meeting_document
 from meetings.api.opinions import add_note
-from meetings.delivery import copy_notice, deliver_document, parse_version
+from meetings.delivery import copy_notice, deliver_document, deliver_source, parse_version
 from meetings.models import AgendaItem, DocumentFolder, Participant
 from meetings.schemas import DocumentTypeIn, FolderIn, NoteIn, NotePatch, ReadersIn, ReturnIn
 
@@ -182,6 +182,13 @@ def document_download(request: AuthenticatedHttpRequest, document_id: int) -> Ht
 
 
 @page
+def document_source(request: AuthenticatedHttpRequest, document_id: int) -> HttpResponseBase:
+    """The office document a version was converted from (?version=N), for its readers."""
+    document = document_for_reader(request.user, document_id)
+    return deliver_source(request, document, parse_version(request.GET.get("version")))
+
+
+@page
 def my_notes(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         delete_id = parse_id(request.POST.get("delete"), "delete")
@@ -210,6 +217,7 @@ urlpatterns: list[URLPattern] = [
     path("documents/<int:document_id>/", document_detail, name="document_detail"),
     path("documents/<int:document_id>/view/", document_view, name="document_view"),
     path("documents/<int:document_id>/download/", document_download, name="document_download"),
+    path("documents/<int:document_id>/source/", document_source, name="document_source"),
     path("documents/<int:document_id>/<slug:action>/", document_action, name="document_action"),
     path("notes/", my_notes, name="my_notes"),
     path("meetings/document-types/", document_types, name="document_types"),

@@ -29,7 +29,7 @@ NOT_MODELS = {"cache", "session", "default_storage", "storage", "router", "api",
 # Reading the environment outside settings.py, each with the reason it is not a setting.
 ENVIRONMENT_ALLOWED = {
     "ecabinet/asgi.py": "names the settings module for the server (Django's bootstrap)",
-    "ecabinet/intake.py": "hands PATH to the sandboxed PDF checker child process",
+    "ecabinet/intake.py": "hands PATH to the sandboxed PDF checker and office converter child processes",
     "signing/pdf/_workers.py": "hands the environment to the PDF worker child process",
 }
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gettext
 import re
+import shutil
 from html.parser import HTMLParser
 from itertools import product
 from pathlib import Path
@@ -34,7 +35,7 @@ from ecabinet.models import LoginRecord, User
 from meetings.actions.opinions import do_answer, do_create_round
 from meetings.actions.room import do_attach_conclusion_file
 from meetings.models import Meeting, OpinionAnswer, Participant
-from signing.actions.documents import do_sign_document
+from signing.actions.documents import do_sign_document, do_upload_for_signing
 from signing.actions.images import do_set_seal_image, do_set_signature_image
 from signing.actions.minutes import do_freeze_minutes, do_generate_minutes
 from signing.actions.notices import (
@@ -50,6 +51,7 @@ from tests.kit.cases import PIN, SigningTestCase
 from tests.kit.factories import give_unit_certificate
 from tests.kit.files import image_upload, make_pdf, png_bytes, seal_png
 from tests.kit.meetings import run_meeting
+from tests.kit.office import docx_bytes
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 # Words seen in the admin and in raw codes that no msgid of ours carries.
@@ -194,9 +196,13 @@ class PagesInVietnameseTests(SigningTestCase):
         sealed = factories.make_meeting(by=cls.admin, title="Họp UBND tỉnh tháng 12", unit=cls.committee,
                                         chair=cls.chair, members=[cls.member], status=Meeting.Status.SCHEDULED)
         invitation_doc = Invitation.objects.get(meeting=sealed).document_id
+        # A document converted from .docx (when LibreOffice is installed): its page offers the source.
+        converted = [do_upload_for_signing(actor=cls.member, title="Công văn",
+                                           upload=SimpleUploadedFile("cong-van.docx", docx_bytes())).pk
+                     ] if shutil.which("soffice") else []
         cls.values = {
             "meeting_id": [rec.meeting.pk, cls.meeting.pk, waiting.pk],
-            "document_id": [minutes.document_id, cls.minutes.pk, rnd.draft_id, own.pk, invitation_doc],
+            "document_id": [minutes.document_id, cls.minutes.pk, rnd.draft_id, own.pk, invitation_doc, *converted],
             "attachment_id": [attachment.pk], "round_id": [rnd.pk], "answer_id": [answer.pk],
             "request_id": [minutes.signing_request_id], "participant_id": [participant.pk],
             "item_id": [rec.item1.pk], "unit_id": [cls.committee.pk],

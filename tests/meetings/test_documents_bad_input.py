@@ -43,13 +43,16 @@ class BadUploadTests(BaseTestCase):
     def test_plain_text_is_415(self):
         self.refuse(b"Day khong phai PDF", "ghi-chu.pdf", 415, "unsupported_type")
 
-    def test_office_files_are_415_with_conversion_message(self):
-        error = self.refuse(docx_bytes(), "to-trinh.docx", 415, "unsupported_type")
-        self.assertIn("PDF", error["message"])
+    def test_office_files_that_cannot_be_converted_are_refused(self):
+        # Office documents are converted (tests/ecabinet/test_office_convert.py); a zip with no
+        # Word document in it is refused before LibreOffice sees it.
+        self.refuse(docx_bytes(), "to-trinh.docx", 400, "office_damaged")
         # The same .docx renamed .pdf is still refused by its content.
         self.refuse(docx_bytes(), "to-trinh.pdf", 415, "unsupported_type")
-        # A real PDF with an office extension is also refused (we never convert).
+        # A real PDF with an office extension: the content does not match the name.
         self.refuse(make_pdf(1), "to-trinh.doc", 415, "unsupported_type")
+        # Formats outside Circular 39's list are not converted.
+        self.refuse(docx_bytes(), "bang-tinh.xls", 415, "unsupported_type")
 
     def test_truncated_pdf_is_400(self):
         data = make_pdf(3)
