@@ -14,6 +14,7 @@ THIRD_PARTY_TEXT = [
     gettext_noop('Issue and revoke signing certificates'),
     gettext_noop('See statistics'),
     gettext_noop("Manage the people of one's unit (unit administrator)"),
+    gettext_noop("Issue the unit's papers under its number and seal (office clerk)"),
     gettext_noop('Manages the users of their own unit.'),
     gettext_noop('unit admin'),
     gettext_noop('algorithm'),

@@ -62,6 +62,7 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("signing", "0004_model_names_in_vietnamese")]
+    dependencies = [
+        ('signing', '0004_model_names_in_vietnamese'),("signing", "0004_model_names_in_vietnamese")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

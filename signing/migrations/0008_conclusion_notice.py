@@ -9,9 +9,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('signing', '0007_minutes_register'),
         ('ecabinet', '0005_document_register'),
-        ('meetings', '0005_conclusion_units'),
-        ('signing', '0005_unit_seal'),
+        ('meetings', '0006_conclusion_units'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

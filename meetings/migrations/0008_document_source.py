@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0004_model_names_in_vietnamese'),
+        ('meetings', '0007_document_deadline'),
     ]
 
     operations = [

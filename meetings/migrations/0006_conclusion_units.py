@@ -6,8 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('meetings', '0005_speech_summary'),
         ('ecabinet', '0005_document_register'),
-        ('meetings', '0004_model_names_in_vietnamese'),
     ]
 
     operations = [

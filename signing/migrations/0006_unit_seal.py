@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('signing', '0005_minutes_html'),
         ('ecabinet', '0005_document_register'),
-        ('signing', '0004_model_names_in_vietnamese'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('signing', '0006_unit_seal'),
         ('ecabinet', '0005_document_register'),
-        ('signing', '0005_minutes_html'),
     ]
 
     operations = [

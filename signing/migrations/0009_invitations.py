@@ -9,10 +9,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('signing', '0008_conclusion_notice'),
         ('ecabinet', '0005_document_register'),
         ('meetings', '0004_model_names_in_vietnamese'),
-        ('signing', '0005_unit_seal'),
-        ('signing', '0005_minutes_html'),  # the lead re-chains the numbers at merge
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
