@@ -288,7 +288,7 @@ def _intake_office(uploaded: IO[bytes], *, name: str, extension: str, purpose: P
     soffice = office.soffice_path(settings.OFFICE_SOFFICE)
     if soffice is None:
         raise _refuse("office_unavailable")
-    workdir = tempfile.mkdtemp(prefix="ecb-convert-")
+    workdir = tempfile.mkdtemp(prefix=f"ecb-convert-{os.getpid()}-")
     try:
         source = os.path.join(workdir, "source" + extension)
         digest = hashlib.sha256()

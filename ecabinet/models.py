@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Unit(models.Model):
@@ -257,9 +258,10 @@ class RegisterEntry(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     seq = models.PositiveIntegerField(_("sequence"))
     number = models.CharField(_("number"), max_length=64)
-    title = models.CharField(_("summary"), max_length=500)
+    title = models.CharField(pgettext_lazy("document register", "summary"), max_length=500)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT,
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("document register", "issued by"),
+                                  on_delete=models.PROTECT,
                                   related_name="+")
 
     class Meta:

@@ -127,7 +127,7 @@ def test_every_path_refuses_a_bad_file_alike_and_keeps_nothing(world, bad):
                 report = response.json()
                 assert report["status"] == "error" and "encrypted" in report["error"], report
             else:
-                assert 'data-status="error"' in text and "encrypted" in text
+                assert 'data-status="error"' in text and "mật khẩu" in text
             continue
         assert response.status_code == status, (path, response.status_code, response.content[:300])
         if path == "verify_page":

@@ -84,12 +84,14 @@ def pdf_text(data: bytes) -> str:
 
 def leftovers() -> list[str]:
     """Temporary folders of conversions, and processes still running in one."""
-    folders = glob.glob(os.path.join(tempfile.gettempdir(), "ecb-convert-*"))
+    # Only this process's conversions: other test workers convert at the same time.
+    mine = f"ecb-convert-{os.getpid()}-"
+    folders = glob.glob(os.path.join(tempfile.gettempdir(), mine + "*"))
     running = []
     for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
         try:
             with open(cmdline, "rb") as fh:
-                if b"ecb-convert-" in fh.read():
+                if mine.encode() in fh.read():
                     running.append(cmdline)
         except OSError:
             continue

@@ -80,7 +80,6 @@ def test_minutes_from_meeting_page_to_public_verification(live_server, media, br
     page.keyboard.press("End")
     page.keyboard.press("Enter")
     page.keyboard.type(EXTRA)
-    page.fill("#minutes-number", "27")
     page.click("[data-testid=minutes-save]")
     page.wait_for_url(f"{base}/meetings/{meeting.pk}/minutes/")
     page.wait_for_selector("html[data-minutes-editor=ready]")

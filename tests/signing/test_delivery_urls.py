@@ -43,6 +43,8 @@ PDF_PAGE_ROUTES = {
     "signing/documents/<int:document_id>/file",
     "signing/answers/<int:answer_id>/signed.pdf",
     "meetings/<int:meeting_id>/minutes/preview.pdf",
+    "meetings/<int:meeting_id>/notice/preview.pdf",
+    "meetings/<int:meeting_id>/notice/notice.pdf",
     "meetings/<int:meeting_id>/room/attendance.pdf",
     "meetings/<int:meeting_id>/room/attachments/<int:attachment_id>/",
     "opinions/<int:round_id>/export.<slug:fmt>",
@@ -63,12 +65,15 @@ NON_PDF_PAGE_ROUTES = {
     "documents/<int:document_id>/<slug:action>/", "notes/", "meetings/document-types/", "opinions/",
     "opinions/new/", "opinions/<int:round_id>/", "opinions/<int:round_id>/<slug:action>/",
     "meetings/<int:meeting_id>/room/", "meetings/<int:meeting_id>/room/qr.svg",
+    "meetings/<int:meeting_id>/room/speakers/<int:request_id>/summary/",
     "meetings/<int:meeting_id>/room/checkin/", "meetings/<int:meeting_id>/room/attendance.csv",
     "signing/", "signing/upload/", "signing/documents/<int:document_id>/", "signing/documents/<int:document_id>/sign/",
     "signing/documents/<int:document_id>/request/", "signing/requests/<int:request_id>/",
     "signing/requests/<int:request_id>/<str:verb>/", "signing/certificate/", "signing/opinions/<int:round_id>/sign/",
     "signing/crl.der", "meetings/<int:meeting_id>/minutes/", "meetings/<int:meeting_id>/minutes/<str:verb>/",
-    "verify/",
+    "verify/", "signing/certificate/signature.png", "signing/units/", "signing/units/<int:unit_id>/seal.png",
+    "signing/units/<int:unit_id>/<str:verb>/", "meetings/<int:meeting_id>/notice/",
+    "meetings/<int:meeting_id>/notice/<str:verb>/", "signing/invitations/<int:invitation_id>/issue/",
 }
 
 PDF_API_OPERATIONS = {
@@ -90,6 +95,10 @@ NON_PDF_API_OPERATIONS = {
     "GET /api/v1/calendar/feed", "POST /api/v1/calendar/feed/regenerate",
     "GET /api/v1/meetings/{meeting_id}/documents", "POST /api/v1/meetings/{meeting_id}/documents",
     "GET /api/v1/documents/{document_id}/source",
+    "POST /api/v1/speakers/{request_id}/summary", "GET /api/v1/meetings/{meeting_id}/notice",
+    "POST /api/v1/meetings/{meeting_id}/notice", "PUT /api/v1/meetings/{meeting_id}/notice",
+    "POST /api/v1/meetings/{meeting_id}/notice/submit", "POST /api/v1/meetings/{meeting_id}/notice/decision",
+    "POST /api/v1/meetings/{meeting_id}/notice/issue",
     "GET /api/v1/documents/{document_id}", "PATCH /api/v1/documents/{document_id}",
     "DELETE /api/v1/documents/{document_id}", "GET /api/v1/documents/{document_id}/versions",
     "POST /api/v1/documents/{document_id}/versions", "POST /api/v1/documents/{document_id}/approve",
@@ -167,6 +176,17 @@ class DeliveryUrlWalkTests(SigningTestCase):
                   upload=SimpleUploadedFile("y-kien.pdf", make_pdf(1, "Ý kiến"), content_type="application/pdf"))
         do_sign_answer(rnd, actor=cls.member, pin=PIN)
         answer = OpinionAnswer.objects.get(round=rnd, user=cls.member)
+        # The conclusion notice: issued (sealed) for the run meeting, a draft for the other one.
+        from signing.actions.notices import do_approve_notice, do_draft_notice, do_issue_notice, do_submit_notice
+        from signing.notices import issuing_unit
+        from tests.kit.factories import give_unit_certificate
+
+        give_unit_certificate(issuing_unit(rec.meeting), by=cls.admin)
+        notice, _ = do_draft_notice(rec.meeting, actor=cls.secretary)
+        do_submit_notice(rec.meeting, actor=cls.secretary, version=notice.version)
+        do_approve_notice(rec.meeting, actor=cls.chair)
+        do_issue_notice(rec.meeting, actor=cls.admin)
+        do_draft_notice(cls.meeting, actor=cls.secretary)
         own = cls.make_own_document(cls.member)
         participant = Participant.objects.filter(meeting=rec.meeting, user=cls.member).first()
         cls.values = {
@@ -176,7 +196,7 @@ class DeliveryUrlWalkTests(SigningTestCase):
             "attachment_id": [attachment.pk], "round_id": [rnd.pk], "answer_id": [answer.pk],
             "request_id": [minutes.signing_request_id], "participant_id": [participant.pk],
             "item_id": [rec.item1.pk], "poll_id": [rec.open_poll.pk], "token_id": [1], "note_id": [1],
-            "cert_id": [1], "token": ["x"], "fmt": ["csv", "pdf"], "action": ["approve"], "verb": ["sign"],
+            "cert_id": [1], "token": ["x"], "unit_id": [cls.committee.pk], "invitation_id": [1], "fmt": ["csv", "pdf"], "action": ["approve"], "verb": ["sign"],
         }
 
     def urls_for(self, template: str, param: re.Pattern, missing: list[str]) -> list[str]:

@@ -217,13 +217,13 @@ class NumberTests(MinutesContentCase):
         self.assertNotContains(draft, 'name="number"')
         self.assertContains(draft, "…/BB-UBND")
         self.assertEqual(Minutes.objects.get().version, 1)
-        self.assertFalse(RegisterEntry.objects.exists())
+        self.assertFalse(RegisterEntry.objects.filter(kind=RegisterEntry.Kind.MINUTES).exists())
         # the preview shows the blank the register will fill
         self.assertIn("Số: …/BB-UBND", pdf_text(client.get(page + "preview.pdf").content))
 
         data = self.freeze(meeting)
         minutes = Minutes.objects.get()
-        entry = RegisterEntry.objects.get()
+        entry = RegisterEntry.objects.get(kind=RegisterEntry.Kind.MINUTES)
         self.assertEqual((minutes.register_entry_id, minutes.number, data["number"]), (entry.pk, "01/BB-UBND",
                                                                                       "01/BB-UBND"))
         self.assertEqual((entry.unit_id, entry.kind, entry.issued_by_id), (self.committee.pk, "BB",
@@ -256,7 +256,7 @@ class NumberTests(MinutesContentCase):
         do_cancel_request(minutes.signing_request, actor=self.secretary, reason="Sửa lại thành phần")
         self.assertEqual(self.api("post", url(first, "/reopen"), user=self.secretary).status_code, 200)
         self.assertEqual(self.freeze(first)["number"], "01/BB-UBND")
-        self.assertEqual(list(RegisterEntry.objects.order_by("seq").values_list("number", flat=True)),
+        self.assertEqual(list(RegisterEntry.objects.filter(kind=RegisterEntry.Kind.MINUTES).order_by("seq").values_list("number", flat=True)),
                          ["01/BB-UBND", "02/BB-UBND"])
 
     def test_a_refused_freeze_gives_the_number_back(self) -> None:
@@ -264,7 +264,7 @@ class NumberTests(MinutesContentCase):
         self.generate(meeting)
         Participant.objects.filter(meeting=meeting, role=Participant.Role.CHAIR).update(role=Participant.Role.MEMBER)
         self.assert_error(self.api("post", url(meeting, "/freeze"), user=self.secretary), 409, "no_chair")
-        self.assertFalse(RegisterEntry.objects.exists())
+        self.assertFalse(RegisterEntry.objects.filter(kind=RegisterEntry.Kind.MINUTES).exists())
         self.assertEqual(Minutes.objects.get().number, "")
 
 

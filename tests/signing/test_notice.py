@@ -210,7 +210,7 @@ class NoticeRefusalTests(NoticeTestCase):
         self.assert_error(self.api("post", url(m, "/issue"), user=self.chair), 403, "not_issuer")
         other_clerk = make_clerk("clerk2", self.other_unit)
         self.assert_error(self.api("post", url(m, "/issue"), user=other_clerk), 404)
-        self.assertFalse(RegisterEntry.objects.exists())
+        self.assertFalse(RegisterEntry.objects.filter(kind=RegisterEntry.Kind.NOTICE).exists())
         self.assertEqual(ConclusionNotice.objects.get(meeting=m).status, "approved")
 
     def test_not_before_the_meeting_ended(self) -> None:
@@ -250,7 +250,7 @@ class NoticeRefusalTests(NoticeTestCase):
         self.api("post", url(m, "/decision"), {"approve": True}, user=self.chair)
         files = self.media_files()
         self.assert_error(self.api("post", url(m, "/issue"), user=self.clerk), 409, "no_unit_certificate")
-        self.assertFalse(RegisterEntry.objects.exists())
+        self.assertFalse(RegisterEntry.objects.filter(kind=RegisterEntry.Kind.NOTICE).exists())
         self.assertFalse(Document.objects.filter(meeting=m, title__startswith="Thông báo").exists())
         self.assertEqual(self.media_files(), files)
         self.assertEqual(ConclusionNotice.objects.get(meeting=m).status, "approved")

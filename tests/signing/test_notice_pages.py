@@ -60,7 +60,7 @@ class NoticePageTests(NoticeTestCase):
         self.assertEqual(clerk.post(self.page("issue/")).status_code, 302)
         page = clerk.get(self.page())
         self.assertContains(page, "01/TB-UBND")
-        self.assertEqual(RegisterEntry.objects.get().number, "01/TB-UBND")
+        self.assertEqual(RegisterEntry.objects.get(kind=RegisterEntry.Kind.NOTICE).number, "01/TB-UBND")
         self.assertEqual(secretary.get(self.page("notice.pdf")).status_code, 200)
         # the meeting page lists the signed notice among its documents
         detail = secretary.get(f"/meetings/{self.meeting.pk}/")
