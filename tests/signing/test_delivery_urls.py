@@ -177,7 +177,12 @@ class DeliveryUrlWalkTests(SigningTestCase):
         do_sign_answer(rnd, actor=cls.member, pin=PIN)
         answer = OpinionAnswer.objects.get(round=rnd, user=cls.member)
         # The conclusion notice: issued (sealed) for the run meeting, a draft for the other one.
-        from signing.actions.notices import do_approve_notice, do_draft_notice, do_issue_notice, do_submit_notice
+        from signing.actions.notices import (
+            do_approve_notice,
+            do_draft_notice,
+            do_issue_notice,
+            do_submit_notice,
+        )
         from signing.notices import issuing_unit
         from tests.kit.factories import give_unit_certificate
 
