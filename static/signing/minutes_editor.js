@@ -1,4 +1,4 @@
-// The minutes' rich-text editor: django-prose-editor (ProseMirror/Tiptap) on the textarea
+// The papers' rich-text editor (the minutes, the conclusion notice): django-prose-editor (ProseMirror/Tiptap) on the textarea
 // [data-minutes-editor], limited to the paper's HTML subset (ecabinet.richtext.ALLOWED_TAGS:
 // paragraphs, h2/h3, bold/italic/underline, lists, blockquote, tables). Loaded as a module from
 // our static files (no inline script, no import map: the editor bundle is imported by its URL).
@@ -62,7 +62,7 @@ async function start() {
     const content = wrapper.querySelector(".ProseMirror");
     if (content) {
       content.setAttribute("lang", "vi");
-      content.setAttribute("data-testid", "minutes-editor");
+      content.setAttribute("data-testid", textarea.id === "notice-body" ? "notice-editor-text" : "minutes-editor");
       content.setAttribute("aria-label", textarea.getAttribute("aria-label") || "");
     }
     translateTitles(wrapper);
