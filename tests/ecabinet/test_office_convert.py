@@ -258,6 +258,9 @@ def test_the_page_shows_the_refusal(world):
 
 def test_sandboxed_programs_have_no_network():
     if not network_isolated():
+        # Like the other system requirements: CI must have it; elsewhere the skip is reported.
+        if os.environ.get("CI"):
+            pytest.fail("CI must isolate conversions from the network (unshare -n)")
         pytest.skip("no network namespace on this machine (unshare missing or user namespaces disabled)")
     outcome = run_sandboxed(["cat", "/proc/net/dev"], seconds=5, memory=256 * 1024 * 1024,
                             env={"PATH": "/usr/bin:/bin", "http_proxy": "http://proxy.invalid:3128"})
