@@ -31,7 +31,7 @@ from signing.access import (
     require_may_change_key,
     require_system_admin,
 )
-from signing.models import SigningCertificate, TrustRoot
+from signing.models import SigningCertificate, TrustRoot, UnitCertificate
 from signing.pdf import pki
 from signing.pdf.errors import CertificateProblem, InvalidPkcs12, WrongPin
 from signing.trust import ca_private_key, crl_url, ensure_installation_ca, fingerprint
@@ -279,10 +279,9 @@ def unlock_key(cert: SigningCertificate, pin: str, *, actor: User) -> pki.Privat
     return key
 
 
-@transaction.atomic(durable=True)
-def do_revoke_certificate(cert: SigningCertificate, *, actor: User, reason: str) -> SigningCertificate:
-    cert = lock_certificate(cert)
-    require_may_administer_certificate(actor, cert)
+def mark_revoked(cert: SigningCertificate | UnitCertificate, reason: str) -> str:
+    """The one revocation rule of personal and unit certificates (locked by the caller): not
+    twice, always with a reason. Returns the reason as stored."""
     if cert.revoked_at is not None:
         raise ConflictError("already_revoked", _("This certificate is already revoked."))
     reason = (reason or "").strip()[:255]
@@ -291,6 +290,14 @@ def do_revoke_certificate(cert: SigningCertificate, *, actor: User, reason: str)
     cert.revoked_at = timezone.now()
     cert.revocation_reason = reason
     cert.save(update_fields=["revoked_at", "revocation_reason"])
+    return reason
+
+
+@transaction.atomic(durable=True)
+def do_revoke_certificate(cert: SigningCertificate, *, actor: User, reason: str) -> SigningCertificate:
+    cert = lock_certificate(cert)
+    require_may_administer_certificate(actor, cert)
+    reason = mark_revoked(cert, reason)
     record_audit(actor=actor, action="signing.certificate_revoke", obj=cert,
                  details={"serial": cert.serial, "reason": reason, "user": cert.user_id})
     notify_users([cert.user], kind="signing.certificate_revoked",

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecabinet.audit import record_audit
-from ecabinet.errors import ActionError, ConflictError
+from ecabinet.errors import ConflictError
 from ecabinet.models import Unit, User
 from signing.access import lock_unit_certificates, require_may_administer_unit_certificate
-from signing.actions.certificates import _certificate_fields
+from signing.actions.certificates import _certificate_fields, mark_revoked
 from signing.models import UnitCertificate
 from signing.pdf import pki
 from signing.trust import ca_private_key, crl_url, ensure_installation_ca
@@ -62,14 +62,7 @@ def do_issue_unit_certificate(unit: Unit, *, actor: User) -> UnitCertificate:
 def do_revoke_unit_certificate(cert: UnitCertificate, *, actor: User, reason: str) -> UnitCertificate:
     require_may_administer_unit_certificate(actor, cert.unit)
     cert = UnitCertificate.objects.select_for_update().select_related("unit").get(pk=cert.pk)
-    if cert.revoked_at is not None:
-        raise ConflictError("already_revoked", _("This certificate is already revoked."))
-    reason = (reason or "").strip()[:255]
-    if not reason:
-        raise ActionError("reason_required", _("Give a reason for revoking the certificate."))
-    cert.revoked_at = timezone.now()
-    cert.revocation_reason = reason
-    cert.save(update_fields=["revoked_at", "revocation_reason"])
+    reason = mark_revoked(cert, reason)
     record_audit(actor=actor, action="signing.unit_certificate_revoke", obj=cert,
                  details={"unit": cert.unit_id, "serial": cert.serial, "reason": reason})
     return cert
