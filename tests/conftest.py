@@ -87,3 +87,14 @@ def require_tool(tool: str, package: str) -> None:
         if os.environ.get("CI"):
             pytest.fail(f"{tool} ({package}) must be installed in CI")
         pytest.skip(f"{tool} not installed ({package})")
+
+
+@pytest.fixture(autouse=True)
+def default_language_after_each_test():
+    """A request in English (the language switch, an English page) leaves English active in the
+    thread; the next class would then build its data, notifications included, in English."""
+    yield
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
