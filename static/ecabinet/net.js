@@ -1,0 +1,60 @@
+/* The one way a page's script calls the JSON API: same-origin, CSRF token, JSON or FormData, and
+ * a refusal ({"error": {"code", "message", "fields"}}) thrown as an ApiError whose message is in
+ * the user's language. Callers catch it and show `message`: no promise is left unhandled.
+ *
+ * Changes a person may make without a connection (a personal note, a check-in in the room, a
+ * request to speak) pass {queue: true}: each call carries an Idempotency-Key, so a request sent
+ * again after a drop is applied once; while offline it is kept and sent on reconnect (the offline
+ * queue, static/ecabinet/offline.js), and the promise resolves with {queued: true}. */
+
+export class ApiError extends Error {
+  constructor(code, message, status, fields) {
+    super(message);
+    this.code = code;
+    this.status = status;
+    this.fields = fields;
+  }
+}
+
+export function csrfToken() {
+  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+  if (match) return decodeURIComponent(match[1]);
+  const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+  return input ? input.value : "";
+}
+
+/** A message for a failure with no answer from the server, in the page's language. */
+export function networkMessage() {
+  return document.documentElement.lang === "en"
+    ? "No connection to the server. Please try again."
+    : "Không kết nối được máy chủ. Vui lòng thử lại.";
+}
+
+export function newIdempotencyKey() {
+  return crypto.randomUUID();
+}
+
+/** Send one request. Resolves with the JSON body (null when empty); throws ApiError. */
+export async function api(method, url, body, options = {}) {
+  const isForm = body instanceof FormData;
+  const headers = { "X-CSRFToken": csrfToken(), "Accept": "application/json" };
+  if (body !== undefined && !isForm) headers["Content-Type"] = "application/json";
+  if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
+  let response;
+  try {
+    response = await fetch(url, {
+      method, credentials: "same-origin", headers,
+      body: body === undefined ? undefined : (isForm ? body : JSON.stringify(body)),
+    });
+  } catch (_) {
+    throw new ApiError("network", options.fallbackMessage || networkMessage(), 0);
+  }
+  let json = null;
+  try { json = await response.json(); } catch (_) { /* an empty or HTML body */ }
+  if (!response.ok) {
+    const error = (json && json.error) || {};
+    throw new ApiError(error.code || "error", error.message || options.fallbackMessage || networkMessage(),
+                       response.status, error.fields);
+  }
+  return json;
+}
