@@ -478,6 +478,37 @@ PERMISSIONS_POLICY = {
     "usb": [], "xr-spatial-tracking": [], "fullscreen": ["self"], "browsing-topics": [],
 }
 
+# --- The room's video conference (issue 11) ------------------------------------------------
+# A self-hosted Jitsi Meet (https://meet.example.gov.vn, or empty: none). When set, the room
+# embeds the conference for those who checked in remotely (meetings/conference.py), and the CSP
+# and Permissions-Policy above let that origin's script, frame, camera and microphone in.
+
+
+def jitsi_url(value: str | None) -> str:
+    if not value:
+        return ""
+    parsed = urlparse(value.strip())
+    try:
+        port_ok = parsed.port is None or 0 < parsed.port < 65536
+    except ValueError:
+        port_ok = False
+    if (parsed.scheme != "https" or not parsed.hostname or not port_ok or parsed.query or parsed.fragment
+            or parsed.params or parsed.username or parsed.password or parsed.path.strip("/")
+            or value.strip() != value or any(c.isspace() for c in value)):
+        raise ImproperlyConfigured(
+            f"JITSI_URL must be the https address of a Jitsi Meet server like https://meet.example.gov.vn "
+            f"(host and optional port, nothing else) or empty, got {value!r}"
+        )
+    return value.rstrip("/")
+
+
+JITSI_URL = jitsi_url(env_str("JITSI_URL"))
+if JITSI_URL:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["script-src"].append(JITSI_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"].append(JITSI_URL)
+    for _feature in ("camera", "microphone", "display-capture", "fullscreen"):
+        PERMISSIONS_POLICY[_feature] = ["self", JITSI_URL]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -598,6 +598,26 @@ def may_open_opinion_rounds(user: User) -> bool:
 
 # --- what the pages, the API and the live room offer ---------------------------------------------
 
+def meeting_allows(meeting: Meeting) -> dict[str, bool]:
+    """What the meeting's moment allows, whoever asks: the same for every viewer, so it travels
+    with the meeting (serialize_meeting's `allows`: the API, the snapshot and every
+    meeting.updated event). A page or the room offers a change when the person's flag
+    (room_permissions) and this both say yes; the actions refuse the other moments with a
+    ConflictError ("not_in_progress", "bad_status"), so no button is offered that only earns a
+    refusal: no start once started, no check-in before it began or after it ended."""
+    status = meeting.status
+    running = status == Meeting.Status.IN_PROGRESS
+    return {
+        "start": status in (Meeting.Status.DRAFT, Meeting.Status.SCHEDULED),  # do_start_meeting
+        "end": running,          # do_end_meeting
+        "check_in": running,     # do_check_in, do_secretary_check_in
+        "floor": running,        # do_request_floor, do_grant_floor
+        "open_poll": running,    # do_open_poll (a draft poll may be prepared before)
+        "steer": running,        # do_set_current_item, do_postpone_agenda_item
+        "enter_room": status in (Meeting.Status.SCHEDULED, Meeting.Status.IN_PROGRESS, Meeting.Status.ENDED),
+    }
+
+
 def room_permissions(access: MeetingAccess) -> dict[str, bool]:
     """What this person may do in this meeting's room: the live snapshot's state.permissions.
 

@@ -34,6 +34,18 @@ class UrlOut(Out):
     url: str
 
 
+class MeetingAllowsOut(Out):
+    """meetings/access.py meeting_allows: what the meeting's moment allows, whoever asks."""
+
+    start: bool
+    end: bool
+    check_in: bool
+    floor: bool
+    open_poll: bool
+    steer: bool
+    enter_room: bool
+
+
 class MeetingStateOut(Out):
     """serialize_meeting: what the room endpoints answer."""
 
@@ -53,6 +65,7 @@ class MeetingStateOut(Out):
     ended_at: str | None
     current_item: int | None
     agenda_version: int
+    allows: MeetingAllowsOut
 
 
 class ParticipantOut(Out):
@@ -454,6 +467,7 @@ class MeetingOut(Schema):
 class MeetingDetailOut(MeetingOut):
     revision: int
     current_item: int | None
+    allows: MeetingAllowsOut
     agenda: list[dict]
     participants: list[dict]
     documents: list[dict]

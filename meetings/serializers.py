@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meetings.access import attendance_group, holds_voting_seat
+from meetings.access import attendance_group, holds_voting_seat, meeting_allows
 from meetings.models import AgendaItem, Document, Meeting, Participant
 
 
@@ -34,6 +34,9 @@ def serialize_meeting(meeting: Meeting) -> dict[str, Any]:
         "ended_at": iso(meeting.ended_at),
         "current_item": meeting.current_item_id,
         "agenda_version": meeting.agenda_version,
+        # What the meeting's moment allows (meetings/access.py meeting_allows): with the
+        # viewer's permissions, which buttons the room and the pages offer.
+        "allows": meeting_allows(meeting),
     }
 
 

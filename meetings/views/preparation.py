@@ -27,6 +27,7 @@ from meetings.access import (
     MeetingAccess,
     agenda_item_for,
     meeting_access,
+    meeting_allows,
     meeting_permissions,
     participant_in,
     require_runner,
@@ -225,6 +226,7 @@ def _detail_context(request: AuthenticatedHttpRequest, meeting_id: int) -> dict[
     context.update({
         "access": access,
         "perms": perms,
+        "allows": meeting_allows(meeting),
         # Row forms build their URLs from this prefix: one reverse() instead of one per row.
         "base": reverse("meeting_detail", args=[meeting.pk]),
         "me": access.participant,

@@ -27,11 +27,13 @@ from meetings.access import (
     MeetingAccess,
     conclusion_attachment_in,
     meeting_access,
+    meeting_allows,
     meeting_permissions,
     runner_access,
     speaker_request_for,
 )
 from meetings.actions import room as actions
+from meetings.conference import jitsi_config
 from meetings.delivery import deliver_attachment, deliver_generated_pdf
 from meetings.models import Attendance, Participant
 from meetings.schemas import CheckinIn, SpeechSummaryIn
@@ -60,6 +62,11 @@ def ui_strings() -> dict[str, str]:
         "speak": _("to speak"), "question": _("question"), "none": _("None."),
         "speech_note": _("Summary of what was said (for the minutes)"), "save_note": _("Save the summary"),
         "note_saved": _("Saved."),
+        # The vote sheet, the console's current item and the conference (the room on a phone).
+        "sheet_check_in": _("Check in to vote."), "check_in_remote": _("Check in (remote)"),
+        "close_sheet": _("Dismiss"), "under_discussion": _("Under discussion"),
+        "no_current_item": _("No item is under discussion."),
+        "conference_failed": _("The video conference could not be loaded. Use the link above."),
     }
 
 
@@ -68,6 +75,7 @@ def ui_strings() -> dict[str, str]:
 def room_page(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
     access = meeting_access(request.user, meeting_id)
     perms = meeting_permissions(access, request.user)
+    jitsi = jitsi_config(access.meeting, request.user.full_name or request.user.username)
     config = {
         "meeting": access.meeting.pk,
         "user": request.user.pk,
@@ -78,9 +86,11 @@ def room_page(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpRespons
         "qr": f"/meetings/{access.meeting.pk}/room/qr.svg" if perms["run"] else None,
         "qrSeconds": actions.CHECKIN_ROTATE_SECONDS,
         "t": ui_strings(),
+        "jitsi": jitsi,
     }
-    return render(request, "meetings/room/room.html", {"meeting": access.meeting, "access": access,
-                                                       "perms": perms, "config": config})
+    return render(request, "meetings/room/room.html", {
+        "meeting": access.meeting, "access": access, "perms": perms, "config": config,
+        "allows": meeting_allows(access.meeting), "jitsi": jitsi})
 
 
 @login_required

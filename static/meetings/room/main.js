@@ -3,7 +3,9 @@
    a live event like anybody else's. */
 
 import { confirmStep } from "../../ecabinet/confirm.js";
+import { createAlerts } from "./alerts.js";
 import { post } from "./api.js";
+import { createConference } from "./conference.js";
 import { connectLive } from "./socket.js";
 import { createViews } from "./views.js";
 
@@ -49,11 +51,16 @@ const act = {
   withdraw: (id) => quiet(send("/speakers/" + id + "/withdraw")),
   saveSummary: (id, text) => call("/speakers/" + id + "/summary", { text }),
   vote: (poll, choice) => quiet(send("/polls/" + poll + "/ballot", { choice })),
+  // From the vote sheet: the sheet shows a refusal itself (it may cover the flash).
+  castBallot: (poll, choice) => call("/polls/" + poll + "/ballot", { choice }),
+  checkIn: (remote) => call(base + "/checkin", { remote }),
   openPoll: (id) => quiet(send("/polls/" + id + "/open")),
   closePoll: (id) => quiet(send("/polls/" + id + "/close")),
 };
 
 const render = createViews({ cfg, T, now, act });
+const alerts = createAlerts({ T, act });
+const conference = createConference({ cfg, T });
 
 function setConn(kind) {
   const label = { connecting: T.connecting, online: T.online, offline: T.offline, denied: T.denied }[kind];
@@ -116,6 +123,8 @@ live = connectLive({
     const prev = state;
     state = next;
     render(prev, next);
+    alerts(prev, next);
+    conference(next);
     document.body.dataset.revision = revision;
   },
 });

@@ -96,3 +96,45 @@ export function mayVoteNow(state) {
   if (!may(state, "vote") || viewer.vote_seat === null || viewer.vote_seat === undefined) return false;
   return state.attendances.some((a) => a.participant === viewer.participant);
 }
+
+/** What the meeting's moment allows (state.meeting.allows: meetings/access.py meeting_allows,
+    the same for every viewer); a button shows when this and the viewer's flag both say yes. */
+export function allows(state, moment) {
+  return !!(state && state.meeting && state.meeting.allows && state.meeting.allows[moment]);
+}
+
+/** This viewer's own check-in (state.viewer.participant), or null. */
+export function myAttendance(state) {
+  const me = state.viewer ? state.viewer.participant : null;
+  if (me === null || me === undefined) return null;
+  return state.attendances.find((a) => a.participant === me) || null;
+}
+
+/** Whether this viewer holds a vote (permissions.vote and a seat: meetings/access.py vote_seat). */
+export function holdsVote(state) {
+  const viewer = state.viewer || {};
+  return may(state, "vote") && viewer.vote_seat !== null && viewer.vote_seat !== undefined;
+}
+
+/** The open poll this viewer is asked to vote on first (the oldest open one not in `skip`). */
+export function pollToAnswer(state, skip) {
+  if (!holdsVote(state)) return null;
+  return state.polls.find((p) => p.status === "open" && !(skip && skip.has(p.id))) || null;
+}
+
+/** The viewer's own speech while they have the floor, or null. */
+export function myTurn(state) {
+  return state.speakers.find((r) => r.status === "speaking" && isMine(state, r)) || null;
+}
+
+/** The meeting's online link is for those who checked in remotely and those running it; the
+    embedded conference only for those who checked in remotely (in the room, they are there). */
+export function seesOnlineLink(state) {
+  const mine = myAttendance(state);
+  return may(state, "run") || !!(mine && mine.remote);
+}
+
+export function joinsRemotely(state) {
+  const mine = myAttendance(state);
+  return !!(mine && mine.remote);
+}

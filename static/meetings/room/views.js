@@ -2,7 +2,7 @@
    re-rendered only when one of them is a new object (the reducer keeps untouched slices).
    Who may do what comes from state.permissions and the page config, never from a rule here. */
 
-import { agendaInOrder, byId, isMine, may, mayVoteNow, mayWithdraw } from "./state.js";
+import { agendaInOrder, allows, byId, isMine, may, mayVoteNow, mayWithdraw, myAttendance } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -16,6 +16,11 @@ export function h(tag, attrs, children) {
   }
   for (const c of children || []) if (c) el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
   return el;
+}
+
+/** Show or hide an element of the page (a button the moment allows, or not). */
+function show(el, yes) {
+  if (el) el.hidden = !yes;
 }
 
 function fill(id, nodes) {
@@ -51,6 +56,10 @@ export function createViews(ctx) {
       clock += " · " + (left >= 0 ? mins(left) + " " + T.minutes_left : T.overtime);
     }
     $("meeting-clock").textContent = clock;
+    // The console's buttons: only what the meeting's moment allows (no start once started).
+    const runs = may(s, "run");
+    show(document.querySelector("[data-act=start]"), runs && allows(s, "start"));
+    show(document.querySelector("[data-act=end]"), runs && allows(s, "end"));
   }
 
   // --- agenda: rows keyed by item id; an open editor survives live updates of its row ------
@@ -105,9 +114,13 @@ export function createViews(ctx) {
         order[j] = it.id;
         ctx.act.reorder(order);
       };
+      // Discussing or postponing an item needs the meeting in progress (meeting.allows.steer).
+      const steer = allows(s, "steer");
       controls = h("span", { class: "controls" }, [
-        h("button", { text: T.set_current, "data-testid": "set-current-" + it.id, onclick: () => ctx.act.setCurrent(it.id) }),
-        h("button", { text: T.postpone, onclick: () => ctx.act.postpone(it.id) }),
+        steer && it.status !== "current" ? h("button", { text: T.set_current, "data-testid": "set-current-" + it.id,
+          onclick: () => ctx.act.setCurrent(it.id) }) : null,
+        steer && it.status !== "done" && it.status !== "postponed" ? h("button", { text: T.postpone,
+          "data-testid": "postpone-" + it.id, onclick: () => ctx.act.postpone(it.id) }) : null,
         h("button", { text: T.edit, "data-edit": "title", "data-testid": "edit-title-" + it.id,
           onclick: (e) => openEditor(e.target.closest("li"), it, "title") }),
         h("button", { text: T.conclusion, "data-edit": "conclusion", "data-testid": "edit-conclusion-" + it.id,
@@ -127,6 +140,11 @@ export function createViews(ctx) {
   }
 
   function agenda(s) {
+    const current = $("console-current");
+    if (current) {
+      const it = byId(s.agenda_items).get(s.meeting.current_item);
+      current.textContent = it ? T.under_discussion + ": " + it.title : T.no_current_item;
+    }
     const list = $("agenda");
     const items = agendaInOrder(s), ids = items.map((i) => i.id);
     const existing = new Map([...list.children].map((li) => [Number(li.dataset.id), li]));
@@ -173,7 +191,12 @@ export function createViews(ctx) {
     q.dataset.required = quorum.required;
     const qbox = $("quorum-percent");
     if (qbox && document.activeElement !== qbox) qbox.value = Math.round(fraction * 1000) / 10;
-    const checkInOthers = may(s, "check_in_others") && s.meeting.status === "in_progress";
+    const checkIn = allows(s, "check_in"), mine = myAttendance(s);
+    const checkInOthers = may(s, "check_in_others") && checkIn;
+    // One's own check-in: while the meeting runs, and only the way one is not checked in yet.
+    show($("checkin-buttons"), checkIn);
+    show(document.querySelector("[data-act=checkin]"), !(mine && !mine.remote));
+    show(document.querySelector("[data-act=checkin-remote]"), !(mine && mine.remote));
     fill("people", s.participants.map((p) => {
       const a = att.get(p.id);
       return h("li", { class: a ? "here" : "away" }, [
@@ -196,7 +219,9 @@ export function createViews(ctx) {
   }
 
   function floor(s) {
-    const giveFloor = may(s, "give_floor");
+    const open = allows(s, "floor");
+    const giveFloor = may(s, "give_floor") && open;
+    show($("ask-buttons"), open);
     const speaking = s.speakers.find((r) => r.status === "speaking");
     fill("speaking", [speaking
       ? h("p", { class: "speaking" }, [
@@ -298,7 +323,7 @@ export function createViews(ctx) {
         box.appendChild(h("p", { class: p.result.passed ? "ok result" : "error result", "data-testid": "result-" + p.id,
           text: (p.result.passed ? T.passed : T.not_passed) + (p.result.quorum ? "" : " (" + T.no_quorum + ")") }));
       }
-      if (runs && p.status === "draft") {
+      if (runs && p.status === "draft" && allows(s, "open_poll")) {
         box.appendChild(h("button", { text: T.open, "data-testid": "open-" + p.id, onclick: () => ctx.act.openPoll(p.id) }));
       }
       if (runs && p.status === "open") {
@@ -314,20 +339,24 @@ export function createViews(ctx) {
   }
 
   // Each part and the slices it reads: redrawn only when one of them is a new object.
+  // A slice is a key of the state, or a function of it whose value is compared (the moment's
+  // flags: a meeting.updated that changes none of them redraws nothing that reads only them).
+  const moment = (s) => JSON.stringify(s.meeting.allows || {});
   const parts = [
     [header, ["meeting"]],
-    [agenda, ["agenda_items", "permissions"]],
+    [agenda, ["agenda_items", "permissions", "meeting"]],
     [documents, ["documents", "conclusion_attachments", "room", "meeting"]],
     [attendance, ["attendances", "participants", "room", "permissions", "meeting"]],
-    [floor, ["speakers", "speech_notes", "participants", "agenda_items", "permissions", "viewer"]],
-    [polls, ["polls", "my_votes", "poll_voters", "attendances", "participants", "permissions", "viewer"]],
+    [floor, ["speakers", "speech_notes", "participants", "agenda_items", "permissions", "viewer", moment]],
+    [polls, ["polls", "my_votes", "poll_voters", "attendances", "participants", "permissions", "viewer", moment]],
   ];
+  const same = (prev, next, key) => (typeof key === "function" ? key(prev) === key(next) : prev[key] === next[key]);
   const counts = new Map(parts.map(([fn]) => [fn.name, 0]));
 
   function render(prev, next, { only } = {}) {
     for (const [fn, slices] of parts) {
       if (only && !only.includes(fn)) continue;
-      if (!only && prev && slices.every((key) => prev[key] === next[key])) continue;
+      if (!only && prev && slices.every((key) => same(prev, next, key))) continue;
       fn(next);
       counts.set(fn.name, counts.get(fn.name) + 1);
     }
