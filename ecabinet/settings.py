@@ -504,8 +504,10 @@ def jitsi_url(value: str | None) -> str:
 
 JITSI_URL = jitsi_url(env_str("JITSI_URL"))
 if JITSI_URL:
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["script-src"].append(JITSI_URL)
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"].append(JITSI_URL)
+    for _directive in ("script-src", "frame-src"):
+        _sources = CONTENT_SECURITY_POLICY["DIRECTIVES"][_directive]
+        assert isinstance(_sources, list)
+        _sources.append(JITSI_URL)
     for _feature in ("camera", "microphone", "display-capture", "fullscreen"):
         PERMISSIONS_POLICY[_feature] = ["self", JITSI_URL]
 

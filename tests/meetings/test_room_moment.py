@@ -36,7 +36,7 @@ def outcome(action) -> str:
 
 def button_hidden(html: str, testid: str) -> bool | None:
     """Whether the button with data-testid=`testid` carries `hidden`; None when it is absent."""
-    match = re.search(r'<button[^>]*data-testid="%s"[^>]*>' % re.escape(testid), html)
+    match = re.search(r'<button[^>]*data-testid="' + re.escape(testid) + r'"[^>]*>', html)
     return None if match is None else " hidden" in match.group(0)
 
 

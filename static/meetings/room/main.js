@@ -28,8 +28,11 @@ function flash(text) {
 }
 
 /** A call whose refusal is shown in the flash (views that show errors in place use call()). */
-const call = (path, body) => post(cfg.api, path, body, T.error);
-const send = (path, body) => call(path, body).catch((err) => { flash(err.message); throw err; });
+const call = (path, body, options) => post(cfg.api, path, body, T.error, options);
+const send = (path, body, options) => call(path, body, options).catch((err) => { flash(err.message); throw err; });
+// Changes a member may make without a connection (check-in, asking for the floor): queued by
+// net.js while offline and sent once on reconnect.
+const OFFLINE = { queue: true };
 const quiet = (promise) => promise.catch(() => {});
 
 let live = null, state = null;
@@ -53,7 +56,7 @@ const act = {
   vote: (poll, choice) => quiet(send("/polls/" + poll + "/ballot", { choice })),
   // From the vote sheet: the sheet shows a refusal itself (it may cover the flash).
   castBallot: (poll, choice) => call("/polls/" + poll + "/ballot", { choice }),
-  checkIn: (remote) => call(base + "/checkin", { remote }),
+  checkIn: (remote) => call(base + "/checkin", { remote }, OFFLINE),
   openPoll: (id) => quiet(send("/polls/" + id + "/open")),
   closePoll: (id) => quiet(send("/polls/" + id + "/close")),
 };
@@ -74,10 +77,10 @@ const buttons = {
   end: (button) => confirmStep(button.dataset.confirm, button.textContent).then((yes) => {
     if (yes) quiet(send(base + "/end"));
   }),
-  checkin: () => quiet(send(base + "/checkin", { remote: false })),
-  "checkin-remote": () => quiet(send(base + "/checkin", { remote: true })),
-  "ask-speak": () => quiet(send(base + "/speakers", { kind: "speak" })),
-  "ask-question": () => quiet(send(base + "/speakers", { kind: "question" })),
+  checkin: () => quiet(send(base + "/checkin", { remote: false }, OFFLINE)),
+  "checkin-remote": () => quiet(send(base + "/checkin", { remote: true }, OFFLINE)),
+  "ask-speak": () => quiet(send(base + "/speakers", { kind: "speak" }, OFFLINE)),
+  "ask-question": () => quiet(send(base + "/speakers", { kind: "question" }, OFFLINE)),
 };
 document.querySelectorAll("[data-act]").forEach((b) => b.addEventListener("click", () => buttons[b.dataset.act](b)));
 
