@@ -623,7 +623,7 @@ def room_permissions(access: MeetingAccess) -> dict[str, bool]:
 
     These flags depend only on the person's place in the meeting (their participant row) and
     their rights, never on the room's moment: the script combines them with the state (the
-    meeting's status; a vote also needs a check-in). When the viewer's own participant row
+    moment's flags, state.meeting.allows from meeting_allows; a vote also needs a check-in). When the viewer's own participant row
     changes, the live consumer re-sends their snapshot, so the flags stay true to the events."""
     runs = access.runs_meeting
     invited = access.participant is not None
