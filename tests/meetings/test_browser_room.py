@@ -6,13 +6,25 @@ import pytest
 
 from tests.kit.browser import new_context
 from tests.kit.rooms import make_room
+from tests.meetings.pagewatch import Watch, script_errors
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# Every room page these tests open: an uncaught error or a console error in any fails the test.
+WATCHES: list[Watch] = []
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors():
+    WATCHES.clear()
+    yield
+    assert script_errors(WATCHES) == []
 
 
 def open_room(browser, server, user, meeting_id):
     context = new_context(browser, server.url, user, phone=True)
     page = context.new_page()
+    WATCHES.append(Watch(page))
     page.goto(f"{server.url}/meetings/{meeting_id}/room/")
     page.wait_for_selector("#conn[data-state=online]")
     return context, page
@@ -138,6 +150,7 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, 
 
 def open_room_at(browser, server, user, meeting_id, viewport):
     page = new_context(browser, server.url, user, viewport=viewport, locale="vi-VN").new_page()
+    WATCHES.append(Watch(page))
     page.goto(f"{server.url}/meetings/{meeting_id}/room/")
     page.wait_for_selector("#conn[data-state=online]")
     return page

@@ -2,11 +2,10 @@
 context: a vote reaches a member wherever they are and is cast from the sheet; the chair's
 controls come before the secretary's tools; the member given the floor is told so; the online
 link and the embedded conference go to those who checked in remotely; no button the meeting's
-moment does not allow. Every page is watched: an uncaught error or a console error fails."""
+moment does not allow. Every page is watched (tests/meetings/pagewatch.py): an uncaught error
+or a console error fails."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 
@@ -16,23 +15,9 @@ from meetings.conference import room_name
 from meetings.models import Meeting, PollVoter, SpeakerRequest
 from tests.kit.browser import PHONE, new_context
 from tests.kit.rooms import make_room
+from tests.meetings.pagewatch import Watch, script_errors
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Watch:
-    """The page's uncaught errors and console errors. The browser's own network lines ("Failed
-    to load resource": a refused call answered with its status, a missing favicon) are not
-    script errors and are left out."""
-
-    def __init__(self, page: Any):
-        self.errors: list[str] = []
-        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
-        page.on("console", self.console)
-
-    def console(self, message: Any) -> None:
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.errors.append(f"console: {message.text}")
 
 
 def open_room(browser, server, user, meeting_id, watches: list[Watch], **options):
@@ -53,8 +38,7 @@ def on_screen(page, selector: str) -> dict:
 
 
 def no_errors(watches: list[Watch]) -> None:
-    errors = [e for w in watches for e in w.errors]
-    assert errors == []
+    assert script_errors(watches) == []
 
 
 def test_a_vote_reaches_a_member_at_the_top_and_is_cast_from_the_sheet(app_server, browser):
@@ -256,3 +240,15 @@ def test_the_online_link_and_the_conference_go_to_remote_attendees(jitsi_server,
     assert outsider.goto(f"{server.url}/meetings/{m.pk}/room/").status == 404
     assert room_name(m) not in outsider.content()
     no_errors(watches)
+
+
+def test_the_watch_catches_an_uncaught_rejection(app_server, browser):
+    """The twin of every `no_errors` above: a promise nobody catches is seen."""
+    server, watches = app_server, []
+    room = make_room(prefix="uw")
+    member = open_room(browser, server, room.member, room.meeting.pk, watches)
+    assert script_errors(watches) == []
+    member.evaluate("() => { Promise.reject(new Error('nobody caught this')); }")
+    # One turn of the page's event loop: the rejection is reported before this answer.
+    member.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")
+    assert any("nobody caught this" in error for error in script_errors(watches))
