@@ -118,10 +118,12 @@ def checkin_by_qr(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpRes
             actions.do_check_in(access.meeting, actor=request.user, token=data.token or "")
         except ActionError as exc:
             return refusal_response(request, exc, form=FormPage(
-                "meetings/room/checkin.html", {"meeting": access.meeting, "token": data.token, "failed": True}))
+                "meetings/room/checkin.html", {"meeting": access.meeting, "token": data.token, "failed": True,
+                                               "allows": meeting_allows(access.meeting)}))
         messages.success(request, _("You are checked in."))
         return redirect("meeting_room", meeting_id=meeting_id)
-    return render(request, "meetings/room/checkin.html", {"meeting": access.meeting, "token": request.GET.get("t", "")})
+    return render(request, "meetings/room/checkin.html", {"meeting": access.meeting, "token": request.GET.get("t", ""),
+                                                          "allows": meeting_allows(access.meeting)})
 
 
 @login_required

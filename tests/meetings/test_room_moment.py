@@ -121,3 +121,15 @@ class MeetingMomentTests(BaseTestCase):
         self.assertEqual(self.api("get", f"/api/v1/meetings/{self.m.pk}", user=self.room.outsider).status_code, 404)
         self.assertEqual(self.client_for(self.room.outsider).get(f"/meetings/{self.m.pk}/room/").status_code, 404)
         self.assertEqual(self.client.get(f"/meetings/{self.m.pk}/room/").status_code, 302)
+
+    def test_the_qr_check_in_page_offers_the_button_only_while_the_meeting_runs(self):
+        client = self.client_for(self.room.member)
+        url = f"/meetings/{self.m.pk}/room/checkin/?t=x"
+        for status, offered in (("scheduled", False), ("in_progress", True), ("ended", False)):
+            bring_to(self.fresh(), status, by=self.room.secretary)
+            with self.subTest(status=status):
+                page = client.get(url)
+                self.assertEqual(page.status_code, 200)
+                self.assertEqual('data-testid="qr-checkin"' in page.content.decode(), offered)
+                self.assertEqual('data-testid="checkin-closed"' in page.content.decode(), not offered)
+        self.assertEqual(self.client_for(self.room.outsider).get(url).status_code, 404)
