@@ -2,14 +2,8 @@
    Our own code, no third-party JS. Works without JS too (the ↑/↓ buttons and a reload).
    An ES module: the live answers come from the meeting's socket (./room/socket.js). */
 
+import { api } from "../ecabinet/net.js";
 import { connectLive } from "./room/socket.js";
-
-  function csrfToken() {
-    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    if (input) return input.value;
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
 
   function showMessage(text, isError) {
     var box = document.getElementById("prep-message");
@@ -59,28 +53,21 @@ import { connectLive } from "./room/socket.js";
         return parseInt(li.dataset.id, 10);
       });
       var version = parseInt(list.dataset.agendaVersion, 10);
-      fetch(list.dataset.reorderUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
-        body: JSON.stringify({order: order, agenda_version: version})
-      }).then(function (response) {
-        return response.json().then(function (body) { return {status: response.status, body: body}; });
-      }).then(function (result) {
-        if (result.status === 200) {
-          list.dataset.agendaVersion = result.body.agenda_version;
-          // Hidden version fields of the other agenda forms follow, so they are not refused.
-          document.querySelectorAll("input[name=agenda_version]").forEach(function (input) {
-            input.value = result.body.agenda_version;
-          });
-          list.setAttribute("data-saved", "1");
-          showMessage(list.dataset.savedText || "✓", false);
-        } else {
-          showMessage((result.body.error && result.body.error.message) || "Error", true);
-          // 409: someone else changed the agenda; show their version rather than ours.
-          if (result.status === 409) setTimeout(function () { window.location.reload(); }, 1500);
-        }
-      }).catch(function () { showMessage("Network error", true); });
+      // Through the one API client: a refusal is an ApiError with the message in the user's
+      // language, shown here; nothing is left uncaught.
+      api("POST", list.dataset.reorderUrl, {order: order, agenda_version: version}).then(function (body) {
+        list.dataset.agendaVersion = body.agenda_version;
+        // Hidden version fields of the other agenda forms follow, so they are not refused.
+        document.querySelectorAll("input[name=agenda_version]").forEach(function (input) {
+          input.value = body.agenda_version;
+        });
+        list.setAttribute("data-saved", "1");
+        showMessage(list.dataset.savedText || "✓", false);
+      }).catch(function (error) {
+        showMessage(error.message, true);
+        // 409: someone else changed the agenda; show their version rather than ours.
+        if (error.status === 409) setTimeout(function () { window.location.reload(); }, 1500);
+      });
     };
   }
 

@@ -252,3 +252,22 @@ def test_the_watch_catches_an_uncaught_rejection(app_server, browser):
     # One turn of the page's event loop: the rejection is reported before this answer.
     member.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")
     assert any("nobody caught this" in error for error in script_errors(watches))
+
+
+def test_a_refused_reorder_on_the_meeting_page_is_shown_not_left_uncaught(app_server, browser):
+    """The meeting page's drag-and-drop order goes through net.js: a 409 (someone changed the
+    agenda meanwhile) is shown in Vietnamese; nothing is thrown into the console."""
+    from django.db.models import F
+
+    server, watches = app_server, []
+    room = make_room(status=Meeting.Status.SCHEDULED, prefix="ro")
+    m = room.meeting
+    page = new_context(browser, server.url, room.secretary, locale="vi-VN").new_page()
+    watches.append(Watch(page))
+    page.goto(f"{server.url}/meetings/{m.pk}/")
+    Meeting.objects.filter(pk=m.pk).update(agenda_version=F("agenda_version") + 1)  # another's change
+    items = page.locator("[data-testid=agenda-item]")
+    items.nth(2).drag_to(items.nth(0), target_position={"x": 20, "y": 3})
+    message = page.wait_for_selector("[data-testid=prep-message].error")
+    assert "Người khác vừa thay đổi chương trình họp" in message.text_content()
+    assert script_errors(watches) == []
