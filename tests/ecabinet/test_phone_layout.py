@@ -236,3 +236,25 @@ def test_every_page_fits_a_phone_for_every_role(world_and_server, browser):
     assert not walk.server_errors, "server errors:\n" + "\n".join(walk.server_errors)
     assert not walk.errors, "uncaught errors in pages:\n" + "\n".join(walk.errors)
     assert not walk.overflows, f"{len(walk.overflows)} pages scroll sideways:\n" + "".join(walk.overflows)
+
+
+def test_the_walk_names_what_sticks_out(browser):
+    """The measure itself: a table wider than the phone and an unbreakable word (a hash) are named; the
+    same content scrolling inside its own box, or fixed to the screen, widens nothing."""
+    page = browser.new_page(viewport=PHONE, is_mobile=True)
+    page.set_content("""<meta name="viewport" content="width=device-width, initial-scale=1">
+        <body><main class="content">
+        <div style="overflow-x: auto"><table class="boxed"><tr><td style="min-width: 900px">ô</td></tr></table></div>
+        <div style="position: fixed; left: 0; width: 800px">banner</div>
+        <p>fits</p></main></body>""")
+    assert page.evaluate(OVERFLOW_JS) is None
+    page.set_content(f"""<meta name="viewport" content="width=device-width, initial-scale=1">
+        <body><main class="content">
+        <table class="table" data-testid="wide"><tr><td style="min-width: 500px">Họ và tên</td></tr></table>
+        <p id="address">SHA256:{"3a4dec9f" * 12}</p>
+        </main></body>""")
+    found = page.evaluate(OVERFLOW_JS)
+    assert found is not None and found["innerWidth"] == PHONE["width"] and found["scrollWidth"] > PHONE["width"]
+    named = "\n".join(found["outermost"] + found["innermost"])
+    assert "table.table[data-testid=wide]" in named and "p#address" in named, named
+    page.close()
