@@ -2,7 +2,7 @@
 
 The walk takes every page pattern (Django's resolver, the API left out), fills its parameters with
 real objects of a fixture meeting run through the actions (minutes, documents, a written-opinion
-round, a signing request), requests it as anonymous, a guest, a member, the secretary, the chair
+round, a signing request: the page world of tests/kit/pages.py, which the phone walk shares), requests it as anonymous, a guest, a member, the secretary, the chair
 and the system administrator, and reads the visible text of every HTML answer (tags, scripts and
 styles stripped; placeholders, titles, alt texts and button labels kept). The admin is walked too:
 the index, and each registered model's list, add form and change form.

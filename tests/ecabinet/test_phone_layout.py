@@ -103,6 +103,7 @@ def main_pages(world: PageWorld) -> dict[str, str]:
     meeting = world.objects["run_meeting"].pk
     return {
         "login": "/login/", "home": "/", "meetings": "/meetings/", "meeting": f"/meetings/{meeting}/",
+        "meeting-scheduled": f"/meetings/{world.objects['waiting_meeting'].pk}/",
         "document": f"/documents/{world.objects['minutes_document']}/", "room": f"/meetings/{meeting}/room/",
         "signing": "/signing/", "signing-document": f"/signing/documents/{world.objects['own_document']}/",
         "certificate": "/signing/certificate/", "notifications": "/notifications/",
