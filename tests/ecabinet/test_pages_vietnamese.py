@@ -2,7 +2,7 @@
 
 The walk takes every page pattern (Django's resolver, the API left out), fills its parameters with
 real objects of a fixture meeting run through the actions (minutes, documents, a written-opinion
-round, a signing request), requests it as anonymous, a guest, a member, the secretary, the chair
+round, a signing request: the page world of tests/kit/pages.py, which the phone walk shares), requests it as anonymous, a guest, a member, the secretary, the chair
 and the system administrator, and reads the visible text of every HTML answer (tags, scripts and
 styles stripped; placeholders, titles, alt texts and button labels kept). The admin is walked too:
 the index, and each registered model's list, add form and change form.
@@ -15,45 +15,20 @@ from __future__ import annotations
 
 import gettext
 import re
-import shutil
 from html.parser import HTMLParser
-from itertools import product
 from pathlib import Path
 
 import django
 from babel.messages.pofile import read_po
 from django.apps import apps
 from django.conf import settings
-from django.contrib import admin
-from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLResolver, get_resolver, reverse
-from django.utils import timezone
 
 from ecabinet.models import LoginRecord, User
-from meetings.actions.opinions import do_answer, do_create_round
-from meetings.actions.room import do_attach_conclusion_file
-from meetings.models import Meeting, OpinionAnswer, Participant
-from signing.actions.documents import do_sign_document, do_upload_for_signing
-from signing.actions.images import do_set_seal_image, do_set_signature_image
-from signing.actions.minutes import do_freeze_minutes, do_generate_minutes
-from signing.actions.notices import (
-    do_approve_notice,
-    do_draft_notice,
-    do_issue_notice,
-    do_submit_notice,
-)
-from signing.actions.opinions import do_sign_answer
-from signing.models import Invitation, SigningCertificate, TrustRoot, UnitCertificate
-from tests.kit import factories
-from tests.kit.cases import PIN, SigningTestCase
-from tests.kit.factories import give_unit_certificate
-from tests.kit.files import image_upload, make_pdf, png_bytes, seal_png
-from tests.kit.meetings import run_meeting
-from tests.kit.office import docx_bytes
+from signing.models import SigningCertificate, TrustRoot, UnitCertificate
+from tests.kit.cases import SigningTestCase
+from tests.kit.pages import build_page_world
 
-ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 # Words seen in the admin and in raw codes that no msgid of ours carries.
 EXTRA_ENGLISH = {
     "axes", "access", "attempt", "attempts", "wrong", "count", "failure", "failures", "welcome", "view",
@@ -153,93 +128,8 @@ class PagesInVietnameseTests(SigningTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.admin.full_name = "Trần Văn Viên"
-        cls.admin.save()
-        rec = run_meeting(cls)
-        do_generate_minutes(rec.meeting, actor=cls.secretary)
-        minutes = do_freeze_minutes(rec.meeting, actor=cls.secretary)
-        do_sign_document(minutes.document, actor=cls.secretary, pin=PIN)
-        do_generate_minutes(cls.meeting, actor=cls.secretary)
-        attachment = do_attach_conclusion_file(rec.meeting, actor=cls.secretary,
-                                               upload=ContentFile(make_pdf(1, "Phụ lục"), name="pl.pdf"),
-                                               title="Phụ lục kết luận")
-        rnd = do_create_round(
-            actor=cls.secretary, title="Dự thảo Quyết định", question="Đồng chí có đồng ý không?",
-            deadline=timezone.now() + timezone.timedelta(days=3), usernames=[cls.member.username],
-            meeting=rec.meeting,
-            upload=SimpleUploadedFile("du-thao.pdf", make_pdf(1, "Dự thảo"), content_type="application/pdf"),
-        )
-        do_answer(rnd, actor=cls.member, choice="other", comment="Cần bổ sung",
-                  upload=SimpleUploadedFile("y-kien.pdf", make_pdf(1, "Ý kiến"), content_type="application/pdf"))
-        do_sign_answer(rnd, actor=cls.member, pin=PIN)
-        answer = OpinionAnswer.objects.get(round=rnd, user=cls.member)
-        own = cls.make_own_document(cls.member)
-        # an organisation certificate and seal (the units page) and a signature image (my certificate)
-        give_unit_certificate(cls.committee, by=cls.admin)
-        do_set_seal_image(cls.committee, actor=cls.admin, upload=image_upload(seal_png(), "con-dau.png"))
-        do_set_signature_image(actor=cls.member, upload=image_upload(png_bytes()))
-        participant = Participant.objects.filter(meeting=rec.meeting, user=cls.member).first()
-        # the conclusion notice of the run meeting, issued (its page, the home page's lists)
-        do_draft_notice(rec.meeting, actor=cls.secretary)
-        notice = do_submit_notice(rec.meeting, actor=cls.secretary, version=1)
-        do_approve_notice(rec.meeting, actor=cls.chair)
-        do_issue_notice(rec.meeting, actor=cls.admin)
-        do_draft_notice(cls.meeting, actor=cls.secretary)
-        assert notice.pk
-        # A failed and a locked-out sign-in, so the login log and axes lists have rows.
-        Client().post(reverse("login"), {"username": "member", "password": "sai-mat-khau"})
-        # A scheduled meeting whose invitation waits for the unit's seal (the meeting page lists it
-        # with the notice and the button), and the sealed invitation of another one.
-        # (the committee holds a certificate, the department none)
-        waiting = factories.make_meeting(by=cls.secretary, title="Họp giao ban Sở Tài chính", unit=cls.department,
-                                         chair=cls.chair, members=[cls.member], status=Meeting.Status.SCHEDULED)
-        sealed = factories.make_meeting(by=cls.admin, title="Họp UBND tỉnh tháng 12", unit=cls.committee,
-                                        chair=cls.chair, members=[cls.member], status=Meeting.Status.SCHEDULED)
-        invitation_doc = Invitation.objects.get(meeting=sealed).document_id
-        # A document converted from .docx (when LibreOffice is installed): its page offers the source.
-        converted = [do_upload_for_signing(actor=cls.member, title="Công văn",
-                                           upload=SimpleUploadedFile("cong-van.docx", docx_bytes())).pk
-                     ] if shutil.which("soffice") else []
-        cls.values = {
-            "meeting_id": [rec.meeting.pk, cls.meeting.pk, waiting.pk],
-            "document_id": [minutes.document_id, cls.minutes.pk, rnd.draft_id, own.pk, invitation_doc, *converted],
-            "attachment_id": [attachment.pk], "round_id": [rnd.pk], "answer_id": [answer.pk],
-            "request_id": [minutes.signing_request_id], "participant_id": [participant.pk],
-            "item_id": [rec.item1.pk], "unit_id": [cls.committee.pk],
-        }
-        cls.roles = {"anonymous": None, "guest": cls.guest, "member": cls.member,
-                     "secretary": cls.secretary, "chair": cls.chair, "admin": cls.admin}
-
-    def page_urls(self) -> list[str]:
-        def walk(patterns, prefix: str):
-            for pattern in patterns:
-                if isinstance(pattern, URLResolver):
-                    yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
-                else:
-                    yield prefix + str(pattern.pattern)
-
-        urls = []
-        for route in dict.fromkeys(walk(get_resolver().url_patterns, "")):
-            if route.startswith(("api", "^api", "admin/", "i18n/", "logout/")):
-                continue
-            names = ROUTE_PARAM.findall(route)
-            if any(name not in self.values for name in names):
-                continue  # POST-only endpoints (a verb, an action, a token to revoke)
-            for combo in product(*(self.values[name] for name in names)):
-                chosen = dict(zip(names, combo, strict=True))
-                urls.append("/" + ROUTE_PARAM.sub(lambda m, chosen=chosen: str(chosen[m.group(1)]), route))
-        return urls
-
-    def admin_urls(self) -> list[str]:
-        urls = [reverse("admin:index")]
-        for model in admin.site._registry:
-            info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
-            urls.append(reverse(f"{info}_changelist"))
-            urls.append(reverse(f"{info}_add"))
-            first = model._default_manager.order_by("pk").first()
-            if first is not None:
-                urls.append(reverse(f"{info}_change", args=[first.pk]))
-        return urls
+        cls.world = build_page_world(cls)
+        cls.roles = cls.world.roles
 
     def english_left(self, html: str, data_words: set[str]) -> set[str]:
         left = set()
@@ -266,8 +156,8 @@ class PagesInVietnameseTests(SigningTestCase):
 
         found: dict[str, set[str]] = {}
         rendered = 0
-        plan = [(url, role) for url in self.page_urls() for role in self.roles]
-        plan += [(url, "admin") for url in self.admin_urls()]
+        plan = [(url, role) for url in self.world.page_urls() for role in self.roles]
+        plan += [(url, "admin") for url in self.world.admin_urls()]
         for url, role in plan:
             client = Client(headers={"accept-language": "vi"}, raise_request_exception=False)
             if self.roles[role] is not None:
