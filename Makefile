@@ -61,10 +61,14 @@ run: export ALLOWED_HOSTS ?= 127.0.0.1,localhost,$(HOST)
 run: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
 run: messages
 	$(prepare)
+	@# Static files under hashed names, precompressed, into $(VAR_DIR)/static (ecabinet/staticfiles.py);
+	@# only what changed since the last run is compressed again.
+	$(BIN)/python manage.py collectstatic --noinput -v 0
 	@# uvicorn reads a request body only as the app asks for it, so the body bound holds
 	@# (ecabinet/bodylimit.py); client addresses come from TRUSTED_PROXIES, not uvicorn.
-	@# Clients send the room only pings and resyncs: 64 KiB websocket messages are plenty.
-	$(BIN)/uvicorn ecabinet.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --no-proxy-headers
+	@# Clients send the room only pings and resyncs: 64 KiB websocket messages are plenty. The
+	@# snapshot goes compressed to a client offering permessage-deflate (browsers all do).
+	$(BIN)/uvicorn ecabinet.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --ws-per-message-deflate true --no-proxy-headers
 
 # `dev`: the same server with DEBUG on (Django's technical error pages, mail printed to the
 # console) and reloading when a Python file changes. Never expose it to a network.
