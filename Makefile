@@ -19,7 +19,7 @@ XDIST ?= -n 2
 FUZZ := tests/ecabinet/test_api_fuzz.py
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package-lock.json | sha256sum | cut -c1-16)
 
-.PHONY: install run dev test lint messages migrate bench clean
+.PHONY: install run dev test lint messages migrate bench bench-lighthouse clean
 
 $(STAMP): pyproject.toml package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -94,6 +94,11 @@ test: messages lint
 
 bench: messages
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Lighthouse (npm, a devDependency) with Debian's Chromium, as a phone on a slow line, against a
+# server started like `make run` in a temporary VAR_DIR: scores and timings of the main pages.
+bench-lighthouse: messages
+	$(BIN)/python bench/lighthouse.py $(LIGHTHOUSE_ARGS)
 
 clean:
 	rm -rf $(VENV) $(VAR_DIR)

@@ -26,9 +26,9 @@ from typing import Any
 
 from django.contrib.staticfiles.finders import FileSystemFinder as DjangoFileSystemFinder
 from django.contrib.staticfiles.utils import get_files
-from whitenoise.compress import Compressor
-from whitenoise.middleware import WhiteNoiseMiddleware
-from whitenoise.storage import CompressedManifestStaticFilesStorage
+from whitenoise.compress import Compressor  # type: ignore[import-untyped]
+from whitenoise.middleware import WhiteNoiseMiddleware  # type: ignore[import-untyped]
+from whitenoise.storage import CompressedManifestStaticFilesStorage  # type: ignore[import-untyped]
 
 # What a page may load from a node_modules folder named in STATICFILES_DIRS.
 NODE_MODULES_SERVED = (
@@ -95,7 +95,7 @@ class QuickerBrotliForLargeFiles(Compressor):
 
     @staticmethod
     def compress_brotli(data: bytes) -> bytes:
-        import brotli
+        import brotli  # type: ignore[import-untyped]
 
         return brotli.compress(data, quality=11 if len(data) <= QuickerBrotliForLargeFiles.LARGE else 9)
 

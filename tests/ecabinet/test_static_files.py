@@ -152,3 +152,33 @@ def test_without_collectstatic_the_sources_are_served_as_they_are():
     # The same node_modules files as a collect: the font, not the package's leftovers.
     assert Client().get("/static/fonts/tinos/400Regular/Tinos_400Regular.ttf").status_code == 200
     assert Client().get("/static/fonts/tinos/400Regular/index.js").status_code == 404
+
+
+ROOM_MODULES = ["meetings/room/main.js", "meetings/room/api.js", "meetings/room/socket.js",
+                "meetings/room/views.js", "ecabinet/confirm.js", "ecabinet/net.js", "meetings/room/state.js"]
+
+
+def preloads(html: str) -> list[str]:
+    return re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
+
+
+def test_modulepreload_names_every_module_the_room_imports_by_its_hashed_name(run_settings):
+    from django.template import Context, Template
+
+    html = Template('{% load modules %}{% modulepreload "meetings/room/main.js" %}').render(Context())
+    assert sorted(preloads(html)) == sorted("/static/" + run_settings[m] for m in ROOM_MODULES)
+
+
+@pytest.mark.django_db
+def test_the_room_page_preloads_its_modules():
+    from meetings.models import Meeting
+    from tests.kit.rooms import make_room
+    from tests.kit.users import client_for
+
+    room = make_room(Meeting.Status.SCHEDULED)
+    page = client_for(room.member).get(f"/meetings/{room.meeting.pk}/room/")
+    assert page.status_code == 200
+    assert sorted(preloads(page.content.decode())) == sorted(f"/static/{m}" for m in ROOM_MODULES)
+    # The twin: someone not in the meeting gets no room page, so no list of its modules either.
+    refused = client_for(room.outsider).get(f"/meetings/{room.meeting.pk}/room/")
+    assert refused.status_code == 404 and not preloads(refused.content.decode())
