@@ -182,3 +182,25 @@ def test_the_room_page_preloads_its_modules():
     # The twin: someone not in the meeting gets no room page, so no list of its modules either.
     refused = client_for(room.outsider).get(f"/meetings/{room.meeting.pk}/room/")
     assert refused.status_code == 404 and not preloads(refused.content.decode())
+
+
+@pytest.mark.django_db
+def test_pages_and_api_answers_are_gzipped_for_a_browser_that_asks(client):
+    import gzip
+
+    from tests.kit.users import client_for, make_people
+
+    people = make_people()
+    member = client_for(people.member)
+    page = member.get("/", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert page.status_code == 200 and page["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in page["Vary"]
+    html = gzip.decompress(page.content).decode()
+    assert "<!DOCTYPE html>" in html and len(page.content) < len(html.encode()) / 2
+    api = member.get("/api/v1/me", headers={"Accept-Encoding": "gzip"})
+    assert api["Content-Encoding"] == "gzip"
+    # The twins: a client that does not ask gets the page as it is; files are never re-encoded.
+    plain = member.get("/")
+    assert not plain.has_header("Content-Encoding") and "<!DOCTYPE html>" in plain.content.decode()
+    static = client.get("/static/ecabinet/app.css", headers={"Accept-Encoding": "gzip"})
+    assert static.status_code == 200 and not static.has_header("Content-Encoding")  # finders: the source file
