@@ -182,7 +182,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "ecabinet.middleware.PermissionsPolicyMiddleware",
     "ecabinet.staticfiles.StaticFilesMiddleware",  # WhiteNoise, hashed names cached a year
-    "ecabinet.compression.PageCompressionMiddleware",  # gzip for HTML and JSON answers
+    "ecabinet.compression.PageCompressionMiddleware",  # gzip for HTML pages
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "ecabinet.middleware.BadInputMiddleware",

@@ -185,7 +185,7 @@ def test_the_room_page_preloads_its_modules():
 
 
 @pytest.mark.django_db
-def test_pages_and_api_answers_are_gzipped_for_a_browser_that_asks(client):
+def test_pages_are_gzipped_for_a_browser_that_asks(client):
     import gzip
 
     from tests.kit.users import client_for, make_people
@@ -197,9 +197,10 @@ def test_pages_and_api_answers_are_gzipped_for_a_browser_that_asks(client):
     assert "Accept-Encoding" in page["Vary"]
     html = gzip.decompress(page.content).decode()
     assert "<!DOCTYPE html>" in html and len(page.content) < len(html.encode()) / 2
+    # The twins: a client that does not ask gets the page as it is; API answers and files are
+    # never re-encoded.
     api = member.get("/api/v1/me", headers={"Accept-Encoding": "gzip"})
-    assert api["Content-Encoding"] == "gzip"
-    # The twins: a client that does not ask gets the page as it is; files are never re-encoded.
+    assert api.status_code == 200 and not api.has_header("Content-Encoding")
     plain = member.get("/")
     assert not plain.has_header("Content-Encoding") and "<!DOCTYPE html>" in plain.content.decode()
     static = client.get("/static/ecabinet/app.css", headers={"Accept-Encoding": "gzip"})
