@@ -19,7 +19,7 @@ XDIST ?= -n 2
 FUZZ := tests/ecabinet/test_api_fuzz.py
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package-lock.json | sha256sum | cut -c1-16)
 
-.PHONY: install run dev test lint messages migrate bench clean
+.PHONY: install run dev test lint messages migrate bench bench-lighthouse clean
 
 $(STAMP): pyproject.toml package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,10 +61,14 @@ run: export ALLOWED_HOSTS ?= 127.0.0.1,localhost,$(HOST)
 run: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
 run: messages
 	$(prepare)
+	@# Static files under hashed names, precompressed, into $(VAR_DIR)/static (ecabinet/staticfiles.py);
+	@# only what changed since the last run is compressed again.
+	$(BIN)/python manage.py collectstatic --noinput -v 0
 	@# uvicorn reads a request body only as the app asks for it, so the body bound holds
 	@# (ecabinet/bodylimit.py); client addresses come from TRUSTED_PROXIES, not uvicorn.
-	@# Clients send the room only pings and resyncs: 64 KiB websocket messages are plenty.
-	$(BIN)/uvicorn ecabinet.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --no-proxy-headers
+	@# Clients send the room only pings and resyncs: 64 KiB websocket messages are plenty. The
+	@# snapshot goes compressed to a client offering permessage-deflate (browsers all do).
+	$(BIN)/uvicorn ecabinet.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --ws-per-message-deflate true --no-proxy-headers
 
 # `dev`: the same server with DEBUG on (Django's technical error pages, mail printed to the
 # console) and reloading when a Python file changes. Never expose it to a network.
@@ -90,6 +94,11 @@ test: messages lint
 
 bench: messages
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Lighthouse (npm, a devDependency) with Debian's Chromium, as a phone on a slow line, against a
+# server started like `make run` in a temporary VAR_DIR: scores and timings of the main pages.
+bench-lighthouse: messages
+	$(BIN)/python bench/lighthouse.py $(LIGHTHOUSE_ARGS)
 
 clean:
 	rm -rf $(VENV) $(VAR_DIR)

@@ -181,7 +181,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "ecabinet.middleware.PermissionsPolicyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ecabinet.staticfiles.StaticFilesMiddleware",  # WhiteNoise, hashed names cached a year
+    "ecabinet.compression.PageCompressionMiddleware",  # gzip for HTML pages
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "ecabinet.middleware.BadInputMiddleware",
@@ -344,10 +345,27 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # The papers' font (Tinos, Times New Roman metrics) from npm (make install), for the HTML previews
 STATICFILES_DIRS = [BASE_DIR / "static", ("fonts/tinos", BASE_DIR / "node_modules" / "@expo-google-fonts" / "tinos")]
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-WHITENOISE_USE_FINDERS = True
+# --- speed: static files (ecabinet/staticfiles.py) ---
+# `make run` (DEBUG off) collects into STATIC_ROOT: hashed names (ES module imports rewritten),
+# Brotli/gzip copies, a year's caching; WhiteNoise serves only what was collected. With DEBUG on
+# and under the tests the source folders are served as they are (plain storage and the finders).
+STATIC_COLLECTED = not (DEBUG or TESTING)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "ecabinet.staticfiles.CompressedManifestStorage" if STATIC_COLLECTED
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# From node_modules folders only what a browser loads (no source maps, wrappers, previews).
+STATICFILES_FINDERS = ["ecabinet.staticfiles.FileSystemFinder",
+                       "django.contrib.staticfiles.finders.AppDirectoriesFinder"]
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
+# Source maps are fetched only by a developer's tools: not worth compressing at every collect.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ["jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2",
+                                       "tbz", "xz", "br", "woff", "woff2", "map"]
 WHITENOISE_AUTOREFRESH = DEBUG
+# --- end speed ---
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 200, minimum=1)

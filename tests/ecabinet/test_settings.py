@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -185,6 +186,11 @@ def test_make_run_serves_with_debug_off(fresh_var):
 
         status, body = fetch(f"{base}/static/ecabinet/app.css")
         assert status == 200 and body
+        # collected by `make run`: pages link the hashed name (tests/ecabinet/test_static_files.py)
+        status, page = fetch(f"{base}/login/")
+        stylesheet = re.search(r'href="(/static/ecabinet/app\.[0-9a-f]{12}\.css)"', page)
+        assert stylesheet, page[:2000]
+        assert fetch(base + stylesheet.group(1)) == (200, body)
 
         status, _ = fetch(f"{base}/login/", host="attacker.example")
         assert status == 400
