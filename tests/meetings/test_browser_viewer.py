@@ -1,0 +1,227 @@
+"""The PDF.js document viewer (templates/meetings/documents/_viewer.html, static/meetings/viewer.js)
+in headless Chromium against a live server, at phone size (360 px, touch) and on a desktop, each in
+a context of its own: a member reads a released document (the watermarked copy drawn on canvases),
+goes to page 3, searches the text, and adds a note on page 2 that lands in the database; an
+outsider gets the 404 page, anonymous the login page; a file the server refuses to deliver is said
+so in the page. No page error and no console error on the way."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from meetings.models import Document, Meeting, PersonalNote
+from tests.kit.browser import new_context
+from tests.kit.factories import make_meeting, upload_document
+from tests.kit.files import make_pdf
+from tests.kit.users import make_people
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TEXT = "Kế hoạch đầu tư công"
+PAGES = 4
+# How many pixels of a drawn page canvas are not white: text, the watermark.
+INK = """(canvas) => {
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) ink++;
+  return ink;
+}"""
+# The box of a page inside the pages' scroll box: [top, bottom] relative to the box's top and
+# the box's height.
+PLACE = """([page, box]) => {
+  const p = page.getBoundingClientRect(), b = box.getBoundingClientRect();
+  return [p.top - b.top, p.bottom - b.top, b.height];
+}"""
+
+
+@pytest.fixture
+def released(db):
+    people = make_people()
+    meeting = make_meeting(by=people.owner, title="Họp UBND tháng 5", unit=people.department, hours=2,
+                           starts_at=timezone.now() + timedelta(days=1), members=[people.member],
+                           status=Meeting.Status.SCHEDULED)
+    document = upload_document(meeting, by=people.owner, title="Kế hoạch đầu tư công 2027",
+                               data=make_pdf(PAGES, text=TEXT))
+    assert document.status == Document.Status.RELEASED
+    return people, document
+
+
+def watch(page) -> list[str]:
+    """Page errors and console errors, but for the browser's own request for /favicon.ico (the
+    icon is not this page's; the installable-app part of issue 11 serves it)."""
+    problems: list[str] = []
+
+    def console(message) -> None:
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            problems.append(f"console: {message.text} ({message.location.get('url')})")
+
+    page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
+    page.on("console", console)
+    return problems
+
+
+def open_viewer(browser, live_server, user, document, *, phone: bool):
+    options = {"has_touch": True, "is_mobile": True, "device_scale_factor": 2} if phone else {}
+    context = new_context(browser, live_server.url, user, phone=phone, locale="vi-VN", **options)
+    page = context.new_page()
+    problems = watch(page)
+    page.goto(f"{live_server.url}/documents/{document.pk}/")
+    return context, page, problems
+
+
+@pytest.mark.parametrize("phone", [True, False], ids=["phone", "desktop"])
+def test_member_reads_searches_and_notes(released, browser, live_server, phone):
+    people, document = released
+    context, page, problems = open_viewer(browser, live_server, people.member, document, phone=phone)
+    viewer = page.locator("[data-testid=viewer]")
+    # The old direct link to the file stays, and the viewer draws the same URL.
+    assert viewer.get_attribute("data-src") == f"/documents/{document.pk}/view/"
+    assert page.locator("[data-testid=viewer-open]").get_attribute("href") == f"/documents/{document.pk}/view/"
+
+    # Page 1 is drawn (a canvas with ink on it), the page count is read from the file.
+    page.wait_for_selector('.pdfv-page[data-page="1"].drawn canvas')
+    assert page.locator("[data-testid=viewer-page-count]").inner_text() == str(PAGES)
+    canvas = page.locator('.pdfv-page[data-page="1"] canvas')
+    assert canvas.evaluate(INK) > 500
+    # Fit to width: the page is as wide as the box allows, and the canvas is drawn for the
+    # screen's pixel ratio (2 on the phone).
+    box = page.locator("[data-pages]")
+    page_width = page.locator('.pdfv-page[data-page="1"]').bounding_box()["width"]
+    box_width = box.evaluate("(el) => el.clientWidth")
+    assert box_width - 40 <= page_width <= box_width
+    ratio = 2 if phone else 1
+    assert canvas.evaluate("(c) => c.width") >= int(page_width * ratio) - 2
+    # Nothing runs off the side of a phone.
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+    # Go to page 3: it is drawn and at the top of the box; the notes follow it.
+    page.fill("[data-testid=viewer-page]", "3")
+    page.press("[data-testid=viewer-page]", "Enter")
+    page.wait_for_selector('.pdfv-page[data-page="3"].drawn canvas')
+    assert page.locator('.pdfv-page[data-page="3"] canvas').evaluate(INK) > 500
+    top, bottom, height = page.evaluate(PLACE, [page.locator('.pdfv-page[data-page="3"]').element_handle(),
+                                                 box.element_handle()])
+    assert top < height and bottom > 0, (top, bottom, height)
+    page.wait_for_selector('[data-testid=viewer-notes][data-page="3"]')
+    assert "3" in page.locator("[data-notes-title]").inner_text()
+
+    # Search: every page says the text once; accents are optional; the match is highlighted.
+    page.fill("[data-testid=viewer-search]", "đầu tư")
+    page.press("[data-testid=viewer-search]", "Enter")
+    page.wait_for_selector(f'[data-testid=viewer][data-hits="{PAGES}"]')
+    count = page.locator("[data-testid=viewer-search-count]")
+    assert count.inner_text().endswith(str(PAGES)), count.inner_text()
+    page.wait_for_selector(".pdfv-hit.selected")
+    assert page.locator(".pdfv-hit.selected").first.inner_text().lower() in ("đầu tư", "đầu", "tư")
+    page.fill("[data-testid=viewer-search]", "ke hoach")
+    page.press("[data-testid=viewer-search]", "Enter")
+    page.wait_for_selector(f'[data-testid=viewer][data-hits="{PAGES}"]')
+    page.fill("[data-testid=viewer-search]", "không có trong tệp")
+    page.press("[data-testid=viewer-search]", "Enter")
+    page.wait_for_selector('[data-testid=viewer][data-hits="0"]')
+    assert page.locator("[data-testid=viewer-search-count]").inner_text() == "Không tìm thấy"
+
+    # A note on page 2: shown with page 2, stored with page=2, beside or under the pages.
+    page.fill("[data-testid=viewer-page]", "2")
+    page.press("[data-testid=viewer-page]", "Enter")
+    page.wait_for_selector('[data-testid=viewer-notes][data-page="2"]')
+    page.fill("#pdfv-note-text", "Hỏi lại số liệu vốn đối ứng")
+    page.click("[data-testid=viewer-note-form] button[type=submit]")
+    note = page.locator("[data-testid=viewer-notes-list] .pdfv-note", has_text="Hỏi lại số liệu vốn đối ứng")
+    note.wait_for()
+    stored = PersonalNote.objects.get(user=people.member, document=document)
+    assert stored.page == 2 and stored.text == "Hỏi lại số liệu vốn đối ứng"
+    notes_box = page.locator("[data-testid=viewer-notes]").bounding_box()
+    pages_box = box.bounding_box()
+    if phone:
+        assert notes_box["y"] >= pages_box["y"] + pages_box["height"] - 1  # under the pages
+    else:
+        assert notes_box["x"] >= pages_box["x"] + pages_box["width"] - 1  # beside them
+    # Page 3 has no note; back on page 2 the note is there again.
+    page.click("[data-act=next]")
+    page.wait_for_selector('[data-testid=viewer-notes][data-page="3"]')
+    assert note.count() == 0
+    page.click("[data-act=prev]")
+    page.wait_for_selector('[data-testid=viewer-notes][data-page="2"]')
+    assert note.count() == 1
+
+    # The thumbnails: a drawer on the phone (closed at first), a column on the desktop.
+    thumbs = page.locator("#pdfv-thumbs")
+    assert thumbs.is_visible() is (not phone)
+    if phone:
+        page.click("[data-testid=viewer-thumbs-toggle]")
+    page.wait_for_selector('.pdfv-thumb[data-page="4"] canvas')
+    page.click('.pdfv-thumb[data-page="4"]')
+    page.wait_for_selector('[data-testid=viewer-notes][data-page="4"]')
+    assert page.locator("[data-testid=viewer-page]").input_value() == "4"
+
+    assert problems == []
+    context.close()
+
+
+@pytest.mark.parametrize("phone", [True, False], ids=["phone", "desktop"])
+def test_zoom_buttons_and_fit(released, browser, live_server, phone):
+    people, document = released
+    context, page, problems = open_viewer(browser, live_server, people.member, document, phone=phone)
+    page.wait_for_selector('.pdfv-page[data-page="1"].drawn canvas')
+    first = page.locator('.pdfv-page[data-page="1"]')
+    fitted = first.bounding_box()["width"]
+    page.click("[data-act=zoom-in]")
+    assert first.bounding_box()["width"] > fitted * 1.2
+    assert page.locator("[data-act=fit]").get_attribute("aria-pressed") == "false"
+    page.click("[data-act=fit]")
+    assert abs(first.bounding_box()["width"] - fitted) < 2
+    if phone:
+        # A double tap zooms in around the finger, another one fits the width again.
+        spot = first.bounding_box()
+        x, y = spot["x"] + spot["width"] / 2, spot["y"] + 100
+        page.touchscreen.tap(x, y)
+        page.touchscreen.tap(x, y)
+        page.wait_for_function("(w) => document.querySelector('.pdfv-page').getBoundingClientRect().width > w * 1.5",
+                               arg=fitted)
+        page.touchscreen.tap(x, y)
+        page.touchscreen.tap(x, y)
+        page.wait_for_function("(w) => Math.abs(document.querySelector('.pdfv-page').getBoundingClientRect().width - w) < 2",
+                               arg=fitted)
+        # Turning the phone re-fits the page to the new width.
+        page.set_viewport_size({"width": 800, "height": 360})
+        page.wait_for_function("(w) => document.querySelector('.pdfv-page').getBoundingClientRect().width > w * 1.5",
+                               arg=fitted)
+    assert problems == []
+    context.close()
+
+
+def test_outsider_and_anonymous_see_no_viewer(released, browser, live_server):
+    people, document = released
+    context = new_context(browser, live_server.url, people.outsider, locale="vi-VN", phone=True)
+    page = context.new_page()
+    response = page.goto(f"{live_server.url}/documents/{document.pk}/")
+    assert response.status == 404
+    assert page.locator("[data-testid=viewer]").count() == 0
+    context.close()
+
+    anonymous = new_context(browser, live_server.url, locale="vi-VN", phone=True)
+    page = anonymous.new_page()
+    page.goto(f"{live_server.url}/documents/{document.pk}/")
+    assert page.url.startswith(f"{live_server.url}/login/")
+    assert page.locator("[data-testid=viewer]").count() == 0
+    anonymous.close()
+
+
+def test_a_refused_file_is_said_in_the_page(released, browser, live_server):
+    people, document = released
+    # The stored file no longer matches its SHA-256: the one delivery path refuses it (409).
+    version = document.versions.get()
+    with version.file.open("wb") as handle:
+        handle.write(make_pdf(1, text="Tệp đã bị sửa"))
+    context, page, problems = open_viewer(browser, live_server, people.member, document, phone=False)
+    error = page.locator("[data-testid=viewer-error]")
+    error.wait_for()
+    assert error.inner_text() == "Không hiển thị được tài liệu."
+    assert page.locator(".pdfv-page").count() == 0
+    # The browser reports the refused request itself; nothing else went wrong.
+    assert all("409" in problem for problem in problems), problems
+    context.close()
