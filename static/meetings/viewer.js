@@ -720,7 +720,12 @@ class Viewer {
     this.notesEl = this.q("[data-notes]");
     this.notesList = this.q("[data-notes-list]");
     const data = document.getElementById("pdfv-notes-data");
-    try { this.notes = data ? JSON.parse(data.textContent) || [] : []; } catch (_) { this.notes = []; }
+    try {
+      const given = data ? JSON.parse(data.textContent) : null;
+      this.notes = Array.isArray(given) ? given : [];
+    } catch (_) {
+      this.notes = [];
+    }
     const form = this.q("[data-note-form]");
     const text = this.q("[data-note-text]");
     form.addEventListener("submit", (event) => {

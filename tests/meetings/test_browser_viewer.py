@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from meetings.models import Document, Meeting, PersonalNote
 from tests.kit.browser import new_context
-from tests.kit.factories import make_meeting, upload_document
+from tests.kit.factories import make_meeting, upload_document, upload_own_document
 from tests.kit.files import make_pdf
 from tests.kit.users import make_people
 
@@ -224,4 +224,31 @@ def test_a_refused_file_is_said_in_the_page(released, browser, live_server):
     assert page.locator(".pdfv-page").count() == 0
     # The browser reports the refused request itself; nothing else went wrong.
     assert all("409" in problem for problem in problems), problems
+    context.close()
+
+
+def test_the_signing_page_shows_the_document_in_the_viewer(released, browser, live_server):
+    people, _ = released
+    own = upload_own_document(by=people.member, title="Hợp đồng cần ký", data=make_pdf(2, text="Điều khoản thanh toán"))
+    context = new_context(browser, live_server.url, people.member, locale="vi-VN", phone=True, has_touch=True,
+                          is_mobile=True)
+    page = context.new_page()
+    problems = watch(page)
+    page.goto(f"{live_server.url}/signing/documents/{own.pk}/")
+    viewer = page.locator("[data-testid=viewer]")
+    assert viewer.get_attribute("data-src") == f"/signing/documents/{own.pk}/file"
+    page.wait_for_selector('.pdfv-page[data-page="1"].drawn canvas')
+    assert page.locator('.pdfv-page[data-page="1"] canvas').evaluate(INK) > 200
+    assert page.locator("[data-testid=viewer-page-count]").inner_text() == "2"
+    page.fill("[data-testid=viewer-search]", "thanh toan")
+    page.press("[data-testid=viewer-search]", "Enter")
+    page.wait_for_selector('[data-testid=viewer][data-hits="2"]')
+    assert problems == []
+    context.close()
+
+    # Someone the document is not shared with gets the 404 page, without a viewer.
+    context = new_context(browser, live_server.url, people.outsider, locale="vi-VN", phone=True)
+    page = context.new_page()
+    assert page.goto(f"{live_server.url}/signing/documents/{own.pk}/").status == 404
+    assert page.locator("[data-testid=viewer]").count() == 0
     context.close()
