@@ -94,6 +94,7 @@ class Viewer {
       return;
     }
     this.pdfjs = pdfjs;
+    performance.mark("pdfv-module"); // bench/viewer.py reads these marks
     pdfjs.GlobalWorkerOptions.workerSrc = this.root.dataset.worker;
     const assets = this.root.dataset.assets;
     const task = pdfjs.getDocument({
@@ -113,6 +114,7 @@ class Viewer {
     };
     try {
       this.pdf = await task.promise;
+      performance.mark("pdfv-document");
       const first = await this.pdf.getPage(1);
       const size = first.getViewport({ scale: 1 });
       this.build(this.pdf.numPages, size.width, size.height);
@@ -393,6 +395,7 @@ class Viewer {
       if (old) old.replaceWith(canvas); else p.el.prepend(canvas);
       p.rendered = scale;
       p.el.classList.add("drawn");
+      if (p.n === 1 && !performance.getEntriesByName("pdfv-first-page").length) performance.mark("pdfv-first-page");
       if (!p.textLayer) await this.drawText(p, page, viewport);
     } catch (error) {
       if (error && error.name === "RenderingCancelledException") return;

@@ -186,6 +186,21 @@ def test_zoom_buttons_and_fit(released, browser, live_server, phone):
         page.touchscreen.tap(x, y)
         page.wait_for_function("(w) => Math.abs(document.querySelector('.pdfv-page').getBoundingClientRect().width - w) < 2",
                                arg=fitted)
+        # Two fingers moving apart zoom in (Chromium's touch events through the DevTools protocol).
+        cdp = context.new_cdp_session(page)
+
+        def touch(kind, points):
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [
+                {"x": px, "y": py, "id": n} for n, (px, py) in enumerate(points)]})
+
+        touch("touchStart", [(x - 30, y), (x + 30, y)])
+        for spread in range(40, 160, 20):
+            touch("touchMove", [(x - spread, y), (x + spread, y)])
+        touch("touchEnd", [])
+        page.wait_for_function("(w) => document.querySelector('.pdfv-page').getBoundingClientRect().width > w * 2",
+                               arg=fitted)
+        assert page.locator("[data-act=fit]").get_attribute("aria-pressed") == "false"
+        page.click("[data-act=fit]")
         # Turning the phone re-fits the page to the new width.
         page.set_viewport_size({"width": 800, "height": 360})
         page.wait_for_function("(w) => document.querySelector('.pdfv-page').getBoundingClientRect().width > w * 1.5",
