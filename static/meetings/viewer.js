@@ -159,7 +159,7 @@ class Viewer {
       const el = document.createElement("div");
       el.className = "pdfv-page";
       el.dataset.page = String(n);
-      el.setAttribute("role", "img");
+      el.setAttribute("role", "region");
       el.setAttribute("aria-label", format(pageLabel, { n }));
       pageFragment.append(el);
       const thumb = document.createElement("button");
@@ -653,7 +653,7 @@ class Viewer {
     if (!hit) return;
     const total = this.root.dataset.hits || `${this.hits.length}…`;
     this.countEl.textContent = format(this.msg.msgHits, { current: this.hitIndex + 1, total });
-    for (const p of this.pages) if (p.marked.length || p.n === hit.page) this.markPage(p);
+    for (const p of this.pages) if (p.textLayer) this.markPage(p);
     const p = this.pages[hit.page - 1];
     this.pendingHit = hit;
     if (!this.scrollToHit(p)) this.goTo(hit.page);
@@ -745,12 +745,19 @@ class Viewer {
       else if (button.dataset.noteAct === "delete") this.deleteNote(note);
     });
     this.renderNotes();
+    this.refreshNotes();
+    // Notes kept offline are sent by the queue on reconnect: read the list again a little later.
+    window.addEventListener("online", () => setTimeout(() => this.refreshNotes(), 3000));
+  }
+
+  /** The notes as the server has them, plus those still waiting to be sent. */
+  refreshNotes() {
     api("GET", `${NOTES_API}?document=${this.documentId}`).then((body) => {
-      if (body && Array.isArray(body.notes)) {
-        const pending = this.notes.filter((n) => n.pending);
-        this.notes = body.notes.concat(pending);
-        this.renderNotes();
-      }
+      if (!body || !Array.isArray(body.notes)) return;
+      const arrived = (note) => body.notes.some((n) => n.page === note.page && n.text === note.text);
+      const waiting = this.notes.filter((n) => n.pending && !arrived(n));
+      this.notes = body.notes.concat(waiting);
+      this.renderNotes();
     }).catch(() => { /* offline: the notes the page came with stay */ });
   }
 

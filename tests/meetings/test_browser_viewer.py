@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from fpdf import FPDF
 
 from meetings.models import Document, Meeting, PersonalNote
 from tests.kit.browser import new_context
@@ -266,4 +267,35 @@ def test_the_signing_page_shows_the_document_in_the_viewer(released, browser, li
     page = context.new_page()
     assert page.goto(f"{live_server.url}/signing/documents/{own.pk}/").status == 404
     assert page.locator("[data-testid=viewer]").count() == 0
+    context.close()
+
+
+def core_font_pdf() -> bytes:
+    """A PDF whose font is not embedded (Helvetica, one of the 14 standard fonts): the viewer
+    draws it with the standard font files served beside PDF.js."""
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=28)
+    for n in (1, 2):
+        pdf.add_page()
+        pdf.cell(text=f"Quyet dinh so {n} - Helvetica")
+    return bytes(pdf.output())
+
+
+def test_a_font_the_file_does_not_embed_is_drawn(released, browser, live_server):
+    people, _ = released
+    own = upload_own_document(by=people.member, title="Quyết định", data=core_font_pdf())
+    context = new_context(browser, live_server.url, people.member, locale="vi-VN")
+    page = context.new_page()
+    problems = watch(page)
+    page.goto(f"{live_server.url}/signing/documents/{own.pk}/")
+    page.wait_for_selector('.pdfv-page[data-page="1"].drawn canvas')
+    assert page.locator('.pdfv-page[data-page="1"] canvas').evaluate(INK) > 500
+    # What PDF.js falls back to for such fonts (and for CJK-encoded text) is served beside it.
+    for path in ("pdfjs/standard_fonts/LiberationSans-Regular.ttf", "pdfjs/standard_fonts/FoxitSerif.pfb",
+                 "pdfjs/cmaps/Identity-H.bcmap", "pdfjs/pdf.worker.min.mjs", "pdfjs/wasm/openjpeg_nowasm_fallback.js"):
+        assert context.request.get(f"{live_server.url}/static/{path}").status == 200, path
+    page.fill("[data-testid=viewer-search]", "quyet dinh")
+    page.press("[data-testid=viewer-search]", "Enter")
+    page.wait_for_selector('[data-testid=viewer][data-hits="2"]')
+    assert problems == []
     context.close()
