@@ -292,7 +292,7 @@ def test_a_font_the_file_does_not_embed_is_drawn(released, browser, live_server)
     assert page.locator('.pdfv-page[data-page="1"] canvas').evaluate(INK) > 500
     # What PDF.js falls back to for such fonts (and for CJK-encoded text) is served beside it.
     for path in ("pdfjs/standard_fonts/LiberationSans-Regular.ttf", "pdfjs/standard_fonts/FoxitSerif.pfb",
-                 "pdfjs/cmaps/Identity-H.bcmap", "pdfjs/pdf.worker.min.mjs", "pdfjs/wasm/openjpeg_nowasm_fallback.js"):
+                 "pdfjs/cmaps/UniGB-UCS2-H.bcmap", "pdfjs/pdf.worker.min.mjs", "pdfjs/wasm/openjpeg_nowasm_fallback.js"):
         assert context.request.get(f"{live_server.url}/static/{path}").status == 200, path
     page.fill("[data-testid=viewer-search]", "quyet dinh")
     page.press("[data-testid=viewer-search]", "Enter")
