@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 from fpdf import FPDF
 
+from meetings.actions.notes import do_add_note
 from meetings.models import Document, Meeting, PersonalNote
 from tests.kit.browser import new_context
 from tests.kit.factories import make_meeting, upload_document, upload_own_document
@@ -175,6 +176,13 @@ def test_zoom_buttons_and_fit(released, browser, live_server, phone):
     assert page.locator("[data-act=fit]").get_attribute("aria-pressed") == "false"
     page.click("[data-act=fit]")
     assert abs(first.bounding_box()["width"] - fitted) < 2
+    if not phone:
+        # From the keyboard: in the pages, + zooms in and 0 fits the width again.
+        page.focus("[data-pages]")
+        page.keyboard.press("+")
+        assert first.bounding_box()["width"] > fitted * 1.2
+        page.keyboard.press("0")
+        assert abs(first.bounding_box()["width"] - fitted) < 2
     if phone:
         # A double tap zooms in around the finger, another one fits the width again.
         spot = first.bounding_box()
@@ -297,5 +305,48 @@ def test_a_font_the_file_does_not_embed_is_drawn(released, browser, live_server)
     page.fill("[data-testid=viewer-search]", "quyet dinh")
     page.press("[data-testid=viewer-search]", "Enter")
     page.wait_for_selector('[data-testid=viewer][data-hits="2"]')
+    assert problems == []
+    context.close()
+
+
+def test_notes_are_edited_and_deleted_in_the_viewer_and_seen_by_their_author_only(released, browser, live_server):
+    people, document = released
+    first = do_add_note(actor=people.member, document=document, page=1, text="Số liệu quý 3 cần kiểm tra")
+    do_add_note(actor=people.member, document=document, text="Cả tài liệu: đối chiếu với kế hoạch năm")
+    context, page, problems = open_viewer(browser, live_server, people.member, document, phone=True)
+    notes = page.locator("[data-testid=viewer-notes-list]")
+    note = notes.locator(f'.pdfv-note[data-note="{first.pk}"]')
+    note.wait_for()
+    assert note.inner_text().startswith("Số liệu quý 3 cần kiểm tra")
+    assert "Cả tài liệu: đối chiếu với kế hoạch năm" in notes.inner_text()
+    # The thumbnail of page 1 counts its note.
+    assert page.locator('.pdfv-thumb[data-page="1"] .pdfv-thumb-notes').inner_text() == "1"
+
+    note.get_by_role("button", name="Sửa").click()
+    note.locator("textarea").fill("Số liệu quý 3 đã khớp")
+    note.get_by_role("button", name="Lưu").click()
+    edited = notes.locator(".pdfv-note", has_text="Số liệu quý 3 đã khớp")
+    edited.wait_for()
+    stored = PersonalNote.objects.get(user=people.member, page=1)
+    assert stored.text == "Số liệu quý 3 đã khớp"
+
+    # Deleting asks first; going back keeps the note, confirming deletes it.
+    edited.get_by_role("button", name="Xóa").click()
+    page.click("[data-testid=confirm-dialog-back]")
+    assert PersonalNote.objects.filter(pk=stored.pk).exists()
+    edited.get_by_role("button", name="Xóa").click()
+    page.click("[data-testid=confirm-dialog-ok]")
+    edited.wait_for(state="detached")
+    assert not PersonalNote.objects.filter(pk=stored.pk).exists()
+    assert PersonalNote.objects.filter(user=people.member).count() == 1
+    assert problems == []
+    context.close()
+
+    # The meeting's owner reads the same document: none of the member's notes.
+    context, page, problems = open_viewer(browser, live_server, people.owner, document, phone=False)
+    page.wait_for_selector('.pdfv-page[data-page="1"].drawn canvas')
+    page.wait_for_load_state("networkidle")
+    text = page.locator("[data-testid=viewer-notes-list]").inner_text()
+    assert "đối chiếu" not in text and "Trang này chưa có ghi chú." in text
     assert problems == []
     context.close()
