@@ -344,12 +344,6 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # The papers' font (Tinos, Times New Roman metrics) from npm (make install), for the HTML previews
 STATICFILES_DIRS = [BASE_DIR / "static", ("fonts/tinos", BASE_DIR / "node_modules" / "@expo-google-fonts" / "tinos")]
-# PDF.js for the document viewer (static/meetings/viewer.js), from npm (make install): the module
-# build and its worker, the character maps and standard fonts that text in fonts a PDF does not
-# embed needs (Vietnamese included), and the JPEG 2000 decoder's fallback (wasm/).
-PDFJS_DIR = BASE_DIR / "node_modules" / "pdfjs-dist"
-STATICFILES_DIRS += [("pdfjs", PDFJS_DIR / "build"), ("pdfjs/cmaps", PDFJS_DIR / "cmaps"),
-                     ("pdfjs/standard_fonts", PDFJS_DIR / "standard_fonts"), ("pdfjs/wasm", PDFJS_DIR / "wasm")]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
@@ -357,6 +351,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 200, minimum=1)
+# PDF.js for the document viewer (static/meetings/viewer.js), from npm (make install): the module
+# build and its worker, the character maps and standard fonts that text in fonts a PDF does not
+# embed needs (Vietnamese included), and the JPEG 2000 decoder's fallback (wasm/).
+PDFJS_DIR = BASE_DIR / "node_modules" / "pdfjs-dist"
+STATICFILES_DIRS += [("pdfjs", PDFJS_DIR / "build"), ("pdfjs/cmaps", PDFJS_DIR / "cmaps"),
+                     ("pdfjs/standard_fonts", PDFJS_DIR / "standard_fonts"), ("pdfjs/wasm", PDFJS_DIR / "wasm")]
 # The PDF intake (ecabinet/intake.py) checks every uploaded PDF in a sandboxed child process.
 PDF_MAX_PAGES = env_int("PDF_MAX_PAGES", 5000, minimum=1)
 PDF_MAX_STREAM_MB = env_int("PDF_MAX_STREAM_MB", 64, minimum=1)  # one inflated stream
