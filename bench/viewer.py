@@ -119,6 +119,10 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
+        from django.conf import settings
+
+        if getattr(settings, "STATIC_COLLECTED", False):  # DEBUG off serves collected, hashed files
+            call_command("collectstatic", interactive=False, verbosity=0)
         documents, cookie = seed(counts)
         from django.db import connections
 
