@@ -152,6 +152,7 @@ class Viewer {
   build(count, width, height) {
     this.q("[data-page-count]").textContent = String(count);
     this.pageInput.max = String(count);
+    if (this.notePage) this.notePage.max = String(count);
     const pageLabel = this.msg.msgPage;
     const pageFragment = document.createDocumentFragment();
     const thumbFragment = document.createDocumentFragment();
@@ -310,6 +311,7 @@ class Viewer {
     if (before) before.thumb.removeAttribute("aria-current");
     this.current = n;
     this.pageInput.value = String(n);
+    this.followPage();
     const p = this.pages[n - 1];
     p.thumb.setAttribute("aria-current", "page");
     if (this.root.classList.contains("thumbs-open")) this.revealThumb(p);
@@ -719,9 +721,19 @@ class Viewer {
 
   // ---- personal notes ------------------------------------------------------------------------
 
+  /** The note form's page is the page being read, until the reader types another. */
+  followPage() {
+    if (this.notePage && !this.notePageTyped) this.notePage.value = String(this.current);
+  }
+
   setUpNotes() {
     this.notesEl = this.q("[data-notes]");
     this.notesList = this.q("[data-notes-list]");
+    this.notePage = this.q("[data-note-page]");
+    this.notePageTyped = false;
+    this.sentIds = new Set();
+    this.notePage.addEventListener("input", () => { this.notePageTyped = this.notePage.value !== ""; });
+    this.followPage();
     const data = document.getElementById("pdfv-notes-data");
     try {
       const given = data ? JSON.parse(data.textContent) : null;
@@ -746,7 +758,24 @@ class Viewer {
     });
     this.renderNotes();
     this.refreshNotes();
-    // Notes kept offline are sent by the queue on reconnect: read the list again a little later.
+    // Notes kept offline are sent by the offline queue (static/ecabinet/offline.js) on reconnect:
+    // it says which went through and which the server refused.
+    window.addEventListener("ecab:queue-sent", (event) => {
+      const { item, result } = event.detail || {};
+      const note = item && this.notes.find((n) => n.pending && n.key === item.key);
+      if (!note || !result) return;
+      Object.assign(note, result, { pending: false });
+      this.sentIds.add(note.id);
+      this.renderNotes();
+    });
+    window.addEventListener("ecab:queue-refused", (event) => {
+      const item = event.detail || {};
+      const note = this.notes.find((n) => n.pending && n.key === item.key);
+      if (!note) return;
+      this.notes = this.notes.filter((n) => n !== note);
+      this.noteStatus(item.message || this.msg.msgError, true);
+      this.renderNotes();
+    });
     window.addEventListener("online", () => setTimeout(() => this.refreshNotes(), 3000));
   }
 
@@ -773,7 +802,8 @@ class Viewer {
   async addNote(textarea) {
     const text = textarea.value.trim();
     if (!text) return;
-    const page = this.current;
+    const typed = Number(this.notePage.value);
+    const page = Number.isInteger(typed) && typed >= 1 ? typed : this.current;
     this.noteStatus("", false);
     const button = textarea.form.querySelector("button[type=submit]");
     button.disabled = true;
@@ -781,12 +811,17 @@ class Viewer {
       const body = { text, document: this.documentId, page };
       const answer = await api("POST", NOTES_API, body, { queue: true, idempotencyKey: newIdempotencyKey() });
       if (answer && answer.queued) {
-        this.notes.push({ id: null, pending: true, document: this.documentId, page, text });
+        this.notes.push({ id: null, pending: true, key: answer.key, document: this.documentId, page, text });
         this.noteStatus(this.msg.msgQueued, false);
       } else if (answer) {
         this.notes.push(answer);
       }
       textarea.value = "";
+      this.notePageTyped = false;
+      // Show the page the note is on, with its notes.
+      if (page !== this.current && this.pages.length) this.goTo(page);
+      else if (page !== this.current) this.current = page;
+      this.followPage();
       this.renderNotes();
     } catch (error) {
       this.noteStatus(error.message || this.msg.msgError, true);
@@ -851,6 +886,8 @@ class Viewer {
       const li = document.createElement("li");
       li.className = note.pending ? "pdfv-note pending" : "pdfv-note";
       if (note.id) li.dataset.note = String(note.id);
+      if (note.pending) li.dataset.testid = "note-waiting";
+      else if (this.sentIds.has(note.id)) li.dataset.testid = "note-sent";
       const text = document.createElement("p");
       text.className = "prewrap pdfv-note-text";
       text.textContent = note.text;

@@ -130,8 +130,8 @@ def test_member_reads_searches_and_notes(released, browser, live_server, phone):
     page.fill("[data-testid=viewer-page]", "2")
     page.press("[data-testid=viewer-page]", "Enter")
     page.wait_for_selector('[data-testid=viewer-notes][data-page="2"]')
-    page.fill("#pdfv-note-text", "Hỏi lại số liệu vốn đối ứng")
-    page.click("[data-testid=viewer-note-form] button[type=submit]")
+    page.fill("#id_text", "Hỏi lại số liệu vốn đối ứng")
+    page.click("[data-testid=note-form] button[type=submit]")
     note = page.locator("[data-testid=viewer-notes-list] .pdfv-note", has_text="Hỏi lại số liệu vốn đối ứng")
     note.wait_for()
     stored = PersonalNote.objects.get(user=people.member, document=document)
@@ -339,6 +339,17 @@ def test_notes_are_edited_and_deleted_in_the_viewer_and_seen_by_their_author_onl
     edited.wait_for(state="detached")
     assert not PersonalNote.objects.filter(pk=stored.pk).exists()
     assert PersonalNote.objects.filter(user=people.member).count() == 1
+
+    # A note for another page than the one in view: the viewer goes to that page, where it is.
+    assert page.locator("#id_page").input_value() == "1"
+    page.fill("#id_page", "3")
+    page.fill("#id_text", "Trang 3: bảng tổng hợp")
+    page.click("[data-testid=note-form] button[type=submit]")
+    page.wait_for_selector('[data-testid=viewer-notes][data-page="3"]')
+    notes.locator(".pdfv-note", has_text="Trang 3: bảng tổng hợp").wait_for()
+    assert PersonalNote.objects.get(user=people.member, text="Trang 3: bảng tổng hợp").page == 3
+    assert page.locator("[data-testid=viewer-page]").input_value() == "3"
+    assert page.locator("#id_page").input_value() == "3"
     assert problems == []
     context.close()
 
