@@ -345,6 +345,7 @@ class Viewer {
   schedule() {
     if (this.pumping || !this.pdf) return;
     this.pumping = true;
+    this.root.dataset.busy = "1"; // drawing (tests and benchmarks wait for its end)
     requestAnimationFrame(() => this.pump());
   }
 
@@ -366,6 +367,7 @@ class Viewer {
       this.evict();
     } finally {
       this.pumping = false;
+      delete this.root.dataset.busy;
     }
   }
 

@@ -361,3 +361,24 @@ def test_notes_are_edited_and_deleted_in_the_viewer_and_seen_by_their_author_onl
     assert "đối chiếu" not in text and "Trang này chưa có ghi chú." in text
     assert problems == []
     context.close()
+
+
+def test_a_long_document_keeps_few_pages_drawn(released, browser, live_server):
+    people, document = released
+    long = upload_document(document.meeting, by=people.owner, title="Báo cáo dài", data=make_pdf(40, text=TEXT))
+    context, page, problems = open_viewer(browser, live_server, people.member, long, phone=True)
+    page.wait_for_selector('.pdfv-page[data-page="1"].drawn canvas')
+    page.wait_for_selector("[data-testid=viewer]:not([data-busy])")
+    # Only the pages near the visible one are drawn ...
+    assert 1 <= page.locator(".pdfv-page.drawn").count() <= 6
+    # ... and reading on, the pages left far behind are dropped again.
+    for number in (10, 20, 30, 40):
+        page.fill("[data-testid=viewer-page]", str(number))
+        page.press("[data-testid=viewer-page]", "Enter")
+        page.wait_for_selector(f'.pdfv-page[data-page="{number}"].drawn canvas')
+        page.wait_for_selector("[data-testid=viewer]:not([data-busy])")
+    drawn = page.locator(".pdfv-page canvas").count()
+    assert drawn <= 14, drawn
+    assert page.locator('.pdfv-page[data-page="1"] canvas').count() == 0
+    assert problems == []
+    context.close()
