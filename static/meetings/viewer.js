@@ -86,16 +86,21 @@ class Viewer {
   async open() {
     this.bindToolbar();
     if (this.documentId) this.setUpNotes();
+    // PDF.js's modern build uses what browsers gave in 2024 (Promise.try, URL.parse: iOS 18.2);
+    // older ones get its legacy build, the same API with polyfills.
+    const modern = typeof Promise.try === "function" && typeof URL.parse === "function";
+    const build = modern ? this.root.dataset.pdfjs : this.root.dataset.pdfjsLegacy;
     let pdfjs;
     try {
-      pdfjs = await import(this.root.dataset.pdfjs);
+      pdfjs = await import(build);
     } catch (error) {
       this.fail(this.msg.msgError, error);
       return;
     }
     this.pdfjs = pdfjs;
+    this.root.dataset.build = modern ? "modern" : "legacy";
     performance.mark("pdfv-module"); // bench/viewer.py reads these marks
-    pdfjs.GlobalWorkerOptions.workerSrc = this.root.dataset.worker;
+    pdfjs.GlobalWorkerOptions.workerSrc = modern ? this.root.dataset.worker : this.root.dataset.workerLegacy;
     const assets = this.root.dataset.assets;
     const task = pdfjs.getDocument({
       url: this.root.dataset.src,

@@ -86,6 +86,7 @@ def test_member_reads_searches_and_notes(released, browser, live_server, phone):
     # Page 1 is drawn (a canvas with ink on it), the page count is read from the file.
     page.wait_for_selector('.pdfv-page[data-page="1"].drawn canvas')
     assert page.locator("[data-testid=viewer-page-count]").inner_text() == str(PAGES)
+    assert viewer.get_attribute("data-build") == "modern"
     canvas = page.locator('.pdfv-page[data-page="1"] canvas')
     assert canvas.evaluate(INK) > 500
     # Fit to width: the page is as wide as the box allows, and the canvas is drawn for the
@@ -380,5 +381,24 @@ def test_a_long_document_keeps_few_pages_drawn(released, browser, live_server):
     drawn = page.locator(".pdfv-page canvas").count()
     assert drawn <= 14, drawn
     assert page.locator('.pdfv-page[data-page="1"] canvas').count() == 0
+    assert problems == []
+    context.close()
+
+
+def test_an_older_browser_gets_the_legacy_build(released, browser, live_server):
+    """Safari before iOS 18.2 has neither Promise.try nor URL.parse: the legacy build is loaded."""
+    people, document = released
+    context = new_context(browser, live_server.url, people.member, locale="vi-VN", phone=True, has_touch=True,
+                          is_mobile=True)
+    context.add_init_script("delete Promise.try; delete URL.parse;")
+    page = context.new_page()
+    problems = watch(page)
+    page.goto(f"{live_server.url}/documents/{document.pk}/")
+    page.wait_for_selector('.pdfv-page[data-page="1"].drawn canvas')
+    assert page.get_attribute("[data-testid=viewer]", "data-build") == "legacy"
+    assert page.locator('.pdfv-page[data-page="1"] canvas').evaluate(INK) > 100
+    page.fill("[data-testid=viewer-search]", "đầu tư")
+    page.press("[data-testid=viewer-search]", "Enter")
+    page.wait_for_selector(f'[data-testid=viewer][data-hits="{PAGES}"]')
     assert problems == []
     context.close()
