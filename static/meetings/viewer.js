@@ -189,6 +189,7 @@ class Viewer {
     this.inner.append(pageFragment);
     this.pagesEl.append(this.inner);
     this.thumbsEl.append(thumbFragment);
+    this.pages[0].thumb.setAttribute("aria-current", "page");
     this.sizeThumbs();
     if (window.matchMedia("(min-width: 900px)").matches) this.toggleThumbs(true);
 
