@@ -470,7 +470,19 @@ class Viewer {
       const r = box.getBoundingClientRect();
       return { x: x - r.left, y: y - r.top };
     };
+    // Two fingers on the pages: follow them (a CSS scale), then draw at the new zoom. The
+    // listener that may cancel the browser's own move exists only while two fingers are down,
+    // so scrolling with one finger never waits for this page's script (pages draw meanwhile).
+    const pinchMove = (event) => {
+      if (!pinch || event.touches.length !== 2) return;
+      if (event.cancelable) event.preventDefault();
+      const [a, b] = event.touches;
+      const zoom = clamp((pinch.startZoom * distance(a, b)) / pinch.start, MIN_ZOOM, MAX_ZOOM);
+      pinch.ratio = zoom / pinch.startZoom;
+      this.inner.style.transform = `scale(${pinch.ratio})`;
+    };
     const endPinch = () => {
+      box.removeEventListener("touchmove", pinchMove);
       const { ratio, center, startZoom } = pinch;
       pinch = null;
       this.inner.style.transform = "";
@@ -483,6 +495,7 @@ class Viewer {
       if (event.touches.length === 2) {
         const [a, b] = event.touches;
         const center = inBox((a.clientX + b.clientX) / 2, (a.clientY + b.clientY) / 2);
+        if (!pinch) box.addEventListener("touchmove", pinchMove, { passive: false });
         pinch = { start: distance(a, b), startZoom: this.zoom, ratio: 1, center };
         this.inner.style.transformOrigin = `${box.scrollLeft + center.x}px ${box.scrollTop + center.y}px`;
         tap = null;
@@ -496,13 +509,7 @@ class Viewer {
         const t = event.touches[0];
         if (Math.hypot(t.clientX - tap.x, t.clientY - tap.y) > 10) tap = null;
       }
-      if (!pinch || event.touches.length !== 2) return;
-      if (event.cancelable) event.preventDefault();
-      const [a, b] = event.touches;
-      const zoom = clamp((pinch.startZoom * distance(a, b)) / pinch.start, MIN_ZOOM, MAX_ZOOM);
-      pinch.ratio = zoom / pinch.startZoom;
-      this.inner.style.transform = `scale(${pinch.ratio})`;
-    }, { passive: false });
+    }, { passive: true });
     const touchEnd = (event) => {
       if (pinch && event.touches.length < 2) { endPinch(); return; }
       if (!tap || event.touches.length || event.timeStamp - tap.at > 350) { tap = null; return; }
