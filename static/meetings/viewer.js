@@ -111,6 +111,7 @@ class Viewer {
       wasmUrl: `${assets}wasm/`,
       useWasm: false, // WebAssembly needs 'wasm-unsafe-eval'; the JavaScript decoders do without
       enableXfa: false,
+      verbosity: pdfjs.VerbosityLevel.ERRORS, // no console warnings about a file's oddities
     });
     const loading = this.q("[data-loading]");
     const loadingText = loading ? loading.textContent : "";
