@@ -138,6 +138,7 @@ class Viewer {
     if (name === "PasswordException") return this.msg.msgPassword;
     if (name === "InvalidPDFException") return this.msg.msgInvalid;
     const status = error && error.status;
+    if (!status && !navigator.onLine) return this.msg.msgNetwork; // offline, and the file not kept
     if (name === "MissingPDFException" || status === 404 || status === 403 || status === 410) return this.msg.msgRefused;
     if (name === "UnexpectedResponseException" || name === "ResponseException") {
       return status ? this.msg.msgError : this.msg.msgNetwork;

@@ -402,3 +402,32 @@ def test_an_older_browser_gets_the_legacy_build(released, browser, live_server):
     page.wait_for_selector(f'[data-testid=viewer][data-hits="{PAGES}"]')
     assert problems == []
     context.close()
+
+
+def test_a_file_gone_or_out_of_reach_is_said_in_the_page(released, browser, live_server):
+    """What the reader is told when the file's answer is a 404 (access withdrawn since the page
+    was loaded), and when the device went offline before the file came (and none was kept)."""
+    people, document = released
+    context = new_context(browser, live_server.url, people.member, locale="vi-VN", phone=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.route("**/documents/*/view/", lambda route: route.fulfill(status=404, body="Không tìm thấy"))
+    page.goto(f"{live_server.url}/documents/{document.pk}/")
+    error = page.locator("[data-testid=viewer-error]")
+    error.wait_for()
+    assert error.inner_text() == "Bạn không được đọc tài liệu này, hoặc tài liệu không còn nữa."
+
+    def offline(route):
+        context.set_offline(True)
+        route.abort("internetdisconnected")
+
+    page.unroute("**/documents/*/view/")
+    page.route("**/documents/*/view/", offline)
+    page.goto(f"{live_server.url}/documents/{document.pk}/")
+    error.wait_for()
+    assert error.inner_text() == "Không tải được tài liệu: hãy kiểm tra kết nối rồi thử lại."
+    # The link to the file stays, for when the connection is back.
+    assert page.locator("[data-testid=viewer-open]").is_visible()
+    assert errors == []
+    context.close()
