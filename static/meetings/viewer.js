@@ -27,6 +27,7 @@ const PAGE_GAP = 12; // px between pages (viewer.css .pdfv-page margin)
 const MAX_CANVAS_PIXELS = 8 * 1024 * 1024; // per canvas: phones run out of canvas memory
 const KEEP_RENDERED = 8; // drawn pages kept beyond the visible ones
 const THUMB_WIDTH = 96;
+const TEXT_SIZE_FACTOR = 8;
 const NOTES_API = "/api/v1/notes";
 
 function format(template, values) {
@@ -425,6 +426,10 @@ class Viewer {
     layer.className = "textLayer";
     p.el.append(layer);
     const text = new this.pdfjs.TextLayer({ textContentSource: page.streamTextContent(), container: layer, viewport });
+    // The invisible text is laid out at a larger font size and scaled down to the same place
+    // (PDF.js's own device for browsers with a minimum font size): a page shown small on a
+    // phone has no text a browser or an audit takes for illegibly small.
+    layer.style.setProperty("--min-font-size", String(TEXT_SIZE_FACTOR));
     p.textLayer = text;
     await text.render();
     p.strs = text.textContentItemsStr.slice();
