@@ -34,6 +34,7 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage  # type: ign
 NODE_MODULES_SERVED = (
     "*.ttf", "*.otf", "*.woff", "*.woff2",  # fonts (Tinos)
     "*.mjs", "*.wasm",  # PDF.js's build (pdf.mjs, pdf.worker.mjs), its image decoders
+    "openjpeg_nowasm_fallback.js",  # PDF.js's JPEG 2000 decoder when WebAssembly is off (our CSP)
     "*.bcmap", "*.pfb", "*.icc",  # PDF.js's cmaps, standard fonts, colour profiles
     "*.css", "*.svg", "*.gif",  # a viewer's stylesheet and its icons
 )
