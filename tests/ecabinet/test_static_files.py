@@ -155,7 +155,8 @@ def test_without_collectstatic_the_sources_are_served_as_they_are():
 
 
 ROOM_MODULES = ["meetings/room/main.js", "meetings/room/api.js", "meetings/room/socket.js",
-                "meetings/room/views.js", "ecabinet/confirm.js", "ecabinet/net.js", "meetings/room/state.js"]
+                "meetings/room/views.js", "meetings/room/alerts.js", "meetings/room/conference.js",
+                "ecabinet/confirm.js", "ecabinet/net.js", "meetings/room/state.js"]
 
 
 def preloads(html: str) -> list[str]:
