@@ -16,6 +16,7 @@ urlpatterns = [
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("notifications/", views.notifications, name="notifications"),
+    path("profile/notifications/", views.push_preferences, name="push_preferences"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

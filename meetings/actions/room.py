@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,7 @@ from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import Unit, User
+from ecabinet.push import MEETING_STARTED, push_to_users
 from ecabinet.text import require_one_line
 from meetings.access import (
     SPEECH_SUMMARY_MAX,
@@ -120,7 +122,19 @@ def do_start_meeting(meeting: Meeting, *, actor: User) -> Meeting:
     room_state_for(meeting)  # the room's row (check-in secret, quorum) exists while it runs
     record_audit(actor=actor, action="meeting.start", obj=meeting)
     emit(meeting, "meeting.updated", {"meeting": serialize_meeting(meeting)})
+    _push_meeting_started(meeting, actor=actor)
     return meeting
+
+
+def _push_meeting_started(meeting: Meeting, *, actor: User) -> None:
+    """Web Push to everyone invited who has not declined (ecabinet/push.py), after commit."""
+    people = [p.user for p in meeting.participants.select_related("user")
+              .exclude(response=Participant.Response.DECLINE).exclude(user=actor)]
+    title = meeting.title
+    push_to_users(people, category=MEETING_STARTED, tag=f"meeting-started:{meeting.pk}",
+                  title=lambda: _("The meeting has started: %(title)s") % {"title": title},
+                  body=lambda: _("Open the meeting room to check in and follow it."),
+                  url=reverse("meeting_room", args=[meeting.pk]))
 
 
 @transaction.atomic(durable=True)
