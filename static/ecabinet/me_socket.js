@@ -2,7 +2,8 @@
  * sends {"type": "unread", "count": N} on connect and whenever the count changes (a new
  * notification, all marked read). Reconnects with a growing, jittered delay (1 s up to 60 s) and
  * at once when the page comes back online or into view; a ping every 25 s keeps proxies open. */
-const badge = document.querySelector("[data-testid=unread-count]");
+// the badge beside "Notifications" and, on a phone, the one on the menu button
+const badges = document.querySelectorAll("[data-unread-badge]");
 const MIN_DELAY = 1000;
 const MAX_DELAY = 60000;
 let delay = MIN_DELAY;
@@ -11,8 +12,10 @@ let timer = null;
 let pinger = null;
 
 function show(count) {
-  badge.textContent = String(count);
-  badge.hidden = !(count > 0);
+  for (const badge of badges) {
+    badge.textContent = String(count);
+    badge.hidden = !(count > 0);
+  }
   document.documentElement.dataset.unread = String(count);
 }
 
@@ -60,7 +63,7 @@ function now() {
   connect();
 }
 
-if (badge && "WebSocket" in window) {
+if (badges.length && "WebSocket" in window) {
   connect();
   window.addEventListener("online", now);
   document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") now(); });
