@@ -361,3 +361,28 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.last_seq}"
+
+
+class IdempotencyKey(models.Model):
+    """One change sent with an `Idempotency-Key` header (ecabinet/idempotency.py): the first
+    answer, kept so a request sent again (a retry after a drop, the offline queue) is applied once
+    and answered the same. Keys belong to one user and expire after IDEMPOTENCY_DAYS."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="+")
+    key = models.CharField(_("key"), max_length=100)
+    # sha256 of the method, the path and the body: the same key with another request is refused
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    # null while the first request is being answered
+    status = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    body = models.BinaryField(_("content"), blank=True, default=b"")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+
+    def __str__(self) -> str:
+        return self.key

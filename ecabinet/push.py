@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
+from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from py_vapid import Vapid
@@ -77,6 +78,8 @@ DELIVERY = {
 # Text for a payload: a string, or a function making it (called in each person's language).
 Text = str | Callable[[], str]
 
+# The app's icon (ecabinet/pwa.py's manifest names the same file), shown beside the notification.
+ICON = "ecabinet/icons/icon-192.png"
 TITLE_MAX = 120
 BODY_MAX = 400
 # The encrypted payload must stay under the push services' 4 KiB limit.
@@ -186,7 +189,8 @@ def payload_for(user: User, *, title: Text, body: Text, url: str, tag: str) -> b
     """The small JSON a device shows, in `user`'s own language."""
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
         title_text, body_text = _text(title)[:TITLE_MAX], _text(body)[:BODY_MAX]
-    data = {"title": title_text, "body": body_text, "url": url if url.startswith("/") else "/", "tag": tag[:64]}
+    data = {"title": title_text, "body": body_text, "url": url if url.startswith("/") else "/", "tag": tag[:64],
+            "icon": static(ICON)}
     encoded = json.dumps(data, ensure_ascii=False).encode()
     while len(encoded) > PAYLOAD_MAX_BYTES and data["body"]:
         data["body"] = data["body"][: len(data["body"]) // 2]

@@ -191,6 +191,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # API changes sent with an Idempotency-Key are applied once (ecabinet/idempotency.py).
+    "ecabinet.idempotency.IdempotencyMiddleware",
     # Last, so it is the first to see an ActionError escaping a page view (ecabinet/refusals.py).
     "ecabinet.refusals.RefusalMiddleware",
 ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ecabinet', '0005_document_register'),
+        ('ecabinet', '0006_idempotency'),
     ]
 
     operations = [

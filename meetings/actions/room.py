@@ -5,6 +5,7 @@ Votes are in meetings/actions/room_polls.py."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import EllipsisType
 
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
@@ -25,6 +26,7 @@ from meetings.access import (
     lock_in_meeting,
     lock_meeting,
     meeting_access,
+    require_item_unchanged,
     require_participant,
     require_runner,
     require_speech_summary,
@@ -352,13 +354,18 @@ def do_secretary_check_in(participant: Participant, *, actor: User, present: boo
 
 
 @transaction.atomic(durable=True)
-def do_request_floor(meeting: Meeting, *, actor: User, kind: str = "speak") -> SpeakerRequest:
+def do_request_floor(meeting: Meeting, *, actor: User, kind: str = "speak",
+                     seen_item: int | None | EllipsisType = ...) -> SpeakerRequest:
+    """The actor asks for the floor. `seen_item`: the item under discussion when they asked (a
+    request sent later from the offline queue); refused if the meeting has moved on since."""
     access = lock_meeting(meeting, actor=actor)
     meeting = access.meeting
     if kind not in SpeakerRequest.Kind.values:
         raise ActionError("bad_request", _("Ask to speak or to ask a question."))
     participant = require_participant(access, _("Only invited participants can ask for the floor."))
     _require_in_progress(meeting)
+    if not isinstance(seen_item, EllipsisType):
+        require_item_unchanged(meeting, seen_item)
     try:
         with transaction.atomic():
             request = SpeakerRequest.objects.create(meeting=meeting, participant=participant, kind=kind,

@@ -60,6 +60,7 @@ def ui_strings() -> dict[str, str]:
         "speak": _("to speak"), "question": _("question"), "none": _("None."),
         "speech_note": _("Summary of what was said (for the minutes)"), "save_note": _("Save the summary"),
         "note_saved": _("Saved."),
+        "queued": _("No connection: this will be sent when the connection is back."),
     }
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.templatetags.static import static
 from django.test import override_settings
 from django.utils import timezone
 
@@ -59,6 +60,7 @@ class RealPushTests(PushCase):
         self.assertEqual(phone.read(received), {
             "title": "Vui lòng ký “Tờ trình số 12”", "body": "Nguyễn Văn Chủ đề nghị đồng chí ký văn bản này.",
             "url": "/signing/requests/7/", "tag": "signing.request:/signing/requests/7/",
+            "icon": static(push.ICON),
         })
         claims = vapid_claims(received, settings.VAPID_PUBLIC_KEY)
         self.assertEqual(claims["aud"], self.service.origin)  # the endpoint's origin, nothing else
@@ -116,7 +118,7 @@ class MeetingPushTests(PushCase):
         self.assertEqual(vietnamese.read(self.service.to("vi-phone")[0]), {
             "title": "Cuộc họp đã bắt đầu: Phiên họp thường kỳ tháng 11",
             "body": "Mở phòng họp để điểm danh và theo dõi cuộc họp.", "url": url,
-            "tag": f"meeting-started:{self.room.meeting.pk}"})
+            "tag": f"meeting-started:{self.room.meeting.pk}", "icon": static(push.ICON)})
         self.assertEqual(other.read(self.service.to("en-phone")[0])["title"],
                          "The meeting has started: Phiên họp thường kỳ tháng 11")
         self.assertEqual(self.service.to("outsider-phone"), [])
@@ -141,7 +143,8 @@ class MeetingPushTests(PushCase):
         self.assertEqual([r.path for r in self.service.received], ["/push/member1"])
         self.assertEqual(first.read(self.service.received[0]), {
             "title": "Đã mở biểu quyết: Phiên họp thường kỳ tháng 11", "body": "Thông qua dự thảo nghị quyết?",
-            "url": f"/meetings/{self.room.meeting.pk}/room/", "tag": f"poll:{poll.pk}"})
+            "url": f"/meetings/{self.room.meeting.pk}/room/", "tag": f"poll:{poll.pk}",
+            "icon": static(push.ICON)})
         self.assertEqual(self.service.received[0].headers["ttl"], "600")
 
 

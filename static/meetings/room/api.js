@@ -6,3 +6,9 @@ import { api } from "../../ecabinet/net.js";
 export async function post(apiBase, path, body, fallbackMessage) {
   return api("POST", apiBase + path, body || {}, { fallbackMessage });
 }
+
+/** POST a change allowed offline (a check-in, a request to speak): kept in the offline queue when
+ *  there is no connection and sent once on reconnect; resolves with {queued: true} then. */
+export async function postQueued(apiBase, path, body, fallbackMessage, label) {
+  return api("POST", apiBase + path, body || {}, { fallbackMessage, queue: true, label });
+}

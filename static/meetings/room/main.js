@@ -3,7 +3,7 @@
    a live event like anybody else's. */
 
 import { confirmStep } from "../../ecabinet/confirm.js";
-import { post } from "./api.js";
+import { post, postQueued } from "./api.js";
 import { connectLive } from "./socket.js";
 import { createViews } from "./views.js";
 
@@ -29,8 +29,13 @@ function flash(text) {
 const call = (path, body) => post(cfg.api, path, body, T.error);
 const send = (path, body) => call(path, body).catch((err) => { flash(err.message); throw err; });
 const quiet = (promise) => promise.catch(() => {});
+/** A change allowed offline (static/ecabinet/offline.js): queued without a connection. */
+const queued = (path, body, label) => postQueued(cfg.api, path, body, T.error, label)
+  .then((result) => { if (result && result.queued && T.queued) flash(T.queued); return result; })
+  .catch((err) => { flash(err.message); throw err; });
 
 let live = null, state = null;
+const seenItem = () => (state && state.meeting ? state.meeting.current_item || null : null);
 const now = () => Date.now() + (live ? live.clockSkew() : 0);
 
 const act = {
@@ -67,10 +72,11 @@ const buttons = {
   end: (button) => confirmStep(button.dataset.confirm, button.textContent).then((yes) => {
     if (yes) quiet(send(base + "/end"));
   }),
-  checkin: () => quiet(send(base + "/checkin", { remote: false })),
-  "checkin-remote": () => quiet(send(base + "/checkin", { remote: true })),
-  "ask-speak": () => quiet(send(base + "/speakers", { kind: "speak" })),
-  "ask-question": () => quiet(send(base + "/speakers", { kind: "question" })),
+  checkin: (b) => quiet(queued(base + "/checkin", { remote: false }, b.textContent)),
+  "checkin-remote": (b) => quiet(queued(base + "/checkin", { remote: true }, b.textContent)),
+  // with the item the member saw: refused (moved_on) if it changed before the request arrives
+  "ask-speak": (b) => quiet(queued(base + "/speakers", { kind: "speak", seen_item: seenItem() }, b.textContent)),
+  "ask-question": (b) => quiet(queued(base + "/speakers", { kind: "question", seen_item: seenItem() }, b.textContent)),
 };
 document.querySelectorAll("[data-act]").forEach((b) => b.addEventListener("click", () => buttons[b.dataset.act](b)));
 
