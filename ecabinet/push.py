@@ -35,8 +35,8 @@ from django.db import close_old_connections, connections, transaction
 from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
-from py_vapid import Vapid
-from pywebpush import WebPushException, webpush
+from py_vapid import Vapid  # type: ignore[import-untyped]
+from pywebpush import WebPushException, webpush  # type: ignore[import-untyped]
 
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError
@@ -280,7 +280,7 @@ def _deliver_in_thread(deliveries: list[Delivery]) -> None:
 class _NoRedirects(requests.Session):
     """A push service answers; it never sends the server elsewhere (no redirect is followed)."""
 
-    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+    def request(self, method, url, *args, **kwargs):
         kwargs["allow_redirects"] = False
         return super().request(method, url, *args, **kwargs)
 
@@ -297,7 +297,7 @@ def post(delivery: Delivery) -> int:
         try:
             response = webpush(
                 {"endpoint": delivery.endpoint, "keys": {"p256dh": delivery.p256dh, "auth": delivery.auth}},
-                data=delivery.payload,  # type: ignore[arg-type]  # bytes are sent as they are
+                data=delivery.payload,  # bytes are sent as they are
                 vapid_private_key=_vapid(settings.VAPID_PRIVATE_KEY_FILE), vapid_claims=claims,
                 timeout=settings.PUSH_TIMEOUT_SECONDS, ttl=delivery.ttl, headers={"Urgency": delivery.urgency},
                 requests_session=session,
