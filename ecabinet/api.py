@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import (
     ObjectDoesNotExist,
@@ -13,20 +12,18 @@ from django.core.exceptions import (
 from django.http import Http404, HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Router, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.parser import Parser
-from pydantic import ConfigDict, Field
 
 from ecabinet.access import global_permissions, is_system_admin
-from ecabinet.actions import do_issue_api_token, do_subscribe_push, do_unsubscribe_push
+from ecabinet.actions import do_issue_api_token
 from ecabinet.api_docs import EcabinetAPI, ErrorEnvelope
 from ecabinet.auth import API_AUTH
 from ecabinet.clientip import client_ip
 from ecabinet.errors import ActionError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import refuse_nul, validation_fields
-from ecabinet.push import CATEGORIES, enabled_categories
 from ecabinet.refusals import error_envelope
 
 
@@ -184,59 +181,8 @@ def me(request: AuthenticatedHttpRequest):
     }
 
 
-class PushKeyOut(Schema):
-    public_key: str
-    categories: list[str]
-    enabled: list[str]
-
-
-class PushKeys(Schema):
-    model_config = ConfigDict(extra="forbid")
-    p256dh: str = Field(max_length=100)
-    auth: str = Field(max_length=40)
-
-
-class PushSubscriptionIn(Schema):
-    """What the browser's PushSubscription.toJSON() gives."""
-
-    model_config = ConfigDict(extra="forbid")
-    endpoint: str = Field(max_length=1000)
-    keys: PushKeys
-    expirationTime: int | None = None  # noqa: N815 - the browser's own name
-
-
-class PushEndpointIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    endpoint: str = Field(max_length=1000)
-
-
-class PushSubscriptionOut(Schema):
-    id: int
-    created_at: str
-
-
-@core_router.get("/me/push-key", response=PushKeyOut, summary="The server's Web Push key and the person's choices")
-def push_key(request: AuthenticatedHttpRequest):
-    return {"public_key": settings.VAPID_PUBLIC_KEY, "categories": list(CATEGORIES),
-            "enabled": enabled_categories(request.user)}
-
-
-@core_router.post("/me/push-subscriptions", response={201: PushSubscriptionOut},
-                  summary="Receive Web Push notifications on this browser")
-def push_subscribe(request: AuthenticatedHttpRequest, payload: PushSubscriptionIn):
-    sub = do_subscribe_push(actor=request.user, endpoint=payload.endpoint, p256dh=payload.keys.p256dh,
-                            auth=payload.keys.auth, user_agent=request.headers.get("user-agent", ""))
-    return Status(201, {"id": sub.pk, "created_at": sub.created_at.isoformat()})
-
-
-@core_router.delete("/me/push-subscriptions", response={204: None},
-                    summary="Stop Web Push notifications on this browser")
-def push_unsubscribe(request: AuthenticatedHttpRequest, payload: PushEndpointIn):
-    do_unsubscribe_push(actor=request.user, endpoint=payload.endpoint)
-    return Status(204, None)
-
-
 api.add_router("/auth", auth_router)
 api.add_router("/", core_router)
+api.add_router("/", "ecabinet.api_push.router")
 api.add_router("/", "meetings.api.router")
 api.add_router("/", "signing.api.router")
