@@ -70,6 +70,21 @@ if (box) {
     }
   };
 
+  // This browser's subscription told to the server again on each visit: a device dropped there
+  // (its service once failed) comes back; one registered by someone who signed in here before
+  // is shown as not receiving, and subscribing makes a new one for this person.
+  const confirmWithServer = async () => {
+    const subscription = await registration.pushManager.getSubscription();
+    if (!subscription || Notification.permission !== "granted") return;
+    try {
+      await sendToServer(subscription);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "endpoint_taken") {
+        await subscription.unsubscribe().catch(() => false);
+      }
+    }
+  };
+
   const unsubscribe = async () => {
     const subscription = await registration.pushManager.getSubscription();
     if (!subscription) return;
@@ -107,6 +122,7 @@ if (box) {
     try {
       await navigator.serviceWorker.register(box.dataset.swUrl);
       registration = await navigator.serviceWorker.ready;
+      await confirmWithServer();
       await render();
     } catch (_) {
       show(text("unsupported"), "unsupported");
