@@ -189,7 +189,8 @@ def payload_for(user: User, *, title: Text, body: Text, url: str, tag: str) -> b
     """The small JSON a device shows, in `user`'s own language."""
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
         title_text, body_text = _text(title)[:TITLE_MAX], _text(body)[:BODY_MAX]
-    data = {"title": title_text, "body": body_text, "url": url if url.startswith("/") else "/", "tag": tag[:64],
+    local = url.startswith("/") and not url.startswith("//") and "\\" not in url  # this site's own page
+    data = {"title": title_text, "body": body_text, "url": url if local else "/", "tag": tag[:64],
             "icon": static(ICON)}
     encoded = json.dumps(data, ensure_ascii=False).encode()
     while len(encoded) > PAYLOAD_MAX_BYTES and data["body"]:

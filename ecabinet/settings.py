@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import overload
@@ -482,6 +483,11 @@ VAPID_SUBJECT = vapid_subject(
 PUSH_SERVICE_HOSTS = env_list("PUSH_SERVICE_HOSTS", [
     "fcm.googleapis.com", "*.push.services.mozilla.com", "*.notify.windows.com", "*.push.apple.com",
 ])
+for _pattern in PUSH_SERVICE_HOSTS:
+    if not re.fullmatch(r"\*|(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", _pattern):
+        raise ImproperlyConfigured(
+            f"PUSH_SERVICE_HOSTS must list host names (fcm.googleapis.com, *.push.apple.com or *), got {_pattern!r}"
+        )
 # Plain-http endpoints on the loopback interface (the tests' own push service); never in production.
 PUSH_ALLOW_INSECURE_ENDPOINTS = env_bool("PUSH_ALLOW_INSECURE_ENDPOINTS", DEBUG or TESTING)
 # Threads that post pushes after commit (0: post in the committing request's on_commit callback).

@@ -6,6 +6,7 @@ the profile page; the opinion-due reminder; the VAPID settings."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -347,6 +348,7 @@ def test_vapid_key_is_generated_once_private_and_kept(tmp_path):
     ({"VAPID_PRIVATE_KEY_FILE": "/nonexistent/vapid.pem"}, "VAPID_PRIVATE_KEY_FILE names no file"),
     ({"VAPID_PRIVATE_KEY_FILE": str(ROOT / "pyproject.toml")}, "not an unencrypted private key in PEM"),
     ({"PUSH_WORKERS": "many"}, "PUSH_WORKERS must be an integer"),
+    ({"PUSH_SERVICE_HOSTS": "https://fcm.googleapis.com/"}, "PUSH_SERVICE_HOSTS must list host names"),
 ])
 def test_bad_push_settings_are_refused(env, message):
     result = run_check({"DEBUG": "1", **env})
@@ -357,7 +359,8 @@ def test_bad_push_settings_are_refused(env, message):
 
 def test_payload_stays_small():
     person = User(username="x", full_name="X", preferred_language="vi")
-    payload = push.payload_for(person, title="T" * 500, body="Đ" * 5000, url="https://evil.example/", tag="t")
+    payload = push.payload_for(person, title="T" * 500, body="Đ" * 5000, url="/meetings/1/", tag="t")
     assert len(payload) <= push.PAYLOAD_MAX_BYTES
-    assert b'"url": "/"' in payload  # only addresses of this site
+    for elsewhere in ("https://evil.example/", "//evil.example/x", "/\\evil.example/x", "javascript:alert(1)"):
+        assert json.loads(push.payload_for(person, title="T", body="", url=elsewhere, tag="t"))["url"] == "/"
 
