@@ -108,9 +108,13 @@ def test_the_real_push_manager_as_far_as_headless_chromium_goes(app_server, brow
     assert errors == []
 
 
-STAND_IN_PUSH_SERVICE = """(subscriptions) => {
+STAND_IN_PUSH_SERVICE = """(subscriptions, held) => {
   let given = 0;
   let current = null;
+  if (held) {  // a subscription this browser already has
+    current = {endpoint: held.endpoint, options: {applicationServerKey: null}, toJSON: () => held,
+               unsubscribe: async () => { current = null; window.unsubscribed = true; return true; }};
+  }
   PushManager.prototype.subscribe = async function (options) {
     window.askedWithKey = btoa(String.fromCharCode(...new Uint8Array(options.applicationServerKey)));
     const json = subscriptions[given++];
@@ -183,3 +187,27 @@ def test_the_page_subscribes_this_device_and_a_push_reaches_its_service_worker(a
         page.wait_for_selector("#push-device[data-state=off]")
         assert not PushSubscription.objects.filter(user=room.member).exists()
         assert errors == []
+
+
+def test_each_visit_confirms_this_browsers_subscription_with_the_server(app_server, browser):
+    server = app_server
+    room = make_room(Meeting.Status.DRAFT, prefix="again")
+    with PushService() as service:
+        dropped, someone_elses = Device(service.endpoint("dropped")), Device(service.endpoint("elses"))
+        do_subscribe_push(actor=room.outsider, endpoint=someone_elses.endpoint, p256dh=someone_elses.p256dh,
+                          auth=someone_elses.subscription()["keys"]["auth"])
+        pages = {}
+        for name, held in (("dropped", dropped), ("elses", someone_elses)):
+            context = new_context(browser, server.url, room.member, phone=True, locale="vi-VN")
+            context.grant_permissions(["notifications"], origin=server.url)
+            context.add_init_script(script=f"({STAND_IN_PUSH_SERVICE})([], {json.dumps(held.subscription())})")
+            pages[name] = context.new_page()
+            pages[name].goto(f"{server.url}/profile/notifications/")
+        # the server had dropped this device (its service once said gone): it is registered again
+        pages["dropped"].wait_for_selector("#push-device[data-state=on]")
+        assert PushSubscription.objects.get(endpoint=dropped.endpoint).user == room.member
+        # this browser still held the subscription of someone who signed in here before: dropped,
+        # so their notifications stop coming to this device, and it shows as not receiving
+        pages["elses"].wait_for_selector("#push-device[data-state=off]")
+        assert pages["elses"].evaluate("window.unsubscribed") is True
+        assert PushSubscription.objects.get(endpoint=someone_elses.endpoint).user == room.outsider
