@@ -101,6 +101,21 @@ class RealPushTests(PushCase):
         self.assertEqual(tablet.read(self.service.to("member-tablet")[0])["title"], "Giấy mời họp: Họp giao ban tuần")
         self.assertEqual(phone.read(self.service.to("member-phone")[0])["title"], "Giấy mời họp: Họp giao ban tuần")
 
+    def test_a_change_of_time_and_a_cancellation_push_too(self):
+        from meetings.actions.preparation import do_cancel_meeting, do_update_meeting
+
+        meeting = factories.make_meeting(by=self.owner, title="Họp giao ban tuần", members=[self.member],
+                                         starts_at=timezone.now() + timedelta(days=2), unit=self.department)
+        factories.schedule_meeting(meeting, by=self.owner)
+        phone = self.subscribe(self.member, "member-phone")
+        with self.captureOnCommitCallbacks(execute=True):
+            do_update_meeting(meeting, actor=self.owner, starts_at=meeting.starts_at + timedelta(hours=2),
+                              ends_at=meeting.ends_at + timedelta(hours=2))
+        with self.captureOnCommitCallbacks(execute=True):
+            do_cancel_meeting(meeting, actor=self.owner, reason="Lãnh đạo đi công tác")
+        titles = [phone.read(r)["title"] for r in self.service.to("member-phone")]
+        self.assertEqual(titles, ["Thay đổi cuộc họp: Họp giao ban tuần", "Hủy cuộc họp: Họp giao ban tuần"])
+
 
 class MeetingPushTests(PushCase):
     def setUp(self) -> None:
