@@ -34,7 +34,7 @@ MAX_KEPT_BODY = 256 * 1024
 def _caller(request: HttpRequest) -> User | None:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return user  # type: ignore[return-value]
+        return user
     authorization = request.headers.get("Authorization", "")
     scheme, _sep, raw = authorization.partition(" ")
     if scheme.lower() == "bearer" and raw.strip():
