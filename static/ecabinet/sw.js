@@ -13,7 +13,8 @@
  * deleted then and never read. Signing out empties everything (the page script deletes the
  * caches, the server's Clear-Site-Data header does the rest).
  *
- * Serving: /static/ cache first; pages network first, then the user's copy, then the offline
+ * Serving: /static/ files with a hash in their name cache first, others network first (the
+ * HTTP cache still applies) then the kept copy; pages network first, then the user's copy, then the offline
  * page; a PDF the user keeps network first, then the copy. Never a POST, never the API, never
  * another user's copy. Queued changes are sent by the pages (static/ecabinet/offline.js); a
  * "sync" event only wakes them up. */
@@ -25,6 +26,13 @@ const META = "ecab-meta";
 const USER_PREFIX = "ecab-user-";
 const PACK_URL = "/api/v1/me/offline-pack";
 const OFFLINE_URL = "/offline/";
+// A page's "hello" syncs only when the last sync is older than this (pages are fetched again at
+// every sync; PDFs only when their version changes); "sync" and the connection coming back
+// always sync.
+const SYNC_AT_MOST_EVERY_MS = 3 * 60 * 1000;
+// A static file with a content hash in its name never changes: cache first. Others: network
+// first, so a new version of the app is used at once.
+const HASHED = /\.[0-9a-f]{12}\.[A-Za-z0-9]+$/;
 
 importScripts("/static/ecabinet/sw-push.js");
 
@@ -52,6 +60,7 @@ async function currentUser() {
 
 async function setUser(user) {
   const previous = await currentUser();
+  const changed = previous !== user;
   for (const name of await caches.keys()) {
     if (name.startsWith(USER_PREFIX) && name !== USER_PREFIX + user) await caches.delete(name);
   }
@@ -59,7 +68,14 @@ async function setUser(user) {
     const meta = await caches.open(META);
     await meta.put("/__ecab/user", jsonResponse({ user }));
     await meta.delete("/__ecab/pack");
+    await meta.delete("/__ecab/synced");
   }
+  return changed;
+}
+
+async function lastSync() {
+  const response = await (await caches.open(META)).match("/__ecab/synced");
+  return response ? (await response.json()).at : 0;
 }
 
 async function forgetEverything() {
@@ -132,6 +148,7 @@ async function runSync() {
     }
   }
   await meta.put("/__ecab/pack", jsonResponse(pack));
+  await meta.put("/__ecab/synced", jsonResponse({ at: Date.now() }));
   return { ok: true, fetched, failed, entries: pack.entries.length };
 }
 
@@ -141,7 +158,10 @@ self.addEventListener("message", (event) => {
   const data = event.data || {};
   const reply = (result) => { if (event.ports && event.ports[0]) event.ports[0].postMessage(result); };
   if (data.type === "hello" && data.user) {
-    event.waitUntil(setUser(data.user).then(() => sync()).then(reply, () => reply({ ok: false })));
+    event.waitUntil(setUser(data.user).then(async (changed) => {
+      if (!changed && Date.now() - await lastSync() < SYNC_AT_MOST_EVERY_MS) return { ok: true, skipped: true };
+      return sync();
+    }).then(reply, () => reply({ ok: false })));
   } else if (data.type === "sync") {
     event.waitUntil(sync().then(reply, () => reply({ ok: false })));
   } else if (data.type === "logout") {
@@ -176,11 +196,21 @@ self.addEventListener("fetch", (event) => {
 
 async function staticFirst(request) {
   const cache = await caches.open(SHELL);
-  const hit = await cache.match(request, { ignoreVary: true });
-  if (hit) return hit;
-  const response = await fetch(request);
-  if (response.ok && response.type === "basic") cache.put(request, response.clone()).catch(() => undefined);
-  return response;
+  const keep = (response) => {
+    if (response.ok && response.type === "basic") cache.put(request, response.clone()).catch(() => undefined);
+    return response;
+  };
+  if (HASHED.test(new URL(request.url).pathname)) {
+    const hit = await cache.match(request, { ignoreVary: true });
+    return hit || keep(await fetch(request));
+  }
+  try {
+    return keep(await fetch(request));
+  } catch (error) {
+    const hit = await cache.match(request, { ignoreVary: true, ignoreSearch: true });
+    if (hit) return hit;
+    throw error;
+  }
 }
 
 async function keptCopy(request) {

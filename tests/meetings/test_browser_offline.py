@@ -246,3 +246,39 @@ def test_the_reconnect_banner_does_not_flash_on_a_short_drop(app_server, browser
     page.clock.run_for(1000)
     page.wait_for_selector("#conn[data-state=online]")
     context.close()
+
+
+def test_room_actions_queued_offline(app_server, browser):
+    """A check-in and a request to speak made offline: the check-in arrives once on reconnect; the
+    request to speak is refused because the chair moved to another item meanwhile, and the member
+    sees the server's message."""
+    server = app_server
+    room = make_room(prefix="r")
+    _issued, token = do_issue_api_token(actor=room.secretary)
+
+    def post(path: str, body: dict) -> None:
+        request = urllib.request.Request(f"{server.url}/api/v1{path}", data=json.dumps(body).encode(), method="POST",
+                                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        assert urllib.request.urlopen(request, timeout=30).status == 200
+
+    post(f"/meetings/{room.meeting.pk}/current", {"item": room.items[0].pk})
+    context = new_context(browser, server.url, room.member, phone=True, locale="vi-VN")
+    page = context.new_page()
+    page.goto(f"{server.url}/meetings/{room.meeting.pk}/room/")
+    page.wait_for_selector(f"[data-testid=item-{room.items[0].pk}][data-status=current]")
+
+    context.set_offline(True)
+    page.click("[data-testid=checkin]")
+    page.click("[data-testid=ask-speak]")
+    page.wait_for_function("() => document.body.dataset.queue === '2'")
+    post(f"/meetings/{room.meeting.pk}/current", {"item": room.items[1].pk})  # the meeting moves on
+
+    context.set_offline(False)
+    refused = page.wait_for_selector("[data-testid=queue-refused]")
+    assert "chuyển sang nội dung khác" in refused.text_content(), refused.text_content()
+    page.wait_for_function("() => document.body.dataset.queue === '0'")
+    from meetings.models import Attendance, SpeakerRequest
+
+    assert Attendance.objects.filter(participant__user=room.member).count() == 1
+    assert not SpeakerRequest.objects.exists()
+    context.close()
