@@ -90,6 +90,11 @@ class IdempotencyTests(BaseTestCase):
         row.save()
         self.assert_error(self.note(self.member), 409, "idempotency_in_progress")
         self.assertEqual(PersonalNote.objects.count(), 1)  # only the request above, sent without a key
+        # a request that never finished (its server stopped): after a while the retry runs
+        IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(minutes=6))
+        self.assertEqual(self.note(self.member).status_code, 201)
+        self.assertEqual(PersonalNote.objects.count(), 2)
+        self.assertEqual(IdempotencyKey.objects.get().status, 201)
 
     def test_an_expired_key_may_be_used_again(self):
         self.note(self.member)
