@@ -32,6 +32,11 @@ const OFFLINE_URL = "/offline/";
 const SYNC_AT_MOST_EVERY_MS = 3 * 60 * 1000;
 // A static file with a content hash in its name never changes: cache first. Others: network
 // first, so a new version of the app is used at once.
+// A kept page is fetched again at a sync when its copy is older than this.
+const PAGE_REFRESH_MS = 10 * 60 * 1000;
+// A PDF larger than this is not kept (the device's storage is not ours to fill).
+const MAX_KEPT_BYTES = 100 * 1024 * 1024;
+const KEPT_AT = "X-Ecabinet-Kept-At";
 const HASHED = /\.[0-9a-f]{12}\.[A-Za-z0-9]+$/;
 
 importScripts("/static/ecabinet/sw-push.js");
@@ -47,6 +52,7 @@ self.addEventListener("activate", (event) => {
       if (name.startsWith("ecab-shell-") && name !== SHELL) await caches.delete(name);
     }
     await self.clients.claim();
+    if (await currentUser()) await sync(); // a new version of the worker starts with a fresh copy
   })());
 });
 
@@ -129,14 +135,22 @@ async function runSync() {
     try { await shell.add(url); } catch (_) { /* next time */ }
   }));
   let fetched = 0, failed = 0;
+  const now = Date.now();
   for (const entry of pack.entries) {
     const have = await cache.match(entry.url, { ignoreVary: true });
     if (have && entry.version && versions[entry.url] === entry.version) continue;
+    if (have && !entry.version && now - Number(have.headers.get(KEPT_AT) || 0) < PAGE_REFRESH_MS) continue;
     try {
       const copy = await fetch(entry.url, { credentials: "same-origin", cache: "no-store",
                                             headers: { "X-Ecabinet-Offline": "1" }, redirect: "manual" });
-      if (copy.ok) {
-        await cache.put(entry.url, copy);
+      if (copy.ok && Number(copy.headers.get("Content-Length") || 0) > MAX_KEPT_BYTES) {
+        await cache.delete(entry.url);
+      } else if (copy.ok) {
+        const headers = new Headers(copy.headers);
+        headers.set(KEPT_AT, String(now));
+        const body = await copy.blob();
+        if (body.size > MAX_KEPT_BYTES) continue;
+        await cache.put(entry.url, new Response(body, { status: copy.status, statusText: copy.statusText, headers }));
         fetched++;
       } else if (copy.status === 404 || copy.status === 403) {
         await cache.delete(entry.url);

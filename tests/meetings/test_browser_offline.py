@@ -7,6 +7,7 @@ flash on a short drop."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from datetime import timedelta
 
@@ -75,7 +76,9 @@ def test_read_offline_and_a_note_typed_offline_arrives_once(app_server, browser)
     member = people.member
     context, page = signed_in_phone(browser, server, member)
     page.goto(f"{server.url}/meetings/{meeting.pk}/")
+    started = time.perf_counter()
     result = synced(page)
+    print(f"first sync (worker install included): {time.perf_counter() - started:.2f} s, {result}")
     assert result["entries"] >= 6 and result["failed"] == 0, result
     user_cache = f"ecab-user-{member.pk}"
     assert user_cache in page.evaluate(CACHE_NAMES)
@@ -90,6 +93,12 @@ def test_read_offline_and_a_note_typed_offline_arrives_once(app_server, browser)
     status, content_type, size = page.evaluate(FETCH, f"/documents/{report.pk}/view/")
     assert (status, content_type) == (200, "application/pdf") and size > 1000
     page.wait_for_selector("[data-testid=offline-notice]")
+    # A page the device does not keep: the offline page, listing what it keeps.
+    page.goto(f"{server.url}/notes/")
+    page.wait_for_selector("[data-testid=offline-page]")
+    page.wait_for_selector("#offline-saved-list a:has-text('Họp giao ban quý I')")
+    page.click("#offline-saved-list a:has-text('Báo cáo tổng hợp quý I')")
+    page.wait_for_selector("h1:has-text('Báo cáo tổng hợp quý I')")
 
     # A note typed offline waits in the queue ...
     page.fill("#id_page", "2")
