@@ -29,6 +29,9 @@ IDEMPOTENCY_DAYS = 7
 MAX_KEY_LENGTH = 100
 # The most of an answer kept to be replayed (answers to changes are small JSON objects).
 MAX_KEPT_BODY = 256 * 1024
+# A key reserved this long ago and still unanswered belongs to a request that never finished (a
+# server stopped mid-request): it is released, so the client's retry runs.
+ABANDONED_AFTER = timedelta(minutes=5)
 
 
 def _caller(request: HttpRequest) -> User | None:
@@ -119,7 +122,7 @@ class IdempotencyMiddleware:
                 row = IdempotencyKey.objects.filter(user=user, key=key).first()
                 if row is None:
                     continue  # answered with a 5xx and released in between: reserve it again
-                if row.created_at < expired:
+                if row.created_at < expired or (row.status is None and row.created_at < now - ABANDONED_AFTER):
                     IdempotencyKey.objects.filter(pk=row.pk).delete()
                     continue
                 return row

@@ -45,9 +45,13 @@ export async function api(method, url, body, options = {}) {
   if (body !== undefined && !isForm) headers["Content-Type"] = "application/json";
   if (key) headers["Idempotency-Key"] = key;
   const keep = async () => {
-    const { enqueue } = await import("./offline.js");
-    await enqueue({ method, url, body, key, label: options.label });
-    return { queued: true, key };
+    try {
+      const { enqueue } = await import("./offline.js");
+      await enqueue({ method, url, body, key, label: options.label });
+      return { queued: true, key };
+    } catch (_) { // no IndexedDB (a private window in some browsers): a plain failure
+      throw new ApiError("network", options.fallbackMessage || networkMessage(), 0);
+    }
   };
   if (queue && !navigator.onLine) return keep();
   let response;
@@ -57,9 +61,7 @@ export async function api(method, url, body, options = {}) {
       body: body === undefined ? undefined : (isForm ? body : JSON.stringify(body)),
     });
   } catch (_) {
-    if (queue) {
-      try { return await keep(); } catch (_e) { /* no IndexedDB: a plain failure */ }
-    }
+    if (queue) return keep();
     throw new ApiError("network", options.fallbackMessage || networkMessage(), 0);
   }
   let json = null;

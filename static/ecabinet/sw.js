@@ -13,7 +13,8 @@
  * deleted then and never read. Signing out empties everything (the page script deletes the
  * caches, the server's Clear-Site-Data header does the rest).
  *
- * Serving: /static/ cache first; pages network first, then the user's copy, then the offline
+ * Serving: /static/ files with a hash in their name cache first, others network first (the
+ * HTTP cache still applies) then the kept copy; pages network first, then the user's copy, then the offline
  * page; a PDF the user keeps network first, then the copy. Never a POST, never the API, never
  * another user's copy. Queued changes are sent by the pages (static/ecabinet/offline.js); a
  * "sync" event only wakes them up. */
@@ -25,6 +26,18 @@ const META = "ecab-meta";
 const USER_PREFIX = "ecab-user-";
 const PACK_URL = "/api/v1/me/offline-pack";
 const OFFLINE_URL = "/offline/";
+// A page's "hello" syncs only when the last sync is older than this (pages are fetched again at
+// every sync; PDFs only when their version changes); "sync" and the connection coming back
+// always sync.
+const SYNC_AT_MOST_EVERY_MS = 3 * 60 * 1000;
+// A static file with a content hash in its name never changes: cache first. Others: network
+// first, so a new version of the app is used at once.
+// A kept page is fetched again at a sync when its copy is older than this.
+const PAGE_REFRESH_MS = 10 * 60 * 1000;
+// A PDF larger than this is not kept (the device's storage is not ours to fill).
+const MAX_KEPT_BYTES = 100 * 1024 * 1024;
+const KEPT_AT = "X-Ecabinet-Kept-At";
+const HASHED = /\.[0-9a-f]{12}\.[A-Za-z0-9]+$/;
 
 importScripts("/static/ecabinet/sw-push.js");
 
@@ -39,6 +52,7 @@ self.addEventListener("activate", (event) => {
       if (name.startsWith("ecab-shell-") && name !== SHELL) await caches.delete(name);
     }
     await self.clients.claim();
+    if (await currentUser()) await sync(); // a new version of the worker starts with a fresh copy
   })());
 });
 
@@ -52,6 +66,7 @@ async function currentUser() {
 
 async function setUser(user) {
   const previous = await currentUser();
+  const changed = previous !== user;
   for (const name of await caches.keys()) {
     if (name.startsWith(USER_PREFIX) && name !== USER_PREFIX + user) await caches.delete(name);
   }
@@ -59,7 +74,14 @@ async function setUser(user) {
     const meta = await caches.open(META);
     await meta.put("/__ecab/user", jsonResponse({ user }));
     await meta.delete("/__ecab/pack");
+    await meta.delete("/__ecab/synced");
   }
+  return changed;
+}
+
+async function lastSync() {
+  const response = await (await caches.open(META)).match("/__ecab/synced");
+  return response ? (await response.json()).at : 0;
 }
 
 async function forgetEverything() {
@@ -113,14 +135,22 @@ async function runSync() {
     try { await shell.add(url); } catch (_) { /* next time */ }
   }));
   let fetched = 0, failed = 0;
+  const now = Date.now();
   for (const entry of pack.entries) {
     const have = await cache.match(entry.url, { ignoreVary: true });
     if (have && entry.version && versions[entry.url] === entry.version) continue;
+    if (have && !entry.version && now - Number(have.headers.get(KEPT_AT) || 0) < PAGE_REFRESH_MS) continue;
     try {
       const copy = await fetch(entry.url, { credentials: "same-origin", cache: "no-store",
                                             headers: { "X-Ecabinet-Offline": "1" }, redirect: "manual" });
-      if (copy.ok) {
-        await cache.put(entry.url, copy);
+      if (copy.ok && Number(copy.headers.get("Content-Length") || 0) > MAX_KEPT_BYTES) {
+        await cache.delete(entry.url);
+      } else if (copy.ok) {
+        const headers = new Headers(copy.headers);
+        headers.set(KEPT_AT, String(now));
+        const body = await copy.blob();
+        if (body.size > MAX_KEPT_BYTES) continue;
+        await cache.put(entry.url, new Response(body, { status: copy.status, statusText: copy.statusText, headers }));
         fetched++;
       } else if (copy.status === 404 || copy.status === 403) {
         await cache.delete(entry.url);
@@ -132,6 +162,7 @@ async function runSync() {
     }
   }
   await meta.put("/__ecab/pack", jsonResponse(pack));
+  await meta.put("/__ecab/synced", jsonResponse({ at: Date.now() }));
   return { ok: true, fetched, failed, entries: pack.entries.length };
 }
 
@@ -141,7 +172,10 @@ self.addEventListener("message", (event) => {
   const data = event.data || {};
   const reply = (result) => { if (event.ports && event.ports[0]) event.ports[0].postMessage(result); };
   if (data.type === "hello" && data.user) {
-    event.waitUntil(setUser(data.user).then(() => sync()).then(reply, () => reply({ ok: false })));
+    event.waitUntil(setUser(data.user).then(async (changed) => {
+      if (!changed && Date.now() - await lastSync() < SYNC_AT_MOST_EVERY_MS) return { ok: true, skipped: true };
+      return sync();
+    }).then(reply, () => reply({ ok: false })));
   } else if (data.type === "sync") {
     event.waitUntil(sync().then(reply, () => reply({ ok: false })));
   } else if (data.type === "logout") {
@@ -176,11 +210,21 @@ self.addEventListener("fetch", (event) => {
 
 async function staticFirst(request) {
   const cache = await caches.open(SHELL);
-  const hit = await cache.match(request, { ignoreVary: true });
-  if (hit) return hit;
-  const response = await fetch(request);
-  if (response.ok && response.type === "basic") cache.put(request, response.clone()).catch(() => undefined);
-  return response;
+  const keep = (response) => {
+    if (response.ok && response.type === "basic") cache.put(request, response.clone()).catch(() => undefined);
+    return response;
+  };
+  if (HASHED.test(new URL(request.url).pathname)) {
+    const hit = await cache.match(request, { ignoreVary: true });
+    return hit || keep(await fetch(request));
+  }
+  try {
+    return keep(await fetch(request));
+  } catch (error) {
+    const hit = await cache.match(request, { ignoreVary: true, ignoreSearch: true });
+    if (hit) return hit;
+    throw error;
+  }
 }
 
 async function keptCopy(request) {

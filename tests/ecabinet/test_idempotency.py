@@ -73,6 +73,17 @@ class IdempotencyTests(BaseTestCase):
         self.assert_error(self.note(None), 401)
         self.assertEqual(IdempotencyKey.objects.filter(key=KEY).count(), 3)
 
+    def test_bearer_token_clients_get_the_same(self):
+        from ecabinet.actions import do_issue_api_token
+
+        _row, token = do_issue_api_token(actor=self.member)
+        first = self.note(None, token=token)
+        second = self.note(None, token=token)
+        self.assertEqual((first.status_code, second.status_code), (201, 201))
+        self.assertEqual(first.json(), second.json())
+        self.assertEqual(PersonalNote.objects.filter(user=self.member).count(), 1)
+        self.assert_error(self.note(None, token="not-a-token"), 401)
+
     def test_a_bad_key_is_refused(self):
         self.assert_error(self.note(self.member, key="x" * 101), 400, "bad_idempotency_key")
         self.assert_error(self.note(self.member, key="có dấu"), 400, "bad_idempotency_key")
@@ -90,6 +101,11 @@ class IdempotencyTests(BaseTestCase):
         row.save()
         self.assert_error(self.note(self.member), 409, "idempotency_in_progress")
         self.assertEqual(PersonalNote.objects.count(), 1)  # only the request above, sent without a key
+        # a request that never finished (its server stopped): after a while the retry runs
+        IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(minutes=6))
+        self.assertEqual(self.note(self.member).status_code, 201)
+        self.assertEqual(PersonalNote.objects.count(), 2)
+        self.assertEqual(IdempotencyKey.objects.get().status, 201)
 
     def test_an_expired_key_may_be_used_again(self):
         self.note(self.member)
