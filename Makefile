@@ -46,6 +46,7 @@ migrate: messages
 define prepare
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py init_ca
+	@$(BIN)/python manage.py vapid_keys >/dev/null
 	@if [ ! -f $(VAR_DIR)/.demo-seeded ]; then \
 	  $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)" && touch $(VAR_DIR)/.demo-seeded && echo "Demo password (and signing PIN): $(DEMO_PASSWORD)"; \
 	fi

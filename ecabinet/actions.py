@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from ecabinet.access import FreshPassword, require_may_revoke_token, require_session_login
 from ecabinet.audit import record_audit
-from ecabinet.errors import ActionError, PermissionDeniedError
+from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.events import publish_on_commit
-from ecabinet.models import ApiToken, LoginRecord, Notification, User, hash_token
+from ecabinet.models import ApiToken, LoginRecord, Notification, PushSubscription, User, hash_token
+from ecabinet.push import CATEGORIES, check_endpoint, check_keys, push_for_notifications
 from ecabinet.text import as_one_line
 
 
@@ -148,6 +149,8 @@ def notify_users(
         )
         if email:
             transaction.on_commit(partial(_send_notification_email, user, title, body, url, files), robust=True)
+    # Web Push for the kinds a person may have chosen (ecabinet/push.py), posted after commit.
+    push_for_notifications(recipients.values(), kind=kind, title=title, body=body, url=url)
     return rows
 
 
@@ -158,4 +161,69 @@ def do_mark_notifications_read(*, actor: User) -> int:
     count = qs.update(read_at=timezone.now())
     if count:
         record_audit(actor=actor, action="notification.read", details={"count": count})
+        # the badge of every open page of this person (ecabinet/live.py) goes to zero
+        publish_on_commit(f"user-{actor.pk}", {"type": "user.unread", "count": 0})
     return count
+
+
+@transaction.atomic(durable=True)
+def do_subscribe_push(*, actor: User, endpoint: str, p256dh: str, auth: str, user_agent: str = "") -> PushSubscription:
+    """Register this browser of `actor` for Web Push (again: its keys are refreshed).
+
+    An endpoint another person registered is refused (409 `endpoint_taken`): the page then asks
+    the browser for a new subscription, and the old one is dropped when its service says gone."""
+    endpoint = check_endpoint(endpoint)
+    p256dh, auth = check_keys(p256dh, auth)
+    existing = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
+    if existing is not None and existing.user_id != actor.pk:
+        raise ConflictError("endpoint_taken", _("This device receives another person's notifications. "
+                                                "It will be subscribed again for you."))
+    if existing is not None:
+        existing.p256dh, existing.auth, existing.user_agent = p256dh, auth, user_agent[:300]
+        existing.failures = 0
+        existing.save(update_fields=["p256dh", "auth", "user_agent", "failures"])
+        return existing
+    sub = PushSubscription.objects.create(user=actor, endpoint=endpoint, p256dh=p256dh, auth=auth,
+                                          user_agent=user_agent[:300])
+    # a person's newest devices; the oldest beyond the limit stops receiving
+    keep = PushSubscription.objects.filter(user=actor).order_by("-created_at", "-pk")
+    stale = list(keep.values_list("pk", flat=True)[settings.PUSH_MAX_SUBSCRIPTIONS_PER_USER:])
+    if stale:
+        PushSubscription.objects.filter(pk__in=stale).delete()
+    record_audit(actor=actor, action="push.subscribe", obj=sub,
+                 details={"user_agent": sub.user_agent[:100], "host": _endpoint_host(endpoint), "dropped": len(stale)})
+    return sub
+
+
+def _endpoint_host(endpoint: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(endpoint).hostname or ""
+
+
+@transaction.atomic(durable=True)
+def do_unsubscribe_push(*, actor: User, endpoint: str) -> None:
+    """Stop Web Push to this browser of `actor`; anyone else's endpoint is unknown here (404)."""
+    sub = PushSubscription.objects.select_for_update().filter(endpoint=endpoint, user=actor).first()
+    if sub is None:
+        raise NotFoundError(_("This device is not subscribed."))
+    record_audit(actor=actor, action="push.unsubscribe", obj=sub,
+                 details={"user_agent": sub.user_agent[:100], "host": _endpoint_host(endpoint)})
+    sub.delete()
+
+
+@transaction.atomic(durable=True)
+def do_set_push_preferences(*, actor: User, enabled: Iterable[str]) -> list[str]:
+    """Which Web Push categories `actor` receives; the others are switched off. Returns the muted."""
+    chosen = set(enabled)
+    unknown = chosen - set(CATEGORIES)
+    if unknown:
+        raise ActionError("bad_category", _("Unknown notification type: %(name)s") % {"name": sorted(unknown)[0]})
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    muted = [c for c in CATEGORIES if c not in chosen]
+    if user.push_muted != muted:
+        user.push_muted = muted
+        user.save(update_fields=["push_muted"])
+        record_audit(actor=actor, action="push.preferences", obj=user, details={"muted": muted})
+    actor.push_muted = muted
+    return muted

@@ -183,5 +183,6 @@ def me(request: AuthenticatedHttpRequest):
 
 api.add_router("/auth", auth_router)
 api.add_router("/", core_router)
+api.add_router("/", "ecabinet.api_push.router")
 api.add_router("/", "meetings.api.router")
 api.add_router("/", "signing.api.router")

@@ -101,6 +101,10 @@ class User(AbstractUser):
         _("preferred language"), max_length=8, choices=Language.choices, default=Language.VIETNAMESE
     )
 
+    # Web Push categories this person switched off (ecabinet/push.py CATEGORIES); a category not
+    # listed is on, so one added later reaches everyone who subscribed a device.
+    push_muted = models.JSONField(_("push notifications switched off"), default=list, blank=True)
+
     REQUIRED_FIELDS = ["email", "full_name"]
 
     class Meta:
@@ -239,6 +243,31 @@ class Notification(models.Model):
         return self.title
 
 
+class PushSubscription(models.Model):
+    """A device (browser) that receives this person's Web Push notifications.
+
+    The endpoint is the push service's address for the device, the keys encrypt what is sent to
+    it (RFC 8291). A subscription the push service reports gone (404/410) is deleted."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="push_subscriptions")
+    endpoint = models.CharField(_("push endpoint"), max_length=1000, unique=True)
+    p256dh = models.CharField(_("device public key"), max_length=100)
+    auth = models.CharField(_("device authentication secret"), max_length=40)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_success_at = models.DateTimeField(_("last delivered"), null=True, blank=True)
+    failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.user_agent[:40] or self.endpoint[:40]}"
+
+
 class RegisterEntry(models.Model):
     """One line of the document register (sổ đăng ký văn bản đi) of an issuing unit.
 
@@ -332,3 +361,28 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.last_seq}"
+
+
+class IdempotencyKey(models.Model):
+    """One change sent with an `Idempotency-Key` header (ecabinet/idempotency.py): the first
+    answer, kept so a request sent again (a retry after a drop, the offline queue) is applied once
+    and answered the same. Keys belong to one user and expire after IDEMPOTENCY_DAYS."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="+")
+    key = models.CharField(_("key"), max_length=100)
+    # sha256 of the method, the path and the body: the same key with another request is refused
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    # null while the first request is being answered
+    status = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    body = models.BinaryField(_("content"), blank=True, default=b"")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+
+    def __str__(self) -> str:
+        return self.key

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import overload
@@ -192,6 +193,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # API changes sent with an Idempotency-Key are applied once (ecabinet/idempotency.py).
+    "ecabinet.idempotency.IdempotencyMiddleware",
     # Last, so it is the first to see an ActionError escaping a page view (ecabinet/refusals.py).
     "ecabinet.refusals.RefusalMiddleware",
 ]
@@ -454,6 +457,71 @@ def public_base_url(value: str | None) -> str:
 
 
 PUBLIC_BASE_URL = public_base_url(env_str("PUBLIC_BASE_URL"))
+
+# --- Web Push (ecabinet/push.py) ---------------------------------------------------------
+
+# The VAPID key pair the server signs its pushes with (an EC P-256 private key in PEM). Unset: the
+# file VAR_DIR/vapid_private.pem, generated once (0600, never overwritten) by `manage.py
+# vapid_keys`, which `make run`/`make dev` run, or by the first load of these settings, so a fresh
+# checkout and the tests work. Set: the file must exist. Replacing the key ends every device's
+# subscription (browsers refuse pushes signed by another key), so several hosts share one file.
+_vapid_file_setting = env_str("VAPID_PRIVATE_KEY_FILE")
+VAPID_PRIVATE_KEY_FILE = Path(_vapid_file_setting) if _vapid_file_setting else VAR_DIR / "vapid_private.pem"
+
+
+def _vapid_public_key(key_file: Path, *, generate: bool) -> str:
+    """The public key (base64url of the uncompressed P-256 point, what pushManager.subscribe takes)
+    of the private key in `key_file`, generated there once when `generate` and it is missing."""
+    from ecabinet.vapid import VapidKeyError, ensure_private_key, public_key_b64
+
+    try:
+        if generate:
+            ensure_private_key(key_file)
+        return public_key_b64(key_file)
+    except FileNotFoundError:
+        raise ImproperlyConfigured(f"VAPID_PRIVATE_KEY_FILE names no file: {str(key_file)!r}") from None
+    except VapidKeyError as exc:
+        raise ImproperlyConfigured(f"VAPID_PRIVATE_KEY_FILE {str(key_file)!r}: {exc}") from None
+
+
+VAPID_PUBLIC_KEY = _vapid_public_key(VAPID_PRIVATE_KEY_FILE, generate=_vapid_file_setting is None)
+
+
+def vapid_subject(value: str | None, default: str) -> str:
+    """Who runs this server, for push services to contact: a mailto: or https: URL."""
+    subject = default if value is None else value
+    parsed = urlparse(subject)
+    valid = (parsed.scheme == "mailto" and "@" in parsed.path and not parsed.netloc) or (
+        parsed.scheme == "https" and bool(parsed.hostname))
+    if not valid or any(c.isspace() for c in subject):
+        raise ImproperlyConfigured(
+            f"VAPID_SUBJECT must be a mailto: address or an https: URL (mailto:admin@example.gov.vn), got {subject!r}"
+        )
+    return subject
+
+
+VAPID_SUBJECT = vapid_subject(
+    env_str("VAPID_SUBJECT"),
+    PUBLIC_BASE_URL if PUBLIC_BASE_URL.startswith("https://") else f"mailto:{DEFAULT_FROM_EMAIL}",
+)
+# Push services a subscription may point at (host names; "*.example" for its subdomains; "*" any):
+# the server POSTs to the endpoint a browser hands it, so it never posts anywhere else.
+PUSH_SERVICE_HOSTS = env_list("PUSH_SERVICE_HOSTS", [
+    "fcm.googleapis.com", "*.push.services.mozilla.com", "*.notify.windows.com", "*.push.apple.com",
+])
+for _pattern in PUSH_SERVICE_HOSTS:
+    if not re.fullmatch(r"\*|(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", _pattern):
+        raise ImproperlyConfigured(
+            f"PUSH_SERVICE_HOSTS must list host names (fcm.googleapis.com, *.push.apple.com or *), got {_pattern!r}"
+        )
+# Plain-http endpoints on the loopback interface (the tests' own push service); never in production.
+PUSH_ALLOW_INSECURE_ENDPOINTS = env_bool("PUSH_ALLOW_INSECURE_ENDPOINTS", DEBUG or TESTING)
+# Threads that post pushes after commit (0: post in the committing request's on_commit callback).
+PUSH_WORKERS = env_int("PUSH_WORKERS", 0 if TESTING else 2)
+PUSH_TIMEOUT_SECONDS = env_int("PUSH_TIMEOUT_SECONDS", 5, minimum=1)
+# A device whose push service failed this many times in a row (not 404/410: those at once) is dropped.
+PUSH_MAX_FAILURES = env_int("PUSH_MAX_FAILURES", 10, minimum=1)
+PUSH_MAX_SUBSCRIPTIONS_PER_USER = env_int("PUSH_MAX_SUBSCRIPTIONS_PER_USER", 20, minimum=1)
 
 # --- Security --------------------------------------------------------------------------
 

@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from ecabinet import views
+from ecabinet import pwa, views
 from ecabinet.api import api, api_not_found
 
 admin.site.site_header = "eCabinet"
@@ -11,12 +10,18 @@ admin.site.index_title = "Quản trị hệ thống"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", pwa.LogoutView.as_view(), name="logout"),
     path("account/password/", views.password_change, name="password_change"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("notifications/", views.notifications, name="notifications"),
+    path("profile/notifications/", views.push_preferences, name="push_preferences"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # the installable app and offline reading (ecabinet/pwa.py)
+    path("manifest.webmanifest", pwa.manifest, name="web_manifest"),
+    path("favicon.ico", pwa.favicon, name="favicon"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline_page, name="offline"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<path>.*)$", api_not_found),

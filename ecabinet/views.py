@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -20,11 +21,13 @@ from ecabinet.actions import (
     do_confirm_password,
     do_mark_notifications_read,
     do_revoke_api_token,
+    do_set_push_preferences,
 )
 from ecabinet.errors import ActionError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.loginguard import lockout_remaining, retry_after_seconds
 from ecabinet.models import ApiToken
+from ecabinet.push import CATEGORIES, enabled_categories
 from ecabinet.redirects import safe_next
 from ecabinet.refusals import FormPage, refusal_response
 
@@ -105,6 +108,23 @@ def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("notifications")
     items = request.user.notifications.all()[:200]
     return render(request, "ecabinet/notifications.html", {"items": items})
+
+
+def _push_page(request: AuthenticatedHttpRequest) -> dict:
+    enabled = set(enabled_categories(request.user))
+    return {"categories": [{"key": key, "label": label, "on": key in enabled} for key, label in CATEGORIES.items()],
+            "vapid_public_key": settings.VAPID_PUBLIC_KEY}
+
+
+@login_required
+def push_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Which notifications reach this person's devices, and this device subscribed or not."""
+    if request.method == "POST":
+        chosen = [value for value in request.POST.getlist("categories") if isinstance(value, str)]
+        do_set_push_preferences(actor=request.user, enabled=chosen)
+        messages.success(request, _("Your notification choices were saved."))
+        return redirect("push_preferences")
+    return render(request, "ecabinet/push_preferences.html", _push_page(request))
 
 
 @login_required

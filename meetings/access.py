@@ -820,3 +820,46 @@ def assignable_units(unit_ids: list[int]) -> list[Unit]:
     if len(units) != len(wanted):
         raise ActionError("bad_unit", _("One of the chosen units does not exist."))
     return [units[pk] for pk in wanted]
+
+
+# --- reading offline ------------------------------------------------------------------------------
+
+OFFLINE_MEETINGS = 20  # the most meetings a device keeps for reading offline
+OFFLINE_GRACE_HOURS = 12  # a meeting stays kept this long after its planned end
+
+
+def offline_meetings(user: User) -> list[MeetingAccess]:
+    """The meetings `user` may keep on their device to read offline (the service worker's pack):
+    the upcoming and running ones they may see, soonest first. Not drafts, not cancelled or ended
+    ones: when a meeting ends, or the user leaves it, it drops out of the pack and the device
+    deletes it at its next sync."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    if not user.is_authenticated:
+        return []
+    since = timezone.now() - timedelta(hours=OFFLINE_GRACE_HOURS)
+    meetings = (visible_meetings(user).filter(status__in=(Meeting.Status.SCHEDULED, Meeting.Status.IN_PROGRESS),
+                                              ends_at__gte=since)
+                .select_related("unit", "current_item").order_by("starts_at", "pk")[:OFFLINE_MEETINGS])
+    participants = {p.meeting_id: p for p in Participant.objects.filter(meeting__in=[m.pk for m in meetings], user=user)}
+    return [MeetingAccess(m, participants.get(m.pk), _runs(user, m, participants.get(m.pk))) for m in meetings]
+
+
+def offline_documents(access: MeetingAccess) -> QuerySet:
+    """The documents of a meeting its viewer may keep offline: released ones they may read (the
+    page's rule, `documents_visible_to`), so a document withdrawn, made confidential or deleted
+    leaves the pack."""
+    from meetings.models import Document
+
+    return documents_visible_to(access).filter(status=Document.Status.RELEASED).prefetch_related("versions")
+
+
+def require_item_unchanged(meeting: Meeting, seen_item_id: int | None) -> None:
+    """A change the caller made while looking at the room (sent later, e.g. from the offline
+    queue) stands only while the item under discussion is still the one they saw."""
+    if meeting.current_item_id != seen_item_id:
+        raise ConflictError("moved_on", _(
+            "The meeting has moved on since you asked: another item is under discussion now. "
+            "Ask again if you still want the floor."))

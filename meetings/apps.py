@@ -8,4 +8,7 @@ class MeetingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from meetings import deadlines  # noqa: F401  (registers the documents-due reminders)
+        from meetings import (
+            deadlines,  # noqa: F401  (registers the documents-due reminders)
+            opinion_reminders,  # noqa: F401  (registers the opinion-due reminders)
+        )

@@ -681,6 +681,9 @@ class AttendanceIn(Schema):
 
 class FloorIn(Schema):
     kind: str = "speak"
+    # The item under discussion when the caller asked (null: none): sent by the offline queue, so
+    # a request that arrives after the meeting moved on is refused (409 moved_on).
+    seen_item: Id | None = None
 
 
 class PollIn(Schema):

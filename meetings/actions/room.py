@@ -5,10 +5,12 @@ Votes are in meetings/actions/room_polls.py."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import EllipsisType
 
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +18,7 @@ from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.intake import Purpose, intake_pdf
 from ecabinet.models import Unit, User
+from ecabinet.push import MEETING_STARTED, push_to_users
 from ecabinet.text import require_one_line
 from meetings.access import (
     SPEECH_SUMMARY_MAX,
@@ -23,6 +26,7 @@ from meetings.access import (
     lock_in_meeting,
     lock_meeting,
     meeting_access,
+    require_item_unchanged,
     require_participant,
     require_runner,
     require_speech_summary,
@@ -120,7 +124,19 @@ def do_start_meeting(meeting: Meeting, *, actor: User) -> Meeting:
     room_state_for(meeting)  # the room's row (check-in secret, quorum) exists while it runs
     record_audit(actor=actor, action="meeting.start", obj=meeting)
     emit(meeting, "meeting.updated", {"meeting": serialize_meeting(meeting)})
+    _push_meeting_started(meeting, actor=actor)
     return meeting
+
+
+def _push_meeting_started(meeting: Meeting, *, actor: User) -> None:
+    """Web Push to everyone invited who has not declined (ecabinet/push.py), after commit."""
+    people = [p.user for p in meeting.participants.select_related("user")
+              .exclude(response=Participant.Response.DECLINE).exclude(user=actor)]
+    title = meeting.title
+    push_to_users(people, category=MEETING_STARTED, tag=f"meeting-started:{meeting.pk}",
+                  title=lambda: _("The meeting has started: %(title)s") % {"title": title},
+                  body=lambda: _("Open the meeting room to check in and follow it."),
+                  url=reverse("meeting_room", args=[meeting.pk]))
 
 
 @transaction.atomic(durable=True)
@@ -338,13 +354,18 @@ def do_secretary_check_in(participant: Participant, *, actor: User, present: boo
 
 
 @transaction.atomic(durable=True)
-def do_request_floor(meeting: Meeting, *, actor: User, kind: str = "speak") -> SpeakerRequest:
+def do_request_floor(meeting: Meeting, *, actor: User, kind: str = "speak",
+                     seen_item: int | None | EllipsisType = ...) -> SpeakerRequest:
+    """The actor asks for the floor. `seen_item`: the item under discussion when they asked (a
+    request sent later from the offline queue); refused if the meeting has moved on since."""
     access = lock_meeting(meeting, actor=actor)
     meeting = access.meeting
     if kind not in SpeakerRequest.Kind.values:
         raise ActionError("bad_request", _("Ask to speak or to ask a question."))
     participant = require_participant(access, _("Only invited participants can ask for the floor."))
     _require_in_progress(meeting)
+    if not isinstance(seen_item, EllipsisType):
+        require_item_unchanged(meeting, seen_item)
     try:
         with transaction.atomic():
             request = SpeakerRequest.objects.create(meeting=meeting, participant=participant, kind=kind,

@@ -14,12 +14,14 @@ import uuid
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
 from ecabinet.models import User
+from ecabinet.push import VOTE_OPENED, push_to_users
 from meetings.access import (
     MeetingAccess,
     lock_in_meeting,
@@ -28,6 +30,7 @@ from meetings.access import (
     require_present,
     require_runner,
     vote_seat,
+    vote_seat_of,
 )
 from meetings.actions.room import room_state_for, upsert
 from meetings.events import audience_for
@@ -104,7 +107,18 @@ def do_open_poll(poll: Poll, *, actor: User) -> Poll:
     poll.save(update_fields=["status", "opened_at"])
     record_audit(actor=actor, action="poll.open", obj=poll)
     upsert(access.meeting, "poll", poll_dict(poll))
+    _push_vote_opened(access.meeting, poll, actor=actor)
     return poll
+
+
+def _push_vote_opened(meeting: Meeting, poll: Poll, *, actor: User) -> None:
+    """Web Push to the participants who may vote (their own seat or one they stand in for)."""
+    voters = [p.user for p in meeting.participants.select_related("user", "delegate_for")
+              if p.user_id != actor.pk and vote_seat_of(p) is not None]
+    question, title = poll.question, meeting.title
+    push_to_users(voters, category=VOTE_OPENED, tag=f"poll:{poll.pk}",
+                  title=lambda: _("A vote has opened: %(title)s") % {"title": title},
+                  body=lambda: question, url=reverse("meeting_room", args=[meeting.pk]))
 
 
 def _seat_for(access: MeetingAccess) -> Participant:

@@ -2,9 +2,10 @@
 
 from ninja import Router
 
-from meetings.api import documents, preparation, room
+from meetings.api import documents, offline, preparation, room
 
 router = Router()
 router.add_router("", preparation.router)
 router.add_router("", documents.router)
 router.add_router("", room.router)
+router.add_router("", offline.router)

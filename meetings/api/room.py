@@ -186,7 +186,8 @@ def attendance(request: AuthenticatedHttpRequest, meeting_id: Id, payload: Atten
 def ask_floor(request: AuthenticatedHttpRequest, meeting_id: Id, payload: FloorIn | None = None) -> dict[str, Any]:
     payload = payload or FloorIn()
     meeting = meeting_access(request.user, meeting_id).meeting
-    return serialize_speaker(actions.do_request_floor(meeting, actor=request.user, kind=payload.kind))
+    seen = {"seen_item": payload.seen_item} if "seen_item" in payload.model_fields_set else {}
+    return serialize_speaker(actions.do_request_floor(meeting, actor=request.user, kind=payload.kind, **seen))
 
 
 @router.post("/speakers/{request_id}/grant", response=SpeakerOut, summary="Give the floor (starts the speaker's timer; optional time limit)")

@@ -67,6 +67,7 @@ def ui_strings() -> dict[str, str]:
         "close_sheet": _("Dismiss"), "under_discussion": _("Under discussion"),
         "no_current_item": _("No item is under discussion."),
         "conference_failed": _("The video conference could not be loaded. Use the link above."),
+        "queued": _("No connection: this will be sent when the connection is back."),
     }
 
 

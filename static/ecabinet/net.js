@@ -34,12 +34,26 @@ export function newIdempotencyKey() {
   return crypto.randomUUID();
 }
 
-/** Send one request. Resolves with the JSON body (null when empty); throws ApiError. */
+/** Send one request. Resolves with the JSON body (null when empty); throws ApiError.
+ * {queue: true} (JSON bodies only): offline, or when the request gets no answer, the change is
+ * kept in the offline queue and the promise resolves with {queued: true, key}. */
 export async function api(method, url, body, options = {}) {
   const isForm = body instanceof FormData;
+  const queue = Boolean(options.queue) && !isForm;
+  const key = options.idempotencyKey || (queue ? newIdempotencyKey() : null);
   const headers = { "X-CSRFToken": csrfToken(), "Accept": "application/json" };
   if (body !== undefined && !isForm) headers["Content-Type"] = "application/json";
-  if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
+  if (key) headers["Idempotency-Key"] = key;
+  const keep = async () => {
+    try {
+      const { enqueue } = await import("./offline.js");
+      await enqueue({ method, url, body, key, label: options.label });
+      return { queued: true, key };
+    } catch (_) { // no IndexedDB (a private window in some browsers): a plain failure
+      throw new ApiError("network", options.fallbackMessage || networkMessage(), 0);
+    }
+  };
+  if (queue && !navigator.onLine) return keep();
   let response;
   try {
     response = await fetch(url, {
@@ -47,6 +61,7 @@ export async function api(method, url, body, options = {}) {
       body: body === undefined ? undefined : (isForm ? body : JSON.stringify(body)),
     });
   } catch (_) {
+    if (queue) return keep();
     throw new ApiError("network", options.fallbackMessage || networkMessage(), 0);
   }
   let json = null;

@@ -74,6 +74,9 @@ NON_PDF_PAGE_ROUTES = {
     "verify/", "signing/certificate/signature.png", "signing/units/", "signing/units/<int:unit_id>/seal.png",
     "signing/units/<int:unit_id>/<str:verb>/", "meetings/<int:meeting_id>/notice/",
     "meetings/<int:meeting_id>/notice/<str:verb>/", "signing/invitations/<int:invitation_id>/issue/",
+    "profile/notifications/",  # push: the notification settings page
+    # the installable app (ecabinet/pwa.py)
+    "manifest.webmanifest", "favicon.ico", "sw.js", "offline/",
 }
 
 PDF_API_OPERATIONS = {
@@ -82,6 +85,9 @@ PDF_API_OPERATIONS = {
 }
 
 NON_PDF_API_OPERATIONS = {
+    # push: the server's key, this browser subscribed or not
+    "GET /api/v1/me/push-key", "POST /api/v1/me/push-subscriptions", "DELETE /api/v1/me/push-subscriptions",
+    "GET /api/v1/me/offline-pack",  # lists the PDF URLs a device may keep; serves none
     "POST /api/v1/auth/token", "GET /api/v1/me", "GET /api/v1/meetings", "POST /api/v1/meetings",
     "GET /api/v1/meetings/{meeting_id}", "PATCH /api/v1/meetings/{meeting_id}",
     "POST /api/v1/meetings/{meeting_id}/schedule", "POST /api/v1/meetings/{meeting_id}/cancel",

@@ -3,8 +3,13 @@
 import { api } from "../../ecabinet/net.js";
 
 /** POST JSON (or FormData) to the API; resolves with the body, rejects with an ApiError
-    {code, message}. `options.queue`: a change allowed offline (net.js queues it and sends it
-    once on reconnect). */
-export async function post(apiBase, path, body, fallbackMessage, options = {}) {
-  return api("POST", apiBase + path, body || {}, { fallbackMessage, ...options });
+    {code, message}. */
+export async function post(apiBase, path, body, fallbackMessage) {
+  return api("POST", apiBase + path, body || {}, { fallbackMessage });
+}
+
+/** POST a change allowed offline (a check-in, a request to speak): kept in the offline queue when
+ *  there is no connection and sent once on reconnect; resolves with {queued: true} then. */
+export async function postQueued(apiBase, path, body, fallbackMessage, label) {
+  return api("POST", apiBase + path, body || {}, { fallbackMessage, queue: true, label });
 }

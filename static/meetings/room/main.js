@@ -4,7 +4,7 @@
 
 import { confirmStep } from "../../ecabinet/confirm.js";
 import { createAlerts } from "./alerts.js";
-import { post } from "./api.js";
+import { post, postQueued } from "./api.js";
 import { createConference } from "./conference.js";
 import { connectLive } from "./socket.js";
 import { createViews } from "./views.js";
@@ -28,14 +28,16 @@ function flash(text) {
 }
 
 /** A call whose refusal is shown in the flash (views that show errors in place use call()). */
-const call = (path, body, options) => post(cfg.api, path, body, T.error, options);
-const send = (path, body, options) => call(path, body, options).catch((err) => { flash(err.message); throw err; });
-// Changes a member may make without a connection (check-in, asking for the floor): queued by
-// net.js while offline and sent once on reconnect.
-const OFFLINE = { queue: true };
+const call = (path, body) => post(cfg.api, path, body, T.error);
+const send = (path, body) => call(path, body).catch((err) => { flash(err.message); throw err; });
 const quiet = (promise) => promise.catch(() => {});
+/** A change allowed offline (static/ecabinet/offline.js): queued without a connection. */
+const queued = (path, body, label) => postQueued(cfg.api, path, body, T.error, label)
+  .then((result) => { if (result && result.queued && T.queued) flash(T.queued); return result; })
+  .catch((err) => { flash(err.message); throw err; });
 
 let live = null, state = null;
+const seenItem = () => (state && state.meeting ? state.meeting.current_item || null : null);
 const now = () => Date.now() + (live ? live.clockSkew() : 0);
 
 const act = {
@@ -56,7 +58,8 @@ const act = {
   vote: (poll, choice) => quiet(send("/polls/" + poll + "/ballot", { choice })),
   // From the vote sheet: the sheet shows a refusal itself (it may cover the flash).
   castBallot: (poll, choice) => call("/polls/" + poll + "/ballot", { choice }),
-  checkIn: (remote) => call(base + "/checkin", { remote }, OFFLINE),
+  // The sheet's check-in before a vote: kept offline like the buttons' (the sheet shows a refusal).
+  checkIn: (remote) => postQueued(cfg.api, base + "/checkin", { remote }, T.error),
   openPoll: (id) => quiet(send("/polls/" + id + "/open")),
   closePoll: (id) => quiet(send("/polls/" + id + "/close")),
 };
@@ -77,10 +80,11 @@ const buttons = {
   end: (button) => confirmStep(button.dataset.confirm, button.textContent).then((yes) => {
     if (yes) quiet(send(base + "/end"));
   }),
-  checkin: () => quiet(send(base + "/checkin", { remote: false }, OFFLINE)),
-  "checkin-remote": () => quiet(send(base + "/checkin", { remote: true }, OFFLINE)),
-  "ask-speak": () => quiet(send(base + "/speakers", { kind: "speak" }, OFFLINE)),
-  "ask-question": () => quiet(send(base + "/speakers", { kind: "question" }, OFFLINE)),
+  checkin: (b) => quiet(queued(base + "/checkin", { remote: false }, b.textContent)),
+  "checkin-remote": (b) => quiet(queued(base + "/checkin", { remote: true }, b.textContent)),
+  // with the item the member saw: refused (moved_on) if it changed before the request arrives
+  "ask-speak": (b) => quiet(queued(base + "/speakers", { kind: "speak", seen_item: seenItem() }, b.textContent)),
+  "ask-question": (b) => quiet(queued(base + "/speakers", { kind: "question", seen_item: seenItem() }, b.textContent)),
 };
 document.querySelectorAll("[data-act]").forEach((b) => b.addEventListener("click", () => buttons[b.dataset.act](b)));
 

@@ -4,14 +4,36 @@
 
 import { applySnapshot, reduce } from "./state.js";
 
+// A drop shorter than this is not shown: the reconnect banner would only flash.
+export const DROP_GRACE_MS = 3000;
+
+/** onStatus, except that once connected, "connecting"/"offline" is shown only after
+ *  DROP_GRACE_MS without a connection; "online" and "denied" are shown at once. */
+function quietDrops(show) {
+  let shown = null, waiting = null, timer = null;
+  return function status(kind) {
+    if (kind === "online" || kind === "denied" || shown === null || shown !== "online") {
+      clearTimeout(timer);
+      timer = null;
+      if (kind !== shown) { shown = kind; show(kind); }
+      return;
+    }
+    waiting = kind;
+    if (timer === null) {
+      timer = setTimeout(() => { timer = null; shown = waiting; show(waiting); }, DROP_GRACE_MS);
+    }
+  };
+}
+
 /**
  * connectLive({ path, onState(state, revision, frame), onStatus(kind), onDenied() })
  * onState is called with the new state after a snapshot or an in-order event.
  * Returns { drop(), send(obj), revision(), state(), clockSkew() }.
  */
-export function connectLive({ path, onState, onStatus = () => {}, onDenied = () => {} }) {
+export function connectLive({ path, onState, onStatus: showStatus = () => {}, onDenied = () => {} }) {
   let state = null, revision = null, socket = null, retry = 0, stopped = false, skew = 0;
   let pingTimer = null, reconnectTimer = null;
+  const onStatus = quietDrops(showStatus);
 
   function send(obj) {
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(obj));
