@@ -6,7 +6,7 @@ import pytest
 
 from tests.kit.browser import new_context
 from tests.kit.rooms import make_room
-from tests.meetings.pagewatch import Watch, script_errors
+from tests.kit.pagewatch import Watch, script_errors
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

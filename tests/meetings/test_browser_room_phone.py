@@ -2,7 +2,7 @@
 context: a vote reaches a member wherever they are and is cast from the sheet; the chair's
 controls come before the secretary's tools; the member given the floor is told so; the online
 link and the embedded conference go to those who checked in remotely; no button the meeting's
-moment does not allow. Every page is watched (tests/meetings/pagewatch.py): an uncaught error
+moment does not allow. Every page is watched (tests/kit/pagewatch.py): an uncaught error
 or a console error fails."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from meetings.conference import room_name
 from meetings.models import Meeting, PollVoter, SpeakerRequest
 from tests.kit.browser import PHONE, new_context
 from tests.kit.rooms import make_room
-from tests.meetings.pagewatch import Watch, script_errors
+from tests.kit.pagewatch import Watch, script_errors
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,6 +18,7 @@ from meetings.models import Document, Meeting, PersonalNote
 from tests.kit.browser import new_context
 from tests.kit.factories import make_meeting, upload_document, upload_own_document
 from tests.kit.files import make_pdf
+from tests.kit.pagewatch import Watch
 from tests.kit.users import make_people
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,17 +53,9 @@ def released(db):
 
 
 def watch(page) -> list[str]:
-    """Page errors and console errors, but for the browser's own request for /favicon.ico (the
-    icon is not this page's; the installable-app part of issue 11 serves it)."""
-    problems: list[str] = []
-
-    def console(message) -> None:
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
-            problems.append(f"console: {message.text} ({message.location.get('url')})")
-
-    page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-    page.on("console", console)
-    return problems
+    """Page errors and console errors (the kit's one watch: the browser's own network lines are
+    not script errors)."""
+    return Watch(page).errors
 
 
 def open_viewer(browser, live_server, user, document, *, phone: bool):

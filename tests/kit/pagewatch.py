@@ -1,4 +1,4 @@
-"""A browser page's script errors, for the room's browser tests: an uncaught exception or
+"""A browser page's script errors, for every browser test: an uncaught exception or
 rejected promise ("pageerror") or a console error fails the test.
 
 The browser's own network lines are not script errors and are left out: "Failed to load
