@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.kit.browser import new_context
-from tests.kit.rooms import make_room
 from tests.kit.pagewatch import Watch, script_errors
+from tests.kit.rooms import make_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

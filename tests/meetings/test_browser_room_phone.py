@@ -14,8 +14,8 @@ from meetings.actions import room_polls
 from meetings.conference import room_name
 from meetings.models import Meeting, PollVoter, SpeakerRequest
 from tests.kit.browser import PHONE, new_context
-from tests.kit.rooms import make_room
 from tests.kit.pagewatch import Watch, script_errors
+from tests.kit.rooms import make_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
