@@ -353,6 +353,14 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 200, minimum=1)
+# PDF.js for the document viewer (static/meetings/viewer.js), from npm (make install): the module
+# build and its worker, the character maps and standard fonts that text in fonts a PDF does not
+# embed needs (Vietnamese included), the JPEG 2000 decoder's fallback (wasm/), and the legacy build
+# for browsers older than the modern one needs (iOS before 18.2).
+PDFJS_DIR = BASE_DIR / "node_modules" / "pdfjs-dist"
+STATICFILES_DIRS += [("pdfjs", PDFJS_DIR / "build"), ("pdfjs/legacy", PDFJS_DIR / "legacy" / "build"),
+                     ("pdfjs/cmaps", PDFJS_DIR / "cmaps"), ("pdfjs/standard_fonts", PDFJS_DIR / "standard_fonts"),
+                     ("pdfjs/wasm", PDFJS_DIR / "wasm")]
 # The PDF intake (ecabinet/intake.py) checks every uploaded PDF in a sandboxed child process.
 PDF_MAX_PAGES = env_int("PDF_MAX_PAGES", 5000, minimum=1)
 PDF_MAX_STREAM_MB = env_int("PDF_MAX_STREAM_MB", 64, minimum=1)  # one inflated stream

@@ -1,5 +1,5 @@
 """Documents pages: a meeting's documents (upload with progress, approve, readers, versions),
-one document (in-browser watermarked view, my notes on it), and "My notes".
+one document (the PDF.js viewer of the watermarked copy, my notes on its pages), and "My notes".
 
 Refusals propagate to `ecabinet.refusals` (RefusalMiddleware): a 404 page for what the user may
 not see, the error page for 403/413/415, the message and a redirect back after a refused form,
@@ -45,7 +45,7 @@ from meetings.access import (
 from meetings.actions import documents as actions
 from meetings.actions import notes as note_actions
 from meetings.api.documents import add_meeting_document, replace_meeting_document
-from meetings.api.opinions import add_note
+from meetings.api.opinions import add_note, note_dict
 from meetings.delivery import copy_notice, deliver_document, deliver_source, parse_version
 from meetings.models import AgendaItem, DocumentFolder, Participant
 from meetings.schemas import DocumentTypeIn, FolderIn, NoteIn, NotePatch, ReadersIn, ReturnIn
@@ -157,9 +157,12 @@ def document_detail(request: AuthenticatedHttpRequest, document_id: int) -> Http
     document = document_for_reader(request.user, document_id)
     access = meeting_access(request.user, document.meeting_id) if document.meeting_id else None
     versions = list(document.versions.order_by("-number"))
+    notes = notes_of(request.user).filter(document=document).order_by("page", "pk")
     return render(request, "meetings/documents/document_detail.html", {
         "document": document, "access": access, "versions": versions, "latest": versions[0] if versions else None,
-        "notes": notes_of(request.user).filter(document=document).order_by("page", "pk"),
+        # the viewer's notes beside or under each page (static/meetings/viewer.js keeps them current
+        # through /api/v1/notes; this copy shows them at once, and when the page was kept offline)
+        "notes": [note_dict(note) for note in notes],
         "may_edit": may_edit_document(access, document, request.user),
         "gets_original": may_receive_original(request.user, document),
         "copy_notice": copy_notice(request.user, document, versions[0] if versions else None),

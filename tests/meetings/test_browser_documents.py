@@ -100,14 +100,14 @@ def test_upload_approve_and_read_watermarked(browser, live_server, tmp_path):
     # The member opens their own document: the stored original (meetings/delivery.py) ...
     mpage.goto(url)
     mpage.click("text=Tờ trình dự toán")
-    own = mctx.request.get(f"{live_server.url}{mpage.locator('[data-testid=viewer]').get_attribute('src')}")
+    own = mctx.request.get(f"{live_server.url}{mpage.locator('[data-testid=viewer]').get_attribute('data-src')}")
     assert own.status == 200 and own.headers["x-ecabinet-delivery"] == "original"
-    # ... and the secretary's: an in-page viewer of the PDF watermarked with the member's name.
+    # ... and the secretary's: the in-page viewer (PDF.js) of the PDF watermarked with the member's name.
     mpage.goto(url)
     mpage.click("text=Kế hoạch đầu tư công")
     viewer = mpage.locator("[data-testid=viewer]")
     viewer.wait_for()
-    src = viewer.get_attribute("src")
+    src = viewer.get_attribute("data-src")
     response = mctx.request.get(f"{live_server.url}{src}")
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     assert response.headers["x-ecabinet-delivery"] == "watermarked"
