@@ -20,6 +20,8 @@ SHELL_STATIC = (
     "ecabinet/app.css", "ecabinet/app.js", "ecabinet/confirm.js", "ecabinet/net.js", "ecabinet/offline.js",
     "ecabinet/pwa.js", "ecabinet/offline-page.js", "meetings/documents.js",
     "ecabinet/icons/icon-192.png", "ecabinet/icons/icon.svg",
+    # the document viewer: a document kept offline is read in it
+    "meetings/viewer.js", "meetings/viewer.css", "pdfjs/pdf.min.mjs", "pdfjs/pdf.worker.min.mjs",
 )
 
 

@@ -86,10 +86,12 @@ def test_read_offline_and_a_note_typed_offline_arrives_once(app_server, browser)
     page.goto(f"{server.url}/documents/{report.pk}/")
     page.wait_for_selector("[data-testid=note-form]")
 
-    # On the plane: the document page and its PDF come from the device.
+    # On the plane: the document page, the viewer and the PDF come from the device.
     context.set_offline(True)
     page.reload()
     page.wait_for_selector("h1:has-text('Báo cáo tổng hợp quý I')")
+    page.wait_for_function("() => document.querySelector('[data-testid=viewer-page-count]').textContent.trim() === '3'")
+    assert page.locator("[data-testid=viewer-error]").is_hidden()
     status, content_type, size = page.evaluate(FETCH, f"/documents/{report.pk}/view/")
     assert (status, content_type) == (200, "application/pdf") and size > 1000
     page.wait_for_selector("[data-testid=offline-notice]")
@@ -99,12 +101,15 @@ def test_read_offline_and_a_note_typed_offline_arrives_once(app_server, browser)
     page.wait_for_selector("#offline-saved-list a:has-text('Họp giao ban quý I')")
     page.click("#offline-saved-list a:has-text('Báo cáo tổng hợp quý I')")
     page.wait_for_selector("h1:has-text('Báo cáo tổng hợp quý I')")
+    page.wait_for_function("() => document.querySelector('[data-testid=viewer-page-count]').textContent.trim() === '3'")
 
-    # A note typed offline waits in the queue ...
-    page.fill("#id_page", "2")
+    # A note typed offline on page 2, in the viewer's note form, waits in the queue ...
+    page.fill("[data-testid=viewer-page]", "2")
+    page.press("[data-testid=viewer-page]", "Enter")
+    page.wait_for_selector("[data-testid=viewer-notes][data-page='2']")
     page.fill("#id_text", "Trang 2: số liệu quý I chưa khớp với báo cáo tháng")
     page.click("[data-testid=note-form] button[type=submit]")
-    page.wait_for_selector("[data-testid=note-waiting]")
+    page.wait_for_selector("[data-testid=viewer-notes-list] .pdfv-note.pending")
     page.wait_for_selector("[data-testid=queue-pending]")
     assert PersonalNote.objects.count() == 0
 
@@ -122,7 +127,8 @@ def test_read_offline_and_a_note_typed_offline_arrives_once(app_server, browser)
 
     context.route("**/api/v1/notes", lose_first_answer)
     context.set_offline(False)
-    page.wait_for_selector("[data-testid=note-sent]")
+    page.wait_for_selector("[data-testid=viewer-notes-list] .pdfv-note.pending", state="detached")
+    page.wait_for_selector("[data-testid=viewer-notes-list] .pdfv-note:has-text('số liệu quý I chưa khớp')")
     assert len(sends) >= 2 and len(set(sends)) == 1 and sends[0], sends
     notes = PersonalNote.objects.filter(user=member)
     assert notes.count() == 1
@@ -152,10 +158,11 @@ def test_withdrawn_access_leaves_the_cache_and_a_refused_note_is_shown(app_serve
     assert page.evaluate(CACHED, [user_cache, f"/documents/{plan.pk}/view/"])
 
     # A note typed offline on a document withdrawn meanwhile: refused with the server's message.
+    page.wait_for_selector("[data-testid=note-form]")
     context.set_offline(True)
     page.fill("#id_text", "Ghi chú gửi sau")
     page.click("[data-testid=note-form] button[type=submit]")
-    page.wait_for_selector("[data-testid=note-waiting]")
+    page.wait_for_selector("[data-testid=viewer-notes-list] .pdfv-note.pending")
     doc_actions.do_withdraw_document(plan, actor=people.owner)
     context.set_offline(False)
     refused = page.wait_for_selector("[data-testid=queue-refused]")
@@ -184,10 +191,11 @@ def test_sign_out_empties_the_caches_and_the_queue(app_server, browser):
     page.goto(f"{server.url}/documents/{report.pk}/")
     synced(page)
     assert any(name.startswith("ecab-user-") for name in page.evaluate(CACHE_NAMES))
+    page.wait_for_selector("[data-testid=note-form]")
     context.set_offline(True)
     page.fill("#id_text", "Chưa gửi")
     page.click("[data-testid=note-form] button[type=submit]")
-    page.wait_for_selector("[data-testid=note-waiting]")
+    page.wait_for_selector("[data-testid=viewer-notes-list] .pdfv-note.pending")
     context.route("**/api/v1/notes", lambda route: route.abort())  # keep it queued
     context.set_offline(False)
     page.set_viewport_size({"width": 1280, "height": 900})  # the menu's sign-out button in view

@@ -401,7 +401,9 @@ def test_a_file_gone_or_out_of_reach_is_said_in_the_page(released, browser, live
     """What the reader is told when the file's answer is a 404 (access withdrawn since the page
     was loaded), and when the device went offline before the file came (and none was kept)."""
     people, document = released
-    context = new_context(browser, live_server.url, people.member, locale="vi-VN", phone=True)
+    # No service worker: its fetches of the file would pass by page.route (Playwright's rule).
+    context = new_context(browser, live_server.url, people.member, locale="vi-VN", phone=True,
+                          service_workers="block")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
