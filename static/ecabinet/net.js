@@ -7,6 +7,11 @@
  * again after a drop is applied once; while offline it is kept and sent on reconnect (the offline
  * queue, static/ecabinet/offline.js), and the promise resolves with {queued: true}. */
 
+import { csrfToken, networkMessage } from "./http.js";
+import { enqueue } from "./offline.js";
+
+export { csrfToken, networkMessage };
+
 export class ApiError extends Error {
   constructor(code, message, status, fields) {
     super(message);
@@ -14,20 +19,6 @@ export class ApiError extends Error {
     this.status = status;
     this.fields = fields;
   }
-}
-
-export function csrfToken() {
-  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-  if (match) return decodeURIComponent(match[1]);
-  const input = document.querySelector("input[name=csrfmiddlewaretoken]");
-  return input ? input.value : "";
-}
-
-/** A message for a failure with no answer from the server, in the page's language. */
-export function networkMessage() {
-  return document.documentElement.lang === "en"
-    ? "No connection to the server. Please try again."
-    : "Không kết nối được máy chủ. Vui lòng thử lại.";
 }
 
 export function newIdempotencyKey() {
@@ -46,7 +37,6 @@ export async function api(method, url, body, options = {}) {
   if (key) headers["Idempotency-Key"] = key;
   const keep = async () => {
     try {
-      const { enqueue } = await import("./offline.js");
       await enqueue({ method, url, body, key, label: options.label });
       return { queued: true, key };
     } catch (_) { // no IndexedDB (a private window in some browsers): a plain failure

@@ -12,7 +12,7 @@
  * Signing out deletes the queue (clearQueue). Events on window: "ecab:queue" (detail: the
  * queue's items, after every change of it), "ecab:queue-sent" (detail: {item, result}). */
 
-import { csrfToken, networkMessage } from "./net.js";
+import { csrfToken, networkMessage } from "./http.js";
 
 const DB_NAME = "ecabinet-offline";
 const STORE = "queue";
