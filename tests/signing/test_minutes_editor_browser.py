@@ -38,9 +38,20 @@ def test_secretary_edits_minutes_with_the_rich_text_editor(live_server, media, b
     assert bold_button.count() == 1
     assert page.locator(".prose-editor [title='bold'], .prose-editor [title='italic']").count() == 0
 
-    editor.locator(":scope > *").last.click()
-    # the end of the text ("End" alone ends the visual line of a paragraph wrapped on a phone)
+    # The caret to the end of the text ("End" alone ends the visual line of a paragraph wrapped
+    # on a phone), and wait until it is there: the editor takes a selection from the page a
+    # moment later, which on a loaded machine came after the first letters were typed.
+    editor.focus()
     page.keyboard.press("Control+End")
+    page.wait_for_function("""() => {
+        const editor = document.querySelector("[data-testid=minutes-editor]");
+        const at = window.getSelection();
+        if (!at.anchorNode || !editor.contains(at.anchorNode)) return false;
+        const rest = document.createRange();
+        rest.setStart(at.anchorNode, at.anchorOffset);
+        rest.setEnd(editor, editor.childNodes.length);
+        return rest.toString() === "";
+    }""")
     page.keyboard.press("Enter")
     bold_button.click()
     page.keyboard.type(BOLD)
