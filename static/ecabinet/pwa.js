@@ -1,11 +1,10 @@
 /* Every signed-in page: registers the service worker (/sw.js) and tells it who is signed in,
  * keeps the device's offline copy in sync (now, when the connection is back, every few minutes),
- * sends the offline queue, shows the offline box (offline, changes waiting, changes refused), lets
- * personal-note forms work offline, and empties the caches and the queue on sign-out.
+ * sends the offline queue, shows the offline box (offline, changes waiting, changes refused), and
+ * empties the caches and the queue on sign-out. (Notes typed offline: the viewer, through net.js.)
  *
  * Strings come from the offline box's data attributes (templates/_offline.html). */
 
-import { api } from "./net.js";
 import { clearQueue, dismiss, flush, queued, startQueue } from "./offline.js";
 
 const SYNC_EVERY_MS = 5 * 60 * 1000;
@@ -84,43 +83,6 @@ let lastItems = [];
 window.addEventListener("ecab:queue", (event) => { lastItems = event.detail; render(lastItems); });
 window.addEventListener("online", () => render(lastItems));
 window.addEventListener("offline", () => render(lastItems));
-
-// --- personal notes, also offline ----------------------------------------------------------------
-
-function noteForm(form) {
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const errorBox = form.querySelector("[data-note-error]");
-    if (errorBox) errorBox.hidden = true;
-    const page = form.elements.page && form.elements.page.value ? Number(form.elements.page.value) : null;
-    const body = { text: form.elements.text.value };
-    if (form.elements.document) body.document = Number(form.elements.document.value);
-    if (form.elements.meeting) body.meeting = Number(form.elements.meeting.value);
-    if (page !== null) body.page = page;
-    api("POST", form.dataset.offlineNote, body, { queue: true, label: T.note }).then((result) => {
-      if (result && result.queued) {
-        const list = document.querySelector("[data-notes-list]");
-        if (list) {
-          const li = document.createElement("li");
-          li.dataset.queueKey = result.key;
-          li.dataset.testid = "note-waiting";
-          li.textContent = (page ? T.page + " " + page + ": " : "") + body.text + " — " + T.waiting;
-          list.append(li);
-        }
-        form.reset();
-      } else {
-        window.location.reload();
-      }
-    }).catch((error) => {
-      if (errorBox) { errorBox.textContent = error.message; errorBox.hidden = false; }
-    });
-  });
-}
-document.querySelectorAll("form[data-offline-note]").forEach(noteForm);
-window.addEventListener("ecab:queue-sent", (event) => {
-  const li = document.querySelector(`[data-queue-key="${event.detail.item.key}"]`);
-  if (li) { li.textContent = li.textContent.replace(" — " + T.waiting, ""); li.dataset.testid = "note-sent"; }
-});
 
 // --- sign-out: nothing of this person stays on the device ----------------------------------------
 
