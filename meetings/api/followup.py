@@ -88,15 +88,16 @@ def report_on_task(request: AuthenticatedHttpRequest, task_id: int, *, done: boo
     check_content_length(request)
     uploads: list[Any] = []
     if request.content_type == "application/json":
-        body = _json_body(request)
-        data: TaskReportIn | TaskDoneIn = parse_input(TaskDoneIn if done else TaskReportIn, body)
+        fields: Any = _json_body(request)
     else:
-        data = parse_input(TaskDoneIn if done else TaskReportIn, request.POST)
+        fields = request.POST
         uploads = request.FILES.getlist("file")
-    task = task_access(request.user, task_id).task
     if done:
-        return actions.do_complete_task(task, actor=request.user, comment=data.comment, uploads=uploads)
-    assert isinstance(data, TaskReportIn)
+        finished = parse_input(TaskDoneIn, fields)
+        task = task_access(request.user, task_id).task
+        return actions.do_complete_task(task, actor=request.user, comment=finished.comment, uploads=uploads)
+    data = parse_input(TaskReportIn, fields)
+    task = task_access(request.user, task_id).task
     return actions.do_report_task(task, actor=request.user, comment=data.comment, progress=data.progress,
                                   uploads=uploads)
 

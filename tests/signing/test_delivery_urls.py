@@ -48,6 +48,7 @@ PDF_PAGE_ROUTES = {
     "meetings/<int:meeting_id>/room/attendance.pdf",
     "meetings/<int:meeting_id>/room/attachments/<int:attachment_id>/",
     "opinions/<int:round_id>/export.<slug:fmt>",
+    "tasks/<int:task_id>/files/<int:task_attachment_id>/",  # follow-up: a progress report's attachment
 }
 
 NON_PDF_PAGE_ROUTES = {
@@ -75,6 +76,9 @@ NON_PDF_PAGE_ROUTES = {
     "signing/units/<int:unit_id>/<str:verb>/", "meetings/<int:meeting_id>/notice/",
     "meetings/<int:meeting_id>/notice/<str:verb>/", "signing/invitations/<int:invitation_id>/issue/",
     "profile/notifications/",  # push: the notification settings page
+    # follow-up tasks
+    "tasks/", "tasks/board/", "tasks/board.csv", "tasks/<int:task_id>/", "tasks/<int:task_id>/<slug:action>/",
+    "meetings/<int:meeting_id>/tasks/",
     # the installable app (ecabinet/pwa.py)
     "manifest.webmanifest", "favicon.ico", "sw.js", "offline/",
 }
@@ -137,6 +141,10 @@ NON_PDF_API_OPERATIONS = {
     "POST /api/v1/signing/certificate/pkcs11", "POST /api/v1/signing/certificate/csc",
     "POST /api/v1/signing/certificates/{cert_id}/revoke", "POST /api/v1/signing/certificates/{cert_id}/unlock",
     "GET /api/v1/signing/trust-roots", "GET /api/v1/signing/services", "POST /api/v1/verify",
+    # follow-up tasks
+    "GET /api/v1/tasks", "GET /api/v1/tasks/board", "GET /api/v1/tasks/board.csv", "GET /api/v1/tasks/{task_id}",
+    "PATCH /api/v1/tasks/{task_id}", "POST /api/v1/meetings/{meeting_id}/tasks", "POST /api/v1/tasks/{task_id}/reports",
+    "POST /api/v1/tasks/{task_id}/done", "POST /api/v1/tasks/{task_id}/cancel", "POST /api/v1/tasks/{task_id}/reopen",
 }
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -200,7 +208,15 @@ class DeliveryUrlWalkTests(SigningTestCase):
         do_draft_notice(cls.meeting, actor=cls.secretary)
         own = cls.make_own_document(cls.member)
         participant = Participant.objects.filter(meeting=rec.meeting, user=cls.member).first()
+        # follow-up: a task to the member with a report and its attachment
+        from meetings.actions.followup import do_create_task, do_report_task
+
+        task = do_create_task(rec.meeting, rec.item1, actor=cls.secretary, title="Hoàn thiện phương án",
+                              assignee=cls.member, deadline=timezone.localdate() + timedelta(days=10))
+        report = do_report_task(task, actor=cls.member, comment="Đã làm một nửa", progress=50, uploads=[
+            SimpleUploadedFile("bao-cao.pdf", make_pdf(1, "Báo cáo"), content_type="application/pdf")])
         cls.values = {
+            "task_id": [task.pk], "task_attachment_id": [report.attachments.get().pk],
             "meeting_id": [rec.meeting.pk, cls.meeting.pk],
             "document_id": [minutes.document_id, cls.minutes.pk, rnd.draft_id, answer.attachment_id,
                             answer.signed_document_id, own.pk],
