@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 OVERFLOW = "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
 
 
-def test_an_assignee_reports_with_a_file_and_marks_done_on_a_phone(browser, live_server, tmp_path):
+def test_an_assignee_reports_with_a_file_and_marks_done_on_a_phone(browser, live_server, tmp_path, own_connection):
     committee = Unit.objects.create(name="Ủy ban nhân dân tỉnh Thử", code="ubnd", kind="committee")
     health = Unit.objects.create(name="Sở Y tế", code="so-yt", kind="department", parent=committee)
     secretary = make_user("thuky", unit=committee, full_name="Nguyễn Thư Ký", roles=(ORGANISER,))
