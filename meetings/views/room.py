@@ -68,6 +68,7 @@ def ui_strings() -> dict[str, str]:
         "no_current_item": _("No item is under discussion."),
         "conference_failed": _("The video conference could not be loaded. Use the link above."),
         "queued": _("No connection: this will be sent when the connection is back."),
+        "give_task": _("Give a task"),  # follow-up: from an item's conclusion
     }
 
 

@@ -84,3 +84,31 @@ def test_an_assignee_reports_with_a_file_and_marks_done_on_a_phone(browser, live
     assert not office.evaluate(OVERFLOW)
     assert script_errors([watch, office_watch]) == []
     context.close()
+
+
+def test_the_rooms_item_conclusion_offers_a_task(app_server, browser):
+    """In the console, an item with a conclusion links to giving a task from it (item chosen)."""
+    from meetings.actions.room import do_record_item_conclusion
+    from tests.kit.rooms import make_room
+
+    room = make_room(prefix="t")
+    item = room.items[0]
+    do_record_item_conclusion(item, actor=room.secretary, text="Giao Sở Y tế hoàn thiện đề án.")
+    context = new_context(browser, app_server.url, room.secretary, phone=True, locale="vi-VN")
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(f"{app_server.url}/meetings/{room.meeting.pk}/room/")
+    page.wait_for_selector("#conn[data-state=online]")
+    link = page.get_by_test_id(f"give-task-{item.pk}")
+    assert link.inner_text() == "Giao nhiệm vụ"
+    assert page.get_by_test_id(f"give-task-{room.items[1].pk}").count() == 0  # no conclusion yet
+    page.goto(app_server.url + link.get_attribute("href"))
+    assert page.locator("#id_item").input_value() == str(item.pk)
+    assert page.get_by_test_id("task-form").is_visible()
+    member = new_context(browser, app_server.url, room.member, phone=True).new_page()
+    member_watch = Watch(member)
+    member.goto(f"{app_server.url}/meetings/{room.meeting.pk}/room/")
+    member.wait_for_selector("#conn[data-state=online]")
+    assert member.get_by_test_id(f"give-task-{item.pk}").count() == 0
+    assert script_errors([watch, member_watch]) == []
+    context.close()

@@ -154,6 +154,12 @@ class GivingTasks(FollowUpCase):
         self.assertEqual(FollowUpTask.objects.count(), 1)
         # the meeting page links to it for its runner
         self.assertContains(client.get(f"/meetings/{self.meeting.pk}/"), 'data-testid="tasks-link"')
+        # and so does the room's console; an item's conclusion preselects the item
+        self.assertContains(client.get(f"/meetings/{self.meeting.pk}/room/"), 'data-testid="room-tasks-link"')
+        self.assertNotContains(self.client_for(self.member).get(f"/meetings/{self.meeting.pk}/room/"),
+                               'data-testid="room-tasks-link"')
+        preselected = client.get(f"/meetings/{self.meeting.pk}/tasks/?item={self.item.pk}")
+        self.assertContains(preselected, f'<option value="{self.item.pk}" selected>')
 
     def test_the_meeting_tasks_page_for_each_role(self):
         task = self.give()
