@@ -9,3 +9,9 @@ router.add_router("", preparation.router)
 router.add_router("", documents.router)
 router.add_router("", room.router)
 router.add_router("", offline.router)
+
+# --- hall screen ---
+from meetings.api import hall  # noqa: E402
+
+router.add_router("", hall.router)
+# --- end hall screen ---
