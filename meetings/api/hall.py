@@ -8,7 +8,12 @@ from ninja import Router
 
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import Id
-from meetings.access import hall_display_of_user, hall_displays_of, meeting_access, require_hall_manager
+from meetings.access import (
+    hall_display_of_user,
+    hall_displays_of,
+    meeting_access,
+    require_hall_manager,
+)
 from meetings.actions import hall as actions
 from meetings.hall import serialize_hall_display
 from meetings.schemas import HallDisplayIn, HallDisplayListOut, HallDisplayOut

@@ -22,7 +22,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ecabinet.errors import NotFoundError
-from meetings.access import DISPLAY_VIEWER, display_access, hall_display_for, hall_display_still_works
+from meetings.access import (
+    DISPLAY_VIEWER,
+    display_access,
+    hall_display_for,
+    hall_display_still_works,
+)
 from meetings.live.consumers import MeetingConsumer, error_frame
 from meetings.live.fanout import get_hub
 from meetings.models import HallDisplay

@@ -57,7 +57,7 @@ def hall_screen(request: HttpRequest, token: str) -> HttpResponse:
     }
     # The page shows nothing of whoever may be signed in on the hall's computer.
     return _private(render(request, "meetings/hall/screen.html", {
-        "meeting": meeting, "config": config, "user": AnonymousUser()}))
+        "meeting": meeting, "config": config, "user": AnonymousUser(), "messages": []}))
 
 
 @never_cache

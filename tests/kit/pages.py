@@ -149,12 +149,21 @@ def build_page_world(case: Any) -> PageWorld:
     converted = [do_upload_for_signing(actor=case.member, title="Công văn",
                                        upload=SimpleUploadedFile("cong-van.docx", docx_bytes())).pk
                  ] if shutil.which("soffice") else []
+    # --- hall screen --- the big screen's page by its link: a scheduled meeting waiting to start
+    # and one in progress (the check-in QR code, the floor)
+    hall_running = factories.make_meeting(by=case.secretary, title="Họp trực tiếp tại hội trường", unit=case.department,
+                                          chair=case.chair, members=[case.member], items=["Báo cáo tình hình"],
+                                          status=Meeting.Status.IN_PROGRESS)
+    hall_tokens = [factories.make_hall_display(waiting, by=case.secretary)[1],
+                   factories.make_hall_display(hall_running, by=case.secretary)[1]]
+    # --- end hall screen ---
     values = {
         "meeting_id": [rec.meeting.pk, case.meeting.pk, waiting.pk],
         "document_id": [minutes.document_id, case.minutes.pk, rnd.draft_id, own.pk, invitation_doc, *converted],
         "attachment_id": [attachment.pk], "round_id": [rnd.pk], "answer_id": [answer.pk],
         "request_id": [minutes.signing_request_id], "participant_id": [participant.pk],
         "item_id": [rec.item1.pk], "unit_id": [case.committee.pk],
+        "token": hall_tokens,  # hall screen
     }
     roles = {"anonymous": None, "guest": case.guest, "member": case.member,
              "secretary": case.secretary, "chair": case.chair, "admin": case.admin}

@@ -21,6 +21,7 @@ from tests.kit.factories import make_hall_display
 from tests.kit.rooms import make_room
 from tests.kit.users import client_for
 
+
 def plain(html: bytes) -> bytes:
     """A page without its per-response tokens (CSRF, CSP nonce)."""
     return re.sub(rb'(value|nonce)="[^"]*"', b"", html)
