@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from django.db import connection
 from django.test import Client, TestCase
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ecabinet.models import AuditEvent
@@ -169,6 +171,23 @@ class HallLinkPageTests(HallCase):
         self.assertEqual(HallDisplay.objects.count(), 1)
         display.refresh_from_db()
         self.assertIsNone(display.revoked_at)
+
+    def test_the_list_costs_the_same_for_one_link_or_many(self):
+        client = client_for(self.secretary)
+        make_hall_display(self.meeting, by=self.secretary)
+        client.get(self.page())  # session and caches warm
+        with CaptureQueriesContext(connection) as one:
+            self.assertEqual(client.get(self.page()).status_code, 200)
+        for i in range(5):
+            make_hall_display(self.meeting, by=self.chair if i % 2 else self.secretary, label=f"Màn hình {i}")
+        with CaptureQueriesContext(connection) as six:
+            response = client.get(self.page())
+        self.assertEqual(len(response.context["displays"]), 6)
+        self.assertEqual(len(six.captured_queries), len(one.captured_queries))
+        # the screen's own page: a fixed handful whatever the room holds
+        _display, token = make_hall_display(self.meeting, by=self.secretary, label="Sảnh")
+        with self.assertNumQueries(1):
+            self.assertEqual(Client().get(f"/hall/{token}/").status_code, 200)
 
     def test_a_bad_label_shows_the_form_again(self):
         response = client_for(self.secretary).post(self.page(), {"label": "  "})
