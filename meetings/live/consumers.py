@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from ecabinet.errors import NotFoundError
 from ecabinet.inputs import whole_number
-from meetings.access import meeting_access, room_permissions
+from meetings.access import MeetingAccess, meeting_access, room_permissions
 from meetings.events import dumps, event_frame, hidden_frame, may_see
 from meetings.live.fanout import get_hub
 from meetings.live.outbox import SLOW_CLOSE_CODE, Outbox
@@ -103,7 +103,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         since = whole_number(raw)
         return False if since is None else since
 
-    async def _start(self, access, viewer: dict[str, Any], since: int | None) -> None:  # noqa: ANN001
+    async def _start(self, access: MeetingAccess, viewer: dict[str, Any], since: int | None) -> None:
         """Deliver the room to this viewer from now on: join the hub, then catch up from `since`."""
         self.access = access
         self.viewer = viewer

@@ -136,6 +136,12 @@ def test_the_hall_screen_follows_a_meeting_live(app_server, browser):
     assert page.evaluate(FITS_JS)
     page.screenshot(path=str(_artifact("hall-1920-result.png")))
 
+    # a tablet held upright and a phone: stacked, scrolling down, never sideways
+    for size, name in (({"width": 768, "height": 1024}, "tablet"), ({"width": 360, "height": 800}, "phone")):
+        page.set_viewport_size(size)
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), name
+        page.screenshot(path=str(_artifact(f"hall-{name}-result.png")), full_page=True)
+
     # the secretary revokes the link: the socket closes and the page becomes the plain 404
     secretary.post(f"/hall-displays/{display.pk}/revoke")
     page.wait_for_selector("[data-testid=error-page]")
