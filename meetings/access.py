@@ -1087,3 +1087,106 @@ def task_issuers(task: Any) -> list[User]:
     people = [task.created_by, *(p.user for p in Participant.objects.filter(
         meeting_id=task.meeting_id, role=Participant.Role.SECRETARY).select_related("user"))]
     return list({u.pk: u for u in people if u is not None and u.is_active}.values())
+# --- hall screen (fn121) -------------------------------------------------------------------------
+# The big screen in the meeting hall follows the room without a personal login, through a link
+# the secretary creates and may revoke (meetings/models/hall.py). Its viewer in the room is a
+# "display": neither a participant nor a runner, so it gets exactly the events and the snapshot
+# every participant gets (may_see with no user and no role) and nothing addressed to a person or
+# to those running the meeting: no documents, no voters, no speech notes, no "my vote".
+
+# A link stops working this long after its meeting ended (the results stay on screen a while).
+HALL_GRACE_HOURS = 12
+# Active links per meeting: a hall, overflow rooms, a lobby; more is a mistake or a leak.
+HALL_DISPLAYS_MAX = 20
+# The display's place in may_see: no user (no user has id 0), no role, not running the meeting.
+DISPLAY_VIEWER: dict[str, Any] = {"user_id": 0, "role": None, "runs_meeting": False}
+
+
+def display_access(meeting: Meeting) -> MeetingAccess:
+    """The hall screen's access to its meeting: no participant row, not a runner."""
+    return MeetingAccess(meeting, None, False)
+
+
+def manages_hall_displays(access: MeetingAccess) -> bool:
+    """Creating, listing and revoking hall screen links: those running the meeting."""
+    return access.runs_meeting
+
+
+def require_hall_manager(access: MeetingAccess) -> None:
+    if not manages_hall_displays(access):
+        raise PermissionDeniedError(_("Only the meeting's chair or secretary may manage the hall screen links."))
+
+
+def hall_display_works(display) -> bool:  # noqa: ANN001 - HallDisplay
+    """Whether a (loaded, with its meeting) link opens the hall screen now: not revoked, its
+    meeting not cancelled, and not longer than HALL_GRACE_HOURS after the meeting ended."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    meeting = display.meeting
+    if display.revoked_at is not None or meeting.status == Meeting.Status.CANCELLED:
+        return False
+    if meeting.status == Meeting.Status.ENDED:
+        ended = meeting.ended_at or meeting.ends_at
+        return ended is None or timezone.now() - ended < timedelta(hours=HALL_GRACE_HOURS)
+    return True
+
+
+def hall_display_for(token: str):
+    """The working hall screen link with this raw token, or NotFoundError: a wrong, revoked or
+    expired token and one that never existed look the same (the plain 404 page)."""
+    from ecabinet.models import hash_token
+    from meetings.models import HallDisplay
+
+    not_found = NotFoundError(_("Page not found."))
+    if not token or len(token) > 200:
+        raise not_found
+    display = HallDisplay.objects.select_related("meeting").filter(token_hash=hash_token(token)).first()
+    if display is None or not hall_display_works(display):
+        raise not_found
+    return display
+
+
+def hall_display_still_works(display_id: int) -> bool:
+    """Re-read a link (an open hall socket checks it now and then, beside the revocation notice)."""
+    from meetings.models import HallDisplay
+
+    display = HallDisplay.objects.select_related("meeting").filter(pk=display_id).first()
+    return display is not None and hall_display_works(display)
+
+
+def hall_displays_of(access: MeetingAccess) -> QuerySet:
+    """The meeting's links that were not revoked, for those who manage them (none for others)."""
+    from meetings.models import HallDisplay
+
+    if not manages_hall_displays(access):
+        return HallDisplay.objects.none()
+    return (HallDisplay.objects.filter(meeting=access.meeting, revoked_at__isnull=True)
+            .select_related("created_by").order_by("pk"))
+
+
+def hall_display_in(access: MeetingAccess, display_id: int):
+    """One of the meeting's links (revoked ones too), or NotFoundError."""
+    from meetings.models import HallDisplay
+
+    display = HallDisplay.objects.filter(meeting=access.meeting, pk=display_id).first()
+    if display is None:
+        raise NotFoundError(_("Hall screen link not found."))
+    return display
+
+
+def hall_display_of_user(user: User, display_id: int):
+    """A link of a meeting `user` may see (the API resolves by the link's id), or NotFoundError;
+    whether they may revoke it is the action's check."""
+    from meetings.models import HallDisplay
+
+    display = HallDisplay.objects.filter(pk=display_id).only("pk", "meeting_id").first()
+    if display is None:
+        raise NotFoundError(_("Hall screen link not found."))
+    try:
+        access = meeting_access(user, display.meeting_id)
+    except NotFoundError:
+        raise NotFoundError(_("Hall screen link not found.")) from None
+    return hall_display_in(access, display_id)
+# --- end hall screen ---

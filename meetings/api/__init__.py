@@ -10,3 +10,9 @@ router.add_router("", documents.router)
 router.add_router("", room.router)
 router.add_router("", offline.router)
 router.add_router("", followup.router)  # follow-up tasks
+
+# --- hall screen ---
+from meetings.api import hall  # noqa: E402
+
+router.add_router("", hall.router)
+# --- end hall screen ---

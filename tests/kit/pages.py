@@ -157,6 +157,14 @@ def build_page_world(case: Any) -> PageWorld:
                           deadline=timezone.localdate() + timezone.timedelta(days=10))
     task_report = do_report_task(task, actor=case.member, comment="Đã rà soát 12/20 dự án", progress=60, uploads=[
         SimpleUploadedFile("bao-cao.pdf", make_pdf(1, "Báo cáo tiến độ"), content_type="application/pdf")])
+    # --- hall screen --- the big screen's page by its link: a scheduled meeting waiting to start
+    # and one in progress (the check-in QR code, the floor)
+    hall_running = factories.make_meeting(by=case.secretary, title="Họp trực tiếp tại hội trường", unit=case.department,
+                                          chair=case.chair, members=[case.member], items=["Báo cáo tình hình"],
+                                          status=Meeting.Status.IN_PROGRESS)
+    hall_tokens = [factories.make_hall_display(waiting, by=case.secretary)[1],
+                   factories.make_hall_display(hall_running, by=case.secretary)[1]]
+    # --- end hall screen ---
     values = {
         "task_id": [task.pk], "task_attachment_id": [task_report.attachments.get().pk],
         "meeting_id": [rec.meeting.pk, case.meeting.pk, waiting.pk],
@@ -164,6 +172,7 @@ def build_page_world(case: Any) -> PageWorld:
         "attachment_id": [attachment.pk], "round_id": [rnd.pk], "answer_id": [answer.pk],
         "request_id": [minutes.signing_request_id], "participant_id": [participant.pk],
         "item_id": [rec.item1.pk], "unit_id": [case.committee.pk],
+        "token": hall_tokens,  # hall screen
     }
     roles = {"anonymous": None, "guest": case.guest, "member": case.member,
              "secretary": case.secretary, "chair": case.chair, "admin": case.admin}

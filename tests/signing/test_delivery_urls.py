@@ -81,6 +81,9 @@ NON_PDF_PAGE_ROUTES = {
     "meetings/<int:meeting_id>/tasks/",
     # the installable app (ecabinet/pwa.py)
     "manifest.webmanifest", "favicon.ico", "sw.js", "offline/",
+    # hall screen (fn121): the big screen's page and QR code by its link, the links' page
+    "hall/<str:token>/", "hall/<str:token>/qr.svg", "meetings/<int:meeting_id>/hall/",
+    "meetings/<int:meeting_id>/hall/<int:display_id>/revoke/",
 }
 
 PDF_API_OPERATIONS = {
@@ -145,6 +148,9 @@ NON_PDF_API_OPERATIONS = {
     "GET /api/v1/tasks", "GET /api/v1/tasks/board", "GET /api/v1/tasks/board.csv", "GET /api/v1/tasks/{task_id}",
     "PATCH /api/v1/tasks/{task_id}", "POST /api/v1/meetings/{meeting_id}/tasks", "POST /api/v1/tasks/{task_id}/reports",
     "POST /api/v1/tasks/{task_id}/done", "POST /api/v1/tasks/{task_id}/cancel", "POST /api/v1/tasks/{task_id}/reopen",
+    # hall screen (fn121)
+    "GET /api/v1/meetings/{meeting_id}/hall-displays", "POST /api/v1/meetings/{meeting_id}/hall-displays",
+    "POST /api/v1/hall-displays/{display_id}/revoke",
 }
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -224,6 +230,7 @@ class DeliveryUrlWalkTests(SigningTestCase):
             "request_id": [minutes.signing_request_id], "participant_id": [participant.pk],
             "item_id": [rec.item1.pk], "poll_id": [rec.open_poll.pk], "token_id": [1], "note_id": [1],
             "cert_id": [1], "token": ["x"], "unit_id": [cls.committee.pk], "invitation_id": [1], "fmt": ["csv", "pdf"], "action": ["approve"], "verb": ["sign"],
+            "display_id": [1],  # hall screen
         }
 
     def urls_for(self, template: str, param: re.Pattern, missing: list[str]) -> list[str]:
