@@ -2,6 +2,6 @@
 
 from meetings.models.core import *  # noqa: F403
 from meetings.models.documents import *  # noqa: F403
+from meetings.models.followup import *  # noqa: F403
 from meetings.models.preparation import *  # noqa: F403
 from meetings.models.room import *  # noqa: F403
-from meetings.models.followup import *  # noqa: F403
