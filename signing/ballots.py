@@ -176,7 +176,7 @@ def verify_ballot(jws: str) -> BallotCheck:
         expected = algorithm_for(leaf)
     except ActionError:
         expected = None
-    if alg not in ALGORITHMS or alg != expected:
+    if not isinstance(alg, str) or alg not in ALGORITHMS or alg != expected:
         check.problems.append(_("The signature algorithm does not match the certificate's key."))
         return check
     hash_algo, _digest, curve, size = ALGORITHMS[alg]
@@ -195,7 +195,10 @@ def verify_ballot(jws: str) -> BallotCheck:
         check.signature_valid = True
     except InvalidSignature:
         check.problems.append(_("The signature does not match the ballot: it was altered or signed by another key."))
-    check.chain_trusted = chains_to_trusted_root(leaf, certs[1:])
+    try:
+        check.chain_trusted = chains_to_trusted_root(leaf, certs[1:])
+    except Exception:  # noqa: BLE001 - a certificate the validator cannot even read is not trusted
+        check.chain_trusted = False
     if not check.chain_trusted:
         check.problems.append(_("The certificate does not chain to a trusted root of this installation."))
     from cryptography.x509.oid import NameOID
@@ -240,7 +243,7 @@ def verify_signature_only(jws: str) -> bool:
         header = json.loads(b64url_decode(head_b64))
         leaf = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0], validate=True))
         alg = header["alg"]
-        if alg != algorithm_for(leaf):
+        if not isinstance(alg, str) or alg != algorithm_for(leaf):
             return False
         hash_algo, _digest, curve, size = ALGORITHMS[alg]
         signature, signed, key = b64url_decode(sig_b64), f"{head_b64}.{body_b64}".encode("ascii"), leaf.public_key()

@@ -257,9 +257,9 @@ class VotesPageTests(BaseTestCase):
 def test_actions_refuse_what_they_must(db):
     room = make_room(prefix="z")
     poll = room_polls.do_create_poll(room.meeting, actor=room.secretary, question="Thông qua?")
-    from ecabinet.errors import ConflictError, PermissionDeniedError
-
     import pytest
+
+    from ecabinet.errors import ConflictError, PermissionDeniedError
     with pytest.raises(PermissionDeniedError):
         actions.do_pause_poll(poll, actor=room.member)
     with pytest.raises(ConflictError):

@@ -46,6 +46,7 @@ PDF_PAGE_ROUTES = {
     "meetings/<int:meeting_id>/notice/preview.pdf",
     "meetings/<int:meeting_id>/notice/notice.pdf",
     "meetings/<int:meeting_id>/room/attendance.pdf",
+    "meetings/<int:meeting_id>/votes/results.pdf",  # votes prepared and run: the results table
     "meetings/<int:meeting_id>/room/attachments/<int:attachment_id>/",
     "opinions/<int:round_id>/export.<slug:fmt>",
 }
@@ -77,6 +78,10 @@ NON_PDF_PAGE_ROUTES = {
     "profile/notifications/",  # push: the notification settings page
     # the installable app (ecabinet/pwa.py)
     "manifest.webmanifest", "favicon.ico", "sw.js", "offline/",
+    # votes prepared and run: the vote list page, its forms, the results as CSV and JSON
+    "meetings/<int:meeting_id>/votes/", "meetings/<int:meeting_id>/votes/add/",
+    "meetings/<int:meeting_id>/votes/results.csv", "meetings/<int:meeting_id>/votes/<int:poll_id>/<str:verb>/",
+    "meetings/<int:meeting_id>/votes/results.json",
 }
 
 PDF_API_OPERATIONS = {
@@ -137,6 +142,12 @@ NON_PDF_API_OPERATIONS = {
     "POST /api/v1/signing/certificate/pkcs11", "POST /api/v1/signing/certificate/csc",
     "POST /api/v1/signing/certificates/{cert_id}/revoke", "POST /api/v1/signing/certificates/{cert_id}/unlock",
     "GET /api/v1/signing/trust-roots", "GET /api/v1/signing/services", "POST /api/v1/verify",
+    # votes prepared and run, signed ballots
+    "GET /api/v1/meetings/{meeting_id}/votes", "POST /api/v1/polls/{poll_id}/edit", "POST /api/v1/polls/{poll_id}/delete",
+    "POST /api/v1/meetings/{meeting_id}/polls/reorder", "POST /api/v1/polls/{poll_id}/pause",
+    "POST /api/v1/polls/{poll_id}/resume", "POST /api/v1/polls/{poll_id}/ready", "POST /api/v1/polls/{poll_id}/unready",
+    "POST /api/v1/polls/{poll_id}/signed-ballot", "POST /api/v1/ballots/verify",
+    "GET /api/v1/meetings/{meeting_id}/votes/export",
 }
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")

@@ -16,8 +16,14 @@ from ecabinet.errors import ActionError
 from meetings.actions import room as room_actions
 from meetings.actions import room_polls
 from meetings.models import PollOption, PollVoter
-from signing.actions.ballots import do_cast_signed_ballot
-from signing.ballots import b64url, b64url_decode, make_statement, sign_statement, verify_ballot, verify_signature_only
+from signing.ballots import (
+    b64url,
+    b64url_decode,
+    make_statement,
+    sign_statement,
+    verify_ballot,
+    verify_signature_only,
+)
 from signing.models import SignedBallot, SigningCertificate
 from tests.kit.cases import OTHER_PIN, PIN, BaseTestCase
 from tests.kit.factories import give_certificate
