@@ -130,6 +130,12 @@ def test_every_declared_event_comes_from_a_real_action_and_converges_for_every_r
     step(lambda: vote_actions.do_reorder_polls(m, room.items[0], actor=secretary, order=[later.pk, poll.pk]))
     step(lambda: vote_actions.do_mark_ready(later, actor=member))
     step(lambda: vote_actions.do_delete_poll(later, actor=secretary))
+    # someone ready to vote is taken off the list: their mark leaves with them
+    leaver2 = make_user("leaver2")
+    leaving2 = step(lambda: preparation_actions.do_add_participant(m, actor=secretary, user=leaver2))
+    step(lambda: actions.do_check_in(m, actor=leaver2))
+    step(lambda: vote_actions.do_mark_ready(poll, actor=leaver2))
+    step(lambda: preparation_actions.do_remove_participant(leaving2, actor=secretary))
     step(lambda: vote_actions.do_mark_ready(poll, actor=member))
     step(lambda: vote_actions.do_unmark_ready(poll, actor=member))
     step(lambda: vote_actions.do_mark_ready(poll, actor=member))
