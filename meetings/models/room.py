@@ -143,6 +143,10 @@ class Poll(models.Model):
     (3) raw access to the server's disks or memory (freed SQLite pages after a crash before the
     checkpoint, filesystem journals, swap). Those are for the operator: keep WAL archives and
     server access to the people trusted with the count, and run VACUUM after a secret vote.
+
+    Readiness (`PollReady`) says that a seat was ready to vote, never what it chose. A secret
+    poll never takes signed ballots (a signature names the voter: `signed` is refused with
+    `secret`), so `signing.SignedBallot` rows exist only for open polls, whose choices are public.
     """
 
     class Status(models.TextChoices):

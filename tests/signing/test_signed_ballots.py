@@ -16,6 +16,7 @@ from ecabinet.errors import ActionError
 from meetings.actions import room as room_actions
 from meetings.actions import room_polls
 from meetings.models import PollOption, PollVoter
+from signing.actions.ballots import do_cast_signed_ballot
 from signing.ballots import (
     b64url,
     b64url_decode,
@@ -223,3 +224,20 @@ def test_a_pkcs11_token_signs_a_ballot(db, hsm, key_label, alg):
     assert check.signature_valid  # the test PKI's root is not this installation's: not trusted
     assert not check.chain_trusted and not check.ok
     assert not verify_signature_only(_altered(token, option="disagree"))
+
+
+def test_the_minutes_name_the_ballot_set_and_the_signed_ballots(db):
+    from signing.minutes import build_minutes_html
+
+    room = make_room(prefix="mn")
+    room_actions.do_set_current_item(room.meeting, room.items[0], actor=room.chair)  # the item taken up
+    room_actions.do_check_in(room.meeting, actor=room.member)
+    give_certificate(room.member, PIN)
+    poll = room_polls.do_create_poll(room.meeting, room.items[0], actor=room.secretary, question="Thông qua?",
+                                     ballot_set="council", signed=True)
+    room_polls.do_open_poll(poll, actor=room.chair)
+    do_cast_signed_ballot(poll, actor=room.member, choice="blank", pin=PIN)
+    room_polls.do_close_poll(poll, actor=room.chair)
+    html = build_minutes_html(room.meeting)
+    assert "phiếu có ký số" in html
+    assert "Phiếu trắng: 1 phiếu" in html
