@@ -241,3 +241,30 @@ def test_the_minutes_name_the_ballot_set_and_the_signed_ballots(db):
     html = build_minutes_html(room.meeting)
     assert "phiếu có ký số" in html
     assert "Phiếu trắng: 1 phiếu" in html
+
+
+@pytest.mark.parametrize("key_kind", ["ec", "rsa"])
+def test_a_signed_ballot_is_a_standard_jws(db, key_kind):
+    """Any JOSE library verifies it with the x5c leaf's key (joserfc here), and refuses it altered."""
+    from cryptography.hazmat.primitives import serialization
+    from joserfc import jws
+    from joserfc.errors import BadSignatureError
+    from joserfc.jwk import ECKey, RSAKey
+    from joserfc.jws import JWSRegistry
+
+    room = make_room(prefix="j" + key_kind)
+    room_actions.do_check_in(room.meeting, actor=room.member)
+    give_certificate(room.member, PIN, key_kind=key_kind)
+    poll = room_polls.do_create_poll(room.meeting, actor=room.secretary, question="Thông qua?", signed=True)
+    room_polls.do_open_poll(poll, actor=room.chair)
+    token = do_cast_signed_ballot(poll, actor=room.member, choice="agree", pin=PIN).jws
+    header = json.loads(b64url_decode(token.split(".")[0]))
+    leaf = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
+    pem = leaf.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    key = (ECKey if key_kind == "ec" else RSAKey).import_key(pem)
+    registry = JWSRegistry(algorithms=[header["alg"]])
+    registry.max_header_length = 16 * 1024  # the x5c chain makes the header larger than joserfc's default
+    verified = jws.deserialize_compact(token, key, registry=registry)
+    assert json.loads(verified.payload)["option"] == "agree"
+    with pytest.raises(BadSignatureError):
+        jws.deserialize_compact(_altered(token, option="disagree"), key, registry=registry)
