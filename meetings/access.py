@@ -1190,3 +1190,37 @@ def hall_display_of_user(user: User, display_id: int):
         raise NotFoundError(_("Hall screen link not found.")) from None
     return hall_display_in(access, display_id)
 # --- end hall screen ---
+# --- votes prepared and run (fn19, fn41-fn44, fn108, fn110) -----------------------------------
+
+def require_votes_preparable(meeting: Meeting) -> None:
+    """The vote list is prepared before and during the meeting, not once it ended or was cancelled."""
+    if meeting.status in (Meeting.Status.ENDED, Meeting.Status.CANCELLED):
+        raise ConflictError("bad_status", _("The meeting is over: its votes can no longer be prepared."))
+
+
+def require_draft_poll(poll) -> None:  # noqa: ANN001 - Poll
+    """Only a poll not yet opened is edited, moved or deleted."""
+    if poll.status != "draft":
+        raise ConflictError("bad_status", _("Only a vote that has not been opened can be changed."))
+
+
+def sees_ready_marks(access: MeetingAccess) -> bool:
+    """Who marked themselves ready to vote, and who did not: those running the meeting (each
+    member also sees their own mark)."""
+    return access.runs_meeting
+
+
+def sees_vote_results(access: MeetingAccess) -> bool:
+    """The meeting's results table and its exports: everyone who may see the meeting; each poll's
+    counts only as `meetings.live.serializers.poll_counts_visible` says (fn110)."""
+    return True
+
+
+def poll_in(meeting: Meeting, poll_id: int):
+    """A poll of `meeting`, or NotFoundError (pages resolving a poll in the URL)."""
+    from meetings.models import Poll
+
+    poll = Poll.objects.filter(meeting=meeting, pk=poll_id).first()
+    if poll is None:
+        raise NotFoundError(_("Poll not found."))
+    return poll

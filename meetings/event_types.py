@@ -31,6 +31,7 @@ from meetings.schemas import (
     ParticipantOut,
     PollOptionOut,
     PollOut,
+    PollReadyOut,
     SpeakerOut,
     SpeechNoteOut,
 )
@@ -121,6 +122,12 @@ class MyVoteObject(_Object):
     seat: int
 
 
+# --- votes prepared and run ---
+class PollReadyObject(PollReadyOut):
+    model_config = _STRICT
+# --- end votes ---
+
+
 class ConclusionAttachmentObject(AttachmentOut):
     model_config = _STRICT
 
@@ -172,6 +179,8 @@ _OBJECTS: dict[str, tuple[type[BaseModel], str]] = {
     "poll_voter": (PollVoterObject, "poll_voters"),
     "my_vote": (MyVoteObject, "my_votes"),
     "conclusion_attachment": (ConclusionAttachmentObject, "conclusion_attachments"),
+    # --- votes prepared and run: a seat ready to vote (runners and the one who marked it) ---
+    "poll_ready": (PollReadyObject, "poll_ready"),
 }
 
 EVENTS: dict[str, EventType] = _declare(
@@ -184,6 +193,15 @@ EVENTS: dict[str, EventType] = _declare(
     EventType("attendance.removed", "remove", "attendances", Removed),
     EventType("speech_note.removed", "remove", "speech_notes", Removed),
     EventType("agenda.reordered", "reorder", "agenda_items", Reordered),
+    # --- votes prepared and run: the chair pauses and resumes an open poll (the poll object,
+    # upserted; `paused` says which), a draft poll deleted, one item's vote list reordered
+    # (`order`: that item's poll ids, positions 1-based), a ready mark withdrawn ---
+    EventType("poll.paused", "upsert", "polls", _wrapped("poll", PollObject)),
+    EventType("poll.resumed", "upsert", "polls", _wrapped("poll", PollObject)),
+    EventType("poll.removed", "remove", "polls", Removed),
+    EventType("polls.reordered", "reorder", "polls", Reordered),
+    EventType("poll_ready.removed", "remove", "poll_ready", Removed),
+    # --- end votes ---
 )
 
 

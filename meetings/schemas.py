@@ -432,6 +432,11 @@ class PollOut(Out):
     opened_at: str | None
     closed_at: str | None
     result: dict[str, Any] | None
+    # the prepared vote list: order in its item's list, ballot set, paused by the chair, signed ballots
+    position: int
+    ballot_set: str
+    paused: bool
+    signed: bool
 
 
 class AttachmentOut(Out):
@@ -693,6 +698,30 @@ class PollIn(Schema):
     item: Id | None = None
     majority: str = "cast"
     show_live: bool = False
+    # "agree" (agree/disagree/other), "yes_no", "council" (agree/disagree/blank), "custom" (`options`);
+    # absent: "custom" when options are given, else "agree"
+    ballot_set: str | None = None
+    # open polls only: each ballot signed by the voter (POST /polls/{id}/signed-ballot)
+    signed: bool = False
+
+
+# --- votes prepared and run (fn19, fn41-fn44, fn108) ---
+
+class PollEditIn(PollIn):
+    """A draft poll rewritten whole; `item` moves it to that item's vote list (null: no item)."""
+
+
+class PollOrderIn(Schema):
+    """The ids of every poll of one agenda item (`item`; null: polls on no item), in the new order."""
+
+    item: Id | None = None
+    order: list[Id]
+
+
+class PollReadyOut(Out):
+    id: int
+    poll: int
+    participant: int
 
 
 class BallotIn(Schema):

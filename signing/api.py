@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,7 +16,7 @@ from ecabinet.api_docs import file_response
 from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import Id, whole_number
-from meetings.access import document_for_reader, round_access
+from meetings.access import document_for_reader, meeting_access, poll_for, round_access
 from signing import actions
 from signing.access import (
     approver_candidate,
@@ -26,10 +28,14 @@ from signing.access import (
     request_for,
     visible_requests,
 )
+from signing.actions.ballots import do_cast_signed_ballot
+from signing.ballots import results_export, verify_ballot
 from signing.models import SignatureRecord, SigningRequestSigner
-from signing.schemas import (
+from signing.schemas import (  # --- signed ballots ---
     AnswerSignatureOut,
     AnswerSignIn,
+    BallotVerifyIn,
+    BallotVerifyOut,
     BatchIn,
     BatchOut,
     CertificateEnvelopeOut,
@@ -50,11 +56,14 @@ from signing.schemas import (
     RemindedOut,
     RequestIn,
     SignatureOut,
+    SignedBallotIn,
+    SignedBallotOut,
     SignIn,
     SigningRequestOut,
     SigningServiceOut,
     UploadedDocumentOut,
     VerifyReportOut,
+    VotesExportOut,
 )
 from signing.serializers import (
     serialize_certificate,
@@ -371,3 +380,26 @@ def decide_notice(request: AuthenticatedHttpRequest, meeting_id: Id, payload: No
 def issue_notice(request: AuthenticatedHttpRequest, meeting_id: Id):
     meeting = notice_access(request.user, meeting_id).meeting
     return serialize_notice(actions.do_issue_notice(meeting, actor=request.user))
+
+
+# --- signed ballots (fn108) ---
+
+@router.post("/polls/{poll_id}/signed-ballot", response={201: SignedBallotOut},
+             summary="Cast my ballot signed with my own key (a compact JWS; polls that require signed ballots)")
+def signed_ballot(request: AuthenticatedHttpRequest, poll_id: Id, payload: SignedBallotIn):
+    ballot = do_cast_signed_ballot(poll_for(request.user, poll_id), actor=request.user, choice=payload.choice,
+                                   pin=payload.pin, access_token=payload.access_token)
+    return Status(201, {"id": ballot.pk, "poll": ballot.poll_id, "seat": ballot.seat_id,
+                        "option": ballot.option_key, "jws": ballot.jws})
+
+
+@router.post("/ballots/verify", response=BallotVerifyOut,
+             summary="Verify a signed ballot (signature against its x5c certificate, chain to the trust roots)")
+def verify_signed_ballot(request: AuthenticatedHttpRequest, payload: BallotVerifyIn):
+    return verify_ballot(payload.jws).as_dict()
+
+
+@router.get("/meetings/{meeting_id}/votes/export", response=VotesExportOut,
+            summary="The results export with every signed ballot (JSON)")
+def votes_export(request: AuthenticatedHttpRequest, meeting_id: Id) -> dict[str, Any]:
+    return results_export(meeting_access(request.user, meeting_id))

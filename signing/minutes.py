@@ -46,7 +46,9 @@ from meetings.models import (
 )
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-OPTION_LABELS_VI = {"agree": "Đồng ý", "disagree": "Không đồng ý", "other": "Ý kiến khác"}
+OPTION_LABELS_VI = {"agree": "Đồng ý", "disagree": "Không đồng ý", "other": "Ý kiến khác",
+                    # votes prepared and run: the yes/no and council ballot sets
+                    "yes": "Có", "no": "Không", "blank": "Phiếu trắng"}
 _COMMITTEE_PREFIX = re.compile(
     r"^(ủy|uỷ)\s+ban\s+nhân\s+dân\s+(tỉnh|thành\s+phố|huyện|quận|thị\s+xã|xã|phường|thị\s+trấn)\s+",
     re.IGNORECASE,
@@ -256,6 +258,8 @@ def _option_label(option) -> str:  # noqa: ANN001 - PollOption
 
 def _poll(poll: Poll, voters_by_option: dict[int, list[str]]) -> list[str]:
     kind = "bỏ phiếu kín" if poll.secret else "biểu quyết công khai"
+    if poll.signed:  # votes prepared and run: each ballot signed by the voter (fn108)
+        kind += ", phiếu có ký số"
     lines = [f"<p><strong>Biểu quyết</strong> ({kind}): {escape(poll.question)}</p>", "<ul>"]
     if poll.status != Poll.Status.CLOSED or not poll.result:
         return [*lines, "<li>Cuộc biểu quyết chưa được kết thúc; không có kết quả.</li>", "</ul>"]
@@ -370,7 +374,7 @@ def build_minutes_html(meeting: Meeting) -> str:
                  .order_by("started_at", "pk")):
         turns_by_item[turn.item_id].append(turn)
     polls = list(Poll.objects.filter(meeting=meeting).exclude(status=Poll.Status.DRAFT)
-                 .prefetch_related("options").order_by("pk"))
+                 .prefetch_related("options").order_by("position", "pk"))  # the vote list's order
     polls_by_item: dict[int | None, list[Poll]] = defaultdict(list)
     for poll in polls:
         polls_by_item[poll.item_id].append(poll)

@@ -27,6 +27,7 @@ __all__ = [
     "SigningRequest",
     "SigningRequestSigner",
     "SignatureImage",
+    "SignedBallot",
     "SigningService",
     "TrustRoot",
     "UnitCertificate",
@@ -481,3 +482,31 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# --- signed ballots (fn108) ----------------------------------------------------------------------
+
+class SignedBallot(models.Model):
+    """A ballot of an open poll that requires signatures: the voter's statement as a compact JWS
+    (RFC 7515) signed with their own key, its certificate chain in the `x5c` header.
+
+    Written in the same transaction as the ballot itself (meetings' cast helper), so a poll that
+    requires signatures has exactly one row here per `PollVoter`. Anyone holding the results
+    export can verify it (`signing.ballots.verify_ballot`, `manage.py verify_ballots`)."""
+
+    poll = models.ForeignKey("meetings.Poll", on_delete=models.CASCADE, related_name="signed_ballots")
+    seat = models.ForeignKey("meetings.Participant", on_delete=models.CASCADE, related_name="+")
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    certificate = models.ForeignKey(SigningCertificate, null=True, on_delete=models.SET_NULL, related_name="+")
+    option_key = models.CharField(max_length=32)
+    jws = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signed ballot")
+        verbose_name_plural = _("signed ballots")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["poll", "seat"], name="one_signed_ballot_per_seat")]
+
+    def __str__(self) -> str:
+        return f"signed ballot {self.pk}"

@@ -332,3 +332,46 @@ class NoticeItemConclusionIn(Schema):
     item: Id
     text: str = ""
     units: list[Id] = []
+
+
+# --- signed ballots (fn108) ---
+
+class SignedBallotIn(Schema):
+    """A signed ballot: the option's key and the signing PIN (for a remote signing service, also the
+    caller's access token there; never stored)."""
+
+    choice: str
+    pin: str
+    access_token: str | None = None
+
+
+class SignedBallotOut(Out):
+    id: int
+    poll: int
+    seat: int
+    option: str
+    jws: str
+
+
+class BallotVerifyIn(Schema):
+    jws: str
+
+
+class BallotVerifyOut(Out):
+    ok: bool
+    signature_valid: bool
+    chain_trusted: bool
+    names_voter: bool
+    statement: dict[str, Any]
+    signer: str
+    problems: list[str]
+
+
+class VotesExportOut(Out):
+    """`format` "ecabinet-vote-results/1"; `polls`: the results table's rows, each with its
+    `signed_ballots` [{seat, option, jws}] (``manage.py verify_ballots`` checks them offline)."""
+
+    format: str
+    meeting: dict[str, Any]
+    exported_at: str
+    polls: list[dict[str, Any]]

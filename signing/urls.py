@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from signing import views, views_notice
+from signing import views, views_ballots, views_notice
 
 urlpatterns = [
     path("signing/", views.home, name="signing_home"),
@@ -30,4 +30,6 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/notice/<str:verb>/", views_notice.notice_action, name="signing_notice_action"),
     path("signing/invitations/<int:invitation_id>/issue/", views.invitation_issue, name="signing_invitation_issue"),
     path("verify/", views.verify_page, name="signing_verify"),
+    # --- signed ballots: the results export ---
+    path("meetings/<int:meeting_id>/votes/results.json", views_ballots.votes_json, name="signing_votes_json"),
 ]

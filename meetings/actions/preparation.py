@@ -27,7 +27,7 @@ from meetings import papers
 from meetings.access import lock_meeting, meeting_access, participant_in, require_runner
 from meetings.actions.agenda import OPEN_STATUSES
 from meetings.actions.room import emit_room_updated
-from meetings.events import emit
+from meetings.events import audience_for, emit
 from meetings.ical import build_calendar
 from meetings.models import (
     AgendaItem,
@@ -37,6 +37,7 @@ from meetings.models import (
     MeetingRoom,
     MeetingType,
     Participant,
+    PollReady,
 )
 from meetings.models.preparation import new_feed_token
 from meetings.serializers import serialize_agenda_item, serialize_meeting, serialize_participant
@@ -409,6 +410,12 @@ def _remove(meeting: Meeting, participant: Participant) -> None:
         _remove(meeting, delegate)
     pk = participant.pk
     checked_in = Attendance.objects.filter(participant=participant).exists()
+    # --- votes prepared and run: the seat's ready marks go with it; their viewers are told ---
+    marks = [(m.pk, m.marked_by_id) for m in PollReady.objects.filter(seat=participant)]
+    for mark_id, marked_by in marks:
+        emit(meeting, "poll_ready.removed", {"id": mark_id},
+             audience=audience_for(roles=["chair", "secretary"], users=[marked_by]))
+    # --- end votes ---
     participant.delete()  # its attendance goes with it
     if checked_in:
         emit(meeting, "attendance.removed", {"id": pk})

@@ -13,10 +13,11 @@ import secrets
 import uuid
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError
@@ -29,6 +30,7 @@ from meetings.access import (
     quorum_of,
     require_present,
     require_runner,
+    require_votes_preparable,
     vote_seat,
     vote_seat_of,
 )
@@ -52,6 +54,16 @@ def default_options() -> list[tuple[str, str]]:
     return [("agree", _("Agree")), ("disagree", _("Disagree")), ("other", _("Other opinion"))]
 
 
+def ballot_set_options(ballot_set: str) -> list[tuple[str, str]]:
+    """The options of a ballot set other than "custom" (fn19, fn111, fn112); the first option is
+    the one a majority must give for the poll to pass."""
+    if ballot_set == Poll.BallotSet.YES_NO:
+        return [("yes", pgettext("ballot", "Yes")), ("no", pgettext("ballot", "No"))]
+    if ballot_set == Poll.BallotSet.COUNCIL:
+        return [("agree", _("Agree")), ("disagree", _("Disagree")), ("blank", _("Blank ballot"))]
+    return default_options()
+
+
 def poll_dict(poll: Poll) -> dict:
     counts = None
     if poll.status == Poll.Status.OPEN and poll.show_live and not poll.secret:
@@ -59,35 +71,57 @@ def poll_dict(poll: Poll) -> dict:
     return serialize_poll(poll, counts)
 
 
-@transaction.atomic(durable=True)
-def do_create_poll(meeting: Meeting, item: AgendaItem | None = None, *, actor: User, question: str,
-                   options: list[str] | None = None, secret: bool = False, majority: str = "cast",
-                   show_live: bool = False) -> Poll:
-    """A draft poll on `item` (default: the item under discussion)."""
-    access = lock_meeting(meeting, actor=actor)
-    require_runner(access)
-    meeting = access.meeting
+def check_poll_fields(*, question: str, majority: str, ballot_set: str | None, options: list[str] | None,
+                      secret: bool, signed: bool) -> tuple[str, str, list[tuple[str, str]]]:
+    """The question, the ballot set and the options, checked (shared by creating and editing)."""
     question = (question or "").strip()
     if not question or len(question) > 1000:
         raise ActionError("bad_request", _("A question of 1 to 1000 characters is required."))
     if majority not in Poll.Majority.values:
         raise ActionError("bad_request", _("The majority rule must be 'cast' or 'present'."))
+    if ballot_set is None:
+        ballot_set = Poll.BallotSet.CUSTOM if options else Poll.BallotSet.AGREE
+    if ballot_set not in Poll.BallotSet.values:
+        raise ActionError("bad_request", _("Choose one of the ballot sets."))
+    if signed and secret:
+        raise ActionError("bad_request", _("A secret ballot cannot require signed ballots: a signature names "
+                                           "the voter."))
+    if ballot_set == Poll.BallotSet.CUSTOM:
+        labels = [str(o).strip() for o in options or []]
+        if len(labels) < 2 or len(labels) > 20 or any(not label or len(label) > 200 for label in labels) \
+                or len(set(labels)) != len(labels):
+            raise ActionError("bad_request", _("Give 2 to 20 different options of up to 200 characters."))
+        pairs = [(f"o{i}", label) for i, label in enumerate(labels, start=1)]
+    else:
+        pairs = ballot_set_options(ballot_set)
+    return question, ballot_set, pairs
+
+
+def next_position(meeting: Meeting, item: AgendaItem | None) -> int:
+    last = Poll.objects.filter(meeting=meeting, item=item).aggregate(n=Max("position"))["n"]
+    return (last or 0) + 1
+
+
+@transaction.atomic(durable=True)
+def do_create_poll(meeting: Meeting, item: AgendaItem | None = None, *, actor: User, question: str,
+                   options: list[str] | None = None, secret: bool = False, majority: str = "cast",
+                   show_live: bool = False, ballot_set: str | None = None, signed: bool = False) -> Poll:
+    """A draft poll on `item` (default: the item under discussion), last in that item's vote list."""
+    access = lock_meeting(meeting, actor=actor)
+    require_runner(access)
+    meeting = access.meeting
+    require_votes_preparable(meeting)
+    question, ballot_set, pairs = check_poll_fields(question=question, majority=majority, ballot_set=ballot_set,
+                                                    options=options, secret=bool(secret), signed=bool(signed))
     if item is not None:
         item = AgendaItem.objects.filter(meeting=meeting, pk=item.pk).first()
         if item is None:
             raise NotFoundError(_("Agenda item not found."))
     else:
         item = meeting.current_item
-    if options:
-        labels = [str(o).strip() for o in options]
-        if len(labels) < 2 or len(labels) > 20 or any(not label or len(label) > 200 for label in labels) \
-                or len(set(labels)) != len(labels):
-            raise ActionError("bad_request", _("Give 2 to 20 different options of up to 200 characters."))
-        pairs = [(f"o{i}", label) for i, label in enumerate(labels, start=1)]
-    else:
-        pairs = default_options()
     poll = Poll.objects.create(meeting=meeting, item=item, question=question, secret=bool(secret),
-                               majority=majority, show_live=bool(show_live) and not secret, created_by=actor)
+                               majority=majority, show_live=bool(show_live) and not secret, created_by=actor,
+                               ballot_set=ballot_set, signed=bool(signed), position=next_position(meeting, item))
     PollOption.objects.bulk_create(
         [PollOption(poll=poll, key=key, label=label, position=i) for i, (key, label) in enumerate(pairs)])
     record_audit(actor=actor, action="poll.create", obj=poll, details={"secret": poll.secret})
@@ -130,15 +164,39 @@ def _seat_for(access: MeetingAccess) -> Participant:
 
 @transaction.atomic(durable=True)
 def do_cast_ballot(poll: Poll, *, actor: User, choice: str | int) -> None:
-    """`choice`: an option's key, or its id."""
-    poll, access = lock_in_meeting(poll, actor=actor)
+    """`choice`: an option's key, or its id. A poll that requires signed ballots refuses this:
+    its ballots come through the signing app (`signing.actions.ballots.do_cast_signed_ballot`)."""
+    cast_ballot_locked(poll, actor=actor, choice=choice, signed=False)
+
+
+def check_ballot(poll: Poll, *, signed: bool) -> None:
+    """What refuses any ballot in this poll now (also asked before a signature is made)."""
     if poll.status != Poll.Status.OPEN:
         raise ConflictError("poll_not_open", _("This poll is not open."))
-    seat = _seat_for(access)
-    options = list(poll.options.all())
-    option = next((o for o in options if o.key == choice or (isinstance(choice, int) and o.pk == choice)), None)
+    if poll.paused:
+        raise ConflictError("poll_paused", _("The chair has paused this vote; ballots are accepted again when "
+                                             "it resumes."))
+    if poll.signed and not signed:
+        raise ConflictError("signature_required", _("This vote requires a signed ballot: choose and enter your "
+                                                    "signing PIN."))
+
+
+def ballot_option(poll: Poll, choice: str | int) -> PollOption:
+    option = next((o for o in poll.options.all()
+                   if o.key == choice or (isinstance(choice, int) and o.pk == choice)), None)
     if option is None:
         raise ActionError("bad_request", _("Choose one of the poll's options."))
+    return option
+
+
+def cast_ballot_locked(poll: Poll, *, actor: User, choice: str | int, signed: bool) -> tuple[Poll, Participant, PollOption]:
+    """The ballot, inside the caller's transaction (the meeting locked here): the one cast helper
+    behind `do_cast_ballot` and the signing app's signed ballot. Returns the poll, the seat and
+    the option."""
+    poll, access = lock_in_meeting(poll, actor=actor)
+    check_ballot(poll, signed=signed)
+    seat = _seat_for(access)
+    option = ballot_option(poll, choice)
     try:
         # The database, not this code, guarantees one ballot per seat (burst-tested).
         with transaction.atomic():
@@ -150,12 +208,13 @@ def do_cast_ballot(poll: Poll, *, actor: User, choice: str | int) -> None:
     Poll.objects.filter(pk=poll.pk).update(votes_cast=F("votes_cast") + 1)
     poll.refresh_from_db(fields=["votes_cast"])
     record_audit(actor=actor, action="poll.ballot", obj=poll,
-                 details={} if poll.secret else {"choice": option.key, "seat": seat.pk})
+                 details={} if poll.secret else {"choice": option.key, "seat": seat.pk, "signed": signed})
     meeting = access.meeting
     upsert(meeting, "poll", poll_dict(poll))
     if not poll.secret:
         upsert(meeting, "poll_voter", serialize_poll_voter(voter), audience=RUNNERS_AUDIENCE)
     upsert(meeting, "my_vote", serialize_my_vote(poll.pk, seat.pk), audience=audience_for(users=[actor.pk]))
+    return poll, seat, option
 
 
 @transaction.atomic(durable=True)
@@ -175,11 +234,11 @@ def do_close_poll(poll: Poll, *, actor: User) -> Poll:
     base = cast if poll.majority == Poll.Majority.CAST else present
     yes_key = options[0].key if options else None
     passed = bool(quorum and yes_key is not None and counts[yes_key] * 2 > base)
-    poll.status, poll.closed_at = Poll.Status.CLOSED, timezone.now()
+    poll.status, poll.closed_at, poll.paused = Poll.Status.CLOSED, timezone.now(), False
     poll.result = {"counts": counts, "cast": cast, "present": present, "eligible": eligible,
                    "quorum_fraction": fraction, "quorum": quorum, "majority": poll.majority,
                    "passed": passed}
-    poll.save(update_fields=["status", "closed_at", "result"])
+    poll.save(update_fields=["status", "closed_at", "result", "paused"])
     if poll.secret:
         _forget_voting_order(poll)
     record_audit(actor=actor, action="poll.close", obj=poll, details=poll.result)

@@ -2,17 +2,13 @@
 
 from ninja import Router
 
-from meetings.api import documents, followup, offline, preparation, room
+from meetings.api import documents, followup, hall, offline, preparation, room, votes
 
 router = Router()
 router.add_router("", preparation.router)
 router.add_router("", documents.router)
 router.add_router("", room.router)
 router.add_router("", offline.router)
-router.add_router("", followup.router)  # follow-up tasks
-
-# --- hall screen ---
-from meetings.api import hall  # noqa: E402
-
+router.add_router("", followup.router)
 router.add_router("", hall.router)
-# --- end hall screen ---
+router.add_router("", votes.router)

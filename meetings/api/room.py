@@ -222,7 +222,8 @@ def create_poll(request: AuthenticatedHttpRequest, meeting_id: Id, payload: Poll
     item = agenda_item_for(request.user, payload.item, meeting=access.meeting) if payload.item is not None else None
     poll = room_polls.do_create_poll(
         access.meeting, item, actor=request.user, question=payload.question, options=payload.options,
-        secret=payload.secret, majority=payload.majority, show_live=payload.show_live)
+        secret=payload.secret, majority=payload.majority, show_live=payload.show_live,
+        ballot_set=payload.ballot_set, signed=payload.signed)
     return room_polls.poll_dict(poll)
 
 

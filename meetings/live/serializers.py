@@ -16,6 +16,7 @@ from meetings.models import (
     ConclusionAttachment,
     Participant,
     Poll,
+    PollReady,
     PollVoter,
     RoomState,
     SpeakerRequest,
@@ -101,12 +102,22 @@ def serialize_poll(poll: Poll, counts: dict[int, int] | None = None) -> dict[str
         "opened_at": iso(poll.opened_at),
         "closed_at": iso(poll.closed_at),
         "result": poll.result if poll.status == Poll.Status.CLOSED else None,
+        # the prepared vote list (fn19, fn41-fn43, fn108): added fields, the ones above unchanged
+        "position": poll.position,
+        "ballot_set": poll.ballot_set,
+        "paused": poll.paused,
+        "signed": poll.signed,
     }
 
 
 def serialize_poll_voter(voter: PollVoter) -> dict[str, Any]:
     # Who has voted in an open (not secret) poll; never what. Runners only.
     return {"id": str(voter.pk), "poll": voter.poll_id, "participant": voter.seat_id}
+
+
+def serialize_poll_ready(mark: PollReady) -> dict[str, Any]:
+    # A seat ready to vote on a poll (fn42): runners and the one who marked it.
+    return {"id": mark.pk, "poll": mark.poll_id, "participant": mark.seat_id}
 
 
 def serialize_my_vote(poll_id: int, seat_id: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from meetings.access import (
     documents_visible_to,
     room_permissions,
     sees_poll_voters,
+    sees_ready_marks,
     sees_speech_notes,
     vote_seat_of,
 )
@@ -24,6 +25,7 @@ from meetings.live.serializers import (
     serialize_attendance,
     serialize_my_vote,
     serialize_poll,
+    serialize_poll_ready,
     serialize_poll_voter,
     serialize_room,
     serialize_speaker,
@@ -38,6 +40,7 @@ from meetings.models import (
     Participant,
     Poll,
     PollOption,
+    PollReady,
     PollVoter,
     RoomState,
     SpeakerRequest,
@@ -105,6 +108,10 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
     if access.user_id is not None:
         mine = [serialize_my_vote(v.poll_id, v.seat_id) for v in PollVoter.objects.filter(
             poll__meeting_id=meeting.pk, cast_by_id=access.user_id)]
+    # Ready to vote (fn42): every mark for those running the meeting, one's own for the others.
+    marks = PollReady.objects.filter(poll__meeting_id=meeting.pk)
+    if not sees_ready_marks(access):
+        marks = marks.filter(marked_by_id=access.user_id) if access.user_id is not None else marks.none()
     state = {
         "meeting": serialize_meeting(meeting),
         "room": serialize_room(room, participants, (a.participant_id for a in attendances)),
@@ -116,6 +123,7 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
         "polls": serialize_polls(meeting.pk),
         "poll_voters": voters,
         "my_votes": mine,
+        "poll_ready": [serialize_poll_ready(m) for m in marks],
         "documents": [serialize_document(d) for d in docs],
         "conclusion_attachments": [serialize_attachment(a) for a in ConclusionAttachment.objects.filter(meeting_id=meeting.pk)],
         "permissions": room_permissions(access),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 __all__ = [
-    "RoomState", "Attendance", "SpeakerRequest", "Poll", "PollOption", "PollVoter",
+    "RoomState", "Attendance", "SpeakerRequest", "Poll", "PollOption", "PollVoter", "PollReady",
     "ConclusionAttachment",
 ]
 
@@ -143,6 +143,10 @@ class Poll(models.Model):
     (3) raw access to the server's disks or memory (freed SQLite pages after a crash before the
     checkpoint, filesystem journals, swap). Those are for the operator: keep WAL archives and
     server access to the people trusted with the count, and run VACUUM after a secret vote.
+
+    Readiness (`PollReady`) says that a seat was ready to vote, never what it chose. A secret
+    poll never takes signed ballots (a signature names the voter: `signed` is refused with
+    `secret`), so `signing.SignedBallot` rows exist only for open polls, whose choices are public.
     """
 
     class Status(models.TextChoices):
@@ -153,6 +157,13 @@ class Poll(models.Model):
     class Majority(models.TextChoices):
         CAST = "cast", _("of votes cast")
         PRESENT = "present", _("of members present")
+
+    class BallotSet(models.TextChoices):
+        # The options a poll offers (fn19, fn111, fn112); every set is one ballot per seat, no revote.
+        AGREE = "agree", _("Agree / disagree / other opinion")
+        YES_NO = "yes_no", _("Yes / no")
+        COUNCIL = "council", _("Agree / disagree / blank ballot (council)")
+        CUSTOM = "custom", _("Custom options")
 
     meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, related_name="polls")
     item = models.ForeignKey("meetings.AgendaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -168,6 +179,14 @@ class Poll(models.Model):
     votes_cast = models.PositiveIntegerField(default=0)
     # Computed once, at close: {"counts": {key: n}, "cast", "present", "eligible", "quorum", "passed"}.
     result = models.JSONField(null=True, blank=True)
+    # --- the prepared vote list (fn19, fn41-fn43, fn108) ---
+    # Order among the polls of the same agenda item (1-based); the chair goes through them in it.
+    position = models.PositiveIntegerField(_("order"), default=0)
+    ballot_set = models.CharField(_("ballot set"), max_length=16, choices=BallotSet.choices, default=BallotSet.AGREE)
+    # An open poll paused by the chair: ballots are refused until it is resumed (status stays open).
+    paused = models.BooleanField(_("paused"), default=False)
+    # Open polls only: each ballot is a JWS signed with the voter's own key (signing.SignedBallot).
+    signed = models.BooleanField(_("signed ballots required"), default=False)
 
     class Meta:
         verbose_name = _("vote")
@@ -220,6 +239,25 @@ class PollVoter(models.Model):
 
     def __str__(self) -> str:
         return f"voter {self.pk}"
+
+
+class PollReady(models.Model):
+    """A member's "ready to vote" for one poll (fn42): the seat, and who marked it (the member or
+    the delegate standing in). Seen by those running the meeting and by the one who marked it."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="ready_marks")
+    seat = models.ForeignKey("meetings.Participant", on_delete=models.CASCADE, related_name="+")
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ready to vote")
+        verbose_name_plural = _("ready to vote")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["poll", "seat"], name="one_ready_mark_per_seat")]
+
+    def __str__(self) -> str:
+        return f"ready {self.seat_id} for {self.poll_id}"
 
 
 def attachment_path(instance: ConclusionAttachment, filename: str) -> str:

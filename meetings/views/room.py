@@ -69,6 +69,14 @@ def ui_strings() -> dict[str, str]:
         "conference_failed": _("The video conference could not be loaded. Use the link above."),
         "queued": _("No connection: this will be sent when the connection is back."),
         "give_task": _("Give a task"),  # follow-up: from an item's conclusion
+        # --- votes prepared and run ---
+        "vote_paused": _("paused"), "vote_paused_note": _("The chair has paused this vote."),
+        "pause": _("Pause the vote"), "resume": _("Resume the vote"), "signed": _("signed ballots"),
+        "signing_pin": _("Signing PIN"),
+        "signed_ballot_note": _("This vote requires a signed ballot: enter your signing PIN, then choose."),
+        "ready_to_vote": _("I am ready to vote"), "not_ready": _("Not ready after all"),
+        "ready_yes": _("ready"), "ready_no": _("not ready"), "eligible": _("eligible"),
+        "ready_count": _("Ready: %(ready)s of %(seats)s voting members"),
     }
 
 

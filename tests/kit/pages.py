@@ -146,6 +146,13 @@ def build_page_world(case: Any) -> PageWorld:
     sealed = factories.make_meeting(by=case.admin, title="Họp UBND tỉnh tháng 12", unit=case.committee,
                                     chair=case.chair, members=[case.member], status=Meeting.Status.SCHEDULED)
     invitation_doc = Invitation.objects.get(meeting=sealed).document_id
+    # --- votes prepared and run: a prepared vote list on the waiting meeting (its page shows the
+    # edit forms), one of the council form and one with custom options and signed ballots ---
+    factories.make_poll(waiting, by=case.secretary, question="Thông qua kế hoạch công tác năm 2027",
+                        ballot_set="council")
+    factories.make_poll(waiting, by=case.secretary, question="Chọn phương án bố trí vốn",
+                        options=["Phương án 1: bố trí đủ vốn", "Phương án 2: bố trí theo tiến độ"], signed=True)
+    # --- end votes ---
     # A document converted from .docx (when LibreOffice is installed): its page offers the source.
     converted = [do_upload_for_signing(actor=case.member, title="Công văn",
                                        upload=SimpleUploadedFile("cong-van.docx", docx_bytes())).pk

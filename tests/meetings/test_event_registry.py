@@ -18,6 +18,7 @@ from meetings.actions import documents as document_actions
 from meetings.actions import preparation as preparation_actions
 from meetings.actions import room as actions
 from meetings.actions import room_polls as polls
+from meetings.actions import votes as vote_actions
 from meetings.event_types import EVENTS, UndeclaredEvent, apply_event, check_event
 from meetings.events import emit, may_see
 from meetings.live.snapshot import build_snapshot
@@ -123,7 +124,24 @@ def test_every_declared_event_comes_from_a_real_action_and_converges_for_every_r
     step(lambda: actions.do_record_speech_summary(speech, actor=secretary, text=""))
     step(lambda: actions.do_record_speech_summary(speech, actor=chair, text="Đề nghị làm rõ nguồn vốn."))
     poll = step(lambda: polls.do_create_poll(m, actor=chair, question="Thông qua?", show_live=True))
+    # --- votes prepared and run: the list edited, reordered, a draft deleted with a ready mark on it
+    later = step(lambda: polls.do_create_poll(m, room.items[0], actor=secretary, question="Sau?", ballot_set="council"))
+    step(lambda: vote_actions.do_update_poll(later, actor=secretary, question="Sau (sửa)?", ballot_set="yes_no"))
+    step(lambda: vote_actions.do_reorder_polls(m, room.items[0], actor=secretary, order=[later.pk, poll.pk]))
+    step(lambda: vote_actions.do_mark_ready(later, actor=member))
+    step(lambda: vote_actions.do_delete_poll(later, actor=secretary))
+    # someone ready to vote is taken off the list: their mark leaves with them
+    leaver2 = make_user("leaver2")
+    leaving2 = step(lambda: preparation_actions.do_add_participant(m, actor=secretary, user=leaver2))
+    step(lambda: actions.do_check_in(m, actor=leaver2))
+    step(lambda: vote_actions.do_mark_ready(poll, actor=leaver2))
+    step(lambda: preparation_actions.do_remove_participant(leaving2, actor=secretary))
+    step(lambda: vote_actions.do_mark_ready(poll, actor=member))
+    step(lambda: vote_actions.do_unmark_ready(poll, actor=member))
+    step(lambda: vote_actions.do_mark_ready(poll, actor=member))
     step(lambda: polls.do_open_poll(poll, actor=chair))
+    step(lambda: vote_actions.do_pause_poll(poll, actor=chair))
+    step(lambda: vote_actions.do_resume_poll(poll, actor=chair))
     step(lambda: actions.do_check_in(m, actor=member2))
     step(lambda: polls.do_cast_ballot(poll, actor=member2, choice="agree"))
     step(lambda: polls.do_close_poll(poll, actor=chair))

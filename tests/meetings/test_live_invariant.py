@@ -175,9 +175,9 @@ def test_snapshot_query_count_is_fixed(django_assert_num_queries):
         Document.objects.create(meeting=room.meeting, title=f"D{i}", uploaded_by=room.chair, status="released")
     chair_access = meeting_access(room.chair, room.meeting.pk)
     member_access = meeting_access(room.member, room.meeting.pk)
-    with django_assert_num_queries(15):  # + the speeches' summaries, for those running the meeting
-        build_snapshot(chair_access)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(16):  # + the speeches' summaries, for those running the meeting
+        build_snapshot(chair_access)  # (16 = 15 + the ready-to-vote marks: votes prepared and run)
+    with django_assert_num_queries(14):
         build_snapshot(member_access)
     # more rows, same number of queries
     make_more = make_room(members=8, prefix="x")
@@ -186,7 +186,7 @@ def test_snapshot_query_count_is_fixed(django_assert_num_queries):
     for i in range(10):
         # ORM on purpose: document rows only (no file to check), to size the snapshot.
         Document.objects.create(meeting=make_more.meeting, title=f"D{i}", uploaded_by=room.chair, status="released")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         build_snapshot(meeting_access(make_more.member, make_more.meeting.pk))
 
 

@@ -137,7 +137,18 @@ def run_the_room(rec: Recorder) -> None:
     assert SpeakerRequest.objects.filter(meeting=m, status="done").count() == 1
     # a poll with live counts (voters visible to runners, "my vote" to the voter), then a secret one
     open_poll = rec.api(chair, "post", f"{base}/polls", {"question": "Thông qua?", "show_live": True})
+    # --- votes prepared and run: a list edited, reordered, a draft deleted; ready marks; pause/resume
+    later = rec.api(secretary, "post", f"{base}/polls", {"question": "Sau?", "ballot_set": "council"})
+    rec.api(secretary, "post", f"/polls/{later['id']}/edit", {"question": "Sau (sửa)?", "ballot_set": "yes_no"})
+    rec.api(secretary, "post", f"{base}/polls/reorder", {"item": open_poll["item"], "order": [later["id"], open_poll["id"]]})
+    rec.api(member, "post", f"/polls/{later['id']}/ready")
+    rec.api(secretary, "post", f"/polls/{later['id']}/delete")
+    rec.api(member, "post", f"/polls/{open_poll['id']}/ready")
+    rec.api(member, "post", f"/polls/{open_poll['id']}/unready")
+    rec.api(member, "post", f"/polls/{open_poll['id']}/ready")
     rec.api(chair, "post", f"/polls/{open_poll['id']}/open")
+    rec.api(chair, "post", f"/polls/{open_poll['id']}/pause")
+    rec.api(chair, "post", f"/polls/{open_poll['id']}/resume")
     rec.api(member, "post", f"/polls/{open_poll['id']}/ballot", {"choice": "agree"})
     rec.api(chair, "post", f"/polls/{open_poll['id']}/ballot", {"choice": "disagree"})
     rec.api(chair, "post", f"/polls/{open_poll['id']}/close")

@@ -46,6 +46,7 @@ PDF_PAGE_ROUTES = {
     "meetings/<int:meeting_id>/notice/preview.pdf",
     "meetings/<int:meeting_id>/notice/notice.pdf",
     "meetings/<int:meeting_id>/room/attendance.pdf",
+    "meetings/<int:meeting_id>/votes/results.pdf",  # votes prepared and run: the results table
     "meetings/<int:meeting_id>/room/attachments/<int:attachment_id>/",
     "opinions/<int:round_id>/export.<slug:fmt>",
     "tasks/<int:task_id>/files/<int:task_attachment_id>/",  # follow-up: a progress report's attachment
@@ -84,6 +85,10 @@ NON_PDF_PAGE_ROUTES = {
     # hall screen (fn121): the big screen's page and QR code by its link, the links' page
     "hall/<str:token>/", "hall/<str:token>/qr.svg", "meetings/<int:meeting_id>/hall/",
     "meetings/<int:meeting_id>/hall/<int:display_id>/revoke/",
+    # votes prepared and run: the vote list page, its forms, the results as CSV and JSON
+    "meetings/<int:meeting_id>/votes/", "meetings/<int:meeting_id>/votes/add/",
+    "meetings/<int:meeting_id>/votes/results.csv", "meetings/<int:meeting_id>/votes/<int:poll_id>/<str:verb>/",
+    "meetings/<int:meeting_id>/votes/results.json",
 }
 
 PDF_API_OPERATIONS = {
@@ -151,6 +156,12 @@ NON_PDF_API_OPERATIONS = {
     # hall screen (fn121)
     "GET /api/v1/meetings/{meeting_id}/hall-displays", "POST /api/v1/meetings/{meeting_id}/hall-displays",
     "POST /api/v1/hall-displays/{display_id}/revoke",
+    # votes prepared and run, signed ballots
+    "GET /api/v1/meetings/{meeting_id}/votes", "POST /api/v1/polls/{poll_id}/edit", "POST /api/v1/polls/{poll_id}/delete",
+    "POST /api/v1/meetings/{meeting_id}/polls/reorder", "POST /api/v1/polls/{poll_id}/pause",
+    "POST /api/v1/polls/{poll_id}/resume", "POST /api/v1/polls/{poll_id}/ready", "POST /api/v1/polls/{poll_id}/unready",
+    "POST /api/v1/polls/{poll_id}/signed-ballot", "POST /api/v1/ballots/verify",
+    "GET /api/v1/meetings/{meeting_id}/votes/export",
 }
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")

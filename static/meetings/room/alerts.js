@@ -103,12 +103,31 @@ export function createAlerts({ T, act }) {
         sheetKey = null;
         sheet.hidden = true;
       }));
+    } else if (poll.paused) {
+      // The chair paused the vote: ballots are refused until it resumes (fn41).
+      const p = document.createElement("p");
+      p.dataset.testid = "vote-sheet-paused";
+      p.textContent = T.vote_paused_note;
+      nodes.push(p);
     } else if (mayVoteNow(s)) {
+      let pin = null;
+      if (poll.signed) {
+        // A signed ballot (fn108): the voter's own key, unlocked with their signing PIN.
+        const note = document.createElement("p");
+        note.textContent = T.signed_ballot_note;
+        pin = document.createElement("input");
+        pin.type = "password";
+        pin.autocomplete = "off";
+        pin.placeholder = T.signing_pin;
+        pin.setAttribute("aria-label", T.signing_pin);
+        pin.dataset.testid = "sheet-pin";
+        nodes.push(note, pin);
+      }
       const list = document.createElement("div");
       list.className = "sheet-choices";
       for (const o of poll.options) {
         list.appendChild(button(o.label, { "data-testid": "sheet-vote-" + poll.id + "-" + o.key, class: "vote" },
-          () => fromSheet(act.castBallot(poll.id, o.key))));
+          () => fromSheet(poll.signed ? act.castSigned(poll.id, o.key, pin.value) : act.castBallot(poll.id, o.key))));
       }
       nodes.push(list);
     } else {
@@ -136,7 +155,7 @@ export function createAlerts({ T, act }) {
       return;
     }
     const voted = byId(s.my_votes).has(poll.id);
-    const key = [poll.id, voted, mayVoteNow(s), allows(s, "check_in")].join("|");
+    const key = [poll.id, voted, mayVoteNow(s), allows(s, "check_in"), !!poll.paused, !!poll.signed].join("|");
     if (key !== sheetKey) {
       sheetKey = key;
       drawSheet(s, poll, voted);

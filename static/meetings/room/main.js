@@ -62,6 +62,13 @@ const act = {
   checkIn: (remote) => postQueued(cfg.api, base + "/checkin", { remote }, T.error),
   openPoll: (id) => quiet(send("/polls/" + id + "/open")),
   closePoll: (id) => quiet(send("/polls/" + id + "/close")),
+  // --- votes prepared and run: pause/resume (chair), ready to vote (members), signed ballots ---
+  pausePoll: (id) => quiet(send("/polls/" + id + "/pause")),
+  resumePoll: (id) => quiet(send("/polls/" + id + "/resume")),
+  ready: (id) => quiet(send("/polls/" + id + "/ready")),
+  unready: (id) => quiet(send("/polls/" + id + "/unready")),
+  signedVote: (poll, choice, pin) => quiet(send("/polls/" + poll + "/signed-ballot", { choice, pin })),
+  castSigned: (poll, choice, pin) => call("/polls/" + poll + "/signed-ballot", { choice, pin }),
 };
 
 const render = createViews({ cfg, T, now, act });
@@ -98,7 +105,9 @@ onSubmit("add-item", (f) => quiet(send(base + "/live/items", {
 onSubmit("new-poll", (f) => {
   const options = f.options.value.split(";").map((s) => s.trim()).filter(Boolean);
   quiet(send(base + "/polls", { question: f.question.value, options: options.length ? options : null,
-    secret: f.secret.checked, show_live: f.show_live.checked, majority: f.majority.value }).then(() => f.reset()));
+    secret: f.secret.checked, show_live: f.show_live.checked, majority: f.majority.value,
+    ballot_set: options.length ? "custom" : (f.ballot_set ? f.ballot_set.value : null),
+    signed: f.signed ? f.signed.checked : false }).then(() => f.reset()));
 });
 onSubmit("attach", (f) => {
   if (!f.file.files.length) return;

@@ -10,14 +10,20 @@ const OBJECTS = {
   agenda_item: "agenda_items", participant: "participants", document: "documents",
   attendance: "attendances", speaker: "speakers", speech_note: "speech_notes", poll: "polls", poll_voter: "poll_voters",
   my_vote: "my_votes", conclusion_attachment: "conclusion_attachments",
+  // --- votes prepared and run ---
+  poll_ready: "poll_ready",
 };
-const REMOVABLE = ["agenda_item", "participant", "document", "attendance", "speech_note"];
+const REMOVABLE = ["agenda_item", "participant", "document", "attendance", "speech_note", "poll", "poll_ready"];
 
 export const EVENTS = (() => {
   const out = {
     "meeting.updated": ["replace", "meeting"],
     "room.updated": ["replace", "room"],
     "agenda.reordered": ["reorder", "agenda_items"],
+    // --- votes prepared and run: pause/resume carry the poll (upserted); a vote list reordered ---
+    "poll.paused": ["upsert", "polls"],
+    "poll.resumed": ["upsert", "polls"],
+    "polls.reordered": ["reorder", "polls"],
   };
   for (const [kind, key] of Object.entries(OBJECTS)) out[kind + ".upserted"] = ["upsert", key];
   for (const kind of REMOVABLE) out[kind + ".removed"] = ["remove", OBJECTS[kind]];
@@ -137,4 +143,37 @@ export function seesOnlineLink(state) {
 export function joinsRemotely(state) {
   const mine = myAttendance(state);
   return !!(mine && mine.remote);
+}
+
+// --- votes prepared and run (fn19, fn41-fn43) ----------------------------------------------
+
+/** The polls in the order the chair goes through them: by agenda item (agenda order; polls on
+    no item last), then by their place in the item's list (meetings/selectors_votes.py vote_list). */
+export function pollsInOrder(state) {
+  const items = byId(state.agenda_items);
+  const rank = (p) => (p.item !== null && items.has(p.item) ? items.get(p.item).position : Infinity);
+  return [...state.polls].sort((a, b) => rank(a) - rank(b) || (a.item || 0) - (b.item || 0)
+    || (a.position || 0) - (b.position || 0) || a.id - b.id);
+}
+
+/** The poll readiness is about: the open one, else the next draft on the list, else none. */
+export function focusPoll(state) {
+  const ordered = pollsInOrder(state);
+  return ordered.find((p) => p.status === "open") || ordered.find((p) => p.status === "draft") || null;
+}
+
+/** Seats ready for `poll` (participant ids), from the poll_ready marks this viewer may see. */
+export function readySeats(state, poll) {
+  return new Set((state.poll_ready || []).filter((r) => r.poll === poll.id).map((r) => r.participant));
+}
+
+/** Whether this viewer's own seat is marked ready for `poll`. */
+export function iAmReady(state, poll) {
+  const seat = state.viewer ? state.viewer.vote_seat : null;
+  return seat !== null && seat !== undefined && readySeats(state, poll).has(seat);
+}
+
+/** The voting seats (participants holding a vote in their own right: server's voting_seat). */
+export function votingSeats(state) {
+  return state.participants.filter((p) => p.voting_seat);
 }

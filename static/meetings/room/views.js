@@ -2,7 +2,10 @@
    re-rendered only when one of them is a new object (the reducer keeps untouched slices).
    Who may do what comes from state.permissions and the page config, never from a rule here. */
 
-import { agendaInOrder, allows, byId, isMine, may, mayVoteNow, mayWithdraw, myAttendance } from "./state.js";
+import {
+  agendaInOrder, allows, byId, focusPoll, holdsVote, iAmReady, isMine, may, mayVoteNow, mayWithdraw, myAttendance,
+  pollsInOrder, readySeats, votingSeats,
+} from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -302,57 +305,139 @@ export function createViews(ctx) {
     while (list.children.length > rows.length) list.lastElementChild.remove();
   }
 
-  // --- votes ------------------------------------------------------------------------------
-  function polls(s) {
+  // --- votes: the prepared list in order (fn43), pause/resume, readiness (fn42) --------------
+  let readyFilter = "all";
+
+  function voteButtons(p, voted, canVote) {
+    if (p.status !== "open" || !canVote || voted.has(p.id)) return [];
+    if (p.paused) return [h("p", { class: "muted", "data-testid": "paused-note-" + p.id, text: T.vote_paused_note })];
+    const nodes = [];
+    let pin = null;
+    if (p.signed) {
+      pin = h("input", { type: "password", autocomplete: "off", "aria-label": T.signing_pin, placeholder: T.signing_pin,
+        "data-testid": "pin-" + p.id });
+      nodes.push(h("p", { class: "muted", text: T.signed_ballot_note }), pin);
+    }
+    const row = h("div", { class: "row sheet-choices" });
+    for (const o of p.options) {
+      row.appendChild(h("button", { text: o.label, class: "vote", "data-testid": "vote-" + p.id + "-" + o.key,
+        onclick: () => (p.signed ? ctx.act.signedVote(p.id, o.key, pin.value) : ctx.act.vote(p.id, o.key)) }));
+    }
+    nodes.push(row);
+    return nodes;
+  }
+
+  function drawPolls(s) {
     const voted = byId(s.my_votes);
     const canVote = mayVoteNow(s);
     const runs = may(s, "open_poll");
-    fill("polls", [...s.polls].reverse().map((p) => {
-      const box = h("div", { class: "poll " + p.status, "data-testid": "poll-" + p.id }, [
+    const items = byId(s.agenda_items);
+    const focus = focusPoll(s);
+    fill("polls", pollsInOrder(s).map((p) => {
+      const it = p.item !== null ? items.get(p.item) : null;
+      const status = p.status === "open" && p.paused ? T.vote_paused : T["vote_" + p.status];
+      const box = h("div", { class: "poll " + p.status + (p.paused ? " paused" : "") + (focus && focus.id === p.id ? " focus" : ""),
+        "data-testid": "poll-" + p.id, "data-status": p.paused ? "paused" : p.status }, [
+        it ? h("p", { class: "muted", text: it.position + ". " + it.title }) : null,
         h("h3", { text: p.question }),
-        h("p", { class: "muted", text: T["vote_" + p.status] + (p.secret ? " · " + T.secret : "") + " · " + p.votes_cast + " " + T.votes_cast }),
+        h("p", { class: "muted", "data-testid": "poll-status-" + p.id,
+          text: status + (p.secret ? " · " + T.secret : "") + (p.signed ? " · " + T.signed : "") + " · " + p.votes_cast + " " + T.votes_cast }),
       ]);
       const list = h("ul", { class: "options" });
       for (const o of p.options) {
-        const li = h("li", {}, [h("span", { text: o.label }), o.count !== null ? h("strong", { class: "count", text: " " + o.count }) : null]);
-        if (p.status === "open" && canVote && !voted.has(p.id)) {
-          li.appendChild(h("button", { text: o.label, class: "vote", "data-testid": "vote-" + p.id + "-" + o.key,
-            onclick: () => ctx.act.vote(p.id, o.key) }));
-        }
-        list.appendChild(li);
+        list.appendChild(h("li", {}, [h("span", { text: o.label }),
+          o.count !== null ? h("strong", { class: "count", "data-testid": "count-" + p.id + "-" + o.key, text: " " + o.count }) : null]));
       }
       box.appendChild(list);
+      for (const node of voteButtons(p, voted, canVote)) box.appendChild(node);
       if (voted.has(p.id)) box.appendChild(h("p", { class: "ok", text: T.you_voted }));
       if (p.result) {
-        box.appendChild(h("p", { class: p.result.passed ? "ok result" : "error result", "data-testid": "result-" + p.id,
-          text: (p.result.passed ? T.passed : T.not_passed) + (p.result.quorum ? "" : " (" + T.no_quorum + ")") }));
+        const r = p.result;
+        box.appendChild(h("p", { class: "muted", "data-testid": "figures-" + p.id,
+          text: r.cast + " " + T.votes_cast + " · " + r.present + " " + T.present + " · " + r.eligible + " " + T.eligible }));
+        box.appendChild(h("p", { class: r.passed ? "ok result" : "error result", "data-testid": "result-" + p.id,
+          text: (r.passed ? T.passed : T.not_passed) + (r.quorum ? "" : " (" + T.no_quorum + ")") }));
       }
+      // A member marks themselves ready for a vote to come or in progress (fn42).
+      if (holdsVote(s) && p.status !== "closed" && allows(s, "open_poll") && !voted.has(p.id)) {
+        const ready = iAmReady(s, p);
+        box.appendChild(h("button", { text: ready ? T.not_ready : T.ready_to_vote, class: ready ? "" : "primary",
+          "data-testid": (ready ? "unready-" : "ready-") + p.id,
+          onclick: () => (ready ? ctx.act.unready(p.id) : ctx.act.ready(p.id)) }));
+      }
+      const tools = h("div", { class: "row" });
       if (runs && p.status === "draft" && allows(s, "open_poll")) {
-        box.appendChild(h("button", { text: T.open, "data-testid": "open-" + p.id, onclick: () => ctx.act.openPoll(p.id) }));
+        tools.appendChild(h("button", { text: T.open, class: "primary", "data-testid": "open-" + p.id, onclick: () => ctx.act.openPoll(p.id) }));
       }
       if (runs && p.status === "open") {
-        box.appendChild(h("button", { text: T.close, "data-testid": "close-" + p.id, onclick: () => ctx.act.closePoll(p.id) }));
-        if (!p.secret) {
-          const who = s.poll_voters.filter((v) => v.poll === p.id).map((v) => name(s, v.participant));
-          box.appendChild(h("p", { class: "muted", text: T.voted + ": " + (who.join(", ") || T.none) }));
-        }
-        box.appendChild(h("p", { class: "muted", text: T.ready + ": " + s.attendances.length }));
+        tools.appendChild(p.paused
+          ? h("button", { text: T.resume, "data-testid": "resume-" + p.id, onclick: () => ctx.act.resumePoll(p.id) })
+          : h("button", { text: T.pause, "data-testid": "pause-" + p.id, onclick: () => ctx.act.pausePoll(p.id) }));
+        tools.appendChild(h("button", { text: T.close, "data-testid": "close-" + p.id, onclick: () => ctx.act.closePoll(p.id) }));
+      }
+      if (tools.children.length) box.appendChild(tools);
+      if (runs && p.status === "open" && !p.secret) {
+        const who = s.poll_voters.filter((v) => v.poll === p.id).map((v) => name(s, v.participant));
+        box.appendChild(h("p", { class: "muted", text: T.voted + ": " + (who.join(", ") || T.none) }));
       }
       return box;
     }));
+    readiness(s, focus);
+  }
+
+  /** Those running the meeting: who is ready for the focus poll and who is not, filterable. */
+  function readiness(s, poll) {
+    const panel = $("readiness");
+    if (!panel) return;
+    if (!may(s, "open_poll") || !poll) {
+      panel.hidden = true;
+      return;
+    }
+    panel.hidden = false;
+    const ready = readySeats(s, poll);
+    const here = new Set(s.attendances.map((a) => a.participant));
+    const seats = votingSeats(s);
+    // A seat is present when its holder or the delegate standing in is checked in.
+    const present = (seat) => here.has(seat.id) || s.participants.some((d) => d.delegate_for === seat.id && here.has(d.id));
+    const count = seats.filter((seat) => ready.has(seat.id)).length;
+    $("readiness-poll").textContent = poll.question;
+    $("readiness-count").textContent = T.ready_count.replace("%(ready)s", count).replace("%(seats)s", seats.length);
+    $("readiness-count").dataset.ready = String(count);
+    const rows = seats.filter((seat) => readyFilter === "all" || (readyFilter === "ready") === ready.has(seat.id));
+    fill("readiness-list", rows.map((seat) => h("li", { class: ready.has(seat.id) ? "ok" : "muted",
+      "data-testid": "readiness-" + seat.id, "data-ready": ready.has(seat.id) ? "yes" : "no" }, [
+      h("span", { text: name(s, seat.id) }),
+      h("span", { text: " · " + (ready.has(seat.id) ? T.ready_yes : T.ready_no) + (present(seat) ? "" : " (" + T.absent + ")") }),
+    ])));
+  }
+
+  const filterBox = $("readiness-filter");
+  let lastState = null;
+  if (filterBox) {
+    filterBox.addEventListener("change", () => {
+      readyFilter = filterBox.value;
+      if (lastState) readiness(lastState, focusPoll(lastState));
+    });
+  }
+  function polls(s) {
+    lastState = s;
+    drawPolls(s);
   }
 
   // Each part and the slices it reads: redrawn only when one of them is a new object.
   // A slice is a key of the state, or a function of it whose value is compared (the moment's
   // flags: a meeting.updated that changes none of them redraws nothing that reads only them).
   const moment = (s) => JSON.stringify(s.meeting.allows || {});
+  // What the vote list reads of the agenda: the items' order and titles, not their status.
+  const itemLabels = (s) => JSON.stringify(s.agenda_items.map((i) => [i.id, i.position, i.title]));
   const parts = [
     [header, ["meeting"]],
     [agenda, ["agenda_items", "permissions", "meeting"]],
     [documents, ["documents", "conclusion_attachments", "room", "meeting"]],
     [attendance, ["attendances", "participants", "room", "permissions", "meeting"]],
     [floor, ["speakers", "speech_notes", "participants", "agenda_items", "permissions", "viewer", moment]],
-    [polls, ["polls", "my_votes", "poll_voters", "attendances", "participants", "permissions", "viewer", moment]],
+    [polls, ["polls", "my_votes", "poll_voters", "poll_ready", "attendances", "participants", "permissions", "viewer",
+      moment, itemLabels]],
   ];
   const same = (prev, next, key) => (typeof key === "function" ? key(prev) === key(next) : prev[key] === next[key]);
   const counts = new Map(parts.map(([fn]) => [fn.name, 0]));
