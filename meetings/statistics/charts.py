@@ -47,7 +47,9 @@ def _figure(height_rows: int) -> Any:
 
 
 def _stacked_barh(title: str, labels: list[str], series: list[tuple[str, list[float]]], *, xlabel: str = "") -> Any:
-    fig = _figure(len(labels))
+    from matplotlib.ticker import MaxNLocator
+
+    fig = _figure(len(labels) + (2 if len(series) > 1 else 0))
     ax = fig.add_subplot()
     left = [0.0] * len(labels)
     positions = list(range(len(labels)))
@@ -59,7 +61,9 @@ def _stacked_barh(title: str, labels: list[str], series: list[tuple[str, list[fl
     ax.set_title(nfc(title))
     if xlabel:
         ax.set_xlabel(nfc(xlabel))
-    ax.legend(loc="lower right", fontsize=8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(series) > 1:
+        fig.legend(loc="outside lower center", ncols=min(len(series), 5), fontsize=9, frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return fig
 

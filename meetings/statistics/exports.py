@@ -53,27 +53,30 @@ def to_xlsx(report: Report, *, period: str, unit: str) -> bytes:
     fill = PatternFill("solid", fgColor="E8EEF7")
     used: set[str] = set()
     for table in report.tables:
-        name = _sheet_name(table.title, used)
-        sheet = book.create_sheet(name)
+        sheet = book.create_sheet(_sheet_name(table.title, used))
+        line = 0  # the last row written (openpyxl's max_row walks every cell: quadratic)
         for label, value in _heading(report, period=period, unit=unit):
             sheet.append([label, value])
-            sheet.cell(sheet.max_row, 1).font = bold
+            line += 1
+            sheet.cell(line, 1).font = bold
         sheet.append([])
         sheet.append([c.label for c in table.columns])
-        head_row = sheet.max_row
-        for cell in sheet[head_row]:
+        line += 2
+        head_row = line
+        for index in range(1, len(table.columns) + 1):
+            cell = sheet.cell(head_row, index)
             cell.font, cell.fill = bold, fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for row in table.rows + ([table.total] if table.total else []):
-            sheet.append([_xlsx_value(v) for v in row])
-            for index, column in enumerate(table.columns, start=1):
-                cell = sheet.cell(sheet.max_row, index)
-                cell.number_format = NUMBER_FORMATS[column.kind]
+        formats = [NUMBER_FORMATS[c.kind] for c in table.columns]
+        for values in table.rows + ([table.total] if table.total else []):
+            line += 1
+            for index, (value, number_format) in enumerate(zip(values, formats, strict=True), start=1):
+                cell = sheet.cell(line, index, _xlsx_value(value))
+                cell.number_format = number_format
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # never a formula, whatever the text starts with
-        if table.total:
-            for cell in sheet[sheet.max_row]:
-                cell.font = bold
+                if table.total is values:
+                    cell.font = bold
         if table.note:
             sheet.append([])
             sheet.append([table.note])
@@ -82,9 +85,9 @@ def to_xlsx(report: Report, *, period: str, unit: str) -> bytes:
             sheet.column_dimensions[get_column_letter(index)].width = 36 if column.kind == TEXT else 14
     if report.summary:
         sheet = book.create_sheet(_sheet_name(_("Summary"), used), 0)
-        for label, value in [*_heading(report, period=period, unit=unit), *report.summary]:
+        for line, (label, value) in enumerate([*_heading(report, period=period, unit=unit), *report.summary], 1):
             sheet.append([label, _xlsx_value(value)])
-            sheet.cell(sheet.max_row, 1).font = bold
+            sheet.cell(line, 1).font = bold
         sheet.column_dimensions["A"].width = 48
         sheet.column_dimensions["B"].width = 40
     out = io.BytesIO()
