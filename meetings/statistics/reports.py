@@ -142,29 +142,27 @@ def _sum_rows(rows: list[list[Any]], columns: list[Column], label: str) -> list[
 # ---- per member (fn52) ------------------------------------------------------------------------
 
 def members_report(f: Filters) -> Report:
-    """5 queries: people, seats, speeches, ballots (and the unit tree, read with the filters)."""
+    """4 queries: people, seats, speeches, ballots (the unit tree is read with the filters)."""
     people = list(_people(f).order_by("full_name", "username").values("pk", "full_name", "username", "unit_id"))
     ids = _people(f).values("pk")
     ended = Q(meeting__status=Meeting.Status.ENDED)
     no_checkin = Q(attendance__isnull=True)
     with_reason = Q(response=Participant.Response.DECLINE) & ~Q(response_reason="")
+    own = Q(delegate_for__isnull=True)
     seats = {
         row["user_id"]: row for row in
-        Participant.objects.filter(_meetings_in_period(f, "meeting__"), user_id__in=ids, delegate_for__isnull=True)
+        Participant.objects.filter(_meetings_in_period(f, "meeting__"), user_id__in=ids)
         .order_by().values("user_id").annotate(
-            invited=Count("pk"),
-            room=Count("pk", filter=Q(attendance__remote=False)),
-            remote=Count("pk", filter=Q(attendance__remote=True)),
-            with_reason=Count("pk", filter=no_checkin & with_reason),
-            without_reason=Count("pk", filter=no_checkin & ended & ~with_reason
+            invited=Count("pk", filter=own),
+            room=Count("pk", filter=own & Q(attendance__remote=False)),
+            remote=Count("pk", filter=own & Q(attendance__remote=True)),
+            with_reason=Count("pk", filter=own & no_checkin & with_reason),
+            without_reason=Count("pk", filter=own & no_checkin & ended & ~with_reason
                                  & ~Q(response=Participant.Response.DELEGATE)),
-            delegated=Count("pk", filter=Q(response=Participant.Response.DELEGATE)),
+            delegated=Count("pk", filter=own & Q(response=Participant.Response.DELEGATE)),
+            stood_in=Count("pk", filter=~own),
         )
     }
-    stood_in = dict(
-        Participant.objects.filter(_meetings_in_period(f, "meeting__"), user_id__in=ids, delegate_for__isnull=False)
-        .order_by().values("user_id").annotate(n=Count("pk")).values_list("user_id", "n")
-    )
     speeches = {
         row["participant__user_id"]: row for row in
         SpeakerRequest.objects.filter(_meetings_in_period(f, "meeting__"), participant__user_id__in=ids,
@@ -192,7 +190,7 @@ def members_report(f: Filters) -> Report:
         rows.append([
             person["full_name"] or person["username"], f.unit_names.get(person["unit_id"], ""), invited,
             seat.get("room", 0), seat.get("remote", 0), _rate(attended, invited), seat.get("with_reason", 0),
-            seat.get("without_reason", 0), seat.get("delegated", 0), stood_in.get(person["pk"], 0),
+            seat.get("without_reason", 0), seat.get("delegated", 0), seat.get("stood_in", 0),
             speech.get("times", 0), _minutes(speech.get("spoken")), votes.get(person["pk"], 0),
         ])
     total = _sum_rows(rows, columns, pgettext("statistics", "Total"))

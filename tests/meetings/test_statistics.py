@@ -230,7 +230,7 @@ class FiguresTests(StatisticsData):
     def test_each_report_makes_a_fixed_number_of_queries(self) -> None:
         scope = statistics_scope(self.admin)
         filters = build_filters(scope, None, PERIOD)
-        for key, queries in {"members": 5, "rounds": 1, "types": 3, "speaking": 3, "paper": 2, "tasks": 1}.items():
+        for key, queries in {"members": 4, "rounds": 1, "types": 3, "speaking": 3, "paper": 2, "tasks": 1}.items():
             with self.subTest(key), self.assertNumQueries(queries):
                 build_report(key, filters)
 
@@ -312,7 +312,7 @@ class PageTests(StatisticsData):
     def test_the_page_makes_a_fixed_number_of_queries(self) -> None:
         client = self.client_for(self.leader)
         client.get("/statistics/" + QUERY)
-        with self.assertNumQueries(15):
+        with self.assertNumQueries(14):
             client.get("/statistics/" + QUERY)
 
     def test_the_chart_is_an_svg_of_paths(self) -> None:
