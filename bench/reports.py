@@ -239,6 +239,7 @@ def main() -> None:
                                 own_only=False)
         period = Period(date(YEAR, 1, 1), date(YEAR, 12, 31))
         someone = User.objects.values_list("pk", flat=True).first()
+        assert someone is not None
         base50, base95, base_q = measure(lambda: User.objects.filter(pk=someone).exists(), args.runs * 5)
         ms = 1000
         print(f"\nbaseline (one trivial query): p50 {base50 * ms:.2f} ms, p95 {base95 * ms:.2f} ms, {base_q} query")

@@ -43,9 +43,9 @@ def display(value: Any, kind: str) -> str:
 # ---- XLSX ----------------------------------------------------------------------------------
 
 def to_xlsx(report: Report, *, period: str, unit: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
     book = Workbook()
     book.remove(book.active)

@@ -113,7 +113,7 @@ def _people(f: Filters) -> QuerySet[User]:
     return User.objects.filter(unit_id__in=f.unit_ids, is_active=True)
 
 
-def _count(qs: QuerySet, group: str) -> Subquery:
+def _count(qs: QuerySet, group: str) -> Coalesce:
     """A correlated COUNT(*) of `qs` (already filtered on OuterRef), 0 when there is none."""
     sub = qs.order_by().values(group).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
@@ -341,7 +341,7 @@ def paper_report(f: Filters) -> Report:
         .values("pk", "title", "starts_at", "unit_id").annotate(
             pages=pages,
             copies=_count(Participant.objects.filter(meeting=OuterRef("pk"), delegate_for__isnull=True), "meeting"),
-            documents=_count(docs.filter(status=Document.Status.RELEASED), "meeting"),
+            released=_count(docs.filter(status=Document.Status.RELEASED), "meeting"),
             signed=_count(docs.filter(Exists(Document.objects.filter(pk=OuterRef("pk"), signatures__isnull=False))),
                           "meeting"),
             signatures=Coalesce(Subquery(docs.order_by().values("meeting").annotate(n=Count("signatures"))
@@ -355,7 +355,7 @@ def paper_report(f: Filters) -> Report:
     columns = [Column(_("Meeting"), TEXT), Column(pgettext("statistics", "Date"), DATE), Column(_("Unit"), TEXT),
                Column(_("Documents released")), Column(pgettext("statistics", "Pages")), Column(pgettext("statistics", "Copies")),
                Column(_("Sheets of paper saved")), Column(_("Documents signed digitally")), Column(_("Signatures"))]
-    rows = [[m["title"], timezone.localdate(m["starts_at"]), f.unit_names.get(m["unit_id"], ""), m["documents"],
+    rows = [[m["title"], timezone.localdate(m["starts_at"]), f.unit_names.get(m["unit_id"], ""), m["released"],
              m["pages"], m["copies"], m["pages"] * m["copies"], m["signed"], m["signatures"]] for m in meetings]
     month_columns = [Column(pgettext("statistics", "Month"), TEXT), Column(_("Meetings")), Column(pgettext("statistics", "Pages")),
                      Column(_("Sheets of paper saved")), Column(_("Documents signed digitally"))]
@@ -396,7 +396,7 @@ def tasks_report(f: Filters) -> Report:
         .order_by().values("unit_key").annotate(
             assigned=Count("pk", filter=~Q(status=FollowUpTask.Status.CANCELLED)),
             done=Count("pk", filter=done),
-            done_late=Count("pk", filter=done & Q(completed_at__date__gt=F("deadline"))),
+            late=Count("pk", filter=done & Q(completed_at__date__gt=F("deadline"))),
             open=Count("pk", filter=Q(status=FollowUpTask.Status.OPEN, deadline__gte=today)),
             overdue=Count("pk", filter=Q(status=FollowUpTask.Status.OPEN, deadline__lt=today)),
         )
@@ -404,8 +404,8 @@ def tasks_report(f: Filters) -> Report:
     columns = [Column(_("Unit in charge"), TEXT), Column(_("Tasks assigned")), Column(pgettext("statistics", "Done")),
                Column(pgettext("statistics", "Done late")), Column(pgettext("statistics", "In progress")), Column(pgettext("statistics", "Overdue")),
                Column(_("Done on time rate"), PERCENT)]
-    rows = sorted(([f.unit_names.get(g["unit_key"], ""), g["assigned"], g["done"], g["done_late"], g["open"],
-                    g["overdue"], _rate(g["done"] - g["done_late"], g["assigned"])] for g in grouped),
+    rows = sorted(([f.unit_names.get(g["unit_key"], ""), g["assigned"], g["done"], g["late"], g["open"],
+                    g["overdue"], _rate(g["done"] - g["late"], g["assigned"])] for g in grouped),
                   key=lambda row: row[0])
     total = _sum_rows(rows, columns, pgettext("statistics", "Total"))
     total[6] = _rate(total[2] - total[3], total[1])

@@ -37,7 +37,7 @@ FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.
 def _resolve(request: AuthenticatedHttpRequest, report: str) -> tuple[StatisticsScope, Filters, StatisticsFilterIn]:
     scope = statistics_scope(request.user)
     require_statistics_report(scope, report)
-    data = parse_input(StatisticsFilterIn, {k: v for k, v in request.GET.items() if v.strip()})
+    data = parse_input(StatisticsFilterIn, {k: v for k, v in request.GET.dict().items() if v.strip()})
     unit = statistics_unit(scope, data.unit)
     return scope, build_filters(scope, unit, period_from(data)), data
 
@@ -51,7 +51,7 @@ def _unit_label(request: AuthenticatedHttpRequest, f: Filters) -> str:
 
 
 def _query(request: AuthenticatedHttpRequest) -> str:
-    kept = {k: v for k, v in request.GET.items() if k in ("from", "to", "preset", "unit") and v.strip()}
+    kept = {k: v for k, v in request.GET.dict().items() if k in ("from", "to", "preset", "unit") and v.strip()}
     return urlencode(kept)
 
 
