@@ -11,9 +11,14 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field, model_validator
 
-from ecabinet.access import StatisticsScope
-from ecabinet.inputs import Date, Id
-from ecabinet.models import Unit
+from ecabinet.access import (
+    StatisticsScope,
+    require_statistics_report,
+    statistics_scope,
+    statistics_unit,
+)
+from ecabinet.inputs import Date, Id, parse_input
+from ecabinet.models import Unit, User
 
 PRESETS = ("month", "quarter", "year")
 # A longer period is a typo (or a way to make the server count forever): ten years at most.
@@ -120,3 +125,14 @@ def build_filters(scope: StatisticsScope, unit: Unit | None, period: Period) -> 
     if unit is not None:
         ids &= subtree(unit.pk, children)
     return Filters(period=period, scope=scope, unit=unit, unit_ids=frozenset(ids), unit_names=names)
+
+
+def resolve_filters(user: User, report: str, values: dict[str, str]) -> tuple[StatisticsScope, Filters,
+                                                                             StatisticsFilterIn]:
+    """The page's and the API's one way in: who may see `report`, the filters parsed (a 400 naming
+    the field), the unit checked against the scope (a 404 outside it)."""
+    scope = statistics_scope(user)
+    require_statistics_report(scope, report)
+    data = parse_input(StatisticsFilterIn, {k: v for k, v in values.items() if v is not None and v.strip()})
+    unit = statistics_unit(scope, data.unit)
+    return scope, build_filters(scope, unit, period_from(data)), data

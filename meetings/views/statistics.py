@@ -13,20 +13,13 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecabinet.access import (
-    OWN_STATISTICS_REPORTS,
-    StatisticsScope,
-    require_statistics_report,
-    statistics_scope,
-    statistics_unit,
-)
+from ecabinet.access import OWN_STATISTICS_REPORTS, StatisticsScope
 from ecabinet.http import AuthenticatedHttpRequest
-from ecabinet.inputs import parse_input
 from ecabinet.models import Unit
 from meetings.actions.statistics import do_record_statistics_export
 from meetings.delivery import deliver_generated_pdf, safe_filename
 from meetings.statistics import charts, exports
-from meetings.statistics.period import Filters, StatisticsFilterIn, build_filters, period_from
+from meetings.statistics.period import Filters, StatisticsFilterIn, resolve_filters
 from meetings.statistics.reports import REPORTS, Report, build_report
 from meetings.views.documents import page
 
@@ -35,11 +28,7 @@ FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.
 
 
 def _resolve(request: AuthenticatedHttpRequest, report: str) -> tuple[StatisticsScope, Filters, StatisticsFilterIn]:
-    scope = statistics_scope(request.user)
-    require_statistics_report(scope, report)
-    data = parse_input(StatisticsFilterIn, {k: v for k, v in request.GET.dict().items() if v.strip()})
-    unit = statistics_unit(scope, data.unit)
-    return scope, build_filters(scope, unit, period_from(data)), data
+    return resolve_filters(request.user, report, request.GET.dict())
 
 
 def _unit_label(request: AuthenticatedHttpRequest, f: Filters) -> str:

@@ -391,3 +391,32 @@ class ExportTests(StatisticsData):
         text = self.export("members", "csv", self.member).content.decode("utf-8-sig")
         self.assertIn("Trần Thị Thành Viên", text)
         self.assertNotIn("Nguyễn Văn Chủ", text)
+
+
+class ApiTests(StatisticsData):
+    def test_a_holder_reads_a_report_as_json(self) -> None:
+        response = self.api("GET", f"/api/v1/statistics/members{QUERY}&unit={self.sub.pk}", user=self.leader)
+        self.assertEqual(response.status_code, 200, response.content[:300])
+        body = response.json()
+        self.assertEqual((body["report"], body["date_from"], body["date_to"], body["unit"], body["own_only"]),
+                         ("members", "2025-03-01", "2025-03-31", self.sub.pk, False))
+        table = body["tables"][0]
+        self.assertEqual(table["columns"][0], {"label": "Họ và tên", "kind": "text"})
+        self.assertEqual(table["rows"], [["Đỗ Thị Phòng", "Phòng Ngân sách", 2, 0, 0, 0.0, 1, 1, 0, 0, 0, 0.0, 0]])
+        rounds = self.api("GET", f"/api/v1/statistics/rounds{QUERY}", user=self.leader).json()
+        self.assertEqual(rounds["tables"][0]["rows"][0][1:3], ["2025-03-03", "2025-03-10"])
+
+    def test_refusals_in_the_envelope(self) -> None:
+        error = self.assert_error(self.api("GET", f"/api/v1/statistics/paper{QUERY}", user=self.member), 403,
+                                  "forbidden")
+        self.assertEqual(error["message"], "Bạn chỉ được xem số liệu của chính mình.")
+        own = self.api("GET", f"/api/v1/statistics/members{QUERY}", user=self.member).json()
+        self.assertTrue(own["own_only"])
+        self.assertEqual([row[0] for row in own["tables"][0]["rows"]], ["Trần Thị Thành Viên"])
+        error = self.assert_error(self.api("GET", f"/api/v1/statistics/members{QUERY}&unit={self.other_unit.pk}",
+                                           user=self.leader), 404, "not_found")
+        self.assertIn("ngoài phạm vi thống kê", error["message"])
+        self.assert_error(self.api("GET", "/api/v1/statistics/members?from=2025-02-30", user=self.leader), 400)
+        self.assert_error(self.api("GET", "/api/v1/statistics/members?preset=week", user=self.leader), 400)
+        self.assertEqual(self.api("GET", "/api/v1/statistics/members").status_code, 401)
+        self.assertEqual(self.api("GET", "/api/v1/statistics/nothing", user=self.leader).status_code, 404)

@@ -144,6 +144,7 @@ _STATISTICS = ("members", "rounds", "types", "speaking", "paper", "tasks")
 PDF_PAGE_ROUTES |= {f"statistics/{key}/export.<slug:fmt>" for key in _STATISTICS}
 NON_PDF_PAGE_ROUTES |= {"statistics/", *(f"statistics/{key}/" for key in _STATISTICS if key != "members"),
                         *(f"statistics/{key}/chart.svg" for key in _STATISTICS)}
+NON_PDF_API_OPERATIONS |= {f"GET /api/v1/statistics/{key}" for key in _STATISTICS}
 # --- end statistics ---
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
