@@ -9,6 +9,7 @@ attributes do not meet the page's CSP."""
 from __future__ import annotations
 
 import io
+import threading
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ MAX_BARS = 25
 COLOURS = ("#1f5fa8", "#5aa0e0", "#f0a030", "#d04040", "#7a7a7a", "#3c9a5f")
 
 _font_ready = False
+_LOCK = threading.Lock()
 
 
 def _setup_font() -> str:
@@ -128,22 +130,16 @@ def render_svg(report: Report) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg", force=False)  # no display, whatever the environment says
+    # rc_context changes matplotlib's global settings for the duration: one chart at a time.
+    with _LOCK:
+        return _render_svg(report, matplotlib)
+
+
+def _render_svg(report: Report, matplotlib: Any) -> bytes:
     family = _setup_font()
     with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "ecabinet", "font.family": family,
                                 "font.size": 10, "axes.titlesize": 13}):
         fig = _figure_for(report)
         out = io.BytesIO()
         fig.savefig(out, format="svg", metadata={"Date": None, "Creator": "eCabinet"})
-    return out.getvalue()
-
-
-def render_png(report: Report, dpi: int = 200) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    family = _setup_font()
-    with matplotlib.rc_context({"font.family": family, "font.size": 10, "axes.titlesize": 13}):
-        fig = _figure_for(report)
-        out = io.BytesIO()
-        fig.savefig(out, format="png", dpi=dpi, metadata={"Software": "eCabinet"})
     return out.getvalue()

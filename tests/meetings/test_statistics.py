@@ -420,3 +420,17 @@ class ApiTests(StatisticsData):
         self.assert_error(self.api("GET", "/api/v1/statistics/members?preset=week", user=self.leader), 400)
         self.assertEqual(self.api("GET", "/api/v1/statistics/members").status_code, 401)
         self.assertEqual(self.api("GET", "/api/v1/statistics/nothing", user=self.leader).status_code, 404)
+
+
+def test_django_starts_without_matplotlib() -> None:
+    """The chart module imports matplotlib when a chart is drawn, never at start (URLs, views, API)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import django, sys; django.setup(); from django.urls import get_resolver; "
+            "get_resolver().url_patterns; import ecabinet.api; "
+            "print('matplotlib' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "DJANGO_SETTINGS_MODULE": "ecabinet.settings"}, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr[-2000:]
