@@ -1,5 +1,6 @@
-"""The reports: each is a fixed number of aggregate queries (Count/Sum with filters, correlated
-Subquery counts), whatever the size of the data; Python only merges the grouped rows.
+"""The reports: each is a fixed number of aggregate queries (Count/Sum with filters, grouped by
+person, round, meeting, type or unit), whatever the size of the data; Python only merges the
+grouped rows.
 
 A report is a `Report`: tables of typed columns that the page, the charts and the three exports
 (XLSX, CSV, PDF) all read, so the figures are the same everywhere.
@@ -208,20 +209,31 @@ def _rounds(f: Filters) -> QuerySet[OpinionRound]:
 
 
 def rounds_report(f: Filters) -> Report:
-    """1 query: every round in the period with correlated counts."""
+    """4 queries: the rounds, then per round (grouped) the people asked, who viewed, the answers."""
     now = timezone.now()
-    answers = OpinionAnswer.objects.filter(round=OuterRef("pk"))
-    viewed = OpinionRecipient.objects.filter(round=OuterRef("pk")).filter(Exists(AuditEvent.objects.filter(
-        action="document.download", object_type="meetings.document", actor_id=OuterRef("user_id"),
-        object_id=Cast(OuterRef("round__draft_id"), output_field=CharField()))))
-    rounds = list(_rounds(f).order_by("-created_at", "-pk").values("pk", "title", "created_at", "deadline").annotate(
-        asked=_count(OpinionRecipient.objects.filter(round=OuterRef("pk")), "round"),
-        viewed=_count(viewed, "round"),
-        agree=_count(answers.filter(choice=OpinionAnswer.Choice.AGREE), "round"),
-        disagree=_count(answers.filter(choice=OpinionAnswer.Choice.DISAGREE), "round"),
-        other=_count(answers.filter(choice=OpinionAnswer.Choice.OTHER), "round"),
-        answered_late=_count(answers.filter(answered_at__gt=OuterRef("deadline")), "round"),
-    ))
+    rounds: list[dict[str, Any]] = [dict(r) for r in _rounds(f).order_by("-created_at", "-pk")
+              .values("pk", "title", "created_at", "deadline")]
+    ids = _rounds(f).values("pk")
+    asked = dict(OpinionRecipient.objects.filter(round_id__in=ids).order_by().values("round_id")
+                 .annotate(n=Count("pk")).values_list("round_id", "n"))
+    # viewed: the draft's download audit row by the person asked (index audit_object_actor)
+    seen = Exists(AuditEvent.objects.filter(
+        object_type="meetings.document", object_id=Cast(OuterRef("round__draft_id"), output_field=CharField()),
+        actor_id=OuterRef("user_id"), action="document.download"))
+    viewed = dict(OpinionRecipient.objects.filter(seen, round_id__in=ids).order_by().values("round_id")
+                  .annotate(n=Count("pk")).values_list("round_id", "n"))
+    answers = {
+        row["round_id"]: row for row in
+        OpinionAnswer.objects.filter(round_id__in=ids).order_by().values("round_id").annotate(
+            agree=Count("pk", filter=Q(choice=OpinionAnswer.Choice.AGREE)),
+            disagree=Count("pk", filter=Q(choice=OpinionAnswer.Choice.DISAGREE)),
+            other=Count("pk", filter=Q(choice=OpinionAnswer.Choice.OTHER)),
+            answered_late=Count("pk", filter=Q(answered_at__gt=F("round__deadline"))),
+        )
+    }
+    empty = {"agree": 0, "disagree": 0, "other": 0, "answered_late": 0}
+    for r in rounds:
+        r.update(answers.get(r["pk"], empty), asked=asked.get(r["pk"], 0), viewed=viewed.get(r["pk"], 0))
     columns = [
         Column(_("Title"), TEXT), Column(_("Sent on"), DATE), Column(_("Deadline"), DATE), Column(pgettext("statistics", "Asked")),
         Column(pgettext("statistics", "Viewed")), Column(_("Agree")), Column(_("Disagree")), Column(_("Other opinion")),
@@ -263,12 +275,11 @@ def types_report(f: Filters) -> Report:
     }
     seats = {
         row["meeting__meeting_type_id"]: row for row in
-        Participant.objects.filter(_unit_meetings(f, "meeting__"), meeting__status=Meeting.Status.ENDED,
-                                   delegate_for__isnull=True)
+        Participant.objects.filter(_unit_meetings(f, "meeting__"), meeting__status=Meeting.Status.ENDED)
         .order_by().values("meeting__meeting_type_id").annotate(
-            invited=Count("pk", distinct=True),
-            attended=Count("pk", distinct=True, filter=Q(attendance__isnull=False)
-                           | Q(delegates__attendance__isnull=False)))
+            invited=Count("pk", filter=Q(delegate_for__isnull=True)),
+            # a delegate's check-in fills their principal's seat
+            attended=Count("pk", filter=Q(attendance__isnull=False)))
     }
     names = dict(MeetingType.objects.filter(pk__in=[k for k in held if k]).values_list("pk", "name"))
     columns = [Column(_("Meeting type"), TEXT), Column(_("Meetings held")), Column(_("Not yet held")),
@@ -330,24 +341,28 @@ def speaking_report(f: Filters) -> Report:
 # ---- paper saved (fn138) -----------------------------------------------------------------------
 
 def paper_report(f: Filters) -> Report:
-    """2 queries: every meeting with correlated sums, and the signatures of the units' people."""
-    versions = DocumentVersion.objects.filter(document__meeting=OuterRef("pk"),
-                                              document__status=Document.Status.RELEASED)
-    pages = Coalesce(Subquery(versions.order_by().values("document__meeting").annotate(n=Sum("pages")).values("n"),
-                              output_field=IntegerField()), Value(0))
-    docs = Document.objects.filter(meeting=OuterRef("pk"))
-    meetings = list(
-        Meeting.objects.filter(_unit_meetings(f)).order_by("starts_at", "pk")
-        .values("pk", "title", "starts_at", "unit_id").annotate(
-            pages=pages,
-            copies=_count(Participant.objects.filter(meeting=OuterRef("pk"), delegate_for__isnull=True), "meeting"),
-            released=_count(docs.filter(status=Document.Status.RELEASED), "meeting"),
-            signed=_count(docs.filter(Exists(Document.objects.filter(pk=OuterRef("pk"), signatures__isnull=False))),
-                          "meeting"),
-            signatures=Coalesce(Subquery(docs.order_by().values("meeting").annotate(n=Count("signatures"))
-                                         .values("n"), output_field=IntegerField()), Value(0)),
-        )
-    )
+    """5 queries: the meetings, then per meeting (grouped) pages and released documents, copies,
+    signed documents and signatures; and the signatures of the units' people in the period."""
+    meetings: list[dict[str, Any]] = [dict(m) for m in Meeting.objects.filter(_unit_meetings(f)).order_by("starts_at", "pk")
+                .values("pk", "title", "starts_at", "unit_id")]
+    ids = Meeting.objects.filter(_unit_meetings(f)).values("pk")
+    pages = {
+        row["document__meeting_id"]: row for row in
+        DocumentVersion.objects.filter(document__meeting_id__in=ids, document__status=Document.Status.RELEASED)
+        .order_by().values("document__meeting_id").annotate(pages=Sum("pages"), released=Count("document_id",
+                                                                                              distinct=True))
+    }
+    copies = dict(Participant.objects.filter(meeting_id__in=ids, delegate_for__isnull=True).order_by()
+                  .values("meeting_id").annotate(n=Count("pk")).values_list("meeting_id", "n"))
+    signed = {
+        row["meeting_id"]: row for row in
+        Document.objects.filter(meeting_id__in=ids, signatures__isnull=False).order_by().values("meeting_id")
+        .annotate(documents=Count("pk", distinct=True), signed=Count("signatures"))
+    }
+    for m in meetings:
+        m.update(pages=pages.get(m["pk"], {}).get("pages") or 0, released=pages.get(m["pk"], {}).get("released", 0),
+                 copies=copies.get(m["pk"], 0), signed=signed.get(m["pk"], {}).get("documents", 0),
+                 signatures=signed.get(m["pk"], {}).get("signed", 0))
     signed_all = Document.objects.filter(signatures__signed_at__gte=f.period.start,
                                          signatures__signed_at__lt=f.period.end,
                                          signatures__signer__unit_id__in=f.unit_ids).aggregate(
