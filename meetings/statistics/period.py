@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -127,7 +128,7 @@ def build_filters(scope: StatisticsScope, unit: Unit | None, period: Period) -> 
     return Filters(period=period, scope=scope, unit=unit, unit_ids=frozenset(ids), unit_names=names)
 
 
-def resolve_filters(user: User, report: str, values: dict[str, str]) -> tuple[StatisticsScope, Filters,
+def resolve_filters(user: User, report: str, values: Mapping[str, str | None]) -> tuple[StatisticsScope, Filters,
                                                                              StatisticsFilterIn]:
     """The page's and the API's one way in: who may see `report`, the filters parsed (a 400 naming
     the field), the unit checked against the scope (a 404 outside it)."""

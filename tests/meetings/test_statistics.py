@@ -32,7 +32,13 @@ from meetings.models import (
     PollVoter,
     SpeakerRequest,
 )
-from meetings.statistics.period import Period, StatisticsFilterIn, build_filters, period_from, preset_period
+from meetings.statistics.period import (
+    Period,
+    StatisticsFilterIn,
+    build_filters,
+    period_from,
+    preset_period,
+)
 from meetings.statistics.reports import build_report
 from signing.models import SignatureRecord, SigningCertificate
 from tests.kit.cases import BaseTestCase
