@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecabinet.errors import PermissionDeniedError
+from ecabinet.errors import NotFoundError, PermissionDeniedError
 from ecabinet.models import ApiToken, Unit, User
 
 
@@ -225,3 +225,45 @@ def require_may_revoke_token(actor: User, token: ApiToken) -> None:
     """An API token is revoked by its holder or by someone who manages the holder."""
     if token.user_id != actor.pk and not can_manage_user(actor, token.user):
         raise PermissionDeniedError(_("You may not revoke this token."))
+
+
+# --- statistics (issue 12, fn48, fn52, fn53, fn119, fn138) -------------------------------------
+
+# The reports a person without the `view_statistics` right may open: their own row only.
+OWN_STATISTICS_REPORTS = frozenset({"members", "speaking"})
+
+
+@dataclass(frozen=True)
+class StatisticsScope:
+    """What `user` may see in the statistics: `unit_ids` (the units whose figures they read: all
+    for a system admin, the own subtree for a holder of `view_statistics`), or, without the right,
+    only their own row (`own_only`) in the reports about people."""
+
+    user_id: int
+    unit_ids: frozenset[int]
+    own_only: bool
+
+
+def statistics_scope(user: User) -> StatisticsScope:
+    """Anonymous people have no scope (the pages ask them to sign in first)."""
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDeniedError(_("Sign in to see statistics."))
+    ids = unit_ids_with_right(user, "view_statistics")
+    return StatisticsScope(user_id=user.pk, unit_ids=frozenset(ids), own_only=not ids)
+
+
+def require_statistics_report(scope: StatisticsScope, report: str) -> None:
+    """Without the right only the reports about people open, and show the person's own row."""
+    if scope.own_only and report not in OWN_STATISTICS_REPORTS:
+        raise PermissionDeniedError(_("You may see only your own statistics."))
+
+
+def statistics_unit(scope: StatisticsScope, unit_id: int | None) -> Unit | None:
+    """The unit a report is filtered on (its subtree): one in the scope, else a 404; none for
+    everything in the scope. A person who sees only their own row cannot filter on a unit."""
+    if unit_id is None:
+        return None
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if unit is None or scope.own_only or unit.pk not in scope.unit_ids:
+        raise NotFoundError(_("This unit does not exist or is outside your statistics."))
+    return unit

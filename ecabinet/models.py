@@ -343,6 +343,8 @@ class AuditEvent(models.Model):
         ordering = ["seq"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
+        # --- statistics (issue 12 part 5): who opened a document (an opinion round's "viewed") ---
+        indexes = [models.Index(fields=["object_type", "object_id", "actor"], name="audit_object_actor")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

@@ -164,6 +164,14 @@ NON_PDF_API_OPERATIONS = {
     "GET /api/v1/meetings/{meeting_id}/votes/export",
 }
 
+# --- statistics (issue 12 part 5): the reports' PDF goes through deliver_generated_pdf ---
+_STATISTICS = ("members", "rounds", "types", "speaking", "paper", "tasks")
+PDF_PAGE_ROUTES |= {f"statistics/{key}/export.<slug:fmt>" for key in _STATISTICS}
+NON_PDF_PAGE_ROUTES |= {"statistics/", *(f"statistics/{key}/" for key in _STATISTICS if key != "members"),
+                        *(f"statistics/{key}/chart.svg" for key in _STATISTICS)}
+NON_PDF_API_OPERATIONS |= {f"GET /api/v1/statistics/{key}" for key in _STATISTICS}
+# --- end statistics ---
+
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 API_PARAM = re.compile(r"\{(\w+)\}")
 REGEX_ROUTES = {"^api/(?P<path>.*)$": ["/api/v2/documents/1/file"]}
