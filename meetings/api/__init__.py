@@ -2,10 +2,11 @@
 
 from ninja import Router
 
-from meetings.api import documents, offline, preparation, room
+from meetings.api import absence, documents, offline, preparation, room
 
 router = Router()
 router.add_router("", preparation.router)
 router.add_router("", documents.router)
 router.add_router("", room.router)
 router.add_router("", offline.router)
+router.add_router("", absence.router)  # --- absence requests (fn113)

@@ -17,6 +17,7 @@ export const EVENTS = (() => {
   const out = {
     "meeting.updated": ["replace", "meeting"],
     "room.updated": ["replace", "room"],
+    "seat_map.updated": ["replace", "seat_map"], // the live seat map's grid (fn117)
     "agenda.reordered": ["reorder", "agenda_items"],
   };
   for (const [kind, key] of Object.entries(OBJECTS)) out[kind + ".upserted"] = ["upsert", key];
