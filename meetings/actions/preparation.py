@@ -24,13 +24,19 @@ from ecabinet.inputs import field_error
 from ecabinet.models import Unit, User
 from ecabinet.text import require_one_line
 from meetings import papers
-from meetings.access import absence_needs_approval, lock_meeting, meeting_access, participant_in, require_runner
+from meetings.access import (
+    absence_needs_approval,
+    lock_meeting,
+    meeting_access,
+    participant_in,
+    require_runner,
+)
 from meetings.actions.absence import clear_absence, request_absence
 from meetings.actions.agenda import OPEN_STATUSES
 from meetings.actions.room import emit_room_updated
 from meetings.events import emit
-from meetings.live.serializers import serialize_seat_map
 from meetings.ical import build_calendar
+from meetings.live.serializers import serialize_seat_map
 from meetings.models import (
     AgendaItem,
     Attendance,
