@@ -73,6 +73,7 @@ class Purpose(StrEnum):
     MEETING_DOCUMENT = "meeting_document"
     DOCUMENT_VERSION = "document_version"
     CONCLUSION_ATTACHMENT = "conclusion_attachment"
+    TASK_ATTACHMENT = "task_attachment"  # a follow-up task's progress report
     OPINION_DRAFT = "opinion_draft"
     OPINION_ATTACHMENT = "opinion_attachment"
     SIGNING_UPLOAD = "signing_upload"
@@ -84,7 +85,8 @@ class Purpose(StrEnum):
 # Where an office document (.docx, .doc, .odt, .rtf, .xlsx, .pptx) is converted to PDF and kept
 # as the source beside it; the generated minutes and verification take PDF only.
 OFFICE_PURPOSES = frozenset({Purpose.MEETING_DOCUMENT, Purpose.DOCUMENT_VERSION, Purpose.CONCLUSION_ATTACHMENT,
-                             Purpose.OPINION_DRAFT, Purpose.OPINION_ATTACHMENT, Purpose.SIGNING_UPLOAD})
+                             Purpose.OPINION_DRAFT, Purpose.OPINION_ATTACHMENT, Purpose.SIGNING_UPLOAD,
+                             Purpose.TASK_ATTACHMENT})
 
 
 @dataclass(frozen=True)

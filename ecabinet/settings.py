@@ -372,6 +372,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 200, minimum=1)
+# --- follow-up tasks ---
+# Assignees of a conclusion's task are reminded this many working days before its deadline
+# (then on the day, and once when it is overdue): meetings/followup_reminders.py.
+TASK_REMINDER_WORKING_DAYS = env_int("TASK_REMINDER_WORKING_DAYS", 2, minimum=0)
+# --- end follow-up tasks ---
 # PDF.js for the document viewer (static/meetings/viewer.js), from npm (make install): the module
 # build and its worker, the character maps and standard fonts that text in fonts a PDF does not
 # embed needs (Vietnamese included), the JPEG 2000 decoder's fallback (wasm/), and the legacy build

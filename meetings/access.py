@@ -17,6 +17,7 @@ from ecabinet.access import (
     may_create_meetings,
     may_manage_catalogs,
     running_unit_ids,
+    unit_ids_with_right,
 )
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.models import Unit, User
@@ -905,3 +906,329 @@ def absence_deciders(meeting: Meeting) -> list[User]:
     ids = Participant.objects.filter(meeting_id=meeting.pk, role=Participant.Role.CHAIR).values("user_id")
     return list(User.objects.filter(pk__in=ids, is_active=True))
 # --- end absence requests ---
+
+
+# --- follow-up of conclusions (tasks, fn135, fn136) ---------------------------------------------
+#
+# The issuing office of a task is its meeting's: those who run the meeting and the holders of
+# `issue_documents` over the meeting's unit (the office that issues its conclusion notice) give,
+# edit, cancel and reopen tasks. The assignees report: the person in charge, and when a unit is
+# in charge, the people who run that unit's work — the holders of `issue_documents` (its office,
+# which issues and answers for the unit's papers) or `manage_users` (its administrator, who hands
+# out work inside it) over the unit. Plain members of the unit are not assignees: otherwise every
+# clerk of a department would hold every task given to it. The board (fn136) is for the issuing
+# side of a unit: its meeting runners (`run_meeting`), its office (`issue_documents`), those who
+# read its statistics (`view_statistics`), and system administrators.
+
+TASK_TEXT_MAX = 10000  # a description or a report's comment
+TASK_TITLE_MAX = 500
+TASK_FILES_MAX = 5  # attachments per report
+
+
+@dataclass(frozen=True)
+class TaskAccess:
+    task: Any  # meetings.models.FollowUpTask
+    issues: bool   # the issuing office: edit, cancel, reopen
+    reports: bool  # an assignee: report progress, mark done
+    user_id: int
+
+
+def work_unit_ids(user: User) -> set[int]:
+    """Units whose work `user` runs (a task given to one of them is theirs to report on): their
+    own unit and those below it, with `issue_documents` or `manage_users`. System administrators
+    operate the system; they are nobody's assignee through a unit."""
+    if not user.is_authenticated or is_system_admin(user):
+        return set()
+    return unit_ids_with_right(user, "issue_documents") | managed_unit_ids(user)
+
+
+def unit_work_people(unit: Unit | None) -> list[User]:
+    """Who runs `unit`'s work (told of a task given to it): the holders of `issue_documents` or
+    `manage_users` in the unit itself, else in the nearest unit above it that has some."""
+    if unit is None:
+        return []
+    rights = Q(groups__permissions__codename__in=("issue_documents", "manage_users")) | Q(
+        user_permissions__codename__in=("issue_documents", "manage_users"))
+    for level in [unit, *unit.ancestors()]:
+        people = list(User.objects.filter(rights, unit=level, is_active=True, is_superuser=False)
+                      .distinct().order_by("pk"))
+        if people:
+            return people
+    return []
+
+
+def issuing_unit_ids(user: User) -> set[int]:
+    """Units whose tasks' board `user` sees (every unit for a system admin)."""
+    if not user.is_authenticated:
+        return set()
+    return (running_unit_ids(user) | unit_ids_with_right(user, "issue_documents")
+            | unit_ids_with_right(user, "view_statistics"))
+
+
+def may_see_task_board(user: User) -> bool:
+    return is_system_admin(user) or bool(issuing_unit_ids(user))
+
+
+def may_assign_tasks(user: User, meeting: Meeting, *, runs_meeting: bool | None = None) -> bool:
+    """Who gives tasks from a meeting's conclusions: those who run the meeting, and the office
+    (`issue_documents`) of the meeting's unit. `runs_meeting`: when the caller knows it."""
+    if not user.is_authenticated:
+        return False
+    if is_system_admin(user):
+        return True
+    if meeting.unit_id is not None and meeting.unit_id in unit_ids_with_right(user, "issue_documents"):
+        return True
+    return runs_meeting if runs_meeting is not None else runs_meeting_of(user, meeting.pk)
+
+
+def require_task_issuer(access: TaskAccess) -> None:
+    if not access.issues:
+        raise PermissionDeniedError(_("Only the office that gave this task may do this."))
+
+
+def require_task_reporter(access: TaskAccess) -> None:
+    if not access.reports:
+        raise PermissionDeniedError(_("Only the person or unit in charge of this task may report on it."))
+
+
+def assigned_tasks_q(user: User) -> Q:
+    """Tasks given to `user`: in person, or to a unit whose work they run."""
+    units = work_unit_ids(user)
+    q = Q(assignee_id=user.pk)
+    return q | Q(assignee_unit_id__in=units) if units else q
+
+
+def tasks_assigned_to(user: User) -> QuerySet:
+    from meetings.models import FollowUpTask
+
+    if not user.is_authenticated:
+        return FollowUpTask.objects.none()
+    return FollowUpTask.objects.filter(assigned_tasks_q(user))
+
+
+def tasks_visible_to(user: User) -> QuerySet:
+    """Tasks `user` may see: those given to them, those of the meetings they run, and those of
+    the units whose board they see."""
+    from meetings.models import FollowUpTask
+
+    if not user.is_authenticated:
+        return FollowUpTask.objects.none()
+    if is_system_admin(user):
+        return FollowUpTask.objects.all()
+    q = assigned_tasks_q(user) | Q(meeting_id__in=run_meeting_ids(user))
+    units = issuing_unit_ids(user)
+    if units:
+        q |= Q(meeting__unit_id__in=units)
+    ids = FollowUpTask.objects.filter(q).values("pk")
+    return FollowUpTask.objects.filter(pk__in=ids)
+
+
+def board_tasks(user: User) -> QuerySet:
+    """The board's tasks (fn136): those of the units `user` issues for, and of meetings they run."""
+    from meetings.models import FollowUpTask
+
+    if is_system_admin(user):
+        return FollowUpTask.objects.all()
+    if not user.is_authenticated:
+        return FollowUpTask.objects.none()
+    q = Q(meeting_id__in=run_meeting_ids(user))
+    units = issuing_unit_ids(user)
+    if units:
+        q |= Q(meeting__unit_id__in=units)
+    return FollowUpTask.objects.filter(pk__in=FollowUpTask.objects.filter(q).values("pk"))
+
+
+def _task_access(user: User, task: Any) -> TaskAccess:
+    reports = task.assignee_id == user.pk or (task.assignee_unit_id is not None
+                                               and task.assignee_unit_id in work_unit_ids(user))
+    return TaskAccess(task, may_assign_tasks(user, task.meeting), reports, user.pk)
+
+
+def task_access(user: User, task_id: int, *, for_update: bool = False) -> TaskAccess:
+    """A task as `user` may see it, or NotFoundError (an outsider learns nothing)."""
+    tasks = tasks_visible_to(user).select_related("meeting", "meeting__unit", "item", "assignee_unit", "assignee",
+                                                  "created_by", "completed_by")
+    if for_update:
+        tasks = tasks.select_for_update(of=("self",))
+    task = tasks.filter(pk=task_id).first() if user.is_authenticated else None
+    if task is None:
+        raise NotFoundError(_("Task not found."))
+    return _task_access(user, task)
+
+
+def lock_task(task: Any, *, actor: User) -> TaskAccess:
+    """Inside an action: the task re-read FOR UPDATE (reports, edits and cancelling queue up
+    here) and what `actor` may do with it; NotFoundError if they may not see it."""
+    return task_access(actor, task.pk, for_update=True)
+
+
+def task_meeting(user: User, meeting_id: int, *, for_update: bool = False) -> tuple[Meeting, bool]:
+    """The meeting whose tasks `user` looks at, and whether they may give tasks from it: a
+    meeting they may see, or one of a unit whose board they see; NotFoundError otherwise.
+    `for_update`: inside an action, the meeting row locked (task changes of one meeting queue)."""
+    not_found = NotFoundError(_("Meeting not found."))
+    if not user.is_authenticated:
+        raise not_found
+    meetings = Meeting.objects.select_related("unit")
+    if for_update:
+        meetings = meetings.select_for_update(of=("self",))
+    meeting = meetings.filter(pk=meeting_id).first()
+    if meeting is None:
+        raise not_found
+    if visible_meetings(user).filter(pk=meeting.pk).exists():
+        return meeting, may_assign_tasks(user, meeting)
+    if meeting.unit_id is not None and meeting.unit_id in issuing_unit_ids(user) \
+            and meeting.status != Meeting.Status.DRAFT:
+        return meeting, may_assign_tasks(user, meeting)
+    raise not_found
+
+
+def task_assignee(user_id: int | None) -> User | None:
+    """The person in charge, by id: an active account (400 otherwise)."""
+    if user_id is None:
+        return None
+    person = User.objects.select_related("unit").filter(pk=user_id, is_active=True).first()
+    if person is None:
+        raise ActionError("bad_assignee", _("This person does not exist or cannot be given tasks."))
+    return person
+
+
+def task_unit(unit_id: int | None) -> Unit | None:
+    """The unit in charge, by id (any unit of the installation; 400 for an unknown one)."""
+    if unit_id is None:
+        return None
+    return assignable_units([unit_id])[0]
+
+
+def task_attachment_in(access: TaskAccess, attachment_id: int) -> Any:
+    from meetings.models import TaskAttachment
+
+    attachment = (TaskAttachment.objects.select_related("report").filter(report__task=access.task, pk=attachment_id)
+                  .first())
+    if attachment is None:
+        raise NotFoundError(_("Attachment not found."))
+    return attachment
+
+
+def may_receive_original_task_file(access: TaskAccess, attachment: Any) -> bool:
+    """A report's attachment: its author and the issuing office get the stored bytes, every
+    other reader (the other assignees, the board's readers) a watermarked copy."""
+    return access.issues or attachment.report.author_id == access.user_id
+
+
+def task_assignees(task: Any) -> list[User]:
+    """Who is told of a task given or changed: the person in charge and who runs the unit's work."""
+    people = [task.assignee] if task.assignee_id else []
+    people += unit_work_people(task.assignee_unit) if task.assignee_unit_id else []
+    return list({u.pk: u for u in people if u is not None and u.is_active}.values())
+
+
+def task_issuers(task: Any) -> list[User]:
+    """The issuing office told of reports and of a task done: who gave it and the meeting's
+    secretaries."""
+    people = [task.created_by, *(p.user for p in Participant.objects.filter(
+        meeting_id=task.meeting_id, role=Participant.Role.SECRETARY).select_related("user"))]
+    return list({u.pk: u for u in people if u is not None and u.is_active}.values())
+# --- hall screen (fn121) -------------------------------------------------------------------------
+# The big screen in the meeting hall follows the room without a personal login, through a link
+# the secretary creates and may revoke (meetings/models/hall.py). Its viewer in the room is a
+# "display": neither a participant nor a runner, so it gets exactly the events and the snapshot
+# every participant gets (may_see with no user and no role) and nothing addressed to a person or
+# to those running the meeting: no documents, no voters, no speech notes, no "my vote".
+
+# A link stops working this long after its meeting ended (the results stay on screen a while).
+HALL_GRACE_HOURS = 12
+# Active links per meeting: a hall, overflow rooms, a lobby; more is a mistake or a leak.
+HALL_DISPLAYS_MAX = 20
+# The display's place in may_see: no user (no user has id 0), no role, not running the meeting.
+DISPLAY_VIEWER: dict[str, Any] = {"user_id": 0, "role": None, "runs_meeting": False}
+
+
+def display_access(meeting: Meeting) -> MeetingAccess:
+    """The hall screen's access to its meeting: no participant row, not a runner."""
+    return MeetingAccess(meeting, None, False)
+
+
+def manages_hall_displays(access: MeetingAccess) -> bool:
+    """Creating, listing and revoking hall screen links: those running the meeting."""
+    return access.runs_meeting
+
+
+def require_hall_manager(access: MeetingAccess) -> None:
+    if not manages_hall_displays(access):
+        raise PermissionDeniedError(_("Only the meeting's chair or secretary may manage the hall screen links."))
+
+
+def hall_display_works(display) -> bool:  # noqa: ANN001 - HallDisplay
+    """Whether a (loaded, with its meeting) link opens the hall screen now: not revoked, its
+    meeting not cancelled, and not longer than HALL_GRACE_HOURS after the meeting ended."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    meeting = display.meeting
+    if display.revoked_at is not None or meeting.status == Meeting.Status.CANCELLED:
+        return False
+    if meeting.status == Meeting.Status.ENDED:
+        ended = meeting.ended_at or meeting.ends_at
+        return ended is None or timezone.now() - ended < timedelta(hours=HALL_GRACE_HOURS)
+    return True
+
+
+def hall_display_for(token: str):
+    """The working hall screen link with this raw token, or NotFoundError: a wrong, revoked or
+    expired token and one that never existed look the same (the plain 404 page)."""
+    from ecabinet.models import hash_token
+    from meetings.models import HallDisplay
+
+    not_found = NotFoundError(_("Page not found."))
+    if not token or len(token) > 200:
+        raise not_found
+    display = HallDisplay.objects.select_related("meeting").filter(token_hash=hash_token(token)).first()
+    if display is None or not hall_display_works(display):
+        raise not_found
+    return display
+
+
+def hall_display_still_works(display_id: int) -> bool:
+    """Re-read a link (an open hall socket checks it now and then, beside the revocation notice)."""
+    from meetings.models import HallDisplay
+
+    display = HallDisplay.objects.select_related("meeting").filter(pk=display_id).first()
+    return display is not None and hall_display_works(display)
+
+
+def hall_displays_of(access: MeetingAccess) -> QuerySet:
+    """The meeting's links that were not revoked, for those who manage them (none for others)."""
+    from meetings.models import HallDisplay
+
+    if not manages_hall_displays(access):
+        return HallDisplay.objects.none()
+    return (HallDisplay.objects.filter(meeting=access.meeting, revoked_at__isnull=True)
+            .select_related("created_by").order_by("pk"))
+
+
+def hall_display_in(access: MeetingAccess, display_id: int):
+    """One of the meeting's links (revoked ones too), or NotFoundError."""
+    from meetings.models import HallDisplay
+
+    display = HallDisplay.objects.filter(meeting=access.meeting, pk=display_id).first()
+    if display is None:
+        raise NotFoundError(_("Hall screen link not found."))
+    return display
+
+
+def hall_display_of_user(user: User, display_id: int):
+    """A link of a meeting `user` may see (the API resolves by the link's id), or NotFoundError;
+    whether they may revoke it is the action's check."""
+    from meetings.models import HallDisplay
+
+    display = HallDisplay.objects.filter(pk=display_id).only("pk", "meeting_id").first()
+    if display is None:
+        raise NotFoundError(_("Hall screen link not found."))
+    try:
+        access = meeting_access(user, display.meeting_id)
+    except NotFoundError:
+        raise NotFoundError(_("Hall screen link not found.")) from None
+    return hall_display_in(access, display_id)
+# --- end hall screen ---

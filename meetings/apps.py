@@ -10,5 +10,6 @@ class MeetingsConfig(AppConfig):
     def ready(self) -> None:
         from meetings import (
             deadlines,  # noqa: F401  (registers the documents-due reminders)
+            followup_reminders,  # noqa: F401  (registers the task-due reminders)
             opinion_reminders,  # noqa: F401  (registers the opinion-due reminders)
         )

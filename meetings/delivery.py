@@ -3,6 +3,7 @@
 - ``deliver_document``: a stored version of a document (meeting documents, minutes, personal
   signing documents, opinion drafts, attachments and signed answers), any version.
 - ``deliver_attachment``: a conclusion attachment stored with a meeting.
+- ``deliver_task_attachment``: a file attached to a follow-up task's progress report.
 - ``deliver_generated_pdf``: a PDF built on request (attendance list, opinion report, minutes
   preview); nothing stored, so nothing to watermark or to keep intact.
 - ``deliver_source``: the office document (.docx, .odt, ...) a version's PDF was converted from,
@@ -47,9 +48,15 @@ from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import whole_number
 from ecabinet.models import User
 from ecabinet.office import SOURCE_TYPES
-from meetings.access import MeetingAccess, may_receive_original, may_receive_original_attachment
+from meetings.access import (
+    MeetingAccess,
+    TaskAccess,
+    may_receive_original,
+    may_receive_original_attachment,
+    may_receive_original_task_file,
+)
 from meetings.actions.documents import do_record_delivery
-from meetings.models import ConclusionAttachment, Document, DocumentVersion
+from meetings.models import ConclusionAttachment, Document, DocumentVersion, TaskAttachment
 from meetings.watermark import watermark_pdf
 
 logger = logging.getLogger(__name__)
@@ -100,6 +107,21 @@ def deliver_attachment(request: AuthenticatedHttpRequest, access: MeetingAccess,
         filename=safe_filename(attachment.title.removesuffix(".pdf"), ".pdf"), inline=inline, obj=attachment,
         action="conclusion_attachment.download", details={"meeting": access.meeting.pk},
     )
+
+
+# --- follow-up tasks ---
+def deliver_task_attachment(request: AuthenticatedHttpRequest, access: TaskAccess, attachment: TaskAttachment,
+                            *, inline: bool = False) -> FileResponse:
+    """A progress report's attachment, for a reader of its task (``meetings.access.task_access``):
+    its author and the issuing office get the stored bytes, the task's other readers a watermarked
+    copy; audited as ``task_attachment.download``."""
+    return _deliver_stored(
+        request, field=attachment.file, sha256=attachment.sha256,
+        original=may_receive_original_task_file(access, attachment),
+        filename=safe_filename(attachment.title.removesuffix(".pdf"), ".pdf"), inline=inline, obj=attachment,
+        action="task_attachment.download", details={"task": access.task.pk},
+    )
+# --- end follow-up tasks ---
 
 
 def deliver_generated_pdf(request: AuthenticatedHttpRequest, data: bytes, *, filename: str, obj: Model, action: str,

@@ -755,3 +755,30 @@ class AbsenceRequestOut(Out):
     decided_by: str
     decided_at: str | None
 # --- end absence requests ---
+
+
+# --- hall screen (fn121) -------------------------------------------------------------------------
+
+class HallDisplayIn(Schema):
+    """A new hall screen link: its name (the hall where its screen is)."""
+
+    label: str
+
+
+class HallDisplayOut(Out):
+    """A hall screen link; `url` and `token` only in the answer that created it (never stored)."""
+
+    id: int
+    meeting: int
+    label: str
+    created_by: int
+    created_by_name: str
+    created_at: str | None
+    revoked_at: str | None
+    url: str | None = None
+    token: str | None = None
+
+
+class HallDisplayListOut(Out):
+    items: list[HallDisplayOut]
+# --- end hall screen ---

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from ecabinet.errors import NotFoundError
 from ecabinet.inputs import whole_number
-from meetings.access import meeting_access, room_permissions
+from meetings.access import MeetingAccess, meeting_access, room_permissions
 from meetings.events import dumps, event_frame, hidden_frame, may_see
 from meetings.live.fanout import get_hub
 from meetings.live.outbox import SLOW_CLOSE_CODE, Outbox
@@ -84,19 +84,29 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         with translation.override(self._language()):
             if user is None or not user.is_authenticated:
                 return await self._fail("forbidden", _("Sign in to follow this meeting."))
-            since = None
-            raw = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("since", [""])[0]
-            if raw != "":
-                since = whole_number(raw)
-                if since is None:
-                    return await self._fail("bad_request", _("`since` must be a revision number."))
+            since = self._since()
+            if since is False:
+                return await self._fail("bad_request", _("`since` must be a revision number."))
             access = await database_sync_to_async(self._access)(user)
             if access is None:
                 # A meeting that does not exist and one this user may not see get the same frame
                 # and close code after the same work: a socket must not confirm that a meeting exists.
                 return await self._fail("not_found", _("Meeting not found."))
+        await self._start(access, {"user_id": user.pk, "role": access.role, "runs_meeting": access.runs_meeting},
+                          since)
+
+    def _since(self) -> int | None | bool:
+        """The `since` of the query string: a revision, None (absent), or False (not a number)."""
+        raw = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("since", [""])[0]
+        if raw == "":
+            return None
+        since = whole_number(raw)
+        return False if since is None else since
+
+    async def _start(self, access: MeetingAccess, viewer: dict[str, Any], since: int | None) -> None:
+        """Deliver the room to this viewer from now on: join the hub, then catch up from `since`."""
         self.access = access
-        self.viewer = {"user_id": user.pk, "role": access.role, "runs_meeting": access.runs_meeting}
+        self.viewer = viewer
         self.raw_send = _unwrapped(self.base_send)
         self.outbox = Outbox(self.raw_send, self._overflowed)
         self.buffer = []

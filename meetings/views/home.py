@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ecabinet.http import AuthenticatedHttpRequest
 from meetings.selectors import home_meetings
+from meetings.selectors_followup import HOME_LIMIT, my_tasks
 from signing.access import notices_due_for, notices_to_handle
 
 
@@ -22,4 +23,6 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "today": timezone.localdate(), **home_meetings(request.user),
         # the conclusion notices (signing): due for the secretary, to approve, to issue
         "notices_due": notices_due_for(request.user), **notices_to_handle(request.user),
+        # follow-up: my open tasks, soonest deadline first
+        "my_tasks": my_tasks(request.user, "open", limit=HOME_LIMIT),
     })

@@ -70,6 +70,7 @@ def ui_strings() -> dict[str, str]:
         "queued": _("No connection: this will be sent when the connection is back."),
         # --- absence requests (fn113): a participant's state (Participant.State), for the people list
         **{f"state_{code}": str(label) for code, label in Participant.State.choices},
+        "give_task": _("Give a task"),  # follow-up: from an item's conclusion
     }
 
 

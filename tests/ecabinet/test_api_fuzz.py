@@ -93,6 +93,13 @@ def fuzz_token(db) -> str:
                                 ends_at=start + timedelta(hours=2), unit=unit)
     do_add_participant(meeting, actor=secretary, user=member)
     do_add_agenda_item(meeting, actor=secretary, title="Báo cáo kinh tế - xã hội", duration_minutes=20)
+    # --- follow-up tasks --- an ended meeting whose conclusion gives task 1 to the member
+    from meetings.actions.followup import do_create_task
+    from tests.kit.factories import make_meeting
+
+    ended = make_meeting(by=secretary, title="Phiên họp đã kết thúc", unit=unit, members=[member], status="ended")
+    do_create_task(ended, actor=secretary, title="Rà soát danh mục", assignee=member,
+                   deadline=timezone.localdate() + timedelta(days=7))
     return do_issue_api_token(actor=secretary)[1]
 
 

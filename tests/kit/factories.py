@@ -221,3 +221,12 @@ def give_unit_certificate(unit: Unit, *, by: User):
     from signing.actions.unit_certificates import do_issue_unit_certificate
 
     return do_issue_unit_certificate(unit, actor=by)
+
+
+# --- hall screen ---
+def make_hall_display(meeting, *, by, label: str = "Hội trường tầng 3"):
+    """A hall screen link of `meeting` created by `by` through the action: (display, raw token)."""
+    from meetings.actions.hall import do_create_hall_display
+
+    return do_create_hall_display(meeting, actor=by, label=label)
+# --- end hall screen ---

@@ -30,6 +30,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from ecabinet.models import User
+from meetings.actions.followup import do_create_task, do_report_task
 from meetings.actions.opinions import do_answer, do_create_round
 from meetings.actions.room import do_attach_conclusion_file
 from meetings.models import Meeting, MeetingRoom, MeetingType, OpinionAnswer, Participant
@@ -160,18 +161,35 @@ def build_page_world(case: Any) -> PageWorld:
     converted = [do_upload_for_signing(actor=case.member, title="Công văn",
                                        upload=SimpleUploadedFile("cong-van.docx", docx_bytes())).pk
                  ] if shutil.which("soffice") else []
+    # --- follow-up tasks --- a task of the run meeting's item 1, to the member and Sở Y tế, with a
+    # progress report and its attachment
+    task = do_create_task(rec.meeting, rec.item1, actor=case.secretary, title="Hoàn thiện phương án phân bổ vốn",
+                          description="Theo kết luận mục 1", unit=case.other_unit, assignee=case.member,
+                          deadline=timezone.localdate() + timezone.timedelta(days=10))
+    task_report = do_report_task(task, actor=case.member, comment="Đã rà soát 12/20 dự án", progress=60, uploads=[
+        SimpleUploadedFile("bao-cao.pdf", make_pdf(1, "Báo cáo tiến độ"), content_type="application/pdf")])
+    # --- hall screen --- the big screen's page by its link: a scheduled meeting waiting to start
+    # and one in progress (the check-in QR code, the floor)
+    hall_running = factories.make_meeting(by=case.secretary, title="Họp trực tiếp tại hội trường", unit=case.department,
+                                          chair=case.chair, members=[case.member], items=["Báo cáo tình hình"],
+                                          status=Meeting.Status.IN_PROGRESS)
+    hall_tokens = [factories.make_hall_display(waiting, by=case.secretary)[1],
+                   factories.make_hall_display(hall_running, by=case.secretary)[1]]
+    # --- end hall screen ---
     values = {
+        "task_id": [task.pk], "task_attachment_id": [task_report.attachments.get().pk],
         "meeting_id": [rec.meeting.pk, case.meeting.pk, waiting.pk],
         "document_id": [minutes.document_id, case.minutes.pk, rnd.draft_id, own.pk, invitation_doc, *converted],
         "attachment_id": [attachment.pk], "round_id": [rnd.pk], "answer_id": [answer.pk],
         "request_id": [minutes.signing_request_id], "participant_id": [participant.pk],
         "item_id": [rec.item1.pk], "unit_id": [case.committee.pk],
+        "token": hall_tokens,  # hall screen
     }
     roles = {"anonymous": None, "guest": case.guest, "member": case.member,
              "secretary": case.secretary, "chair": case.chair, "admin": case.admin}
     objects = {"run_meeting": rec.meeting, "ended_meeting": case.meeting, "waiting_meeting": waiting,
                "sealed_meeting": sealed, "minutes_document": minutes.document_id, "own_document": own.pk,
-               "round": rnd, "signing_request": minutes.signing_request_id}
+               "round": rnd, "signing_request": minutes.signing_request_id, "task": task}
     return PageWorld(values=values, roles=roles, objects=objects)
 
 

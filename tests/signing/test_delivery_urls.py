@@ -48,6 +48,7 @@ PDF_PAGE_ROUTES = {
     "meetings/<int:meeting_id>/room/attendance.pdf",
     "meetings/<int:meeting_id>/room/attachments/<int:attachment_id>/",
     "opinions/<int:round_id>/export.<slug:fmt>",
+    "tasks/<int:task_id>/files/<int:task_attachment_id>/",  # follow-up: a progress report's attachment
 }
 
 NON_PDF_PAGE_ROUTES = {
@@ -76,8 +77,14 @@ NON_PDF_PAGE_ROUTES = {
     "meetings/<int:meeting_id>/notice/<str:verb>/", "signing/invitations/<int:invitation_id>/issue/",
     "profile/notifications/",  # push: the notification settings page
     "meetings/<int:meeting_id>/absence/<int:participant_id>/",  # absence requests (fn113): the chair's decision
+    # follow-up tasks
+    "tasks/", "tasks/board/", "tasks/board.csv", "tasks/<int:task_id>/", "tasks/<int:task_id>/<slug:action>/",
+    "meetings/<int:meeting_id>/tasks/",
     # the installable app (ecabinet/pwa.py)
     "manifest.webmanifest", "favicon.ico", "sw.js", "offline/",
+    # hall screen (fn121): the big screen's page and QR code by its link, the links' page
+    "hall/<str:token>/", "hall/<str:token>/qr.svg", "meetings/<int:meeting_id>/hall/",
+    "meetings/<int:meeting_id>/hall/<int:display_id>/revoke/",
 }
 
 PDF_API_OPERATIONS = {
@@ -141,6 +148,13 @@ NON_PDF_API_OPERATIONS = {
     # absence requests (fn113)
     "GET /api/v1/meetings/{meeting_id}/absence-requests",
     "POST /api/v1/meetings/{meeting_id}/participants/{participant_id}/absence",
+    # follow-up tasks
+    "GET /api/v1/tasks", "GET /api/v1/tasks/board", "GET /api/v1/tasks/board.csv", "GET /api/v1/tasks/{task_id}",
+    "PATCH /api/v1/tasks/{task_id}", "POST /api/v1/meetings/{meeting_id}/tasks", "POST /api/v1/tasks/{task_id}/reports",
+    "POST /api/v1/tasks/{task_id}/done", "POST /api/v1/tasks/{task_id}/cancel", "POST /api/v1/tasks/{task_id}/reopen",
+    # hall screen (fn121)
+    "GET /api/v1/meetings/{meeting_id}/hall-displays", "POST /api/v1/meetings/{meeting_id}/hall-displays",
+    "POST /api/v1/hall-displays/{display_id}/revoke",
 }
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -204,7 +218,15 @@ class DeliveryUrlWalkTests(SigningTestCase):
         do_draft_notice(cls.meeting, actor=cls.secretary)
         own = cls.make_own_document(cls.member)
         participant = Participant.objects.filter(meeting=rec.meeting, user=cls.member).first()
+        # follow-up: a task to the member with a report and its attachment
+        from meetings.actions.followup import do_create_task, do_report_task
+
+        task = do_create_task(rec.meeting, rec.item1, actor=cls.secretary, title="Hoàn thiện phương án",
+                              assignee=cls.member, deadline=timezone.localdate() + timedelta(days=10))
+        report = do_report_task(task, actor=cls.member, comment="Đã làm một nửa", progress=50, uploads=[
+            SimpleUploadedFile("bao-cao.pdf", make_pdf(1, "Báo cáo"), content_type="application/pdf")])
         cls.values = {
+            "task_id": [task.pk], "task_attachment_id": [report.attachments.get().pk],
             "meeting_id": [rec.meeting.pk, cls.meeting.pk],
             "document_id": [minutes.document_id, cls.minutes.pk, rnd.draft_id, answer.attachment_id,
                             answer.signed_document_id, own.pk],
@@ -212,6 +234,7 @@ class DeliveryUrlWalkTests(SigningTestCase):
             "request_id": [minutes.signing_request_id], "participant_id": [participant.pk],
             "item_id": [rec.item1.pk], "poll_id": [rec.open_poll.pk], "token_id": [1], "note_id": [1],
             "cert_id": [1], "token": ["x"], "unit_id": [cls.committee.pk], "invitation_id": [1], "fmt": ["csv", "pdf"], "action": ["approve"], "verb": ["sign"],
+            "display_id": [1],  # hall screen
         }
 
     def urls_for(self, template: str, param: re.Pattern, missing: list[str]) -> list[str]:

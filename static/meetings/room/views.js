@@ -125,6 +125,10 @@ export function createViews(ctx) {
           onclick: (e) => openEditor(e.target.closest("li"), it, "title") }),
         h("button", { text: T.conclusion, "data-edit": "conclusion", "data-testid": "edit-conclusion-" + it.id,
           onclick: (e) => openEditor(e.target.closest("li"), it, "conclusion") }),
+        // follow-up: give a task from this item's conclusion (the meeting's tasks page, in a new tab)
+        it.conclusion ? h("a", { class: "button", text: T.give_task, target: "_blank", rel: "noopener",
+          href: "/meetings/" + s.meeting.id + "/tasks/?item=" + it.id + "#new-task", "data-testid": "give-task-" + it.id })
+          : null,
         h("button", { text: "↑", title: T.up, "aria-label": T.up, onclick: move(-1) }),
         h("button", { text: "↓", title: T.down, "aria-label": T.down, onclick: move(1) }),
       ]);

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0009_followup_tasks'),
+        ('meetings', '0010_hall_displays'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
