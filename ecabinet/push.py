@@ -62,6 +62,9 @@ CATEGORIES = {
 KIND_CATEGORIES = {
     "meeting.invitation": INVITATION,  # the invitation, and again on a change of time or place
     "meeting.cancelled": INVITATION,
+    # --- absence requests (fn113): a request to the chair, the chair's answer to the member
+    "meeting.absence_request": INVITATION,
+    "meeting.absence_decision": INVITATION,
     "signing.request": SIGNING,
     "opinion.due": OPINION_DUE,
 }

@@ -642,6 +642,7 @@ def room_permissions(access: MeetingAccess) -> dict[str, bool]:
         "speak": invited,
         "answer": invited,
         "vote": _may_vote(access),
+        "decide_absence": may_decide_absence(access),  # --- absence requests (fn113)
     }
 
 
@@ -864,6 +865,47 @@ def require_item_unchanged(meeting: Meeting, seen_item_id: int | None) -> None:
         raise ConflictError("moved_on", _(
             "The meeting has moved on since you asked: another item is under discussion now. "
             "Ask again if you still want the floor."))
+
+
+# --- absence requests (fn113) -----------------------------------------------------------------
+# A member's "cannot attend" (or "someone attends in my place") waits for the chair when the
+# meeting's type says so (MeetingType.absence_needs_approval); meetings/actions/absence.py.
+
+def absence_needs_approval(meeting: Meeting, participant: Participant) -> bool:
+    """Whether `participant`'s absence or delegation is a request the chair decides: a member in
+    their own right (not a delegate, not the chair, secretaries or guests), in a meeting whose
+    type asks for approval and which has a chair to decide (without one, nobody could)."""
+    if participant.role != Participant.Role.MEMBER or participant.delegate_for_id is not None:
+        return False
+    kind = meeting.meeting_type
+    if kind is None or not kind.absence_needs_approval:
+        return False
+    return Participant.objects.filter(meeting_id=meeting.pk, role=Participant.Role.CHAIR).exists()
+
+
+def may_decide_absence(access: MeetingAccess) -> bool:
+    """Approving or refusing an absence is the chair's: the secretary sees the requests (they run
+    the meeting) but does not decide them."""
+    return access.participant is not None and access.participant.role == Participant.Role.CHAIR
+
+
+def require_absence_decider(access: MeetingAccess) -> None:
+    if not may_decide_absence(access):
+        raise PermissionDeniedError(_("Only the meeting's chair may approve or refuse an absence."),
+                                    code="not_chair")
+
+
+def sees_absence_requests(access: MeetingAccess) -> bool:
+    """The list of absence requests (pending and decided): those running the meeting. Each person's
+    own request is in their participant row, which every participant sees."""
+    return access.runs_meeting
+
+
+def absence_deciders(meeting: Meeting) -> list[User]:
+    """Who is told of a new request: the meeting's chair."""
+    ids = Participant.objects.filter(meeting_id=meeting.pk, role=Participant.Role.CHAIR).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+# --- end absence requests ---
 
 
 # --- follow-up of conclusions (tasks, fn135, fn136) ---------------------------------------------

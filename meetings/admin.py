@@ -51,8 +51,8 @@ class UnitCatalogAdmin(AuditedAdmin):
 
 @admin.register(MeetingType)
 class MeetingTypeAdmin(UnitCatalogAdmin):
-    list_display = ("name", "unit", "regular", "documents_due_working_days", "active")
-    list_filter = ("active", "regular")
+    list_display = ("name", "unit", "regular", "documents_due_working_days", "absence_needs_approval", "active")
+    list_filter = ("active", "regular", "absence_needs_approval")
     search_fields = ("name",)
 
 

@@ -74,6 +74,15 @@ class RoomObject(_Object):
     attendance: AttendanceFigures
 
 
+# --- live seat map (fn117) ---
+class SeatMapObject(_Object):
+    # meetings/live/serializers.py serialize_seat_map: the meeting room's seat grid, row by row.
+    room: int | None
+    name: str
+    rows: list[list[str]]
+# --- end live seat map ---
+
+
 class AgendaItemObject(AgendaItemOut):
     model_config = _STRICT
 
@@ -186,6 +195,7 @@ _OBJECTS: dict[str, tuple[type[BaseModel], str]] = {
 EVENTS: dict[str, EventType] = _declare(
     EventType("meeting.updated", "replace", "meeting", _wrapped("meeting", MeetingObject)),
     EventType("room.updated", "replace", "room", _wrapped("room", RoomObject)),
+    EventType("seat_map.updated", "replace", "seat_map", _wrapped("seat_map", SeatMapObject)),  # fn117
     *(EventType(f"{kind}.upserted", "upsert", key, _wrapped(kind, schema)) for kind, (schema, key) in _OBJECTS.items()),
     EventType("agenda_item.removed", "remove", "agenda_items", Removed),
     EventType("participant.removed", "remove", "participants", Removed),

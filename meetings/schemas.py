@@ -78,6 +78,12 @@ class ParticipantOut(Out):
     response_reason: str
     delegate_for: int | None
     seat: str
+    # --- absence requests (fn113)
+    state: str
+    absence_status: str
+    absence_note: str
+    absence_delegate: int | None
+    absence_delegate_name: str
 
 
 class AgendaItemOut(Out):
@@ -106,6 +112,7 @@ class MeetingTypeOut(Out):
     id: int
     name: str
     unit: int | None
+    absence_needs_approval: bool = False  # fn113: a member's absence waits for the chair
 
 
 class MeetingRoomOut(Out):
@@ -752,6 +759,31 @@ class GrantIn(Schema):
 
 class QuorumIn(Schema):
     fraction: float
+
+
+# --- absence requests (fn113) ------------------------------------------------------------------
+
+class AbsenceDecisionIn(Schema):
+    """The chair's decision on a pending absence request: "approve" or "refuse", with a note the
+    member reads (optional)."""
+
+    decision: str
+    note: str = ""
+
+    def changes(self) -> dict[str, Any]:
+        if self.decision not in ("approve", "refuse"):
+            raise field_error("decision", _("Choose approve or refuse."))
+        return {"approve": self.decision == "approve", "note": self.note}
+
+
+class AbsenceRequestOut(Out):
+    """A participant's absence request as those running the meeting list them."""
+
+    participant: ParticipantOut
+    requested_at: str | None
+    decided_by: str
+    decided_at: str | None
+# --- end absence requests ---
 
 
 # --- hall screen (fn121) -------------------------------------------------------------------------

@@ -112,7 +112,8 @@ def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
     items = list(with_document_flag(meeting.agenda_items.select_related("presenter", "presenting_unit"))
                  .order_by("position", "pk"))
     participants = list(
-        meeting.participants.select_related("user", "user__unit", "user__position", "delegate_for__user")
+        meeting.participants.select_related("user", "user__unit", "user__position", "delegate_for__user",
+                                         "absence_delegate", "absence_decided_by")
         .order_by("pk")
     )
     documents = _documents(access, user)
@@ -131,7 +132,7 @@ def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
     participants.sort(key=lambda p: (order.get(p.role, 9), p.pk))
     answers: defaultdict[str, int] = defaultdict(int)
     for p in participants:
-        answers[p.response] += 1
+        answers[p.state] += 1  # Participant.state: the five states every page shows (fn113)
     return {
         "meeting": meeting,
         "agenda": items,
@@ -139,7 +140,7 @@ def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
         "participants": participants,
         "chair": next((p.user for p in participants if p.role == Participant.Role.CHAIR), None),
         "secretaries": [p.user for p in participants if p.role == Participant.Role.SECRETARY],
-        "answer_counts": [(code, label, answers.get(code, 0)) for code, label in Participant.Response.choices],
+        "answer_counts": [(code, label, answers.get(code, 0)) for code, label in Participant.State.choices],
         "documents": [serialize_document(d) for d in documents],
         "loose_documents": docs_by_item.get(None, []),
         "seats_taken": {p.seat: p for p in participants if p.seat},
@@ -153,7 +154,7 @@ def meeting_detail(access: MeetingAccess, user: User) -> dict[str, Any]:
     """The API detail and the live snapshot's shape: meeting, revision and lists."""
     meeting = access.meeting
     items = meeting.agenda_items.order_by("position", "pk")
-    participants = meeting.participants.select_related("user").order_by("pk")
+    participants = meeting.participants.select_related("user", "absence_delegate").order_by("pk")
     return {
         **serialize_meeting(meeting),
         "revision": meeting.revision,

@@ -55,7 +55,17 @@ def serialize_participant(participant: Participant) -> dict[str, Any]:
         # Computed here with the rules of meetings/access.py (the room's figures come from quorum_of).
         "voting_seat": holds_voting_seat(participant),
         "counted_as": attendance_group(participant),
+        # --- absence requests (fn113): Participant.state and the request's decision
+        "state": participant.state,
+        "absence_status": participant.absence_status,
+        "absence_note": participant.absence_note,
+        "absence_delegate": participant.absence_delegate_id,
+        "absence_delegate_name": _person(participant.absence_delegate) if participant.absence_delegate_id else "",
     }
+
+
+def _person(user) -> str:
+    return (user.full_name or user.username) if user is not None else ""
 
 
 def serialize_agenda_item(item: AgendaItem) -> dict[str, Any]:

@@ -24,11 +24,19 @@ from ecabinet.inputs import field_error
 from ecabinet.models import Unit, User
 from ecabinet.text import require_one_line
 from meetings import papers
-from meetings.access import lock_meeting, meeting_access, participant_in, require_runner
+from meetings.access import (
+    absence_needs_approval,
+    lock_meeting,
+    meeting_access,
+    participant_in,
+    require_runner,
+)
+from meetings.actions.absence import clear_absence, request_absence
 from meetings.actions.agenda import OPEN_STATUSES
 from meetings.actions.room import emit_room_updated
 from meetings.events import audience_for, emit
 from meetings.ical import build_calendar
+from meetings.live.serializers import serialize_seat_map
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -202,6 +210,8 @@ def do_update_meeting(meeting: Meeting, *, actor: User, **changes: Any) -> Meeti
     if changed:
         meeting.save(update_fields=changed)
         emit(meeting, "meeting.updated", {"meeting": serialize_meeting(meeting)})
+        if "room" in changed:  # --- live seat map (fn117): the room's grid goes with the room
+            emit(meeting, "seat_map.updated", {"seat_map": serialize_seat_map(meeting.room)})
     roles: list[Participant] = []
     if chair is not None:
         # One chair: the previous one stays in the meeting as a member.
@@ -465,6 +475,15 @@ def do_answer_invitation(meeting: Meeting, *, actor: User, response: str, reason
                 meeting.participants.filter(user=delegate).exists():
             raise ConflictError("already_participant", _("%(name)s is already a participant of this meeting.")
                                 % {"name": delegate.full_name or delegate.username})
+    # --- absence requests (fn113): the chair decides first where the meeting's type says so;
+    # the same answer again (a reason reworded) changes nothing already decided.
+    current_delegates = list(participant.delegates.all())
+    same = participant.response == response and (
+        response == Answer.DECLINE or (delegate is not None and [d.user_id for d in current_delegates] == [delegate.pk]))
+    if response in (Answer.DECLINE, Answer.DELEGATE) and not same and absence_needs_approval(meeting, participant):
+        return request_absence(meeting, participant, actor=actor, response=response, reason=reason, delegate=delegate)
+    absence_fields = [] if same else clear_absence(participant)
+    # --- end absence requests ---
     # A changed answer withdraws an earlier delegation (unless it names the same person again).
     kept: Participant | None = None
     for old in participant.delegates.select_related("user"):
@@ -475,7 +494,7 @@ def do_answer_invitation(meeting: Meeting, *, actor: User, response: str, reason
     participant.response = response
     participant.response_reason = reason
     participant.responded_at = timezone.now()
-    participant.save(update_fields=["response", "response_reason", "responded_at"])
+    participant.save(update_fields=["response", "response_reason", "responded_at", *absence_fields])
     emit(meeting, "participant.upserted", {"participant": serialize_participant(participant)})
     if delegate is not None and response == Answer.DELEGATE and kept is None:
         role = participant.role if participant.role in (Role.MEMBER, Role.GUEST) else Role.MEMBER

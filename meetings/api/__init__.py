@@ -2,7 +2,7 @@
 
 from ninja import Router
 
-from meetings.api import documents, followup, hall, offline, preparation, room, statistics, votes
+from meetings.api import absence, documents, followup, hall, offline, preparation, room, statistics, votes
 
 router = Router()
 router.add_router("", preparation.router)
@@ -13,3 +13,4 @@ router.add_router("", followup.router)
 router.add_router("", hall.router)
 router.add_router("", votes.router)
 router.add_router("", statistics.router)
+router.add_router("", absence.router)

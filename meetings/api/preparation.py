@@ -180,7 +180,8 @@ def remove_agenda_item(request: AuthenticatedHttpRequest, meeting_id: Id, item_i
 
 @router.get("/meeting-types", response=list[MeetingTypeOut], summary="Meeting types")
 def meeting_types(request: AuthenticatedHttpRequest):
-    return [{"id": t.pk, "name": t.name, "unit": t.unit_id} for t in MeetingType.objects.filter(active=True)]
+    return [{"id": t.pk, "name": t.name, "unit": t.unit_id, "absence_needs_approval": t.absence_needs_approval}
+            for t in MeetingType.objects.filter(active=True)]
 
 
 @router.get("/meeting-rooms", response=list[MeetingRoomOut], summary="Meeting rooms with their seat maps")

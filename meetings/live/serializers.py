@@ -14,6 +14,7 @@ from meetings.access import count_attendance, count_quorum
 from meetings.models import (
     Attendance,
     ConclusionAttachment,
+    MeetingRoom,
     Participant,
     Poll,
     PollReady,
@@ -134,3 +135,13 @@ def serialize_attachment(attachment: ConclusionAttachment) -> dict[str, Any]:
         "sha256": attachment.sha256,
         "url": f"/meetings/{attachment.meeting_id}/room/attachments/{attachment.pk}/",
     }
+
+
+# --- live seat map (fn117) ---
+def serialize_seat_map(room: MeetingRoom | None) -> dict[str, Any]:
+    """The meeting room's seat grid for the room's seat map (static/meetings/room/seatmap.js),
+    which colours each seat from the participants, attendances and speakers in the same state."""
+    if room is None:
+        return {"room": None, "name": "", "rows": []}
+    return {"room": room.pk, "name": room.name, "rows": room.seat_grid()}
+# --- end live seat map ---

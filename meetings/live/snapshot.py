@@ -28,6 +28,7 @@ from meetings.live.serializers import (
     serialize_poll_ready,
     serialize_poll_voter,
     serialize_room,
+    serialize_seat_map,
     serialize_speaker,
     serialize_speech_note,
 )
@@ -88,11 +89,11 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
     and events carry whole objects, so a state that is a little newer than its revision
     converges on the same room when those events are applied.
     """
-    meeting = Meeting.objects.get(pk=access.meeting.pk)
+    meeting = Meeting.objects.select_related("room").get(pk=access.meeting.pk)
     revision = meeting.revision
     # Read only: the row is created by the first action that needs it.
     room = RoomState.objects.filter(meeting_id=meeting.pk).first() or RoomState(meeting_id=meeting.pk)
-    participants = list(Participant.objects.filter(meeting_id=meeting.pk).select_related("user"))
+    participants = list(Participant.objects.filter(meeting_id=meeting.pk).select_related("user", "absence_delegate"))
     attendances = list(Attendance.objects.filter(meeting_id=meeting.pk))
     docs = list(documents_visible_to(access).prefetch_related(
         Prefetch("versions", queryset=DocumentVersion.objects.order_by("number"))))
@@ -115,6 +116,7 @@ def build_snapshot(access: MeetingAccess) -> dict[str, Any]:
     state = {
         "meeting": serialize_meeting(meeting),
         "room": serialize_room(room, participants, (a.participant_id for a in attendances)),
+        "seat_map": serialize_seat_map(meeting.room),  # fn117: the grid the seat map draws
         "agenda_items": [serialize_agenda_item(i) for i in AgendaItem.objects.filter(meeting_id=meeting.pk)],
         "participants": [serialize_participant(p) for p in participants],
         "attendances": [serialize_attendance(a) for a in attendances],

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-__all__ = ["Meeting", "Participant", "AgendaItem", "MeetingEvent"]
+__all__ = ["Meeting", "Participant", "AgendaItem", "MeetingEvent", "AbsenceStatus", "ParticipantState"]
 
 
 class Meeting(models.Model):
@@ -69,7 +69,27 @@ class Meeting(models.Model):
         return f"meeting-{self.pk}"
 
 
+class AbsenceStatus(models.TextChoices):
+    NONE = "", _("no request")
+    PENDING = "pending", _("awaiting the chair's approval")
+    APPROVED = "approved", pgettext_lazy("absence request", "approved")
+    REFUSED = "refused", pgettext_lazy("absence request", "refused")
+
+
+class ParticipantState(models.TextChoices):
+    """What the pages, the room and the seat map show for an invitee (Participant.state)."""
+
+    NOT_CONFIRMED = "not_confirmed", _("not confirmed")
+    CONFIRMED = "confirmed", _("confirmed")
+    ABSENCE_REQUESTED = "absence_requested", _("absence requested")
+    ABSENT = "absent", pgettext_lazy("participant state", "absent")
+    DELEGATED = "delegated", pgettext_lazy("participant state", "delegated")
+
+
 class Participant(models.Model):
+    Absence = AbsenceStatus
+    State = ParticipantState
+
     class Role(models.TextChoices):
         CHAIR = "chair", _("chair")
         SECRETARY = "secretary", _("secretary")
@@ -93,6 +113,25 @@ class Participant(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="delegates"
     )
     seat = models.CharField(_("seat"), max_length=32, blank=True)
+    # --- absence requests (fn113) ---
+    # Where the meeting's type asks for the chair's approval, a member's decline (or delegation)
+    # is first a request: `response` stays "pending" (the member is still expected) and
+    # `absence_status` is "pending" until the chair decides. Approved: `response` becomes
+    # "decline" (or "delegate", and the proposed `absence_delegate` joins in their place);
+    # refused: `response` stays "pending", the member is expected. No approval needed:
+    # `absence_status` stays empty and `response` is the answer itself. So "absent with a
+    # reason" is always `response == "decline"`; `state` names the five states the pages show.
+    absence_status = models.CharField(_("absence request"), max_length=16, choices=AbsenceStatus.choices,
+                                      blank=True, default="")
+    absence_delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed to attend in place"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    absence_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                           on_delete=models.SET_NULL, related_name="+")
+    absence_decided_at = models.DateTimeField(null=True, blank=True)
+    absence_note = models.TextField(_("chair's note"), blank=True)
+    # --- end absence requests ---
     invited_at = models.DateTimeField(null=True, blank=True)
     added_at = models.DateTimeField(default=timezone.now)
 
@@ -106,6 +145,22 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def state(self) -> str:
+        """not_confirmed / confirmed / absence_requested / absent / delegated (ParticipantState)."""
+        if self.response == self.Response.DELEGATE:
+            return ParticipantState.DELEGATED
+        if self.response == self.Response.DECLINE:
+            return ParticipantState.ABSENT
+        if self.absence_status == AbsenceStatus.PENDING:
+            return ParticipantState.ABSENCE_REQUESTED
+        if self.response == self.Response.ATTEND:
+            return ParticipantState.CONFIRMED
+        return ParticipantState.NOT_CONFIRMED
+
+    def get_state_display(self) -> str:
+        return str(ParticipantState(self.state).label)
 
 
 class AgendaItem(models.Model):

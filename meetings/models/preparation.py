@@ -36,6 +36,15 @@ class MeetingType(models.Model):
         _("documents due (working days before)"), default=3, validators=[MaxValueValidator(30)],
         help_text=_("Documents are due this many working days before the meeting; 0 means no deadline."),
     )
+    # --- absence requests (fn113) ---
+    # A member's "cannot attend" (or "someone attends in my place") is a request the chair
+    # approves or refuses (meetings/actions/absence.py); until then the member is expected.
+    absence_needs_approval = models.BooleanField(
+        _("absence needs the chair's approval"), default=False,
+        help_text=_("A member who cannot attend, or sends someone in their place, asks the chair; "
+                    "until the chair approves, the member is still expected."),
+    )
+    # --- end absence requests ---
 
     class Meta:
         ordering = ["name"]

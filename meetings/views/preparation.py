@@ -47,6 +47,7 @@ from meetings.schemas import (
     UnitIn,
 )
 from meetings.selectors import SCOPES, meeting_page, search_meetings, week_days
+from meetings.selectors_absence import absence_context
 
 PAGE_SIZE = 50
 
@@ -232,9 +233,10 @@ def _detail_context(request: AuthenticatedHttpRequest, meeting_id: int) -> dict[
         "me": access.participant,
         "editable": perms["run"] and meeting.status in agenda_act.OPEN_STATUSES,
         "roles": Participant.Role.choices,
-        "answer_labels": dict(Participant.Response.choices),
+        "answer_labels": dict(Participant.State.choices),
         "can_answer": perms["answer"] and meeting.status in (Meeting.Status.SCHEDULED, Meeting.Status.IN_PROGRESS),
     })
+    context.update(absence_context(access, meeting, context["participants"]))  # --- absence requests (fn113)
     if context["editable"]:
         context["people"] = User.objects.filter(is_active=True).select_related("unit").order_by("full_name")[:2000]
         context["all_units"] = Unit.objects.order_by("name")

@@ -68,6 +68,8 @@ def ui_strings() -> dict[str, str]:
         "no_current_item": _("No item is under discussion."),
         "conference_failed": _("The video conference could not be loaded. Use the link above."),
         "queued": _("No connection: this will be sent when the connection is back."),
+        # --- absence requests (fn113): a participant's state (Participant.State), for the people list
+        **{f"state_{code}": str(label) for code, label in Participant.State.choices},
         "give_task": _("Give a task"),  # follow-up: from an item's conclusion
         # --- votes prepared and run ---
         "vote_paused": _("paused"), "vote_paused_note": _("The chair has paused this vote."),

@@ -3,6 +3,7 @@
    An ES module: the live answers come from the meeting's socket (./room/socket.js). */
 
 import { api } from "../ecabinet/net.js";
+import { createSeatMap } from "./room/seatmap.js";
 import { connectLive } from "./room/socket.js";
 
   function showMessage(text, isError) {
@@ -90,22 +91,45 @@ if (head && table && labelsNode && head.dataset.ws) {
       const row = table.querySelector('tr[data-participant-id="' + p.id + '"]');
       if (!row) { listChanged = true; continue; }
       const answer = row.querySelector("[data-field=response]");
-      answer.textContent = labels[p.response] || p.response;
-      answer.className = "status " + p.response;
+      // The participant's state (fn113: not confirmed, confirmed, absence requested, absent, delegated).
+      answer.textContent = labels[p.state] || p.state;
+      answer.className = "status " + p.response + " state-" + p.state;
       answer.dataset.response = p.response;
+      answer.dataset.state = p.state;
       row.querySelector("[data-field=reason]").textContent = p.response_reason || "";
+      showAbsence(row.querySelector("[data-field=absence]"), p);
     }
     table.querySelectorAll("tr[data-participant-id]").forEach((row) => {
       if (!ids.has(row.dataset.participantId)) listChanged = true;
     });
     if (listChanged) showMessage(head.dataset.reloadText || "↻", false);
   };
+  // --- absence requests (fn113): a request's status in the participant's row; a new request or a
+  // decision changes the requests section, which the page renders: ask for a reload.
+  const absenceNode = document.getElementById("absence-labels");
+  const absenceLabels = absenceNode ? JSON.parse(absenceNode.textContent) : {};
+  const requests = document.getElementById("absence-requests");
+  const showAbsence = (cell, p) => {
+    if (!cell) return;
+    let text = p.absence_status ? absenceLabels[p.absence_status] || "" : "";
+    if (text && p.absence_delegate_name) text += " " + absenceLabels.proposed + ": " + p.absence_delegate_name + ".";
+    if (text && p.absence_note) text += " " + absenceLabels.note + ": " + p.absence_note;
+    cell.textContent = text;
+    cell.dataset.absence = p.absence_status || "";
+  };
+  const pendingShown = requests ? requests.dataset.pending.trim().split(/\s+/).filter(Boolean).sort().join(" ") : null;
+  const seatMap = createSeatMap(document.getElementById("live-seat-map"));
   connectLive({
     path: head.dataset.ws,
     onStatus: (kind) => { head.dataset.live = kind; },
     onState: (state, revision) => {
       head.dataset.revision = revision;
       showAnswers(state.participants);
+      seatMap(state);
+      if (requests) {
+        const pending = state.participants.filter((p) => p.absence_status === "pending").map((p) => String(p.id)).sort().join(" ");
+        if (pending !== pendingShown) showMessage(head.dataset.reloadText || "↻", false);
+      }
       if (state.meeting.status !== head.dataset.status) showMessage(head.dataset.statusText || "↻", false);
     },
   });

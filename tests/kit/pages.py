@@ -33,7 +33,7 @@ from ecabinet.models import User
 from meetings.actions.followup import do_create_task, do_report_task
 from meetings.actions.opinions import do_answer, do_create_round
 from meetings.actions.room import do_attach_conclusion_file
-from meetings.models import Meeting, OpinionAnswer, Participant
+from meetings.models import Meeting, MeetingRoom, MeetingType, OpinionAnswer, Participant
 from signing.actions.documents import do_sign_document, do_upload_for_signing
 from signing.actions.images import do_set_seal_image, do_set_signature_image
 from signing.actions.minutes import do_freeze_minutes, do_generate_minutes
@@ -51,6 +51,7 @@ from tests.kit.factories import give_unit_certificate
 from tests.kit.files import image_upload, make_pdf, png_bytes, seal_png
 from tests.kit.meetings import run_meeting
 from tests.kit.office import docx_bytes
+from tests.kit.users import make_user
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 ROLES = ("anonymous", "guest", "member", "secretary", "chair", "admin")
@@ -141,8 +142,18 @@ def build_page_world(case: Any) -> PageWorld:
     # A scheduled meeting whose invitation waits for the unit's seal (the meeting page lists it
     # with the notice and the button), and the sealed invitation of another one.
     # (the committee holds a certificate, the department none)
+    # --- absence requests (fn113) and the live seat map (fn117): the waiting meeting is held in a
+    # room with a seat map, under a type whose absences need the chair's approval; a member has
+    # a seat and asks to be excused (the chair's and the secretary's pages list the request).
+    hall = MeetingRoom.objects.create(name="Phòng họp tầng 2", seat_rows=3, seats_per_row=8)
+    kind = MeetingType.objects.create(name="Họp giao ban", absence_needs_approval=True)
     waiting = factories.make_meeting(by=case.secretary, title="Họp giao ban Sở Tài chính", unit=case.department,
-                                     chair=case.chair, members=[case.member], status=Meeting.Status.SCHEDULED)
+                                     chair=case.chair, members=[case.member], status=Meeting.Status.SCHEDULED,
+                                     room=hall, meeting_type=kind)
+    asker = make_user("asker", unit=case.department, full_name="Vũ Thị Xin Vắng")
+    factories.add_participant(waiting, asker, by=case.secretary, seat="A3")
+    factories.answer_invitation(waiting, by=asker, response="decline", reason="Đi công tác tại huyện")
+    # --- end absence requests and seat map
     sealed = factories.make_meeting(by=case.admin, title="Họp UBND tỉnh tháng 12", unit=case.committee,
                                     chair=case.chair, members=[case.member], status=Meeting.Status.SCHEDULED)
     invitation_doc = Invitation.objects.get(meeting=sealed).document_id

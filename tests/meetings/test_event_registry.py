@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from meetings.access import meeting_access
+from meetings.actions import absence as absence_actions
 from meetings.actions import agenda as agenda_actions
 from meetings.actions import documents as document_actions
 from meetings.actions import preparation as preparation_actions
@@ -22,7 +23,7 @@ from meetings.actions import votes as vote_actions
 from meetings.event_types import EVENTS, UndeclaredEvent, apply_event, check_event
 from meetings.events import emit, may_see
 from meetings.live.snapshot import build_snapshot
-from meetings.models import Meeting, MeetingEvent
+from meetings.models import Meeting, MeetingEvent, MeetingRoom, MeetingType
 from tests.kit.files import make_pdf
 from tests.kit.rooms import make_room, normalized
 from tests.kit.users import make_user
@@ -93,6 +94,20 @@ def test_every_declared_event_comes_from_a_real_action_and_converges_for_every_r
     step(lambda: agenda_actions.do_remove_agenda_item(extra, actor=secretary, agenda_version=_agenda_version(m)))
     step(lambda: agenda_actions.do_reorder_agenda(m, actor=secretary, agenda_version=_agenda_version(m),
                                                   order=[room.items[2].pk, room.items[0].pk, room.items[1].pk]))
+    # --- live seat map (fn117) and absence requests (fn113): the room's grid goes with the meeting's
+    # room; a member's absence under a type that needs approval, refused then asked again, approved
+    hall = MeetingRoom.objects.create(name="Hội trường A", seat_rows=2, seats_per_row=3)
+    kind = MeetingType.objects.create(name="Họp UBND tỉnh", absence_needs_approval=True)
+    step(lambda: preparation_actions.do_update_meeting(m, actor=secretary, room=hall, meeting_type=kind))
+    step(lambda: preparation_actions.do_update_participant(room.parts["chair"], actor=secretary, seat="A1"))
+    absentee = make_user("absentee")
+    away = step(lambda: preparation_actions.do_add_participant(m, actor=secretary, user=absentee, seat="B1"))
+    step(lambda: preparation_actions.do_answer_invitation(m, actor=absentee, response="decline", reason="Ốm"))
+    step(lambda: absence_actions.do_decide_absence_request(away, actor=chair, approve=False, note="Cần dự."))
+    deputy = make_user("deputy")
+    step(lambda: preparation_actions.do_answer_invitation(m, actor=absentee, response="delegate", delegate=deputy))
+    step(lambda: absence_actions.do_decide_absence_request(away, actor=chair, approve=True))
+    # --- end
     # documents: one for everyone, one confidential (runners only: hidden for the others), one removed
     open_doc = step(lambda: document_actions.do_add_meeting_document(
         m, actor=secretary, upload=ContentFile(make_pdf(1), name="to-trinh.pdf"), title="Tờ trình"))

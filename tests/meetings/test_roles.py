@@ -12,6 +12,7 @@ from ecabinet.errors import ActionError, NotFoundError, PermissionDeniedError
 from ecabinet.models import Unit
 from ecabinet.roles import GUEST, MEMBER, ORGANISER, UNIT_ADMIN, assign_roles
 from meetings.access import meeting_access, meeting_permissions, room_permissions
+from meetings.actions import absence as absence_actions
 from meetings.actions import preparation as prep
 from meetings.actions import room as room_actions
 from meetings.actions import room_polls
@@ -233,6 +234,9 @@ class AdvertisedPermissionsMatchTheActions(PrepTestCase):
             "export_attendance": lambda: self.export(user),
             "copy": lambda: prep.do_copy_meeting(meeting, actor=user, starts_at=timezone.now() + timedelta(days=9),
                                                  ends_at=timezone.now() + timedelta(days=9, hours=2)),
+            # absence requests (fn113): nothing pending here, so the chair gets a 409, others a refusal
+            "decide_absence": lambda: absence_actions.do_decide_absence_request(part(self.member), actor=user,
+                                                                                approve=True),
         }
 
     def test_every_flag_matches_its_action_for_every_role(self):

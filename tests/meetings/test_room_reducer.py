@@ -21,7 +21,16 @@ from meetings.access import meeting_access
 from meetings.event_types import EVENTS
 from meetings.events import may_see
 from meetings.live.snapshot import build_snapshot
-from meetings.models import Document, Meeting, MeetingEvent, Participant, Poll, SpeakerRequest
+from meetings.models import (
+    Document,
+    Meeting,
+    MeetingEvent,
+    MeetingRoom,
+    MeetingType,
+    Participant,
+    Poll,
+    SpeakerRequest,
+)
 from tests.conftest import require_tool
 from tests.kit.files import make_pdf
 from tests.kit.rooms import make_room, normalized
@@ -104,6 +113,18 @@ def run_the_room(rec: Recorder) -> None:
             "file": SimpleUploadedFile(f"{title}.pdf", make_pdf(), content_type="application/pdf"),
             "title": title, "agenda_item": str(items[0]), **({"confidential": "true"} if confidential else {})})
     rec.api(secretary, "delete", f"/documents/{Document.objects.get(title='Bản nháp').pk}")
+    # --- live seat map (fn117) and absence requests (fn113): a room with a grid, seats assigned, a
+    # member's absence requested under a type that needs the chair's approval, then approved
+    hall = MeetingRoom.objects.create(name="Hội trường A", seat_rows=2, seats_per_row=3)
+    kind = MeetingType.objects.create(name="Họp UBND tỉnh", absence_needs_approval=True)
+    rec.api(secretary, "patch", base, {"room": hall.pk, "meeting_type": kind.pk})
+    rec.api(secretary, "patch", f"{base}/participants/{room.parts['chair'].pk}", {"seat": "A1"})
+    rec.api(secretary, "patch", f"{base}/participants/{room.member_parts[0].pk}", {"seat": "A2"})
+    absentee = make_user("absentee", full_name="Người Vắng")
+    away = rec.api(secretary, "post", f"{base}/participants", {"username": absentee.username, "seat": "B1"})
+    rec.api(absentee, "post", f"{base}/answer", {"response": "decline", "reason": "Đi công tác"})
+    rec.api(chair, "post", f"{base}/participants/{away['id']}/absence", {"decision": "approve", "note": "Đồng ý."})
+    # --- end
 
     # the meeting runs
     rec.api(secretary, "post", f"{base}/start")

@@ -77,6 +77,7 @@ NON_PDF_PAGE_ROUTES = {
     "signing/units/<int:unit_id>/<str:verb>/", "meetings/<int:meeting_id>/notice/",
     "meetings/<int:meeting_id>/notice/<str:verb>/", "signing/invitations/<int:invitation_id>/issue/",
     "profile/notifications/",  # push: the notification settings page
+    "meetings/<int:meeting_id>/absence/<int:participant_id>/",  # absence requests (fn113): the chair's decision
     # follow-up tasks
     "tasks/", "tasks/board/", "tasks/board.csv", "tasks/<int:task_id>/", "tasks/<int:task_id>/<slug:action>/",
     "meetings/<int:meeting_id>/tasks/",
@@ -149,6 +150,9 @@ NON_PDF_API_OPERATIONS = {
     "POST /api/v1/signing/certificate/pkcs11", "POST /api/v1/signing/certificate/csc",
     "POST /api/v1/signing/certificates/{cert_id}/revoke", "POST /api/v1/signing/certificates/{cert_id}/unlock",
     "GET /api/v1/signing/trust-roots", "GET /api/v1/signing/services", "POST /api/v1/verify",
+    # absence requests (fn113)
+    "GET /api/v1/meetings/{meeting_id}/absence-requests",
+    "POST /api/v1/meetings/{meeting_id}/participants/{participant_id}/absence",
     # follow-up tasks
     "GET /api/v1/tasks", "GET /api/v1/tasks/board", "GET /api/v1/tasks/board.csv", "GET /api/v1/tasks/{task_id}",
     "PATCH /api/v1/tasks/{task_id}", "POST /api/v1/meetings/{meeting_id}/tasks", "POST /api/v1/tasks/{task_id}/reports",

@@ -3,9 +3,11 @@
    a live event like anybody else's. */
 
 import { confirmStep } from "../../ecabinet/confirm.js";
+import { createAbsenceRequests } from "./absence.js";
 import { createAlerts } from "./alerts.js";
 import { post, postQueued } from "./api.js";
 import { createConference } from "./conference.js";
+import { createSeatMap } from "./seatmap.js";
 import { connectLive } from "./socket.js";
 import { createViews } from "./views.js";
 
@@ -74,6 +76,11 @@ const act = {
 const render = createViews({ cfg, T, now, act });
 const alerts = createAlerts({ T, act });
 const conference = createConference({ cfg, T });
+// The live seat map (fn117) and the absence requests (fn113): their own modules.
+const seatMap = createSeatMap($("live-seat-map"));
+const absence = createAbsenceRequests({
+  decide: (id, decision, note) => call(base + "/participants/" + id + "/absence", { decision, note }),
+});
 
 function setConn(kind) {
   const label = { connecting: T.connecting, online: T.online, offline: T.offline, denied: T.denied }[kind];
@@ -141,6 +148,8 @@ live = connectLive({
     render(prev, next);
     alerts(prev, next);
     conference(next);
+    seatMap(next);
+    absence(next);
     document.body.dataset.revision = revision;
   },
 });

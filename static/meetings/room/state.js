@@ -19,6 +19,7 @@ export const EVENTS = (() => {
   const out = {
     "meeting.updated": ["replace", "meeting"],
     "room.updated": ["replace", "room"],
+    "seat_map.updated": ["replace", "seat_map"], // the live seat map's grid (fn117)
     "agenda.reordered": ["reorder", "agenda_items"],
     // --- votes prepared and run: pause/resume carry the poll (upserted); a vote list reordered ---
     "poll.paused": ["upsert", "polls"],

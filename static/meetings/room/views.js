@@ -185,6 +185,11 @@ export function createViews(ctx) {
   }
 
   // --- attendance -------------------------------------------------------------------------
+  // Someone not checked in: their state (fn113: not confirmed, absence requested, excused...);
+  // once the meeting ended, anyone who did not come and sent nobody was absent.
+  const notHere = (s, p) => (s.meeting.status === "ended" && p.state !== "delegated" ? T.absent
+    : T["state_" + p.state] || T.absent);
+
   function attendance(s) {
     const att = byId(s.attendances);
     // The figures are the server's (state.room: meetings/access.py count_quorum, count_attendance).
@@ -208,7 +213,8 @@ export function createViews(ctx) {
       const a = att.get(p.id);
       return h("li", { class: a ? "here" : "away" }, [
         h("span", { text: (p.full_name || p.username) + " · " }),
-        h("span", { class: "muted", text: a ? T.present + (a.remote ? " (" + T.remote + ")" : "") : T.absent }),
+        h("span", { class: "muted", "data-state": p.state, text: a ? T.present + (a.remote ? " (" + T.remote + ")" : "")
+          : notHere(s, p) }),
         checkInOthers ? h("button", { text: a ? T.undo : T.check_in_for, onclick: () => ctx.act.checkInFor(p.id, !a) }) : null,
       ]);
     }));
