@@ -2,7 +2,17 @@
 
 from ninja import Router
 
-from meetings.api import absence, documents, followup, hall, offline, preparation, room, statistics, votes
+from meetings.api import (
+    absence,
+    documents,
+    followup,
+    hall,
+    offline,
+    preparation,
+    room,
+    statistics,
+    votes,
+)
 
 router = Router()
 router.add_router("", preparation.router)
