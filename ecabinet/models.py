@@ -462,7 +462,7 @@ class TourSeen(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
                                 related_name="+")
     seen_at = models.DateTimeField(_("seen at"), default=timezone.now)
-    finished = models.BooleanField(_("finished"), default=False)
+    finished = models.BooleanField(_("finished the tour"), default=False)
 
     class Meta:
         verbose_name = _("tour seen")
