@@ -193,8 +193,8 @@ def do_send_feedback(*, actor: User, data: FeedbackIn, upload: IO[bytes] | None 
         file_name = clean_file_name(getattr(upload, "name", ""), default="tep")
         size = getattr(upload, "size", None)
         if size is not None and size > FEEDBACK_FILE_MAX_MB * 1024 * 1024:
-            raise field_error("file", _("The file is too large: the limit is %(limit)s MB.")
-                              % {"limit": FEEDBACK_FILE_MAX_MB}, code="too_large")
+            text = _("The file is too large: the limit is %(limit)s MB.") % {"limit": FEEDBACK_FILE_MAX_MB}
+            raise ActionError("too_large", text, status=413, extra={"fields": [{"field": "file", "message": text}]})
         head = upload.read(8)
         upload.seek(0)
         if head.startswith((b"\x89PNG", b"\xff\xd8\xff")):
@@ -207,7 +207,7 @@ def do_send_feedback(*, actor: User, data: FeedbackIn, upload: IO[bytes] | None 
         else:
             raise ActionError("unsupported_type", _("Attach a screenshot (PNG or JPEG) or a PDF file."), status=415)
     page = data.page.strip()
-    if page and not page.startswith("/"):
+    if page and (not page.startswith("/") or page.startswith(("//", "/\\"))):
         page = ""  # only a path of this site is kept
     with transaction.atomic(durable=True):
         row = Feedback.objects.create(

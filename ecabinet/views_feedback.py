@@ -40,7 +40,7 @@ def _visible(request: AuthenticatedHttpRequest) -> QuerySet[Feedback]:
 
 def _form_context(request: AuthenticatedHttpRequest, data: dict | None = None) -> dict:
     page = request.GET.get("from", "") if data is None else data.get("page", "")
-    if not isinstance(page, str) or not page.startswith("/") or page.startswith("//"):
+    if not isinstance(page, str) or not page.startswith("/") or page.startswith(("//", "/\\")):
         page = ""
     return {"data": data or {"page": page[:500]}, "max_mb": FEEDBACK_FILE_MAX_MB,
             "mine": Feedback.objects.filter(sender=request.user).defer("file_data")[:LIST_LIMIT],
