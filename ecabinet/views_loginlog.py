@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ecabinet.access import may_purge_login_log, require_may_view_login_log
 from ecabinet.actions_loginlog import do_purge_login_records, do_set_login_retention
+from ecabinet.errors import ActionError
 from ecabinet.exports import SafeCsvWriter
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import parse_input
@@ -32,6 +33,7 @@ from ecabinet.loginlog import (
     retention_months,
 )
 from ecabinet.models import LoginRecord
+from ecabinet.refusals import FormPage, refusal_response
 from ecabinet.schemas import LoginLogFilter, LoginPurgeIn, LoginRetentionIn
 
 FILTER_FIELDS = ("account", "address", "result", "channel", "since", "until")
@@ -47,10 +49,16 @@ def _filters(request: AuthenticatedHttpRequest) -> tuple[LoginLogFilter, dict]:
 @require_GET
 def login_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_may_view_login_log(request.user)
-    filters, raw = _filters(request)
-    rows = filtered_records(request.user, filters)
-    paginator = Paginator(rows, PAGE_SIZE)
-    page = paginator.get_page(filters.page)
+    raw = {k: request.GET.get(k, "") for k in (*FILTER_FIELDS, "page")}
+    try:
+        filters, raw = _filters(request)
+        rows = filtered_records(request.user, filters)
+        paginator = Paginator(rows, PAGE_SIZE)
+        page = paginator.get_page(filters.page)
+    except ActionError as exc:
+        # the filters again, with what is wrong in them
+        return refusal_response(request, exc, form=FormPage("ecabinet/loginlog/list.html", {
+            "raw": raw, "page": None, "total": 0, "may_purge": False}))
     query = urlencode({k: raw[k] for k in FILTER_FIELDS if raw[k]})
     context = {"page": page, "raw": raw, "query": query, "total": paginator.count,
                "may_purge": may_purge_login_log(request.user)}

@@ -7,8 +7,8 @@ import io
 import json
 import re
 
-from django.core.management import call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client, override_settings
 
 from ecabinet.actions_help import do_add_help_file, do_create_help_page, do_mark_tour_seen
