@@ -65,8 +65,8 @@ def login_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     if context["may_purge"]:
         months = retention_months()
         cutoff = cutoff_for(months)
-        context.update(months=months, cutoff=cutoff,
-                       old_count=LoginRecord.objects.filter(at__lt=cutoff).count())
+        context |= {"months": months, "cutoff": cutoff,
+                    "old_count": LoginRecord.objects.filter(at__lt=cutoff).count()}
     return render(request, "ecabinet/loginlog/list.html", context)
 
 
