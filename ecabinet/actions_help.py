@@ -218,7 +218,7 @@ def do_send_feedback(*, actor: User, data: FeedbackIn, upload: IO[bytes] | None 
         record_audit(actor=actor, action="feedback.send", obj=row,
                      details={"subject": row.subject, "page": row.page, "file": file_kind, "size": row.file_size})
         admins = User.objects.filter(is_superuser=True, is_active=True).exclude(pk=actor.pk)
-        notify_users(admins, kind="feedback", title=_("Feedback: %(subject)s") % {"subject": row.subject},
+        notify_users(admins, kind="feedback_new", title=_("Feedback: %(subject)s") % {"subject": row.subject},
                      body=row.text[:500], url=f"/feedback/{row.pk}/", email=False)
         if settings.OPERATOR_EMAIL:
             transaction.on_commit(partial(_mail_operator, row.pk), robust=True)

@@ -455,6 +455,10 @@ class HelpFile(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def size_kb(self) -> int:
+        return max(1, -(-self.size // 1024))
+
 
 class TourSeen(models.Model):
     """The first-time tour of the home page was finished or skipped: it is not offered again."""
@@ -504,6 +508,10 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def file_size_kb(self) -> int:
+        return max(1, -(-self.file_size // 1024))
 
 
 class LoginLogSettings(models.Model):

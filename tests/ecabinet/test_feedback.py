@@ -60,7 +60,7 @@ class FeedbackTests(BaseTestCase):
         self.assertIn("Không mở được tài liệu", mail.outbox[0].subject)
         self.assertIn("/documents/12/", mail.outbox[0].body)
         self.assertEqual(mail.outbox[0].attachments[0][2], "image/png")
-        self.assertEqual(set(Notification.objects.filter(kind="feedback").values_list("user__username", flat=True)),
+        self.assertEqual(set(Notification.objects.filter(kind="feedback_new").values_list("user__username", flat=True)),
                          {"admin", "admin2"})
         audit = AuditEvent.objects.get(action="feedback.send")
         self.assertEqual((audit.actor, audit.details["file"]), (self.member, "image"))
@@ -104,7 +104,7 @@ class FeedbackTests(BaseTestCase):
             self.assertContains(response, text, status_code=status)
         self.assertFalse(Feedback.objects.exists())
         self.assertFalse(AuditEvent.objects.filter(action="feedback.send").exists())
-        self.assertFalse(Notification.objects.filter(kind="feedback").exists())
+        self.assertFalse(Notification.objects.filter(kind="feedback_new").exists())
         self.assertEqual(mail.outbox, [])
         anonymous = Client().post("/feedback/", message())
         self.assertEqual(anonymous.status_code, 302)
@@ -163,4 +163,4 @@ class FeedbackTests(BaseTestCase):
     def test_without_an_operator_address_only_the_administrators_are_told(self):
         self.send(self.member)
         self.assertEqual(mail.outbox, [])
-        self.assertEqual(Notification.objects.filter(kind="feedback").count(), 2)
+        self.assertEqual(Notification.objects.filter(kind="feedback_new").count(), 2)
