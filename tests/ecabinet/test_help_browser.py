@@ -20,7 +20,7 @@ def watch(page) -> list[str]:
     return errors
 
 
-def test_the_tour_is_shown_once_and_can_be_finished(live_server, browser):
+def test_the_tour_is_shown_once_and_can_be_finished(live_server, browser, own_connection):
     member = make_user("daibieu", full_name="Lê Văn Đại Biểu")
     page = login_page(browser, live_server.url, "daibieu", phone=True, tour=True)
     errors = watch(page)
@@ -58,7 +58,7 @@ def test_the_tour_is_shown_once_and_can_be_finished(live_server, browser):
     assert errors == []
 
 
-def test_the_tour_can_be_skipped(live_server, browser):
+def test_the_tour_can_be_skipped(live_server, browser, own_connection):
     member = make_user("khach", full_name="Trịnh Minh Khách")
     page = login_page(browser, live_server.url, "khach", phone=True, tour=True)
     errors = watch(page)
