@@ -218,7 +218,7 @@ def do_send_feedback(*, actor: User, data: FeedbackIn, upload: IO[bytes] | None 
         record_audit(actor=actor, action="feedback.send", obj=row,
                      details={"subject": row.subject, "page": row.page, "file": file_kind, "size": row.file_size})
         admins = User.objects.filter(is_superuser=True, is_active=True).exclude(pk=actor.pk)
-        notify_users(admins, kind="feedback_new", title=_("Feedback: %(subject)s") % {"subject": row.subject},
+        notify_users(admins, kind="feedback.new", title=_("Feedback: %(subject)s") % {"subject": row.subject},
                      body=row.text[:500], url=f"/feedback/{row.pk}/", email=False)
         if settings.OPERATOR_EMAIL:
             transaction.on_commit(partial(_mail_operator, row.pk), robust=True)
@@ -251,7 +251,7 @@ def do_mark_feedback_handled(feedback: Feedback, *, actor: User, reply: str = ""
     row.save(update_fields=["status", "handled_at", "handled_by", "reply"])
     record_audit(actor=actor, action="feedback.handle", obj=row, details={"reply": bool(row.reply)})
     if row.sender_id != actor.pk:
-        notify_users([row.sender], kind="feedback_handled",
+        notify_users([row.sender], kind="feedback.handled",
                      title=_("Your feedback was handled: %(subject)s") % {"subject": row.subject},
                      body=row.reply[:500], url=f"/feedback/{row.pk}/")
     return row

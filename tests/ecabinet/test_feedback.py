@@ -60,7 +60,7 @@ class FeedbackTests(BaseTestCase):
         self.assertIn("Không mở được tài liệu", mail.outbox[0].subject)
         self.assertIn("/documents/12/", mail.outbox[0].body)
         self.assertEqual(mail.outbox[0].attachments[0][2], "image/png")
-        self.assertEqual(set(Notification.objects.filter(kind="feedback_new").values_list("user__username", flat=True)),
+        self.assertEqual(set(Notification.objects.filter(kind="feedback.new").values_list("user__username", flat=True)),
                          {"admin", "admin2"})
         audit = AuditEvent.objects.get(action="feedback.send")
         self.assertEqual((audit.actor, audit.details["file"]), (self.member, "image"))
@@ -104,7 +104,7 @@ class FeedbackTests(BaseTestCase):
             self.assertContains(response, text, status_code=status)
         self.assertFalse(Feedback.objects.exists())
         self.assertFalse(AuditEvent.objects.filter(action="feedback.send").exists())
-        self.assertFalse(Notification.objects.filter(kind="feedback_new").exists())
+        self.assertFalse(Notification.objects.filter(kind="feedback.new").exists())
         self.assertEqual(mail.outbox, [])
         anonymous = Client().post("/feedback/", message())
         self.assertEqual(anonymous.status_code, 302)
@@ -135,7 +135,7 @@ class FeedbackTests(BaseTestCase):
         self.assertEqual(response.status_code, 302)
         row.refresh_from_db()
         self.assertEqual((row.status, row.handled_by, row.reply), ("handled", self.admin, "Đã sửa, đồng chí tải lại trang."))
-        self.assertTrue(Notification.objects.filter(user=self.member, kind="feedback_handled").exists())
+        self.assertTrue(Notification.objects.filter(user=self.member, kind="feedback.handled").exists())
         self.assertTrue(AuditEvent.objects.filter(action="feedback.handle", actor=self.admin).exists())
         again = self.client_for(self.admin).post(f"/feedback/{row.pk}/handle/", {"reply": ""})
         self.assertEqual(again.status_code, 302)  # refused (409) and shown as a message on the page it came from
@@ -163,4 +163,4 @@ class FeedbackTests(BaseTestCase):
     def test_without_an_operator_address_only_the_administrators_are_told(self):
         self.send(self.member)
         self.assertEqual(mail.outbox, [])
-        self.assertEqual(Notification.objects.filter(kind="feedback_new").count(), 2)
+        self.assertEqual(Notification.objects.filter(kind="feedback.new").count(), 2)
