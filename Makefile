@@ -47,6 +47,7 @@ define prepare
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py init_ca
 	@$(BIN)/python manage.py vapid_keys >/dev/null
+	@$(BIN)/python manage.py seed_help >/dev/null
 	@if [ ! -f $(VAR_DIR)/.demo-seeded ]; then \
 	  $(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)" && touch $(VAR_DIR)/.demo-seeded && echo "Demo password (and signing PIN): $(DEMO_PASSWORD)"; \
 	fi

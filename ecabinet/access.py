@@ -267,3 +267,78 @@ def statistics_unit(scope: StatisticsScope, unit_id: int | None) -> Unit | None:
     if unit is None or scope.own_only or unit.pk not in scope.unit_ids:
         raise NotFoundError(_("This unit does not exist or is outside your statistics."))
     return unit
+# --- help, feedback, login log (issue 12, parts 6 and 7) -----------------------------------------
+
+def may_edit_help(user: User) -> bool:
+    """The user guide is the installation's: system administrators write it (fn4)."""
+    return is_system_admin(user)
+
+
+def help_audiences(user: User) -> set[str]:
+    """The help audiences (HelpPage.Audience) a person reads: everyone's and members' pages for
+    every signed-in person; secretaries' and organisers' for those who convene or run meetings;
+    chairs' and leaders' for the leader role; administrators' for system and unit administrators.
+    A system administrator reads every page."""
+    from ecabinet.roles import LEADER, role_name
+
+    if not user.is_authenticated:
+        return set()
+    if is_system_admin(user):
+        return {"everyone", "member", "organiser", "leader", "system_admin"}
+    audiences = {"everyone", "member"}
+    if has_right(user, "create_meeting") or has_right(user, "run_meeting"):
+        audiences.add("organiser")
+    if user.groups.filter(name=role_name(LEADER)).exists():
+        audiences.add("leader")
+    if may_administer(user):
+        audiences.add("system_admin")
+    return audiences
+
+
+def may_handle_feedback(user: User) -> bool:
+    """Feedback goes to the operator: system administrators read and handle it."""
+    return is_system_admin(user)
+
+
+def may_view_login_log(user: User) -> bool:
+    return is_system_admin(user) or may_manage_users(user)
+
+
+def may_purge_login_log(user: User) -> bool:
+    """The retention period and deleting old entries: the installation's policy, system
+    administrators only."""
+    return is_system_admin(user)
+
+
+def login_records_visible_to(user: User):
+    """Sign-ins a person may read: all for a system administrator; for a unit administrator
+    (`manage_users`) those of the accounts they manage (their units' people, never a system
+    administrator's), and no failed attempt with an unknown user name (it could be anyone's,
+    and a mistyped password is sometimes typed as a name)."""
+    from ecabinet.models import LoginRecord
+
+    if is_system_admin(user):
+        return LoginRecord.objects.all()
+    if not may_manage_users(user):
+        return LoginRecord.objects.none()
+    return LoginRecord.objects.filter(user__in=users_managed_by(user))
+
+
+def require_may_view_login_log(user: User) -> None:
+    if not may_view_login_log(user):
+        raise PermissionDeniedError(_("Only an administrator may see the login log."))
+
+
+def require_may_purge_login_log(user: User) -> None:
+    if not may_purge_login_log(user):
+        raise PermissionDeniedError(_("Only a system administrator may change the retention of the login log."))
+
+
+def require_may_edit_help(user: User) -> None:
+    if not may_edit_help(user):
+        raise PermissionDeniedError(_("Only a system administrator may edit the user guide."))
+
+
+def require_may_handle_feedback(user: User) -> None:
+    if not may_handle_feedback(user):
+        raise PermissionDeniedError(_("Only a system administrator may handle feedback."))

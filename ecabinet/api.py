@@ -184,5 +184,6 @@ def me(request: AuthenticatedHttpRequest):
 api.add_router("/auth", auth_router)
 api.add_router("/", core_router)
 api.add_router("/", "ecabinet.api_push.router")
+api.add_router("/", "ecabinet.api_help.router")  # help: the first-time tour (issue 12)
 api.add_router("/", "meetings.api.router")
 api.add_router("/", "signing.api.router")

@@ -8,4 +8,7 @@ class EcabinetConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ecabinet import signals  # noqa: F401  (connects the login log)
+        from ecabinet import (
+            loginlog,  # noqa: F401  (the login log's retention: a scheduled collector)
+            signals,  # noqa: F401  (connects the login log)
+        )

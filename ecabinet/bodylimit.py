@@ -33,6 +33,7 @@ UPLOAD_ROUTES = re.compile(
     r"|^/(?:"
     r"meetings/\d+/documents/|documents/\d+/replace/|opinions/new/|opinions/\d+/answer/"
     r"|signing/upload/|signing/certificate/|verify/"
+    r"|help/\d+/files/|feedback/"  # help (issue 12): a help page's files, a feedback screenshot or PDF
     r")$"
 )
 

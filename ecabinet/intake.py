@@ -80,6 +80,8 @@ class Purpose(StrEnum):
     MINUTES = "minutes"
     INVITATION = "invitation"
     VERIFY = "verify"
+    HELP = "help"  # a PDF of the user guide (ecabinet/help.py)
+    FEEDBACK = "feedback"  # a PDF sent with a message to the operator
 
 
 # Where an office document (.docx, .doc, .odt, .rtf, .xlsx, .pptx) is converted to PDF and kept
@@ -430,6 +432,8 @@ class CheckedImage:
     sha256: str
     width: int
     height: int
+    # what `png` holds: a picture (help pages, feedback screenshots) may stay a JPEG
+    content_type: str = "image/png"
 
 
 def _refuse_image(code: str):
@@ -451,9 +455,10 @@ def _refuse_image(code: str):
     return ActionError(f"image_{code}" if code != "no_file" else "no_file", message, status=status)
 
 
-def intake_image(uploaded: IO[bytes] | None, *, name: str = "") -> CheckedImage:
+def intake_image(uploaded: IO[bytes] | None, *, name: str = "", picture: bool = False) -> CheckedImage:
     """Check an uploaded signature or seal image: a real PNG with an alpha channel (or a
     transparent colour), at most IMAGE_MAX_BYTES and IMAGE_MAX_SIDE pixels a side.
+    `picture=True`: a picture instead (help pages, feedback screenshots): `intake_picture`.
 
     In-process, unlike PDFs: the size and the pixel count are checked on the header before a
     single pixel is decoded, so decoding is bounded (2000 × 2000 RGBA is 16 MB) and quick.
@@ -462,6 +467,8 @@ def intake_image(uploaded: IO[bytes] | None, *, name: str = "") -> CheckedImage:
 
     from PIL import Image, UnidentifiedImageError
 
+    if picture:
+        return intake_picture(uploaded, name=name)
     if uploaded is None:
         raise _refuse_image("no_file")
     size = getattr(uploaded, "size", None)
@@ -480,16 +487,91 @@ def intake_image(uploaded: IO[bytes] | None, *, name: str = "") -> CheckedImage:
     if not data.startswith(PNG_SIGNATURE):
         raise _refuse_image("not_png")
     try:
-        with Image.open(io.BytesIO(data), formats=["PNG"]) as picture:
-            if picture.width > IMAGE_MAX_SIDE or picture.height > IMAGE_MAX_SIDE:
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+            if image.width > IMAGE_MAX_SIDE or image.height > IMAGE_MAX_SIDE:
                 raise _refuse_image("too_many_pixels")
-            if picture.mode not in ("RGBA", "LA", "PA") and "transparency" not in picture.info:
+            if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
                 raise _refuse_image("no_alpha")
-            picture.load()
-            rgba = picture.convert("RGBA")
+            image.load()
+            rgba = image.convert("RGBA")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise _refuse_image("damaged") from None
     out = io.BytesIO()
     rgba.save(out, format="PNG")
     png = out.getvalue()
     return CheckedImage(png=png, sha256=hashlib.sha256(png).hexdigest(), width=rgba.width, height=rgba.height)
+
+
+# --- pictures: help pages' images, feedback screenshots (PNG or JPEG, no transparency needed) ---
+
+PICTURE_MAX_BYTES = 5 * 1024 * 1024
+PICTURE_MAX_SIDE = 8000
+PICTURE_MAX_PIXELS = 40_000_000
+JPEG_SIGNATURE = b"\xff\xd8\xff"
+
+
+def _refuse_picture(code: str):
+    from django.utils.translation import gettext as _
+
+    from ecabinet.errors import ActionError
+
+    messages = {
+        "no_file": (400, _("Choose a PNG or JPEG image to upload.")),
+        "too_large": (413, _("The image is too large: the limit is 5 MB.")),
+        "empty": (400, _("The file is empty.")),
+        "not_picture": (415, _("Only PNG or JPEG images are accepted.")),
+        "too_many_pixels": (413, _("The image is too large: at most 8000 pixels a side and 40 million pixels.")),
+        "damaged": (400, _("The image is damaged or incomplete and cannot be opened.")),
+    }
+    status, message = messages[code]
+    return ActionError(f"image_{code}" if code != "no_file" else "no_file", message, status=status)
+
+
+def intake_picture(uploaded: IO[bytes] | None, *, name: str = "") -> CheckedImage:
+    """Check an uploaded picture (a help page's image, a feedback screenshot): a real PNG or JPEG
+    of at most PICTURE_MAX_BYTES, its size checked on the header before a pixel is decoded, then
+    re-encoded (PNG stays PNG, JPEG stays JPEG without its metadata: no chunk of the upload but
+    its pixels survives). Raises ActionError (400/413/415); nothing is written anywhere."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if uploaded is None:
+        raise _refuse_picture("no_file")
+    size = getattr(uploaded, "size", None)
+    if size is None:
+        uploaded.seek(0, os.SEEK_END)
+        size = uploaded.tell()
+    if size > PICTURE_MAX_BYTES:
+        raise _refuse_picture("too_large")
+    if size == 0:
+        raise _refuse_picture("empty")
+    uploaded.seek(0)
+    data = uploaded.read(PICTURE_MAX_BYTES + 1)
+    uploaded.seek(0)
+    if len(data) > PICTURE_MAX_BYTES:
+        raise _refuse_picture("too_large")
+    if data.startswith(PNG_SIGNATURE):
+        fmt = "PNG"
+    elif data.startswith(JPEG_SIGNATURE):
+        fmt = "JPEG"
+    else:
+        raise _refuse_picture("not_picture")
+    try:
+        with Image.open(io.BytesIO(data), formats=[fmt]) as picture:
+            if (picture.width > PICTURE_MAX_SIDE or picture.height > PICTURE_MAX_SIDE
+                    or picture.width * picture.height > PICTURE_MAX_PIXELS):
+                raise _refuse_picture("too_many_pixels")
+            picture.load()
+            out = io.BytesIO()
+            if fmt == "PNG":
+                clean = picture.convert("RGBA" if "A" in picture.mode or "transparency" in picture.info else "RGB")
+                clean.save(out, format="PNG", optimize=True)
+            else:
+                clean = picture.convert("RGB")
+                clean.save(out, format="JPEG", quality=90)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise _refuse_picture("damaged") from None
+    encoded = out.getvalue()
+    return CheckedImage(png=encoded, sha256=hashlib.sha256(encoded).hexdigest(), width=clean.width,
+                        height=clean.height, content_type="image/png" if fmt == "PNG" else "image/jpeg")

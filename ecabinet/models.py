@@ -388,3 +388,151 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- help, feedback, login log retention (issue 12, parts 6 and 7) ------------------------------
+
+class HelpPage(models.Model):
+    """One page of the user guide inside the system (tender fn4), for one audience (a role).
+
+    `topic` links it to pages of the app (ecabinet/help.py TOPICS: the URL names each topic
+    covers); the page header's "Help" link opens the topic's page for the viewer's roles. The
+    body is the papers' rich-text subset (ecabinet/richtext.py), images and PDFs are HelpFile rows,
+    videos are https links (shown as links: the CSP embeds nothing)."""
+
+    class Audience(models.TextChoices):
+        # role codes of ecabinet/roles.py, plus everyone
+        EVERYONE = "everyone", _("everyone")
+        MEMBER = "member", pgettext_lazy("help audience", "members")
+        ORGANISER = "organiser", pgettext_lazy("help audience", "secretaries and organisers")
+        LEADER = "leader", pgettext_lazy("help audience", "chairs and leaders")
+        SYSTEM_ADMIN = "system_admin", pgettext_lazy("help audience", "administrators")
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices, default=Audience.EVERYONE)
+    topic = models.CharField(_("topic"), max_length=40, db_index=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    body = models.TextField(_("content"), blank=True)
+    videos = models.JSONField(_("video links"), default=list, blank=True)
+    position = models.PositiveIntegerField(_("order"), default=100)
+    published = models.BooleanField(_("published"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["position", "title", "pk"]
+        verbose_name = _("help page")
+        verbose_name_plural = _("help pages")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class HelpFile(models.Model):
+    """An image or a PDF of a help page, stored in the database (at most HELP_FILE_MAX_MB): the
+    guide is small, and a deleted page takes its files with it."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("image")
+        PDF = "pdf", "PDF"
+
+    page = models.ForeignKey(HelpPage, verbose_name=_("help page"), on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=40)
+    data = models.BinaryField(_("content"))
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    position = models.PositiveIntegerField(_("order"), default=100)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("help file")
+        verbose_name_plural = _("help files")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def size_kb(self) -> int:
+        return max(1, -(-self.size // 1024))
+
+
+class TourSeen(models.Model):
+    """The first-time tour of the home page was finished or skipped: it is not offered again."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                                related_name="+")
+    seen_at = models.DateTimeField(_("seen at"), default=timezone.now)
+    finished = models.BooleanField(_("finished the tour"), default=False)
+
+    class Meta:
+        verbose_name = _("tour seen")
+        verbose_name_plural = _("tours seen")
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+
+class Feedback(models.Model):
+    """A message from a signed-in person to the operator (tender fn134), with the page it was sent
+    from and an optional screenshot (PNG/JPEG) or attachment (PDF), stored in the database."""
+
+    class Status(models.TextChoices):
+        NEW = "new", pgettext_lazy("feedback", "new")
+        HANDLED = "handled", pgettext_lazy("feedback", "handled")
+
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("sender"), on_delete=models.CASCADE,
+                               related_name="+")
+    subject = models.CharField(_("subject"), max_length=200)
+    text = models.TextField(_("message"))
+    page = models.CharField(_("page"), max_length=500, blank=True)
+    file_kind = models.CharField(_("file kind"), max_length=8, blank=True)  # "", "image", "pdf"
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_type = models.CharField(_("content type"), max_length=40, blank=True)
+    file_data = models.BinaryField(_("file"), null=True, blank=True)
+    file_size = models.PositiveIntegerField(_("size"), default=0)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.NEW)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handled by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    reply = models.TextField(_("reply"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def file_size_kb(self) -> int:
+        return max(1, -(-self.file_size // 1024))
+
+
+class LoginLogSettings(models.Model):
+    """The one row of the login log's retention: entries older than `retention_months` are deleted
+    (from the page, and by the scheduled job `send_reminders`)."""
+
+    DEFAULT_MONTHS = 12
+    MIN_MONTHS = 1
+    MAX_MONTHS = 120
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    retention_months = models.PositiveSmallIntegerField(_("retention in months"), default=DEFAULT_MONTHS)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("login log settings")
+        verbose_name_plural = _("login log settings")
+
+    def __str__(self) -> str:
+        return str(self.retention_months)

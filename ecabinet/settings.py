@@ -215,6 +215,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "ecabinet.context_processors.navigation",
+                "ecabinet.help.context",  # the page's help topic, the first-time tour (issue 12)
             ],
         },
     },
@@ -385,6 +386,8 @@ PDFJS_DIR = BASE_DIR / "node_modules" / "pdfjs-dist"
 STATICFILES_DIRS += [("pdfjs", PDFJS_DIR / "build"), ("pdfjs/legacy", PDFJS_DIR / "legacy" / "build"),
                      ("pdfjs/cmaps", PDFJS_DIR / "cmaps"), ("pdfjs/standard_fonts", PDFJS_DIR / "standard_fonts"),
                      ("pdfjs/wasm", PDFJS_DIR / "wasm")]
+# The first-time tour of the home page (ecabinet/help.py): driver.js from npm (make install).
+STATICFILES_DIRS += [("driverjs", BASE_DIR / "node_modules" / "driver.js" / "dist")]
 # The PDF intake (ecabinet/intake.py) checks every uploaded PDF in a sandboxed child process.
 PDF_MAX_PAGES = env_int("PDF_MAX_PAGES", 5000, minimum=1)
 PDF_MAX_STREAM_MB = env_int("PDF_MAX_STREAM_MB", 64, minimum=1)  # one inflated stream
@@ -417,6 +420,26 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ecabinet@localhost")
+
+
+# --- help and feedback (issue 12) ---
+def operator_email(value: str | None) -> str:
+    """Where feedback from the users goes (tender fn134): one e-mail address, or unset (the system
+    administrators are then notified in the app only)."""
+    if value is None:
+        return ""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ImproperlyConfigured(f"OPERATOR_EMAIL must be one e-mail address, got {value!r}") from None
+    return value
+
+
+OPERATOR_EMAIL = operator_email(env_str("OPERATOR_EMAIL"))
+# --- end help and feedback ---
 
 # --- Signing ---------------------------------------------------------------------------
 

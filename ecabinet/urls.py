@@ -22,6 +22,9 @@ urlpatterns = [
     path("favicon.ico", pwa.favicon, name="favicon"),
     path("sw.js", pwa.service_worker, name="service_worker"),
     path("offline/", pwa.offline_page, name="offline"),
+    # --- help, feedback, login log (issue 12) ---
+    path("", include("ecabinet.urls_help")),
+    # --- end help ---
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<path>.*)$", api_not_found),

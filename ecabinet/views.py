@@ -77,6 +77,15 @@ class LoginView(auth_views.LoginView):
     def get_redirect_url(self) -> str:
         return safe_next(self.request, "")
 
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        # help (issue 12): the first home page of a session signed in here offers the tour of the
+        # home page, until the person finishes or skips it (ecabinet/help.py)
+        from ecabinet.help import TOUR_SESSION_KEY
+
+        self.request.session[TOUR_SESSION_KEY] = True
+        return response
+
 
 @login_required
 def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:

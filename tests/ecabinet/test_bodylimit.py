@@ -229,6 +229,7 @@ def test_every_upload_page_gets_the_upload_bound_and_sign_in_the_small_one():
         reverse("signing_upload"),
         reverse("signing_certificate"),
         reverse("signing_verify"),
+        reverse("help_file_add", args=[7]), reverse("feedback"),  # help (issue 12)
     ]
     for path in upload_pages:
         assert body_limit(path) == upload_body_limit(), path

@@ -183,7 +183,9 @@ def build_page_world(case: Any) -> PageWorld:
     hall_tokens = [factories.make_hall_display(waiting, by=case.secretary)[1],
                    factories.make_hall_display(hall_running, by=case.secretary)[1]]
     # --- end hall screen ---
+    help_world = make_help_world(case)
     values = {
+        **help_world,
         "task_id": [task.pk], "task_attachment_id": [task_report.attachments.get().pk],
         "meeting_id": [rec.meeting.pk, case.meeting.pk, waiting.pk],
         "document_id": [minutes.document_id, case.minutes.pk, rnd.draft_id, own.pk, invitation_doc, *converted],
@@ -198,6 +200,29 @@ def build_page_world(case: Any) -> PageWorld:
                "sealed_meeting": sealed, "minutes_document": minutes.document_id, "own_document": own.pk,
                "round": rnd, "signing_request": minutes.signing_request_id, "task": task}
     return PageWorld(values=values, roles=roles, objects=objects)
+
+
+# --- help (issue 12): the guide seeded, a page with an image and a PDF, feedback with a PDF ---
+def make_help_world(case: Any) -> dict[str, list[Any]]:
+    """The user guide (seeded, one page with an image and a PDF), a message to the operator from
+    the member with a PDF: the URL values of the help and feedback pages."""
+    from ecabinet.actions_help import do_add_help_file, do_send_feedback
+    from ecabinet.help_seed import seed_help
+    from ecabinet.models import HelpPage
+    from ecabinet.schemas import FeedbackIn
+
+    seed_help()
+    page = HelpPage.objects.get(key="bat-dau")
+    image = do_add_help_file(page, actor=case.admin, upload=SimpleUploadedFile("man-hinh.png", png_bytes(mode="RGB")),
+                             title="Màn hình trang chủ")
+    pdf = do_add_help_file(page, actor=case.admin, upload=SimpleUploadedFile("so-tay.pdf", make_pdf(1, "Sổ tay")),
+                           title="Sổ tay đại biểu")
+    feedback = do_send_feedback(actor=case.member, data=FeedbackIn(subject="Không mở được tài liệu",
+                                                                   text="Trang trắng khi mở tài liệu.", page="/"),
+                                upload=SimpleUploadedFile("loi.pdf", make_pdf(1, "Lỗi")))
+    organiser_page = HelpPage.objects.get(key="thu-ky-chuan-bi")
+    return {"page_id": [page.pk, organiser_page.pk], "file_id": [pdf.pk, image.pk], "feedback_id": [feedback.pk],
+            "topic": ["general", "room"]}
 
 
 def committed_page_world() -> PageWorld:

@@ -32,6 +32,7 @@ from signing.actions.opinions import do_sign_answer
 from tests.kit.cases import PIN, SigningTestCase
 from tests.kit.files import make_pdf
 from tests.kit.meetings import run_meeting
+from tests.kit.pages import make_help_world
 
 # Django's admin serves no file: a FileField links to MEDIA_URL, and no URL pattern serves media
 # (one that did would be an unknown pattern here).
@@ -50,6 +51,8 @@ PDF_PAGE_ROUTES = {
     "meetings/<int:meeting_id>/room/attachments/<int:attachment_id>/",
     "opinions/<int:round_id>/export.<slug:fmt>",
     "tasks/<int:task_id>/files/<int:task_attachment_id>/",  # follow-up: a progress report's attachment
+    # help (issue 12): a PDF of the user guide, a PDF sent with feedback (ecabinet/help.py)
+    "help/files/<int:file_id>/", "feedback/<int:feedback_id>/file/",
 }
 
 NON_PDF_PAGE_ROUTES = {
@@ -90,6 +93,11 @@ NON_PDF_PAGE_ROUTES = {
     "meetings/<int:meeting_id>/votes/", "meetings/<int:meeting_id>/votes/add/",
     "meetings/<int:meeting_id>/votes/results.csv", "meetings/<int:meeting_id>/votes/<int:poll_id>/<str:verb>/",
     "meetings/<int:meeting_id>/votes/results.json",
+    # help, feedback, the login log (issue 12)
+    "help/", "help/new/", "help/topic/<slug:topic>/", "help/<int:page_id>/", "help/<int:page_id>/edit/",
+    "help/<int:page_id>/delete/", "help/<int:page_id>/files/", "help/files/<int:file_id>/remove/",
+    "feedback/", "feedback/all/", "feedback/<int:feedback_id>/", "feedback/<int:feedback_id>/handle/",
+    "login-log/", "login-log/export.csv", "login-log/retention/", "login-log/purge/",
 }
 
 PDF_API_OPERATIONS = {
@@ -101,6 +109,7 @@ NON_PDF_API_OPERATIONS = {
     # push: the server's key, this browser subscribed or not
     "GET /api/v1/me/push-key", "POST /api/v1/me/push-subscriptions", "DELETE /api/v1/me/push-subscriptions",
     "GET /api/v1/me/offline-pack",  # lists the PDF URLs a device may keep; serves none
+    "POST /api/v1/me/tour",  # help (issue 12): the first-time tour was seen
     "POST /api/v1/auth/token", "GET /api/v1/me", "GET /api/v1/meetings", "POST /api/v1/meetings",
     "GET /api/v1/meetings/{meeting_id}", "PATCH /api/v1/meetings/{meeting_id}",
     "POST /api/v1/meetings/{meeting_id}/schedule", "POST /api/v1/meetings/{meeting_id}/cancel",
@@ -244,6 +253,7 @@ class DeliveryUrlWalkTests(SigningTestCase):
                               assignee=cls.member, deadline=timezone.localdate() + timedelta(days=10))
         report = do_report_task(task, actor=cls.member, comment="Đã làm một nửa", progress=50, uploads=[
             SimpleUploadedFile("bao-cao.pdf", make_pdf(1, "Báo cáo"), content_type="application/pdf")])
+        help_world = make_help_world(cls)
         cls.values = {
             "task_id": [task.pk], "task_attachment_id": [report.attachments.get().pk],
             "meeting_id": [rec.meeting.pk, cls.meeting.pk],
@@ -254,6 +264,7 @@ class DeliveryUrlWalkTests(SigningTestCase):
             "item_id": [rec.item1.pk], "poll_id": [rec.open_poll.pk], "token_id": [1], "note_id": [1],
             "cert_id": [1], "token": ["x"], "unit_id": [cls.committee.pk], "invitation_id": [1], "fmt": ["csv", "pdf"], "action": ["approve"], "verb": ["sign"],
             "display_id": [1],  # hall screen
+            **help_world,
         }
 
     def urls_for(self, template: str, param: re.Pattern, missing: list[str]) -> list[str]:
