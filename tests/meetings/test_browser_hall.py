@@ -118,6 +118,11 @@ def test_the_hall_screen_follows_a_meeting_live(app_server, browser):
     wait_text(page, "hall-vote-question", "Thông qua tờ trình số 12?")
     wait_text(page, "hall-vote-status", "Đang biểu quyết")
     assert page.locator("[data-testid=hall-queues]").is_hidden()
+    # the chair pauses the vote (the votes' list, fn41): the screen says so, then it resumes
+    chair.post(f"/polls/{poll['id']}/pause")
+    wait_text(page, "hall-vote-status", "Tạm dừng biểu quyết")
+    chair.post(f"/polls/{poll['id']}/resume")
+    wait_text(page, "hall-vote-status", "Đang biểu quyết")
     one.post(f"/polls/{poll['id']}/ballot", {"choice": "agree"})
     two.post(f"/polls/{poll['id']}/ballot", {"choice": "agree"})
     chair.post(f"/polls/{poll['id']}/ballot", {"choice": "disagree"})

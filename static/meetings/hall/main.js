@@ -106,7 +106,7 @@ function renderVote(s) {
     return;
   }
   const closed = poll.status === "closed";
-  const paused = !closed && poll.status !== "open";
+  const paused = !closed && (poll.paused === true || poll.status !== "open");
   box.dataset.poll = poll.id;
   box.dataset.status = poll.status;
   text($("vote-status"), closed ? T.vote_closed : paused ? T.vote_paused : T.vote_open);
