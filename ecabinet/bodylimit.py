@@ -29,10 +29,12 @@ UPLOAD_ROUTES = re.compile(
     r"meetings/\d+/documents|documents/\d+/versions|meetings/\d+/conclusion/attachments"
     r"|opinions|opinions/\d+/answer"
     r"|signing/documents|signing/certificate/import|verify"
+    r"|tasks/\d+/reports|tasks/\d+/done"  # a follow-up task's progress report with its files
     r")$"
     r"|^/(?:"
     r"meetings/\d+/documents/|documents/\d+/replace/|opinions/new/|opinions/\d+/answer/"
     r"|signing/upload/|signing/certificate/|verify/"
+    r"|tasks/\d+/report/|tasks/\d+/done/"  # a follow-up task's progress report with its files
     r"|help/\d+/files/|feedback/"  # help (issue 12): a help page's files, a feedback screenshot or PDF
     r")$"
 )

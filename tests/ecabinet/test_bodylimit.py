@@ -230,10 +230,12 @@ def test_every_upload_page_gets_the_upload_bound_and_sign_in_the_small_one():
         reverse("signing_certificate"),
         reverse("signing_verify"),
         reverse("help_file_add", args=[7]), reverse("feedback"),  # help (issue 12)
+        reverse("task_action", args=[7, "report"]), reverse("task_action", args=[7, "done"]),  # follow-up tasks
     ]
     for path in upload_pages:
         assert body_limit(path) == upload_body_limit(), path
     for path in [reverse("login"), reverse("admin:login"), reverse("document_action", args=[7, "approve"]),
+                 reverse("task_action", args=[7, "cancel"]),
                  "/meetings/7/documents/x", "/api/v1/verify/../meetings", "/api/v1/verifyx",
                  "/xverify/", reverse("signing_minutes_action", args=[7, "save"])]:
         assert body_limit(path) == form_body_limit(), path

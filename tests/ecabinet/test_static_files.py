@@ -157,7 +157,7 @@ def test_without_collectstatic_the_sources_are_served_as_they_are():
 ROOM_MODULES = ["meetings/room/main.js", "meetings/room/api.js", "meetings/room/socket.js",
                 "meetings/room/views.js", "meetings/room/alerts.js", "meetings/room/conference.js",
                 "ecabinet/confirm.js", "ecabinet/net.js", "ecabinet/http.js", "ecabinet/offline.js",
-                "meetings/room/state.js"]
+                "meetings/room/state.js", "meetings/room/absence.js", "meetings/room/seatmap.js"]
 
 
 def preloads(html: str) -> list[str]:
