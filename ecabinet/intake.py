@@ -52,9 +52,10 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import IO
+from typing import IO, Any
 
 OFFICE_EXTENSIONS = {
     ".doc", ".docx", ".docm", ".dot", ".dotx", ".dotm", ".xls", ".xlsx", ".xlsm", ".xlsb", ".xltm", ".ppt", ".pptx",
@@ -455,6 +456,25 @@ def _refuse_image(code: str):
     return ActionError(f"image_{code}" if code != "no_file" else "no_file", message, status=status)
 
 
+def _read_bounded(uploaded: Any, limit: int, *, refuse: Callable[[str], Exception]) -> bytes:
+    """The whole of a small upload, refused as "too_large" or "empty" before anything is parsed:
+    the declared size is checked first, then what was read (a declared size can lie)."""
+    size = getattr(uploaded, "size", None)
+    if size is None:
+        uploaded.seek(0, os.SEEK_END)
+        size = uploaded.tell()
+    if size > limit:
+        raise refuse("too_large")
+    if size == 0:
+        raise refuse("empty")
+    uploaded.seek(0)
+    data = uploaded.read(limit + 1)
+    uploaded.seek(0)
+    if len(data) > limit:
+        raise refuse("too_large")
+    return data
+
+
 def intake_image(uploaded: IO[bytes] | None, *, name: str = "", picture: bool = False) -> CheckedImage:
     """Check an uploaded signature or seal image: a real PNG with an alpha channel (or a
     transparent colour), at most IMAGE_MAX_BYTES and IMAGE_MAX_SIDE pixels a side.
@@ -471,19 +491,7 @@ def intake_image(uploaded: IO[bytes] | None, *, name: str = "", picture: bool = 
         return intake_picture(uploaded, name=name)
     if uploaded is None:
         raise _refuse_image("no_file")
-    size = getattr(uploaded, "size", None)
-    if size is None:
-        uploaded.seek(0, os.SEEK_END)
-        size = uploaded.tell()
-    if size > IMAGE_MAX_BYTES:
-        raise _refuse_image("too_large")
-    if size == 0:
-        raise _refuse_image("empty")
-    uploaded.seek(0)
-    data = uploaded.read(IMAGE_MAX_BYTES + 1)
-    uploaded.seek(0)
-    if len(data) > IMAGE_MAX_BYTES:
-        raise _refuse_image("too_large")
+    data = _read_bounded(uploaded, IMAGE_MAX_BYTES, refuse=_refuse_image)
     if not data.startswith(PNG_SIGNATURE):
         raise _refuse_image("not_png")
     try:
@@ -538,19 +546,7 @@ def intake_picture(uploaded: IO[bytes] | None, *, name: str = "") -> CheckedImag
 
     if uploaded is None:
         raise _refuse_picture("no_file")
-    size = getattr(uploaded, "size", None)
-    if size is None:
-        uploaded.seek(0, os.SEEK_END)
-        size = uploaded.tell()
-    if size > PICTURE_MAX_BYTES:
-        raise _refuse_picture("too_large")
-    if size == 0:
-        raise _refuse_picture("empty")
-    uploaded.seek(0)
-    data = uploaded.read(PICTURE_MAX_BYTES + 1)
-    uploaded.seek(0)
-    if len(data) > PICTURE_MAX_BYTES:
-        raise _refuse_picture("too_large")
+    data = _read_bounded(uploaded, PICTURE_MAX_BYTES, refuse=_refuse_picture)
     if data.startswith(PNG_SIGNATURE):
         fmt = "PNG"
     elif data.startswith(JPEG_SIGNATURE):

@@ -5,7 +5,6 @@ entries (confirmed) for system administrators. Unit administrators read their pe
 
 from __future__ import annotations
 
-import io
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,7 +13,6 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -22,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ecabinet.access import may_purge_login_log, require_may_view_login_log
 from ecabinet.actions_loginlog import do_purge_login_records, do_set_login_retention
 from ecabinet.errors import ActionError
-from ecabinet.exports import SafeCsvWriter
+from ecabinet.exports import csv_response
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import parse_input
 from ecabinet.loginlog import (
@@ -75,20 +73,14 @@ def login_log(request: AuthenticatedHttpRequest) -> HttpResponse:
 def login_log_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_may_view_login_log(request.user)
     filters, _raw = _filters(request)
-    out = io.StringIO()
-    out.write("\ufeff")  # spreadsheets read the file as UTF-8
-    writer = SafeCsvWriter(out)
-    writer.writerow([_("Time"), _("Username tried"), _("Account"), _("Result"), _("Reason"), _("Channel"),
-                     _("IP address"), _("Browser")])
-    for row in filtered_records(request.user, filters)[:CSV_MAX_ROWS]:
-        writer.writerow([timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M:%S"), row.username,
-                         row.user.username if row.user is not None else "",
-                         _("succeeded") if row.success else _("failed"), row.reason, row.get_channel_display(),
-                         row.ip_address or "", row.user_agent])
-    response = HttpResponse(out.getvalue().encode(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, "nhat-ky-dang-nhap.csv") or ""
-    response["Cache-Control"] = "no-store, private"
-    return response
+    header = [_("Time"), _("Username tried"), _("Account"), _("Result"), _("Reason"), _("Channel"),
+              _("IP address"), _("Browser")]
+    rows = ([timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M:%S"), row.username,
+             row.user.username if row.user is not None else "",
+             _("succeeded") if row.success else _("failed"), row.reason, row.get_channel_display(),
+             row.ip_address or "", row.user_agent]
+            for row in filtered_records(request.user, filters)[:CSV_MAX_ROWS])
+    return csv_response("nhat-ky-dang-nhap.csv", header, rows)
 
 
 @login_required

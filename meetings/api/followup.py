@@ -13,7 +13,7 @@ from ninja import Query, Router, Status
 
 from ecabinet.api_docs import file_response
 from ecabinet.errors import ActionError, PermissionDeniedError
-from ecabinet.exports import SafeCsvWriter
+from ecabinet.exports import csv_response
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import Id, parse_input, refuse_nul
 from meetings.access import (
@@ -105,19 +105,17 @@ def report_on_task(request: AuthenticatedHttpRequest, task_id: int, *, done: boo
 def board_csv(request: AuthenticatedHttpRequest, filters: BoardFilterIn) -> HttpResponse:
     require_board(request)
     tasks = with_related(filtered_board(request.user, filters)).order_by("assignee_unit__name", "deadline", "pk")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="tasks.csv"'
-    response.write("\ufeff")  # Excel reads UTF-8 (Vietnamese) only with the BOM
-    writer = SafeCsvWriter(response)
-    writer.writerow([_("Unit in charge"), _("Person in charge"), _("Task"), _("Meeting"), _("Deadline"),
-                     _("Status"), _("Progress (%)"), _("Overdue"), _("Done late"), _("Completed at")])
-    for task in tasks.iterator(chunk_size=500):
+    header = [_("Unit in charge"), _("Person in charge"), _("Task"), _("Meeting"), _("Deadline"), _("Status"),
+              _("Progress (%)"), _("Overdue"), _("Done late"), _("Completed at")]
+
+    def line(task) -> list:
         row = task_dict(task)
-        writer.writerow([row["unit_name"], row["assignee_name"], task.title, task.meeting.title,
-                         task.deadline.strftime("%d/%m/%Y"), task.get_status_display(), task.progress,
-                         _("yes") if row["overdue"] else "", _("yes") if row["done_late"] else "",
-                         task.completed_at.strftime("%d/%m/%Y") if task.completed_at else ""])
-    return response
+        return [row["unit_name"], row["assignee_name"], task.title, task.meeting.title,
+                task.deadline.strftime("%d/%m/%Y"), task.get_status_display(), task.progress,
+                _("yes") if row["overdue"] else "", _("yes") if row["done_late"] else "",
+                task.completed_at.strftime("%d/%m/%Y") if task.completed_at else ""]
+
+    return csv_response("tasks.csv", header, (line(task) for task in tasks.iterator(chunk_size=500)))
 
 
 def require_board(request: AuthenticatedHttpRequest) -> None:

@@ -4,7 +4,6 @@ check-in QR code, QR check-in, attendance exports and conclusion attachments."""
 from __future__ import annotations
 
 import io
-import os
 
 import segno
 from django.contrib import messages
@@ -19,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from ecabinet.errors import ActionError, NotFoundError
-from ecabinet.exports import SafeCsvWriter
+from ecabinet.exports import csv_response, table_pdf
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import parse_input
 from ecabinet.refusals import FormPage, refusal_response
@@ -179,43 +178,19 @@ KEYS = ["name", "role", "present", "checked_in_at", "how", "reason", "delegation
 @login_required
 def attendance_csv(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
     access = runner_access(request.user, meeting_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="attendance-{meeting_id}.csv"'
-    response.write("\ufeff")  # Excel reads UTF-8 (Vietnamese names) only with the BOM
-    writer = SafeCsvWriter(response)
-    writer.writerow(HEADERS())
-    for row in _attendance_rows(access):
-        writer.writerow([row[k] for k in KEYS])
-    return response
+    rows = _attendance_rows(access)
+    return csv_response(f"attendance-{meeting_id}.csv", HEADERS(), ([row[k] for k in KEYS] for row in rows))
 
 
 @login_required
 def attendance_pdf(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
-    import font_roboto
-    from fpdf import FPDF
-
     access = runner_access(request.user, meeting_id)
-    fonts = os.path.join(os.path.dirname(font_roboto.__file__), "files")
-    pdf = FPDF(orientation="L")
-    pdf.add_font("Roboto", "", os.path.join(fonts, "Roboto-Regular.ttf"))
-    pdf.add_font("Roboto", "B", os.path.join(fonts, "Roboto-Bold.ttf"))
-    pdf.add_page()
-    pdf.set_font("Roboto", "B", 14)
-    pdf.multi_cell(0, 8, _("Attendance: %(title)s") % {"title": access.meeting.title})
-    pdf.set_font("Roboto", "", 10)
     rows = _attendance_rows(access)
     present = sum(1 for r in rows if r["checked_in_at"])
-    pdf.cell(0, 7, _("Present: %(present)s of %(invited)s invited") % {"present": present, "invited": len(rows)},
-             new_x="LMARGIN", new_y="NEXT")
-    with pdf.table(col_widths=(50, 22, 20, 30, 40, 55, 50), text_align="LEFT") as table:
-        header = table.row()
-        for title in HEADERS():
-            header.cell(title)
-        for row in rows:
-            line = table.row()
-            for key in KEYS:
-                line.cell(str(row[key]))
-    return deliver_generated_pdf(request, bytes(pdf.output()), filename=f"attendance-{meeting_id}.pdf",
+    pdf = table_pdf(_("Attendance: %(title)s") % {"title": access.meeting.title}, HEADERS(),
+                    [[row[key] for key in KEYS] for row in rows], col_widths=(50, 22, 20, 30, 40, 55, 50),
+                    lines=[_("Present: %(present)s of %(invited)s invited") % {"present": present, "invited": len(rows)}])
+    return deliver_generated_pdf(request, pdf, filename=f"attendance-{meeting_id}.pdf",
                                  obj=access.meeting, action="attendance.export", details={"format": "pdf"})
 
 

@@ -5,8 +5,6 @@ everyone who may see the meeting sees the results table, and downloads it as CSV
 
 from __future__ import annotations
 
-import os
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -17,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ecabinet.errors import NotFoundError
-from ecabinet.exports import SafeCsvWriter
+from ecabinet.exports import csv_response, table_pdf
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import parse_input
 from meetings.access import MeetingAccess, agenda_item_for, meeting_access, meeting_allows, poll_in
@@ -148,39 +146,16 @@ def _line(row: dict) -> list[str]:
 @login_required
 def votes_csv(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
     access = meeting_access(request.user, meeting_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="votes-{meeting_id}.csv"'
-    response.write("\ufeff")  # Excel reads UTF-8 (Vietnamese) only with the BOM
-    writer = SafeCsvWriter(response)
-    writer.writerow(HEADERS())
-    for row in _rows(access):
-        writer.writerow(_line(row))
-    return response
+    return csv_response(f"votes-{meeting_id}.csv", HEADERS(), (_line(row) for row in _rows(access)))
 
 
 @login_required
 def votes_pdf(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
-    import font_roboto
-    from fpdf import FPDF
-
     access = meeting_access(request.user, meeting_id)
-    fonts = os.path.join(os.path.dirname(font_roboto.__file__), "files")
-    pdf = FPDF(orientation="L")
-    pdf.add_font("Roboto", "", os.path.join(fonts, "Roboto-Regular.ttf"))
-    pdf.add_font("Roboto", "B", os.path.join(fonts, "Roboto-Bold.ttf"))
-    pdf.add_page()
-    pdf.set_font("Roboto", "B", 14)
-    pdf.multi_cell(0, 8, _("Vote results: %(title)s") % {"title": access.meeting.title})
-    pdf.set_font("Roboto", "", 9)
-    with pdf.table(col_widths=(40, 60, 18, 22, 14, 16, 16, 55, 30), text_align="LEFT") as table:
-        header = table.row()
-        for title in HEADERS():
-            header.cell(title)
-        for row in _rows(access):
-            line = table.row()
-            for value in _line(row):
-                line.cell(value)
-    return deliver_generated_pdf(request, bytes(pdf.output()), filename=f"votes-{meeting_id}.pdf",
+    pdf = table_pdf(_("Vote results: %(title)s") % {"title": access.meeting.title}, HEADERS(),
+                    [_line(row) for row in _rows(access)], col_widths=(40, 60, 18, 22, 14, 16, 16, 55, 30),
+                    font_size=9)
+    return deliver_generated_pdf(request, pdf, filename=f"votes-{meeting_id}.pdf",
                                  obj=access.meeting, action="votes.export", details={"format": "pdf"})
 
 

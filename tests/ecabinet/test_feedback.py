@@ -151,11 +151,11 @@ class FeedbackTests(BaseTestCase):
             self.send(self.member, subject=f"Góp ý {n}")
         client = self.client_for(self.admin)
         client.get("/feedback/all/")
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(6):
             client.get("/feedback/all/")
         for n in range(3):
             self.send(self.owner, subject=f"Thêm {n}")
-        with self.assertNumQueries(5):
+        with self.assertNumQueries(6):
             response = client.get("/feedback/all/")
         self.assertContains(response, "Thêm 2")
 
