@@ -171,6 +171,8 @@ INSTALLED_APPS = [
     "axes",
     "ninja",
     "django_prose_editor",  # the rich-text editor's static files (the minutes page)
+    "huey.contrib.djhuey",  # the task queue (HUEY below)
+    "oauth2_provider",  # client systems of the province's platforms (OAuth2 client credentials)
     "ecabinet",
     "meetings",
     "signing",
@@ -280,6 +282,28 @@ if REDIS_URL:
             "KEY_PREFIX": env_str("REDIS_PREFIX", "ecabinet"),
         }
     }
+
+# --- Task queue ------------------------------------------------------------------------
+
+# Huey runs reminders, scheduled housekeeping and webhook deliveries. Embedded by default: the
+# queue is a SQLite file under VAR_DIR, worked by the consumer `make run` starts beside the
+# server (nothing to install). With REDIS_URL the queue lives in Redis, so the workers of every
+# machine share it. Tests run tasks at once, in the caller (immediate mode), unless a test starts
+# a real consumer (TASK_QUEUE_IMMEDIATE=0 and its own TASK_QUEUE_FILE).
+TASK_QUEUE_IMMEDIATE = env_bool("TASK_QUEUE_IMMEDIATE", TESTING)
+HUEY = {
+    "name": env_str("REDIS_PREFIX", "ecabinet") + "-tasks",
+    "immediate": TASK_QUEUE_IMMEDIATE,
+    "utc": True,
+    "results": False,
+    "consumer": {"workers": env_int("TASK_QUEUE_WORKERS", 2, minimum=1), "worker_type": "thread"},
+}
+if not TASK_QUEUE_IMMEDIATE:
+    if REDIS_URL:
+        HUEY |= {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
+    else:
+        HUEY |= {"huey_class": "huey.SqliteHuey",
+                 "filename": str(Path(env_str("TASK_QUEUE_FILE") or VAR_DIR / "tasks.sqlite3"))}
 
 # --- Authentication --------------------------------------------------------------------
 
