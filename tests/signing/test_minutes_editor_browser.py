@@ -39,9 +39,13 @@ def test_secretary_edits_minutes_with_the_rich_text_editor(live_server, media, b
     assert page.locator(".prose-editor [title='bold'], .prose-editor [title='italic']").count() == 0
 
     # The caret to the end of the text ("End" alone ends the visual line of a paragraph wrapped
-    # on a phone), and wait until it is there: the editor takes a selection from the page a
-    # moment later, which on a loaded machine came after the first letters were typed.
+    # on a phone), and wait until it is there. ProseMirror, 20 ms after it gains focus, puts back
+    # its own selection (the start) if it has not yet seen the page's: on a loaded machine that
+    # came after "Control+End" and the text went to the top. So wait for the focus, then for a
+    # timer queued after ProseMirror's, and only then move the caret.
     editor.focus()
+    page.wait_for_selector("[data-testid=minutes-editor].ProseMirror-focused")
+    page.evaluate("() => new Promise(done => setTimeout(done, 100))")
     page.keyboard.press("Control+End")
     page.wait_for_function("""() => {
         const editor = document.querySelector("[data-testid=minutes-editor]");
