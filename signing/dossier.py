@@ -47,6 +47,7 @@ from meetings.models import (
     ConclusionAttachment,
     Document,
     DocumentVersion,
+    Meeting,
     Participant,
     RoomState,
 )
@@ -161,7 +162,8 @@ def build_dossier(access: MeetingAccess, target: IO[bytes]) -> DossierInfo:
     released = list(documents_visible_to(access).filter(status=Document.Status.RELEASED)
                     .select_related("doc_type").order_by("pk"))
     for_papers = list(Document.objects.filter(pk__in=paper_docs).order_by("pk"))
-    latest = _latest_versions(released + [d for d in for_papers if d.pk not in {r.pk for r in released}])
+    released_ids = {d.pk for d in released}
+    latest = _latest_versions(released + [d for d in for_papers if d.pk not in released_ids])
     paths: dict[int | None, str] = {}
     for document in released:
         if document.pk in latest:
@@ -171,11 +173,14 @@ def build_dossier(access: MeetingAccess, target: IO[bytes]) -> DossierInfo:
         if document.pk in latest:
             paths.setdefault(document.pk, paper_docs[document.pk])
     attachments = list(ConclusionAttachment.objects.filter(meeting=meeting).order_by("pk"))
-    items = list(AgendaItem.objects.filter(meeting=meeting).select_related("presenter", "presenting_unit")
+    items = list(AgendaItem.objects.filter(meeting=meeting)
+                 .select_related("presenter__unit", "presenter__position", "presenting_unit")
                  .prefetch_related("assigned_units").order_by("position", "pk"))
     people = list(Participant.objects.filter(meeting=meeting).select_related("user__unit", "user__position")
                   .order_by("pk"))
     room = RoomState.objects.filter(meeting=meeting).first()
+    # The catalog rows the metadata names, in one query.
+    meeting = Meeting.objects.select_related("unit", "meeting_type", "room").get(pk=meeting.pk)
     doc_by_pk = {d.pk: d for d in released + for_papers}
     metadata = {
         "format": FORMAT,

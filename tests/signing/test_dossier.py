@@ -238,6 +238,9 @@ class DossierTests(SigningTestCase):
             with self.subTest(user=user.username):
                 code, out = verify(self.write(self.export(user)))
                 self.assertEqual(code, 0, out)
+                response = self.api("get", f"/api/v1/meetings/{self.ended.pk}/dossier", user=user)
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(response["Content-Type"], "application/zip")
 
     def test_others_may_not(self) -> None:
         before = AuditEvent.objects.filter(action="meeting.dossier_export").count()
