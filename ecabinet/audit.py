@@ -16,6 +16,9 @@ from ecabinet.models import AuditEvent, AuditHead, User
 GENESIS_HASH = "0" * 64
 
 
+# KEEP IN STEP with scripts/verify_export.py (canonical_content, chain_hash): that standalone
+# script recomputes the chain of an export offline with its own copy of these two functions;
+# tests/ecabinet/test_verify_export.py compares both on real rows.
 def canonical_content(
     *, seq: int, at: str, actor_id: int | None, actor_label: str, action: str,
     object_type: str, object_id: str, details: dict[str, Any],
@@ -47,6 +50,17 @@ def _row_content(row: AuditEvent) -> bytes:
         action=row.action, object_type=row.object_type, object_id=row.object_id,
         details=row.details,
     )
+
+
+def export_row(row: AuditEvent) -> dict[str, Any]:
+    """One row as the audit export writes it: the hashed fields exactly as hashed (the time as
+    its canonical string), then the links; `id` is the database row's, for people to find it."""
+    return {
+        "id": row.pk, "seq": row.seq, "at": _timestamp(row.at), "actor_id": row.actor_id,
+        "actor_label": row.actor_label, "action": row.action, "object_type": row.object_type,
+        "object_id": row.object_id, "details": row.details, "prev_hash": row.prev_hash,
+        "row_hash": row.row_hash,
+    }
 
 
 def record_audit(

@@ -397,6 +397,13 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 200, minimum=1)
+# --- a meeting's dossier for the archive (signing/dossier.py, fn107) ---
+# The stored files one dossier may copy (bytes; larger meetings are refused with a message),
+# and how much of a dossier is built in memory before it spills to a temporary file.
+DOSSIER_MAX_BYTES = env_int("DOSSIER_MAX_BYTES", 4 * 1024**3, minimum=1)
+DOSSIER_SPOOL_BYTES = 16 * 1024**2
+# --- end dossier ---
+
 # --- follow-up tasks ---
 # Assignees of a conclusion's task are reminded this many working days before its deadline
 # (then on the day, and once when it is overdue): meetings/followup_reminders.py.

@@ -6,6 +6,8 @@
 - ``deliver_task_attachment``: a file attached to a follow-up task's progress report.
 - ``deliver_generated_pdf``: a PDF built on request (attendance list, opinion report, minutes
   preview); nothing stored, so nothing to watermark or to keep intact.
+- ``deliver_archive``: an export built for this request (a meeting's dossier ZIP), whose
+  action wrote its audit row (``meeting.dossier_export`` with the ZIP's SHA-256), as a download.
 - ``deliver_source``: the office document (.docx, .odt, ...) a version's PDF was converted from,
   to everyone who may read the document, as uploaded (it cannot be stamped), always as a download.
 
@@ -65,6 +67,7 @@ _Response = TypeVar("_Response", bound=HttpResponseBase)
 DELIVERY_HEADER = "X-Ecabinet-Delivery"
 SIGNED_ORIGINAL_HEADER = "X-Signed-Original-SHA256"
 ORIGINAL, WATERMARKED, GENERATED, SOURCE = "original", "watermarked", "generated", "source"
+ARCHIVE = "archive"
 # Version numbers are database integers: a larger one cannot exist (and must not reach the query).
 MAX_VERSION_NUMBER = 2**31 - 1
 _FILENAME_FORBIDDEN = set('\\/:*?"<>|;')
@@ -153,6 +156,17 @@ def deliver_source(request: AuthenticatedHttpRequest, document: Document, versio
     filename = safe_filename(document.title, f"-v{row.number}.{row.source_type}")
     return _pdf_response(FileResponse(io.BytesIO(data), content_type=content_type), filename=filename,
                          inline=False, mode=SOURCE)
+
+
+def deliver_archive(request: AuthenticatedHttpRequest, file: IO[bytes], *, filename: str, size: int,
+                    sha256: str) -> FileResponse:
+    """A ZIP the caller's action built and audited (signing's ``do_export_dossier``): streamed
+    from its spooled file (closed when sent), never cached, with its SHA-256 in
+    ``X-Content-SHA256`` so the receiver can check what arrived."""
+    response = FileResponse(file, content_type="application/zip")
+    response["Content-Length"] = str(size)
+    response["X-Content-SHA256"] = sha256
+    return _pdf_response(response, filename=filename, inline=False, mode=ARCHIVE)
 
 
 def resolve_version(document: Document, number: int | None) -> DocumentVersion:

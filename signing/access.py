@@ -504,3 +504,22 @@ def notices_to_handle(user: User) -> dict[str, list[ConclusionNotice]]:
                 .select_related("meeting__unit", "meeting__created_by__unit").order_by("due_date")[:200]
                 if (u := issuing_unit(n.meeting)) is not None and u.pk in units][:20]
     return {"to_approve": to_approve, "to_issue": to_issue}
+
+
+# --- a meeting's dossier for the archive (fn107) --------------------------------------------------
+
+def may_export_dossier(access: MeetingAccess) -> bool:
+    """Those running the meeting export its dossier: its chair and secretaries, its creator, the
+    holders of `run_meeting` over its unit (the unit's administrators, and whoever the unit
+    gives the right to keep its archive: there is no archivist role of its own) and system
+    administrators. They read every document of the meeting, confidential ones too."""
+    return access.runs_meeting
+
+
+def require_may_export_dossier(access: MeetingAccess) -> None:
+    """The right (403), then the moment (409): a dossier is the record of an ended meeting."""
+    if not may_export_dossier(access):
+        raise PermissionDeniedError(_("Only the meeting's chair, secretary or the unit's administrators may "
+                                      "export its dossier."))
+    if access.meeting.status != Meeting.Status.ENDED:
+        raise ConflictError("bad_status", _("The dossier of a meeting is exported once the meeting has ended."))

@@ -17,6 +17,7 @@ from ecabinet.errors import ActionError, NotFoundError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import Id, whole_number
 from meetings.access import document_for_reader, meeting_access, poll_for, round_access
+from meetings.delivery import deliver_archive
 from signing import actions
 from signing.access import (
     approver_candidate,
@@ -29,6 +30,7 @@ from signing.access import (
     visible_requests,
 )
 from signing.actions.ballots import do_cast_signed_ballot
+from signing.actions.dossier import do_export_dossier
 from signing.ballots import results_export, verify_ballot
 from signing.models import SignatureRecord, SigningRequestSigner
 from signing.schemas import (  # --- signed ballots ---
@@ -403,3 +405,17 @@ def verify_signed_ballot(request: AuthenticatedHttpRequest, payload: BallotVerif
             summary="The results export with every signed ballot (JSON)")
 def votes_export(request: AuthenticatedHttpRequest, meeting_id: Id) -> dict[str, Any]:
     return results_export(meeting_access(request.user, meeting_id))
+
+
+# --- a meeting's dossier for the archive (fn107) ---------------------------------------------------
+
+@router.get("/meetings/{meeting_id}/dossier", response={200: None},
+            summary="The meeting's dossier for the archive (ZIP with a SHA-256 manifest; ended meetings, "
+                    "for those running it)",
+            openapi_extra=file_response("application/zip", "The dossier: metadata, documents, signed papers, "
+                                        "attendance, votes, manifest.json and manifest.sha256"))
+def meeting_dossier(request: AuthenticatedHttpRequest, meeting_id: Id):
+    meeting = meeting_access(request.user, meeting_id).meeting
+    exported = do_export_dossier(meeting, actor=request.user)
+    return deliver_archive(request, exported.file, filename=exported.filename, size=exported.size,
+                           sha256=exported.sha256)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from signing import views, views_ballots, views_notice
+from signing import views, views_ballots, views_dossier, views_notice
 
 urlpatterns = [
     path("signing/", views.home, name="signing_home"),
@@ -32,4 +32,6 @@ urlpatterns = [
     path("verify/", views.verify_page, name="signing_verify"),
     # --- signed ballots: the results export ---
     path("meetings/<int:meeting_id>/votes/results.json", views_ballots.votes_json, name="signing_votes_json"),
+    # --- a meeting's dossier for the archive (fn107) ---
+    path("meetings/<int:meeting_id>/dossier.zip", views_dossier.dossier_zip, name="signing_dossier"),
 ]

@@ -98,6 +98,8 @@ NON_PDF_PAGE_ROUTES = {
     "help/<int:page_id>/delete/", "help/<int:page_id>/files/", "help/files/<int:file_id>/remove/",
     "feedback/", "feedback/all/", "feedback/<int:feedback_id>/", "feedback/<int:feedback_id>/handle/",
     "login-log/", "login-log/export.csv", "login-log/retention/", "login-log/purge/",
+    # a meeting's dossier for the archive (fn107): a ZIP through meetings/delivery.py deliver_archive
+    "meetings/<int:meeting_id>/dossier.zip",
 }
 
 PDF_API_OPERATIONS = {
@@ -175,6 +177,7 @@ NON_PDF_API_OPERATIONS = {
     "POST /api/v1/polls/{poll_id}/resume", "POST /api/v1/polls/{poll_id}/ready", "POST /api/v1/polls/{poll_id}/unready",
     "POST /api/v1/polls/{poll_id}/signed-ballot", "POST /api/v1/ballots/verify",
     "GET /api/v1/meetings/{meeting_id}/votes/export",
+    "GET /api/v1/meetings/{meeting_id}/dossier",  # a meeting's dossier for the archive (a ZIP)
 }
 
 # --- statistics (issue 12 part 5): the reports' PDF goes through deliver_generated_pdf ---
