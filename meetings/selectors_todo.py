@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -74,11 +74,12 @@ def kinds() -> list[TodoKind]:
     return sorted(_KINDS.values(), key=lambda k: k.order)
 
 
-class _Count(Subquery):
-    """`(SELECT COUNT(*) FROM (<rows>))`: counts any queryset, distinct or not, as one column."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) _todo)"
-    output_field = IntegerField()
+def _count(rows: QuerySet) -> Subquery:
+    """`(SELECT COUNT(pk) FROM … WHERE …)`: the rows' count as one column. Not a derived table
+    (`SELECT COUNT(*) FROM (<rows>)`): SQLite plans that one ten times slower. The kinds' rows
+    are never DISTINCT, so counting their keys is counting them."""
+    return Subquery(rows.order_by().annotate(todo_n=Func(F("pk"), function="COUNT")).values("todo_n"),
+                    output_field=IntegerField())
 
 
 def todo_counts(user: User) -> dict[str, int]:
@@ -86,7 +87,7 @@ def todo_counts(user: User) -> dict[str, int]:
     if not user.is_authenticated:
         return {"total": 0}
     registered = kinds()
-    columns = {f"todo_{k.key}": _Count(k.pending(user).order_by().values("pk")) for k in registered}
+    columns = {f"todo_{k.key}": _count(k.pending(user)) for k in registered}
     rows = list(User.objects.filter(pk=user.pk).order_by().annotate(**columns).values(*columns)[:1])
     row = rows[0] if rows else {}
     counts = {k.key: int(row.get(f"todo_{k.key}") or 0) for k in registered}
