@@ -80,6 +80,12 @@ def _lenient_date(value: str | None) -> date | None:
 
 # --- lists and calendars ----------------------------------------------------------------------
 
+def _scope_choices() -> list[tuple[str, str]]:
+    """The scopes of `search_meetings` as the list's and the calendars' filters name them."""
+    return [("mine", _("My meetings")), ("unit", _("My unit's meetings")),
+            ("preparing", _("My unit prepares documents")), ("all", _("All I may see"))]
+
+
 @login_required
 def meeting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     get = request.GET
@@ -104,8 +110,7 @@ def meeting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "calendar_view": "list", "scope": scope, "when": when, "status": status or "", "q": get.get("q", ""),
         "from": get.get("from", ""), "to": get.get("to", ""), "unit": _int(get.get("unit")),
         "statuses": Meeting.Status.choices, "units": Unit.objects.order_by("name"),
-        "scopes": [("mine", _("My meetings")), ("unit", _("My unit's meetings")),
-                   ("preparing", _("My unit prepares documents")), ("all", _("All I may see"))],
+        "scopes": _scope_choices(),
     })
 
 
@@ -124,8 +129,7 @@ def _calendar_context(filters: CalendarFilters, view: str) -> dict[str, Any]:
     return {
         "filters": filters, "filter_query": filters.query(), "calendar_view": view,
         "today": timezone.localdate(),
-        "scopes": [("all", _("All I may see")), ("mine", _("My meetings")), ("unit", _("My unit's meetings")),
-                   ("preparing", _("My unit prepares documents"))],
+        "scopes": _scope_choices(),
         "statuses": [("", _("Any, except cancelled")), *Meeting.Status.choices,
                      (ANY_STATUS, _("Any, cancelled included"))],
         "meeting_types": MeetingType.objects.order_by("name"), "units": Unit.objects.order_by("name"),
