@@ -56,6 +56,11 @@ def _runs_q(user: User) -> Q:
     return runs
 
 
+# An invitation is answered while its meeting is scheduled or running (do_answer_invitation; the
+# to-do lists the unanswered ones of these meetings).
+ANSWERABLE_STATUSES = (Meeting.Status.SCHEDULED, Meeting.Status.IN_PROGRESS)
+
+
 def visible_meetings(user: User) -> QuerySet[Meeting]:
     """Meetings `user` may see. Drafts are seen only by the people preparing them."""
     if not user.is_authenticated:

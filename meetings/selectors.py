@@ -8,8 +8,10 @@ select_related, and documents bring their versions with one prefetch.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -58,9 +60,10 @@ def home_meetings(user: User) -> dict[str, list[Meeting]]:
 def search_meetings(
     user: User, *, scope: str = "all", status: str | None = None, start: date | datetime | None = None,
     end: date | datetime | None = None, q: str | None = None, unit: int | None = None,
+    meeting_type: int | None = None,
 ) -> QuerySet[Meeting]:
     """Meetings the user may see, narrowed by scope (mine, my unit's, those my unit prepares for),
-    status, a time range (meetings overlapping it), a keyword and the chairing unit."""
+    status, a time range (meetings overlapping it), a keyword, the chairing unit and the type."""
     qs = visible_meetings(user).select_related("unit", "meeting_type", "room")
     if scope == "mine":
         qs = qs.filter(_mine(user))
@@ -79,23 +82,82 @@ def search_meetings(
         qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(location__icontains=q))
     if unit:
         qs = qs.filter(unit_id=unit)
+    if meeting_type:
+        qs = qs.filter(meeting_type_id=meeting_type)
     return qs
 
 
-def week_days(monday: date, user: User) -> list[dict[str, Any]]:
+# --- the week and month calendars (fn49) -------------------------------------------------------
+
+ANY_STATUS = "any"  # the calendars' status filter: every status, cancelled meetings included
+
+
+@dataclass(frozen=True)
+class CalendarFilters:
+    """The filters the week and the month views share. `status` None: every status but
+    cancelled (a cancelled meeting shows only when asked: its status, or ANY_STATUS)."""
+
+    scope: str = "all"
+    meeting_type: int | None = None
+    unit: int | None = None
+    status: str | None = None
+
+    def query(self) -> str:
+        """The filters as a query string for the calendars' links (defaults left out)."""
+        values = {"scope": self.scope if self.scope != "all" else None, "type": self.meeting_type,
+                  "unit": self.unit, "status": self.status}
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def calendar_meetings(user: User, first: date, days: int, filters: CalendarFilters) -> list[Meeting]:
+    """The meetings `user` may see overlapping `days` days from `first`, filtered: one query."""
+    start, _ = day_bounds(first)
+    end = day_bounds(first + timedelta(days=days - 1))[1]
+    status = None if filters.status in (None, ANY_STATUS) else filters.status
+    qs = search_meetings(user, scope=filters.scope, status=status, start=start, end=end, unit=filters.unit,
+                         meeting_type=filters.meeting_type)
+    if filters.status is None:
+        qs = qs.exclude(status=Meeting.Status.CANCELLED)
+    return list(qs.order_by("starts_at", "pk"))
+
+
+def _by_day(first: date, days: int, meetings: list[Meeting]) -> dict[date, list[Meeting]]:
+    """Each day of the range with the meetings on it (a meeting spanning days is on each), in
+    the meetings' order. A day holds a meeting starting before its end and ending at or after
+    its start (local time)."""
+    last = first + timedelta(days=days - 1)
+    out: dict[date, list[Meeting]] = {first + timedelta(days=i): [] for i in range(days)}
+    for m in meetings:
+        day = max(timezone.localdate(m.starts_at), first)
+        until = min(timezone.localdate(m.ends_at), last)
+        while day <= until:
+            out[day].append(m)
+            day += timedelta(days=1)
+    return out
+
+
+def week_days(monday: date, user: User, filters: CalendarFilters | None = None) -> list[dict[str, Any]]:
     """Seven days from `monday`, each with my visible meetings that day, in one query."""
-    start, _ = day_bounds(monday)
-    end = start + timedelta(days=7)
-    meetings = list(
-        visible_meetings(user).filter(starts_at__lt=end, ends_at__gte=start)
-        .select_related("room").order_by("starts_at")
-    )
-    days = []
-    for offset in range(7):
-        day = monday + timedelta(days=offset)
-        day_start, day_end = day_bounds(day)
-        days.append({"day": day, "meetings": [m for m in meetings if m.starts_at < day_end and m.ends_at >= day_start]})
-    return days
+    by_day = _by_day(monday, 7, calendar_meetings(user, monday, 7, filters or CalendarFilters()))
+    return [{"day": day, "meetings": meetings} for day, meetings in by_day.items()]
+
+
+MONTH_CELL_LIMIT = 3  # meetings shown in a day of the month grid; the rest is "+n more"
+
+
+def month_weeks(first: date, user: User, filters: CalendarFilters) -> list[list[dict[str, Any]]]:
+    """The month of `first` as weeks from Monday to Sunday (the days of the months around it
+    fill the first and last weeks), each day with its meetings, in one query."""
+    start = first - timedelta(days=first.weekday())
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    end = last + timedelta(days=6 - last.weekday())
+    count = (end - start).days + 1
+    by_day = _by_day(start, count, calendar_meetings(user, start, count, filters))
+    today = timezone.localdate()
+    days = [{"day": day, "in_month": day.month == first.month, "today": day == today, "meetings": meetings,
+             "shown": meetings[:MONTH_CELL_LIMIT], "more": max(len(meetings) - MONTH_CELL_LIMIT, 0)}
+            for day, meetings in by_day.items()]
+    return [days[i:i + 7] for i in range(0, len(days), 7)]
 
 
 def _documents(access: MeetingAccess, user: User) -> list[Document]:

@@ -77,13 +77,6 @@ def my_tasks(user: User, status: str = "open", *, limit: int = MINE_LIMIT) -> li
     return list(with_related(tasks).order_by("deadline", "pk")[:limit])
 
 
-def open_task_count(user: User) -> int:
-    """The nav's "Việc được giao" count: my open tasks."""
-    if not user.is_authenticated:
-        return 0
-    return tasks_assigned_to(user).filter(status=OPEN).count()
-
-
 # --- the board --------------------------------------------------------------------------------
 
 def _counts() -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from ecabinet.access import (
@@ -139,6 +139,17 @@ def signer_entry(document: Document, actor: User) -> SigningRequestSigner | None
         "not_your_turn",
         _("It is not your turn to sign yet. Waiting for: %(names)s.") % {"names": ", ".join(waiting_for)},
     )
+
+
+def entries_to_sign(user: User) -> QuerySet[SigningRequestSigner]:
+    """The entries whose signature waits for `user` now (the to-do's documents to sign): pending,
+    in an open request, and their turn — `signer_entry`'s rule as a filter: any pending entry of a
+    request in parallel; in order, none pending before it."""
+    earlier = SigningRequestSigner.objects.filter(request_id=OuterRef("request_id"), order__lt=OuterRef("order"),
+                                                  status=SigningRequestSigner.Status.PENDING)
+    return (SigningRequestSigner.objects.filter(user_id=user.pk, status=SigningRequestSigner.Status.PENDING,
+                                                request__status=SigningRequest.Status.OPEN)
+            .filter(Q(request__sequential=False) | ~Exists(earlier)))
 
 
 def may_sign(document: Document, user: User) -> bool:

@@ -19,3 +19,7 @@ class SigningConfig(AppConfig):
 
         papers.register_issuer(issue_for_meeting)
         papers.register_attachments(invitation_attachments)
+
+        from signing.todo import register_todo
+
+        register_todo()  # the home page's and the menu's documents to sign

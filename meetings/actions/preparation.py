@@ -25,6 +25,7 @@ from ecabinet.models import Unit, User
 from ecabinet.text import require_one_line
 from meetings import papers
 from meetings.access import (
+    ANSWERABLE_STATUSES,
     absence_needs_approval,
     lock_meeting,
     meeting_access,
@@ -453,7 +454,7 @@ def do_answer_invitation(meeting: Meeting, *, actor: User, response: str, reason
     participant = access.participant
     if participant is None:
         raise PermissionDeniedError(_("You are not invited to this meeting."))
-    if meeting.status not in (Status.SCHEDULED, Status.IN_PROGRESS):
+    if meeting.status not in ANSWERABLE_STATUSES:
         raise ConflictError("not_open_for_answers",
                             _("Invitations to a meeting that is %(status)s cannot be answered.")
                             % {"status": meeting.get_status_display()})

@@ -3,6 +3,8 @@ written-opinion rounds (lấy ý kiến bằng văn bản)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -182,6 +184,11 @@ class OpinionRound(models.Model):
     @property
     def accepts_answers(self) -> bool:
         return self.status == self.Status.OPEN and timezone.now() < self.deadline
+
+    @classmethod
+    def accepting_answers(cls, now: datetime | None = None) -> models.Q:
+        """`accepts_answers` as a filter (the to-do's opinions due): open and before its deadline."""
+        return models.Q(status=cls.Status.OPEN, deadline__gt=now or timezone.now())
 
 
 class OpinionRecipient(models.Model):

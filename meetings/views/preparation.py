@@ -3,6 +3,7 @@ with its agenda, participants and invitation answers, and the personal iCalendar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
@@ -34,6 +35,7 @@ from meetings.access import (
 )
 from meetings.actions import agenda as agenda_act
 from meetings.actions import preparation as act
+from meetings.calendar_names import day_label, month_title, weekday_names
 from meetings.ical import feed_response
 from meetings.models import Meeting, MeetingRoom, MeetingType, Participant
 from meetings.schemas import (
@@ -46,7 +48,15 @@ from meetings.schemas import (
     ParticipantPatch,
     UnitIn,
 )
-from meetings.selectors import SCOPES, meeting_page, search_meetings, week_days
+from meetings.selectors import (
+    ANY_STATUS,
+    SCOPES,
+    CalendarFilters,
+    meeting_page,
+    month_weeks,
+    search_meetings,
+    week_days,
+)
 from meetings.selectors_absence import absence_context
 
 PAGE_SIZE = 50
@@ -70,6 +80,12 @@ def _lenient_date(value: str | None) -> date | None:
 
 # --- lists and calendars ----------------------------------------------------------------------
 
+def _scope_choices() -> list[tuple[str, str]]:
+    """The scopes of `search_meetings` as the list's and the calendars' filters name them."""
+    return [("mine", _("My meetings")), ("unit", _("My unit's meetings")),
+            ("preparing", _("My unit prepares documents")), ("all", _("All I may see"))]
+
+
 @login_required
 def meeting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     get = request.GET
@@ -91,27 +107,79 @@ def meeting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     meetings = list(qs[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
     return render(request, "meetings/list.html", {
         "meetings": meetings[:PAGE_SIZE], "has_next": len(meetings) > PAGE_SIZE, "page": page,
-        "scope": scope, "when": when, "status": status or "", "q": get.get("q", ""),
+        "calendar_view": "list", "scope": scope, "when": when, "status": status or "", "q": get.get("q", ""),
         "from": get.get("from", ""), "to": get.get("to", ""), "unit": _int(get.get("unit")),
         "statuses": Meeting.Status.choices, "units": Unit.objects.order_by("name"),
-        "scopes": [("mine", _("My meetings")), ("unit", _("My unit's meetings")),
-                   ("preparing", _("My unit prepares documents")), ("all", _("All I may see"))],
+        "scopes": _scope_choices(),
     })
+
+
+def _calendar_filters(request: AuthenticatedHttpRequest) -> CalendarFilters:
+    """The week's and the month's filters, lenient like the list's: what is not one is ignored."""
+    get = request.GET
+    scope = get.get("scope") if get.get("scope") in SCOPES else "all"
+    status = get.get("status")
+    status = status if status in (*Meeting.Status.values, ANY_STATUS) else None
+    return CalendarFilters(scope=scope or "all", meeting_type=_int(get.get("type")) or None,
+                           unit=_int(get.get("unit")) or None, status=status)
+
+
+def _calendar_context(filters: CalendarFilters, view: str) -> dict[str, Any]:
+    """What the calendars' filter form and tabs need (the choices: two small queries)."""
+    return {
+        "filters": filters, "filter_query": filters.query(), "calendar_view": view,
+        "today": timezone.localdate(),
+        "scopes": _scope_choices(),
+        "statuses": [("", _("Any, except cancelled")), *Meeting.Status.choices,
+                     (ANY_STATUS, _("Any, cancelled included"))],
+        "meeting_types": MeetingType.objects.order_by("name"), "units": Unit.objects.order_by("name"),
+    }
+
+
+def _calendar_day(value: str | None, field: str) -> date:
+    """A calendar's day: not a date at all → today, as always; a date past the calendar this
+    system keeps → its 400 (a week or month past 2999 does not exist)."""
+    try:
+        return parse_date(value, field) or timezone.localdate()
+    except ActionError as exc:
+        if exc.code == "out_of_range":
+            raise
+        return timezone.localdate()
 
 
 @login_required
 def meeting_week(request: AuthenticatedHttpRequest) -> HttpResponse:
-    try:
-        day = parse_date(request.GET.get("d"), "d") or timezone.localdate()
-    except ActionError as exc:
-        if exc.code == "out_of_range":  # 9999-12-31: a week past it does not exist
-            raise
-        day = timezone.localdate()  # not a date at all: this week, as always
+    day = _calendar_day(request.GET.get("d"), "d")
     monday = day - timedelta(days=day.weekday())
+    filters = _calendar_filters(request)
     return render(request, "meetings/week.html", {
-        "days": week_days(monday, request.user), "monday": monday, "today": timezone.localdate(),
+        **_calendar_context(filters, "week"),
+        "days": [{**d, "label": day_label(d["day"])} for d in week_days(monday, request.user, filters)],
+        "monday": monday,
         "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
         "sunday": monday + timedelta(days=6),
+    })
+
+
+MONTH_PARAM = re.compile(r"\d{4}-\d{1,2}")
+
+
+@login_required
+def meeting_month(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The month grid (fn49): `?m=YYYY-MM`; anything else is this month."""
+    m = (request.GET.get("m") or "").strip()
+    day = _calendar_day(f"{m}-01" if MONTH_PARAM.fullmatch(m) else None, "m")
+    first = day.replace(day=1)
+    filters = _calendar_filters(request)
+    weeks = month_weeks(first, request.user, filters)
+    return render(request, "meetings/month.html", {
+        **_calendar_context(filters, "month"),
+        "first": first, "title": month_title(first), "weeks": weeks, "weekdays": weekday_names(),
+        # the phone's agenda: the month's days that have meetings
+        "agenda": [{**d, "label": day_label(d["day"])} for week in weeks for d in week
+                   if d["in_month"] and d["meetings"]],
+        "previous": (first - timedelta(days=1)).replace(day=1),
+        "next": (first + timedelta(days=31)).replace(day=1),
     })
 
 
@@ -371,6 +439,7 @@ def meeting_agenda_move(request: AuthenticatedHttpRequest, meeting: Meeting, ite
 urlpatterns = [
     path("meetings/", meeting_list, name="meeting_list"),
     path("meetings/week/", meeting_week, name="meeting_week"),
+    path("meetings/month/", meeting_month, name="meeting_month"),
     path("meetings/calendar/", meeting_calendar, name="meeting_calendar"),
     path("calendar/<str:token>.ics", meeting_ical_feed, name="meeting_ical_feed"),
     path("meetings/new/", meeting_create, name="meeting_create"),

@@ -58,7 +58,7 @@ PDF_PAGE_ROUTES = {
 NON_PDF_PAGE_ROUTES = {
     "", "login/", "logout/", "account/password/", "account/tokens/", "account/tokens/<int:token_id>/revoke/",
     "notifications/", "i18n/setlang/", "api/v1/openapi.json", "api/v1/docs", "api/v1/", "^api/(?P<path>.*)$",
-    "meetings/", "meetings/week/", "meetings/calendar/", "calendar/<str:token>.ics", "meetings/new/",
+    "meetings/", "meetings/week/", "meetings/month/", "meetings/calendar/", "calendar/<str:token>.ics", "meetings/new/",
     "documents/<int:document_id>/source/",
     "meetings/<int:meeting_id>/", "meetings/<int:meeting_id>/edit/", "meetings/<int:meeting_id>/copy/",
     "meetings/<int:meeting_id>/schedule/", "meetings/<int:meeting_id>/cancel/", "meetings/<int:meeting_id>/answer/",
