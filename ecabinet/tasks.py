@@ -17,6 +17,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from django.utils import timezone
 from huey import crontab  # type: ignore[import-untyped]
+from huey.api import TaskLock  # type: ignore[import-untyped]
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task  # type: ignore[import-untyped]
 from huey.exceptions import TaskLockedException  # type: ignore[import-untyped]
 
@@ -35,11 +36,20 @@ def lock_name(collector: str) -> str:
     return f"reminders-{collector}"
 
 
+# Made when the consumer imports this module (after the apps registered their collectors): a
+# TaskLock made before the consumer starts is one its flush_locks clears.
+_LOCKS = {name: HUEY.lock_task(lock_name(name)) for name in reminders.collectors()}
+
+
+def collector_lock(name: str) -> TaskLock:
+    return _LOCKS.get(name) or HUEY.lock_task(lock_name(name))
+
+
 @db_task(retries=3, retry_delay=30, expires=COLLECTOR_EXPIRES)
 def run_collector(name: str) -> int:
     """Run one reminder collector now; returns how many reminders went out."""
     try:
-        with HUEY.lock_task(lock_name(name)):
+        with collector_lock(name):
             sent = reminders.run_one(name, timezone.now())
     except TaskLockedException:
         # Another consumer is running it at this moment: its run covers this one.
