@@ -70,7 +70,9 @@ run: messages
 	@# (ecabinet/bodylimit.py); client addresses come from TRUSTED_PROXIES, not uvicorn.
 	@# Clients send the room only pings and resyncs: 64 KiB websocket messages are plenty. The
 	@# snapshot goes compressed to a client offering permessage-deflate (browsers all do).
-	$(BIN)/uvicorn ecabinet.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --ws-per-message-deflate true --no-proxy-headers
+	@# run_with_worker starts the task queue's consumer (reminders, scheduled work) beside the
+	@# server; both stop together (ecabinet/management/commands/run_with_worker.py).
+	$(BIN)/python manage.py run_with_worker -- $(BIN)/uvicorn ecabinet.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --ws-per-message-deflate true --no-proxy-headers
 
 # `dev`: the same server with DEBUG on (Django's technical error pages, mail printed to the
 # console) and reloading when a Python file changes. Never expose it to a network.
@@ -78,7 +80,7 @@ dev: export DEBUG := 1
 dev: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
 dev: messages
 	$(prepare)
-	$(BIN)/uvicorn ecabinet.asgi:application --reload --reload-dir ecabinet --reload-dir meetings --reload-dir signing --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --no-proxy-headers
+	$(BIN)/python manage.py run_with_worker -- $(BIN)/uvicorn ecabinet.asgi:application --reload --reload-dir ecabinet --reload-dir meetings --reload-dir signing --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --no-proxy-headers
 
 # The shape checks: style, types (mypy + django-stubs, [tool.mypy] in pyproject.toml) and the
 # import contracts (.importlinter). The pre-commit hooks run the same three.

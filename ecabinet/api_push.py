@@ -1,5 +1,6 @@
 """Web Push endpoints (ecabinet/push.py): the server's key, subscribing and unsubscribing this
-browser. The person's categories are chosen on the page /profile/notifications/."""
+browser. The person's categories are chosen on the page /profile/notifications/. Also the
+person's meeting reminders (fn126), chosen on the same page."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from ecabinet.actions import do_subscribe_push, do_unsubscribe_push
+from ecabinet.actions_reminders import do_set_meeting_reminders
 from ecabinet.http import AuthenticatedHttpRequest
+from ecabinet.models import User
 from ecabinet.push import CATEGORIES, enabled_categories
 
 router = Router(tags=["people"])
@@ -64,3 +67,30 @@ def push_subscribe(request: AuthenticatedHttpRequest, payload: PushSubscriptionI
 def push_unsubscribe(request: AuthenticatedHttpRequest, payload: PushEndpointIn):
     do_unsubscribe_push(actor=request.user, endpoint=payload.endpoint)
     return Status(204, None)
+
+
+class MeetingRemindersIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    choice: User.MeetingReminders = Field(description="both: a day and 30 minutes before; day; half_hour; off")
+
+
+class MeetingRemindersOut(Schema):
+    choice: str
+    choices: list[str]
+
+
+def _reminders_out(user: User) -> dict:
+    return {"choice": user.meeting_reminders, "choices": list(User.MeetingReminders.values)}
+
+
+@router.get("/me/meeting-reminders", response=MeetingRemindersOut,
+            summary="When the signed-in person is reminded of their meetings")
+def meeting_reminders(request: AuthenticatedHttpRequest):
+    return _reminders_out(request.user)
+
+
+@router.put("/me/meeting-reminders", response=MeetingRemindersOut,
+            summary="Choose when to be reminded of one's meetings (a day before, 30 minutes before, both, none)")
+def set_meeting_reminders(request: AuthenticatedHttpRequest, payload: MeetingRemindersIn):
+    do_set_meeting_reminders(actor=request.user, choice=payload.choice.value)
+    return _reminders_out(request.user)

@@ -44,6 +44,7 @@ TOPICS: dict[str, Any] = {
 _EXACT = {
     "home": "home", "my_notes": "documents", "document_types": "administration",
     "notifications": "notifications", "push_preferences": "notifications",
+    "reminder_preferences": "notifications",
     "password_change": "account", "api_tokens": "account", "api_token_revoke": "account",
     "signing_minutes": "minutes", "signing_minutes_preview": "minutes", "signing_minutes_action": "minutes",
     "signing_notice": "minutes", "signing_notice_preview": "minutes", "signing_notice_pdf": "minutes",

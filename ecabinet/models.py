@@ -105,6 +105,18 @@ class User(AbstractUser):
     # listed is on, so one added later reaches everyone who subscribed a device.
     push_muted = models.JSONField(_("push notifications switched off"), default=list, blank=True)
 
+    class MeetingReminders(models.TextChoices):
+        """When this person is reminded of a meeting they are invited to (fn126; the collector
+        ``meeting-reminders`` in meetings/meeting_reminders.py reads it)."""
+
+        BOTH = "both", _("A day before and 30 minutes before")
+        DAY = "day", _("A day before")
+        HALF_HOUR = "half_hour", _("30 minutes before")
+        OFF = "off", _("No meeting reminders")
+
+    meeting_reminders = models.CharField(_("meeting reminders"), max_length=16, choices=MeetingReminders.choices,
+                                         default=MeetingReminders.BOTH)
+
     REQUIRED_FIELDS = ["email", "full_name"]
 
     class Meta:

@@ -51,12 +51,14 @@ MEETING_STARTED = "meeting_started"
 VOTE_OPENED = "vote_opened"
 SIGNING = "signing"
 OPINION_DUE = "opinion_due"
+MEETING_REMINDER = "meeting_reminder"
 CATEGORIES = {
     INVITATION: gettext_lazy("An invitation to a meeting, a change of its time or place, its cancellation"),
     MEETING_STARTED: gettext_lazy("A meeting I am invited to starts"),
     VOTE_OPENED: gettext_lazy("A vote opens in a meeting where I may vote"),
     SIGNING: gettext_lazy("My turn to sign a document"),
     OPINION_DUE: gettext_lazy("A written opinion I have not given is due tomorrow"),
+    MEETING_REMINDER: gettext_lazy("A reminder before a meeting I am invited to (as chosen below)"),
 }
 # In-app notification kinds that also push, and under which category.
 KIND_CATEGORIES = {
@@ -67,6 +69,7 @@ KIND_CATEGORIES = {
     "meeting.absence_decision": INVITATION,
     "signing.request": SIGNING,
     "opinion.due": OPINION_DUE,
+    "meeting.reminder": MEETING_REMINDER,  # fn126: a day and/or 30 minutes before
 }
 # How long a push service keeps a push for a device that is offline (seconds), and its urgency:
 # a vote that opened ten minutes ago is worth nothing later.
@@ -76,6 +79,7 @@ DELIVERY = {
     VOTE_OPENED: (600, "high"),
     SIGNING: (86400, "normal"),
     OPINION_DUE: (43200, "normal"),
+    MEETING_REMINDER: (1800, "high"),  # stale once the meeting started
 }
 
 # Text for a payload: a string, or a function making it (called in each person's language).

@@ -1,9 +1,11 @@
 """Reminders that go out once: before a deadline, and again when it has passed.
 
 Each feature registers a function that looks at what is due and calls ``remind_once`` for each
-person and deadline; ``manage.py send_reminders`` runs them all (a scheduled job runs it
-regularly). The key says what was reminded (``notice-due:42:before``); a second run finds the key
-taken and sends nothing, so running the job twice, or two workers at once, never reminds twice.
+person and deadline. The task queue runs them (ecabinet/tasks.py: every minute, each collector as
+a task of its own under a lock); ``manage.py send_reminders`` runs them all at once by hand. The
+key says what was reminded (``notice-due:42:before``); a second run finds the key taken and sends
+nothing, so running the job twice, two workers at once, or a worker killed and started again
+never reminds twice.
 """
 
 from __future__ import annotations
@@ -46,5 +48,11 @@ def remind_once(key: str, users: Iterable[User], *, kind: str, title: str, body:
     return True
 
 
+def run_one(name: str, now: datetime) -> int:
+    """Run the collector `name`; KeyError when none is registered under it."""
+    return _COLLECTORS[name](now)
+
+
 def run_all(now: datetime) -> dict[str, int]:
-    return {name: fn(now) for name, fn in sorted(_COLLECTORS.items())}
+    """Run every collector in this process (tests, and ``send_reminders`` without --queue)."""
+    return {name: run_one(name, now) for name in sorted(_COLLECTORS)}

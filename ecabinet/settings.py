@@ -296,7 +296,10 @@ HUEY = {
     "immediate": TASK_QUEUE_IMMEDIATE,
     "utc": True,
     "results": False,
-    "consumer": {"workers": env_int("TASK_QUEUE_WORKERS", 2, minimum=1), "worker_type": "thread"},
+    # flush_locks: a consumer killed while running a collector leaves its lock (ecabinet/tasks.py)
+    # behind; the next consumer to start clears it, or that collector would never run again.
+    "consumer": {"workers": env_int("TASK_QUEUE_WORKERS", 2, minimum=1), "worker_type": "thread",
+                 "flush_locks": True},
 }
 if not TASK_QUEUE_IMMEDIATE:
     if REDIS_URL:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("account/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("notifications/", views.notifications, name="notifications"),
     path("profile/notifications/", views.push_preferences, name="push_preferences"),
+    path("profile/notifications/reminders/", views.reminder_preferences, name="reminder_preferences"),
     path("i18n/", include("django.conf.urls.i18n")),
     # the installable app and offline reading (ecabinet/pwa.py)
     path("manifest.webmanifest", pwa.manifest, name="web_manifest"),

@@ -23,10 +23,11 @@ from ecabinet.actions import (
     do_revoke_api_token,
     do_set_push_preferences,
 )
+from ecabinet.actions_reminders import do_set_meeting_reminders
 from ecabinet.errors import ActionError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.loginguard import lockout_remaining, retry_after_seconds
-from ecabinet.models import ApiToken
+from ecabinet.models import ApiToken, User
 from ecabinet.push import CATEGORIES, enabled_categories
 from ecabinet.redirects import safe_next
 from ecabinet.refusals import FormPage, refusal_response
@@ -122,7 +123,8 @@ def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _push_page(request: AuthenticatedHttpRequest) -> dict:
     enabled = set(enabled_categories(request.user))
     return {"categories": [{"key": key, "label": label, "on": key in enabled} for key, label in CATEGORIES.items()],
-            "vapid_public_key": settings.VAPID_PUBLIC_KEY}
+            "vapid_public_key": settings.VAPID_PUBLIC_KEY,
+            "reminder_choices": User.MeetingReminders.choices, "reminder_choice": request.user.meeting_reminders}
 
 
 @login_required
@@ -134,6 +136,16 @@ def push_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, _("Your notification choices were saved."))
         return redirect("push_preferences")
     return render(request, "ecabinet/push_preferences.html", _push_page(request))
+
+
+@login_required
+@require_POST
+def reminder_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """When this person is reminded of their meetings (fn126); shown on the notification settings page."""
+    choice = request.POST.get("meeting_reminders", "")
+    do_set_meeting_reminders(actor=request.user, choice=choice if isinstance(choice, str) else "")
+    messages.success(request, _("Your meeting reminder choice was saved."))
+    return redirect("push_preferences")
 
 
 @login_required

@@ -11,5 +11,6 @@ class MeetingsConfig(AppConfig):
         from meetings import (
             deadlines,  # noqa: F401  (registers the documents-due reminders)
             followup_reminders,  # noqa: F401  (registers the task-due reminders)
+            meeting_reminders,  # noqa: F401  (registers the meeting reminders, fn126)
             opinion_reminders,  # noqa: F401  (registers the opinion-due reminders)
         )

@@ -106,6 +106,16 @@ def _set_role(meeting: Meeting, user: User, role: str) -> Participant:
     return participant
 
 
+def time_and_place(meeting: Meeting) -> str:
+    """The time, place and online link of a meeting, as its invitation and reminders say them."""
+    when = timezone.localtime(meeting.starts_at).strftime("%H:%M %d/%m/%Y")
+    place = meeting.room.name if meeting.room is not None else meeting.location
+    text = _("Time: %(when)s. Place: %(place)s.") % {"when": when, "place": place or meeting.online_url or "—"}
+    if meeting.online_url:
+        text += "\n" + _("Online link: %(url)s") % {"url": meeting.online_url}
+    return text
+
+
 def _invite(meeting: Meeting, participants: list[Participant], *, actor: User, changed: bool = False) -> None:
     """Send the invitation (or the notice of a change) in-app and by email."""
     people = [p for p in participants if p.user_id != actor.pk]
@@ -113,15 +123,11 @@ def _invite(meeting: Meeting, participants: list[Participant], *, actor: User, c
         return
     now = timezone.now()
     Participant.objects.filter(pk__in=[p.pk for p in people], invited_at__isnull=True).update(invited_at=now)
-    when = timezone.localtime(meeting.starts_at).strftime("%H:%M %d/%m/%Y")
-    place = meeting.room.name if meeting.room is not None else meeting.location
     if changed:
         title = _("Meeting changed: %(title)s") % {"title": meeting.title}
     else:
         title = _("Invitation: %(title)s") % {"title": meeting.title}
-    body = _("Time: %(when)s. Place: %(place)s.") % {"when": when, "place": place or meeting.online_url or "—"}
-    if meeting.online_url:
-        body += "\n" + _("Online link: %(url)s") % {"url": meeting.online_url}
+    body = time_and_place(meeting)
     # The invitation paper in force (signed, numbered) and a calendar entry travel with the mail;
     # the in-app notification opens the paper when there is one.
     found = papers.attachments(meeting)

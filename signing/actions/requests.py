@@ -35,7 +35,7 @@ def _pending(signing_request: SigningRequest):
         "user").order_by("order")
 
 
-def _whose_turn(signing_request: SigningRequest) -> list[SigningRequestSigner]:
+def whose_turn(signing_request: SigningRequest) -> list[SigningRequestSigner]:
     pending = list(_pending(signing_request))
     return pending[:1] if signing_request.sequential else pending
 
@@ -97,7 +97,7 @@ def create_request(document: Document, *, actor: User, signers: list[str | User]
     record_audit(actor=actor, action="signing.request_create", obj=signing_request, details={
         "document": document.pk, "signers": names, "sequential": sequential, "due": due,
     })
-    _notify_to_sign(_whose_turn(signing_request), signing_request)
+    _notify_to_sign(whose_turn(signing_request), signing_request)
     return signing_request
 
 
@@ -118,7 +118,7 @@ def advance_after_signature(entry: SigningRequestSigner, record: SignatureRecord
                      title=_("Everyone has signed “%(title)s”") % {"title": signing_request.document.title},
                      url=request_url(signing_request))
     elif signing_request.sequential:
-        _notify_to_sign(_whose_turn(signing_request), signing_request)
+        _notify_to_sign(whose_turn(signing_request), signing_request)
 
 
 def _require_open(signing_request: SigningRequest) -> None:
@@ -179,7 +179,7 @@ def do_remind_request(signing_request: SigningRequest, *, actor: User) -> int:
         actor, signing_request, _("Only the person who asked for the signatures may send reminders."))
     _require_open(signing_request)
     now = timezone.now()
-    due = [e for e in _whose_turn(signing_request)
+    due = [e for e in whose_turn(signing_request)
            if e.reminded_at is None or now - e.reminded_at >= REMIND_INTERVAL]
     if not due:
         raise ConflictError("reminded_recently", _("A reminder was sent less than 10 minutes ago."))

@@ -25,6 +25,8 @@ def make_run_command(port: int, host: str = "127.0.0.1") -> list[str]:
     line = next(line.strip() for line in recipe.splitlines()
                 if line.startswith("\t") and "ecabinet.asgi:application" in line)
     line = re.sub(r"^DEBUG=\S+\s+", "", line)
+    # the server itself, without the supervisor that starts the task queue's consumer beside it
+    line = re.sub(r"^.*\brun_with_worker\s+--\s+", "", line)
     line = (line.replace("$(BIN)", str(Path(sys.executable).parent)).replace("$(HOST)", host)
             .replace("$(PORT)", str(port)))
     return shlex.split(line)

@@ -44,7 +44,9 @@ def _fake_make_run(tmp_path: Path, target: str, env: dict[str, str], *args: str)
         (tmp_path / name).write_text("")
     bin_dir = tmp_path / "venv" / "bin"
     bin_dir.mkdir(parents=True)
-    for name, body in (("python", "exit 0"), ("pybabel", "exit 0"),
+    # python: `manage.py run_with_worker -- SERVER…` runs the server part; anything else does nothing
+    run_server = 'while [ $# -gt 0 ]; do a=$1; shift; if [ "$a" = "--" ]; then exec "$@"; fi; done; exit 0'
+    for name, body in (("python", run_server), ("pybabel", "exit 0"),
                        ("uvicorn", 'echo "URL=$PUBLIC_BASE_URL"')):
         script = bin_dir / name
         script.write_text(f"#!/bin/sh\n{body}\n")

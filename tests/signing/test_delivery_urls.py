@@ -80,6 +80,7 @@ NON_PDF_PAGE_ROUTES = {
     "signing/units/<int:unit_id>/<str:verb>/", "meetings/<int:meeting_id>/notice/",
     "meetings/<int:meeting_id>/notice/<str:verb>/", "signing/invitations/<int:invitation_id>/issue/",
     "profile/notifications/",  # push: the notification settings page
+    "profile/notifications/reminders/",  # meeting reminders (fn126): the person's choice, POST
     "meetings/<int:meeting_id>/absence/<int:participant_id>/",  # absence requests (fn113): the chair's decision
     # follow-up tasks
     "tasks/", "tasks/board/", "tasks/board.csv", "tasks/<int:task_id>/", "tasks/<int:task_id>/<slug:action>/",
@@ -112,6 +113,7 @@ NON_PDF_API_OPERATIONS = {
     "GET /api/v1/me/push-key", "POST /api/v1/me/push-subscriptions", "DELETE /api/v1/me/push-subscriptions",
     "GET /api/v1/me/offline-pack",  # lists the PDF URLs a device may keep; serves none
     "POST /api/v1/me/tour",  # help (issue 12): the first-time tour was seen
+    "GET /api/v1/me/meeting-reminders", "PUT /api/v1/me/meeting-reminders",  # fn126: the person's choice
     "POST /api/v1/auth/token", "GET /api/v1/me", "GET /api/v1/meetings", "POST /api/v1/meetings",
     "GET /api/v1/meetings/{meeting_id}", "PATCH /api/v1/meetings/{meeting_id}",
     "POST /api/v1/meetings/{meeting_id}/schedule", "POST /api/v1/meetings/{meeting_id}/cancel",
