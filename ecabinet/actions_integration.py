@@ -16,7 +16,12 @@ from ecabinet.errors import ConflictError
 from ecabinet.inputs import field_error
 from ecabinet.integration import require_may_manage_integration
 from ecabinet.models import Unit, User
-from ecabinet.models_integration import ClientSystem, WebhookDelivery, WebhookEndpoint, new_webhook_secret
+from ecabinet.models_integration import (
+    ClientSystem,
+    WebhookDelivery,
+    WebhookEndpoint,
+    new_webhook_secret,
+)
 from ecabinet.schemas_integration import ClientSystemIn, WebhookEndpointIn
 
 

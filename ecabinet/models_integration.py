@@ -102,6 +102,9 @@ class WebhookDelivery(models.Model):
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.message_id}"
+
 
 class WebhookAttempt(models.Model):
     """One try to deliver: what the receiver answered (or the error) and when the next try is."""
@@ -117,3 +120,6 @@ class WebhookAttempt(models.Model):
     class Meta:
         ordering = ["delivery", "number"]
         constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="one_attempt_number_per_delivery")]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} #{self.number}"

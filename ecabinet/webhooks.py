@@ -37,7 +37,12 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from standardwebhooks.webhooks import Webhook
 
 from ecabinet.models import Unit
-from ecabinet.models_integration import WEBHOOK_EVENTS, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from ecabinet.models_integration import (
+    WEBHOOK_EVENTS,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,11 @@ from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
-from ecabinet.actions_integration import do_register_client, do_rotate_client_secret, do_set_client_active
+from ecabinet.actions_integration import (
+    do_register_client,
+    do_rotate_client_secret,
+    do_set_client_active,
+)
 from ecabinet.schemas_integration import ClientSystemIn
 from meetings.models import Meeting
 from tests.kit import factories
