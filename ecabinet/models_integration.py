@@ -40,7 +40,7 @@ class ClientSystem(models.Model):
     name = models.CharField(_("name"), max_length=200)
     units = models.ManyToManyField("ecabinet.Unit", verbose_name=_("units"), related_name="+")
     include_subunits = models.BooleanField(_("include the units below"), default=True)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("integration", "active"), default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     secret_rotated_at = models.DateTimeField(null=True, blank=True)
@@ -58,12 +58,12 @@ class WebhookEndpoint(models.Model):
     """An address of a province's system that is told of the events it chose, for chosen units."""
 
     name = models.CharField(_("name"), max_length=200)
-    url = models.URLField(_("address"), max_length=500)
+    url = models.URLField(pgettext_lazy("integration", "address"), max_length=500)
     units = models.ManyToManyField("ecabinet.Unit", verbose_name=_("units"), related_name="+")
     include_subunits = models.BooleanField(_("include the units below"), default=True)
-    event_types = models.JSONField(_("events"), default=list)
+    event_types = models.JSONField(pgettext_lazy("integration", "events"), default=list)
     secret = models.CharField(max_length=80, default=new_webhook_secret)  # signs; shown once
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("integration", "active"), default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -62,10 +62,9 @@ def _raw(request: AuthenticatedHttpRequest) -> dict:
 
 def _secret_page(request: AuthenticatedHttpRequest, *, title: str, what: str, name: str, client_id: str = "",
                  secret: str, back: str) -> HttpResponse:
-    response = render(request, "ecabinet/integration/secret.html", {
+    # the views answering with a secret are never_cache: no copy in any cache
+    return render(request, "ecabinet/integration/secret.html", {
         "title": title, "what": what, "name": name, "client_id": client_id, "secret": secret, "back": back})
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @login_required
