@@ -20,7 +20,21 @@ from ecabinet.integration import ClientAuth
 
 VERSION = "1"
 
-integration_api = EcabinetAPI(
+class IntegrationAPI(EcabinetAPI):
+    """The user API's description, plus the 429 every operation answers past the per-client limit."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].setdefault(429, {
+                    "description": "Quá nhiều yêu cầu trong một phút / Too many requests in a minute",
+                    "content": content})
+        return schema
+
+
+integration_api = IntegrationAPI(
     parser=InputParser(),
     title="eCabinet — API tích hợp / Integration API",
     version=VERSION,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from ecabinet.inputs import Id
 from ecabinet.integration import Client, client_of
 from ecabinet.models import User
 from meetings.integration import (
@@ -139,7 +140,7 @@ def _meeting(client: Client, meeting_id: int) -> Meeting:
             summary="Cuộc họp của một đơn vị / A unit's meetings",
             description="Cuộc họp sắp tới hoặc đã qua của đơn vị (chỉ đơn vị được cấp). / "
                         "The upcoming or past meetings of a unit (granted units only).")
-def unit_meetings(request: HttpRequest, unit_id: int, query: Query[ListQuery]):
+def unit_meetings(request: HttpRequest, unit_id: Id, query: Query[ListQuery]):
     client = client_of(request)
     if unit_id not in client.unit_ids:
         raise HttpError(404, _("Not found."))
@@ -150,7 +151,7 @@ def unit_meetings(request: HttpRequest, unit_id: int, query: Query[ListQuery]):
             summary="Cuộc họp của một người / A person's meetings",
             description="Cuộc họp có người này tham dự, trong các đơn vị được cấp. / "
                         "The meetings this person takes part in, among the granted units.")
-def person_meetings(request: HttpRequest, person_id: int, query: Query[ListQuery]):
+def person_meetings(request: HttpRequest, person_id: Id, query: Query[ListQuery]):
     client = client_of(request)
     meetings = outside_meetings(client.unit_ids)
     person = User.objects.filter(pk=person_id, is_active=True).first()
@@ -164,7 +165,7 @@ def person_meetings(request: HttpRequest, person_id: int, query: Query[ListQuery
             summary="Chi tiết cuộc họp / A meeting's details",
             description="Chương trình, thành phần, trạng thái, thời gian, địa điểm. / "
                         "Agenda, participants, status, times, place.")
-def meeting_detail(request: HttpRequest, meeting_id: int):
+def meeting_detail(request: HttpRequest, meeting_id: Id):
     return meeting_details(_meeting(client_of(request), meeting_id))
 
 
@@ -173,6 +174,6 @@ def meeting_detail(request: HttpRequest, meeting_id: int):
             description="Tài liệu đã phát hành cho mọi người dự (không có tài liệu mật): thông tin và SHA-256, "
                         "không kèm tệp. / Documents released to every participant (never a confidential one): "
                         "metadata and SHA-256, no file.")
-def meeting_documents(request: HttpRequest, meeting_id: int):
+def meeting_documents(request: HttpRequest, meeting_id: Id):
     meeting = _meeting(client_of(request), meeting_id)
     return [document_summary(document, version) for document, version in outside_documents(meeting)]
