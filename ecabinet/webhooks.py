@@ -60,7 +60,8 @@ def publish(event_type: str, *, unit_id: int | None, data: dict[str, Any]) -> No
     if unit_id is None:
         return
     payload = {"type": event_type, "timestamp": timezone.now().isoformat(), "data": data}
-    transaction.on_commit(partial(_fan_out, event_type, unit_id, payload))
+    # robust: the change is committed; a failure here is logged and never turns it into an error
+    transaction.on_commit(partial(_fan_out, event_type, unit_id, payload), robust=True)
 
 
 def _fan_out(event_type: str, unit_id: int, payload: dict[str, Any]) -> None:

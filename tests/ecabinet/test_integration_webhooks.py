@@ -24,8 +24,17 @@ from ecabinet.models_integration import WebhookAttempt, WebhookDelivery, Webhook
 from ecabinet.schemas_integration import WebhookEndpointIn
 from ecabinet.webhooks import RETRY_DELAYS, RefusedAddress, check_url, deliver_due
 from meetings.actions.preparation import do_cancel_meeting, do_schedule_meeting, do_update_meeting
+from signing.actions.notices import (
+    do_approve_notice,
+    do_draft_notice,
+    do_issue_notice,
+    do_submit_notice,
+)
+from signing.notices import issuing_unit
 from tests.kit import factories
-from tests.kit.cases import BaseTestCase
+from tests.kit.cases import BaseTestCase, SigningTestCase
+from tests.kit.factories import give_unit_certificate
+from tests.kit.meetings import run_meeting
 from tests.kit.users import client_for
 
 ALL_EVENTS = ["meeting.scheduled", "meeting.changed", "meeting.started", "meeting.ended", "meeting.cancelled",
@@ -294,3 +303,30 @@ class WebhookTests(BaseTestCase):
         self.assertEqual(WebhookDelivery.objects.count(), 1)
 
 
+
+
+class NoticeWebhookTests(SigningTestCase):
+    """notice.issued (and the notice's document.released) from the signing app's issue action."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.rec = run_meeting(cls)
+        give_unit_certificate(issuing_unit(cls.rec.meeting), by=cls.admin)
+        notice, _created = do_draft_notice(cls.rec.meeting, actor=cls.secretary)
+        do_submit_notice(cls.rec.meeting, actor=cls.secretary, version=notice.version)
+        do_approve_notice(cls.rec.meeting, actor=cls.chair)
+
+    def test_issuing_the_notice_tells_the_webhooks(self):
+        with Receiver() as receiver:
+            endpoint = do_register_webhook(actor=self.admin, data=WebhookEndpointIn(
+                name="Lưu trữ tỉnh", url=receiver.url, units=[self.rec.meeting.unit_id],
+                events=["notice.issued", "document.released"]))
+            with self.captureOnCommitCallbacks(execute=True):
+                do_issue_notice(self.rec.meeting, actor=self.admin)
+            bodies = [Webhook(endpoint.secret).verify(body, headers) for headers, body, _path in receiver.received]
+        self.assertEqual(sorted(b["type"] for b in bodies), ["document.released", "notice.issued"])
+        notice = next(b for b in bodies if b["type"] == "notice.issued")["data"]
+        self.assertEqual(notice["meeting"]["id"], self.rec.meeting.pk)
+        self.assertTrue(notice["notice"]["number"])
+        self.assertEqual(len(notice["notice"]["document"]["sha256"]), 64)
