@@ -64,6 +64,10 @@ class PermissionLabels(admin.ModelAdmin):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if isinstance(field, ModelMultipleChoiceField) and db_field.name in ("permissions", "user_permissions"):
             field.label_from_instance = permission_label  # type: ignore[method-assign,assignment]
+            # OAuth2 applications and tokens are not administered in the admin (see the end of
+            # this module): rights over them would be rights over nothing
+            if field.queryset is not None:
+                field.queryset = field.queryset.exclude(content_type__app_label="oauth2_provider")
         return field
 
 

@@ -118,6 +118,8 @@ class WebhookAttempt(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
         ordering = ["delivery", "number"]
         constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="one_attempt_number_per_delivery")]
 

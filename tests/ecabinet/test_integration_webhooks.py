@@ -11,7 +11,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from standardwebhooks.webhooks import Webhook
 
 from ecabinet.actions_integration import (
@@ -188,7 +188,7 @@ class WebhookTests(BaseTestCase):
 
     def test_private_and_loopback_addresses_are_refused_unless_allowed(self):
         endpoint = self.endpoint()  # allowed when registered (the tests' setting)
-        with override_settings(WEBHOOK_ALLOW_PRIVATE_ADDRESSES=False):
+        with override_settings(WEBHOOK_ALLOW_PRIVATE_ADDRESSES=False), translation.override("vi"):
             self.schedule()  # checked again when sent: the name may now resolve elsewhere
             for url in ("http://10.0.0.5/hook", "http://[::1]/hook", "http://169.254.169.254/latest",
                         self.receiver.url):
@@ -198,7 +198,7 @@ class WebhookTests(BaseTestCase):
                 self.endpoint()
         self.assertEqual(self.receiver.received, [])
         attempt = WebhookAttempt.objects.get(delivery__endpoint=endpoint)
-        self.assertIn("private network", attempt.error)
+        self.assertIn("mạng nội bộ", attempt.error)  # the worker's language: the installation's
 
     @override_settings(WEBHOOK_ALLOW_HTTP=False)
     def test_https_only_outside_tests(self):
