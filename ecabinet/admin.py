@@ -64,6 +64,10 @@ class PermissionLabels(admin.ModelAdmin):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if isinstance(field, ModelMultipleChoiceField) and db_field.name in ("permissions", "user_permissions"):
             field.label_from_instance = permission_label  # type: ignore[method-assign,assignment]
+            # OAuth2 applications and tokens are not administered in the admin (see the end of
+            # this module): rights over them would be rights over nothing
+            if field.queryset is not None:
+                field.queryset = field.queryset.exclude(content_type__app_label="oauth2_provider")
         return field
 
 
@@ -308,3 +312,25 @@ class NotificationAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request, obj=None):
         return is_system_admin(request.user)
+
+
+# --- the province's platforms (issue 13 part 5) ---
+# OAuth2 applications and tokens are client systems, managed on /integration/ through audited
+# actions (a secret shown once, tokens revoked with the system); Django's admin would edit them
+# around those rules, so django-oauth-toolkit's admin pages are not offered.
+def _unregister_oauth2_admin() -> None:
+    from oauth2_provider.models import (
+        get_access_token_model,
+        get_application_model,
+        get_grant_model,
+        get_id_token_model,
+        get_refresh_token_model,
+    )
+
+    for model in (get_application_model(), get_access_token_model(), get_grant_model(), get_id_token_model(),
+                  get_refresh_token_model()):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+
+
+_unregister_oauth2_admin()

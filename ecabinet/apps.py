@@ -11,4 +11,5 @@ class EcabinetConfig(AppConfig):
         from ecabinet import (
             loginlog,  # noqa: F401  (the login log's retention: a scheduled collector)
             signals,  # noqa: F401  (connects the login log)
+            webhooks,  # noqa: F401  (its delivery tasks, registered with the task queue)
         )

@@ -548,3 +548,12 @@ class LoginLogSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.retention_months)
+
+
+# --- the province's platforms (issue 13 part 5): client systems and webhooks ---
+from ecabinet.models_integration import (  # noqa: E402,F401  (Django finds the models here)
+    ClientSystem,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)

@@ -356,6 +356,29 @@ TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 API_TOKEN_LIFETIME_HOURS = env_int("API_TOKEN_LIFETIME_HOURS", 24 * 30, minimum=1)
 
+# --- The province's platforms (issue 13 part 5; ecabinet/integration.py, ecabinet/webhooks.py) ---
+# Client systems get tokens by OAuth2 client credentials only, at /o/token/ (no authorization or
+# consent pages are mounted). Secrets are stored hashed (django-oauth-toolkit's default), and so
+# are access tokens (RFC 9700 storage: only their checksum is kept).
+OAUTH2_PROVIDER = {
+    "SCOPES": {"meetings:read": "Đọc cuộc họp của các đơn vị được cấp / Read the meetings of the granted units"},
+    "DEFAULT_SCOPES": ["meetings:read"],
+    "OAUTH2_VALIDATOR_CLASS": "ecabinet.integration.ClientValidator",  # active client systems only
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("INTEGRATION_TOKEN_SECONDS", 3600, minimum=60),
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named by ecabinet.ClientSystem
+# Calls per client system and minute on /api/integration/ (a counter in the cache).
+INTEGRATION_CALLS_PER_MINUTE = env_int("INTEGRATION_CALLS_PER_MINUTE", 600, minimum=1)
+# Outbound webhook requests: seconds to wait, bytes of an answer read, and whether addresses on
+# private networks or the loopback may be called (tests run their receiver on 127.0.0.1).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_MAX_RESPONSE_BYTES = env_int("WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024, minimum=1024)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", TESTING)
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG or TESTING)
+
 # --- Internationalisation --------------------------------------------------------------
 
 LANGUAGE_CODE = "vi"

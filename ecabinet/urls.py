@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from oauth2_provider.views import TokenView
 
 from ecabinet import pwa, views
 from ecabinet.api import api, api_not_found
+from ecabinet.api_integration import integration_api
 
 admin.site.site_header = "eCabinet"
 admin.site.site_title = "eCabinet"
@@ -28,6 +30,11 @@ urlpatterns = [
     # --- end help ---
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # --- the province's platforms (issue 13 part 5): OAuth2 token, integration API, admin pages ---
+    path("o/token/", TokenView.as_view(), name="oauth2_token"),
+    path("api/integration/v1/", integration_api.urls),
+    path("", include("ecabinet.urls_integration")),
+    # --- end integration ---
     re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("", include("meetings.urls")),
     path("", include("signing.urls")),

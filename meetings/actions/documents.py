@@ -41,6 +41,7 @@ from meetings.access import (
     visibility,
 )
 from meetings.events import audience_for, emit
+from meetings.integration import publish_document_released
 from meetings.models import (
     AgendaItem,
     Document,
@@ -117,12 +118,16 @@ def _audience(seen_by: frozenset[int] | None) -> dict | None:
     return None if seen_by is None else audience_for(roles=RUNNER_ROLE_NAMES, users=list(seen_by))
 
 
-def announce(document: Document, before: frozenset[int] | None, *, removed: bool = False) -> None:
+def announce(document: Document, before: frozenset[int] | None, *, removed: bool = False,
+             new_version: bool = False) -> None:
     """Emit document.removed to those who lose sight of it, then document.upserted to those who
-    see it (who sees what: `meetings.access.visibility`)."""
+    see it (who sees what: `meetings.access.visibility`); the province's webhooks hear of a
+    document every participant may now read (meetings/integration.py)."""
     meeting = document.meeting
     if meeting is None:
         return
+    if not removed:
+        publish_document_released(document, before, new_version=new_version)
     after = None if removed else visibility(document)
     if removed:
         emit(meeting, "document.removed", {"id": document.pk}, audience=_audience(before))
@@ -237,7 +242,7 @@ def do_replace_document(document: Document, *, actor: User, upload: UploadedFile
         record_audit(actor=actor, action="document.replace", obj=document, details={
             "version": version.number, "sha256": version.sha256, "pages": version.pages,
         })
-        announce(document, before)
+        announce(document, before, new_version=True)
     return version
 
 

@@ -37,6 +37,7 @@ from meetings.actions.agenda import OPEN_STATUSES
 from meetings.actions.room import emit_room_updated
 from meetings.events import audience_for, emit
 from meetings.ical import build_calendar
+from meetings.integration import publish_meeting
 from meetings.live.serializers import serialize_seat_map
 from meetings.models import (
     AgendaItem,
@@ -243,6 +244,8 @@ def do_update_meeting(meeting: Meeting, *, actor: User, **changes: Any) -> Meeti
         if set(changed) & set(NOTIFY_FIELDS):
             _invite(meeting, [p for p in _invited(meeting) if p.pk not in {q.pk for q in new_people}],
                     actor=actor, changed=True)
+    if changed:
+        publish_meeting(meeting, "meeting.changed", changed=changed)
     record_audit(actor=actor, action="meeting.update", obj=meeting,
                  details={"fields": changed, "chair": chair.pk if chair else None,
                           "secretary": secretary.pk if secretary else None})
@@ -265,6 +268,7 @@ def do_schedule_meeting(meeting: Meeting, *, actor: User) -> Meeting:
     people = _invited(meeting)
     _invite(meeting, people, actor=actor)
     record_audit(actor=actor, action="meeting.schedule", obj=meeting, details={"invited": len(people)})
+    publish_meeting(meeting, "meeting.scheduled")
     return meeting
 
 
@@ -289,6 +293,8 @@ def do_cancel_meeting(meeting: Meeting, *, actor: User, reason: str) -> Meeting:
         notify_users([p.user for p in people], kind="meeting.cancelled",
                      title=_("Meeting cancelled: %(title)s") % {"title": meeting.title},
                      body=_("Reason: %(reason)s") % {"reason": reason}, url=meeting.get_absolute_url())
+    if was_scheduled:
+        publish_meeting(meeting, "meeting.cancelled", reason=reason)
     record_audit(actor=actor, action="meeting.cancel", obj=meeting, details={"reason": reason})
     return meeting
 

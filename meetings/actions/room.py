@@ -34,6 +34,7 @@ from meetings.access import (
 )
 from meetings.actions.documents import FileGuard
 from meetings.events import RUNNERS, emit
+from meetings.integration import publish_meeting
 from meetings.live.serializers import (
     serialize_attachment,
     serialize_attendance,
@@ -123,6 +124,7 @@ def do_start_meeting(meeting: Meeting, *, actor: User) -> Meeting:
     meeting.save(update_fields=["status", "started_at"])
     room_state_for(meeting)  # the room's row (check-in secret, quorum) exists while it runs
     record_audit(actor=actor, action="meeting.start", obj=meeting)
+    publish_meeting(meeting, "meeting.started")
     emit(meeting, "meeting.updated", {"meeting": serialize_meeting(meeting)})
     _push_meeting_started(meeting, actor=actor)
     return meeting
@@ -153,6 +155,7 @@ def do_end_meeting(meeting: Meeting, *, actor: User) -> Meeting:
     meeting.status, meeting.ended_at, meeting.current_item = Meeting.Status.ENDED, now, None
     meeting.save(update_fields=["status", "ended_at", "current_item"])
     record_audit(actor=actor, action="meeting.end", obj=meeting)
+    publish_meeting(meeting, "meeting.ended")
     emit(meeting, "meeting.updated", {"meeting": serialize_meeting(meeting)})
     return meeting
 

@@ -28,6 +28,7 @@ from ecabinet.models import RegisterEntry, User
 from ecabinet.register import issue_number, unit_abbreviation
 from ecabinet.richtext import plain_text, sanitize
 from meetings.actions.documents import FileGuard, announce, write_version
+from meetings.integration import document_summary, publish_meeting
 from meetings.models import Document, Meeting
 from signing.access import NoticeAccess, issuers_of, notice_access
 from signing.minutes import place_name, signatories
@@ -245,6 +246,8 @@ def do_issue_notice(meeting: Meeting, *, actor: User) -> ConclusionNotice:
         record_audit(actor=actor, action="notice.issue", obj=meeting, details={
             "number": entry.number, "document": document.pk, "sha256": version_row.sha256, "pages": version_row.pages,
         })
+        publish_meeting(meeting, "notice.issued", notice={
+            "number": entry.number, "document": document_summary(document, version_row)})
         notify_users(notice_readers(meeting), kind="notice.issued",
                      title=_("Conclusion notice %(number)s: %(title)s") % {"number": entry.number,
                                                                           "title": meeting.title},

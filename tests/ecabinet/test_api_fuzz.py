@@ -8,6 +8,7 @@ reproduces on the next run.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from datetime import timedelta
@@ -112,4 +113,42 @@ def test_api_signed_in(case, fuzz_token):
 @schema.parametrize()
 @ANONYMOUS
 def test_api_anonymous(case, db):
+    case.call_and_validate(checks=CHECKS)
+
+
+# --- the integration API (issue 13 part 5): its own OpenAPI, a client system's OAuth2 token ---
+integration_schema = schemathesis.openapi.from_wsgi("/api/integration/v1/openapi.json",
+                                                    _counting(get_wsgi_application()))
+
+
+@pytest.fixture
+def integration_token(db) -> str:
+    """A unit with a scheduled meeting (low ids exist) and a client system of that unit's token."""
+    from django.test import RequestFactory
+    from oauth2_provider.views import TokenView
+
+    from ecabinet.actions_integration import do_register_client
+    from ecabinet.schemas_integration import ClientSystemIn
+    from tests.kit.factories import make_meeting
+
+    unit = Unit.objects.create(name="Sở Tài chính", code="so-tc", kind="department")
+    secretary = make_user("secretary", unit=unit, full_name="Nguyễn Thị Thư Ký", roles=(ORGANISER,))
+    make_meeting(by=secretary, title="Họp giao ban", unit=unit, items=["Báo cáo thu chi"], status="scheduled")
+    root = make_user("root", unit=unit, is_superuser=True, is_staff=True)
+    system, secret = do_register_client(actor=root, data=ClientSystemIn(name="LGSP", units=[unit.pk]))
+    # the view itself (Django's test Client would reconnect close_old_connections to request_finished)
+    request = RequestFactory().post("/o/token/", {"grant_type": "client_credentials",
+                                                  "client_id": system.application.client_id, "client_secret": secret})
+    return json.loads(TokenView.as_view()(request).content)["access_token"]
+
+
+@integration_schema.parametrize()
+@SIGNED_IN
+def test_integration_api_with_a_client_token(case, integration_token):
+    case.call_and_validate(headers={"Authorization": f"Bearer {integration_token}"}, checks=CHECKS)
+
+
+@integration_schema.parametrize()
+@ANONYMOUS
+def test_integration_api_anonymous(case, db):
     case.call_and_validate(checks=CHECKS)

@@ -55,8 +55,9 @@ from tests.kit.users import make_user
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 ROLES = ("anonymous", "guest", "member", "secretary", "chair", "admin")
-# Not pages: the API, the admin (admin_urls), the language switch and sign-out (POST only).
-SKIPPED_PREFIXES = ("api", "^api", "admin/", "i18n/", "logout/")
+# Not pages: the API, the admin (admin_urls), the language switch and sign-out (POST only), the
+# OAuth2 token endpoint (POST only, for client systems).
+SKIPPED_PREFIXES = ("api", "^api", "admin/", "i18n/", "logout/", "o/")  # o/: the OAuth2 token endpoint
 
 
 @dataclass
@@ -184,8 +185,10 @@ def build_page_world(case: Any) -> PageWorld:
                    factories.make_hall_display(hall_running, by=case.secretary)[1]]
     # --- end hall screen ---
     help_world = make_help_world(case)
+    integration_world = make_integration_world(case)  # issue 13 part 5
     values = {
         **help_world,
+        **integration_world,
         "task_id": [task.pk], "task_attachment_id": [task_report.attachments.get().pk],
         "meeting_id": [rec.meeting.pk, case.meeting.pk, waiting.pk],
         "document_id": [minutes.document_id, case.minutes.pk, rnd.draft_id, own.pk, invitation_doc, *converted],
@@ -223,6 +226,23 @@ def make_help_world(case: Any) -> dict[str, list[Any]]:
     organiser_page = HelpPage.objects.get(key="thu-ky-chuan-bi")
     return {"page_id": [page.pk, organiser_page.pk], "file_id": [pdf.pk, image.pk], "feedback_id": [feedback.pk],
             "topic": ["general", "room"]}
+
+
+# --- the province's platforms (issue 13 part 5): a client system, a webhook endpoint with a logged
+# delivery (its receiver refuses the connection, so the log shows a failed attempt and the next try) ---
+def make_integration_world(case: Any) -> dict[str, list[Any]]:
+    from ecabinet.actions_integration import do_register_client, do_register_webhook
+    from ecabinet.models_integration import WEBHOOK_EVENTS
+    from ecabinet.schemas_integration import ClientSystemIn, WebhookEndpointIn
+    from ecabinet.webhooks import _fan_out
+
+    system, _secret = do_register_client(actor=case.admin, data=ClientSystemIn(
+        name="Nền tảng LGSP tỉnh", units=[case.committee.pk], include_subunits=True))
+    endpoint = do_register_webhook(actor=case.admin, data=WebhookEndpointIn(
+        name="Trục liên thông văn bản", url="http://127.0.0.1:9/webhooks/ecabinet", units=[case.committee.pk],
+        include_subunits=True, events=list(WEBHOOK_EVENTS)))
+    _fan_out("meeting.scheduled", case.committee.pk, {"type": "meeting.scheduled", "timestamp": "", "data": {}})
+    return {"client_id": [system.pk], "endpoint_id": [endpoint.pk]}
 
 
 def committed_page_world() -> PageWorld:

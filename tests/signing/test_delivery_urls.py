@@ -190,6 +190,20 @@ NON_PDF_PAGE_ROUTES |= {"statistics/", *(f"statistics/{key}/" for key in _STATIS
 NON_PDF_API_OPERATIONS |= {f"GET /api/v1/statistics/{key}" for key in _STATISTICS}
 # --- end statistics ---
 
+# --- the province's platforms (issue 13 part 5): the OAuth2 token, the integration API (JSON
+# metadata and SHA-256 only, never a file), the administrator's pages ---
+NON_PDF_PAGE_ROUTES |= {
+    "o/token/", "api/integration/v1/", "api/integration/v1/openapi.json", "api/integration/v1/docs",
+    "api/integration/v1/units/<unit_id>/meetings", "api/integration/v1/people/<person_id>/meetings",
+    "api/integration/v1/meetings/<meeting_id>", "api/integration/v1/meetings/<meeting_id>/documents",
+    "integration/", "integration/clients/", "integration/clients/<int:client_id>/",
+    "integration/clients/<int:client_id>/active/", "integration/clients/<int:client_id>/rotate/",
+    "integration/webhooks/", "integration/webhooks/<int:endpoint_id>/",
+    "integration/webhooks/<int:endpoint_id>/active/", "integration/webhooks/<int:endpoint_id>/rotate/",
+    "integration/deliveries/<int:delivery_id>/replay/",
+}
+# --- end integration ---
+
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 API_PARAM = re.compile(r"\{(\w+)\}")
 REGEX_ROUTES = {"^api/(?P<path>.*)$": ["/api/v2/documents/1/file"]}
@@ -269,6 +283,7 @@ class DeliveryUrlWalkTests(SigningTestCase):
             "item_id": [rec.item1.pk], "poll_id": [rec.open_poll.pk], "token_id": [1], "note_id": [1],
             "cert_id": [1], "token": ["x"], "unit_id": [cls.committee.pk], "invitation_id": [1], "fmt": ["csv", "pdf"], "action": ["approve"], "verb": ["sign"],
             "display_id": [1],  # hall screen
+            "person_id": [cls.member.pk], "client_id": [1], "endpoint_id": [1], "delivery_id": [1],  # integration
             **help_world,
         }
 
