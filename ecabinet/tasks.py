@@ -16,10 +16,10 @@ import logging
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from django.utils import timezone
-from huey import crontab  # type: ignore[import-untyped]
-from huey.api import TaskLock  # type: ignore[import-untyped]
-from huey.contrib.djhuey import HUEY, db_periodic_task, db_task  # type: ignore[import-untyped]
-from huey.exceptions import TaskLockedException  # type: ignore[import-untyped]
+from huey import crontab
+from huey.api import TaskLock
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+from huey.exceptions import TaskLockedException
 
 from ecabinet import reminders
 from ecabinet.push import drain

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.utils import timezone
-from huey import RedisHuey, SqliteHuey  # type: ignore[import-untyped]
-from huey.api import TaskLock  # type: ignore[import-untyped]
+from huey import RedisHuey, SqliteHuey
+from huey.api import TaskLock
 
 from ecabinet.models import Notification, ReminderSent
 from ecabinet.reminders import collectors
