@@ -13,3 +13,6 @@ class MeetingsConfig(AppConfig):
             followup_reminders,  # noqa: F401  (registers the task-due reminders)
             opinion_reminders,  # noqa: F401  (registers the opinion-due reminders)
         )
+        from meetings.search import signals
+
+        signals.connect()  # the search index follows every save and delete
