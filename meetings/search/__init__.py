@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString
 
 from ecabinet.models import User
 from meetings.search.backends import Row, Scope, backend
-from meetings.search.text import Query, fold, highlight, parse_query
+from meetings.search.text import Query, count_matches, fold, highlight, parse_query
 
 __all__ = [
     "KINDS", "Result", "Results", "search", "parse_query", "index_meeting", "index_item",
@@ -31,19 +31,26 @@ __all__ = [
 KINDS = ("meeting", "item", "document", "round", "conclusion")
 
 
-def _write(entries: list[Any]) -> None:
+def _write(entries: list[Any], *, texts: list[str] | None = None) -> None:
+    """Insert `entries` and index them: title and body folded (or `texts`, the text to index in
+    place of each entry's body: a document's whole text, kept in its page rows only)."""
     from meetings.models import SearchEntry
 
     if not entries:
         return
     created = SearchEntry.objects.bulk_create(entries, batch_size=500)
-    backend().write((e.pk, fold(e.title), fold(e.body)) for e in created)
+    bodies = texts if texts is not None else [e.body for e in created]
+    # A document's page rows are not indexed by the engine: it matches the document's own row,
+    # which holds the text of all its pages; they serve to point at a page (`_best_pages`).
+    backend().write([(e.pk, fold(e.title), fold(body)) for e, body in zip(created, bodies, strict=True)
+                     if e.page is None])
 
 
-def _replace(kind: str, object_ids: Iterable[int], entries: list[Any], *, pages: bool | None = None) -> None:
+def _replace(kind: str, object_ids: Iterable[int], entries: list[Any], *, pages: bool | None = None,
+             texts: list[str] | None = None) -> None:
     """Swap the rows of these objects for `entries` in one transaction (a search in between
     sees the old rows or the new ones, never none). `pages`: only the page rows (True) or
-    only the title row (False) of a document."""
+    only the object's own row (False) of a document."""
     from meetings.models import SearchEntry
 
     with transaction.atomic():
@@ -51,7 +58,7 @@ def _replace(kind: str, object_ids: Iterable[int], entries: list[Any], *, pages:
         if pages is not None:
             old = old.filter(page__isnull=not pages)
         old.delete()
-        _write(entries)
+        _write(entries, texts=texts)
 
 
 def index_meeting(meeting_id: int) -> None:
@@ -90,16 +97,19 @@ def index_item(item_id: int) -> None:
 
 
 def index_document(document_id: int) -> None:
-    """A document's title row (its pages are `index_document_pages`, after each new version)."""
+    """A document's own row: its title, and the text of all its pages (the engine matches a
+    document as a whole; its page rows only say on which page the words are)."""
     from meetings.models import Document, SearchEntry
 
     document = Document.objects.filter(pk=document_id).first()
     if document is None:
         remove_document(document_id)
         return
+    pages = SearchEntry.objects.filter(kind="document", object_id=document.pk, page__isnull=False).order_by("page")
+    text = "\n".join(pages.values_list("body", flat=True))
     _replace("document", [document.pk], [SearchEntry(
         kind="document", object_id=document.pk, meeting_id=document.meeting_id, document_id=document.pk,
-        title=document.title)], pages=False)
+        title=document.title)], pages=False, texts=[text])
 
 
 def index_document_pages(document_id: int, texts: list[str] | None = None) -> None:
@@ -116,7 +126,9 @@ def index_document_pages(document_id: int, texts: list[str] | None = None) -> No
     entries = [SearchEntry(kind="document", object_id=document.pk, meeting_id=document.meeting_id,
                            document_id=document.pk, page=number, body=text)
                for number, text in enumerate(texts, start=1) if text.strip()]
-    _replace("document", [document.pk], entries, pages=True)
+    with transaction.atomic():
+        _replace("document", [document.pk], entries, pages=True)
+        index_document(document.pk)
 
 
 def _page_texts(file: Any) -> list[str]:
@@ -226,6 +238,32 @@ def search(user: User, query: str | Query, *, kinds: Iterable[str] | None = None
     return results
 
 
+def _best_pages(rows: list[Row], query: Query) -> dict[int, tuple[int | None, str]]:
+    """For the documents among `rows` (a page of results): the first page that has every word of
+    the query (else the page with most of them), and its text. The engine matched each document
+    as a whole, over all its pages; the page is found here, for these few documents only, with
+    the fold the engine's text got. Pages are read in order and the first complete one ends the
+    search, so a common word costs a page or two per document."""
+    from meetings.models import SearchEntry
+
+    documents = [r.object_id for r in rows if r.kind == "document"]
+    by_document: dict[int, list[tuple[int | None, str]]] = {}
+    pages = SearchEntry.objects.filter(kind="document", object_id__in=documents, page__isnull=False)
+    for doc, page, body in pages.order_by("object_id", "page").values_list("object_id", "page", "body").iterator():
+        by_document.setdefault(doc, []).append((page, body))
+    wanted = len(query.terms)
+    best: dict[int, tuple[int | None, str]] = {}
+    for doc, texts in by_document.items():
+        top = 0
+        for page, body in texts:
+            hits = count_matches(body, query)
+            if hits > top:
+                top, best[doc] = hits, (page, body)
+            if hits >= wanted:
+                break
+    return best
+
+
 def _present(rows: list[Row], query: Query) -> list[Result]:
     from meetings.models import AgendaItem, Document, Meeting, OpinionRound
 
@@ -236,13 +274,19 @@ def _present(rows: list[Row], query: Query) -> list[Result]:
     items = AgendaItem.objects.in_bulk(ids("item_id"))
     documents = Document.objects.in_bulk(ids("document_id"))
     rounds = OpinionRound.objects.in_bulk(ids("round_id"))
+    pages = _best_pages(rows, query)
     out: list[Result] = []
     for row in rows:
         meeting = meetings.get(row.meeting_id) if row.meeting_id else None
         obj: Any
+        page: int | None = None
+        text = row.body if row.body.strip() else row.title
         if row.kind == "document":
             obj = documents.get(row.document_id or 0)
-            url = reverse("document_detail", args=[row.object_id]) + (f"#page={row.page}" if row.page else "")
+            page, body = pages.get(row.object_id, (None, ""))
+            if body.strip():
+                text = body
+            url = reverse("document_detail", args=[row.object_id]) + (f"#page={page}" if page else "")
         elif row.kind == "round":
             obj = rounds.get(row.round_id or 0)
             url = reverse("opinion_detail", args=[row.object_id])
@@ -254,8 +298,6 @@ def _present(rows: list[Row], query: Query) -> list[Result]:
             url = reverse("meeting_detail", args=[row.meeting_id])
         if obj is None:  # deleted since the query ran
             continue
-        title = str(getattr(obj, "title", ""))
-        text = row.body if row.body.strip() else row.title
-        out.append(Result(kind=row.kind, object=obj, title=title, snippet=highlight(text, query), url=url,
-                          rank=row.rank, page=row.page, meeting=meeting))
+        out.append(Result(kind=row.kind, object=obj, title=str(getattr(obj, "title", "")),
+                          snippet=highlight(text, query), url=url, rank=row.rank, page=page, meeting=meeting))
     return out

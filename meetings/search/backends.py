@@ -4,8 +4,8 @@
 `remove_diacritics 2`, PostgreSQL's `unaccent`), so a character the Python fold left alone
 is still folded the same way on the indexed and on the query side.
 
-Each engine answers one question: which rows match the query, best first, one row per object
-(a document's best page), restricted in the query itself to the rows of meetings, documents
+Each engine answers one question: which objects match the query, best first (one row per
+object: a document is matched on its title and all its text at once), restricted in the query itself to the rows of meetings, documents
 and rounds the reader may see (`Scope`: SQL sub-queries compiled from `meetings.access`).
 """
 
@@ -22,12 +22,10 @@ ENTRY = "meetings_searchentry"
 FTS = "meetings_search_fts"
 ROW_COLUMNS = "e.id, e.kind, e.object_id, e.page, e.meeting_id, e.item_id, e.document_id, e.round_id, e.title, e.body"
 MEETING_KINDS = ("meeting", "item", "conclusion")
-# One result per object: a document's rows (its title and pages) group together, any other
-# row is a result of its own (a meeting's and an item's conclusion may share an object id).
-GROUP_KEY = "(CASE WHEN e.kind = 'document' THEN e.object_id ELSE -e.id END)"
 
 # Installed by the migration (meetings/migrations/*_search_index.py) for its vendor.
 SQLITE_SCHEMA = [
+    # One row per searched object (a document with the text of all its pages).
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(title, body, "
     "tokenize = 'unicode61 remove_diacritics 2')",
     # A row leaving the entries (a deleted meeting's cascade included) leaves the engine too.
@@ -42,7 +40,8 @@ POSTGRES_SCHEMA = [
     "CREATE OR REPLACE FUNCTION ecab_unaccent(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
     "STRICT AS $$ SELECT unaccent('unaccent'::regdictionary, $1) $$",
     f"ALTER TABLE {ENTRY} ADD COLUMN IF NOT EXISTS vector tsvector",
-    f"CREATE INDEX IF NOT EXISTS search_entry_vector ON {ENTRY} USING gin (vector)",
+    # Only the objects' rows (a document's page rows carry no vector: see meetings.search).
+    f"CREATE INDEX IF NOT EXISTS search_entry_vector ON {ENTRY} USING gin (vector) WHERE page IS NULL",
 ]
 POSTGRES_DROP = [
     "DROP INDEX IF EXISTS search_entry_vector",
@@ -97,12 +96,18 @@ class Row:
     rank: float
 
 
+def _row(values: Sequence, rank: float) -> Row:
+    names = ("id", "kind", "object_id", "page", "meeting_id", "item_id", "document_id", "round_id", "title", "body")
+    return Row(**dict(zip(names, values[:10], strict=True)), rank=rank)
+
+
 class Backend:
     vendor = ""
 
     def write(self, rows: Iterable[tuple[int, str, str]]) -> None:
         """Index (entry id, folded title, folded body) for entries just inserted."""
         raise NotImplementedError
+
 
     def match(self, query: Query, scope: Scope, *, limit: int, offset: int) -> list[Row]:
         raise NotImplementedError
@@ -128,29 +133,26 @@ class SqliteBackend(Backend):
         parts = [f'"{w}"' for w in query.words] + ['"' + " ".join(p) + '"' for p in query.phrases]
         return " AND ".join(parts)
 
-    def _matching(self, query: Query, scope: Scope) -> tuple[str, str, list]:
+    def _matching(self, query: Query, scope: Scope) -> tuple[str, list]:
         where, params = scope.where()
-        # The MATCH runs first, inside the FTS5 table (bm25 may only be called there, hence the
-        # materialized CTE); its rows are then joined to the entries and kept only where the
-        # reader may see them.
-        cte = (f"WITH f AS MATERIALIZED (SELECT rowid AS rid, bm25({FTS}, 5.0, 1.0) AS score FROM {FTS} "
-               f"WHERE {FTS} MATCH %s) ")
-        return cte, f"FROM f JOIN {ENTRY} e ON e.id = f.rid WHERE {where}", [self.expression(query), *params]
+        # The MATCH runs inside the FTS5 table; its rows are joined to the entries and kept only
+        # where the reader may see them.
+        return (f"FROM {FTS} f JOIN {ENTRY} e ON e.id = f.rowid WHERE {FTS} MATCH %s AND {where}",
+                [self.expression(query), *params])
 
     def match(self, query: Query, scope: Scope, *, limit: int, offset: int) -> list[Row]:
-        cte, body, params = self._matching(query, scope)
-        # bm25 is "lower is better"; MIN over a group keeps the best row's columns (SQLite's
-        # bare columns of a MIN aggregate), i.e. a document's best page.
-        sql = (f"{cte}SELECT {ROW_COLUMNS}, MIN(f.score) AS rank {body} "
-               f"GROUP BY e.kind, {GROUP_KEY} ORDER BY rank, e.id LIMIT %s OFFSET %s")
+        body, params = self._matching(query, scope)
+        # bm25 is "lower is better" (title words weigh five times the text's).
+        sql = (f"SELECT {ROW_COLUMNS}, bm25({FTS}, 5.0, 1.0) AS rank {body} "
+               "ORDER BY rank, e.id LIMIT %s OFFSET %s")
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, limit, offset])
-            return [Row(*r[:10], rank=-float(r[10])) for r in cursor.fetchall()]
+            return [_row(r, -float(r[10])) for r in cursor.fetchall()]
 
     def counts(self, query: Query, scope: Scope) -> dict[str, int]:
-        cte, body, params = self._matching(query, scope)
+        body, params = self._matching(query, scope)
         with connection.cursor() as cursor:
-            cursor.execute(f"{cte}SELECT e.kind, COUNT(DISTINCT {GROUP_KEY}) {body} GROUP BY e.kind", params)
+            cursor.execute(f"SELECT e.kind, COUNT(*) {body} GROUP BY e.kind", params)
             return dict(cursor.fetchall())
 
     def clear(self) -> None:
@@ -172,6 +174,7 @@ class PostgresBackend(Backend):
 
     @staticmethod
     def expression(query: Query) -> tuple[str, list]:
+        """The tsquery: every word (plainto) and every phrase (phraseto)."""
         parts: list[str] = []
         params: list = []
         if query.words:
@@ -185,22 +188,22 @@ class PostgresBackend(Backend):
     def _matching(self, query: Query, scope: Scope) -> tuple[str, list]:
         tsquery, qparams = self.expression(query)
         where, params = scope.where()
-        sql = f"FROM {ENTRY} e, (SELECT {tsquery} AS q) tq WHERE e.vector @@ tq.q AND {where}"
+        # `page IS NULL`: the objects' rows, those the partial GIN index holds.
+        sql = f"FROM {ENTRY} e, (SELECT {tsquery} AS q) tq WHERE e.page IS NULL AND e.vector @@ tq.q AND {where}"
         return sql, [*qparams, *params]
 
     def match(self, query: Query, scope: Scope, *, limit: int, offset: int) -> list[Row]:
         body, params = self._matching(query, scope)
-        sql = (f"SELECT * FROM (SELECT DISTINCT ON (e.kind, {GROUP_KEY}) {ROW_COLUMNS}, "
-               f"ts_rank(e.vector, tq.q) AS rank {body} ORDER BY e.kind, {GROUP_KEY}, rank DESC, e.id) best "
-               "ORDER BY rank DESC, id LIMIT %s OFFSET %s")
+        # ts_rank weighs the title (A) over the text (B).
+        sql = f"SELECT {ROW_COLUMNS}, ts_rank(e.vector, tq.q) AS rank {body} ORDER BY rank DESC, e.id LIMIT %s OFFSET %s"
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, limit, offset])
-            return [Row(*r[:10], rank=float(r[10])) for r in cursor.fetchall()]
+            return [_row(r, float(r[10])) for r in cursor.fetchall()]
 
     def counts(self, query: Query, scope: Scope) -> dict[str, int]:
         body, params = self._matching(query, scope)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT e.kind, COUNT(DISTINCT {GROUP_KEY}) {body} GROUP BY e.kind", params)
+            cursor.execute(f"SELECT e.kind, COUNT(*) {body} GROUP BY e.kind", params)
             return dict(cursor.fetchall())
 
     def clear(self) -> None:

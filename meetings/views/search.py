@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -21,7 +23,7 @@ TEMPLATE = "meetings/search.html"
 
 @login_required
 def search_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    context = {"q": (request.GET.get("q") or "")[:200], "kind": "", "kinds": [], "results": None}
+    context: dict[str, Any] = {"q": (request.GET.get("q") or "")[:200], "kind": "", "kinds": [], "results": None}
     try:
         form = parse_input(SearchPageIn, request.GET)
     except ActionError as exc:

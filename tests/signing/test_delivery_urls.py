@@ -185,6 +185,11 @@ NON_PDF_PAGE_ROUTES |= {"statistics/", *(f"statistics/{key}/" for key in _STATIS
 NON_PDF_API_OPERATIONS |= {f"GET /api/v1/statistics/{key}" for key in _STATISTICS}
 # --- end statistics ---
 
+# --- search (issue 13 part 2): results are links, never files ---
+NON_PDF_PAGE_ROUTES |= {"search/"}
+NON_PDF_API_OPERATIONS |= {"GET /api/v1/search"}
+# --- end search ---
+
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 API_PARAM = re.compile(r"\{(\w+)\}")
 REGEX_ROUTES = {"^api/(?P<path>.*)$": ["/api/v2/documents/1/file"]}
