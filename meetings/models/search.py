@@ -1,4 +1,4 @@
-"""The search index's rows: one per searchable thing, one per page of a document's text.
+"""The search index's rows: one per searchable thing; and the text of each page of a document.
 
 The engine's own index (an FTS5 table on SQLite, a tsvector column with a GIN index on
 PostgreSQL; `meetings/search/backends.py`) sits beside these rows under the same id. Access is
@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["SearchEntry"]
+__all__ = ["SearchEntry", "SearchPage"]
 
 
 class SearchEntry(models.Model):
@@ -25,8 +25,6 @@ class SearchEntry(models.Model):
     # The thing a hit leads to: the meeting, item, document or round (a conclusion: its item,
     # or its meeting for the meeting's own conclusion, told apart by `item`).
     object_id = models.PositiveBigIntegerField()
-    # A document's page (1-based); empty for the document's title row and for other kinds.
-    page = models.PositiveIntegerField(null=True, blank=True)
     # For access: which meeting, document or round the row belongs to (deleted with it).
     meeting = models.ForeignKey("meetings.Meeting", null=True, blank=True, on_delete=models.CASCADE,
                                 related_name="+", db_constraint=False)
@@ -45,4 +43,24 @@ class SearchEntry(models.Model):
         verbose_name_plural = _("search entries")
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.object_id}" + (f" p{self.page}" if self.page else "")
+        return f"{self.kind}:{self.object_id}"
+
+
+class SearchPage(models.Model):
+    """The text of one page of a document's latest version, as extracted at upload. The engine
+    indexes the document's row (its title and all its pages' text); these rows say on which page
+    the words are, and give the snippet. Apart from the entries so that the table the search
+    joins stays small."""
+
+    document = models.ForeignKey("meetings.Document", on_delete=models.CASCADE, related_name="+",
+                                 db_constraint=False)
+    page = models.PositiveIntegerField()
+    body = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["document", "page"], name="one_search_page_per_page")]
+        verbose_name = _("page text")
+        verbose_name_plural = _("page texts")
+
+    def __str__(self) -> str:
+        return f"{self.document_id} p{self.page}"

@@ -40,24 +40,16 @@ def _write(entries: list[Any], *, texts: list[str] | None = None) -> None:
         return
     created = SearchEntry.objects.bulk_create(entries, batch_size=500)
     bodies = texts if texts is not None else [e.body for e in created]
-    # A document's page rows are not indexed by the engine: it matches the document's own row,
-    # which holds the text of all its pages; they serve to point at a page (`_best_pages`).
-    backend().write([(e.pk, fold(e.title), fold(body)) for e, body in zip(created, bodies, strict=True)
-                     if e.page is None])
+    backend().write([(e.pk, fold(e.title), fold(body)) for e, body in zip(created, bodies, strict=True)])
 
 
-def _replace(kind: str, object_ids: Iterable[int], entries: list[Any], *, pages: bool | None = None,
-             texts: list[str] | None = None) -> None:
+def _replace(kind: str, object_ids: Iterable[int], entries: list[Any], *, texts: list[str] | None = None) -> None:
     """Swap the rows of these objects for `entries` in one transaction (a search in between
-    sees the old rows or the new ones, never none). `pages`: only the page rows (True) or
-    only the object's own row (False) of a document."""
+    sees the old rows or the new ones, never none)."""
     from meetings.models import SearchEntry
 
     with transaction.atomic():
-        old = SearchEntry.objects.filter(kind=kind, object_id__in=list(object_ids))
-        if pages is not None:
-            old = old.filter(page__isnull=not pages)
-        old.delete()
+        SearchEntry.objects.filter(kind=kind, object_id__in=list(object_ids)).delete()
         _write(entries, texts=texts)
 
 
@@ -98,23 +90,23 @@ def index_item(item_id: int) -> None:
 
 def index_document(document_id: int) -> None:
     """A document's own row: its title, and the text of all its pages (the engine matches a
-    document as a whole; its page rows only say on which page the words are)."""
-    from meetings.models import Document, SearchEntry
+    document as a whole; `SearchPage` rows only say on which page the words are)."""
+    from meetings.models import Document, SearchEntry, SearchPage
 
     document = Document.objects.filter(pk=document_id).first()
     if document is None:
         remove_document(document_id)
         return
-    pages = SearchEntry.objects.filter(kind="document", object_id=document.pk, page__isnull=False).order_by("page")
+    pages = SearchPage.objects.filter(document_id=document.pk).order_by("page")
     text = "\n".join(pages.values_list("body", flat=True))
     _replace("document", [document.pk], [SearchEntry(
         kind="document", object_id=document.pk, meeting_id=document.meeting_id, document_id=document.pk,
-        title=document.title)], pages=False, texts=[text])
+        title=document.title)], texts=[text])
 
 
 def index_document_pages(document_id: int, texts: list[str] | None = None) -> None:
     """The text of each page of the document's latest version (read from the PDF unless given)."""
-    from meetings.models import Document, SearchEntry
+    from meetings.models import Document, SearchPage
 
     document = Document.objects.filter(pk=document_id).first()
     if document is None:
@@ -123,11 +115,10 @@ def index_document_pages(document_id: int, texts: list[str] | None = None) -> No
     if texts is None:
         version = document.versions.order_by("-number").first()
         texts = _page_texts(version.file) if version is not None else []
-    entries = [SearchEntry(kind="document", object_id=document.pk, meeting_id=document.meeting_id,
-                           document_id=document.pk, page=number, body=text)
-               for number, text in enumerate(texts, start=1) if text.strip()]
     with transaction.atomic():
-        _replace("document", [document.pk], entries, pages=True)
+        SearchPage.objects.filter(document_id=document.pk).delete()
+        SearchPage.objects.bulk_create([SearchPage(document_id=document.pk, page=number, body=text)
+                                        for number, text in enumerate(texts, start=1) if text.strip()])
         index_document(document.pk)
 
 
@@ -147,7 +138,11 @@ def _page_texts(file: Any) -> list[str]:
 
 
 def remove_document(document_id: int) -> None:
-    _replace("document", [document_id], [])
+    from meetings.models import SearchPage
+
+    with transaction.atomic():
+        SearchPage.objects.filter(document_id=document_id).delete()
+        _replace("document", [document_id], [])
 
 
 def index_round(round_id: int) -> None:
@@ -168,10 +163,12 @@ def remove_round(round_id: int) -> None:
 
 def rebuild(*, pages: bool = True, progress: Any = None) -> int:
     """Index everything again from the database (`manage.py reindex_search`); returns the rows."""
-    from meetings.models import AgendaItem, Document, Meeting, OpinionRound, SearchEntry
+    from meetings.models import AgendaItem, Document, Meeting, OpinionRound, SearchEntry, SearchPage
 
     with transaction.atomic():
         SearchEntry.objects.all().delete()
+        if pages:
+            SearchPage.objects.all().delete()
         backend().clear()
     steps: list[tuple[Any, Any]] = [(Meeting, index_meeting), (AgendaItem, index_item), (Document, index_document),
                                     (OpinionRound, index_round)]
@@ -244,12 +241,12 @@ def _best_pages(rows: list[Row], query: Query) -> dict[int, tuple[int | None, st
     as a whole, over all its pages; the page is found here, for these few documents only, with
     the fold the engine's text got. Pages are read in order and the first complete one ends the
     search, so a common word costs a page or two per document."""
-    from meetings.models import SearchEntry
+    from meetings.models import SearchPage
 
     documents = [r.object_id for r in rows if r.kind == "document"]
     by_document: dict[int, list[tuple[int | None, str]]] = {}
-    pages = SearchEntry.objects.filter(kind="document", object_id__in=documents, page__isnull=False)
-    for doc, page, body in pages.order_by("object_id", "page").values_list("object_id", "page", "body").iterator():
+    pages = SearchPage.objects.filter(document_id__in=documents)
+    for doc, page, body in pages.order_by("document_id", "page").values_list("document_id", "page", "body").iterator():
         by_document.setdefault(doc, []).append((page, body))
     wanted = len(query.terms)
     best: dict[int, tuple[int | None, str]] = {}

@@ -20,7 +20,7 @@ from meetings.search.text import Query
 
 ENTRY = "meetings_searchentry"
 FTS = "meetings_search_fts"
-ROW_COLUMNS = "e.id, e.kind, e.object_id, e.page, e.meeting_id, e.item_id, e.document_id, e.round_id, e.title, e.body"
+ROW_COLUMNS = "e.id, e.kind, e.object_id, e.meeting_id, e.item_id, e.document_id, e.round_id, e.title, e.body"
 MEETING_KINDS = ("meeting", "item", "conclusion")
 
 # Installed by the migration (meetings/migrations/*_search_index.py) for its vendor.
@@ -40,8 +40,7 @@ POSTGRES_SCHEMA = [
     "CREATE OR REPLACE FUNCTION ecab_unaccent(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
     "STRICT AS $$ SELECT unaccent('unaccent'::regdictionary, $1) $$",
     f"ALTER TABLE {ENTRY} ADD COLUMN IF NOT EXISTS vector tsvector",
-    # Only the objects' rows (a document's page rows carry no vector: see meetings.search).
-    f"CREATE INDEX IF NOT EXISTS search_entry_vector ON {ENTRY} USING gin (vector) WHERE page IS NULL",
+    f"CREATE INDEX IF NOT EXISTS search_entry_vector ON {ENTRY} USING gin (vector)",
 ]
 POSTGRES_DROP = [
     "DROP INDEX IF EXISTS search_entry_vector",
@@ -86,7 +85,6 @@ class Row:
     id: int
     kind: str
     object_id: int
-    page: int | None
     meeting_id: int | None
     item_id: int | None
     document_id: int | None
@@ -97,8 +95,8 @@ class Row:
 
 
 def _row(values: Sequence, rank: float) -> Row:
-    names = ("id", "kind", "object_id", "page", "meeting_id", "item_id", "document_id", "round_id", "title", "body")
-    return Row(**dict(zip(names, values[:10], strict=True)), rank=rank)
+    names = ("id", "kind", "object_id", "meeting_id", "item_id", "document_id", "round_id", "title", "body")
+    return Row(**dict(zip(names, values[:9], strict=True)), rank=rank)
 
 
 class Backend:
@@ -147,7 +145,7 @@ class SqliteBackend(Backend):
                "ORDER BY rank, e.id LIMIT %s OFFSET %s")
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, limit, offset])
-            return [_row(r, -float(r[10])) for r in cursor.fetchall()]
+            return [_row(r, -float(r[9])) for r in cursor.fetchall()]
 
     def counts(self, query: Query, scope: Scope) -> dict[str, int]:
         body, params = self._matching(query, scope)
@@ -188,8 +186,7 @@ class PostgresBackend(Backend):
     def _matching(self, query: Query, scope: Scope) -> tuple[str, list]:
         tsquery, qparams = self.expression(query)
         where, params = scope.where()
-        # `page IS NULL`: the objects' rows, those the partial GIN index holds.
-        sql = f"FROM {ENTRY} e, (SELECT {tsquery} AS q) tq WHERE e.page IS NULL AND e.vector @@ tq.q AND {where}"
+        sql = f"FROM {ENTRY} e, (SELECT {tsquery} AS q) tq WHERE e.vector @@ tq.q AND {where}"
         return sql, [*qparams, *params]
 
     def match(self, query: Query, scope: Scope, *, limit: int, offset: int) -> list[Row]:
@@ -198,7 +195,7 @@ class PostgresBackend(Backend):
         sql = f"SELECT {ROW_COLUMNS}, ts_rank(e.vector, tq.q) AS rank {body} ORDER BY rank DESC, e.id LIMIT %s OFFSET %s"
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, limit, offset])
-            return [_row(r, float(r[10])) for r in cursor.fetchall()]
+            return [_row(r, float(r[9])) for r in cursor.fetchall()]
 
     def counts(self, query: Query, scope: Scope) -> dict[str, int]:
         body, params = self._matching(query, scope)

@@ -13,7 +13,7 @@ from django.db import connection
 
 from meetings import search
 from meetings.actions.documents import do_delete_document, do_set_readers
-from meetings.models import Meeting, SearchEntry
+from meetings.models import Meeting, SearchEntry, SearchPage
 from meetings.search.text import fold, highlight, parse_query
 from tests.kit import factories as f
 from tests.kit.cases import BaseTestCase
@@ -78,7 +78,7 @@ class SearchTests(BaseTestCase):
         return {(r.kind, r.object.pk) for r in self.found(user, q).items}
 
     def test_page_text_is_indexed_with_page_numbers(self):
-        pages = SearchEntry.objects.filter(kind="document", document=self.public, page__isnull=False)
+        pages = SearchPage.objects.filter(document=self.public)
         self.assertEqual(sorted(pages.values_list("page", flat=True)), [1, 2, 3])
         self.assertIn("NGÂN SÁCH", pages.get(page=2).body)
         hit = [r for r in self.found(self.member, "ke hoach dau tu").items if r.kind == "document"][0]
@@ -157,6 +157,7 @@ class SearchTests(BaseTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             do_delete_document(self.public, actor=self.owner)
         self.assertFalse(SearchEntry.objects.filter(document_id=self.public.pk).exists())
+        self.assertFalse(SearchPage.objects.filter(document_id=self.public.pk).exists())
         self.assertNotIn("document", {r.kind for r in self.found(self.owner, "ke hoach dau tu").items})
 
     def test_reindex_command_rebuilds(self):
@@ -167,13 +168,15 @@ class SearchTests(BaseTestCase):
         def rows():
             # The class's documents were stored in another test's media folder: only this
             # test's document can be read again.
-            kept = SearchEntry.objects.exclude(page__isnull=False, document__in=[self.public, self.secret])
-            return sorted(kept.values_list("kind", "object_id", "page"), key=str)
+            return (sorted(SearchEntry.objects.values_list("kind", "object_id", "title")),
+                    sorted(SearchPage.objects.exclude(document__in=[self.public, self.secret])
+                           .values_list("document_id", "page", "body")))
 
         before = rows()
-        self.assertIn(("document", doc.pk, 2), before)
+        self.assertIn((doc.pk, 2, "Quyết toán chi đầu tư huyện — trang 2"), before[1])
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM meetings_searchentry")
+            cursor.execute("DELETE FROM meetings_searchpage")
         self.assertEqual(self.found(self.owner, "quyet toan").items, [])
         out = io.StringIO()
         call_command("reindex_search", stdout=out)
