@@ -1,6 +1,16 @@
 from django.urls import path
 
-from meetings.views import absence, documents, followup, hall, preparation, room, search, statistics, votes
+from meetings.views import (
+    absence,
+    documents,
+    followup,
+    hall,
+    preparation,
+    room,
+    search,
+    statistics,
+    votes,
+)
 from meetings.views.home import home
 
 # The home page is the signed-in person's meetings; it lives here so the core names no app.

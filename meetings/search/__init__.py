@@ -246,8 +246,8 @@ def _best_pages(rows: list[Row], query: Query) -> dict[int, tuple[int | None, st
     documents = [r.object_id for r in rows if r.kind == "document"]
     by_document: dict[int, list[tuple[int | None, str]]] = {}
     pages = SearchPage.objects.filter(document_id__in=documents)
-    for doc, page, body in pages.order_by("document_id", "page").values_list("document_id", "page", "body").iterator():
-        by_document.setdefault(doc, []).append((page, body))
+    for doc, number, text in pages.order_by("document_id", "page").values_list("document_id", "page", "body"):
+        by_document.setdefault(doc, []).append((number, text))
     wanted = len(query.terms)
     best: dict[int, tuple[int | None, str]] = {}
     for doc, texts in by_document.items():
