@@ -152,9 +152,44 @@ def documents_visible_to(access: MeetingAccess) -> QuerySet:
     user_id = access.user_id
     if user_id is None:
         return docs.none()
-    released = Q(status=Document.Status.RELEASED) & (Q(confidential=False) | Q(readers__pk=user_id))
-    ids = docs.filter(released | Q(uploaded_by_id=user_id) & ~Q(status=Document.Status.WITHDRAWN))
+    ids = docs.filter(_shown_to_member(user_id))
     return docs.filter(pk__in=ids.values("pk"))
+
+
+def _shown_to_member(user_id: int) -> Q:
+    """Of a meeting's documents, those shown to an invited person who does not run it: released
+    ones (confidential ones only to their readers), and what they uploaded unless withdrawn."""
+    from meetings.models import Document
+
+    released = Q(status=Document.Status.RELEASED) & (Q(confidential=False) | Q(readers__pk=user_id))
+    return released | Q(uploaded_by_id=user_id) & ~Q(status=Document.Status.WITHDRAWN)
+
+
+def readable_documents(user: User) -> QuerySet:
+    """Every document `user` may read, across meetings, as one query (for search, where a page
+    of results must not be filtered afterwards). The same rules as `document_for_reader`, which
+    answers for one document: a meeting's documents as `documents_visible_to` shows them (all of
+    them to those running it), drafts of the opinion rounds they see, documents they are asked
+    to sign, and their own uploads outside meetings. (An answer's attachment is read by the
+    round's managers too; search leaves those out rather than widen this rule.)"""
+    from meetings.models import Document
+
+    if not user.is_authenticated:
+        return Document.objects.none()
+    if is_system_admin(user):
+        return Document.objects.all()
+    # Each way in is a sub-query of ids of its own, so the database builds each set once from
+    # its index instead of joining every document to every way (the search runs this per query).
+    invited = Participant.objects.filter(user=user).exclude(meeting__status=Meeting.Status.DRAFT)
+    shown = Document.objects.filter(_shown_to_member(user.pk), meeting_id__in=invited.values("meeting_id"))
+    drafts = OpinionRound.objects.filter(pk__in=rounds_visible_to(user).values("pk"))
+    return Document.objects.filter(
+        Q(meeting_id__in=run_meeting_ids(user))
+        | Q(pk__in=shown.values("pk"))
+        | Q(meeting__isnull=True, pk__in=drafts.values("draft_id"))
+        | Q(meeting__isnull=True, uploaded_by=user)
+        | Q(pk__in=Document.objects.filter(signing_requests__signers__user=user).values("pk"))
+    )
 
 
 def document_for_reader(user: User, document_id: int):

@@ -14,3 +14,6 @@ class MeetingsConfig(AppConfig):
             meeting_reminders,  # noqa: F401  (registers the meeting reminders, fn126)
             opinion_reminders,  # noqa: F401  (registers the opinion-due reminders)
         )
+        from meetings.search import signals
+
+        signals.connect()  # the search index follows every save and delete

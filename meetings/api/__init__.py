@@ -10,6 +10,7 @@ from meetings.api import (
     offline,
     preparation,
     room,
+    search,
     statistics,
     votes,
 )
@@ -24,3 +25,4 @@ router.add_router("", hall.router)
 router.add_router("", votes.router)
 router.add_router("", statistics.router)
 router.add_router("", absence.router)
+router.add_router("", search.router)

@@ -6,3 +6,4 @@ from meetings.models.followup import *  # noqa: F403
 from meetings.models.hall import *  # noqa: F403  (hall screen)
 from meetings.models.preparation import *  # noqa: F403
 from meetings.models.room import *  # noqa: F403
+from meetings.models.search import *  # noqa: F403  (the search index)

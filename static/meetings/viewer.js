@@ -213,6 +213,9 @@ class Viewer {
     new ResizeObserver(() => this.resized()).observe(this.pagesEl);
     this.pagesEl.addEventListener("scroll", () => this.scrolled(), { passive: true });
     this.bindGestures();
+    // A search result links to the page its words are on: ".../documents/7/#page=3".
+    const linked = /^#page=(\d+)$/.exec(window.location.hash);
+    if (linked) this.goTo(Number(linked[1]));
     this.renderNotes();
   }
 

@@ -203,6 +203,10 @@ NON_PDF_PAGE_ROUTES |= {
     "integration/deliveries/<int:delivery_id>/replay/",
 }
 # --- end integration ---
+# --- search (issue 13 part 2): results are links, never files ---
+NON_PDF_PAGE_ROUTES |= {"search/"}
+NON_PDF_API_OPERATIONS |= {"GET /api/v1/search"}
+# --- end search ---
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 API_PARAM = re.compile(r"\{(\w+)\}")

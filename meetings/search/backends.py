@@ -1,0 +1,222 @@
+"""The two engines behind the one search: SQLite FTS5 (embedded) and PostgreSQL full-text search
+(scale-out), chosen by the database's vendor. Both get text already folded by
+`meetings.search.text.fold`, and both fold again with their own tools (FTS5's
+`remove_diacritics 2`, PostgreSQL's `unaccent`), so a character the Python fold left alone
+is still folded the same way on the indexed and on the query side.
+
+Each engine answers one question: which objects match the query, best first (one row per
+object: a document is matched on its title and all its text at once), restricted in the query itself to the rows of meetings, documents
+and rounds the reader may see (`Scope`: SQL sub-queries compiled from `meetings.access`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+
+from meetings.search.text import Query
+
+ENTRY = "meetings_searchentry"
+FTS = "meetings_search_fts"
+ROW_COLUMNS = "e.id, e.kind, e.object_id, e.meeting_id, e.item_id, e.document_id, e.round_id, e.title, e.body"
+MEETING_KINDS = ("meeting", "item", "conclusion")
+
+# Installed by the migration (meetings/migrations/*_search_index.py) for its vendor.
+SQLITE_SCHEMA = [
+    # One row per searched object (a document with the text of all its pages).
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(title, body, "
+    "tokenize = 'unicode61 remove_diacritics 2')",
+    # A row leaving the entries (a deleted meeting's cascade included) leaves the engine too.
+    f"CREATE TRIGGER IF NOT EXISTS {FTS}_delete AFTER DELETE ON {ENTRY} "
+    f"BEGIN DELETE FROM {FTS} WHERE rowid = old.id; END",
+]
+SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {FTS}_delete", f"DROP TABLE IF EXISTS {FTS}"]
+POSTGRES_SCHEMA = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    # unaccent() is only STABLE (it reads its dictionary by name); an index needs IMMUTABLE, so
+    # the wrapper names the dictionary itself.
+    "CREATE OR REPLACE FUNCTION ecab_unaccent(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+    "STRICT AS $$ SELECT unaccent('unaccent'::regdictionary, $1) $$",
+    f"ALTER TABLE {ENTRY} ADD COLUMN IF NOT EXISTS vector tsvector",
+    f"CREATE INDEX IF NOT EXISTS search_entry_vector ON {ENTRY} USING gin (vector)",
+]
+POSTGRES_DROP = [
+    "DROP INDEX IF EXISTS search_entry_vector",
+    f"ALTER TABLE {ENTRY} DROP COLUMN IF EXISTS vector",
+    "DROP FUNCTION IF EXISTS ecab_unaccent(text)",
+]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the reader may see, as SQL sub-queries returning ids (None: everything of that kind)."""
+
+    meetings: tuple[str, Sequence] | None
+    documents: tuple[str, Sequence] | None
+    rounds: tuple[str, Sequence] | None
+    kinds: tuple[str, ...]
+
+    def where(self) -> tuple[str, list]:
+        clauses: list[str] = []
+        params: list = []
+        for kinds, column, sub in ((MEETING_KINDS, "meeting_id", self.meetings),
+                                   (("document",), "document_id", self.documents),
+                                   (("round",), "round_id", self.rounds)):
+            wanted = [k for k in kinds if k in self.kinds]
+            if not wanted:
+                continue
+            marks = ", ".join(["%s"] * len(wanted))
+            if sub is None:
+                clauses.append(f"(e.kind IN ({marks}))")
+                params.extend(wanted)
+            else:
+                clauses.append(f"(e.kind IN ({marks}) AND e.{column} IN ({sub[0]}))")
+                params.extend(wanted)
+                params.extend(sub[1])
+        if not clauses:
+            return "1 = 0", []
+        return "(" + " OR ".join(clauses) + ")", params
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    kind: str
+    object_id: int
+    meeting_id: int | None
+    item_id: int | None
+    document_id: int | None
+    round_id: int | None
+    title: str
+    body: str
+    rank: float
+
+
+def _row(values: Sequence, rank: float) -> Row:
+    names = ("id", "kind", "object_id", "meeting_id", "item_id", "document_id", "round_id", "title", "body")
+    return Row(**dict(zip(names, values[:9], strict=True)), rank=rank)
+
+
+class Backend:
+    vendor = ""
+
+    def write(self, rows: Iterable[tuple[int, str, str]]) -> None:
+        """Index (entry id, folded title, folded body) for entries just inserted."""
+        raise NotImplementedError
+
+
+    def match(self, query: Query, scope: Scope, *, limit: int, offset: int) -> list[Row]:
+        raise NotImplementedError
+
+    def counts(self, query: Query, scope: Scope) -> dict[str, int]:
+        """How many objects of each kind match (for the filters and the pagination)."""
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        raise NotImplementedError
+
+
+class SqliteBackend(Backend):
+    vendor = "sqlite"
+
+    def write(self, rows: Iterable[tuple[int, str, str]]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {FTS} (rowid, title, body) VALUES (%s, %s, %s)", list(rows))
+
+    @staticmethod
+    def expression(query: Query) -> str:
+        # Folded words are \w+ runs: no quote can reach the FTS5 query language.
+        parts = [f'"{w}"' for w in query.words] + ['"' + " ".join(p) + '"' for p in query.phrases]
+        return " AND ".join(parts)
+
+    def _matching(self, query: Query, scope: Scope) -> tuple[str, list]:
+        where, params = scope.where()
+        # The MATCH runs inside the FTS5 table; its rows are joined to the entries and kept only
+        # where the reader may see them.
+        return (f"FROM {FTS} f JOIN {ENTRY} e ON e.id = f.rowid WHERE {FTS} MATCH %s AND {where}",
+                [self.expression(query), *params])
+
+    def match(self, query: Query, scope: Scope, *, limit: int, offset: int) -> list[Row]:
+        body, params = self._matching(query, scope)
+        # bm25 is "lower is better" (title words weigh five times the text's).
+        sql = (f"SELECT {ROW_COLUMNS}, bm25({FTS}, 5.0, 1.0) AS rank {body} "
+               "ORDER BY rank, e.id LIMIT %s OFFSET %s")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit, offset])
+            return [_row(r, -float(r[9])) for r in cursor.fetchall()]
+
+    def counts(self, query: Query, scope: Scope) -> dict[str, int]:
+        body, params = self._matching(query, scope)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT e.kind, COUNT(*) {body} GROUP BY e.kind", params)
+            return dict(cursor.fetchall())
+
+    def clear(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS}")
+
+
+class PostgresBackend(Backend):
+    vendor = "postgresql"
+
+    def write(self, rows: Iterable[tuple[int, str, str]]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {ENTRY} SET vector = "
+                "setweight(to_tsvector('simple', ecab_unaccent(%s)), 'A') || "
+                "setweight(to_tsvector('simple', ecab_unaccent(%s)), 'B') WHERE id = %s",
+                [(title, body, pk) for pk, title, body in rows],
+            )
+
+    @staticmethod
+    def expression(query: Query) -> tuple[str, list]:
+        """The tsquery: every word (plainto) and every phrase (phraseto)."""
+        parts: list[str] = []
+        params: list = []
+        if query.words:
+            parts.append("plainto_tsquery('simple', ecab_unaccent(%s))")
+            params.append(" ".join(query.words))
+        for phrase in query.phrases:
+            parts.append("phraseto_tsquery('simple', ecab_unaccent(%s))")
+            params.append(" ".join(phrase))
+        return " && ".join(parts), params
+
+    def _matching(self, query: Query, scope: Scope) -> tuple[str, list]:
+        tsquery, qparams = self.expression(query)
+        where, params = scope.where()
+        sql = f"FROM {ENTRY} e, (SELECT {tsquery} AS q) tq WHERE e.vector @@ tq.q AND {where}"
+        return sql, [*qparams, *params]
+
+    def match(self, query: Query, scope: Scope, *, limit: int, offset: int) -> list[Row]:
+        body, params = self._matching(query, scope)
+        # ts_rank weighs the title (A) over the text (B).
+        sql = f"SELECT {ROW_COLUMNS}, ts_rank(e.vector, tq.q) AS rank {body} ORDER BY rank DESC, e.id LIMIT %s OFFSET %s"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit, offset])
+            return [_row(r, float(r[9])) for r in cursor.fetchall()]
+
+    def counts(self, query: Query, scope: Scope) -> dict[str, int]:
+        body, params = self._matching(query, scope)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT e.kind, COUNT(*) {body} GROUP BY e.kind", params)
+            return dict(cursor.fetchall())
+
+    def clear(self) -> None:
+        pass  # the vector lives in the entries' rows
+
+
+def backend() -> Backend:
+    """The engine of the configured database."""
+    return PostgresBackend() if connection.vendor == "postgresql" else SqliteBackend()
+
+
+def install(schema_editor, *, drop: bool = False) -> None:  # noqa: ANN001 - a migration's schema editor
+    """Create (or drop) the engine's own objects; called from the migration."""
+    vendor = schema_editor.connection.vendor
+    statements = {"sqlite": (SQLITE_SCHEMA, SQLITE_DROP), "postgresql": (POSTGRES_SCHEMA, POSTGRES_DROP)}.get(vendor)
+    if statements is None:
+        return
+    for sql in statements[1] if drop else statements[0]:
+        schema_editor.execute(sql)

@@ -1,0 +1,223 @@
+"""Search (issue 13, part 2): one search across meetings, agenda items, documents (title and the
+text of every page), written-opinion rounds and conclusions; diacritics and case do not matter;
+results only of what the reader may see, filtered in the query (so counts and pages are true);
+escaped snippets with <mark>. The same tests run on SQLite (FTS5) and, in CI's second pass, on
+PostgreSQL (full-text search with unaccent): whichever DATABASE_URL names."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.management import call_command
+from django.db import connection
+
+from meetings import search
+from meetings.actions.documents import do_delete_document, do_set_readers
+from meetings.models import Meeting, SearchEntry, SearchPage
+from meetings.search.text import fold, highlight, parse_query
+from tests.kit import factories as f
+from tests.kit.cases import BaseTestCase
+from tests.kit.files import make_pdf
+from tests.kit.users import make_user
+
+PUBLIC_TEXT = "Dự toán NGÂN SÁCH tỉnh năm 2027 và kế hoạch đầu tư công"
+SECRET_TEXT = "Phương án đền bù giải phóng mặt bằng khu Đông Bắc <script>alert(1)</script>"
+
+
+class SearchTextTests(BaseTestCase):
+    def test_fold_diacritics_case_and_d(self):
+        self.assertEqual(fold("NGÂN SÁCH"), "ngan sach")
+        self.assertEqual(fold("ngân sách"), fold("ngan sach"))
+        self.assertEqual(fold("Đồng ĐỀN BÙ đường"), "dong den bu duong")
+        self.assertEqual(fold("Nghị định 15/2024/NĐ-CP"), "nghi dinh 15 2024 nd cp")
+        # Decomposed input (as some PDFs give it) folds like the composed form.
+        self.assertEqual(fold("nga\u0302n sa\u0301ch"), "ngan sach")
+
+    def test_query_words_and_phrases(self):
+        q = parse_query('Ngân  sách "ĐẦU TƯ công" ngân')
+        self.assertEqual(q.words, ("ngan", "sach"))
+        self.assertEqual(q.phrases, (("dau", "tu", "cong"),))
+        self.assertFalse(parse_query("!!! ... ---"))
+        self.assertFalse(parse_query(""))
+
+    def test_snippet_is_escaped_and_marks_only_matches(self):
+        html = highlight("<b>Kế hoạch</b> ngân sách & đầu tư; NGÂN SÁCH tỉnh", parse_query("ngan sach"))
+        self.assertEqual(html, "&lt;b&gt;Kế hoạch&lt;/b&gt; <mark>ngân</mark> <mark>sách</mark> &amp; đầu tư; "
+                               "<mark>NGÂN</mark> <mark>SÁCH</mark> tỉnh")
+        long = "mở đầu " * 100 + "ngân sách" + " kết thúc" * 100
+        cut = highlight(long, parse_query("ngân sách"), width=120)
+        self.assertIn("<mark>ngân</mark>", cut)
+        self.assertTrue(cut.startswith("… ") and cut.endswith(" …"))
+        self.assertLess(len(cut), 260)
+
+
+class SearchTests(BaseTestCase):
+    """owner runs the meeting; member is invited and a reader of the confidential document;
+    guest is invited but not a reader; outsider is not invited; anonymous is signed out."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.other = make_user("docreader2", unit=cls.department, full_name="Vũ Thị Khác")
+        with cls.captureOnCommitCallbacks(execute=True):
+            cls.meeting = f.make_meeting(
+                by=cls.owner, title="Họp bàn NGÂN SÁCH quý IV", description="Rà soát chi thường xuyên",
+                members=[cls.member], guests=[cls.guest], items=[{"title": "Báo cáo tình hình giải ngân vốn", "presenting_unit": cls.department}],
+                status=Meeting.Status.SCHEDULED)
+            cls.item = cls.meeting.agenda_items.get()
+            cls.public = f.upload_document(cls.meeting, by=cls.owner, title="Tờ trình dự toán",
+                                           data=make_pdf(3, PUBLIC_TEXT))
+            cls.secret = f.upload_document(cls.meeting, by=cls.owner, title="Tài liệu mật số 7",
+                                           data=make_pdf(2, SECRET_TEXT), confidential=True)
+            do_set_readers(cls.secret, actor=cls.owner, usernames=[cls.member.username])
+
+    def found(self, user, q, **kw):
+        return search.search(user, q, **kw)
+
+    def kinds_found(self, user, q):
+        return {(r.kind, r.object.pk) for r in self.found(user, q).items}
+
+    def test_page_text_is_indexed_with_page_numbers(self):
+        pages = SearchPage.objects.filter(document=self.public)
+        self.assertEqual(sorted(pages.values_list("page", flat=True)), [1, 2, 3])
+        self.assertIn("NGÂN SÁCH", pages.get(page=2).body)
+        hit = [r for r in self.found(self.member, "ke hoach dau tu").items if r.kind == "document"][0]
+        self.assertEqual((hit.object, hit.title), (self.public, "Tờ trình dự toán"))
+        self.assertIn(hit.page, (1, 2, 3))
+        self.assertTrue(hit.url.startswith(f"/documents/{self.public.pk}/#page="))
+        self.assertIn("<mark>kế</mark> <mark>hoạch</mark> <mark>đầu</mark> <mark>tư</mark>", hit.snippet)
+
+    def test_diacritics_and_case_do_not_matter(self):
+        expected = self.kinds_found(self.owner, "ngân sách")
+        self.assertIn(("document", self.public.pk), expected)
+        self.assertIn(("meeting", self.meeting.pk), expected)
+        for q in ("ngan sach", "NGÂN SÁCH", "Ngân Sách", "NGAN SACH"):
+            self.assertEqual(self.kinds_found(self.owner, q), expected, q)
+        # "đ" folds to "d" on both sides.
+        for q in ("đền bù", "den bu", "ĐỀN BÙ", "dong bac"):
+            self.assertIn(("document", self.secret.pk), self.kinds_found(self.owner, q), q)
+
+    def test_one_search_across_kinds(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            f.start_meeting(self.meeting, by=self.owner)
+            f.conclude_item(self.item, "Giao Sở Tài chính tham mưu phân bổ kinh phí", by=self.owner)
+            f.conclude_meeting(self.meeting, "Các sở khẩn trương triển khai phân bổ", by=self.owner)
+            rnd = f.make_round(by=self.owner, asked=[self.member], meeting=self.meeting,
+                               title="Lấy ý kiến về phân bổ vốn", question="Đồng ý phương án phân bổ?",
+                               data=make_pdf(1, "Dự thảo quyết định phân bổ vốn"))
+        self.assertEqual(self.kinds_found(self.member, "giai ngan"), {("item", self.item.pk)})
+        found = self.found(self.member, "phan bo")
+        kinds = {r.kind for r in found.items}
+        self.assertEqual(kinds, {"conclusion", "round", "document"})
+        self.assertEqual(found.counts, {"conclusion": 2, "round": 1, "document": 1})
+        self.assertEqual({r.object.pk for r in found.items if r.kind == "round"}, {rnd.pk})
+        only = self.found(self.member, "phan bo", kinds=["conclusion"])
+        self.assertEqual({r.kind for r in only.items}, {"conclusion"})
+        self.assertEqual(len(only.items), 2)
+        # The round and its draft are for the people asked and those running it, not the guest.
+        self.assertEqual({r.kind for r in self.found(self.guest, "phan bo").items}, {"conclusion"})
+        self.assertEqual(self.found(self.outsider, "phan bo").items, [])
+
+    def test_confidential_text_only_for_its_readers(self):
+        q = "giải phóng mặt bằng"
+        self.assertIn(("document", self.secret.pk), self.kinds_found(self.owner, q))  # runs the meeting
+        self.assertIn(("document", self.secret.pk), self.kinds_found(self.member, q))  # a reader
+        self.assertIn(("document", self.secret.pk), self.kinds_found(self.admin, q))
+        for user in (self.guest, self.outsider, self.other):  # invited non-reader, outsider, stranger
+            self.assertEqual(self.found(user, q).items, [], user.username)
+            self.assertEqual(self.found(user, q).counts, {}, user.username)
+        from django.contrib.auth.models import AnonymousUser
+
+        self.assertEqual(self.found(AnonymousUser(), q).items, [])
+        # Readers change without re-indexing: access is joined at search time.
+        do_set_readers(self.secret, actor=self.owner, usernames=[self.guest.username])
+        self.assertEqual(self.found(self.member, q).items, [])
+        self.assertIn(("document", self.secret.pk), self.kinds_found(self.guest, q))
+
+    def test_counts_and_pages_are_after_access(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            for n in range(5):
+                f.upload_document(self.meeting, by=self.owner, title=f"Phụ lục ngân sách {n}", confidential=True)
+        self.assertEqual(self.found(self.owner, "ngan sach").counts["document"], 6)
+        member = self.found(self.member, "ngan sach", kinds=["document"], limit=1)
+        self.assertEqual(member.counts["document"], 1)
+        self.assertEqual(len(member.items), 1)
+        page2 = self.found(self.owner, "ngan sach", kinds=["document"], limit=4, offset=4)
+        self.assertEqual(len(page2.items), 2)
+        first = self.found(self.owner, "ngan sach", kinds=["document"], limit=4)
+        self.assertFalse({r.object.pk for r in first.items} & {r.object.pk for r in page2.items})
+
+    def test_changes_follow_the_actions(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            f.upload_document(self.meeting, by=self.member, title="Góp ý của thành viên", item=self.item)  # pending
+        # A pending document is seen by its uploader and the runners, not the other members.
+        self.assertTrue(self.found(self.member, "gop y").items)
+        self.assertTrue(self.found(self.owner, "gop y").items)
+        self.assertFalse(self.found(self.guest, "gop y").items)
+        with self.captureOnCommitCallbacks(execute=True):
+            do_delete_document(self.public, actor=self.owner)
+        self.assertFalse(SearchEntry.objects.filter(document_id=self.public.pk).exists())
+        self.assertFalse(SearchPage.objects.filter(document_id=self.public.pk).exists())
+        self.assertNotIn("document", {r.kind for r in self.found(self.owner, "ke hoach dau tu").items})
+
+    def test_reindex_command_rebuilds(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            doc = f.upload_document(self.meeting, by=self.owner, title="Báo cáo quyết toán",
+                                    data=make_pdf(2, "Quyết toán chi đầu tư huyện"))
+
+        def rows():
+            # The class's documents were stored in another test's media folder: only this
+            # test's document can be read again.
+            return (sorted(SearchEntry.objects.values_list("kind", "object_id", "title")),
+                    sorted(SearchPage.objects.exclude(document__in=[self.public, self.secret])
+                           .values_list("document_id", "page", "body")))
+
+        before = rows()
+        self.assertIn((doc.pk, 2, "Quyết toán chi đầu tư huyện — trang 2"), before[1])
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM meetings_searchentry")
+            cursor.execute("DELETE FROM meetings_searchpage")
+        self.assertEqual(self.found(self.owner, "quyet toan").items, [])
+        out = io.StringIO()
+        call_command("reindex_search", stdout=out)
+        self.assertEqual(rows(), before)
+        hit = self.found(self.owner, "chi dau tu huyen").items[0]
+        self.assertEqual((hit.object, hit.page), (doc, 1))
+        self.assertIn("rebuilt", out.getvalue())
+
+    def test_search_page(self):
+        response = self.client_for(self.member).get("/search/", {"q": "ĐỀN BÙ"})
+        self.assertContains(response, "<mark>đền</mark> <mark>bù</mark>")
+        self.assertContains(response, "&lt;script&gt;")
+        self.assertNotContains(response, "<script>alert")
+        self.assertContains(response, 'data-testid="search-page"')
+        guest = self.client_for(self.guest).get("/search/", {"q": "ĐỀN BÙ"})
+        self.assertContains(guest, 'data-testid="search-empty"')
+        self.assertNotContains(guest, "Tài liệu mật")
+        outsider = self.client_for(self.outsider).get("/search/", {"q": "ngân sách"})
+        self.assertContains(outsider, 'data-testid="search-empty"')
+        self.assertEqual(self.client.get("/search/", {"q": "ngân sách"}).status_code, 302)
+        kind = self.client_for(self.owner).get("/search/", {"q": "ngân sách", "kind": "meeting"})
+        self.assertContains(kind, 'data-kind="meeting"')
+        self.assertNotContains(kind, 'data-kind="document"')
+        self.assertContains(kind, 'data-testid="search-kind-document"')
+        self.assertContains(self.client_for(self.owner).get("/search/", {"q": "!!!"}), 'data-testid="search-error"')
+        for bad in ({"q": "x", "kind": "users"}, {"q": "x", "page": "0"}, {"q": "x" * 201}, {"q": "x", "page": "a"}):
+            response = self.client_for(self.owner).get("/search/", bad)
+            self.assertEqual(response.status_code, 400, bad)
+        self.assertEqual(self.client_for(self.owner).get("/search/").status_code, 200)
+
+    def test_api(self):
+        payload = self.api("get", "/api/v1/search?q=giai%20phong%20mat%20bang", user=self.member).json()
+        self.assertEqual(payload["total"], 1)
+        hit = payload["results"][0]
+        self.assertEqual((hit["kind"], hit["id"], hit["meeting"]), ("document", self.secret.pk, self.meeting.pk))
+        self.assertIn("<mark>giải</mark>", hit["snippet"])
+        self.assertIn(hit["page"], (1, 2))
+        for user in (self.guest, self.outsider):
+            self.assertEqual(self.api("get", "/api/v1/search?q=giai%20phong", user=user).json()["results"], [])
+        self.assert_error(self.api("get", "/api/v1/search?q=giai"), 401)
+        self.assert_error(self.api("get", "/api/v1/search?q=a&limit=500", user=self.member), 400)
+        self.assert_error(self.api("get", "/api/v1/search?q=a&kind=user", user=self.member), 400)
+        self.assert_error(self.api("get", "/api/v1/search?q=a&offset=-1", user=self.member), 400)
+        self.assertEqual(self.api("get", "/api/v1/search?q=%22%22", user=self.member).json()["total"], 0)
