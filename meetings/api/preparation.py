@@ -6,9 +6,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from ecabinet.errors import PermissionDeniedError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import Count, Id, Int64, field_error, parse_day_or_time
-from meetings.access import agenda_item_for, meeting_access, participant_in
+from meetings.access import agenda_item_for, may_look_up_people, meeting_access, participant_in
 from meetings.actions import agenda
 from meetings.actions import preparation as act
 from meetings.models import AgendaItem, IssuingBody, Meeting, MeetingRoom, MeetingType, Participant
@@ -30,11 +31,12 @@ from meetings.schemas import (
     ParticipantIn,
     ParticipantOut,
     ParticipantPatch,
+    PersonOut,
     ReorderIn,
     UnitIn,
     UrlOut,
 )
-from meetings.selectors import SCOPES, meeting_detail, search_meetings
+from meetings.selectors import SCOPES, meeting_detail, people_matching, search_meetings
 from meetings.serializers import serialize_agenda_item, serialize_meeting, serialize_participant
 
 router = Router(tags=["preparation"])
@@ -75,6 +77,21 @@ def list_meetings(
     ).order_by("starts_at", "pk")
     limit = max(1, min(limit, 1000))
     return [serialize_meeting(m) for m in qs[max(offset, 0): max(offset, 0) + limit]]
+
+
+@router.get("/meetings/{meeting_id}/people", response=list[PersonOut],
+            summary="Find people to invite, to present or to attend in one's place (at most 20)")
+def look_up_people(request: AuthenticatedHttpRequest, meeting_id: Id, q: str = ""):
+    """The meeting page's search-as-you-type: those running the meeting and its participants find
+    active people by username or name, a few at a time (never the whole directory)."""
+    access = meeting_access(request.user, meeting_id)
+    if not may_look_up_people(access):
+        raise PermissionDeniedError(_("Only the meeting's participants may look people up."))
+    if len(q) > 100:
+        raise field_error("q", _("Type at most 100 characters."))
+    return [{"username": u.username, "full_name": u.full_name,
+             "unit": (u.unit.short_name or u.unit.name) if u.unit is not None else ""}
+            for u in people_matching(q)]
 
 
 @router.post("/meetings", response={201: MeetingDetailOut}, summary="Create a meeting (the caller becomes its secretary)")
