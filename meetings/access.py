@@ -656,12 +656,6 @@ def meeting_permissions(access: MeetingAccess, user: User) -> dict[str, bool]:
 
 
 
-def may_look_up_people(access: MeetingAccess) -> bool:
-    """Who may search the installation's people from a meeting's page: those running it (to
-    invite someone, to name a presenter) and its participants (to name who attends in their
-    place). Others see no one: the directory is not public."""
-    return access.runs_meeting or access.participant is not None
-
 # --- written-opinion rounds ---------------------------------------------------------------------
 
 @dataclass(frozen=True)

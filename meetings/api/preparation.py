@@ -6,10 +6,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from ecabinet.errors import PermissionDeniedError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import Count, Id, Int64, field_error, parse_day_or_time
-from meetings.access import agenda_item_for, may_look_up_people, meeting_access, participant_in
+from meetings.access import agenda_item_for, meeting_access, participant_in
 from meetings.actions import agenda
 from meetings.actions import preparation as act
 from meetings.models import AgendaItem, IssuingBody, Meeting, MeetingRoom, MeetingType, Participant
@@ -82,11 +81,10 @@ def list_meetings(
 @router.get("/meetings/{meeting_id}/people", response=list[PersonOut],
             summary="Find people to invite, to present or to attend in one's place (at most 20)")
 def look_up_people(request: AuthenticatedHttpRequest, meeting_id: Id, q: str = ""):
-    """The meeting page's search-as-you-type: those running the meeting and its participants find
-    active people by username or name, a few at a time (never the whole directory)."""
-    access = meeting_access(request.user, meeting_id)
-    if not may_look_up_people(access):
-        raise PermissionDeniedError(_("Only the meeting's participants may look people up."))
+    """The meeting page's search-as-you-type: whoever sees the meeting (those running it and its
+    invited participants, meetings/access.py visible_meetings; 404 for anyone else) finds active
+    people by username or name, a few at a time (never the whole directory)."""
+    meeting_access(request.user, meeting_id)
     if len(q) > 100:
         raise field_error("q", _("Type at most 100 characters."))
     return [{"username": u.username, "full_name": u.full_name,

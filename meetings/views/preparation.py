@@ -27,7 +27,6 @@ from ecabinet.refusals import FormPage, refusal_response
 from meetings.access import (
     MeetingAccess,
     agenda_item_for,
-    may_look_up_people,
     meeting_access,
     meeting_allows,
     meeting_permissions,
@@ -243,7 +242,7 @@ def _detail_context(request: AuthenticatedHttpRequest, meeting_id: int) -> dict[
     # meetings/api/preparation.py look_up_people): the page never lists the installation's people.
     context["fragment_keys"] = page_fragment_keys(context, editable=context["editable"],
                                                   language=get_language())
-    context["people_lookup"] = (context["editable"] or context["can_answer"]) and may_look_up_people(access)
+    context["people_lookup"] = context["editable"] or context["can_answer"]
     if context["editable"]:
         context["all_units"] = Unit.objects.order_by("name")
     if meeting.room_id:
