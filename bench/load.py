@@ -348,6 +348,7 @@ class Run:
             for s in self.sockets:  # a socket that never reached the last revision lost the rest
                 s["lost"] += max(0, self.last_revision - (s["last"] or 0))
         return {"signed_in_s": signed_in, "cpu_pct": 100 * (cpu1 - cpu0) / (wall1 - wall0) if pid else None,
+                "cpu_s": cpu1 - cpu0 if pid else None,
                 "peak_rss": peak if pid else None, "wall": wall1 - wall0}
 
 
@@ -379,8 +380,12 @@ def report(run: Run, figures: dict, label: str) -> None:
           f"{sum(s['events'] for s in run.sockets)} events received, {lost} lost, {len(broken)} sockets failed"
           + (f" ({broken[0]['error']})" if broken else ""))
     if figures["cpu_pct"] is not None:
+        served = sum(len(v) for v in run.latencies.values())
+        # CPU per request: what the pages cost, whatever else the machine was doing meanwhile.
         print(f"server: CPU {figures['cpu_pct']:.0f}% of one core, peak RSS {figures['peak_rss'] / 2**20:.0f} MiB "
-              f"(its process tree)")
+              f"(its process tree); {1000 * figures['cpu_s'] / max(served, 1):.0f} ms CPU per request served "
+              f"({served} requests, sockets included in the CPU)")
+        print(f"machine: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end")
 
 
 def wait_for(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
