@@ -655,7 +655,6 @@ def meeting_permissions(access: MeetingAccess, user: User) -> dict[str, bool]:
     return flags
 
 
-
 # --- written-opinion rounds ---------------------------------------------------------------------
 
 @dataclass(frozen=True)

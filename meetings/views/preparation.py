@@ -238,10 +238,12 @@ def _detail_context(request: AuthenticatedHttpRequest, meeting_id: int) -> dict[
         "can_answer": perms["answer"] and meeting.status in (Meeting.Status.SCHEDULED, Meeting.Status.IN_PROGRESS),
     })
     context.update(absence_context(access, meeting, context["participants"]))  # --- absence requests (fn113)
-    # Names are looked up as the person types (the page's script asks the people lookup,
-    # meetings/api/preparation.py look_up_people): the page never lists the installation's people.
+    # The agenda, the participant table and the seat map are rendered once per revision and
+    # viewer facts (meetings/selectors.py page_fragment_keys; templates/meetings/detail.html).
     context["fragment_keys"] = page_fragment_keys(context, editable=context["editable"],
                                                   language=get_language())
+    # Names are looked up as the person types (the page's script asks the people lookup,
+    # meetings/api/preparation.py look_up_people): the page never lists the installation's people.
     context["people_lookup"] = context["editable"] or context["can_answer"]
     if context["editable"]:
         context["all_units"] = Unit.objects.order_by("name")
