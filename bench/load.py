@@ -291,7 +291,9 @@ class Run:
 
         headers = {"Authorization": f"Bearer {self.data['token']}", "Content-Type": "application/json"}
         rnd = random.Random(7)
-        async with aiohttp.ClientSession(headers=headers) as session:
+        # A new connection for each move: one kept alive between moves may be closed by the server
+        # (uvicorn's keep-alive is 5 s) just as the next move goes out, and a POST is not retried.
+        async with aiohttp.ClientSession(headers=headers, connector=aiohttp.TCPConnector(force_close=True)) as session:
             await started.wait()
             while not self.stop.is_set():
                 try:
