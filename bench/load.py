@@ -453,6 +453,10 @@ def main() -> None:
             run = Run(url, data, args)
             figures = asyncio.run(run.go(pid))
             report(run, figures, args.label or f"{args.server_cmd or 'make run (uvicorn, one process)'}, {backend}, {layer}")
+            log = Path(tmp) / "server.log"
+            if run.errors and log.exists():  # what the server said about them
+                lines = [line for line in log.read_text(errors="replace").splitlines() if "Error" in line]
+                print("server log:", *lines[-5:], sep="\n  ")
         finally:
             if proc is not None:
                 os.killpg(proc.pid, signal.SIGTERM)
