@@ -19,7 +19,7 @@ XDIST ?= -n 2
 FUZZ := tests/ecabinet/test_api_fuzz.py
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml package-lock.json | sha256sum | cut -c1-16)
 
-.PHONY: install run dev test lint messages migrate bench bench-lighthouse clean
+.PHONY: install run serve-prod dev test lint messages migrate bench bench-lighthouse clean
 
 $(STAMP): pyproject.toml package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,24 @@ run: messages
 	@# run_with_worker starts the task queue's consumer (reminders, scheduled work) beside the
 	@# server; both stop together (ecabinet/management/commands/run_with_worker.py).
 	$(BIN)/python manage.py run_with_worker -- $(BIN)/uvicorn ecabinet.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --ws-per-message-deflate true --no-proxy-headers
+
+# `serve-prod`: the scale-out recipe (README, "Deploying with PostgreSQL, Redis and several
+# workers") in one command: WORKERS uvicorn processes over PostgreSQL (DATABASE_URL) and Redis
+# (REDIS_URL: the live layer, the cache and the task queue), and the task queue's consumer as a
+# process of its own beside them (stopped with the server). No demo body is loaded.
+WORKERS ?= 3
+serve-prod: export DEBUG := 0
+serve-prod: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
+serve-prod: messages
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "serve-prod: set DATABASE_URL=postgres://… (and REDIS_URL=redis://…)"; exit 1;; esac
+	@test -n "$$REDIS_URL" || { echo "serve-prod: set REDIS_URL=redis://…"; exit 1; }
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py init_ca
+	@$(BIN)/python manage.py vapid_keys >/dev/null
+	@$(BIN)/python manage.py seed_help >/dev/null
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/python manage.py run_huey & consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/uvicorn ecabinet.asgi:application --workers $(WORKERS) --host $(HOST) --port $(PORT) --ws websockets-sansio --ws-max-size 65536 --ws-per-message-deflate true --no-proxy-headers
 
 # `dev`: the same server with DEBUG on (Django's technical error pages, mail printed to the
 # console) and reloading when a Python file changes. Never expose it to a network.

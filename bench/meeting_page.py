@@ -1,8 +1,8 @@
 """Meeting page and API detail latency for a big meeting (50 items, 200 documents, 80 people).
 
 Standalone: makes a temporary SQLite database (or uses DATABASE_URL), migrates, seeds the meeting,
-starts daphne on a free loopback port in a subprocess and measures p50/p95 of
-  - GET /meetings/<id>/          (the page, as its secretary)
+starts uvicorn as `make run` does on a free loopback port in a subprocess and measures p50/p95 of
+  - GET /meetings/<id>/          (the page, as its secretary, then as a member)
   - GET /api/v1/meetings/<id>    (the JSON detail)
   - GET /api/v1/me               (baseline: a trivial signed-in JSON endpoint, same stack)
 at 1 and 20 concurrent clients. Prints a table; asserts nothing.
@@ -48,8 +48,8 @@ def configure(tmp: Path) -> dict[str, str]:
     return dict(os.environ)
 
 
-def seed() -> tuple[int, str]:
-    """The big meeting and a signed-in session for its secretary."""
+def seed() -> tuple[int, str, str]:
+    """The big meeting and signed-in sessions for its secretary and for a member."""
     from importlib import import_module
 
     from django.conf import settings
@@ -87,25 +87,28 @@ def seed() -> tuple[int, str]:
             Participant(meeting=meeting, user=u, seat=f"{'ABCDEFGHIJ'[n // 10]}{n % 10 + 1}")
             for n, u in enumerate(people)])
     do_schedule_meeting(meeting, actor=secretary)
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store[SESSION_KEY] = str(secretary.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = secretary.get_session_auth_hash()
-    store.create()
-    return meeting.pk, store.session_key
+    keys = []
+    for user in (secretary, people[0]):
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        keys.append(store.session_key)
+    return meeting.pk, keys[0], keys[1]
 
 
 def wait_for(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit("daphne exited early")
+            raise SystemExit("the server exited early")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit("daphne did not start")
+    raise SystemExit("the server did not start")
 
 
 def measure(port: int, path: str, cookie: str, clients: int, per_client: int) -> tuple[list[float], float]:
@@ -158,32 +161,35 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        meeting_id, cookie = seed()
+        meeting_id, cookie, member_cookie = seed()
         from django.db import connections
 
         connections.close_all()
         port = free_port()
-        proc = subprocess.Popen([str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port),
-                                 "ecabinet.asgi:application"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # What `make run` starts (Makefile, `run`).
+        proc = subprocess.Popen([str(ROOT / ".venv/bin/uvicorn"), "ecabinet.asgi:application", "--host", "127.0.0.1",
+                                 "--port", str(port), "--ws", "websockets-sansio", "--ws-max-size", "65536",
+                                 "--ws-per-message-deflate", "true", "--no-proxy-headers", "--log-level", "warning"],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for(port, proc)
-            targets = [("baseline GET /api/v1/me", "/api/v1/me"),
-                       ("page /meetings/<id>/", f"/meetings/{meeting_id}/"),
-                       ("API /api/v1/meetings/<id>", f"/api/v1/meetings/{meeting_id}")]
-            for _, path in targets:  # warm up: imports, template cache, DB connection
-                measure(port, path, cookie, 1, 5)
+            targets = [("baseline GET /api/v1/me", "/api/v1/me", cookie),
+                       ("page /meetings/<id>/ secretary", f"/meetings/{meeting_id}/", cookie),
+                       ("page /meetings/<id>/ member", f"/meetings/{meeting_id}/", member_cookie),
+                       ("API /api/v1/meetings/<id>", f"/api/v1/meetings/{meeting_id}", cookie)]
+            for _, path, who in targets:  # warm up: imports, template cache, DB connection
+                measure(port, path, who, 1, 5)
             backend = "PostgreSQL" if "postgres" in env["DATABASE_URL"] else "SQLite"
-            print(f"Meeting with 50 agenda items, 200 documents, 80 participants; daphne, {backend}, DEBUG=0")
-            print(f"{'endpoint':<30} {'clients':>7} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>7} {'p50/base':>9}")
+            print(f"Meeting with 50 agenda items, 200 documents, 80 participants; uvicorn (make run), {backend}, DEBUG=0")
+            print(f"{'endpoint':<34} {'clients':>7} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>7} {'p50/base':>9}")
             for clients in (1, 20):
                 per_client = args.requests if clients == 1 else max(args.requests // 4, 5)
                 base_p50 = None
-                for label, path in targets:
-                    lat, wall = measure(port, path, cookie, clients, per_client)
+                for label, path, who in targets:
+                    lat, wall = measure(port, path, who, clients, per_client)
                     p50 = pct(lat, 0.5)
                     base_p50 = base_p50 or p50
-                    print(f"{label:<30} {clients:>7} {len(lat):>5} {p50:>8.1f} {pct(lat, 0.95):>8.1f} "
+                    print(f"{label:<34} {clients:>7} {len(lat):>5} {p50:>8.1f} {pct(lat, 0.95):>8.1f} "
                           f"{len(lat) / wall:>7.0f} {p50 / base_p50:>8.1f}x")
         finally:
             proc.terminate()

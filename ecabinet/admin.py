@@ -65,9 +65,11 @@ class PermissionLabels(admin.ModelAdmin):
         if isinstance(field, ModelMultipleChoiceField) and db_field.name in ("permissions", "user_permissions"):
             field.label_from_instance = permission_label  # type: ignore[method-assign,assignment]
             # OAuth2 applications and tokens are not administered in the admin (see the end of
-            # this module): rights over them would be rights over nothing
+            # this module), and the search index is the system's own copy: rights over them
+            # would be rights over nothing
             if field.queryset is not None:
-                field.queryset = field.queryset.exclude(content_type__app_label="oauth2_provider")
+                field.queryset = field.queryset.exclude(content_type__app_label="oauth2_provider").exclude(
+                    content_type__app_label="meetings", content_type__model__in=("searchentry", "searchpage"))
         return field
 
 

@@ -332,13 +332,17 @@ def _chunks(fileobj: IO[bytes], size: int = 1024 * 1024):
         yield chunk
 
 
+def child_env() -> dict[str, str]:
+    """The whole environment a sandboxed child (the PDF checker, the page-text reader) gets."""
+    return {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"}
+
+
 def _run_child(path: str, lim: dict) -> dict:
     from ecabinet.sandbox import run_sandboxed
 
     args = [sys.executable, "-I", os.path.abspath(__file__), path,
             str(lim["max_pages"]), str(lim["max_stream"]), str(lim["max_inflated"])]
-    proc = run_sandboxed(args, seconds=lim["seconds"], memory=lim["memory"],
-                         env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"})
+    proc = run_sandboxed(args, seconds=lim["seconds"], memory=lim["memory"], env=child_env())
     if proc.timed_out:
         return {"ok": False, "code": "timeout"}
     lines = proc.stdout.decode("utf-8", "replace").strip().splitlines()

@@ -68,6 +68,14 @@ class MeetingStateOut(Out):
     allows: MeetingAllowsOut
 
 
+class PersonOut(Out):
+    """One person found by the people lookup: enough to pick them in a form."""
+
+    username: str
+    full_name: str
+    unit: str
+
+
 class ParticipantOut(Out):
     id: int
     user: int

@@ -7,6 +7,7 @@ select_related, and documents bring their versions with one prefetch.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -160,9 +161,25 @@ def month_weeks(first: date, user: User, filters: CalendarFilters) -> list[list[
     return [days[i:i + 7] for i in range(0, len(days), 7)]
 
 
+# The people lookup answers a page's search-as-you-type: a few names, never the whole directory.
+PEOPLE_LOOKUP_LIMIT = 20
+
+
+def people_matching(text: str, *, limit: int = PEOPLE_LOOKUP_LIMIT) -> list[User]:
+    """Active people whose username or name contains `text`, by name (one query, bounded)."""
+    text = text.strip()
+    if not text:
+        return []
+    return list(User.objects.filter(Q(username__icontains=text) | Q(full_name__icontains=text), is_active=True)
+                .select_related("unit").order_by("full_name", "username")[:limit])
+
+
 def _documents(access: MeetingAccess, user: User) -> list[Document]:
-    versions = Prefetch("versions", queryset=DocumentVersion.objects.order_by("number"))
-    return list(documents_visible_to(access).prefetch_related(versions).order_by("pk"))
+    # Only what serialize_document reads: no agenda item objects (their id is on the row) and
+    # only the version fields shown; a big meeting's page builds hundreds fewer objects.
+    versions = Prefetch("versions", queryset=DocumentVersion.objects.order_by("number")
+                        .only("pk", "document_id", "number", "sha256", "pages", "size"))
+    return list(documents_visible_to(access).select_related(None).prefetch_related(versions).order_by("pk"))
 
 
 def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
@@ -178,10 +195,10 @@ def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
                                          "absence_delegate", "absence_decided_by")
         .order_by("pk")
     )
-    documents = _documents(access, user)
+    documents = [serialize_document(d) for d in _documents(access, user)]
     docs_by_item: dict[int | None, list[dict]] = defaultdict(list)
     for doc in documents:
-        docs_by_item[doc.agenda_item_id].append(serialize_document(doc))
+        docs_by_item[doc["agenda_item"]].append(doc)
     for item in items:
         # The template reads each item's documents from the item itself.
         item.document_list = docs_by_item.get(item.pk, [])  # type: ignore[attr-defined]
@@ -203,13 +220,34 @@ def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
         "chair": next((p.user for p in participants if p.role == Participant.Role.CHAIR), None),
         "secretaries": [p.user for p in participants if p.role == Participant.Role.SECRETARY],
         "answer_counts": [(code, label, answers.get(code, 0)) for code, label in Participant.State.choices],
-        "documents": [serialize_document(d) for d in documents],
+        "documents": documents,
         "loose_documents": docs_by_item.get(None, []),
         "seats_taken": {p.seat: p for p in participants if p.seat},
         "documents_deadline": deadline,
         "items_lacking_documents": [i for i in items if not i.has_documents  # type: ignore[attr-defined]
                                     and i.status != AgendaItem.Status.POSTPONED] if access.runs_meeting else [],
     }
+
+
+def page_fragment_keys(page: dict[str, Any], *, editable: bool, language: str) -> dict[str, str]:
+    """The cache keys of the meeting page's heavy parts (templates/meetings/detail.html): two
+    viewers get the same HTML for a part exactly when its key is the same.
+
+    Every change to a meeting's agenda, participants, seats or documents moves its revision
+    (meetings/events.py emit), so the revision stands for the rows; the creation time keeps a
+    database restored or reused ids from meeting an old entry. What differs between viewers is
+    in the key: the language, whether they edit (the row tools), and for the agenda the documents
+    they may see and the deadlines shown to them. A person renamed in their profile (no revision)
+    shows on the page when the part's entry expires (the template's timeout)."""
+    meeting = page["meeting"]
+    base = f"{meeting.pk}:{meeting.created_at.isoformat()}:{meeting.revision}:{language}:{int(editable)}"
+    deadline = page["documents_deadline"]
+    viewer = repr((
+        [(i.pk, i.shows_deadline, i.has_documents, [d["id"] for d in i.document_list])
+         for i in page["agenda"]],
+        (str(deadline.label), str(deadline.state), deadline.overdue) if deadline is not None else None,
+    ))
+    return {"participants": base, "agenda": f"{base}:{hashlib.sha256(viewer.encode()).hexdigest()}"}
 
 
 def meeting_detail(access: MeetingAccess, user: User) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Stamp every page of a PDF with the viewer's name, unit and time, so a leaked copy names its source.
 
-The stamp is drawn once with fpdf2 (Roboto, so Vietnamese diacritics render and `pdftotext`
-reads them back) and turned into ONE Form XObject shared by every page; each page only gets a
+The stamp is drawn with fpdf2 (Roboto, so Vietnamese diacritics render and `pdftotext` reads
+them back) in two parts: the viewer's (name, unit, notice; drawn once per viewer and kept) and
+the minute's time (drawn once a minute for every viewer), each turned into Form XObjects shared
+by every page; each page only gets a
 tiny content stream `q <scale/offset> cm /EcbWatermark Do Q` appended and its original content
 wrapped in q/Q. Nothing of the original content is decoded or re-encoded, so a 200+ page pack
 costs little more than copying it. The stored original is only read.
@@ -32,20 +34,43 @@ CANVAS_W, CANVAS_H = 595.28, 841.89  # A4 in points; other page sizes are scaled
 XOBJECT_NAME = "/EcbWatermark"
 
 
+TIME_FORMAT = "%H:%M %d/%m/%Y"
+# Roboto's digits all have one width, so every stamp time is as wide as this one: the per-viewer
+# part of the stamp leaves exactly this gap for it.
+TIME_SAMPLE = "00:00 00/00/0000"
+TIME_XOBJECT = "/EcbWatermarkTime"
+FOOTER_TIME_XOBJECT = "/EcbWatermarkFooterTime"
+# Per-viewer parts kept: a committee's whole audience (the tender: 500 users), each reused for as
+# long as the viewer reads, whatever the minute (the time is drawn apart, once a minute for all).
+VIEWER_SLOTS = 1024
+
+
 def stamp_lines(*, full_name: str, unit: str, when: datetime) -> tuple[str, str]:
-    stamp_time = when.strftime("%H:%M %d/%m/%Y")
+    stamp_time = when.strftime(TIME_FORMAT)
     main = nfc(f"{full_name} · {unit}" if unit else full_name)
     footer = nfc(f"Bản của: {full_name}{' – ' + unit if unit else ''} · {stamp_time} · eCabinet")
     return main, footer
 
 
-@lru_cache(maxsize=64)
-def _overlay_pdf(main: str, footer: str, stamp_time: str, notice: tuple[str, ...] = ()) -> bytes:
+def _footer_parts(full_name: str, unit: str) -> tuple[str, str]:
+    """The footer of stamp_lines around its time: (before, after)."""
+    return nfc(f"Bản của: {full_name}{' – ' + unit if unit else ''} · "), " · eCabinet"
+
+
+def _canvas() -> FPDF:
     pdf = FPDF(unit="pt", format=(CANVAS_W, CANVAS_H))
     pdf.set_auto_page_break(False)
     pdf.add_font("Roboto", "", FONT_REGULAR)
     pdf.add_font("Roboto", "B", FONT_BOLD)
     pdf.add_page()
+    return pdf
+
+
+@lru_cache(maxsize=VIEWER_SLOTS)
+def _viewer_overlay(main: str, footer_before: str, footer_after: str, notice: tuple[str, ...] = ()) -> tuple[bytes, float]:
+    """Everything of a viewer's stamp but the time (the costly part: fonts loaded and subset),
+    and where the footer's time goes (x, in canvas points)."""
+    pdf = _canvas()
     pdf.set_text_color(150, 20, 26)
     with pdf.local_context(fill_opacity=0.16, stroke_opacity=0.16):
         with pdf.rotation(45, x=CANVAS_W / 2, y=CANVAS_H / 2):
@@ -58,12 +83,13 @@ def _overlay_pdf(main: str, footer: str, stamp_time: str, notice: tuple[str, ...
                 width = pdf.get_string_width(main)
             for offset in (-240, 0, 240):
                 pdf.text(CANVAS_W / 2 - width / 2, CANVAS_H / 2 + offset, main)
-            pdf.set_font("Roboto", "", 16)
-            pdf.text(CANVAS_W / 2 - pdf.get_string_width(stamp_time) / 2, CANVAS_H / 2 + 26, stamp_time)
     with pdf.local_context(fill_opacity=0.6):
         pdf.set_font("Roboto", "", 7)
         pdf.set_text_color(90, 90, 90)
-        pdf.text(max(10.0, CANVAS_W / 2 - pdf.get_string_width(footer) / 2), CANVAS_H - 10, footer)
+        before, gap = pdf.get_string_width(footer_before), pdf.get_string_width(TIME_SAMPLE)
+        x = max(10.0, CANVAS_W / 2 - (before + gap + pdf.get_string_width(footer_after)) / 2)
+        pdf.text(x, CANVAS_H - 10, footer_before)
+        pdf.text(x + before + gap, CANVAS_H - 10, footer_after)
     if notice:
         # Above the footer, darker and larger: the reader must not take the copy's broken
         # signatures for a forgery.
@@ -77,12 +103,31 @@ def _overlay_pdf(main: str, footer: str, stamp_time: str, notice: tuple[str, ...
                     pdf.set_font("Roboto", "B" if row == 0 else "", size)
                 y = CANVAS_H - 12 - 9 * (len(notice) - row)
                 pdf.text(max(10.0, CANVAS_W / 2 - pdf.get_string_width(line) / 2), y, line)
+    return bytes(pdf.output()), x + before
+
+
+@lru_cache(maxsize=4)
+def _time_overlay(stamp_time: str) -> bytes:
+    """The minute's time, drawn once for every viewer: page 1 the large time under the name (its
+    place is the same for all), page 2 the footer's time at x = 0 (each viewer's stamp moves it
+    to the gap its footer left)."""
+    pdf = _canvas()
+    pdf.set_text_color(150, 20, 26)
+    with pdf.local_context(fill_opacity=0.16, stroke_opacity=0.16):
+        with pdf.rotation(45, x=CANVAS_W / 2, y=CANVAS_H / 2):
+            pdf.set_font("Roboto", "", 16)
+            pdf.text(CANVAS_W / 2 - pdf.get_string_width(stamp_time) / 2, CANVAS_H / 2 + 26, stamp_time)
+    pdf.add_page()
+    with pdf.local_context(fill_opacity=0.6):
+        pdf.set_font("Roboto", "", 7)
+        pdf.set_text_color(90, 90, 90)
+        pdf.text(0, CANVAS_H - 10, stamp_time)
     return bytes(pdf.output())
 
 
-def _form_xobject(writer: PdfWriter, overlay: bytes):
-    """The overlay page as one Form XObject inside `writer` (fonts embedded once)."""
-    page = PdfReader(io.BytesIO(overlay)).pages[0]
+def _form_xobject(writer: PdfWriter, overlay: bytes, number: int = 0):
+    """A page of the overlay as one Form XObject inside `writer` (fonts embedded once)."""
+    page = PdfReader(io.BytesIO(overlay)).pages[number]
     content = page.get_contents()
     form = DecodedStreamObject()
     form.set_data(content.get_data() if content is not None else b"")
@@ -113,10 +158,12 @@ def watermark_pdf(source: str | Path | IO[bytes], *, full_name: str, unit: str, 
 
     `notice`: extra lines printed on every page above the footer (meetings/delivery.py uses them
     to say where the signed original is verified)."""
-    main, footer = stamp_lines(full_name=full_name, unit=unit, when=when)
-    overlay = _overlay_pdf(main, footer, when.strftime("%H:%M %d/%m/%Y"), tuple(nfc(line) for line in notice))
+    main, _ = stamp_lines(full_name=full_name, unit=unit, when=when)
+    overlay, time_x = _viewer_overlay(main, *_footer_parts(full_name, unit), tuple(nfc(line) for line in notice))
+    clock = _time_overlay(when.strftime(TIME_FORMAT))
     writer = PdfWriter(clone_from=source)
-    form_ref = _form_xobject(writer, overlay)
+    forms = {XOBJECT_NAME: _form_xobject(writer, overlay), TIME_XOBJECT: _form_xobject(writer, clock, 0),
+             FOOTER_TIME_XOBJECT: _form_xobject(writer, clock, 1)}
     # One shared "q" stream opens every page; the page's own stream closes with "Q" before
     # the stamp, so unbalanced graphics state in the original cannot skew the watermark.
     open_q = writer._add_object(_stream(b"q\n"))
@@ -127,13 +174,15 @@ def watermark_pdf(source: str | Path | IO[bytes], *, full_name: str, unit: str, 
         if not isinstance(xobjects, DictionaryObject):  # none yet (or a damaged one): a new one
             xobjects = DictionaryObject()
             resources[NameObject("/XObject")] = xobjects
-        xobjects[NameObject(XOBJECT_NAME)] = form_ref
+        for name, ref in forms.items():
+            xobjects[NameObject(name)] = ref
         box = page.mediabox
         width, height = float(box.width), float(box.height)
         scale = min(width / CANVAS_W, height / CANVAS_H)
         dx = float(box.left) + (width - CANVAS_W * scale) / 2
         dy = float(box.bottom) + (height - CANVAS_H * scale) / 2
-        stamp = _stream(f"Q\nq {scale:.5f} 0 0 {scale:.5f} {dx:.3f} {dy:.3f} cm {XOBJECT_NAME} Do Q\n".encode())
+        stamp = _stream(f"Q\nq {scale:.5f} 0 0 {scale:.5f} {dx:.3f} {dy:.3f} cm {XOBJECT_NAME} Do {TIME_XOBJECT} Do "
+                        f"1 0 0 1 {time_x:.3f} 0 cm {FOOTER_TIME_XOBJECT} Do Q\n".encode())
         contents = page.get("/Contents")
         parts = ArrayObject([open_q])
         if contents is not None:

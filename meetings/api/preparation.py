@@ -30,11 +30,12 @@ from meetings.schemas import (
     ParticipantIn,
     ParticipantOut,
     ParticipantPatch,
+    PersonOut,
     ReorderIn,
     UnitIn,
     UrlOut,
 )
-from meetings.selectors import SCOPES, meeting_detail, search_meetings
+from meetings.selectors import SCOPES, meeting_detail, people_matching, search_meetings
 from meetings.serializers import serialize_agenda_item, serialize_meeting, serialize_participant
 
 router = Router(tags=["preparation"])
@@ -75,6 +76,20 @@ def list_meetings(
     ).order_by("starts_at", "pk")
     limit = max(1, min(limit, 1000))
     return [serialize_meeting(m) for m in qs[max(offset, 0): max(offset, 0) + limit]]
+
+
+@router.get("/meetings/{meeting_id}/people", response=list[PersonOut],
+            summary="Find people to invite, to present or to attend in one's place (at most 20)")
+def look_up_people(request: AuthenticatedHttpRequest, meeting_id: Id, q: str = ""):
+    """The meeting page's search-as-you-type: whoever sees the meeting (those running it and its
+    invited participants, meetings/access.py visible_meetings; 404 for anyone else) finds active
+    people by username or name, a few at a time (never the whole directory)."""
+    meeting_access(request.user, meeting_id)
+    if len(q) > 100:
+        raise field_error("q", _("Type at most 100 characters."))
+    return [{"username": u.username, "full_name": u.full_name,
+             "unit": (u.unit.short_name or u.unit.name) if u.unit is not None else ""}
+            for u in people_matching(q)]
 
 
 @router.post("/meetings", response={201: MeetingDetailOut}, summary="Create a meeting (the caller becomes its secretary)")

@@ -17,13 +17,12 @@ MAX_PAGE_CHARS = 20_000  # a page of text is a few thousand characters; more is 
 
 def extract_pages(path: str) -> list[str]:
     """In the server: the page texts of the PDF at `path` (empty list if it cannot be read)."""
-    from ecabinet.intake import limits
+    from ecabinet.intake import child_env, limits
     from ecabinet.sandbox import run_sandboxed
 
     lim = limits()
     args = [sys.executable, "-I", os.path.abspath(__file__), path, str(lim["max_pages"])]
-    outcome = run_sandboxed(args, seconds=lim["seconds"], memory=lim["memory"],
-                            env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"})
+    outcome = run_sandboxed(args, seconds=lim["seconds"], memory=lim["memory"], env=child_env())
     if outcome.timed_out or outcome.returncode != 0:
         return []
     try:

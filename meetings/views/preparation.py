@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -54,6 +55,7 @@ from meetings.selectors import (
     CalendarFilters,
     meeting_page,
     month_weeks,
+    page_fragment_keys,
     search_meetings,
     week_days,
 )
@@ -305,14 +307,18 @@ def _detail_context(request: AuthenticatedHttpRequest, meeting_id: int) -> dict[
         "can_answer": perms["answer"] and meeting.status in (Meeting.Status.SCHEDULED, Meeting.Status.IN_PROGRESS),
     })
     context.update(absence_context(access, meeting, context["participants"]))  # --- absence requests (fn113)
+    # The agenda, the participant table and the seat map are rendered once per revision and
+    # viewer facts (meetings/selectors.py page_fragment_keys; templates/meetings/detail.html).
+    context["fragment_keys"] = page_fragment_keys(context, editable=context["editable"],
+                                                  language=get_language())
+    # Names are looked up as the person types (the page's script asks the people lookup,
+    # meetings/api/preparation.py look_up_people): the page never lists the installation's people.
+    context["people_lookup"] = context["editable"] or context["can_answer"]
     if context["editable"]:
-        context["people"] = User.objects.filter(is_active=True).select_related("unit").order_by("full_name")[:2000]
         context["all_units"] = Unit.objects.order_by("name")
     if meeting.room_id:
         taken = context["seats_taken"]
         context["seat_rows"] = [[(seat, taken.get(seat)) for seat in row] for row in meeting.room.seat_grid()]
-    elif context["can_answer"]:
-        context["people"] = User.objects.filter(is_active=True).select_related("unit").order_by("full_name")[:2000]
     return context
 
 

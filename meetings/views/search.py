@@ -28,7 +28,7 @@ def search_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         form = parse_input(SearchPageIn, request.GET)
     except ActionError as exc:
         return refusal_response(request, exc, form=FormPage(TEMPLATE, context))
-    context.update(q=form.q, kind=form.kind or "")
+    context |= {"q": form.q, "kind": form.kind or ""}
     if not form.q.strip():
         return render(request, TEMPLATE, context)
     query = engine.parse_query(form.q)
@@ -40,13 +40,13 @@ def search_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     shown = results.counts.get(form.kind, 0) if form.kind else results.total
     pages = max(1, -(-shown // PAGE_SIZE))
     labels = dict(SearchEntry.Kind.choices)
-    context.update(
-        results=results, page=form.page, pages=pages, shown=shown,
-        previous_page=form.page - 1 if form.page > 1 else None,
-        next_page=form.page + 1 if form.page < pages else None,
-        kinds=[{"key": k, "label": labels[k], "count": results.counts.get(k, 0)} for k in engine.KINDS],
-        labels=labels,
-    )
+    context |= {
+        "results": results, "page": form.page, "pages": pages, "shown": shown,
+        "previous_page": form.page - 1 if form.page > 1 else None,
+        "next_page": form.page + 1 if form.page < pages else None,
+        "kinds": [{"key": k, "label": labels[k], "count": results.counts.get(k, 0)} for k in engine.KINDS],
+        "labels": labels,
+    }
     return render(request, TEMPLATE, context)
 
 

@@ -116,6 +116,7 @@ NON_PDF_API_OPERATIONS = {
     "GET /api/v1/me/meeting-reminders", "PUT /api/v1/me/meeting-reminders",  # fn126: the person's choice
     "POST /api/v1/auth/token", "GET /api/v1/me", "GET /api/v1/meetings", "POST /api/v1/meetings",
     "GET /api/v1/meetings/{meeting_id}", "PATCH /api/v1/meetings/{meeting_id}",
+    "GET /api/v1/meetings/{meeting_id}/people",  # the people lookup (issue 13)
     "POST /api/v1/meetings/{meeting_id}/schedule", "POST /api/v1/meetings/{meeting_id}/cancel",
     "POST /api/v1/meetings/{meeting_id}/copy", "POST /api/v1/meetings/{meeting_id}/participants",
     "POST /api/v1/meetings/{meeting_id}/participants/unit",
