@@ -3,7 +3,7 @@ once in tests and where no consumer runs: `HUEY["immediate"]`)."""
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task  # type: ignore[import-untyped]
+from huey.contrib.djhuey import db_task
 
 
 @db_task(retries=2, retry_delay=30)
