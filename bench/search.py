@@ -195,7 +195,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--keep", help="a folder for the SQLite database, kept; measured again without seeding "
-                                       "when it holds one already")
+                                       "when it holds one already (with DATABASE_URL: the database is kept and "
+                                       "measured again when it holds the bench's data already)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ecab-search-bench-") as tmp:
         folder = Path(args.keep or tmp)
@@ -212,6 +213,8 @@ def main() -> None:
         from meetings.models import SearchEntry
 
         call_command("migrate", verbosity=0)
+        if args.keep and os.environ.get("DATABASE_URL"):
+            seeded = User.objects.filter(username__in=["bench0", "bench1"]).count() == 2
         if seeded:
             reader, secretary, seconds = User.objects.get(username="bench1"), User.objects.get(username="bench0"), 0.0
         else:

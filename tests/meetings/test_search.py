@@ -134,6 +134,30 @@ class SearchTests(BaseTestCase):
         self.assertEqual(self.found(self.member, q).items, [])
         self.assertIn(("document", self.secret.pk), self.kinds_found(self.guest, q))
 
+    def test_phrases_match_the_words_in_order_anywhere_in_the_text(self):
+        # PostgreSQL ranks on the title and the text's first 800 characters and may confirm a
+        # phrase there; past them the whole text decides: one document has the phrase in its
+        # title, one far into its text, one has the words but not together.
+        filler = "Rà soát chi thường xuyên của các đơn vị. " * 40
+        phrase = "Kế hoạch bồi thường tái định cư"
+        with self.captureOnCommitCallbacks(execute=True):
+            near = f.upload_document(self.meeting, by=self.owner, title=phrase)
+            far = f.upload_document(self.meeting, by=self.owner, title="Phụ lục")
+            apart = f.upload_document(self.meeting, by=self.owner, title="Tái định cư")
+        search.index_document_pages(near.pk, texts=[filler])
+        search.index_document_pages(far.pk, texts=[filler, filler + phrase + " khu A."])
+        search.index_document_pages(apart.pk, texts=[filler + "Bồi thường theo kế hoạch."])
+        q = '"ke hoach boi thuong tai dinh cu"'
+        found = self.found(self.owner, q, kinds=["document"])
+        self.assertEqual({r.object.pk for r in found.items}, {near.pk, far.pk})
+        self.assertEqual(found.counts["document"], 2)
+        self.assertEqual([r.object.pk for r in found.items][0], near.pk)  # the title weighs most
+        second = self.found(self.owner, q, kinds=["document"], limit=1, offset=1)
+        self.assertEqual([(r.object.pk, r.page) for r in second.items], [(far.pk, 2)])
+        self.assertIn(apart.pk, {r.object.pk for r in self.found(self.owner, "ke hoach boi thuong tai dinh cu").items})
+        self.assertEqual(self.found(self.member, q).counts, {"document": 2})  # invited: sees both
+        self.assertEqual(self.found(self.outsider, q).counts, {})
+
     def test_counts_and_pages_are_after_access(self):
         with self.captureOnCommitCallbacks(execute=True):
             for n in range(5):
