@@ -18,6 +18,7 @@ from ecabinet.access import FreshPassword, require_may_revoke_token, require_ses
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.events import publish_on_commit
+from ecabinet.menu_counts import forget_menu_counts
 from ecabinet.models import ApiToken, LoginRecord, Notification, PushSubscription, User, hash_token
 from ecabinet.push import CATEGORIES, check_endpoint, check_keys, push_for_notifications
 from ecabinet.text import as_one_line
@@ -142,6 +143,7 @@ def notify_users(
     rows = Notification.objects.bulk_create(
         [Notification(user=u, kind=kind, title=title[:300], body=body, url=url) for u in recipients.values()]
     )
+    forget_menu_counts(recipients.values())  # what they are told of may be a new thing to do
     files = tuple(attachments)
     for user in recipients.values():
         publish_on_commit(

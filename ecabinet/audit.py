@@ -11,6 +11,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from ecabinet.menu_counts import forget_menu_counts
 from ecabinet.models import AuditEvent, AuditHead, User
 
 GENESIS_HASH = "0" * 64
@@ -90,6 +91,8 @@ def record_audit(
     head.last_seq = row.seq
     head.last_hash = row.row_hash
     head.save(update_fields=["last_seq", "last_hash"])
+    if row.actor is not None:
+        forget_menu_counts([row.actor])  # what they just did may change their to-do
     return row
 
 

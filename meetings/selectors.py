@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -174,12 +175,60 @@ def people_matching(text: str, *, limit: int = PEOPLE_LOOKUP_LIMIT) -> list[User
                 .select_related("unit").order_by("full_name", "username")[:limit])
 
 
-def _documents(access: MeetingAccess, user: User) -> list[Document]:
-    # Only what serialize_document reads: no agenda item objects (their id is on the row) and
-    # only the version fields shown; a big meeting's page builds hundreds fewer objects.
+# How long a meeting's rows stay cached: a revision moves on every change to them, so this only
+# bounds what the revision does not see (a person's name edited in their profile).
+ROWS_TIMEOUT = 600
+
+
+@dataclass
+class MeetingRows:
+    """A meeting's rows at one revision, the same for every viewer: the agenda (each item with
+    `has_documents`), the participants with the people they name, and every document of the
+    meeting serialized, by id. Who sees which document is decided per viewer
+    (`visible_documents`), never here."""
+
+    agenda: list[AgendaItem]
+    participants: list[Participant]
+    documents: dict[int, dict[str, Any]]
+
+
+def meeting_rows(meeting: Meeting) -> MeetingRows:
+    """The rows of `meeting` at its revision, read once and then shared by every page and API
+    call at that revision (the cache pickles them, so each caller gets its own copies).
+
+    Every change to the agenda, the participants or the documents moves the revision in the
+    change's own transaction (meetings/events.py emit), and a caller reads the revision before
+    the rows, so rows under a revision are never older than it. The creation time keeps a
+    restored database or reused ids from meeting an old entry."""
+    key = f"meeting-rows:{meeting.pk}:{meeting.created_at.isoformat()}:{meeting.revision}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = _read_rows(meeting)
+        cache.set(key, rows, ROWS_TIMEOUT)
+    return rows
+
+
+def _read_rows(meeting: Meeting) -> MeetingRows:
+    agenda = list(with_document_flag(AgendaItem.objects.filter(meeting_id=meeting.pk)
+                                     .select_related("presenter", "presenting_unit")).order_by("position", "pk"))
+    participants = list(
+        Participant.objects.filter(meeting_id=meeting.pk)
+        .select_related("user", "user__unit", "user__position", "delegate_for__user", "absence_delegate",
+                        "absence_decided_by")
+        .order_by("pk")
+    )
+    # Only what serialize_document reads: the version fields shown, not the agenda item objects.
     versions = Prefetch("versions", queryset=DocumentVersion.objects.order_by("number")
                         .only("pk", "document_id", "number", "sha256", "pages", "size"))
-    return list(documents_visible_to(access).select_related(None).prefetch_related(versions).order_by("pk"))
+    documents = Document.objects.filter(meeting_id=meeting.pk).prefetch_related(versions).order_by("pk")
+    return MeetingRows(agenda, participants, {d.pk: serialize_document(d) for d in documents})
+
+
+def visible_documents(access: MeetingAccess, rows: MeetingRows) -> list[dict[str, Any]]:
+    """The documents of `rows` this viewer may see, by id: the ids come from the one rule
+    (`documents_visible_to`), the rows from the shared cache."""
+    ids = documents_visible_to(access).select_related(None).order_by("pk").values_list("pk", flat=True)
+    return [rows.documents[pk] for pk in ids if pk in rows.documents]
 
 
 def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
@@ -188,14 +237,9 @@ def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
         Meeting.objects.select_related("unit", "meeting_type", "room", "created_by")
         .get(pk=access.meeting.pk)
     )
-    items = list(with_document_flag(meeting.agenda_items.select_related("presenter", "presenting_unit"))
-                 .order_by("position", "pk"))
-    participants = list(
-        meeting.participants.select_related("user", "user__unit", "user__position", "delegate_for__user",
-                                         "absence_delegate", "absence_decided_by")
-        .order_by("pk")
-    )
-    documents = [serialize_document(d) for d in _documents(access, user)]
+    rows = meeting_rows(meeting)
+    items, participants = rows.agenda, rows.participants
+    documents = visible_documents(access, rows)
     docs_by_item: dict[int | None, list[dict]] = defaultdict(list)
     for doc in documents:
         docs_by_item[doc["agenda_item"]].append(doc)
@@ -253,14 +297,13 @@ def page_fragment_keys(page: dict[str, Any], *, editable: bool, language: str) -
 def meeting_detail(access: MeetingAccess, user: User) -> dict[str, Any]:
     """The API detail and the live snapshot's shape: meeting, revision and lists."""
     meeting = access.meeting
-    items = meeting.agenda_items.order_by("position", "pk")
-    participants = meeting.participants.select_related("user", "absence_delegate").order_by("pk")
+    rows = meeting_rows(meeting)
     return {
         **serialize_meeting(meeting),
         "revision": meeting.revision,
-        "agenda": [serialize_agenda_item(i) for i in items],
-        "participants": [serialize_participant(p) for p in participants],
-        "documents": [serialize_document(d) for d in _documents(access, user)],
+        "agenda": [serialize_agenda_item(i) for i in rows.agenda],
+        "participants": [serialize_participant(p) for p in rows.participants],
+        "documents": visible_documents(access, rows),
         "polls": polls_for(access, user),
         "my_role": access.role,
         "runs_meeting": access.runs_meeting,

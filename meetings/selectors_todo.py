@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
@@ -29,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ecabinet.menu_counts import MENU_COUNTS_TIMEOUT, menu_counts_key
 from ecabinet.models import User
 from meetings.access import ANSWERABLE_STATUSES, tasks_assigned_to
 from meetings.models import (
@@ -95,14 +97,23 @@ def todo_counts(user: User) -> dict[str, int]:
     return counts
 
 
-def request_todo_counts(request: HttpRequest) -> dict[str, int]:
-    """The counts once per request: the home page and the menu of the same page share them."""
-    cached = getattr(request, "_todo_counts", None)
-    if cached is None:
-        user = getattr(request, "user", None)
-        cached = todo_counts(user) if user is not None else {"total": 0}
-        request._todo_counts = cached  # type: ignore[attr-defined]
-    return cached
+def request_todo_counts(request: HttpRequest, *, fresh: bool = False) -> dict[str, int]:
+    """The counts once per request (the home page and the menu of the same page share them),
+    from the person's cached menu counts unless `fresh` (ecabinet/menu_counts.py says when they
+    are forgotten); counted afresh, they are cached again."""
+    counts = getattr(request, "_todo_counts", None)
+    if counts is not None and not fresh:
+        return counts
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"total": 0}
+    key = menu_counts_key(user)
+    counts = None if fresh else cache.get(key)
+    if counts is None:
+        counts = todo_counts(user)
+        cache.set(key, counts, MENU_COUNTS_TIMEOUT)
+    request._todo_counts = counts  # type: ignore[attr-defined]
+    return counts
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,7 @@ class TodoGroup:
 def todo_groups(request: HttpRequest, *, limit: int = HOME_ITEMS) -> list[TodoGroup]:
     """The home page's groups with something to do, each with its count and first items (one
     query for the counts, one per kind that has items)."""
-    counts = request_todo_counts(request)
+    counts = request_todo_counts(request, fresh=True)  # the list itself is never behind
     user = request.user
     return [TodoGroup(k, counts[k.key], k.items(user, limit))  # type: ignore[arg-type]
             for k in kinds() if counts.get(k.key)]

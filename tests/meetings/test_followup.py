@@ -416,13 +416,15 @@ class Board(FollowUpCase):
             client.get("/tasks/board/")
         for n in range(12):
             self.give(title=f"Việc thêm {n}", unit=self.other_unit if n % 2 else self.department, assignee=None)
-        with self.assertNumQueries(len(first.captured_queries)):
+        # The owner gave them: their own actions forget their menu's cached counts, counted again once.
+        with self.assertNumQueries(len(first.captured_queries) + 1):
             response = client.get("/tasks/board/")
         self.assertContains(response, "Việc thêm 11")
 
 
-BOARD_QUERIES = 12
-MINE_QUERIES = 7
+# After a first page: the menu's to-do counts come from the cache (ecabinet/menu_counts.py).
+BOARD_QUERIES = 11
+MINE_QUERIES = 6
 
 
 class MyTasks(FollowUpCase):
@@ -471,7 +473,9 @@ class MyTasks(FollowUpCase):
             client.get("/tasks/")
         for n in range(8):
             self.give(title=f"Việc thêm {n}")
-        with self.assertNumQueries(MINE_QUERIES):
+        # Each task given notifies its assignee, which forgets their menu's cached counts
+        # (ecabinet/menu_counts.py): this page counts them again, once.
+        with self.assertNumQueries(MINE_QUERIES + 1):
             response = client.get("/tasks/")
         self.assertContains(response, "Việc thêm 7")
         home = self.client_for(self.member2)

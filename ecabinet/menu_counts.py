@@ -1,0 +1,33 @@
+"""The counts the menu shows on every page of a person (their to-do: meetings/selectors_todo.py).
+
+Counting them is one query, but building it costs more than many pages' own work, and every page
+shows it. So a person's counts are kept in the cache for MENU_COUNTS_TIMEOUT seconds and
+forgotten, after commit, whenever that person acts (every action writes their audit row,
+ecabinet/audit.py) or is notified of something (ecabinet/actions.py notify_users): their own
+changes and what is newly asked of them show on their next page. A change that only others made
+and that notifies no one (a deadline passing, say) shows within the timeout. The home page's
+to-do list always counts afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+
+from ecabinet.models import User
+
+MENU_COUNTS_TIMEOUT = 30
+
+
+def menu_counts_key(user: User) -> str:
+    # The joining time keeps a restored database or a reused id from meeting another's entry.
+    return f"menu-counts:{user.pk}:{user.date_joined.timestamp()}"
+
+
+def forget_menu_counts(users: Iterable[User | None]) -> None:
+    """After the current transaction commits (at once outside one), drop these people's counts."""
+    keys = {menu_counts_key(u) for u in users if u is not None and u.pk is not None}
+    if keys:
+        transaction.on_commit(lambda: cache.delete_many(list(keys)), robust=True)
