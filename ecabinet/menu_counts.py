@@ -6,7 +6,7 @@ forgotten, after commit, whenever that person acts (every action writes their au
 ecabinet/audit.py) or is notified of something (ecabinet/actions.py notify_users): their own
 changes and what is newly asked of them show on their next page. A change that only others made
 and that notifies no one (a deadline passing, say) shows within the timeout. The home page's
-to-do list always counts afresh.
+to-do groups use the same counts; the items they list are read afresh.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ def menu_counts_key(user: User) -> str:
 
 
 def forget_menu_counts(users: Iterable[User | None]) -> None:
-    """After the current transaction commits (at once outside one), drop these people's counts."""
-    keys = {menu_counts_key(u) for u in users if u is not None and u.pk is not None}
+    """Drop these people's counts now and again after the current transaction commits: a page
+    counting in between would read the rows before the change and keep them."""
+    keys = [menu_counts_key(u) for u in {u.pk: u for u in users if u is not None and u.pk is not None}.values()]
     if keys:
-        transaction.on_commit(lambda: cache.delete_many(list(keys)), robust=True)
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)

@@ -273,6 +273,13 @@ def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
     }
 
 
+def revision_key(meeting: Meeting, language: str) -> str:
+    """The key of what a page shows of `meeting`'s rows, the same for every viewer, in `language`:
+    the revision moves with every change to them (meetings/events.py emit); the creation time
+    keeps a restored database or reused ids from meeting an old entry."""
+    return f"{meeting.pk}:{meeting.created_at.isoformat()}:{meeting.revision}:{language}"
+
+
 def page_fragment_keys(page: dict[str, Any], *, editable: bool, language: str) -> dict[str, str]:
     """The cache keys of the meeting page's heavy parts (templates/meetings/detail.html): two
     viewers get the same HTML for a part exactly when its key is the same.
@@ -284,7 +291,7 @@ def page_fragment_keys(page: dict[str, Any], *, editable: bool, language: str) -
     they may see and the deadlines shown to them. A person renamed in their profile (no revision)
     shows on the page when the part's entry expires (the template's timeout)."""
     meeting = page["meeting"]
-    base = f"{meeting.pk}:{meeting.created_at.isoformat()}:{meeting.revision}:{language}:{int(editable)}"
+    base = f"{revision_key(meeting, language)}:{int(editable)}"
     deadline = page["documents_deadline"]
     viewer = repr((
         [(i.pk, i.shows_deadline, i.has_documents, [d["id"] for d in i.document_list])

@@ -97,18 +97,17 @@ def todo_counts(user: User) -> dict[str, int]:
     return counts
 
 
-def request_todo_counts(request: HttpRequest, *, fresh: bool = False) -> dict[str, int]:
+def request_todo_counts(request: HttpRequest) -> dict[str, int]:
     """The counts once per request (the home page and the menu of the same page share them),
-    from the person's cached menu counts unless `fresh` (ecabinet/menu_counts.py says when they
-    are forgotten); counted afresh, they are cached again."""
+    from the person's cached menu counts (ecabinet/menu_counts.py says when they are forgotten)."""
     counts = getattr(request, "_todo_counts", None)
-    if counts is not None and not fresh:
+    if counts is not None:
         return counts
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"total": 0}
     key = menu_counts_key(user)
-    counts = None if fresh else cache.get(key)
+    counts = cache.get(key)
     if counts is None:
         counts = todo_counts(user)
         cache.set(key, counts, MENU_COUNTS_TIMEOUT)
@@ -126,7 +125,7 @@ class TodoGroup:
 def todo_groups(request: HttpRequest, *, limit: int = HOME_ITEMS) -> list[TodoGroup]:
     """The home page's groups with something to do, each with its count and first items (one
     query for the counts, one per kind that has items)."""
-    counts = request_todo_counts(request, fresh=True)  # the list itself is never behind
+    counts = request_todo_counts(request)  # the menu's: the same numbers on the same page
     user = request.user
     return [TodoGroup(k, counts[k.key], k.items(user, limit))  # type: ignore[arg-type]
             for k in kinds() if counts.get(k.key)]

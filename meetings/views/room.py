@@ -13,6 +13,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -36,6 +37,7 @@ from meetings.conference import jitsi_config
 from meetings.delivery import deliver_attachment, deliver_generated_pdf
 from meetings.models import Attendance, Participant
 from meetings.schemas import CheckinIn, SpeechSummaryIn
+from meetings.selectors import revision_key
 
 
 def ui_strings() -> dict[str, str]:
@@ -101,7 +103,9 @@ def room_page(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpRespons
     }
     return render(request, "meetings/room/room.html", {
         "meeting": access.meeting, "access": access, "perms": perms, "config": config,
-        "allows": meeting_allows(access.meeting), "jitsi": jitsi})
+        "allows": meeting_allows(access.meeting), "jitsi": jitsi,
+        # The seat map is drawn once per revision and language (the script then follows it live).
+        "seat_map_key": revision_key(access.meeting, get_language())})
 
 
 @login_required

@@ -483,11 +483,11 @@ class MyTasks(FollowUpCase):
         with self.assertNumQueries(HOME_QUERIES) as first:
             home.get("/")
         self.give(title="Thêm một việc nữa")
-        with self.assertNumQueries(len(first.captured_queries)):
+        with self.assertNumQueries(len(first.captured_queries) + 1):  # told of it: counted again once
             home.get("/")
 
 
-HOME_QUERIES = 12
+HOME_QUERIES = 11  # the menu's (and the to-do groups') counts kept from the first page
 
 
 class Reminders(FollowUpCase):

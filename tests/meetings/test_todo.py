@@ -160,3 +160,33 @@ class Counts(TodoCase):
             self.assertEqual(self.badge(home, f"todo-count-{kind}"), 1)
         # the to-do block comes before today's meetings
         self.assertLess(home.index('data-testid="todo"'), home.index("Cuộc họp của tôi hôm nay"))
+
+
+class MenuCountsKept(TodoCase):
+    """The menu's counts are kept for a short while (ecabinet/menu_counts.py) and forgotten when
+    the person acts or is told of something new."""
+
+    def test_kept_between_pages_then_forgotten_by_the_persons_own_action(self):
+        self.schedule()
+        other = self.make_meeting(title="Họp chuyên đề")  # a draft: not yet anyone's to-do
+        client = self.client_for(self.member)  # one sign-in (signing in is an action of theirs too)
+        self.assertEqual(self.badge(client.get("/").content.decode(), "nav-invitation-count"), 1)
+        # The draft scheduled behind the actions' back: no one is told, so the kept count
+        # stands (the pages do not count on every view)...
+        Meeting.objects.filter(pk=other.pk).update(status=Meeting.Status.SCHEDULED)
+        self.assertEqual(self.badge(client.get("/").content.decode(), "nav-invitation-count"), 1)
+        # ...until the person acts: answering the first one forgets their counts at once.
+        factories.answer_invitation(self.meeting, by=self.member, response="attend")
+        home = client.get("/").content.decode()
+        self.assertEqual(self.badge(home, "nav-invitation-count"), 1)
+        self.assertIn(f'data-testid="todo-invitation-{other.pk}"', home)
+        self.assertNotIn(f'data-testid="todo-invitation-{self.meeting.pk}"', home)
+
+    def test_forgotten_when_the_person_is_told_of_something_new(self):
+        self.meeting = factories.bring_to(self.meeting, "ended", by=self.owner)
+        self.assertIsNone(self.badge(self.home(self.member2), "nav-task-count"))
+        task_actions.do_create_task(self.meeting, actor=self.owner, title="Báo cáo kết quả",
+                                    assignee=self.member2, deadline=timezone.localdate() + timedelta(days=3))
+        self.assertEqual(self.badge(self.home(self.member2), "nav-task-count"), 1)  # told: counted again
+        # Another person's counts are theirs alone.
+        self.assertEqual(self.count(self.member, "tasks"), 0)
