@@ -1021,6 +1021,21 @@ def may_assign_tasks(user: User, meeting: Meeting, *, runs_meeting: bool | None 
     return runs_meeting if runs_meeting is not None else runs_meeting_of(user, meeting.pk)
 
 
+def may_look_up_people(user: User) -> bool:
+    """Who may search the directory without a meeting (GET /api/v1/people): whoever may use a form
+    that names a person by searching — the meeting form (those who convene meetings, and those
+    who run one: its edit form) and the follow-up task form (those who may give tasks: the
+    runners of a meeting and the offices holding `issue_documents`). A plain member uses neither
+    and searches only inside the meetings they see (GET /api/v1/meetings/{id}/people)."""
+    if not user.is_authenticated:
+        return False
+    if is_system_admin(user) or may_create_meetings(user) or running_unit_ids(user):
+        return True
+    if unit_ids_with_right(user, "issue_documents"):
+        return True
+    return Meeting.objects.filter(_runs_q(user)).exists()
+
+
 def require_task_issuer(access: TaskAccess) -> None:
     if not access.issues:
         raise PermissionDeniedError(_("Only the office that gave this task may do this."))

@@ -8,7 +8,9 @@ from ninja import Schema
 from pydantic import Field
 
 from ecabinet.inputs import Date, Id
-from meetings.schemas import Out
+from ecabinet.models import User
+from meetings.access import task_assignee
+from meetings.schemas import Out, resolve_user
 
 Percent = Annotated[int, Field(ge=0, le=100)]
 TaskStatus = Literal["open", "done", "cancelled"]
@@ -16,7 +18,7 @@ TaskStatus = Literal["open", "done", "cancelled"]
 
 # --- input -------------------------------------------------------------------------------------
 
-class TaskIn(Schema):
+class _TaskFields(Schema):
     """Giving (or editing) a task: the unit and/or the person in charge, and a deadline (a day,
     today or later)."""
 
@@ -24,8 +26,29 @@ class TaskIn(Schema):
     description: str = ""
     item: Id | None = Field(None, description="the agenda item whose conclusion gives the task")
     unit: Id | None = Field(None, description="the unit in charge")
-    assignee: Id | None = Field(None, description="the person in charge (a user id)")
     deadline: Date | None = None
+
+
+class TaskIn(_TaskFields):
+    """Giving (or editing) a task through the API: the unit and/or the person in charge (a user
+    id), and a deadline (a day, today or later)."""
+
+    assignee: Id | None = Field(None, description="the person in charge (a user id)")
+
+    def person(self) -> User | None:
+        """The person in charge: an active account (a 400 otherwise)."""
+        return task_assignee(self.assignee)
+
+
+class TaskFormIn(_TaskFields):
+    """The pages' task form: the person in charge by username, a text field that the people
+    lookup completes as one types (GET /api/v1/people), so the form works without JavaScript."""
+
+    assignee: str | None = Field(None, description="the person in charge (a username)")
+
+    def person(self) -> User | None:
+        """The person in charge: an active account (a 400 naming the field otherwise)."""
+        return resolve_user(self.assignee, "assignee")
 
 
 class TaskReportIn(Schema):

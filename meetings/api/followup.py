@@ -20,7 +20,6 @@ from meetings.access import (
     agenda_item_for,
     may_see_task_board,
     task_access,
-    task_assignee,
     task_meeting,
     task_unit,
 )
@@ -33,6 +32,7 @@ from meetings.schemas_followup import (
     BoardOut,
     TaskDetailOut,
     TaskDoneIn,
+    TaskFormIn,
     TaskIn,
     TaskListIn,
     TaskListOut,
@@ -56,19 +56,19 @@ router: Router = Router(tags=["follow-up tasks"])
 
 # ---- shared with the pages -------------------------------------------------------------------
 
-def create_task(request: AuthenticatedHttpRequest, meeting_id: int, data: TaskIn) -> FollowUpTask:
+def create_task(request: AuthenticatedHttpRequest, meeting_id: int, data: TaskIn | TaskFormIn) -> FollowUpTask:
     meeting, _may_assign = task_meeting(request.user, meeting_id)
     item = agenda_item_for(request.user, data.item, meeting=meeting) if data.item is not None else None
     return actions.do_create_task(meeting, item, actor=request.user, title=data.title, description=data.description,
-                                  unit=task_unit(data.unit), assignee=task_assignee(data.assignee),
+                                  unit=task_unit(data.unit), assignee=data.person(),
                                   deadline=data.deadline)
 
 
-def edit_task(request: AuthenticatedHttpRequest, task_id: int, data: TaskIn) -> FollowUpTask:
+def edit_task(request: AuthenticatedHttpRequest, task_id: int, data: TaskIn | TaskFormIn) -> FollowUpTask:
     task = task_access(request.user, task_id).task
     item = agenda_item_for(request.user, data.item, meeting=task.meeting) if data.item is not None else None
     return actions.do_edit_task(task, actor=request.user, title=data.title, description=data.description,
-                                unit=task_unit(data.unit), assignee=task_assignee(data.assignee),
+                                unit=task_unit(data.unit), assignee=data.person(),
                                 deadline=data.deadline, item=item)
 
 

@@ -6,9 +6,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from ecabinet.errors import PermissionDeniedError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import Count, Id, Int64, field_error, parse_day_or_time
-from meetings.access import agenda_item_for, meeting_access, participant_in
+from meetings.access import agenda_item_for, may_look_up_people, meeting_access, participant_in
 from meetings.actions import agenda
 from meetings.actions import preparation as act
 from meetings.models import AgendaItem, IssuingBody, Meeting, MeetingRoom, MeetingType, Participant
@@ -78,6 +79,16 @@ def list_meetings(
     return [serialize_meeting(m) for m in qs[max(offset, 0): max(offset, 0) + limit]]
 
 
+def _people_found(q: str) -> list[dict]:
+    """The answer of both people lookups: active people matching `q` (at most 20), a clear
+    field error for a question over 100 characters."""
+    if len(q) > 100:
+        raise field_error("q", _("Type at most 100 characters."))
+    return [{"username": u.username, "full_name": u.full_name,
+             "unit": (u.unit.short_name or u.unit.name) if u.unit is not None else ""}
+            for u in people_matching(q)]
+
+
 @router.get("/meetings/{meeting_id}/people", response=list[PersonOut],
             summary="Find people to invite, to present or to attend in one's place (at most 20)")
 def look_up_people(request: AuthenticatedHttpRequest, meeting_id: Id, q: str = ""):
@@ -85,11 +96,20 @@ def look_up_people(request: AuthenticatedHttpRequest, meeting_id: Id, q: str = "
     invited participants, meetings/access.py visible_meetings; 404 for anyone else) finds active
     people by username or name, a few at a time (never the whole directory)."""
     meeting_access(request.user, meeting_id)
-    if len(q) > 100:
-        raise field_error("q", _("Type at most 100 characters."))
-    return [{"username": u.username, "full_name": u.full_name,
-             "unit": (u.unit.short_name or u.unit.name) if u.unit is not None else ""}
-            for u in people_matching(q)]
+    return _people_found(q)
+
+
+@router.get("/people", response=list[PersonOut],
+            summary="Find people to name as a meeting's chair or secretary or as a task's person in charge (at most 20)")
+def look_up_directory(request: AuthenticatedHttpRequest, q: str = ""):
+    """The search-as-you-type of the forms outside a meeting's page: the meeting form (chair,
+    secretary) and the follow-up task form (the person in charge). Whoever may use one of them
+    (meetings/access.py may_look_up_people: those who convene or run meetings, and the offices
+    that give tasks; 403 for anyone else) finds active people by username or name, a few at a
+    time (never the whole directory)."""
+    if not may_look_up_people(request.user):
+        raise PermissionDeniedError(_("Your role does not allow looking people up."))
+    return _people_found(q)
 
 
 @router.post("/meetings", response={201: MeetingDetailOut}, summary="Create a meeting (the caller becomes its secretary)")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from ecabinet.errors import ActionError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import parse_input
-from ecabinet.models import Unit, User
+from ecabinet.models import Unit
 from ecabinet.refusals import FormPage, refusal_response
 from meetings.access import (
     TASK_FILES_MAX,
@@ -36,7 +36,7 @@ from meetings.actions import followup as actions
 from meetings.api.followup import board_csv, create_task, edit_task, report_on_task, require_board
 from meetings.delivery import deliver_task_attachment
 from meetings.models import AgendaItem, FollowUpTask
-from meetings.schemas_followup import BoardFilterIn, TaskIn, TaskListIn, TaskReasonIn
+from meetings.schemas_followup import BoardFilterIn, TaskFormIn, TaskListIn, TaskReasonIn
 from meetings.selectors_followup import board, my_tasks, reports_of, with_related
 
 STATUS_CHOICES = FollowUpTask.Status.choices
@@ -44,12 +44,9 @@ ACCEPT = "application/pdf,.pdf,.docx,.doc,.odt,.rtf,.xlsx,.pptx"
 
 
 def _choices() -> dict[str, Any]:
-    """The form's units and people (any unit of the installation; active people)."""
-    return {
-        "units": Unit.objects.order_by("name").only("pk", "name"),
-        "people": User.objects.filter(is_active=True, is_superuser=False).select_related("unit")
-                  .order_by("full_name", "username").only("pk", "full_name", "username", "unit__name"),
-    }
+    """The form's units (any unit of the installation). The person in charge is a username that
+    the people lookup completes as one types: the page never lists the installation's people."""
+    return {"units": Unit.objects.order_by("name").only("pk", "name")}
 
 
 @login_required
@@ -86,9 +83,11 @@ def _task_context(access: TaskAccess) -> dict[str, Any]:
     if access.issues:
         context.update(_choices())
         context["items"] = AgendaItem.objects.filter(meeting=task.meeting).only("pk", "title", "meeting_id")
+        person = task.assignee
         context["edit_values"] = {"title": task.title, "description": task.description, "item": task.item_id or "",
-                                  "unit": task.assignee_unit_id or "", "assignee": task.assignee_id or "",
-                                  "deadline": task.deadline.isoformat()}
+                                  "unit": task.assignee_unit_id or "", "deadline": task.deadline.isoformat(),
+                                  "assignee": person.username if person else "",
+                                  "assignee_name": (person.full_name or person.username) if person else ""}
     return context
 
 
@@ -125,7 +124,7 @@ def _run(request: AuthenticatedHttpRequest, access: TaskAccess, action: str) -> 
         report_on_task(request, access.task.pk, done=True)
         return _("The task is marked done.")
     if action == "edit":
-        edit_task(request, access.task.pk, parse_input(TaskIn, request.POST))
+        edit_task(request, access.task.pk, parse_input(TaskFormIn, request.POST))
         return _("The task was changed.")
     reason = parse_input(TaskReasonIn, request.POST).reason
     if action == "cancel":
@@ -158,7 +157,7 @@ def _meeting_context(request: AuthenticatedHttpRequest, meeting_id: int) -> dict
 def meeting_tasks_page(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
-            task = create_task(request, meeting_id, parse_input(TaskIn, request.POST))
+            task = create_task(request, meeting_id, parse_input(TaskFormIn, request.POST))
         except ActionError as exc:
             if exc.status not in (400, 409):
                 raise

@@ -23,7 +23,7 @@ from ecabinet.access import convening_unit_ids, may_create_meetings
 from ecabinet.errors import ActionError, PermissionDeniedError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import field_error, parse_date, parse_input, parse_int
-from ecabinet.models import Unit, User
+from ecabinet.models import Unit
 from ecabinet.refusals import FormPage, refusal_response
 from meetings.access import (
     MeetingAccess,
@@ -211,7 +211,6 @@ def _form_context(request: AuthenticatedHttpRequest, **extra: Any) -> dict[str, 
         "units": Unit.objects.filter(pk__in=unit_ids),
         "meeting_types": MeetingType.objects.filter(active=True),
         "rooms": MeetingRoom.objects.filter(active=True),
-        "people": User.objects.filter(is_active=True).select_related("unit").order_by("full_name")[:2000],
         **extra,
     }
 

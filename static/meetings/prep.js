@@ -134,32 +134,3 @@ if (head && table && labelsNode && head.dataset.ws) {
     },
   });
 }
-
-// --- people lookup: the fields naming a person (list="people") offer the names matching what is
-// typed, a few at a time from the meeting's people lookup, instead of the page listing everyone.
-const people = document.getElementById("people");
-if (people && people.dataset.url) {
-  let timer = null;
-  let asked = "";
-  const lookUp = (text) => {
-    if (text === asked) return;
-    asked = text;
-    api("GET", people.dataset.url + "?q=" + encodeURIComponent(text)).then((found) => {
-      if (asked !== text) return; // a later question is on its way
-      people.replaceChildren(...found.map((p) => {
-        const option = document.createElement("option");
-        option.value = p.username;
-        option.textContent = p.full_name + (p.unit ? " — " + p.unit : "");
-        return option;
-      }));
-    }).catch(() => {}); // the field still takes a username typed in full
-  };
-  document.addEventListener("input", (e) => {
-    const field = e.target;
-    if (!(field instanceof HTMLInputElement) || field.getAttribute("list") !== "people") return;
-    const text = field.value.trim();
-    clearTimeout(timer);
-    if (text.length < 2) return;
-    timer = setTimeout(() => lookUp(text), 200);
-  });
-}

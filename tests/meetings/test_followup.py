@@ -144,11 +144,14 @@ class GivingTasks(FollowUpCase):
         client = self.client_for(self.owner)
         page = client.get(f"/meetings/{self.meeting.pk}/tasks/")
         self.assertContains(page, 'data-testid="task-form"')
-        response = client.post(f"/meetings/{self.meeting.pk}/tasks/", {**self.body(), "item": ""})
+        # the page's form names the person in charge by username (the API takes the id)
+        response = client.post(f"/meetings/{self.meeting.pk}/tasks/",
+                               {**self.body(), "item": "", "assignee": self.member2.username})
         self.assertEqual(response.status_code, 302)
         task = FollowUpTask.objects.get()
         self.assertIsNone(task.item)
-        refused = client.post(f"/meetings/{self.meeting.pk}/tasks/", self.body(deadline=in_days(-2).isoformat()))
+        refused = client.post(f"/meetings/{self.meeting.pk}/tasks/",
+                              self.body(deadline=in_days(-2).isoformat(), assignee=self.member2.username))
         self.assertEqual(refused.status_code, 400)
         self.assertContains(refused, "không được ở quá khứ", status_code=400)
         self.assertEqual(FollowUpTask.objects.count(), 1)

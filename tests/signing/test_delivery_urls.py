@@ -117,6 +117,7 @@ NON_PDF_API_OPERATIONS = {
     "POST /api/v1/auth/token", "GET /api/v1/me", "GET /api/v1/meetings", "POST /api/v1/meetings",
     "GET /api/v1/meetings/{meeting_id}", "PATCH /api/v1/meetings/{meeting_id}",
     "GET /api/v1/meetings/{meeting_id}/people",  # the people lookup (issue 13)
+    "GET /api/v1/people",  # the directory's people lookup for the meeting and task forms (issue 13)
     "POST /api/v1/meetings/{meeting_id}/schedule", "POST /api/v1/meetings/{meeting_id}/cancel",
     "POST /api/v1/meetings/{meeting_id}/copy", "POST /api/v1/meetings/{meeting_id}/participants",
     "POST /api/v1/meetings/{meeting_id}/participants/unit",
