@@ -121,8 +121,8 @@ class Backend:
 
     def counts(self, query: Query, scope: Scope, *, cap: int) -> dict[str, int]:
         """How many objects of each kind match (for the filters and the pagination), each kind
-        counted only up to `cap` + 1: a kind at `cap` + 1 has more than `cap` (counting every
-        one of ~10,000 matches was most of a search's time)."""
+        counted only up to `cap` + 1: a kind at `cap` + 1 has more than `cap`. Where counting
+        costs per match (a phrase on PostgreSQL) it stops there."""
         raise NotImplementedError
 
     def clear(self) -> None:
