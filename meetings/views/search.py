@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from ecabinet.errors import ActionError
@@ -37,6 +38,7 @@ def search_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render(request, TEMPLATE, context)
     results = engine.search(request.user, query, kinds=[form.kind] if form.kind else None, limit=PAGE_SIZE,
                             offset=(form.page - 1) * PAGE_SIZE)
+    # Counts stop at engine.COUNT_CAP per kind ("1.000+"); the pages go as far as the count says.
     shown = results.counts.get(form.kind, 0) if form.kind else results.total
     pages = max(1, -(-shown // PAGE_SIZE))
     labels = dict(SearchEntry.Kind.choices)
@@ -44,10 +46,23 @@ def search_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         "results": results, "page": form.page, "pages": pages, "shown": shown,
         "previous_page": form.page - 1 if form.page > 1 else None,
         "next_page": form.page + 1 if form.page < pages else None,
-        "kinds": [{"key": k, "label": labels[k], "count": results.counts.get(k, 0)} for k in engine.KINDS],
+        "kinds": [{"key": k, "label": labels[k], "count": results.counts.get(k, 0),
+                   "shown": _count(results.counts.get(k, 0), capped=k in results.capped)} for k in engine.KINDS],
+        "total": _grouped(results.total), "total_shown": _count(results.total, capped=bool(results.capped)),
         "labels": labels,
     }
     return render(request, TEMPLATE, context)
+
+
+def _grouped(number: int) -> str:
+    """`number` with the language's digit grouping: 1.000 in Vietnamese, 1,000 in English (the
+    Vietnamese formats set a thousand separator but no grouping, so it is done here)."""
+    return f"{number:,}".replace(",", str(get_format("THOUSAND_SEPARATOR")))
+
+
+def _count(number: int, *, capped: bool) -> str:
+    """A kind's count as its filter shows it: "1.000+" when there are more than the count."""
+    return _grouped(number) + ("+" if capped else "")
 
 
 urlpatterns: list[URLPattern] = [path("search/", search_page, name="search")]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
 from meetings import search
 from meetings.actions.documents import do_delete_document, do_set_readers
 from meetings.models import Meeting, SearchEntry, SearchPage
+from meetings.search.backends import backend
 from meetings.search.text import fold, highlight, parse_query
 from tests.kit import factories as f
 from tests.kit.cases import BaseTestCase
@@ -170,6 +172,60 @@ class SearchTests(BaseTestCase):
         self.assertEqual(len(page2.items), 2)
         first = self.found(self.owner, "ngan sach", kinds=["document"], limit=4)
         self.assertFalse({r.object.pk for r in first.items} & {r.object.pk for r in page2.items})
+
+    def test_counts_stop_at_the_cap_after_access(self):
+        """The real SQL with a small cap: each kind counted up to cap + 1, after the access
+        conditions (a confidential document a reader may not open is not counted), phrases too."""
+        with self.captureOnCommitCallbacks(execute=True):
+            for n in range(5):
+                f.upload_document(self.meeting, by=self.owner, title=f"Phụ lục ngân sách {n}", confidential=True)
+        exact = self.found(self.owner, "ngan sach")
+        self.assertEqual((exact.counts["document"], exact.capped), (6, ()))
+        for cap, count, capped in ((3, 3, ("document",)), (5, 5, ("document",)), (6, 6, ())):
+            owner = self.found(self.owner, "ngan sach", count_cap=cap)
+            self.assertEqual((owner.counts["document"], owner.capped), (count, capped), cap)
+            self.assertEqual(owner.counts["meeting"], 1)  # a kind under the cap is exact
+        phrase = self.found(self.owner, '"ngan sach"', count_cap=3)
+        self.assertEqual((phrase.counts["document"], phrase.capped), (3, ("document",)))
+        self.assertEqual(phrase.total, 3 + phrase.counts["meeting"])
+        # The confidential ones are not counted for those who may not read them, under any cap.
+        for user in (self.member, self.guest):
+            seen = self.found(user, "ngan sach", count_cap=1)
+            self.assertEqual((seen.counts["document"], seen.capped), (1, ()), user)
+        self.assertEqual(self.found(self.outsider, "ngan sach", count_cap=1).counts, {})
+        # The pages go as far as the capped count: the results themselves are not capped.
+        page2 = self.found(self.owner, "ngan sach", kinds=["document"], limit=2, offset=2, count_cap=3)
+        self.assertEqual(len(page2.items), 2)
+
+    def test_page_and_api_show_a_capped_count(self):
+        """More than COUNT_CAP (1,000) conclusions of the meeting, written as the index writes them:
+        the page says "1.000+" and "hơn 1.001 kết quả", the API keeps integers and names the kind."""
+        entries = [SearchEntry(kind="conclusion", object_id=self.meeting.pk, meeting_id=self.meeting.pk,
+                               body=f"Kết luận số {n} về ngân sách") for n in range(search.COUNT_CAP + 1)]
+        created = SearchEntry.objects.bulk_create(entries)
+        backend().write([(e.pk, "", fold(e.body)) for e in created])
+        page = self.client_for(self.member).get("/search/", {"q": "ngân sách"})
+        self.assertContains(page, 'data-testid="search-kind-conclusion"')
+        self.assertContains(page, "Kết luận (1.000+)")
+        self.assertContains(page, "Tất cả (1.002+)")  # the conclusions and the meeting (and the public document)
+        self.assertContains(page, "hơn 1.002 kết quả")
+        self.assertContains(page, "Trang 1/51")
+        last = self.client_for(self.member).get("/search/", {"q": "ngân sách", "kind": "conclusion", "page": 50})
+        self.assertEqual(last.status_code, 200)
+        self.assertContains(last, 'data-testid="search-hit"')
+        self.assertNotContains(last, 'data-testid="search-next"')
+        payload = self.api("get", "/api/v1/search?q=ngan%20sach", user=self.member).json()
+        self.assertEqual(payload["counts"]["conclusion"], 1000)
+        self.assertEqual(payload["capped"], ["conclusion"])
+        self.assertEqual(payload["total"], sum(payload["counts"].values()))
+        # Those who may not see the meeting count none of it.
+        outsider = self.api("get", "/api/v1/search?q=ngan%20sach", user=self.outsider).json()
+        self.assertEqual((outsider["counts"], outsider["capped"], outsider["total"]), ({}, [], 0))
+        client = self.client_for(self.member)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switcher's choice
+        english = client.get("/search/", {"q": "ngân sách"})
+        self.assertContains(english, "All (1,002+)")
+        self.assertContains(english, "more than 1,002 results")
 
     def test_changes_follow_the_actions(self):
         with self.captureOnCommitCallbacks(execute=True):
