@@ -34,17 +34,32 @@ def hidden_frame(revision: int) -> str:
     return dumps({"type": "event", "revision": revision, "event": "hidden", "data": None})
 
 
+# The state lists whose rows pages keep per revision of their own (meetings/selectors.py
+# meeting_rows): an event on one moves that revision too.
+ROWS_REVISIONS = {
+    "participants": "participants_revision",
+    "seat_map": "participants_revision",
+    "documents": "documents_revision",
+}
+
+
 def emit(meeting: Meeting, event_type: str, data: dict, *, audience: dict | None = None) -> MeetingEvent:
     """Append one event at the meeting's next revision. Call inside the action's transaction.
     `event_type` and the shape of `data` are declared in meetings/event_types.py."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("emit() must run inside the action's transaction")
     # Before any write: an undeclared event or a malformed payload fails the action, whole.
-    check_event(event_type, data)
+    declared = check_event(event_type, data)
     # The UPDATE takes the row lock, so concurrent changes to one meeting get consecutive revisions.
-    Meeting.objects.filter(pk=meeting.pk).update(revision=F("revision") + 1)
+    moved = {"revision": F("revision") + 1}
+    part = ROWS_REVISIONS.get(declared.state_key)
+    if part is not None:
+        moved[part] = F("revision") + 1
+    Meeting.objects.filter(pk=meeting.pk).update(**moved)
     revision = Meeting.objects.values_list("revision", flat=True).get(pk=meeting.pk)
     meeting.revision = revision
+    if part is not None:
+        setattr(meeting, part, revision)
     event = MeetingEvent.objects.create(
         meeting_id=meeting.pk, revision=revision, type=event_type, data=data, audience=audience
     )

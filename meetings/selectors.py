@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -175,17 +176,16 @@ def people_matching(text: str, *, limit: int = PEOPLE_LOOKUP_LIMIT) -> list[User
                 .select_related("unit").order_by("full_name", "username")[:limit])
 
 
-# How long a meeting's rows stay cached: a revision moves on every change to them, so this only
-# bounds what the revision does not see (a person's name edited in their profile).
+# How long a meeting's kept rows stay in the cache: their revisions move with every change to
+# them, so this only bounds what no revision sees (a person's name edited in their profile).
 ROWS_TIMEOUT = 600
 
 
 @dataclass
 class MeetingRows:
-    """A meeting's rows at one revision, the same for every viewer: the agenda (each item with
-    `has_documents`), the participants with the people they name, and every document of the
-    meeting serialized, by id. Who sees which document is decided per viewer
-    (`visible_documents`), never here."""
+    """A meeting's rows, the same for every viewer: the agenda (each item with `has_documents`),
+    the participants with the people they name, and every document of the meeting serialized,
+    by id. Who sees which document is decided per viewer (`visible_documents`), never here."""
 
     agenda: list[AgendaItem]
     participants: list[Participant]
@@ -193,35 +193,41 @@ class MeetingRows:
 
 
 def meeting_rows(meeting: Meeting) -> MeetingRows:
-    """The rows of `meeting` at its revision, read once and then shared by every page and API
-    call at that revision (the cache pickles them, so each caller gets its own copies).
+    """The rows of `meeting`: the agenda read now (the room changes it on every move), the
+    participants and the documents shared by every page and API call at their own revisions
+    (`Meeting.participants_revision`, `documents_revision`, moved by meetings/events.py emit in
+    the change's own transaction). A caller reads those revisions before the rows, so rows kept
+    under a revision are never older than it. The cache pickles them: each caller gets its own
+    copies, free to annotate."""
+    agenda = list(with_document_flag(AgendaItem.objects.filter(meeting_id=meeting.pk)
+                                     .select_related("presenter", "presenting_unit")).order_by("position", "pk"))
+    return MeetingRows(agenda, _kept(meeting, "participants", meeting.participants_revision, _read_participants),
+                       _kept(meeting, "documents", meeting.documents_revision, _read_documents))
 
-    Every change to the agenda, the participants or the documents moves the revision in the
-    change's own transaction (meetings/events.py emit), and a caller reads the revision before
-    the rows, so rows under a revision are never older than it. The creation time keeps a
-    restored database or reused ids from meeting an old entry."""
-    key = f"meeting-rows:{meeting.pk}:{meeting.created_at.isoformat()}:{meeting.revision}"
+
+def _kept(meeting: Meeting, part: str, revision: int, read: Callable[[int], Any]) -> Any:
+    # The creation time keeps a restored database or reused ids from meeting an old entry.
+    key = f"meeting-{part}:{meeting.pk}:{meeting.created_at.isoformat()}:{revision}"
     rows = cache.get(key)
     if rows is None:
-        rows = _read_rows(meeting)
+        rows = read(meeting.pk)
         cache.set(key, rows, ROWS_TIMEOUT)
     return rows
 
 
-def _read_rows(meeting: Meeting) -> MeetingRows:
-    agenda = list(with_document_flag(AgendaItem.objects.filter(meeting_id=meeting.pk)
-                                     .select_related("presenter", "presenting_unit")).order_by("position", "pk"))
-    participants = list(
-        Participant.objects.filter(meeting_id=meeting.pk)
-        .select_related("user", "user__unit", "user__position", "delegate_for__user", "absence_delegate",
-                        "absence_decided_by")
-        .order_by("pk")
-    )
+def _read_participants(meeting_id: int) -> list[Participant]:
+    return list(Participant.objects.filter(meeting_id=meeting_id)
+                .select_related("user", "user__unit", "user__position", "delegate_for__user", "absence_delegate",
+                                "absence_decided_by")
+                .order_by("pk"))
+
+
+def _read_documents(meeting_id: int) -> dict[int, dict[str, Any]]:
     # Only what serialize_document reads: the version fields shown, not the agenda item objects.
     versions = Prefetch("versions", queryset=DocumentVersion.objects.order_by("number")
                         .only("pk", "document_id", "number", "sha256", "pages", "size"))
-    documents = Document.objects.filter(meeting_id=meeting.pk).prefetch_related(versions).order_by("pk")
-    return MeetingRows(agenda, participants, {d.pk: serialize_document(d) for d in documents})
+    documents = Document.objects.filter(meeting_id=meeting_id).prefetch_related(versions).order_by("pk")
+    return {d.pk: serialize_document(d) for d in documents}
 
 
 def visible_documents(access: MeetingAccess, rows: MeetingRows) -> list[dict[str, Any]]:
@@ -273,32 +279,33 @@ def meeting_page(access: MeetingAccess, user: User) -> dict[str, Any]:
     }
 
 
-def revision_key(meeting: Meeting, language: str) -> str:
-    """The key of what a page shows of `meeting`'s rows, the same for every viewer, in `language`:
-    the revision moves with every change to them (meetings/events.py emit); the creation time
-    keeps a restored database or reused ids from meeting an old entry."""
-    return f"{meeting.pk}:{meeting.created_at.isoformat()}:{meeting.revision}:{language}"
+def rows_key(meeting: Meeting, part: str, language: str) -> str:
+    """The key of what a page shows of `meeting`'s `part` ("agenda" or "participants"), the
+    same for every viewer, in `language`. The agenda part shows the items as the agenda's edits
+    leave them (`agenda_version` moves with each) and whether they have documents; the
+    participants part the participants and their seats. The creation time keeps a restored
+    database or reused ids from meeting an old entry."""
+    moved = {"agenda": f"a{meeting.agenda_version}.d{meeting.documents_revision}",
+             "participants": f"p{meeting.participants_revision}.r{meeting.room_id}"}[part]
+    return f"{meeting.pk}:{meeting.created_at.isoformat()}:{moved}:{language}"
 
 
 def page_fragment_keys(page: dict[str, Any], *, editable: bool, language: str) -> dict[str, str]:
     """The cache keys of the meeting page's heavy parts (templates/meetings/detail.html): two
-    viewers get the same HTML for a part exactly when its key is the same.
-
-    Every change to a meeting's agenda, participants, seats or documents moves its revision
-    (meetings/events.py emit), so the revision stands for the rows; the creation time keeps a
-    database restored or reused ids from meeting an old entry. What differs between viewers is
-    in the key: the language, whether they edit (the row tools), and for the agenda the documents
-    they may see and the deadlines shown to them. A person renamed in their profile (no revision)
-    shows on the page when the part's entry expires (the template's timeout)."""
+    viewers get the same HTML for a part exactly when its key is the same (`rows_key`, whether
+    they edit — the row tools — and for the agenda the documents they may see and the deadlines
+    shown to them). A person renamed in their profile (no revision) shows on the page when the
+    part's entry expires (the template's timeout)."""
     meeting = page["meeting"]
-    base = f"{revision_key(meeting, language)}:{int(editable)}"
     deadline = page["documents_deadline"]
     viewer = repr((
         [(i.pk, i.shows_deadline, i.has_documents, [d["id"] for d in i.document_list])
          for i in page["agenda"]],
         (str(deadline.label), str(deadline.state), deadline.overdue) if deadline is not None else None,
     ))
-    return {"participants": base, "agenda": f"{base}:{hashlib.sha256(viewer.encode()).hexdigest()}"}
+    return {"participants": f"{rows_key(meeting, 'participants', language)}:{int(editable)}",
+            "agenda": f"{rows_key(meeting, 'agenda', language)}:{int(editable)}:"
+                      f"{hashlib.sha256(viewer.encode()).hexdigest()}"}
 
 
 def meeting_detail(access: MeetingAccess, user: User) -> dict[str, Any]:

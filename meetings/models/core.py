@@ -47,6 +47,11 @@ class Meeting(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     # The live revision: +1 for every MeetingEvent, in the same transaction as the change.
     revision = models.PositiveBigIntegerField(default=0)
+    # The revisions of the last events that changed the participants (with their seats) and the
+    # documents (meetings/events.py emit): what pages keep of those rows is kept by these, so
+    # the room's every move (a new revision) does not throw it away.
+    participants_revision = models.PositiveBigIntegerField(default=0)
+    documents_revision = models.PositiveBigIntegerField(default=0)
     # Optimistic lock for edits of the agenda by two secretaries at once.
     agenda_version = models.PositiveIntegerField(default=0)
     current_item = models.ForeignKey(

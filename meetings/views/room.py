@@ -37,7 +37,7 @@ from meetings.conference import jitsi_config
 from meetings.delivery import deliver_attachment, deliver_generated_pdf
 from meetings.models import Attendance, Participant
 from meetings.schemas import CheckinIn, SpeechSummaryIn
-from meetings.selectors import revision_key
+from meetings.selectors import rows_key
 
 
 def ui_strings() -> dict[str, str]:
@@ -104,8 +104,9 @@ def room_page(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpRespons
     return render(request, "meetings/room/room.html", {
         "meeting": access.meeting, "access": access, "perms": perms, "config": config,
         "allows": meeting_allows(access.meeting), "jitsi": jitsi,
-        # The seat map is drawn once per revision and language (the script then follows it live).
-        "seat_map_key": revision_key(access.meeting, get_language())})
+        # The seat map is drawn once per participants' revision and language (the script then
+        # follows it live).
+        "seat_map_key": rows_key(access.meeting, "participants", get_language())})
 
 
 @login_required
