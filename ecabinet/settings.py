@@ -282,6 +282,12 @@ if REDIS_URL:
             "KEY_PREFIX": env_str("REDIS_PREFIX", "ecabinet"),
         }
     }
+else:
+    # The process's memory holds what pages keep too (a meeting's rows and parts, each person's
+    # menu counts): room for a province's audience, where the default 300 entries would evict
+    # them all the time.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "OPTIONS": {"MAX_ENTRIES": 20_000}}}
 
 # --- Task queue ------------------------------------------------------------------------
 
