@@ -275,7 +275,7 @@ else:
 # Counters that must hold across workers (per-user rate limits) live in the cache: Redis when
 # there is one, else the process's memory (the embedded single-process default).
 if REDIS_URL:
-    CACHES = {
+    CACHES: dict[str, dict[str, object]] = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
