@@ -205,9 +205,13 @@ def meeting_rows(meeting: Meeting) -> MeetingRows:
                        _kept(meeting, "documents", meeting.documents_revision, _read_documents))
 
 
-def _kept(meeting: Meeting, part: str, revision: int, read: Callable[[int], Any]) -> Any:
+def kept_key(meeting: Meeting, part: str, revision: int) -> str:
     # The creation time keeps a restored database or reused ids from meeting an old entry.
-    key = f"meeting-{part}:{meeting.pk}:{meeting.created_at.isoformat()}:{revision}"
+    return f"meeting-{part}:{meeting.pk}:{meeting.created_at.isoformat()}:{revision}"
+
+
+def _kept(meeting: Meeting, part: str, revision: int, read: Callable[[int], Any]) -> Any:
+    key = kept_key(meeting, part, revision)
     rows = cache.get(key)
     if rows is None:
         rows = read(meeting.pk)
