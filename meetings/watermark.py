@@ -11,12 +11,17 @@ costs little more than copying it. The stored original is only read.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import logging
+import os
+import tempfile
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import IO
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
@@ -28,6 +33,7 @@ from pypdf.generic import (
     NumberObject,
 )
 
+from ecabinet.fonts import VIETNAMESE_LETTERS, cut_to_vietnamese
 from ecabinet.paper import FONT_BOLD, FONT_REGULAR, nfc
 
 CANVAS_W, CANVAS_H = 595.28, 841.89  # A4 in points; other page sizes are scaled uniformly
@@ -44,6 +50,8 @@ FOOTER_TIME_XOBJECT = "/EcbWatermarkFooterTime"
 # long as the viewer reads, whatever the minute (the time is drawn apart, once a minute for all).
 VIEWER_SLOTS = 1024
 
+logger = logging.getLogger(__name__)
+
 
 def stamp_lines(*, full_name: str, unit: str, when: datetime) -> tuple[str, str]:
     stamp_time = when.strftime(TIME_FORMAT)
@@ -57,11 +65,41 @@ def _footer_parts(full_name: str, unit: str) -> tuple[str, str]:
     return nfc(f"Bản của: {full_name}{' – ' + unit if unit else ''} · "), " · eCabinet"
 
 
-def _canvas() -> FPDF:
+@cache
+def _stamp_font(path: str) -> str:
+    """The font at `path` cut to Vietnamese (ecabinet.fonts), built once into VAR_DIR/fonts: named
+    by the whole font's SHA-256 (a new Roboto builds a new one), shared by every process on the
+    machine. Where it cannot be written, the whole font."""
+    from django.conf import settings
+
+    with open(path, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).hexdigest()[:16]
+    folder = Path(settings.VAR_DIR) / "fonts"
+    target = folder / f"{Path(path).stem}-stamp-{digest}.ttf"
+    if target.exists():
+        return str(target)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        font = TTFont(path)
+        cut_to_vietnamese(font)
+        # Written aside and renamed: a process reading it never sees half a font.
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as part:
+            font.save(part)
+        os.replace(part.name, target)
+    except OSError:
+        logger.warning("the stamp's small font cannot be written under %s; the whole font is used", folder,
+                       exc_info=True)
+        return path
+    return str(target)
+
+
+def _canvas(*texts: str) -> FPDF:
+    """A page with Roboto loaded: the small font when it has every letter of `texts`."""
+    small = all(letter in VIETNAMESE_LETTERS for text in texts for letter in text)
     pdf = FPDF(unit="pt", format=(CANVAS_W, CANVAS_H))
     pdf.set_auto_page_break(False)
-    pdf.add_font("Roboto", "", FONT_REGULAR)
-    pdf.add_font("Roboto", "B", FONT_BOLD)
+    pdf.add_font("Roboto", "", _stamp_font(FONT_REGULAR) if small else FONT_REGULAR)
+    pdf.add_font("Roboto", "B", _stamp_font(FONT_BOLD) if small else FONT_BOLD)
     pdf.add_page()
     return pdf
 
@@ -70,7 +108,7 @@ def _canvas() -> FPDF:
 def _viewer_overlay(main: str, footer_before: str, footer_after: str, notice: tuple[str, ...] = ()) -> tuple[bytes, float]:
     """Everything of a viewer's stamp but the time (the costly part: fonts loaded and subset),
     and where the footer's time goes (x, in canvas points)."""
-    pdf = _canvas()
+    pdf = _canvas(main, footer_before, footer_after, TIME_SAMPLE, *notice)
     pdf.set_text_color(150, 20, 26)
     with pdf.local_context(fill_opacity=0.16, stroke_opacity=0.16):
         with pdf.rotation(45, x=CANVAS_W / 2, y=CANVAS_H / 2):
@@ -111,7 +149,7 @@ def _time_overlay(stamp_time: str) -> bytes:
     """The minute's time, drawn once for every viewer: page 1 the large time under the name (its
     place is the same for all), page 2 the footer's time at x = 0 (each viewer's stamp moves it
     to the gap its footer left)."""
-    pdf = _canvas()
+    pdf = _canvas(stamp_time)
     pdf.set_text_color(150, 20, 26)
     with pdf.local_context(fill_opacity=0.16, stroke_opacity=0.16):
         with pdf.rotation(45, x=CANVAS_W / 2, y=CANVAS_H / 2):

@@ -41,17 +41,8 @@ from pyhanko.pdf_utils.font.opentype import (
 )
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 
-# ASCII, Latin-1, Latin Extended-A, O/U-horn, combining tone marks, the Vietnamese part of
-# Latin Extended Additional, dashes/quotes, dong/euro signs: Vietnamese names and units.
-VI_RANGES = [
-    (0x20, 0x7E),
-    (0xA0, 0x17F),
-    (0x1A0, 0x1B0),
-    (0x300, 0x323),
-    (0x1EA0, 0x1EF9),
-    (0x2010, 0x2030),
-    (0x20AB, 0x20AC),
-]
+from ecabinet.fonts import cut_to_vietnamese
+
 # always in the subset so the changing time line does not change the cache key
 _ALWAYS = "0123456789/:.- "
 _UNITS = 1000  # PDF glyph space for Type0 fonts
@@ -91,16 +82,12 @@ class FontProgram:
 def font_program(full: bool = False) -> FontProgram:
     """Roboto, prepared once per process: the Vietnamese/Latin repertoire by default,
     the whole font (``full=True``) only for text outside it."""
-    from fontTools import subset
     from fontTools.ttLib import TTFont
 
     with open(roboto_path(), "rb") as fh:
         tt = TTFont(BytesIO(fh.read()))
     if not full:
-        opts = subset.Options(layout_features=["*"], name_IDs=["*"], notdef_outline=True)
-        sub = subset.Subsetter(opts)
-        sub.populate(unicodes=[cp for lo, hi in VI_RANGES for cp in range(lo, hi + 1)])
-        sub.subset(tt)
+        cut_to_vietnamese(tt)
     shaping = BytesIO()
     tt.save(shaping)
     # reload so every table is parsed from the saved form the glyph ids refer to

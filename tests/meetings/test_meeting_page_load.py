@@ -4,9 +4,12 @@ that replaced the page's list of every active user; the watermark's per-viewer p
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
+import tempfile
 from datetime import datetime
+from pathlib import Path
 
 from django.test import Client
 
@@ -128,3 +131,37 @@ class WatermarkPartsTests(PrepTestCase):
             text = " ".join(subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=data,
                                            capture_output=True, check=True).stdout.decode().split())
             self.assertIn(f"Bản của: Nguyễn Văn Đọc – Sở Tài chính · {minute} 01/12/2026 · eCabinet", text)
+
+    def text_of(self, data: bytes) -> str:
+        return " ".join(subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=data,
+                                       capture_output=True, check=True).stdout.decode().split())
+
+    def test_a_vietnamese_stamp_is_drawn_from_the_small_font_any_other_letter_from_the_whole(self):
+        small = [str(font.ttffile) for font in watermark._canvas("Nguyễn Văn Đọc – Sở Tài chính").fonts.values()]
+        self.assertTrue(all("-stamp-" in path for path in small), small)
+        self.assertEqual(len(small), 2)
+        whole = [str(font.ttffile) for font in watermark._canvas("Nguyễn Văn Δημήτρης").fonts.values()]
+        self.assertEqual(sorted(whole), sorted([watermark.FONT_REGULAR, watermark.FONT_BOLD]))
+        # Either way every letter is in the copy, as pdftotext reads it back.
+        text = self.text_of(self.stamp("Δημήτρης Nguyễn Đọc", datetime(2026, 12, 1, 9, 5)))
+        self.assertIn("Bản của: Δημήτρης Nguyễn Đọc – Sở Tài chính · 09:05 01/12/2026 · eCabinet", text)
+
+    def test_the_small_font_is_built_once_and_kept(self):
+        path = watermark._stamp_font(watermark.FONT_REGULAR)
+        built = os.stat(path).st_mtime_ns
+        watermark._stamp_font.cache_clear()  # as a new process would
+        self.assertEqual(watermark._stamp_font(watermark.FONT_REGULAR), path)
+        self.assertEqual(os.stat(path).st_mtime_ns, built)
+        self.assertLess(os.path.getsize(path), os.path.getsize(watermark.FONT_REGULAR) / 2)
+
+    def test_where_the_small_font_cannot_be_written_the_whole_font_is_used(self):
+        watermark._stamp_font.cache_clear()
+        self.addCleanup(watermark._stamp_font.cache_clear)
+        with tempfile.TemporaryDirectory() as var:
+            blocker = Path(var) / "fonts"
+            blocker.write_text("not a folder")  # mkdir fails as it would on a read-only disk
+            with self.settings(VAR_DIR=Path(var)):
+                self.assertEqual(watermark._stamp_font(watermark.FONT_BOLD), watermark.FONT_BOLD)
+                watermark._viewer_overlay.cache_clear()
+                text = self.text_of(self.stamp("Nguyễn Văn Đọc", datetime(2026, 12, 1, 9, 7)))
+        self.assertIn("Bản của: Nguyễn Văn Đọc – Sở Tài chính · 09:07 01/12/2026 · eCabinet", text)
