@@ -252,6 +252,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+if DATABASE_IS_POSTGRES:
+    # Django's ASGI handler runs each request in a thread of its own, so a connection never
+    # outlives its request: without a pool every request opened a PostgreSQL connection (about
+    # 7 ms, and a server process forked), and a burst of requests could reach the server's limit.
+    # Each worker process keeps at most DATABASE_POOL_SIZE connections, lent per request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": env_int("DATABASE_POOL_SIZE", 10, minimum=1), "timeout": 20}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "ecabinet.User"

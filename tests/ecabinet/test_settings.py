@@ -40,6 +40,8 @@ def run_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "MAX_FORM_BODY_KB": "16"}, "MAX_FORM_BODY_KB must be at least 64"),
         ({"DEBUG": "1", "TRUSTED_PROXIES": "10.0.0.1,nginx"}, "TRUSTED_PROXIES must be a comma-separated"),
         ({"DEBUG": "1", "LOGIN_SLOWDOWN_MAX_SECONDS": "-1"}, "LOGIN_SLOWDOWN_MAX_SECONDS must be at least 0"),
+        ({"DEBUG": "1", "DATABASE_URL": "postgres://u@127.0.0.1/x", "DATABASE_POOL_SIZE": "0"},
+         "DATABASE_POOL_SIZE must be at least 1"),
     ],
 )
 def test_bad_environment_is_refused(env, message):
