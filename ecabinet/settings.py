@@ -326,7 +326,8 @@ if not TASK_QUEUE_IMMEDIATE:
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with each person's rights kept between requests (ecabinet/rights_cache.py).
+    "ecabinet.rights_cache.KeptRightsBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -636,6 +637,9 @@ PUSH_MAX_SUBSCRIPTIONS_PER_USER = env_int("PUSH_MAX_SUBSCRIPTIONS_PER_USER", 20,
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600
+# Sessions are read from the cache (written through to the database, which stays the record):
+# every request reads its session, and the database read was a fixed cost of every page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -90,6 +90,15 @@ def require_tool(tool: str, package: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _rights_kept_by_no_earlier_test():
+    """A TestCase rolls back its role changes without a signal, after its captured commits may
+    have kept the rights of that moment (ecabinet/rights_cache.py): each test starts a new version."""
+    from ecabinet.rights_cache import _new_version
+
+    _new_version()
+
+
+@pytest.fixture(autouse=True)
 def default_language_after_each_test():
     """A request in English (the language switch, an English page) leaves English active in the
     thread; the next class would then build its data, notifications included, in English."""

@@ -35,7 +35,7 @@ def test_requests_borrow_connections_from_a_bounded_pool():
     for _ in range(2):
         barrier = Barrier(size)
         with ThreadPoolExecutor(size) as threads:
-            rounds.append(set(threads.map(lambda _: _backend_of_a_new_thread(barrier), range(size))))
+            rounds.append(set(threads.map(_backend_of_a_new_thread, [barrier] * size)))
     assert len(rounds[0]) == size
     # The second burst of new threads got the same server connections back: none were opened.
     assert rounds[1] == rounds[0]

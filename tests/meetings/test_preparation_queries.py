@@ -23,9 +23,9 @@ from tests.kit.users import make_user
 # into the cache (meetings/selectors.py meeting_rows); everyone after them reads none of them
 # until those rows change.
 ROWS_QUERIES = 3
-PAGE_QUERIES_RUNNER = 18  # + the ids of the documents this viewer sees (the rows are shared); (issue 13: no list of every active user, the people lookup instead) + the invitations (signing tag); + the rights: 2 permission reads, the unit and its subtree (access.py); + the nav's open tasks (follow-up)
-PAGE_QUERIES_MEMBER = 16  # + the ids of the documents this viewer sees; + the invitations (signing tag); + 2 permission reads and the unit (access.py); + the nav's open tasks (follow-up)
-API_QUERIES = 14  # + the ids of the documents this viewer sees; + 2 permission reads, the unit and its subtree; + the polls of the meeting (meetings.selectors_room.polls_for)
+PAGE_QUERIES_RUNNER = 17  # (the session from the cache: SESSION_ENGINE cached_db) + the ids of the documents this viewer sees (the rows are shared); (issue 13: no list of every active user, the people lookup instead) + the invitations (signing tag); + the rights: 2 permission reads, the unit and its subtree (access.py); + the nav's open tasks (follow-up)
+PAGE_QUERIES_MEMBER = 15  # (the session from the cache) + the ids of the documents this viewer sees; + the invitations (signing tag); + 2 permission reads and the unit (access.py); + the nav's open tasks (follow-up)
+API_QUERIES = 13  # (the session from the cache) + the ids of the documents this viewer sees; + 2 permission reads, the unit and its subtree; + the polls of the meeting (meetings.selectors_room.polls_for)
 
 SERIAL = itertools.count(1)
 
