@@ -18,7 +18,9 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from ecabinet.inputs import field_error
 from ecabinet.models import User
 from meetings.access import (
     MeetingAccess,
@@ -174,6 +176,17 @@ def people_matching(text: str, *, limit: int = PEOPLE_LOOKUP_LIMIT) -> list[User
         return []
     return list(User.objects.filter(Q(username__icontains=text) | Q(full_name__icontains=text), is_active=True)
                 .select_related("unit").order_by("full_name", "username")[:limit])
+
+
+def people_found(q: str) -> list[dict]:
+    """The answer of every people lookup (a meeting's, the directory's, a document's for its
+    signers): active people matching `q` (at most 20) in the shape of `PersonOut`, a clear field
+    error for a question over 100 characters."""
+    if len(q) > 100:
+        raise field_error("q", _("Type at most 100 characters."))
+    return [{"username": u.username, "full_name": u.full_name,
+             "unit": (u.unit.short_name or u.unit.name) if u.unit is not None else ""}
+            for u in people_matching(q)]
 
 
 # How long a meeting's kept rows stay in the cache: their revisions move with every change to

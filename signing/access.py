@@ -18,6 +18,7 @@ from ecabinet.errors import ActionError, ConflictError, NotFoundError, Permissio
 from ecabinet.models import Unit, User
 from meetings.access import (
     MeetingAccess,
+    document_for_reader,
     meeting_access,
     require_runner,
     round_access,
@@ -53,6 +54,16 @@ def require_may_request(user: User, document: Document) -> None:
         return
     raise PermissionDeniedError(_("Only the meeting's chair or secretary, or the person who uploaded "
                                   "the document, may ask for signatures."))
+
+
+def document_to_request(user: User, document_id: int) -> Document:
+    """The document `user` may ask people to sign, for its lookup of signers: a 404 when they
+    may not read it (an outsider learns nothing), a 403 when they read it but may not ask
+    (`require_may_request`: the uploader of their own document, the meeting's runners, system
+    administrators)."""
+    document = document_for_reader(user, document_id)
+    require_may_request(user, document)
+    return document
 
 
 def visible_requests(user: User) -> QuerySet[SigningRequest]:

@@ -18,10 +18,13 @@ from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import Id, whole_number
 from meetings.access import document_for_reader, meeting_access, poll_for, round_access
 from meetings.delivery import deliver_archive
+from meetings.schemas import PersonOut
+from meetings.selectors import people_found
 from signing import actions
 from signing.access import (
     approver_candidate,
     certificate_holder,
+    document_to_request,
     managed_certificate,
     minutes_access,
     notice_access,
@@ -128,6 +131,29 @@ def cancel_request(request: AuthenticatedHttpRequest, request_id: Id, payload: R
 def remind_request(request: AuthenticatedHttpRequest, request_id: Id):
     count = actions.do_remind_request(request_for(request.user, request_id), actor=request.user)
     return {"reminded": count}
+
+
+SIGNER_LOOKUP_DESCRIPTION = """vi: Tìm người để đề nghị ký tài liệu này trong khi gõ (trang ký số của tài liệu, ô
+"Thêm người ký"): người dùng đang hoạt động có tên đăng nhập hoặc họ tên chứa `q`, tối đa 20 người,
+không bao giờ cả danh bạ. Chỉ người có quyền đề nghị ký tài liệu này mới được tra cứu (người tải lên
+tài liệu của chính mình, người điều hành cuộc họp của tài liệu, quản trị hệ thống): người đọc được
+tài liệu nhưng không có quyền đề nghị ký nhận 403, người không đọc được tài liệu nhận 404. `q` rỗng
+trả về danh sách rỗng; `q` dài quá 100 ký tự là lỗi 400.
+
+en: Find people to ask to sign this document, as one types (the document's signing page, the "Add a
+signer" field): active people whose username or full name contains `q`, at most 20, never the whole
+directory. Only those who may ask for signatures on the document may look up (the uploader of their
+own document, the runners of the document's meeting, system administrators): a reader who may not
+ask gets 403, anyone who may not read the document 404. An empty `q` answers an empty list; a `q`
+over 100 characters is a 400."""
+
+
+@router.get("/signing/documents/{document_id}/people", response=list[PersonOut],
+            summary="Find people to ask to sign a document (Tìm người ký tài liệu; at most 20)",
+            description=SIGNER_LOOKUP_DESCRIPTION)
+def look_up_signers(request: AuthenticatedHttpRequest, document_id: Id, q: str = ""):
+    document_to_request(request.user, document_id)
+    return people_found(q)
 
 
 # --- minutes of a meeting ------------------------------------------------------------------

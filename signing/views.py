@@ -27,7 +27,6 @@ from ecabinet.actions import do_confirm_password
 from ecabinet.errors import ActionError, PermissionDeniedError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import parse_input
-from ecabinet.models import User
 from ecabinet.redirects import safe_next
 from ecabinet.refusals import FormPage, refusal_response
 from meetings.access import document_for_reader, may_receive_original, round_access
@@ -139,7 +138,6 @@ def document_page(request: AuthenticatedHttpRequest, document_id: int) -> HttpRe
         "may_request": requesting,
         "may_sign": signing,
         "certificate": actions.current_certificate(request.user) if signing else None,
-        "users": User.objects.filter(is_active=True).order_by("full_name")[:500] if requesting else [],
     })
 
 
@@ -153,11 +151,13 @@ def document_file(request: AuthenticatedHttpRequest, document_id: int) -> HttpRe
 
 
 def _request_change(request: HttpRequest) -> SigningRequestChange:
-    """The page's form as the API's change: signers picked from the list and typed one per line
-    or comma-separated; an unticked checkbox is absent, so "in order" is read from its presence."""
-    signers = [s.strip() for s in request.POST.getlist("signers") if s.strip()]
-    signers += [line.strip() for line in request.POST.get("signers_text", "").replace(",", "\n").splitlines()
-                if line.strip()]
+    """The page's form as the API's change: the signers typed one per line or comma-separated
+    (the people lookup appends each person picked as a line), then a username left in the "add a
+    signer" field (typed in full without JavaScript, or not picked: the action checks it); an
+    unticked checkbox is absent, so "in order" is read from its presence."""
+    signers = [line.strip() for line in request.POST.get("signers_text", "").replace(",", "\n").splitlines()
+               if line.strip()]
+    signers += [s.strip() for s in request.POST.getlist("signers") if s.strip()]
     data: dict[str, Any] = {"signers": signers, "sequential": request.POST.get("sequential") == "1",
                             "message": request.POST.get("message", "")}
     if request.POST.get("due", "").strip():

@@ -36,7 +36,7 @@ from meetings.schemas import (
     UnitIn,
     UrlOut,
 )
-from meetings.selectors import SCOPES, meeting_detail, people_matching, search_meetings
+from meetings.selectors import SCOPES, meeting_detail, people_found, search_meetings
 from meetings.serializers import serialize_agenda_item, serialize_meeting, serialize_participant
 
 router = Router(tags=["preparation"])
@@ -79,16 +79,6 @@ def list_meetings(
     return [serialize_meeting(m) for m in qs[max(offset, 0): max(offset, 0) + limit]]
 
 
-def _people_found(q: str) -> list[dict]:
-    """The answer of both people lookups: active people matching `q` (at most 20), a clear
-    field error for a question over 100 characters."""
-    if len(q) > 100:
-        raise field_error("q", _("Type at most 100 characters."))
-    return [{"username": u.username, "full_name": u.full_name,
-             "unit": (u.unit.short_name or u.unit.name) if u.unit is not None else ""}
-            for u in people_matching(q)]
-
-
 @router.get("/meetings/{meeting_id}/people", response=list[PersonOut],
             summary="Find people to invite, to present or to attend in one's place (at most 20)")
 def look_up_people(request: AuthenticatedHttpRequest, meeting_id: Id, q: str = ""):
@@ -96,7 +86,7 @@ def look_up_people(request: AuthenticatedHttpRequest, meeting_id: Id, q: str = "
     invited participants, meetings/access.py visible_meetings; 404 for anyone else) finds active
     people by username or name, a few at a time (never the whole directory)."""
     meeting_access(request.user, meeting_id)
-    return _people_found(q)
+    return people_found(q)
 
 
 @router.get("/people", response=list[PersonOut],
@@ -109,7 +99,7 @@ def look_up_directory(request: AuthenticatedHttpRequest, q: str = ""):
     time (never the whole directory)."""
     if not may_look_up_people(request.user):
         raise PermissionDeniedError(_("Your role does not allow looking people up."))
-    return _people_found(q)
+    return people_found(q)
 
 
 @router.post("/meetings", response={201: MeetingDetailOut}, summary="Create a meeting (the caller becomes its secretary)")

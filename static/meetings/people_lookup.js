@@ -7,6 +7,11 @@
 
    The suggestions are our own list under the field (not the browser's datalist popup, which
    phones draw inconsistently): tap a name, or ArrowDown/ArrowUp then Enter; Escape closes it.
+
+   A field with data-append-to="<id of a textarea>" adds people to a list of usernames, one per
+   line (the signers of a document): the person picked is appended as a new line of that textarea
+   (once) and the field is emptied for the next; Enter in the field picks the first suggestion
+   instead of sending the form.
    An ES module that attaches itself once, however many of a page's scripts load it. */
 
 import { api } from "../ecabinet/net.js";
@@ -38,8 +43,21 @@ function attach(field) {
     box.hidden = true;
     field.setAttribute("aria-expanded", "false");
   };
+  const target = field.dataset.appendTo ? document.getElementById(field.dataset.appendTo) : null;
+  const append = (username) => {
+    const lines = target.value.split(/[\n,]/).map((line) => line.trim());
+    if (!lines.includes(username)) {
+      const text = target.value.replace(/\s+$/, "");
+      target.value = text ? text + "\n" + username : username;
+      target.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    clearTimeout(timer); // a question still on its way is for the text just taken
+    field.value = "";
+    asked = "";
+  };
   const choose = (username) => {
-    field.value = username;
+    if (target) append(username);
+    else field.value = username;
     close();
     field.focus();
     field.dispatchEvent(new Event("change", { bubbles: true }));
@@ -80,6 +98,12 @@ function attach(field) {
     timer = setTimeout(() => lookUp(text), DELAY_MS);
   });
   field.addEventListener("keydown", (e) => {
+    if (target && e.key === "Enter") {
+      e.preventDefault(); // adding a person does not send the form
+      const first = box.hidden ? null : box.querySelector("li");
+      if (first) choose(first.dataset.username);
+      return;
+    }
     if (box.hidden) return;
     if (e.key === "ArrowDown") {
       e.preventDefault();

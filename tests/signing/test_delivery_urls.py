@@ -118,6 +118,7 @@ NON_PDF_API_OPERATIONS = {
     "GET /api/v1/meetings/{meeting_id}", "PATCH /api/v1/meetings/{meeting_id}",
     "GET /api/v1/meetings/{meeting_id}/people",  # the people lookup (issue 13)
     "GET /api/v1/people",  # the directory's people lookup for the meeting and task forms (issue 13)
+    "GET /api/v1/signing/documents/{document_id}/people",  # a document's lookup of people to ask to sign
     "POST /api/v1/meetings/{meeting_id}/schedule", "POST /api/v1/meetings/{meeting_id}/cancel",
     "POST /api/v1/meetings/{meeting_id}/copy", "POST /api/v1/meetings/{meeting_id}/participants",
     "POST /api/v1/meetings/{meeting_id}/participants/unit",
