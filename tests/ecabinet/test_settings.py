@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+# Runs the same whatever DATABASE_URL and REDIS_URL say (ecabinet/settings.py's checks, subprocesses
+# with their own SQLite, the static files): CI runs it in the embedded pass only (.ci/run).
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -15,6 +15,10 @@ from pathlib import Path
 import pytest
 from django.test import Client, override_settings
 
+# Runs the same whatever DATABASE_URL and REDIS_URL say (ecabinet/settings.py's checks, subprocesses
+# with their own SQLite, the static files): CI runs it in the embedded pass only (.ci/run).
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 RELATIVE_IMPORT = re.compile(r"""(?:import|export)[^;]*?from\s*["'](\.{1,2}/[^"']+)["']|import\s*\(\s*["'](\.{1,2}/[^"']+)["']""")
 HASHED = re.compile(r"\.[0-9a-f]{12}\.[a-z0-9]+$")

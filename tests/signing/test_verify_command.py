@@ -17,6 +17,10 @@ from django.core.management import call_command
 from signing.pdf import pades
 from tests.kit.files import make_pdf
 
+# Runs the same whatever DATABASE_URL and REDIS_URL say (ecabinet/settings.py's checks, subprocesses
+# with their own SQLite, the static files): CI runs it in the embedded pass only (.ci/run).
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_KEYS = ["file", "status", "error", "signatures"]
 SIGNATURE_KEYS = [
