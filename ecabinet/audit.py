@@ -66,9 +66,10 @@ def export_row(row: AuditEvent) -> dict[str, Any]:
 
 def record_audit(
     *, actor: User | None, action: str, obj: models.Model | None = None,
-    details: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None, read_only: bool = False,
 ) -> AuditEvent:
-    """Append one audit row. Must run inside the action's transaction."""
+    """Append one audit row. Must run inside the action's transaction. `read_only`: the actor only
+    read something (a file sent to them), which cannot change what they have to do."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_audit must be called inside transaction.atomic")
     # Lock the head row: concurrent actions append one after the other, never on the same seq.
@@ -91,7 +92,7 @@ def record_audit(
     head.last_seq = row.seq
     head.last_hash = row.row_hash
     head.save(update_fields=["last_seq", "last_hash"])
-    if row.actor is not None:
+    if row.actor is not None and not read_only:
         forget_menu_counts([row.actor])  # what they just did may change their to-do
     return row
 

@@ -369,7 +369,8 @@ def do_record_delivery(obj: Model, *, actor: User, action: str, details: dict[st
     """The audit row of one PDF sent to someone (meetings/delivery.py is the only caller): a stored
     document's version or attachment, or a generated report or preview. An action because it
     writes a row; the caller resolved `obj` through the reading rule, which is the permission."""
-    record_audit(actor=actor, action=action, obj=obj, details=details)
+    # Reading is on no one's to-do: the reader's menu counts stay kept (ecabinet/menu_counts.py).
+    record_audit(actor=actor, action=action, obj=obj, details=details, read_only=True)
 
 
 # ---- folders and the document-type catalog ----------------------------------------------

@@ -182,6 +182,19 @@ class MenuCountsKept(TodoCase):
         self.assertIn(f'data-testid="todo-invitation-{other.pk}"', home)
         self.assertNotIn(f'data-testid="todo-invitation-{self.meeting.pk}"', home)
 
+    def test_reading_a_document_keeps_them(self):
+        self.schedule()
+        document = factories.upload_document(self.meeting, by=self.owner, title="Tờ trình ngân sách")
+        other = self.make_meeting(title="Họp chuyên đề")
+        client = self.client_for(self.member)
+        self.assertEqual(self.badge(client.get("/").content.decode(), "nav-invitation-count"), 1)
+        Meeting.objects.filter(pk=other.pk).update(status=Meeting.Status.SCHEDULED)  # behind the actions' back
+        # Reading writes an audit row of the reader's, but changes nothing they have to do.
+        self.assertEqual(client.get(f"/documents/{document.pk}/view/").status_code, 200)
+        self.assertEqual(self.badge(client.get("/").content.decode(), "nav-invitation-count"), 1)
+        factories.answer_invitation(self.meeting, by=self.member, response="attend")  # an action: counted again
+        self.assertIn(f'data-testid="todo-invitation-{other.pk}"', client.get("/").content.decode())
+
     def test_forgotten_when_the_person_is_told_of_something_new(self):
         self.meeting = factories.bring_to(self.meeting, "ended", by=self.owner)
         self.assertIsNone(self.badge(self.home(self.member2), "nav-task-count"))
