@@ -1,17 +1,13 @@
 """ASGI entry: HTTP goes to Django through the body bound, websockets through the origin check and
 session/token auth."""
 
-import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecabinet.settings")
 
-# Python collects its youngest objects every 700 allocations; a page allocates some 100,000, so
-# the collector ran over a hundred times a page and was 10-40% of a warm page's CPU (measured:
-# the meeting API 14.7 ms a view, 8.8 ms with these). Cycles are still collected, every 50,000
-# allocations; what the server set up at start lives as long as it and is left out (freeze).
-COLLECTOR_THRESHOLDS = (50_000, 50, 100)
-gc.set_threshold(*COLLECTOR_THRESHOLDS)
+from ecabinet.collector import collect_less_often, leave_out_what_lives_on  # noqa: E402
+
+collect_less_often()
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
@@ -24,7 +20,7 @@ from ecabinet.bodylimit import BodyLimitMiddleware  # noqa: E402
 from ecabinet.routing import websocket_urlpatterns  # noqa: E402
 from ecabinet.websocket_origin import SameOriginValidator  # noqa: E402
 
-gc.freeze()
+leave_out_what_lives_on()
 
 application = ProtocolTypeRouter(
     {

@@ -15,6 +15,8 @@ import tempfile
 
 import pytest
 
+from ecabinet.collector import collect_less_often, leave_out_what_lives_on
+
 pytest_plugins = ["tests.kit.browser"]
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -50,6 +52,9 @@ def _separate_worker(worker: str) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The server's collector settings (ecabinet/collector.py) for the test processes as well: a test
+    # allocates as much as a page, many times over.
+    collect_less_often()
     # `-n N` alone would spread the serial group over the workers: group by xdist_group.
     if getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadgroup"
@@ -62,6 +67,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     for folder in _worker_dirs:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    leave_out_what_lives_on()  # the modules and the collected tests live as long as the session
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

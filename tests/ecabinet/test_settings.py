@@ -210,7 +210,8 @@ def test_make_run_serves_with_debug_off(fresh_var):
 
 def test_the_server_collects_garbage_less_often_and_leaves_its_start_out(tmp_path):
     # ecabinet/asgi.py: the collector's thresholds and the objects frozen at start.
-    code = "import gc, ecabinet.asgi as a; print(gc.get_threshold() == a.COLLECTOR_THRESHOLDS, gc.get_freeze_count() > 10000)"
+    code = ("import gc, ecabinet.asgi, ecabinet.collector as c; "
+            "print(gc.get_threshold() == c.COLLECTOR_THRESHOLDS, gc.get_freeze_count() > 10000)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**bare_environment(tmp_path), "DEBUG": "1"},
                             capture_output=True, text=True, timeout=120)
     assert result.stdout.split() == ["True", "True"], result.stderr[-2000:]
