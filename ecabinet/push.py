@@ -57,7 +57,7 @@ CATEGORIES = {
     MEETING_STARTED: gettext_lazy("A meeting I am invited to starts"),
     VOTE_OPENED: gettext_lazy("A vote opens in a meeting where I may vote"),
     SIGNING: gettext_lazy("My turn to sign a document"),
-    OPINION_DUE: gettext_lazy("A written opinion I have not given is due tomorrow"),
+    OPINION_DUE: gettext_lazy("A written opinion I have not given is due tomorrow or overdue"),
     MEETING_REMINDER: gettext_lazy("A reminder before a meeting I am invited to (as chosen below)"),
 }
 # In-app notification kinds that also push, and under which category.

@@ -276,6 +276,8 @@ class PreferencesPageTests(PushCase):
         self.assertContains(response, 'href="/profile/notifications/"')  # in the top bar
         for key in push.CATEGORIES:
             self.assertContains(response, f'value="{key}" checked')
+        # Overdue rounds remind under the same choice (meetings/opinion_reminders.py): its label says so.
+        self.assertContains(response, "sắp hết hạn (ngày mai) hoặc đã quá hạn")
         response = page.post("/profile/notifications/", {"categories": [push.SIGNING]})
         self.assertRedirects(response, "/profile/notifications/")
         muted = [c for c in push.CATEGORIES if c != push.SIGNING]
