@@ -98,7 +98,7 @@ def prepare() -> None:
     do_set_current_item(meeting, meeting.agenda_items.order_by("position").first(), actor=chair)
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(member.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the one holding passwords and rights
     store[HASH_SESSION_KEY] = member.get_session_auth_hash()
     store.create()
     print(json.dumps({"meeting": meeting.pk, "document": document.pk, "session": store.session_key}))
