@@ -26,9 +26,15 @@ FTS = "meetings_search_fts"
 ROW_COLUMNS = "e.id, e.kind, e.object_id, e.meeting_id, e.item_id, e.document_id, e.round_id, e.title, e.body"
 MEETING_KINDS = ("meeting", "item", "conclusion")
 
-# Installed by the migration (meetings/migrations/*_search_index.py) for its vendor.
+# Characters of an entry's (folded) text ranked with its title, by both engines: a document's
+# opening says what it is about; the rest of its text only decides whether it matches.
+RANKED_HEAD = 800
+HEAD_FTS = "meetings_search_head_fts"
+
+# Installed by the migrations for their vendor: the index (meetings/migrations/*_search_index.py)
+# and, on SQLite, the ranked heads (*_search_heads.py).
 SQLITE_SCHEMA = [
-    # One row per searched object (a document with the text of all its pages).
+    # One row per searched object (a document with the text of all its pages): what matches.
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(title, body, "
     "tokenize = 'unicode61 remove_diacritics 2')",
     # A row leaving the entries (a deleted meeting's cascade included) leaves the engine too.
@@ -36,6 +42,16 @@ SQLITE_SCHEMA = [
     f"BEGIN DELETE FROM {FTS} WHERE rowid = old.id; END",
 ]
 SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {FTS}_delete", f"DROP TABLE IF EXISTS {FTS}"]
+SQLITE_HEAD_SCHEMA = [
+    # The same rows with the title and only the text's head (`head`): what bm25 ranks. Ranking
+    # in the big table read every match's whole position lists (a 20-page document's) and its
+    # size, 230-475 ms for a common word over 10,000 documents.
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {HEAD_FTS} USING fts5(title, head, "
+    "tokenize = 'unicode61 remove_diacritics 2')",
+    f"CREATE TRIGGER IF NOT EXISTS {HEAD_FTS}_delete AFTER DELETE ON {ENTRY} "
+    f"BEGIN DELETE FROM {HEAD_FTS} WHERE rowid = old.id; END",
+]
+SQLITE_HEAD_DROP = [f"DROP TRIGGER IF EXISTS {HEAD_FTS}_delete", f"DROP TABLE IF EXISTS {HEAD_FTS}"]
 POSTGRES_SCHEMA = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     # unaccent() is only STABLE (it reads its dictionary by name); an index needs IMMUTABLE, so
@@ -103,6 +119,15 @@ class Row:
     rank: float
 
 
+def head(text: str) -> str:
+    """The text's first RANKED_HEAD characters, cut at a space: the head's words are then the
+    text's first words at the same positions, so whatever the head matches (a phrase included)
+    the whole text matches too (both engines' ranking relies on it)."""
+    if len(text) <= RANKED_HEAD or text[RANKED_HEAD].isspace():
+        return text[:RANKED_HEAD]
+    return re.sub(r"\S+\Z", "", text[:RANKED_HEAD])
+
+
 def _row(values: Sequence, rank: float) -> Row:
     names = ("id", "kind", "object_id", "meeting_id", "item_id", "document_id", "round_id", "title", "body")
     return Row(**dict(zip(names, values[:9], strict=True)), rank=rank)
@@ -133,8 +158,11 @@ class SqliteBackend(Backend):
     vendor = "sqlite"
 
     def write(self, rows: Iterable[tuple[int, str, str]]) -> None:
+        rows = list(rows)
         with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {FTS} (rowid, title, body) VALUES (%s, %s, %s)", list(rows))
+            cursor.executemany(f"INSERT INTO {FTS} (rowid, title, body) VALUES (%s, %s, %s)", rows)
+            cursor.executemany(f"INSERT INTO {HEAD_FTS} (rowid, title, head) VALUES (%s, %s, %s)",
+                               [(pk, title, head(body)) for pk, title, body in rows])
 
     @staticmethod
     def expression(query: Query) -> str:
@@ -142,29 +170,35 @@ class SqliteBackend(Backend):
         parts = [f'"{w}"' for w in query.words] + ['"' + " ".join(p) + '"' for p in query.phrases]
         return " AND ".join(parts)
 
-    def _matching(self, query: Query, scope: Scope) -> tuple[str, list]:
+    def _matching(self, query: Query, scope: Scope, *, join: str = "") -> tuple[str, list]:
         where, params = scope.where()
         # The MATCH runs inside the FTS5 table; its rows are joined to the entries and kept only
         # where the reader may see them.
-        return (f"FROM {FTS} f JOIN {ENTRY} e ON e.id = f.rowid WHERE {FTS} MATCH %s AND {where}",
+        return (f"FROM {FTS} f JOIN {ENTRY} e ON e.id = f.rowid {join}WHERE {FTS} MATCH %s AND {where}",
                 [self.expression(query), *params])
 
     def match(self, query: Query, scope: Scope, *, limit: int, offset: int) -> list[Row]:
-        body, params = self._matching(query, scope)
-        # bm25 is "lower is better" (title words weigh five times the text's).
-        sql = (f"SELECT {ROW_COLUMNS}, bm25({FTS}, 5.0, 1.0) AS rank {body} "
-               "ORDER BY rank, e.id LIMIT %s OFFSET %s")
+        body, params = self._matching(query, scope, join="LEFT JOIN h ON h.id = e.id ")
+        # The big table decides what matches; the order is bm25 over the heads (title words weigh
+        # five times the text's; "lower is better"), then whatever matches only deeper in the
+        # text, by id (as on PostgreSQL). The heads are matched once, in the materialized CTE,
+        # and joined to the matches by rowid: a head matched is a prefix of a text matched
+        # (`head`), so it never brings a row of its own.
+        sql = (f"WITH h AS MATERIALIZED (SELECT rowid AS id, bm25({HEAD_FTS}, 5.0, 1.0) AS rank "
+               f"FROM {HEAD_FTS} WHERE {HEAD_FTS} MATCH %s) "
+               f"SELECT {ROW_COLUMNS}, h.rank {body} "
+               "ORDER BY h.rank IS NULL, h.rank, e.id LIMIT %s OFFSET %s")
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit, offset])
-            return [_row(r, -float(r[9])) for r in cursor.fetchall()]
+            cursor.execute(sql, [self.expression(query), *params, limit, offset])
+            return [_row(r, -float(r[9]) if r[9] is not None else 0.0) for r in cursor.fetchall()]
 
     def counts(self, query: Query, scope: Scope, *, cap: int) -> dict[str, int]:
         # FTS5 yields the matches in rowid order, every kind mixed, and evaluating the MATCH is
         # most of the counting (a phrase's positions above all): a LIMIT per kind could not stop
         # it before the last match of the rarest kind, and five sub-queries would run it five
         # times (measured: 10-20 % slower than this, on 10,000 documents). So the matches are
-        # counted in one pass, each kind's number cut at the cap. The counting is not what a
-        # search costs here: ranking the matches (bm25, `match`) is, three to eight times more.
+        # counted in one pass, each kind's number cut at the cap. (Ranking the matches by bm25
+        # over the whole texts cost three to eight times this; `match` ranks the heads.)
         body, params = self._matching(query, scope)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT e.kind, MIN(COUNT(*), %s) {body} GROUP BY e.kind", [cap + 1, *params])
@@ -173,22 +207,11 @@ class SqliteBackend(Backend):
     def clear(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS}")
+            cursor.execute(f"DELETE FROM {HEAD_FTS}")
 
 
 class PostgresBackend(Backend):
     vendor = "postgresql"
-    # Characters of an entry's (folded) text ranked with its title: a document's opening says
-    # what it is about; the rest of its text only decides whether it matches.
-    RANKED_HEAD = 800
-
-    @classmethod
-    def head(cls, text: str) -> str:
-        """The text's first RANKED_HEAD characters, cut at a space: the head's words are then
-        the text's first words at the same positions, so whatever the rank vector matches (a
-        phrase included) the whole vector matches too (`_candidates` relies on it)."""
-        if len(text) <= cls.RANKED_HEAD or text[cls.RANKED_HEAD].isspace():
-            return text[:cls.RANKED_HEAD]
-        return re.sub(r"\S+\Z", "", text[:cls.RANKED_HEAD])
 
     def write(self, rows: Iterable[tuple[int, str, str]]) -> None:
         tsv = "to_tsvector('simple', ecab_unaccent(%s))"
@@ -196,7 +219,7 @@ class PostgresBackend(Backend):
             cursor.executemany(
                 f"UPDATE {ENTRY} SET vector = setweight({tsv}, 'A') || setweight({tsv}, 'B'), "
                 f"rank_vector = setweight({tsv}, 'A') || setweight({tsv}, 'B') WHERE id = %s",
-                [(title, body, title, self.head(body), pk) for pk, title, body in rows],
+                [(title, body, title, head(body), pk) for pk, title, body in rows],
             )
 
     @staticmethod
@@ -226,7 +249,7 @@ class PostgresBackend(Backend):
         ("" when there are none). The callers fence the sub-query (OFFSET 0) so the access
         conditions run before any phrase is checked: checking a phrase reads the row's big
         vector, unless the small rank vector (title and the text's head, a prefix of the big
-        one: `head`) has it already (`in_head`)."""
+        one: module-level `head`) has it already (`in_head`)."""
         words, wparams = self.words(query)
         where, params = scope.where()
         if not query.phrases:
@@ -304,11 +327,35 @@ def backend() -> Backend:
     return PostgresBackend() if connection.vendor == "postgresql" else SqliteBackend()
 
 
-def install(schema_editor, *, drop: bool = False) -> None:  # noqa: ANN001 - a migration's schema editor
-    """Create (or drop) the engine's own objects; called from the migration."""
-    vendor = schema_editor.connection.vendor
-    statements = {"sqlite": (SQLITE_SCHEMA, SQLITE_DROP), "postgresql": (POSTGRES_SCHEMA, POSTGRES_DROP)}.get(vendor)
+SCHEMAS = {
+    # (vendor, part): (create, drop)
+    ("sqlite", "index"): (SQLITE_SCHEMA, SQLITE_DROP),
+    ("sqlite", "heads"): (SQLITE_HEAD_SCHEMA, SQLITE_HEAD_DROP),
+    ("postgresql", "index"): (POSTGRES_SCHEMA, POSTGRES_DROP),
+    # PostgreSQL's heads are the `rank_vector` column, part of the index.
+}
+
+
+def install(schema_editor, *, part: str = "index", drop: bool = False) -> None:  # noqa: ANN001 - a migration's schema editor
+    """Create (or drop) a part of the engine's own objects; called from the migrations."""
+    statements = SCHEMAS.get((schema_editor.connection.vendor, part))
     if statements is None:
         return
     for sql in statements[1] if drop else statements[0]:
         schema_editor.execute(sql)
+
+
+def fill_heads(schema_editor, *, batch: int = 500) -> int:  # noqa: ANN001 - a migration's schema editor
+    """Write the heads of the entries indexed already (SQLite), from the big table's own copy of
+    their folded title and text; returns the rows written."""
+    if schema_editor.connection.vendor != "sqlite":
+        return 0
+    written = 0
+    with schema_editor.connection.cursor() as source, schema_editor.connection.cursor() as target:
+        target.execute(f"DELETE FROM {HEAD_FTS}")
+        source.execute(f"SELECT rowid, title, body FROM {FTS} ORDER BY rowid")
+        while rows := source.fetchmany(batch):
+            target.executemany(f"INSERT INTO {HEAD_FTS} (rowid, title, head) VALUES (%s, %s, %s)",
+                               [(pk, title, head(body)) for pk, title, body in rows])
+            written += len(rows)
+    return written

@@ -6,6 +6,7 @@ PostgreSQL (full-text search with unaccent): whichever DATABASE_URL names."""
 
 from __future__ import annotations
 
+import importlib
 import io
 
 from django.conf import settings
@@ -15,13 +16,15 @@ from django.db import connection
 from meetings import search
 from meetings.actions.documents import do_delete_document, do_set_readers
 from meetings.models import Meeting, SearchEntry, SearchPage
-from meetings.search.backends import backend
+from meetings.search.backends import FTS, HEAD_FTS, RANKED_HEAD, backend, head
 from meetings.search.text import fold, highlight, parse_query
 from tests.kit import factories as f
 from tests.kit.cases import BaseTestCase
 from tests.kit.files import make_pdf
 from tests.kit.users import make_user
 
+# More than the ranked head (RANKED_HEAD characters) of text that has none of the tests' words.
+FILLER = "Rà soát chi thường xuyên của các đơn vị. " * 25
 PUBLIC_TEXT = "Dự toán NGÂN SÁCH tỉnh năm 2027 và kế hoạch đầu tư công"
 SECRET_TEXT = "Phương án đền bù giải phóng mặt bằng khu Đông Bắc <script>alert(1)</script>"
 
@@ -301,3 +304,173 @@ class SearchTests(BaseTestCase):
         self.assert_error(self.api("get", "/api/v1/search?q=a&kind=user", user=self.member), 400)
         self.assert_error(self.api("get", "/api/v1/search?q=a&offset=-1", user=self.member), 400)
         self.assertEqual(self.api("get", "/api/v1/search?q=%22%22", user=self.member).json()["total"], 0)
+
+
+def engine_rows(entry_ids) -> dict[str, int]:
+    """How many rows the engine holds for these entries: SQLite's two FTS5 tables, or the
+    entries carrying PostgreSQL's two vectors."""
+    ids = list(entry_ids)
+    marks = ", ".join(["%s"] * len(ids)) or "NULL"
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            counts = {}
+            for table in (FTS, HEAD_FTS):
+                cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE rowid IN ({marks})", ids)
+                counts[table] = cursor.fetchone()[0]
+            return counts
+        cursor.execute(f"SELECT COUNT(vector), COUNT(rank_vector) FROM meetings_searchentry WHERE id IN ({marks})", ids)
+        vector, rank_vector = cursor.fetchone()
+        return {"vector": vector, "rank_vector": rank_vector}
+
+
+class _Editor:
+    """What the migrations' functions use of a schema editor, inside the test's transaction (the
+    SQLite schema editor refuses to open in one; SQLite's and PostgreSQL's DDL roll back)."""
+
+    def __init__(self) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
+class SearchHeadTests(BaseTestCase):
+    """Both engines rank the matches by the title and the head of the text (the first
+    RANKED_HEAD characters) and find, after them, what matches only deeper in the text.
+    member reads the confidential document; guest is invited but not a reader; outsider is
+    not invited."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        with cls.captureOnCommitCallbacks(execute=True):
+            cls.meeting = f.make_meeting(by=cls.owner, title="Họp giao ban", members=[cls.member],
+                                         guests=[cls.guest], status=Meeting.Status.SCHEDULED)
+            # Made in the order opposite to the expected ranking: ids cannot explain it.
+            cls.deep = f.upload_document(cls.meeting, by=cls.owner, title="Phụ lục số 1")
+            cls.opening = f.upload_document(cls.meeting, by=cls.owner, title="Phụ lục số 2")
+            cls.titled = f.upload_document(cls.meeting, by=cls.owner, title="Hồ chứa nước Ea Súp")
+            cls.secret = f.upload_document(cls.meeting, by=cls.owner, title="Tài liệu mật", confidential=True)
+            do_set_readers(cls.secret, actor=cls.owner, usernames=[cls.member.username])
+        # The deep one says it most often, but only past its head; the opening once, at the start.
+        search.index_document_pages(cls.deep.pk, texts=[FILLER, FILLER + "Hồ chứa nước. " * 30])
+        search.index_document_pages(cls.opening.pk, texts=["Hồ chứa nước đã xuống cấp. " + FILLER])
+        search.index_document_pages(cls.titled.pk, texts=[FILLER])
+        search.index_document_pages(cls.secret.pk, texts=[FILLER, FILLER + "Phương án di dời khu Đông Bắc."])
+
+    def ranked(self, user, q, **kw):
+        return [r.object.pk for r in search.search(user, q, kinds=["document"], **kw).items]
+
+    def entry_ids(self, *documents):
+        return list(SearchEntry.objects.filter(kind="document", object_id__in=[d.pk for d in documents])
+                    .values_list("pk", flat=True))
+
+    def test_head_is_a_prefix_cut_between_words(self):
+        text = fold(FILLER + "Hồ chứa nước")
+        cut = head(text)
+        self.assertTrue(text.startswith(cut))
+        self.assertLessEqual(len(cut), RANKED_HEAD)
+        self.assertGreater(len(cut), RANKED_HEAD - 20)
+        self.assertTrue(text[len(cut)].isspace() or cut.endswith(" "))  # no word cut in two
+        self.assertEqual(head("ngan sach"), "ngan sach")
+
+    def test_title_then_head_then_only_deep_in_the_text(self):
+        for q in ("hồ chứa nước", '"ho chua nuoc"'):
+            found = search.search(self.owner, q, kinds=["document"])
+            self.assertEqual([r.object.pk for r in found.items], [self.titled.pk, self.opening.pk, self.deep.pk], q)
+            self.assertEqual(found.counts, {"document": 3}, q)
+            ranks = [r.rank for r in found.items]
+            self.assertGreater(ranks[0], ranks[1], q)
+            self.assertGreater(ranks[1], ranks[2], q)
+            # The pages follow the same order.
+            self.assertEqual(self.ranked(self.owner, q, limit=1, offset=2), [self.deep.pk], q)
+            self.assertEqual(self.ranked(self.owner, q, limit=2, offset=0), [self.titled.pk, self.opening.pk], q)
+
+    def test_a_match_only_beyond_the_head_is_found_in_order_of_id(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            later = f.upload_document(self.meeting, by=self.owner, title="Phụ lục số 3")
+        search.index_document_pages(later.pk, texts=[FILLER + "Hồ chứa nước."])
+        # A word and a phrase that are only past the head: found, ranked after the heads, by id.
+        self.assertEqual(self.ranked(self.owner, "ho chua nuoc")[2:], [self.deep.pk, later.pk])
+        self.assertEqual(self.ranked(self.owner, "ho chua nuoc", limit=1, offset=3), [later.pk])
+        self.assertEqual(self.ranked(self.owner, '"ho chua nuoc"', limit=2, offset=2), [self.deep.pk, later.pk])
+        # Every document has the other words in its head: all four are found. SQLite ranks only
+        # the heads with every word; PostgreSQL's ts_rank also counts a head with some of them.
+        both = self.ranked(self.owner, "ho chua nuoc ra soat")
+        self.assertEqual(set(both), {self.titled.pk, self.opening.pk, self.deep.pk, later.pk})
+        self.assertLess(both.index(self.deep.pk), both.index(later.pk))
+        if connection.vendor == "sqlite":
+            self.assertEqual((set(both[:2]), both[2:]), ({self.titled.pk, self.opening.pk}, [self.deep.pk, later.pk]))
+
+    def test_deep_confidential_text_only_for_its_readers(self):
+        q = "di dời đông bắc"
+        for user in (self.owner, self.member, self.admin):  # runs the meeting, a reader, the administrator
+            found = search.search(user, q)
+            self.assertEqual([(r.kind, r.object.pk) for r in found.items], [("document", self.secret.pk)], user)
+            self.assertEqual(found.counts, {"document": 1}, user)
+        for user in (self.guest, self.outsider):  # invited, not a reader; not invited
+            found = search.search(user, q)
+            self.assertEqual((found.items, found.counts), ([], {}), user)
+        from django.contrib.auth.models import AnonymousUser
+
+        self.assertEqual(search.search(AnonymousUser(), q).items, [])
+        # Its head ranks for nobody who may not read it either.
+        self.assertNotIn(self.secret.pk, self.ranked(self.guest, "ra soat chi thuong xuyen"))
+        self.assertIn(self.secret.pk, self.ranked(self.member, "ra soat chi thuong xuyen"))
+
+    def test_a_deleted_entry_leaves_both_tables(self):
+        ids = self.entry_ids(self.deep, self.opening)
+        self.assertEqual(set(engine_rows(ids).values()), {2})
+        with self.captureOnCommitCallbacks(execute=True):
+            do_delete_document(self.deep, actor=self.owner)
+        self.assertEqual(set(engine_rows(ids).values()), {1})
+        self.assertEqual(self.ranked(self.owner, "ho chua nuoc"), [self.titled.pk, self.opening.pk])
+        # A meeting's deletion cascades to its entries (no signal for each): the engine follows.
+        Meeting.objects.filter(pk=self.meeting.pk).delete()
+        self.assertEqual(set(engine_rows(ids).values()), {0})
+        self.assertEqual(search.search(self.owner, "ho chua nuoc").items, [])
+
+    def test_reindexing_does_not_duplicate_heads(self):
+        for _ in range(2):
+            search.index_document(self.opening.pk)
+            search.index_document_pages(self.opening.pk, texts=["Hồ chứa nước đã xuống cấp. " + FILLER])
+        ids = self.entry_ids(self.opening)
+        self.assertEqual(len(ids), 1)
+        self.assertEqual(set(engine_rows(ids).values()), {1})
+        self.assertEqual(self.ranked(self.owner, "ho chua nuoc"), [self.titled.pk, self.opening.pk, self.deep.pk])
+        search.rebuild(pages=False)
+        rows = engine_rows(SearchEntry.objects.values_list("pk", flat=True))
+        self.assertEqual(set(rows.values()), {SearchEntry.objects.count()}, rows)
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                for table in (FTS, HEAD_FTS):  # nothing left of the rows before the rebuild
+                    cursor.execute(f"SELECT COUNT(*) FROM {table}")
+                    self.assertEqual(cursor.fetchone()[0], SearchEntry.objects.count(), table)
+        self.assertEqual(self.ranked(self.owner, "ho chua nuoc"), [self.titled.pk, self.opening.pk, self.deep.pk])
+
+    def test_migration_writes_the_heads_of_what_is_indexed_and_its_reverse_drops_them(self):
+        migration = importlib.import_module("meetings.migrations.0015_search_heads")
+        editor = _Editor()
+        tables = "SELECT name FROM sqlite_master WHERE name IN (%s, %s) ORDER BY name"
+        migration.drop_heads(None, editor)
+        if connection.vendor != "sqlite":  # PostgreSQL's heads are the rank vectors: untouched
+            ids = self.entry_ids(self.deep, self.opening, self.titled)
+            self.assertEqual(engine_rows(ids), {"vector": 3, "rank_vector": 3})
+            migration.install_heads(None, editor)
+            self.assertEqual(self.ranked(self.owner, "ho chua nuoc"), [self.titled.pk, self.opening.pk, self.deep.pk])
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(tables, [HEAD_FTS, f"{HEAD_FTS}_delete"])
+            self.assertEqual(cursor.fetchall(), [])
+            migration.install_heads(None, editor)
+            cursor.execute(tables, [HEAD_FTS, f"{HEAD_FTS}_delete"])
+            self.assertEqual([n for (n,) in cursor.fetchall()], [HEAD_FTS, f"{HEAD_FTS}_delete"])
+            cursor.execute(f"SELECT rowid, title, head FROM {HEAD_FTS} ORDER BY rowid")
+            heads = cursor.fetchall()
+            cursor.execute(f"SELECT rowid, title, body FROM {FTS} ORDER BY rowid")
+            self.assertEqual(heads, [(pk, title, head(body)) for pk, title, body in cursor.fetchall()])
+        self.assertEqual(len(heads), SearchEntry.objects.count())
+        deep = self.entry_ids(self.deep)[0]
+        self.assertNotIn("ho chua nuoc", dict((pk, h) for pk, _, h in heads)[deep])
+        self.assertEqual(self.ranked(self.owner, "ho chua nuoc"), [self.titled.pk, self.opening.pk, self.deep.pk])
