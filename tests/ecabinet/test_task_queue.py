@@ -74,6 +74,13 @@ class Worker:
         """How many tasks this worker finished (a line may be logged by two handlers)."""
         return len(set(re.findall(r"run_collector: ([0-9a-f-]{36}) .* executed in ", self.text())))
 
+    def idle(self) -> bool:
+        """Every task this worker started has finished. A worker also takes what a killed one left
+        queued, so "as many finished as were queued" can hold while one is still sending its mail."""
+        text = self.text()
+        started = set(re.findall(r"Executing ecabinet\.tasks\.run_collector: ([0-9a-f-]{36}) ", text))
+        return started <= set(re.findall(r"run_collector: ([0-9a-f-]{36}) .* executed in ", text))
+
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -146,12 +153,14 @@ def test_a_reminder_goes_out_once_across_killed_and_restarted_workers(queue_env)
     second = new_worker(2).start()
     wait_until(lambda: ReminderSent.objects.filter(key__startswith=f"meeting-reminder:{meeting.pk}:").exists(),
                "the meeting reminder", log=second.text)
-    wait_until(lambda: second.executed() >= count and queue.pending_count() == 0, "the worker to finish", log=second.text)
+    wait_until(lambda: second.executed() >= count and queue.pending_count() == 0 and second.idle(), "the worker to finish",
+               log=second.text)
     second.kill()
     # 4. Queued again while no worker runs, then a third worker: nothing more is sent.
     enqueue(env)
     third = new_worker(3).start()
-    wait_until(lambda: third.executed() >= count and queue.pending_count() == 0, "the third worker to finish", log=third.text)
+    wait_until(lambda: third.executed() >= count and queue.pending_count() == 0 and third.idle(),
+               "the third worker to finish", log=third.text)
     third.kill()
 
     reminders = Notification.objects.filter(kind="meeting.reminder")
