@@ -144,6 +144,10 @@ def test_a_reminder_goes_out_once_across_killed_and_restarted_workers(queue_env)
     first = new_worker(1).start()
     wait_until(lambda: "Executing ecabinet.tasks.run_collector" in first.text(), "the first task to start")
     first.kill()
+    # If the killed worker had already run the meeting collector, the reminder is recorded (the
+    # notifications with it) and its mail may have died with the worker: mail goes out after the
+    # commit, at most once, never again.
+    sent_by_the_killed_worker = ReminderSent.objects.filter(key__startswith=f"meeting-reminder:{meeting.pk}:").exists()
     # A worker killed mid-way may leave a collector's lock behind: make sure the meeting one is.
     stale = TaskLock(queue, lock_name("meeting-reminders"))
     if not stale.is_locked():
@@ -171,7 +175,10 @@ def test_a_reminder_goes_out_once_across_killed_and_restarted_workers(queue_env)
     assert ReminderSent.objects.filter(key__startswith=f"meeting-reminder:{meeting.pk}:").count() == 1
     mails = "".join(w.text() for w in workers)
     for person in (people.member, people.owner):
-        assert mails.count(f"To: {person.email}") == 1, mails[-4000:]
+        if sent_by_the_killed_worker:
+            assert mails.count(f"To: {person.email}") <= 1, mails[-4000:]
+        else:
+            assert mails.count(f"To: {person.email}") == 1, mails[-4000:]
     assert not queue.is_locked(lock_name("meeting-reminders"))
 
 
