@@ -78,15 +78,19 @@ def _stamp_font(path: str) -> str:
     target = folder / f"{Path(path).stem}-stamp-{digest}.ttf"
     if target.exists():
         return str(target)
+    part_name = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         font = TTFont(path)
         cut_to_vietnamese(font)
         # Written aside and renamed: a process reading it never sees half a font.
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as part:
+            part_name = part.name
             font.save(part)
-        os.replace(part.name, target)
+        os.replace(part_name, target)
     except OSError:
+        if part_name is not None:  # a full disk leaves no half-written file behind
+            Path(part_name).unlink(missing_ok=True)
         logger.warning("the stamp's small font cannot be written under %s; the whole font is used", folder,
                        exc_info=True)
         return path
