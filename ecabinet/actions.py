@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
@@ -18,10 +16,10 @@ from ecabinet.access import FreshPassword, require_may_revoke_token, require_ses
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.events import publish_on_commit
+from ecabinet.mail import MailAttachment, queue_mail
 from ecabinet.menu_counts import forget_menu_counts
 from ecabinet.models import ApiToken, LoginRecord, Notification, PushSubscription, User, hash_token
 from ecabinet.push import CATEGORIES, check_endpoint, check_keys, push_for_notifications
-from ecabinet.text import as_one_line
 
 
 @transaction.atomic(durable=True)
@@ -113,29 +111,20 @@ def do_record_login(
     return entry
 
 
-# An e-mail attachment: file name, content, MIME type (a paper's PDF, a calendar's .ics).
-MailAttachment = tuple[str, bytes, str]
-
-
-def _send_notification_email(user: User, title: str, body: str, url: str,
-                             attachments: Sequence[MailAttachment] = ()) -> None:
-    if not user.email:
-        return
+def _queue_notification_email(user: User, kind: str, title: str, body: str, url: str,
+                              attachments: Sequence[MailAttachment]) -> None:
     with translation.override(user.preferred_language):
         link = f"{settings.PUBLIC_BASE_URL}{url}" if url else ""
-        # The last guard for a subject: a line break would make the mail library refuse the
-        # whole message (titles are refused earlier; names and older rows are not).
-        message = EmailMessage(as_one_line(title), f"{body}\n\n{link}".strip(), None, [user.email])
-        for name, content, mimetype in attachments:
-            message.attach(name, content, mimetype)
-        message.send(fail_silently=True)
+        queue_mail(kind=kind, to=[user.email], subject=str(title), body=f"{body}\n\n{link}".strip(),
+                   attachments=attachments)
 
 
 def notify_users(
     users: Iterable[User], *, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
     attachments: Sequence[MailAttachment] = (),
 ) -> list[Notification]:
-    """Create in-app notifications and send their emails (with `attachments`) after commit.
+    """Create in-app notifications and put their e-mails (with `attachments`) in the outbox,
+    sent after commit (ecabinet/mail.py).
 
     Called from inside other actions (which write the audit row for the change itself).
     """
@@ -149,8 +138,8 @@ def notify_users(
         publish_on_commit(
             f"user-{user.pk}", {"type": "user.notification", "kind": kind, "title": title, "url": url}
         )
-        if email:
-            transaction.on_commit(partial(_send_notification_email, user, title, body, url, files), robust=True)
+        if email and user.email:
+            _queue_notification_email(user, kind, title, body, url, files)
     # Web Push for the kinds a person may have chosen (ecabinet/push.py), posted after commit.
     push_for_notifications(recipients.values(), kind=kind, title=title, body=body, url=url)
     return rows

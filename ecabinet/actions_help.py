@@ -9,11 +9,9 @@ leaves no file behind and deleting a page deletes its files.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import IO
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +22,7 @@ from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError
 from ecabinet.inputs import clean_file_name, field_error
 from ecabinet.intake import Purpose, intake_image, intake_pdf
+from ecabinet.mail import queue_mail
 from ecabinet.models import Feedback, HelpFile, HelpPage, TourSeen, User
 from ecabinet.richtext import sanitize
 from ecabinet.schemas import MAX_VIDEOS, FeedbackIn, HelpPageIn
@@ -221,23 +220,21 @@ def do_send_feedback(*, actor: User, data: FeedbackIn, upload: IO[bytes] | None 
         notify_users(admins, kind="feedback.new", title=_("Feedback: %(subject)s") % {"subject": row.subject},
                      body=row.text[:500], url=f"/feedback/{row.pk}/", email=False)
         if settings.OPERATOR_EMAIL:
-            transaction.on_commit(partial(_mail_operator, row.pk), robust=True)
+            _mail_operator(row)
     return row
 
 
-def _mail_operator(feedback_id: int) -> None:
-    row = Feedback.objects.select_related("sender").get(pk=feedback_id)
+def _mail_operator(row: Feedback) -> None:
     sender = row.sender
     body = "\n".join([
         f"{_('From')}: {sender.get_full_name()} ({sender.username}, {sender.email or '-'})",
         f"{_('Page')}: {settings.PUBLIC_BASE_URL}{row.page}" if row.page else "",
         "", row.text, "", f"{settings.PUBLIC_BASE_URL}/feedback/{row.pk}/",
     ])
-    message = EmailMessage(as_one_line(_("eCabinet feedback: %(subject)s") % {"subject": row.subject})[:200],
-                           body, None, [settings.OPERATOR_EMAIL])
-    if row.file_data:
-        message.attach(row.file_name or "tep", bytes(row.file_data), row.file_type)
-    message.send(fail_silently=True)
+    files = [(row.file_name or "tep", bytes(row.file_data), row.file_type)] if row.file_data else []
+    queue_mail(kind="feedback.new", to=[settings.OPERATOR_EMAIL],
+               subject=_("eCabinet feedback: %(subject)s") % {"subject": row.subject}, body=body,
+               attachments=files)
 
 
 @transaction.atomic(durable=True)

@@ -24,7 +24,16 @@ from ecabinet.access import (
     users_managed_by,
 )
 from ecabinet.audit import record_audit
-from ecabinet.models import ApiToken, AuditEvent, LoginRecord, Notification, Position, Unit, User
+from ecabinet.models import (
+    ApiToken,
+    AuditEvent,
+    LoginRecord,
+    Notification,
+    OutgoingMail,
+    Position,
+    Unit,
+    User,
+)
 
 # django-axes names its admin section after the app label ("Axes"); people see what it is for.
 apps.get_app_config("axes").verbose_name = _("Sign-in lockout")
@@ -308,6 +317,23 @@ class ApiTokenAdmin(ReadOnlyAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "user", "kind", "title", "read_at")
+
+    def has_module_permission(self, request):
+        return is_system_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_system_admin(request.user)
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(ReadOnlyAdmin):
+    """The outbox (ecabinet/mail.py): what was sent, what waits for its next try, what failed."""
+
+    list_display = ("created_at", "kind", "subject", "status", "attempt_count", "next_attempt_at", "sent_at")
+    list_filter = ("status", "kind")
+    exclude = ("body",)  # a mail's text may hold what only its recipient may read
+    readonly_fields = ("recipients", "subject", "kind", "message_id", "status", "attempt_count", "last_error",
+                       "created_at", "next_attempt_at", "sent_at")
 
     def has_module_permission(self, request):
         return is_system_admin(request.user)

@@ -331,6 +331,55 @@ class ReminderSent(models.Model):
         return self.key
 
 
+class OutgoingMail(models.Model):
+    """An e-mail in the outbox (ecabinet/mail.py): written in the transaction of the change that
+    sends it, so a committed change never loses its mail and a rolled-back one never sends any."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("outgoing mail", "waiting")
+        SENT = "sent", pgettext_lazy("outgoing mail", "sent")
+        FAILED = "failed", pgettext_lazy("outgoing mail", "failed")
+
+    kind = models.CharField(_("kind"), max_length=48)
+    recipients = models.JSONField(_("recipients"), default=list)
+    subject = models.CharField(pgettext_lazy("e-mail", "subject"), max_length=300)
+    body = models.TextField(_("content"), blank=True)
+    # The same Message-ID on every try: a copy sent again after a worker died between the mail
+    # server's acceptance and the row's update is one message to the receiving side.
+    message_id = models.CharField(_("message ID"), max_length=200, unique=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class OutgoingMailAttachment(models.Model):
+    """A file of an outgoing e-mail (a paper's PDF, a calendar's .ics), kept until it is sent."""
+
+    mail = models.ForeignKey(OutgoingMail, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    mimetype = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class AuditEvent(models.Model):
     """Append-only audit log; each row carries the hash of the row before it.
 

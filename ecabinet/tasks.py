@@ -6,7 +6,9 @@ Every minute the consumer's scheduler enqueues ``run_reminders``, which enqueues
 fails is retried on its own and never stops the others. A lock per collector keeps two consumers
 (several machines on Redis) from running the same collector at once; the lock is only there to
 save work: ``remind_once``'s unique key is what makes a reminder go out at most once, across
-restarts too (a worker killed mid-way rolls its transaction back; the next run sends it).
+restarts too (a worker killed mid-way rolls its transaction back; the next run sends it). Its
+e-mails are outbox rows of the same transaction (ecabinet/mail.py), so they are sent even when
+the worker dies right after the commit.
 Locks a killed consumer left behind are cleared when a consumer starts (``flush_locks``).
 """
 

@@ -3,6 +3,7 @@
 - Views, the API and the live room's consumers do not write models: every change goes through
   one action (`do_*`), which locks, checks, audits and publishes.
 - Settings are read from the environment only in ecabinet/settings.py.
+- E-mail is built and sent only by the outbox (ecabinet/mail.py): anything else puts it there.
 - No `except ImportError` guard around an import of our own apps (they are always there), and no
   reading of a function's arity (`__code__.co_argcount`) to decide how to call it.
 
@@ -84,6 +85,22 @@ def environment_reads(tree: ast.AST) -> Iterator[tuple[int, str]]:
             yield node.lineno, ast.unparse(node)
 
 
+# Django's ways of building or sending an e-mail; only ecabinet/mail.py uses them.
+MAIL_SENDERS = {"EmailMessage", "EmailMultiAlternatives", "send_mail", "send_mass_mail", "mail_admins",
+                "mail_managers", "get_connection"}
+MAIL_MODULE = "ecabinet/mail.py"
+
+
+def mail_sends(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("django.core.mail") \
+                and any(alias.name in MAIL_SENDERS for alias in node.names):
+            yield node.lineno, ast.unparse(node)
+        elif isinstance(node, ast.Attribute) and node.attr in MAIL_SENDERS \
+                and receiver_name(node.value) == "mail":
+            yield node.lineno, ast.unparse(node)
+
+
 def guarded_own_imports(tree: ast.AST) -> Iterator[tuple[int, str]]:
     def catches_import_error(handler: ast.ExceptHandler) -> bool:
         names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
@@ -135,11 +152,14 @@ def test_the_checks_see_what_they_look_for():
         "try:\n    from meetings.selectors import home_meetings\nexcept ImportError:\n    pass\n"
         "rule.__code__.co_argcount\n"
         "try:\n    module = import_module(name)\nexcept ModuleNotFoundError:\n    pass\n"
+        "from django.core.mail import EmailMessage\n"
+        "mail.send_mail('s', 'b', None, ['a@b'])\n"
     )
     assert [line for line, _ in model_writes(sample)] == [2, 4, 6]
     assert [line for line, _ in environment_reads(sample)] == [7]
     assert [line for line, _ in guarded_own_imports(sample)] == [9, 14]
     assert [line for line, _ in arity_reads(sample)] == [12, 12]
+    assert [line for line, _ in mail_sends(sample)] == [17, 18]
     assert is_entry_module("meetings/views/room.py") and is_entry_module("signing/api.py")
     assert is_entry_module("meetings/live/consumers.py") and is_entry_module("meetings/api/room.py")
     assert is_entry_module("ecabinet/api_docs.py") and not is_entry_module("meetings/actions/room.py")
@@ -159,6 +179,13 @@ def test_only_settings_reads_the_environment():
     assert not found, "Read these in ecabinet/settings.py and use django.conf.settings:\n" + "\n".join(found)
     for name in ENVIRONMENT_ALLOWED:  # an exception whose reason is gone goes too
         assert list(offenders(environment_reads, [ROOT / name])), name
+
+
+def test_mail_leaves_only_through_the_outbox():
+    files = [path for path in source_files() if relative(path) != MAIL_MODULE]
+    found = offenders(mail_sends, files)
+    assert not found, "Put these e-mails in the outbox (ecabinet/mail.py: queue_mail):\n" + "\n".join(found)
+    assert list(offenders(mail_sends, [ROOT / MAIL_MODULE]))  # the check sees the one sender
 
 
 def test_no_import_guards_between_our_apps():
