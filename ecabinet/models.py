@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.contrib.auth.models import UserManager as AuthUserManager
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from ecabinet.text import person_search_name
 
 
 class Unit(models.Model):
@@ -84,6 +89,68 @@ class Position(models.Model):
         return self.name
 
 
+# What `User.search_name` is made of: a write of either must write the search name too.
+NAME_FIELDS = frozenset({"full_name", "username"})
+SEARCH_NAME_BATCH = 500
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    """Writes that skip `User.save()` still keep `search_name` right: bulk_create and
+    bulk_update fill it in, and update() of a name refolds the rows it changed. A write that
+    sets `search_name` itself is left alone (the migration's backfill, a test's blank row)."""
+
+    def bulk_create(self, objs: Iterable[User], *args: Any, **kwargs: Any) -> list[User]:
+        objs = list(objs)  # a generator would be spent by the loop below
+        for obj in objs:
+            obj.refresh_search_name()
+        conflict_fields = kwargs.get("update_fields")
+        if conflict_fields and NAME_FIELDS.intersection(conflict_fields) and "search_name" not in conflict_fields:
+            kwargs["update_fields"] = [*conflict_fields, "search_name"]
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs: Iterable[User], fields: Iterable[str], *args: Any, **kwargs: Any) -> int:
+        fields = list(fields)
+        if NAME_FIELDS.intersection(fields) and "search_name" not in fields:
+            objs = list(objs)
+            for obj in objs:
+                obj.refresh_search_name()
+            fields.append("search_name")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        if "search_name" in kwargs or not NAME_FIELDS.intersection(kwargs):
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            # The rows before the update: a new name may no longer match this filter.
+            pks = list(self.values_list("pk", flat=True))
+            count = super().update(**kwargs)
+            rows = self.model._base_manager.using(self.db)
+            for start in range(0, len(pks), SEARCH_NAME_BATCH):  # a bounded IN (SQLite's limit)
+                refresh_search_names(rows.filter(pk__in=pks[start:start + SEARCH_NAME_BATCH]))
+        return count
+
+
+def refresh_search_names(users: models.QuerySet[Any]) -> int:
+    """Refold `search_name` of `users` from their names, SEARCH_NAME_BATCH rows at a time (the
+    backfill of migration 0012 too, with its historical model, hence no method of User)."""
+    users = users.order_by("pk").only("pk", "full_name", "username")
+    last, written = 0, 0
+    while batch := list(users.filter(pk__gt=last)[:SEARCH_NAME_BATCH]):
+        for user in batch:
+            user.search_name = person_search_name(user.full_name, user.username)
+        written += users.model._base_manager.using(users.db).bulk_update(batch, ["search_name"])
+        last = batch[-1].pk
+    return written
+
+
+class UserManager(AuthUserManager["User"]):
+    """Django's (create_user, create_superuser) over `UserQuerySet`, so that its writes are the
+    ones `User.objects` makes."""
+
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
+
+
 class User(AbstractUser):
     class Language(models.TextChoices):
         VIETNAMESE = "vi", "Tiếng Việt"
@@ -116,6 +183,14 @@ class User(AbstractUser):
 
     meeting_reminders = models.CharField(_("meeting reminders"), max_length=16, choices=MeetingReminders.choices,
                                          default=MeetingReminders.BOTH)
+
+    # The full name and the username folded (no marks, no case, "đ" -> "d"; ecabinet.text):
+    # what every people lookup matches a question on, folded the same way, so "nguyen" and
+    # "NGUYỄN" find "Nguyễn" on SQLite (whose LIKE folds ASCII case only) as on PostgreSQL.
+    # Written by save() and by UserQuerySet's bulk writes; no index, `contains` cannot use one.
+    search_name = models.TextField(_("name for search"), blank=True, default="", editable=False)
+
+    objects: ClassVar[UserManager] = UserManager()
 
     REQUIRED_FIELDS = ["email", "full_name"]
 
@@ -152,7 +227,22 @@ class User(AbstractUser):
     def is_unit_admin(self, value: bool) -> None:
         self.__dict__["_pending_unit_admin"] = bool(value)
 
+    def refresh_search_name(self) -> None:
+        self.search_name = person_search_name(self.full_name, self.username)
+
     def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None:
+            # A row loaded without its names (.only()) saves only what was loaded: its names
+            # did not change, and folding them would read them (a query) for nothing.
+            if NAME_FIELDS.intersection(self.__dict__):
+                self.refresh_search_name()
+        else:
+            update_fields = list(update_fields)
+            if NAME_FIELDS.intersection(update_fields) and "search_name" not in update_fields:
+                self.refresh_search_name()
+                update_fields.append("search_name")
+            kwargs["update_fields"] = update_fields
         super().save(*args, **kwargs)
         pending = self.__dict__.pop("_pending_unit_admin", None)
         if pending is not None:

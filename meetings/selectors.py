@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from ecabinet.inputs import field_error
 from ecabinet.models import User
+from ecabinet.text import fold
 from meetings.access import (
     MeetingAccess,
     documents_visible_to,
@@ -170,11 +171,15 @@ PEOPLE_LOOKUP_LIMIT = 20
 
 
 def people_matching(text: str, *, limit: int = PEOPLE_LOOKUP_LIMIT) -> list[User]:
-    """Active people whose username or name contains `text`, by name (one query, bounded)."""
-    text = text.strip()
-    if not text:
+    """Active people whose name or username contains `text`, marks and case aside ("nguyen",
+    "NGUYỄN" find "Nguyễn Văn An"; "d" finds "Đặng"), by name (one query, bounded).
+
+    Both sides are folded by the same `fold`: the question here, the person in their stored
+    `search_name`. A question with nothing to fold to (only punctuation) finds no one."""
+    folded = fold(text)
+    if not folded:
         return []
-    return list(User.objects.filter(Q(username__icontains=text) | Q(full_name__icontains=text), is_active=True)
+    return list(User.objects.filter(search_name__contains=folded, is_active=True)
                 .select_related("unit").order_by("full_name", "username")[:limit])
 
 

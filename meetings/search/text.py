@@ -1,10 +1,10 @@
 """The search's text rules, the same for both engines: folding, the query's words, the snippet.
 
-Folding is done here, in Python, on the indexed text and on the query alike: Unicode
-decomposition drops the tone and vowel marks, "đ"/"Đ" (a letter of its own, which neither
-SQLite's `remove_diacritics` nor every `unaccent` table folds) becomes "d", and case goes. The
-engines then see plain lower-case words, so "ngân sách", "NGÂN SÁCH" and "ngan sach" are one
-query on SQLite and on PostgreSQL, and the snippet marks exactly the words the engine matched.
+Folding is done in Python, on the indexed text and on the query alike, by the project's one
+fold (`ecabinet.text.fold`, which the people lookups use too): the tone and vowel marks go,
+"đ"/"Đ" becomes "d", and case goes. The engines then see plain lower-case words, so
+"ngân sách", "NGÂN SÁCH" and "ngan sach" are one query on SQLite and on PostgreSQL, and the
+snippet marks exactly the words the engine matched.
 """
 
 from __future__ import annotations
@@ -12,53 +12,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WORD = re.compile(r"\w+")
+# The fold lives in the core so that `User.search_name` (ecabinet) folds as the search does;
+# re-exported here, where the search and its tests have always found it.
+from ecabinet.text import WORD, fold, fold_text, fold_word
+
 PHRASE = re.compile(r'"([^"]*)"')
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 12
-
-
-def _fold_table() -> dict[int, str | None]:
-    """Every marked letter of the Latin blocks (Vietnamese lives in Latin Extended Additional)
-    to its bare letter, "đ"/"Đ" to "d"/"D", combining marks removed: folding as one C-level
-    `str.translate`, fast enough to fold every page of a result page."""
-    table: dict[int, str | None] = {ord("đ"): "d", ord("Đ"): "D"}
-    for code in range(0x00C0, 0x2000):
-        char = chr(code)
-        if unicodedata.combining(char):
-            table[code] = None
-            continue
-        bare = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
-        if bare and bare != char:
-            table[code] = bare
-    return table
-
-
-_TABLE = _fold_table()
-
-
-def fold_text(text: str) -> str:
-    """`text` without marks and case, words where they were (other scripts' marks too)."""
-    folded = text.translate(_TABLE)
-    if not folded.isascii():
-        folded = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
-    return folded.casefold()
-
-
-@lru_cache(maxsize=200_000)
-def fold_word(word: str) -> str:
-    """One word folded: "Đồng" -> "dong" (cached: a language's syllables are a few thousand)."""
-    return fold_text(word)
-
-
-def fold(text: str) -> str:
-    """The words of `text`, folded, one space apart: what the engines index and match."""
-    return " ".join(WORD.findall(fold_text(text or "")))
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,14 @@ class SignerLookupApiTests(SigningTestCase):
         self.assertEqual([p["username"] for p in self.api("get", lookup(self.own, "OUTSID"), user=self.owner).json()],
                          ["outsider"])
 
+    def test_marks_and_case_aside(self):
+        # "tran thi thanh vien" on a phone finds "Trần Thị Thành Viên", as the directory does
+        member = {"username": "member", "full_name": "Trần Thị Thành Viên",
+                  "unit": self.member.unit.short_name or self.member.unit.name}
+        for q in ("tran+thi+thanh+vien", "THÀNH+VIÊN", "thanh+vien"):
+            with self.subTest(q=q):
+                self.assertEqual(self.api("get", lookup(self.minutes, q), user=self.secretary).json(), [member])
+
     def test_the_same_answer_as_the_directory_lookup(self):
         mine = self.api("get", lookup(self.minutes, "Văn"), user=self.admin).json()
         directory = self.api("get", "/api/v1/people?q=Văn", user=self.admin).json()
