@@ -18,7 +18,7 @@ from ecabinet.models import User
 from tests.kit.cases import BaseTestCase
 from tests.kit.users import make_user
 
-migration = importlib.import_module("ecabinet.migrations.0012_user_search_name")
+migration = importlib.import_module("ecabinet.migrations.0013_user_search_name")
 
 
 def stored(user: User) -> str:

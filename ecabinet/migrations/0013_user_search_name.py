@@ -18,7 +18,7 @@ def backfill_search_names(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("ecabinet", "0011_integration_clients_and_webhooks"),
+        ("ecabinet", "0012_outgoing_mail"),
     ]
 
     operations = [
