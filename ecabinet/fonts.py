@@ -25,10 +25,14 @@ VIETNAMESE_RANGES = (
 VIETNAMESE_LETTERS = frozenset(chr(code) for first, last in VIETNAMESE_RANGES for code in range(first, last + 1))
 
 
-def cut_to_vietnamese(font: TTFont) -> None:
+def cut_to_vietnamese(font: TTFont, *, layout: bool = True) -> None:
     """Keep only VIETNAMESE_LETTERS in `font` (in place), with the layout features that place
-    the tone marks."""
-    options = subset.Options(layout_features=["*"], name_IDs=["*"], notdef_outline=True)
+    the tone marks, or (``layout=False``) without any layout table: for text drawn without
+    shaping, in precomposed (NFC) letters, where they are never read, and where every later
+    subset of the font (fpdf2 subsets at each output) would decode them again."""
+    options = subset.Options(layout_features=["*"] if layout else [], name_IDs=["*"], notdef_outline=True)
+    if not layout:
+        options.drop_tables += ["GSUB", "GPOS", "GDEF"]
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=[ord(letter) for letter in VIETNAMESE_LETTERS])
     subsetter.subset(font)

@@ -75,14 +75,15 @@ def _stamp_font(path: str) -> str:
     with open(path, "rb") as fh:
         digest = hashlib.sha256(fh.read()).hexdigest()[:16]
     folder = Path(settings.VAR_DIR) / "fonts"
-    target = folder / f"{Path(path).stem}-stamp-{digest}.ttf"
+    target = folder / f"{Path(path).stem}-stamp-plain-{digest}.ttf"
     if target.exists():
         return str(target)
     part_name = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         font = TTFont(path)
-        cut_to_vietnamese(font)
+        # fpdf2 draws the stamp without shaping, in NFC letters: no layout table is ever read
+        cut_to_vietnamese(font, layout=False)
         # Written aside and renamed: a process reading it never sees half a font.
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as part:
             part_name = part.name
@@ -167,19 +168,22 @@ def _time_overlay(stamp_time: str) -> bytes:
     return bytes(pdf.output())
 
 
-def _form_xobject(writer: PdfWriter, overlay: bytes, number: int = 0):
-    """A page of the overlay as one Form XObject inside `writer` (fonts embedded once)."""
-    page = PdfReader(io.BytesIO(overlay)).pages[number]
-    content = page.get_contents()
-    form = DecodedStreamObject()
-    form.set_data(content.get_data() if content is not None else b"")
-    form[NameObject("/Type")] = NameObject("/XObject")
-    form[NameObject("/Subtype")] = NameObject("/Form")
-    form[NameObject("/BBox")] = ArrayObject([FloatObject(0), FloatObject(0), FloatObject(CANVAS_W),
-                                             FloatObject(CANVAS_H)])
-    resources = page["/Resources"].get_object()
-    form[NameObject("/Resources")] = resources.clone(writer) if resources is not None else DictionaryObject()
-    return writer._add_object(form)
+def _form_xobjects(writer: PdfWriter, overlay: bytes) -> list:
+    """Each page of the overlay as one Form XObject inside `writer`, its fonts embedded once
+    (pages read from one reader share their cloned resources)."""
+    forms = []
+    for page in PdfReader(io.BytesIO(overlay)).pages:
+        content = page.get_contents()
+        form = DecodedStreamObject()
+        form.set_data(content.get_data() if content is not None else b"")
+        form[NameObject("/Type")] = NameObject("/XObject")
+        form[NameObject("/Subtype")] = NameObject("/Form")
+        form[NameObject("/BBox")] = ArrayObject([FloatObject(0), FloatObject(0), FloatObject(CANVAS_W),
+                                                 FloatObject(CANVAS_H)])
+        resources = page["/Resources"].get_object()
+        form[NameObject("/Resources")] = resources.clone(writer) if resources is not None else DictionaryObject()
+        forms.append(writer._add_object(form))
+    return forms
 
 
 def _page_resources(page) -> DictionaryObject:
@@ -204,8 +208,9 @@ def watermark_pdf(source: str | Path | IO[bytes], *, full_name: str, unit: str, 
     overlay, time_x = _viewer_overlay(main, *_footer_parts(full_name, unit), tuple(nfc(line) for line in notice))
     clock = _time_overlay(when.strftime(TIME_FORMAT))
     writer = PdfWriter(clone_from=source)
-    forms = {XOBJECT_NAME: _form_xobject(writer, overlay), TIME_XOBJECT: _form_xobject(writer, clock, 0),
-             FOOTER_TIME_XOBJECT: _form_xobject(writer, clock, 1)}
+    [viewer_form] = _form_xobjects(writer, overlay)
+    time_form, footer_time_form = _form_xobjects(writer, clock)
+    forms = {XOBJECT_NAME: viewer_form, TIME_XOBJECT: time_form, FOOTER_TIME_XOBJECT: footer_time_form}
     # One shared "q" stream opens every page; the page's own stream closes with "Q" before
     # the stamp, so unbalanced graphics state in the original cannot skew the watermark.
     open_q = writer._add_object(_stream(b"q\n"))
