@@ -522,9 +522,10 @@ def notices_to_handle(user: User) -> dict[str, list[ConclusionNotice]]:
     to_approve = list(ConclusionNotice.objects.filter(approver=user, status=ConclusionNotice.Status.SUBMITTED)
                       .select_related("meeting").order_by("due_date")[:20])
     units = unit_ids_with_right(user, "issue_documents")
+    # most people issue nothing: no need to read the installation's approved notices for them
     to_issue = [n for n in ConclusionNotice.objects.filter(status=ConclusionNotice.Status.APPROVED)
                 .select_related("meeting__unit", "meeting__created_by__unit").order_by("due_date")[:200]
-                if (u := issuing_unit(n.meeting)) is not None and u.pk in units][:20]
+                if (u := issuing_unit(n.meeting)) is not None and u.pk in units][:20] if units else []
     return {"to_approve": to_approve, "to_issue": to_issue}
 
 
