@@ -211,15 +211,15 @@ class MeetingRows:
 
 
 def meeting_rows(meeting: Meeting) -> MeetingRows:
-    """The rows of `meeting`: the agenda read now (the room changes it on every move), the
-    participants and the documents shared by every page and API call at their own revisions
-    (`Meeting.participants_revision`, `documents_revision`, moved by meetings/events.py emit in
-    the change's own transaction). A caller reads those revisions before the rows, so rows kept
+    """The rows of `meeting`, shared by every page and API call: the agenda at the meeting's
+    revision (every event moves it: the room's moves, agenda edits, documents, which set each
+    item's `has_documents`), the participants and the documents at their own revisions
+    (`Meeting.participants_revision`, `documents_revision`), all moved by meetings/events.py emit
+    in the change's own transaction. A caller reads those revisions before the rows, so rows kept
     under a revision are never older than it. The cache pickles them: each caller gets its own
     copies, free to annotate."""
-    agenda = list(with_document_flag(AgendaItem.objects.filter(meeting_id=meeting.pk)
-                                     .select_related("presenter", "presenting_unit")).order_by("position", "pk"))
-    return MeetingRows(agenda, _kept(meeting, "participants", meeting.participants_revision, _read_participants),
+    return MeetingRows(_kept(meeting, "agenda", meeting.revision, _read_agenda),
+                       _kept(meeting, "participants", meeting.participants_revision, _read_participants),
                        _kept(meeting, "documents", meeting.documents_revision, _read_documents))
 
 
@@ -235,6 +235,11 @@ def _kept(meeting: Meeting, part: str, revision: int, read: Callable[[int], Any]
         rows = read(meeting.pk)
         cache.set(key, rows, ROWS_TIMEOUT)
     return rows
+
+
+def _read_agenda(meeting_id: int) -> list[AgendaItem]:
+    return list(with_document_flag(AgendaItem.objects.filter(meeting_id=meeting_id)
+                                   .select_related("presenter", "presenting_unit")).order_by("position", "pk"))
 
 
 def _read_participants(meeting_id: int) -> list[Participant]:

@@ -19,10 +19,10 @@ from tests.kit.cases import PrepTestCase
 from tests.kit.users import make_user
 
 # Pinned: if a change adds a query per row, these fail on the big meeting.
-# The first viewer reads the meeting's participants, documents and their versions (3 queries)
-# into the cache (meetings/selectors.py meeting_rows); everyone after them reads none of them
-# until those rows change.
-ROWS_QUERIES = 3
+# The first viewer reads the meeting's agenda, participants, documents and their versions
+# (4 queries) into the cache (meetings/selectors.py meeting_rows); everyone after them reads none
+# of them until those rows change.
+ROWS_QUERIES = 4
 PAGE_QUERIES_RUNNER = 17  # (the session from the cache: SESSION_ENGINE cached_db) + the ids of the documents this viewer sees (the rows are shared); (issue 13: no list of every active user, the people lookup instead) + the invitations (signing tag); + the rights: 2 permission reads, the unit and its subtree (access.py); + the nav's open tasks (follow-up)
 PAGE_QUERIES_MEMBER = 15  # (the session from the cache) + the ids of the documents this viewer sees; + the invitations (signing tag); + 2 permission reads and the unit (access.py); + the nav's open tasks (follow-up)
 API_QUERIES = 13  # (the session from the cache) + the ids of the documents this viewer sees; + 2 permission reads, the unit and its subtree; + the polls of the meeting (meetings.selectors_room.polls_for)
@@ -69,7 +69,8 @@ class FixedQueryTests(PrepTestCase):
         """As for the first viewer: nothing kept of this meeting's rows or the menu's counts.
         Only this test's keys: a whole cache.clear() would empty a Redis another worker shares."""
         self.meeting.refresh_from_db()
-        cache.delete_many([kept_key(self.meeting, "participants", self.meeting.participants_revision),
+        cache.delete_many([kept_key(self.meeting, "agenda", self.meeting.revision),
+                           kept_key(self.meeting, "participants", self.meeting.participants_revision),
                            kept_key(self.meeting, "documents", self.meeting.documents_revision),
                            *(menu_counts_key(u) for u in (self.owner, self.member))])
 
@@ -120,8 +121,9 @@ class FixedQueryTests(PrepTestCase):
 
 
 class KeptRowsFollowChanges(PrepTestCase):
-    """The participants and documents kept between views (meetings/selectors.py meeting_rows)
-    are read again exactly when they change, through any action; the room's moves keep them."""
+    """The rows kept between views (meetings/selectors.py meeting_rows) are read again exactly
+    when they change, through any action: the room's moves read the agenda again, and keep the
+    participants and documents."""
 
     def test_changes_show_at_once_and_moves_keep_the_rows(self):
         self.schedule()
@@ -138,7 +140,8 @@ class KeptRowsFollowChanges(PrepTestCase):
         # A member does not see a document kept for the runners until it is released.
         member_docs = [d["id"] for d in self.client_for(self.member).get(self.url()).json()["documents"]]
         self.assertEqual(document.status == Document.Status.RELEASED, document.pk in member_docs)
-        # The room moves the current item: a new revision, the same participants and documents.
+        # The room moves the current item: a new revision, the agenda read again (its statuses
+        # moved), the same participants and documents.
         self.meeting = factories.start_meeting(self.meeting, by=self.owner)
         owner.get(self.url())
         with CaptureQueriesContext(connection) as warm:
@@ -146,6 +149,9 @@ class KeptRowsFollowChanges(PrepTestCase):
         factories.set_current_item(self.meeting, self.meeting.agenda_items.first(), by=self.owner)
         with CaptureQueriesContext(connection) as moved:
             data = owner.get(self.url()).json()
-        self.assertEqual(len(moved.captured_queries), len(warm.captured_queries))
+        self.assertEqual(len(moved.captured_queries), len(warm.captured_queries) + 1)
         self.assertEqual(data["current_item"], self.meeting.agenda_items.first().pk)
-        self.assertEqual(data["agenda"][0]["status"], "current")  # the agenda is read on every view
+        self.assertEqual(data["agenda"][0]["status"], "current")
+        with CaptureQueriesContext(connection) as again:
+            owner.get(self.url())
+        self.assertEqual(len(again.captured_queries), len(warm.captured_queries))
