@@ -113,6 +113,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class SystemAdminReadOnly(ReadOnlyAdmin):
+    """Records only system administrators read, and nobody writes through the admin."""
+
+    def has_module_permission(self, request):
+        return is_system_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_system_admin(request.user)
+
+
 class SystemAdminOnly:
     """Catalogs that shape the whole installation: only system admins touch them."""
 
@@ -272,7 +282,7 @@ class LoginRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(SystemAdminReadOnly):
     list_display = ("seq", "at", "actor_name", "action_code", "object_type", "object_id")
     fields = ("seq", "at", "actor", "actor_name", "action", "object_type", "object_id", "details_code",
               "prev_hash", "row_hash")
@@ -295,38 +305,20 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ("action",)
     search_fields = ("actor_label", "action", "object_id")
 
-    def has_module_permission(self, request):
-        return is_system_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_system_admin(request.user)
-
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(ReadOnlyAdmin):
+class ApiTokenAdmin(SystemAdminReadOnly):
     list_display = ("prefix", "user", "created_at", "expires_at", "revoked_at", "last_used_at")
     search_fields = ("prefix", "user__username", "user__full_name")
 
-    def has_module_permission(self, request):
-        return is_system_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_system_admin(request.user)
-
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(SystemAdminReadOnly):
     list_display = ("created_at", "user", "kind", "title", "read_at")
-
-    def has_module_permission(self, request):
-        return is_system_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_system_admin(request.user)
 
 
 @admin.register(OutgoingMail)
-class OutgoingMailAdmin(ReadOnlyAdmin):
+class OutgoingMailAdmin(SystemAdminReadOnly):
     """The outbox (ecabinet/mail.py): what was sent, what waits for its next try, what failed."""
 
     list_display = ("created_at", "kind", "subject", "status", "attempt_count", "next_attempt_at", "sent_at")
@@ -334,12 +326,6 @@ class OutgoingMailAdmin(ReadOnlyAdmin):
     exclude = ("body",)  # a mail's text may hold what only its recipient may read
     readonly_fields = ("recipients", "subject", "kind", "message_id", "status", "attempt_count", "last_error",
                        "created_at", "next_attempt_at", "sent_at")
-
-    def has_module_permission(self, request):
-        return is_system_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_system_admin(request.user)
 
 
 # --- the province's platforms (issue 13 part 5) ---
