@@ -16,7 +16,7 @@ from ecabinet.access import FreshPassword, require_may_revoke_token, require_ses
 from ecabinet.audit import record_audit
 from ecabinet.errors import ActionError, ConflictError, NotFoundError, PermissionDeniedError
 from ecabinet.events import publish_on_commit
-from ecabinet.mail import MailAttachment, queue_mail
+from ecabinet.mail import Mail, MailAttachment, queue_mails
 from ecabinet.menu_counts import forget_menu_counts
 from ecabinet.models import ApiToken, LoginRecord, Notification, PushSubscription, User, hash_token
 from ecabinet.push import CATEGORIES, check_endpoint, check_keys, push_for_notifications
@@ -111,12 +111,11 @@ def do_record_login(
     return entry
 
 
-def _queue_notification_email(user: User, kind: str, title: str, body: str, url: str,
-                              attachments: Sequence[MailAttachment]) -> None:
+def _notification_email(user: User, title: str, body: str, url: str,
+                        attachments: Sequence[MailAttachment]) -> Mail:
     with translation.override(user.preferred_language):
         link = f"{settings.PUBLIC_BASE_URL}{url}" if url else ""
-        queue_mail(kind=kind, to=[user.email], subject=str(title), body=f"{body}\n\n{link}".strip(),
-                   attachments=attachments)
+        return Mail([user.email], str(title), f"{body}\n\n{link}".strip(), attachments)
 
 
 def notify_users(
@@ -138,8 +137,9 @@ def notify_users(
         publish_on_commit(
             f"user-{user.pk}", {"type": "user.notification", "kind": kind, "title": title, "url": url}
         )
-        if email and user.email:
-            _queue_notification_email(user, kind, title, body, url, files)
+    if email:
+        queue_mails(kind, [_notification_email(user, title, body, url, files)
+                           for user in recipients.values() if user.email])
     # Web Push for the kinds a person may have chosen (ecabinet/push.py), posted after commit.
     push_for_notifications(recipients.values(), kind=kind, title=title, body=body, url=url)
     return rows

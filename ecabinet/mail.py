@@ -16,13 +16,15 @@ lapses, with the same Message-ID, which mail servers and clients take as the sam
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -43,25 +45,45 @@ RETRY_DELAYS = (60, 300, 1800, 7200, 43200)
 KEEP_SENT_DAYS = 30
 
 
+@dataclass(frozen=True)
+class Mail:
+    """One e-mail to put in the outbox."""
+
+    to: Sequence[str]
+    subject: str
+    body: str
+    attachments: Sequence[MailAttachment] = ()
+
+
+def queue_mails(kind: str, mails: Iterable[Mail]) -> list[OutgoingMail]:
+    """Put e-mails in the outbox (those with an address), in two inserts whatever their number,
+    sent by one task after the current transaction commits."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    now = timezone.now()
+    kept = [(mail, [address for address in mail.to if address]) for mail in mails]
+    kept = [(mail, to) for mail, to in kept if to]
+    rows = [OutgoingMail(kind=kind[:48], recipients=to,
+                         # The last guard for a subject: a line break would make the mail library
+                         # refuse the whole message (titles are refused earlier; names are not).
+                         subject=as_one_line(str(mail.subject))[:300], body=str(mail.body),
+                         message_id=make_msgid("ecabinet", domain=domain), next_attempt_at=now)
+            for mail, to in kept]
+    if not rows:
+        return []
+    OutgoingMail.objects.bulk_create(rows)  # the ids come back (RETURNING: SQLite 3.35+, PostgreSQL)
+    OutgoingMailAttachment.objects.bulk_create(
+        OutgoingMailAttachment(mail=row, name=name[:255], content=content, mimetype=mimetype[:100])
+        for row, (mail, _) in zip(rows, kept, strict=True) for name, content, mimetype in mail.attachments)
+    # robust: the change is committed; a queue that cannot be reached leaves the rows to the sweep
+    transaction.on_commit(partial(send_mail_task, [row.pk for row in rows]), robust=True)
+    return rows
+
+
 def queue_mail(*, kind: str, to: Sequence[str], subject: str, body: str,
                attachments: Sequence[MailAttachment] = ()) -> OutgoingMail | None:
-    """Put an e-mail in the outbox, sent after the current transaction commits (None: no address)."""
-    recipients = [address for address in to if address]
-    if not recipients:
-        return None
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
-    mail = OutgoingMail.objects.create(
-        kind=kind[:48], recipients=recipients,
-        # The last guard for a subject: a line break would make the mail library refuse the whole
-        # message (titles are refused earlier; names and older rows are not).
-        subject=as_one_line(str(subject))[:300], body=str(body),
-        message_id=make_msgid("ecabinet", domain=domain), next_attempt_at=timezone.now())
-    OutgoingMailAttachment.objects.bulk_create(
-        OutgoingMailAttachment(mail=mail, name=name[:255], content=content, mimetype=mimetype[:100])
-        for name, content, mimetype in attachments)
-    # robust: the change is committed; a queue that cannot be reached leaves the row to the sweep
-    transaction.on_commit(partial(send_mail_task, mail.pk), robust=True)
-    return mail
+    """Put one e-mail in the outbox (None: no address)."""
+    rows = queue_mails(kind, [Mail(to, subject, body, attachments)])
+    return rows[0] if rows else None
 
 
 def _claim(mail_id: int, now: datetime) -> bool:
@@ -73,23 +95,25 @@ def _claim(mail_id: int, now: datetime) -> bool:
     ).update(claimed_until=hold))
 
 
-def _message(mail: OutgoingMail) -> EmailMessage:
+def _message(mail: OutgoingMail, connection: BaseEmailBackend | None) -> EmailMessage:
     message = EmailMessage(mail.subject, mail.body, None, list(mail.recipients),
-                           headers={"Message-ID": mail.message_id})
+                           headers={"Message-ID": mail.message_id}, connection=connection)
     for attachment in mail.attachments.all():
         message.attach(attachment.name, bytes(attachment.content), attachment.mimetype)
     return message
 
 
-def attempt_mail(mail_id: int, *, now: datetime | None = None) -> bool | None:
+def attempt_mail(mail_id: int, *, now: datetime | None = None,
+                 connection: BaseEmailBackend | None = None) -> bool | None:
     """One try of a due mail: True sent, False failed (retried later or given up), None not due,
-    done, or another worker has it. `now` is the schedule's clock (tests pass the next try's)."""
+    done, or another worker has it. `now` is the schedule's clock (tests pass the next try's);
+    `connection` one the caller keeps open for several mails."""
     now = now or timezone.now()
     if not _claim(mail_id, now):
         return None
     mail = OutgoingMail.objects.get(pk=mail_id)
     try:
-        _message(mail).send(fail_silently=False)
+        _message(mail, connection).send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 - any failure of the mail server is a failed try
         error = f"{type(exc).__name__}: {exc}"[:500]
     else:
@@ -121,10 +145,32 @@ def send_due(*, now: datetime | None = None, limit: int = 500) -> int:
     return sent
 
 
+def send_batch(mail_ids: Sequence[int]) -> int:
+    """Send `mail_ids` over one connection to the mail server; how many were sent. The first
+    failed try ends the batch: the server is down or refusing, and the sweep takes the rest, each
+    on its own schedule, rather than this task waiting on every one of them."""
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception:  # noqa: BLE001 - the first try below fails on its own and is recorded
+        log.info("mail server not reached on opening a batch", exc_info=True)
+    sent = 0
+    try:
+        for pk in mail_ids:
+            result = attempt_mail(pk, connection=connection)
+            if result is False:
+                break
+            sent += bool(result)
+    finally:
+        connection.close()
+    return sent
+
+
 @db_task()
-def send_mail_task(mail_id: int) -> None:
-    """The first try, as soon as a worker takes it (at once, in the caller, in immediate mode)."""
-    attempt_mail(mail_id)
+def send_mail_task(mail_ids: list[int]) -> None:
+    """The first try of the mails one change queued, as soon as a worker takes it (at once, in
+    the caller, in immediate mode)."""
+    send_batch(mail_ids)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -10,13 +10,15 @@ from datetime import timedelta
 
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ecabinet.actions import notify_users
-from ecabinet.mail import KEEP_SENT_DAYS, RETRY_DELAYS, _claim, attempt_mail, send_due
+from ecabinet.mail import KEEP_SENT_DAYS, RETRY_DELAYS, _claim, attempt_mail, send_batch, send_due
 from ecabinet.models import Notification, OutgoingMail
 from tests.kit.cases import BaseTestCase
 from tests.kit.files import png_bytes
@@ -28,6 +30,16 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class CountingBackend(EmailBackend):
+    """The test mail box, counting the connections opened to it."""
+
+    opened = 0
+
+    def open(self):
+        CountingBackend.opened += 1
+        return True
 
 
 def refusing_mail_server():
@@ -159,6 +171,45 @@ class OutboxTests(BaseTestCase):
         [(name, content, mimetype)] = sent.attachments
         self.assertEqual((name, mimetype), ("man-hinh.png", "image/png"))
         self.assertTrue(content.startswith(b"\x89PNG"))
+
+
+class OutboxBatchTests(BaseTestCase):
+    def tell(self, people) -> int:
+        """Tell `people` in one change; the queries the change made."""
+        with self.captureOnCommitCallbacks(execute=True):
+            with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+                notify_users(people, kind="meeting.invited", title="Giấy mời họp", url="/meetings/7/")
+        return len(queries.captured_queries)
+
+    def test_telling_many_people_costs_the_queries_of_telling_a_few(self):
+        few = [make_user(f"it{n}", unit=self.department) for n in range(3)]
+        many = [make_user(f"nhieu{n}", unit=self.department) for n in range(30)]
+        self.assertEqual(self.tell(few), self.tell(many))
+        self.assertEqual(len(mail.outbox), 33)
+        self.assertEqual(len({m.extra_headers["Message-ID"] for m in mail.outbox}), 33)
+        self.assertEqual(sorted(m.to[0] for m in mail.outbox[3:]), sorted(u.email for u in many))
+        self.assertFalse(OutgoingMail.objects.exclude(status="sent").exists())
+
+    @override_settings(EMAIL_BACKEND="tests.ecabinet.test_mail_outbox.CountingBackend")
+    def test_one_change_sends_its_mails_over_one_connection(self):
+        CountingBackend.opened = 0
+        self.tell([make_user(f"mot{n}", unit=self.department) for n in range(5)])
+        self.assertEqual(len(mail.outbox), 5)
+        self.assertEqual(CountingBackend.opened, 1)
+
+    def test_a_batch_ends_at_the_first_refused_mail_and_the_sweep_takes_the_rest(self):
+        people = [make_user(f"ba{n}", unit=self.department) for n in range(3)]
+        with self.captureOnCommitCallbacks(execute=False), transaction.atomic():
+            notify_users(people, kind="meeting.invited", title="Giấy mời họp")
+        ids = list(OutgoingMail.objects.order_by("pk").values_list("pk", flat=True))
+        with refusing_mail_server():
+            self.assertEqual(send_batch(ids), 0)
+        tries = dict(OutgoingMail.objects.values_list("pk", "attempt_count"))
+        self.assertEqual([tries[pk] for pk in ids], [1, 0, 0])  # the server refused: no waiting on the rest
+        self.assertEqual(send_due(), 2)  # the rest, due at once, go out with the next sweep
+        first = OutgoingMail.objects.get(pk=ids[0])
+        self.assertEqual(send_due(now=first.next_attempt_at), 1)  # the refused one at its next try
+        self.assertEqual(len(mail.outbox), 3)
 
 
 class OutboxAdminTests(BaseTestCase):

@@ -15,6 +15,7 @@ from django.db import connection
 import meetings.search.text
 from ecabinet import text
 from ecabinet.models import User
+from ecabinet.roles import UNIT_ADMIN
 from tests.kit.cases import BaseTestCase
 from tests.kit.users import make_user
 
@@ -91,3 +92,37 @@ class BackfillTests(BaseTestCase):
         self.assertEqual([stored(u) for u in people], [f"nguoi cu so {n} | nguoi{n}" for n in range(5)])
         self.assertEqual(stored(self.owner), "nguyen van chu | owner")
         self.assertFalse(User.objects.filter(search_name="").exists())
+
+
+class AdminSearchTests(BaseTestCase):
+    """The admin's people list and its login log find names typed without marks or case, within
+    what the searcher may see (a unit's administrator: their unit's people only)."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.phung = make_user("an.phung", unit=cls.department, full_name="Phùng Khắc Khoan")
+        cls.elsewhere = make_user("binh.phung", unit=cls.other_unit, full_name="Phùng Thị Bình")
+        cls.unit_admin = make_user("quantri", unit=cls.department, full_name="Đỗ Quản Trị", roles=(UNIT_ADMIN,), is_staff=True)
+
+    def found(self, user: User, term: str) -> set[str]:
+        response = self.client_for(user).get("/admin/ecabinet/user/", {"q": term})
+        self.assertEqual(response.status_code, 200)
+        return {u.username for u in response.context["cl"].result_list}
+
+    def test_a_name_typed_without_marks_finds_the_person(self):
+        self.assertEqual(self.found(self.admin, "phung khac"), {"an.phung"})
+        self.assertEqual(self.found(self.admin, "PHUNG"), {"an.phung", "binh.phung"})
+        self.assertEqual(self.found(self.admin, "Phùng Khắc"), {"an.phung"})  # with the marks as before
+        self.assertEqual(self.found(self.admin, "phung tran"), set())
+
+    def test_a_unit_administrator_finds_only_their_units_people(self):
+        self.assertEqual(self.found(self.unit_admin, "phung"), {"an.phung"})
+
+    def test_the_login_log_finds_a_person_without_marks(self):
+        from ecabinet.actions import do_record_login
+
+        do_record_login(user=self.phung, username="an.phung", success=True, ip_address="10.0.0.1",
+                     user_agent="Firefox", channel="web")
+        response = self.client_for(self.admin).get("/admin/ecabinet/loginrecord/", {"q": "phung khac khoan"})
+        self.assertEqual([r.username for r in response.context["cl"].result_list], ["an.phung"])
