@@ -24,6 +24,7 @@ from ecabinet.clientip import client_ip
 from ecabinet.errors import ActionError
 from ecabinet.http import AuthenticatedHttpRequest
 from ecabinet.inputs import refuse_nul, validation_fields
+from ecabinet.menu_counts import unread_count
 from ecabinet.refusals import error_envelope
 
 
@@ -175,7 +176,7 @@ def me(request: AuthenticatedHttpRequest):
         "unit": user.unit.name if user.unit is not None else None,
         "position": user.position.name if user.position is not None else None,
         "preferred_language": user.preferred_language, "is_system_admin": is_system_admin(user),
-        "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
+        "unread_notifications": unread_count(user),
         # What clients may offer this person (the same flags as `can` in the pages).
         "permissions": global_permissions(user),
     }

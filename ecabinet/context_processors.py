@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from ecabinet.access import global_permissions
+from ecabinet.menu_counts import unread_count
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -11,7 +12,7 @@ def navigation(request: HttpRequest) -> dict:
         return {}
     can = global_permissions(user)
     return {
-        "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
+        "unread_notifications": unread_count(user),
         # What this person may do anywhere (templates test `can.x`, never roles).
         "can": can,
         "can_administer": can["administer"],

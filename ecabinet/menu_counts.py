@@ -1,4 +1,5 @@
-"""The counts the menu shows on every page of a person (their to-do: meetings/selectors_todo.py).
+"""The counts the menu shows on every page of a person: their to-do (meetings/selectors_todo.py)
+and their unread notifications (`unread_count`).
 
 Counting them is one query, but building it costs more than many pages' own work, and every page
 shows it. So a person's counts are kept in the cache for MENU_COUNTS_TIMEOUT seconds and
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.db import transaction
 
-from ecabinet.models import User
+from ecabinet.models import Notification, User
 
 MENU_COUNTS_TIMEOUT = 30
 
@@ -26,10 +27,27 @@ def menu_counts_key(user: User) -> str:
     return f"menu-counts:{user.pk}:{user.date_joined.timestamp()}"
 
 
+def unread_key(user: User) -> str:
+    return f"unread-count:{user.pk}:{user.date_joined.timestamp()}"
+
+
+def unread_count(user: User) -> int:
+    """How many of `user`'s notifications are unread, kept like the to-do counts: a notification
+    comes only through notify_users and is read only through an action, and both forget it. (The
+    live badge, ecabinet/live.py, counts afresh on each event.)"""
+    key = unread_key(user)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        cache.set(key, count, MENU_COUNTS_TIMEOUT)
+    return count
+
+
 def forget_menu_counts(users: Iterable[User | None]) -> None:
     """Drop these people's counts now and again after the current transaction commits: a page
     counting in between would read the rows before the change and keep them."""
-    keys = [menu_counts_key(u) for u in {u.pk: u for u in users if u is not None and u.pk is not None}.values()]
+    people = {u.pk: u for u in users if u is not None and u.pk is not None}.values()
+    keys = [key(u) for u in people for key in (menu_counts_key, unread_key)]
     if keys:
         cache.delete_many(keys)
         transaction.on_commit(lambda: cache.delete_many(keys), robust=True)

@@ -123,20 +123,20 @@ class FilterTests(LoginLogTestCase):
             LoginRecord(username="member", user=self.member, success=True, ip_address=f"10.9.0.{i}",
                         at=now - timedelta(minutes=i)) for i in range(70)])
         client = self.client_for(self.admin)
-        # the menu's to-do counts: counted on the first page, then kept (ecabinet/menu_counts.py);
-        # the session is read from the cache (SESSION_ENGINE)
+        # the menu's to-do and unread counts: counted on the first page, then kept
+        # (ecabinet/menu_counts.py); the session is read from the cache (SESSION_ENGINE)
         client.get("/login-log/")
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(6):
             first = client.get("/login-log/?account=member")
         self.assertEqual(len(first.context["page"].object_list), 50)
         self.assertEqual(first.context["total"], 74)
         self.assertContains(first, "page=2")
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(6):
             second = client.get("/login-log/?account=member&page=2")
         self.assertEqual(len(second.context["page"].object_list), 24)
         unit = self.client_for(self.unit_admin)
         unit.get("/login-log/")
-        with self.assertNumQueries(8):
+        with self.assertNumQueries(7):
             unit.get("/login-log/?page=2")
 
     def test_csv_export_with_the_same_filters(self):

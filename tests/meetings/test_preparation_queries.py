@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from ecabinet.menu_counts import menu_counts_key
+from ecabinet.menu_counts import menu_counts_key, unread_key
 from ecabinet.models import User
 from meetings.models import AgendaItem, Document, DocumentVersion, Meeting, Participant
 from meetings.selectors import kept_key
@@ -72,7 +72,7 @@ class FixedQueryTests(PrepTestCase):
         cache.delete_many([kept_key(self.meeting, "agenda", self.meeting.revision),
                            kept_key(self.meeting, "participants", self.meeting.participants_revision),
                            kept_key(self.meeting, "documents", self.meeting.documents_revision),
-                           *(menu_counts_key(u) for u in (self.owner, self.member))])
+                           *(key(u) for u in (self.owner, self.member) for key in (menu_counts_key, unread_key))])
 
     def count(self, client, path: str) -> int:
         self.forget_kept()
