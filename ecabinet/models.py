@@ -465,6 +465,8 @@ class OutgoingMailAttachment(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        verbose_name = _("outgoing e-mail attachment")
+        verbose_name_plural = _("outgoing e-mail attachments")
 
     def __str__(self) -> str:
         return self.name

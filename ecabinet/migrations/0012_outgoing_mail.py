@@ -46,6 +46,8 @@ class Migration(migrations.Migration):
                 ('mail', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='ecabinet.outgoingmail')),
             ],
             options={
+                'verbose_name': 'outgoing e-mail attachment',
+                'verbose_name_plural': 'outgoing e-mail attachments',
                 'ordering': ['pk'],
             },
         ),
