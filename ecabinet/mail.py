@@ -1,7 +1,8 @@
 """Every e-mail leaves through one outbox.
 
-`queue_mail` writes an `OutgoingMail` row inside the caller's transaction: the mail exists exactly
-when the change that sends it is committed. After the commit a task sends it; a scheduled sweep
+`queue_mails` (or `queue_mail` for one) writes `OutgoingMail` rows inside the caller's
+transaction: a mail exists exactly when the change that sends it is committed. After the commit
+one task sends the change's mails over one connection; a scheduled sweep
 (`send_due_mail`, each minute) sends what a stopped or killed worker left and the retries that
 are due, so a mail is never lost between the commit and the mail server (before, it was sent
 after the commit in the same process and died with it).
@@ -60,8 +61,7 @@ def queue_mails(kind: str, mails: Iterable[Mail]) -> list[OutgoingMail]:
     sent by one task after the current transaction commits."""
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
     now = timezone.now()
-    kept = [(mail, [address for address in mail.to if address]) for mail in mails]
-    kept = [(mail, to) for mail, to in kept if to]
+    kept = [(mail, to) for mail in mails if (to := [address for address in mail.to if address])]
     rows = [OutgoingMail(kind=kind[:48], recipients=to,
                          # The last guard for a subject: a line break would make the mail library
                          # refuse the whole message (titles are refused earlier; names are not).
