@@ -93,8 +93,10 @@ def may_see(audience: dict | None, *, user_id: int, role: str | None, runs_meeti
     return role is not None and role in roles
 
 
-def meeting_access(user: User, meeting_id: int, *, for_update: bool = False) -> MeetingAccess:
+def meeting_access(user: User, meeting_id: int, *, for_update: bool = False,
+                   related: tuple[str, ...] = ()) -> MeetingAccess:
     """The meeting as `user` may see it, or NotFoundError (an outsider learns nothing, not even a title).
+    The meeting comes with its unit and current item, and the `related` rows a page also shows.
 
     `visible_meetings`' rule, decided on the one meeting's row and the viewer's participation
     (both read anyway) rather than through its sub-query: building that query was about half of
@@ -103,7 +105,7 @@ def meeting_access(user: User, meeting_id: int, *, for_update: bool = False) -> 
     not_found = NotFoundError(_("Meeting not found."))
     if not user.is_authenticated:
         raise not_found
-    qs = Meeting.objects.select_related("unit", "current_item")
+    qs = Meeting.objects.select_related("unit", "current_item", *related)
     if for_update:
         qs = qs.select_for_update(of=("self",))
     meeting = qs.filter(pk=meeting_id).first()

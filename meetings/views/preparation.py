@@ -51,6 +51,7 @@ from meetings.schemas import (
 )
 from meetings.selectors import (
     ANY_STATUS,
+    PAGE_RELATED,
     SCOPES,
     CalendarFilters,
     meeting_page,
@@ -289,7 +290,7 @@ def meeting_copy(request: AuthenticatedHttpRequest, meeting_id: int) -> HttpResp
 # --- the meeting page and its forms ----------------------------------------------------------
 
 def _detail_context(request: AuthenticatedHttpRequest, meeting_id: int) -> dict[str, Any]:
-    access = meeting_access(request.user, meeting_id)
+    access = meeting_access(request.user, meeting_id, related=PAGE_RELATED)
     context = meeting_page(access, request.user)
     meeting = context["meeting"]
     perms = meeting_permissions(access, request.user)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from meetings.selectors import kept_rows
 from signing.access import may_seal_meeting_papers
 from signing.models import Invitation
 
@@ -17,7 +18,7 @@ register = template.Library()
 def meeting_invitations(context: dict[str, Any], meeting: Any) -> dict[str, Any]:
     """The meeting's invitations, newest first, for someone who may see the meeting page."""
     request = context["request"]
-    rows = list(Invitation.objects.filter(meeting=meeting).select_related("entry", "replaces").order_by("-pk"))
+    rows = kept_rows(meeting, "invitations", meeting.revision, _read_invitations)
     runs = bool(context.get("perms", {}).get("run"))
     pending = meeting.status in ("scheduled", "in_progress") and any(
         row.status == Invitation.Status.PENDING_SEAL for row in rows)
@@ -31,3 +32,10 @@ def meeting_invitations(context: dict[str, Any], meeting: Any) -> dict[str, Any]
         "show_notice": pending and (runs or may_seal),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+def _read_invitations(meeting_id: int) -> list[Invitation]:
+    # Kept under the meeting's revision: invitations are issued, replaced and sealed only inside
+    # the meeting's own changes (scheduling, a change of time or place) or with their paper's
+    # document announced (signing/actions/invitations.py), and each of those moves it.
+    return list(Invitation.objects.filter(meeting_id=meeting_id).select_related("entry", "replaces").order_by("-pk"))

@@ -105,6 +105,8 @@ class InvitationTests(PrepTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             do_update_meeting(self.meeting, actor=self.owner, title="Phiên họp thường kỳ tháng 11 (mở rộng)")
         assert Invitation.objects.filter(meeting=self.meeting).count() == 1
+        meeting_page = f"/meetings/{self.meeting.pk}/"
+        assert "02/GM-STC" not in self.client_for(self.member).get(meeting_page).content.decode()
         start = self.meeting.starts_at + timedelta(days=1)
         with self.captureOnCommitCallbacks(execute=True):
             do_update_meeting(self.meeting, actor=self.owner, starts_at=start, ends_at=start + timedelta(hours=2))
@@ -115,6 +117,9 @@ class InvitationTests(PrepTestCase):
         assert "Số: 02/GM-STC" in text
         assert "Giấy mời này thay thế Giấy mời số 01/GM-STC ngày" in text, text
         assert "Signature is Valid" in pdfsig(paper_of(second))
+        # the page kept its list under the meeting's revision: the change moved it
+        page = self.client_for(self.member).get(meeting_page).content.decode()
+        assert f'data-testid="invitation-{second.pk}"' in page and "02/GM-STC" in page
         first.refresh_from_db()
         assert first.document is not None and "đã được thay thế" in first.document.title
         sent = [m for m in mail.outbox if m.to == [self.member.email]]
@@ -143,6 +148,10 @@ class InvitationTests(PrepTestCase):
         invitation.refresh_from_db()
         assert invitation.status == Invitation.Status.ISSUED and invitation.number == "01/GM-STC"
         assert "Signature is Valid" in pdfsig(paper_of(invitation))
+        # the pages seen before show the sealed paper at once, not the kept waiting one
+        page = self.client_for(self.owner).get(f"/meetings/{self.meeting.pk}/").content.decode()
+        assert 'data-testid="invitation-pending"' not in page and 'data-testid="issue-invitation"' not in page
+        assert f'href="/documents/{invitation.document_id}/"' in page
         sent = [m for m in mail.outbox if m.to == [self.member.email]]
         assert "giay-moi-01-GM-STC.pdf" in [a[0] for a in sent[0].attachments]
         # issued once: a second try is refused (back to the page with the reason)
