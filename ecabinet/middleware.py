@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import weakref
 
 from asgiref.sync import markcoroutinefunction, sync_to_async
 from django.conf import settings
@@ -96,6 +97,37 @@ class LoginSlowdownMiddleware:
         if delay:
             await asyncio.sleep(delay)
         return await self.get_response(request)
+
+
+class RequestSlotsMiddleware:
+    """At most REQUEST_SLOTS requests inside Django's sync code at once; the others wait their
+    turn in the event loop.
+
+    Django gives every request a thread of its own for its sync part. Dozens of them rendering
+    pages at once on a 2-core machine do not go faster: they queue for the interpreter's lock and
+    for the locks of Django's per-request state (the active language, the URL prefix), and the
+    queue lengthened a page from 90 ms to 9 s under the committee's load (bench/load.py). A slot
+    is held only while the view and the middleware work: a response's body, streamed files
+    included, is sent after it is given back, and a request's body is read before it is taken.
+    Async only, after the sign-in slowdown (a delayed sign-in holds no slot)."""
+
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # One semaphore per event loop: a semaphore waited on in one loop cannot be in another.
+        self.slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary())
+        markcoroutinefunction(self)
+
+    async def __call__(self, request):
+        loop = asyncio.get_running_loop()
+        slots = self.slots.get(loop)
+        if slots is None:
+            slots = self.slots[loop] = asyncio.Semaphore(settings.REQUEST_SLOTS)
+        async with slots:
+            return await self.get_response(request)
 
 
 @functools.cache

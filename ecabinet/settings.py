@@ -181,6 +181,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First and async only: a slowed sign-in waits in the event loop, before the sync middleware.
     "ecabinet.middleware.LoginSlowdownMiddleware",
+    # Then at most REQUEST_SLOTS requests at once in the sync middleware and views below.
+    "ecabinet.middleware.RequestSlotsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "ecabinet.middleware.PermissionsPolicyMiddleware",
@@ -260,6 +262,11 @@ if DATABASE_IS_POSTGRES:
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1, "max_size": env_int("DATABASE_POOL_SIZE", 10, minimum=1), "timeout": 20}
+
+# How many requests of one server process work in Django at once (ecabinet.middleware
+# RequestSlotsMiddleware); the others wait in the event loop. A few per core: more only queue for
+# the interpreter's lock.
+REQUEST_SLOTS = env_int("REQUEST_SLOTS", 4, minimum=1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "ecabinet.User"

@@ -46,6 +46,8 @@ def run_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "LOGIN_SLOWDOWN_MAX_SECONDS": "-1"}, "LOGIN_SLOWDOWN_MAX_SECONDS must be at least 0"),
         ({"DEBUG": "1", "DATABASE_URL": "postgres://u@127.0.0.1/x", "DATABASE_POOL_SIZE": "0"},
          "DATABASE_POOL_SIZE must be at least 1"),
+        ({"DEBUG": "1", "REQUEST_SLOTS": "0"}, "REQUEST_SLOTS must be at least 1"),
+        ({"DEBUG": "1", "REQUEST_SLOTS": "many"}, "REQUEST_SLOTS must be an integer"),
     ],
 )
 def test_bad_environment_is_refused(env, message):
