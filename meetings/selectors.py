@@ -199,9 +199,9 @@ def people_found(q: str) -> list[dict]:
 # How long a meeting's kept rows stay in the cache: their revisions move with every change to
 # them, so this only bounds what no revision sees (a person's name edited in their profile).
 ROWS_TIMEOUT = 600
-# How many kept parts each process also holds as objects (three per meeting): reading them back
-# from the shared cache (unpickling 50 items and 80 participants) was a seventh of the meeting
-# page's work.
+# How many kept parts each process also holds as objects (four per meeting: the agenda, the
+# participants, the documents, the invitations): reading them back from the shared cache
+# (unpickling 50 items and 80 participants) was a seventh of the meeting page's work.
 KEPT_IN_PROCESS = 60
 
 
