@@ -17,9 +17,10 @@ from meetings.access import (
     agenda_item_for,
     assignable_units,
     meeting_access,
+    meeting_to_change,
     participant_in,
     poll_for,
-    speaker_request_for,
+    speaker_request_to_change,
 )
 from meetings.actions import agenda as agenda_actions
 from meetings.actions import room as actions
@@ -185,34 +186,33 @@ def attendance(request: AuthenticatedHttpRequest, meeting_id: Id, payload: Atten
 @router.post("/meetings/{meeting_id}/speakers", response=SpeakerOut, summary="The caller asks for the floor")
 def ask_floor(request: AuthenticatedHttpRequest, meeting_id: Id, payload: FloorIn | None = None) -> dict[str, Any]:
     payload = payload or FloorIn()
-    meeting = meeting_access(request.user, meeting_id).meeting
     seen = {"seen_item": payload.seen_item} if "seen_item" in payload.model_fields_set else {}
-    return serialize_speaker(actions.do_request_floor(meeting, actor=request.user, kind=payload.kind, **seen))
+    return serialize_speaker(actions.do_request_floor(meeting_to_change(meeting_id), actor=request.user, kind=payload.kind, **seen))
 
 
 @router.post("/speakers/{request_id}/grant", response=SpeakerOut, summary="Give the floor (starts the speaker's timer; optional time limit)")
 def grant(request: AuthenticatedHttpRequest, request_id: Id, payload: GrantIn | None = None) -> dict[str, Any]:
     limit = payload.time_limit_minutes if payload is not None else None
-    speaker = speaker_request_for(request.user, request_id)
+    speaker = speaker_request_to_change(request_id)
     return serialize_speaker(actions.do_grant_floor(speaker, actor=request.user, time_limit_minutes=limit))
 
 
 @router.post("/speakers/{request_id}/finish", response=SpeakerOut, summary="Stop the speaker")
 def finish(request: AuthenticatedHttpRequest, request_id: Id) -> dict[str, Any]:
-    speaker = speaker_request_for(request.user, request_id)
+    speaker = speaker_request_to_change(request_id)
     return serialize_speaker(actions.do_finish_floor(speaker, actor=request.user))
 
 
 @router.post("/speakers/{request_id}/withdraw", response=SpeakerOut, summary="Withdraw a request for the floor")
 def withdraw(request: AuthenticatedHttpRequest, request_id: Id) -> dict[str, Any]:
-    speaker = speaker_request_for(request.user, request_id)
+    speaker = speaker_request_to_change(request_id)
     return serialize_speaker(actions.do_withdraw_floor(speaker, actor=request.user))
 
 
 @router.post("/speakers/{request_id}/summary", response=SpeechNoteOut,
              summary="Record the summary of a speech for the minutes (those running the meeting)")
 def speech_summary(request: AuthenticatedHttpRequest, request_id: Id, payload: SpeechSummaryIn) -> dict[str, Any]:
-    speaker = speaker_request_for(request.user, request_id)
+    speaker = speaker_request_to_change(request_id)
     return serialize_speech_note(actions.do_record_speech_summary(speaker, actor=request.user, text=payload.text))
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ecabinet.models import AuditEvent
 from meetings.actions.room import do_issue_checkin_code
@@ -127,6 +129,46 @@ class RoomApiTests(BaseTestCase):
         self.assert_error(self.api("post", f"/api/v1/speakers/{rid}/finish", user=self.room.chair), 409)
         done = self.api("post", f"/api/v1/speakers/{question['id']}/finish", user=self.room.chair).json()
         self.assertEqual(done["status"], "done")
+
+    def test_the_floor_refuses_outsiders_as_it_refuses_a_missing_request(self):
+        # The views hand the ids to the actions, which check the caller under the meeting's lock:
+        # an outsider, a stranger to the meeting's draft and anonymous learn nothing more than
+        # that the request (or meeting) is not there, and nothing changes.
+        self.start()
+        rid = self.api("post", f"{self.url}/speakers", user=self.room.member).json()["id"]
+        audits = AuditEvent.objects.exclude(action="auth.login").count()  # each client_for signs in
+        for action in ("grant", "finish", "withdraw", "summary"):
+            body = {"text": "Tóm tắt"} if action == "summary" else None
+            missing = self.assert_error(self.api("post", f"/api/v1/speakers/999999/{action}", body,
+                                                 user=self.outsider), 404, "not_found")
+            refused = self.assert_error(self.api("post", f"/api/v1/speakers/{rid}/{action}", body,
+                                                 user=self.outsider), 404, "not_found")
+            self.assertEqual(refused["message"], missing["message"], action)
+            self.assertEqual(self.api("post", f"/api/v1/speakers/{rid}/{action}", body).status_code, 401)
+        missing = self.assert_error(self.api("post", "/api/v1/meetings/999999/speakers", user=self.outsider), 404)
+        refused = self.assert_error(self.api("post", f"{self.url}/speakers", user=self.outsider), 404)
+        self.assertEqual(refused["message"], missing["message"])
+        self.assertEqual(SpeakerRequest.objects.get(pk=rid).status, "waiting")
+        self.assertEqual(SpeakerRequest.objects.filter(meeting=self.m).count(), 1)
+        self.assertEqual(AuditEvent.objects.exclude(action="auth.login").count(), audits)
+
+    def test_raising_and_lowering_a_hand_read_the_meeting_once(self):
+        # The meeting is read once, locked, inside the action: every event the room waits for
+        # passes through this request first (bench/fanout.py).
+        self.start()
+        client = self.client_for(self.room.member)
+
+        def meeting_reads(method: str, path: str) -> tuple[int, int]:
+            with CaptureQueriesContext(connection) as queries:
+                response = getattr(client, method)(path, content_type="application/json")
+            table = '"meetings_meeting"."title"'  # the whole row, not the revision read after the event
+            return response.status_code, sum(table in q["sql"] for q in queries.captured_queries)
+
+        status, reads = meeting_reads("post", f"{self.url}/speakers")
+        self.assertEqual((status, reads), (200, 1))
+        rid = SpeakerRequest.objects.get(meeting=self.m, participant__user=self.room.member).pk
+        self.assertEqual(meeting_reads("post", f"/api/v1/speakers/{rid}/withdraw"), (200, 1))
+        self.assertEqual(SpeakerRequest.objects.get(pk=rid).status, "withdrawn")
 
     def test_grant_with_a_time_limit(self):
         self.start()
