@@ -418,7 +418,8 @@ def meeting_to_change(meeting_id: int) -> Meeting:
     """The meeting a room action is asked to change, handed to that action alone. Nothing is read
     here: the action checks the caller under the meeting's lock (`lock_meeting`, the rule of
     `meeting_access`) and refuses an outsider with the same NotFoundError. Reading the meeting in
-    the view as well was a third of raising a hand (bench/fanout.py). Never for a read."""
+    the view as well was a third of raising a hand (bench/fanout.py), and the committee checks in at
+    once at 8:00. Never for a read."""
     return Meeting(pk=meeting_id)
 
 

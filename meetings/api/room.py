@@ -171,8 +171,8 @@ def conclusion_attachment(request: AuthenticatedHttpRequest, meeting_id: Id, fil
 @router.post("/meetings/{meeting_id}/checkin", response=AttendanceOut, summary="The caller checks in")
 def checkin(request: AuthenticatedHttpRequest, meeting_id: Id, payload: CheckinIn | None = None) -> dict[str, Any]:
     payload = payload or CheckinIn()
-    meeting = meeting_access(request.user, meeting_id).meeting
-    attendance = actions.do_check_in(meeting, actor=request.user, remote=payload.remote, token=payload.token)
+    attendance = actions.do_check_in(meeting_to_change(meeting_id), actor=request.user, remote=payload.remote,
+                                     token=payload.token)
     return serialize_attendance(attendance)
 
 

@@ -145,14 +145,16 @@ class RoomApiTests(BaseTestCase):
                                                  user=self.outsider), 404, "not_found")
             self.assertEqual(refused["message"], missing["message"], action)
             self.assertEqual(self.api("post", f"/api/v1/speakers/{rid}/{action}", body).status_code, 401)
-        missing = self.assert_error(self.api("post", "/api/v1/meetings/999999/speakers", user=self.outsider), 404)
-        refused = self.assert_error(self.api("post", f"{self.url}/speakers", user=self.outsider), 404)
-        self.assertEqual(refused["message"], missing["message"])
+        for path in ("speakers", "checkin"):
+            missing = self.assert_error(self.api("post", f"/api/v1/meetings/999999/{path}", user=self.outsider), 404)
+            refused = self.assert_error(self.api("post", f"{self.url}/{path}", user=self.outsider), 404)
+            self.assertEqual(refused["message"], missing["message"])
+        self.assertFalse(Attendance.objects.filter(meeting=self.m).exists())
         self.assertEqual(SpeakerRequest.objects.get(pk=rid).status, "waiting")
         self.assertEqual(SpeakerRequest.objects.filter(meeting=self.m).count(), 1)
         self.assertEqual(AuditEvent.objects.exclude(action="auth.login").count(), audits)
 
-    def test_raising_and_lowering_a_hand_read_the_meeting_once(self):
+    def test_raising_a_hand_and_checking_in_read_the_meeting_once(self):
         # The meeting is read once, locked, inside the action: every event the room waits for
         # passes through this request first (bench/fanout.py).
         self.start()
@@ -169,6 +171,8 @@ class RoomApiTests(BaseTestCase):
         rid = SpeakerRequest.objects.get(meeting=self.m, participant__user=self.room.member).pk
         self.assertEqual(meeting_reads("post", f"/api/v1/speakers/{rid}/withdraw"), (200, 1))
         self.assertEqual(SpeakerRequest.objects.get(pk=rid).status, "withdrawn")
+        self.assertEqual(meeting_reads("post", f"{self.url}/checkin"), (200, 1))
+        self.assertTrue(Attendance.objects.filter(participant__user=self.room.member, meeting=self.m).exists())
 
     def test_grant_with_a_time_limit(self):
         self.start()
