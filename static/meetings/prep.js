@@ -1,5 +1,5 @@
-/* eCabinet meeting preparation: drag-and-drop agenda order and live invitation answers.
-   Our own code, no third-party JS. Works without JS too (the ↑/↓ buttons and a reload).
+/* eCabinet meeting preparation: the editor's tools in each agenda item and participant row,
+   drag-and-drop agenda order and live invitation answers. Our own code, no third-party JS.
    An ES module: the live answers come from the meeting's socket (./room/socket.js). */
 
 import { api } from "../ecabinet/net.js";
@@ -19,6 +19,33 @@ import { connectLive } from "./room/socket.js";
     box.className = isError ? "error" : "messages-ok";
     box.textContent = text;
   }
+
+  // --- the editor's tools: the page sends one copy (a <template>) and each row its values, and
+  // the tools are put in here. Fifty items' and eighty people's forms, each with its own token,
+  // were nearly half of the secretary's page (issue 13).
+  function fillTools(templateId) {
+    var template = document.getElementById(templateId);
+    if (!template) return;
+    document.querySelectorAll("[data-tools='" + templateId.replace(/-tools$/, "") + "']").forEach(function (slot) {
+      var row = slot.closest("[data-id], [data-participant-id]");
+      var id = row.dataset.id || row.dataset.participantId;
+      var tools = template.content.cloneNode(true);
+      tools.querySelectorAll("form[data-action]").forEach(function (form) {
+        form.action = template.dataset.base + id + "/" + form.dataset.action;
+        if (form.dataset.confirm) {
+          // as functions: a "$&" in a title is text, not a replacement pattern
+          form.dataset.confirm = form.dataset.confirm.replace("{title}", function () { return slot.dataset.title || ""; })
+            .replace("{name}", function () { return slot.dataset.name || ""; });
+        }
+      });
+      tools.querySelectorAll("[data-from]").forEach(function (field) {
+        field.value = slot.dataset[field.dataset.from] || "";
+      });
+      slot.appendChild(tools);
+    });
+  }
+  fillTools("agenda-item-tools");
+  fillTools("participant-tools");
 
   // --- agenda: HTML5 drag and drop, then one POST with the whole order and the version seen.
   var list = document.querySelector("ol.agenda.sortable");

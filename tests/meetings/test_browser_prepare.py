@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ecabinet.models import Unit
 from ecabinet.roles import ORGANISER
-from meetings.models import Meeting, Participant
+from meetings.models import AgendaItem, Meeting, Participant
 from tests.kit.browser import login_page
 from tests.kit.users import make_user
 
@@ -83,6 +83,16 @@ def test_secretary_prepares_and_members_answer(live_server, browser):
     page.locator("[data-testid=move-down]").first.click()
     page.wait_for_load_state()
     assert agenda_titles(page)[1] == "Kết luận của Chủ tịch"
+    # Each item's and person's tools are one copy filled with the row's own values (prep.js).
+    first = page.locator("[data-testid=agenda-item]").first
+    first.locator("summary").click()
+    assert first.locator("input[name=title]").input_value() == "Báo cáo kinh tế - xã hội"
+    assert first.locator("input[name=duration_minutes]").input_value() == "30"
+    first.locator("input[name=duration_minutes]").fill("45")
+    with page.expect_navigation():
+        first.locator("details button[type=submit]").click()
+    assert AgendaItem.objects.get(meeting=meeting, title="Báo cáo kinh tế - xã hội").duration_minutes == 45
+    assert page.locator("tr[data-username=daibieu1] select[name=role]").input_value() == "member"
 
     upload_documents_hook(page, meeting)
     mail.outbox.clear()
@@ -173,7 +183,6 @@ def dialog_fits(page, viewport) -> None:
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_meeting_page_confirms_destructive_steps_and_follows_answers_live(asgi_server, browser, own_connection,
                                                                          size):
-    from meetings.models import AgendaItem
     from tests.kit.rooms import make_room
 
     viewport = VIEWPORTS[size]
@@ -185,7 +194,7 @@ def test_meeting_page_confirms_destructive_steps_and_follows_answers_live(asgi_s
     remove_person = f"tr[data-participant-id='{leaving.pk}'] [data-testid=remove-person]"
     page.click(remove_person)
     dialog_fits(page, viewport)
-    assert "Xóa" in page.inner_text("[data-testid=confirm-dialog]")
+    assert f"Xóa {leaving.user.full_name} khỏi" in page.inner_text("[data-testid=confirm-dialog]")
     page.click("[data-testid=confirm-dialog-back]")
     assert page.locator(remove_person).count() == 1
     assert Participant.objects.filter(pk=leaving.pk).exists()
@@ -202,6 +211,8 @@ def test_meeting_page_confirms_destructive_steps_and_follows_answers_live(asgi_s
     # Removing an agenda item too.
     page.locator("[data-testid=remove-item]").last.click()
     dialog_fits(page, viewport)
+    last_title = page.locator("[data-testid=agenda-item] .item-title").last.inner_text()
+    assert f"“{last_title}”" in page.inner_text("[data-testid=confirm-dialog]")
     with page.expect_navigation():  # as above: the answer is the page again
         page.click("[data-testid=confirm-dialog-ok]")
     page.wait_for_selector("#meeting[data-live=online]")

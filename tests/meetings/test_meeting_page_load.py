@@ -107,6 +107,28 @@ class MeetingPageTests(PrepTestCase):
             self.assertIn("Phạm Thị Hai".encode(), self.page(user))
         self.assertNotIn(b'data-testid="remove-person"', self.page(self.member))
 
+    def test_the_editors_tools_are_sent_once_with_each_rows_values(self):
+        # The page's script puts one copy of the tools in each row (prep.js); each row carries
+        # only its values. A second item and person must not add a form.
+        factories.add_participant(self.meeting, self.member2, by=self.owner)
+        factories.add_item(self.meeting, "Tờ trình \"ngân sách\" 2027", by=self.owner)
+        owner_html = self.page(self.owner).decode()
+        self.assertEqual(owner_html.count('data-testid="remove-person"'), 1)
+        self.assertEqual(owner_html.count('data-testid="remove-item"'), 1)
+        forms = owner_html.count("<form")
+        participant = self.meeting.participants.get(user=self.member2)
+        self.assertIn(f'<tr data-participant-id="{participant.pk}"', owner_html)
+        self.assertIn(f'data-tools="participant" data-role="{participant.role}" data-seat="{participant.seat}" '
+                      f'data-name="{self.member2.full_name}"', owner_html)
+        self.assertIn('data-tools="agenda-item" data-title="Tờ trình &quot;ngân sách&quot; 2027"', owner_html)
+        factories.add_participant(self.meeting, self.deputy, by=self.owner)
+        factories.add_item(self.meeting, "Nội dung thêm", by=self.owner)
+        self.assertEqual(self.page(self.owner).decode().count("<form"), forms)
+        self.schedule()
+        member_html = self.page(self.member).decode()
+        for tools in ('id="participant-tools"', 'id="agenda-item-tools"', "data-tools="):
+            self.assertNotIn(tools, member_html)
+
     def test_forbidden_viewers(self):
         self.assertEqual(self.client_for(self.outsider).get(f"/meetings/{self.meeting.pk}/").status_code, 404)
         anonymous = self.client.get(f"/meetings/{self.meeting.pk}/")
