@@ -23,10 +23,10 @@ import { connectLive } from "./room/socket.js";
   // --- the editor's tools: the page sends one copy (a <template>) and each row its values, and
   // the tools are put in here. Fifty items' and eighty people's forms, each with its own token,
   // were nearly half of the secretary's page (issue 13).
-  function fillTools(templateId) {
+  function fillTools(templateId, rowKind) {
     var template = document.getElementById(templateId);
     if (!template) return;
-    document.querySelectorAll("[data-tools='" + templateId.replace(/-tools$/, "") + "']").forEach(function (slot) {
+    document.querySelectorAll("[data-tools='" + rowKind + "']").forEach(function (slot) {
       var row = slot.closest("[data-id], [data-participant-id]");
       var id = row.dataset.id || row.dataset.participantId;
       var tools = template.content.cloneNode(true);
@@ -44,8 +44,8 @@ import { connectLive } from "./room/socket.js";
       slot.appendChild(tools);
     });
   }
-  fillTools("agenda-item-tools");
-  fillTools("participant-tools");
+  fillTools("agenda-item-tools", "agenda-item");
+  fillTools("participant-tools", "participant");
 
   // --- agenda: HTML5 drag and drop, then one POST with the whole order and the version seen.
   var list = document.querySelector("ol.agenda.sortable");
